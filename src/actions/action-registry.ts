@@ -1,0 +1,42 @@
+import type { PathSegment } from '../core/issue.js';
+import type { ActionCatalog } from '../core/validate-references.js';
+import type { ActionDefinition } from '../engine/action.js';
+
+/**
+ * The actions available to a run. Registering a type twice is a programming error and throws.
+ *
+ * @example
+ * const registry = new ActionRegistry().register(shellAction).register(httpCheckAction);
+ * loadPlan(text, { actions: registry.catalog() });
+ */
+export class ActionRegistry {
+  readonly #actions = new Map<string, ActionDefinition<never>>();
+
+  register<P>(action: ActionDefinition<P>): this {
+    if (this.#actions.has(action.type)) throw new Error(`action '${action.type}' is registered twice`);
+    this.#actions.set(action.type, action as unknown as ActionDefinition<never>);
+    return this;
+  }
+
+  get(type: string): ActionDefinition<unknown> | undefined {
+    return this.#actions.get(type) as ActionDefinition<unknown> | undefined;
+  }
+
+  types(): string[] {
+    return [...this.#actions.keys()].sort();
+  }
+
+  /** What validation needs: the registered types, and their parameter checks. */
+  catalog(): ActionCatalog {
+    return {
+      types: this.types(),
+      checkParams: (type, params) => {
+        const action = this.#actions.get(type);
+        if (!action) return [];
+        const result = action.params.safeParse(params);
+        if (result.success) return [];
+        return result.error.issues.map((i) => [i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message] as const);
+      },
+    };
+  }
+}

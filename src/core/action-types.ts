@@ -1,0 +1,37 @@
+/**
+ * The action vocabulary of plan format v1 (SPEC §4). Validation checks `action:` against it; the engine's
+ * registry supplies the implementations and their parameter schemas.
+ */
+export const ACTION_TYPES = [
+  'shell',
+  'http.check',
+  'tcp.check',
+  'tls.check',
+  'dns.query',
+  'dns.verify',
+  'dns.update',
+  'dns.lower-ttl',
+  'traffic.shift',
+  'traffic.maintenance',
+  'metrics.query',
+  'sql.query',
+  'sql.assert',
+  'data.compare',
+  'data.sync-wait',
+  'notify',
+  'smoke',
+  'wait',
+] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+/** Parameters of an action that name a connection declared under `connections:`. */
+export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly string[]>>> = {
+  'sql.query': ['connection'],
+  'sql.assert': ['connection'],
+  'data.compare': ['source', 'target'],
+  'data.sync-wait': ['source', 'target'],
+};
+
+/** Engines a `connections:` entry may name. */
+export const CONNECTION_KINDS = ['postgres', 'mysql', 'mariadb', 'sqlite', 'http', 'dns', 'haproxy', 'nginx', 'prometheus', 'smtp', 'webhook', 'aws', 'cloudflare'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];

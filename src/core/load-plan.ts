@@ -1,0 +1,71 @@
+import type { Issue } from './issue.js';
+import { hasErrors, sortIssues } from './issue.js';
+import type { Plan } from './plan.js';
+import { buildPlan } from './plan.js';
+import { planSchema } from './plan-schema.js';
+import { parsePlanSource } from './plan-source.js';
+import { schemaIssues } from './schema-issues.js';
+import { validateSecrets } from './validate-secrets.js';
+import type { ActionCatalog } from './validate-references.js';
+import { validateReferences } from './validate-references.js';
+import { validateIds } from './validate-ids.js';
+import { validateDependencies } from './validate-dependencies.js';
+import { validateTiming } from './validate-timing.js';
+import { validateGates } from './validate-gates.js';
+import { validateTaskKeys } from './validate-task-keys.js';
+import { ACTION_TYPES } from './action-types.js';
+
+export interface LoadPlanOptions {
+  /** The actions available; defaults to the format v1 vocabulary without parameter checks. */
+  readonly actions?: ActionCatalog;
+}
+
+export interface LoadedPlan {
+  /** The plan model, present when there is no error (warnings allowed). */
+  readonly plan: Plan | undefined;
+  /** Every issue found, with positions, in file order. */
+  readonly issues: readonly Issue[];
+}
+
+export const DEFAULT_ACTIONS: ActionCatalog = { types: ACTION_TYPES };
+
+/**
+ * Parses and validates a plan's text in one pass and reports every problem at once. Never throws on input.
+ *
+ * @example
+ * const { plan, issues } = loadPlan(text);
+ * if (!plan) for (const i of issues) console.log(`${i.position?.line}:${i.position?.col} ${i.message}`);
+ */
+export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPlan {
+  const source = parsePlanSource(text);
+  const issues: Issue[] = [...source.issues];
+  let plan: Plan | undefined;
+  if (!hasErrors(issues)) {
+    if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
+      issues.push({ severity: 'error', code: 'wrong-type', path: [], message: 'a plan is a mapping of keys (version, name, roles, phases, ...)' });
+    } else {
+      const parsed = planSchema.safeParse(source.value);
+      if (!parsed.success) {
+        issues.push(...schemaIssues(planSchema, source.value, parsed.error.issues));
+      } else {
+        const model = buildPlan(parsed.data);
+        issues.push(
+          ...validateSecrets(parsed.data),
+          ...validateTaskKeys(parsed.data),
+          ...validateIds(model),
+          ...validateReferences(model, options.actions ?? DEFAULT_ACTIONS),
+          ...validateDependencies(model),
+          ...validateGates(model),
+          ...validateTiming(model),
+        );
+        plan = model;
+      }
+    }
+  }
+  const positioned = issues.map((i) => ({
+    ...i,
+    position: i.position ?? source.positionOf(i.path, i.atKey ?? false),
+    ...(i.related ? { relatedPosition: source.positionOf(i.related) } : {}),
+  }));
+  return { plan: hasErrors(positioned) ? undefined : plan, issues: sortIssues(positioned) };
+}
