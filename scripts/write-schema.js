@@ -4,4 +4,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { planJsonSchema } from '../dist/core/plan-json-schema.js';
 
 mkdirSync(new URL('../schema/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../schema/plan-v1.schema.json', import.meta.url), JSON.stringify(planJsonSchema(), null, 2) + '\n');
+writeFileSync(
+  new URL('../schema/plan-v1.schema.json', import.meta.url),
+  JSON.stringify(planJsonSchema(), null, 2) + '\n',
+);

@@ -35,7 +35,9 @@ export class ActionRegistry {
         if (!action) return [];
         const result = action.params.safeParse(params);
         if (result.success) return [];
-        return result.error.issues.map((i) => [i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message] as const);
+        return result.error.issues.map(
+          (i) => [i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message] as const,
+        );
       },
     };
   }

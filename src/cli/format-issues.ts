@@ -9,12 +9,18 @@ export function formatIssues(file: string, issues: readonly Issue[], style: Styl
     const severity = i.severity === 'error' ? style.error('error') : style.warning('warning');
     lines.push(`${where}  ${severity}  ${i.message}  ${style.dim(`(${i.code})`)}`);
     if (i.hint) lines.push(`    ${style.dim('hint:')} ${i.hint}`);
-    if (i.relatedPosition) lines.push(`    ${style.dim('see:')} ${file}:${i.relatedPosition.line}:${i.relatedPosition.col}`);
+    if (i.relatedPosition) {
+      lines.push(`    ${style.dim('see:')} ${file}:${i.relatedPosition.line}:${i.relatedPosition.col}`);
+    }
   }
   const errors = issues.filter((i) => i.severity === 'error').length;
   const warnings = issues.length - errors;
   const summary = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-  lines.push(errors > 0 ? style.error(`✖ ${file}: ${summary}`) : style.ok(`✔ ${file} is valid`) + (warnings ? ` (${summary})` : ''));
+  lines.push(
+    errors > 0
+      ? style.error(`✖ ${file}: ${summary}`)
+      : style.ok(`✔ ${file} is valid`) + (warnings ? ` (${summary})` : ''),
+  );
   return lines.join('\n');
 }
 

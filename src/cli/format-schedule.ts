@@ -11,12 +11,16 @@ export function scheduleJson(plan: Plan, schedule: Schedule, goLiveMs: number) {
   return {
     plan: plan.name,
     goLive: new Date(goLiveMs).toISOString(),
-    window: plan.window && { start: iso(goLiveMs, plan.window.startMs), end: iso(goLiveMs, plan.window.endMs) },
+    window: plan.window && {
+      start: iso(goLiveMs, plan.window.startMs),
+      end: iso(goLiveMs, plan.window.endMs),
+    },
     start: iso(goLiveMs, schedule.startMs),
     expectedEnd: iso(goLiveMs, schedule.expectedEndMs),
     expectedDurationMs: schedule.expectedEndMs - schedule.startMs,
     rollbackMs: schedule.rollbackMs,
-    pointOfNoReturn: schedule.pointOfNoReturnMs === undefined ? null : iso(goLiveMs, schedule.pointOfNoReturnMs),
+    pointOfNoReturn:
+      schedule.pointOfNoReturnMs === undefined ? null : iso(goLiveMs, schedule.pointOfNoReturnMs),
     criticalPath: schedule.criticalPath,
     tasks: schedule.tasks.map((t) => ({
       id: t.id,
@@ -39,12 +43,17 @@ const GANTT_WIDTH = 48;
 
 /** A readable table of the schedule with a text Gantt bar per task, then the key times and warnings. */
 export function formatSchedule(plan: Plan, schedule: Schedule, goLiveMs: number, style: Style): string {
-  const clock = (offsetMs: number) => new Date(goLiveMs + offsetMs).toISOString().slice(0, 16).replace('T', ' ');
+  const clock = (offsetMs: number) =>
+    new Date(goLiveMs + offsetMs).toISOString().slice(0, 16).replace('T', ' ');
   const span = Math.max(1, schedule.expectedEndMs - schedule.startMs);
   const bar = (s: number, f: number) => {
     const from = Math.floor(((s - schedule.startMs) / span) * GANTT_WIDTH);
     const to = Math.max(from + 1, Math.ceil(((f - schedule.startMs) / span) * GANTT_WIDTH));
-    return ' '.repeat(from) + '█'.repeat(Math.min(GANTT_WIDTH, to) - from) + ' '.repeat(Math.max(0, GANTT_WIDTH - to));
+    return (
+      ' '.repeat(from) +
+      '█'.repeat(Math.min(GANTT_WIDTH, to) - from) +
+      ' '.repeat(Math.max(0, GANTT_WIDTH - to))
+    );
   };
   const rows = schedule.tasks.map((t) => [
     t.critical ? '*' : ' ',
@@ -63,21 +72,37 @@ export function formatSchedule(plan: Plan, schedule: Schedule, goLiveMs: number,
     const text = r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ');
     return critical ? style.critical(text) : text;
   };
-  const out = [style.bold(`${plan.title}  (${plan.name})`), '', style.dim(line(header)), ...rows.map((r) => line(r, r[0] === '*')), ''];
+  const out = [
+    style.bold(`${plan.title}  (${plan.name})`),
+    '',
+    style.dim(line(header)),
+    ...rows.map((r) => line(r, r[0] === '*')),
+    '',
+  ];
   out.push(`T-0 (go-live)        ${clock(0)} UTC`);
   out.push(`starts               ${formatOffset(schedule.startMs).padEnd(10)} ${clock(schedule.startMs)}`);
-  out.push(`expected end         ${formatOffset(schedule.expectedEndMs).padEnd(10)} ${clock(schedule.expectedEndMs)}  (takes ${formatDuration(schedule.expectedEndMs - schedule.startMs)})`);
+  out.push(
+    `expected end         ${formatOffset(schedule.expectedEndMs).padEnd(10)} ${clock(schedule.expectedEndMs)}  (takes ${formatDuration(schedule.expectedEndMs - schedule.startMs)})`,
+  );
   if (plan.window) {
-    out.push(`window               ${formatOffset(plan.window.startMs)} .. ${formatOffset(plan.window.endMs)}  (${formatDuration(plan.window.endMs - plan.window.startMs)})`);
+    out.push(
+      `window               ${formatOffset(plan.window.startMs)} .. ${formatOffset(plan.window.endMs)}  (${formatDuration(plan.window.endMs - plan.window.startMs)})`,
+    );
   }
   out.push(`rollback needs       ${formatDuration(schedule.rollbackMs)}`);
   if (schedule.pointOfNoReturnMs !== undefined) {
-    out.push(style.bold(`point of no return   ${formatOffset(schedule.pointOfNoReturnMs).padEnd(10)} ${clock(schedule.pointOfNoReturnMs)}`));
+    out.push(
+      style.bold(
+        `point of no return   ${formatOffset(schedule.pointOfNoReturnMs).padEnd(10)} ${clock(schedule.pointOfNoReturnMs)}`,
+      ),
+    );
   } else {
     out.push(`point of no return   - (the plan has no window)`);
   }
   out.push(`critical path        ${schedule.criticalPath.join(' → ')}`);
   out.push(style.dim(`* critical (no slack)   ? default estimate`));
-  for (const w of schedule.warnings) out.push(`${style.warning('warning')}  ${w.message}  ${style.dim(`(${w.code})`)}`);
+  for (const w of schedule.warnings) {
+    out.push(`${style.warning('warning')}  ${w.message}  ${style.dim(`(${w.code})`)}`);
+  }
   return out.join('\n');
 }

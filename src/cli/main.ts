@@ -34,7 +34,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .argument('<file>', 'plan file (YAML or JSON)')
     .option('--go-live <time>', 'T-0 as an ISO time with a zone, or now+10m (default: the plan goLive)')
     .option('--json', 'machine-readable output')
-    .action(async (file: string, opts: { json?: boolean; goLive?: string }) => setExit(await planCommand(file, opts, io)));
+    .action(async (file: string, opts: { json?: boolean; goLive?: string }) =>
+      setExit(await planCommand(file, opts, io)),
+    );
 
   program
     .command('init')
@@ -42,7 +44,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .argument('[dir]', 'directory to write plan.yaml into', '.')
     .addOption(new Option('-t, --template <name>', 'template to start from').default('webapp'))
     .option('--force', 'overwrite an existing plan.yaml')
-    .action(async (dir: string, opts: { template: string; force?: boolean }) => setExit(await initCommand(dir, opts, io)));
+    .action(async (dir: string, opts: { template: string; force?: boolean }) =>
+      setExit(await initCommand(dir, opts, io)),
+    );
 
   program
     .command('schema')

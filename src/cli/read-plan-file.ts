@@ -18,7 +18,10 @@ export async function readPlanFile(path: string, options: LoadPlanOptions = {}):
     if (cause instanceof TminusError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new TminusError('FILE_NOT_FOUND', `plan file not found: ${path}`, { cause, hint: 'run `tminus init` to write one' });
+      throw new TminusError('FILE_NOT_FOUND', `plan file not found: ${path}`, {
+        cause,
+        hint: 'run `tminus init` to write one',
+      });
     }
     throw new TminusError('FILE_UNREADABLE', `cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
@@ -26,7 +29,15 @@ export async function readPlanFile(path: string, options: LoadPlanOptions = {}):
     const mb = (size / 1048576).toFixed(1);
     return {
       plan: undefined,
-      issues: [{ severity: 'error', code: 'file-too-large', path: [], position: { line: 1, col: 1 }, message: `plan file is ${mb} MB; the limit is ${MAX_PLAN_BYTES / 1048576} MB` }],
+      issues: [
+        {
+          severity: 'error',
+          code: 'file-too-large',
+          path: [],
+          position: { line: 1, col: 1 },
+          message: `plan file is ${mb} MB; the limit is ${MAX_PLAN_BYTES / 1048576} MB`,
+        },
+      ],
     };
   }
   let text: string;

@@ -33,5 +33,19 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
 };
 
 /** Engines a `connections:` entry may name. */
-export const CONNECTION_KINDS = ['postgres', 'mysql', 'mariadb', 'sqlite', 'http', 'dns', 'haproxy', 'nginx', 'prometheus', 'smtp', 'webhook', 'aws', 'cloudflare'] as const;
+export const CONNECTION_KINDS = [
+  'postgres',
+  'mysql',
+  'mariadb',
+  'sqlite',
+  'http',
+  'dns',
+  'haproxy',
+  'nginx',
+  'prometheus',
+  'smtp',
+  'webhook',
+  'aws',
+  'cloudflare',
+] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];

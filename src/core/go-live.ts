@@ -13,7 +13,9 @@ export function parseGoLive(text: string, nowMs: number): number | undefined {
     const ms = parseDuration(relative[2] ?? '');
     return ms === undefined ? undefined : nowMs + (relative[1] === '-' ? -ms : ms);
   }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text.trim())) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text.trim())) {
+    return undefined;
+  }
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -26,7 +26,9 @@ export interface Issue {
 }
 
 export const error = (code: string, path: readonly PathSegment[], message: string, hint?: string): Issue =>
-  hint === undefined ? { severity: 'error', code, path, message } : { severity: 'error', code, path, message, hint };
+  hint === undefined
+    ? { severity: 'error', code, path, message }
+    : { severity: 'error', code, path, message, hint };
 
 export const warning = (code: string, path: readonly PathSegment[], message: string, hint?: string): Issue =>
   hint === undefined

@@ -42,7 +42,12 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
   let plan: Plan | undefined;
   if (!hasErrors(issues)) {
     if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
-      issues.push({ severity: 'error', code: 'wrong-type', path: [], message: 'a plan is a mapping of keys (version, name, roles, phases, ...)' });
+      issues.push({
+        severity: 'error',
+        code: 'wrong-type',
+        path: [],
+        message: 'a plan is a mapping of keys (version, name, roles, phases, ...)',
+      });
     } else {
       const parsed = planSchema.safeParse(source.value);
       if (!parsed.success) {

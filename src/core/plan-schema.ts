@@ -18,7 +18,9 @@ export const id = () =>
 export const duration = () =>
   z
     .string({ error: "expected a duration such as '30s', '10m' or '1h30m'" })
-    .regex(durationRe, { error: "expected a duration such as '30s', '10m' or '1h30m' (units d, h, m, s in that order)" })
+    .regex(durationRe, {
+      error: "expected a duration such as '30s', '10m' or '1h30m' (units d, h, m, s in that order)",
+    })
     .refine((s) => s !== '', { error: 'a duration cannot be empty' });
 export const offset = () =>
   z
@@ -33,7 +35,12 @@ const params = () =>
 export const retrySchema = z.strictObject({
   attempts: z.int().min(1).max(100).meta({ description: 'Total attempts, the first one included.' }),
   backoff: duration().optional().meta({ description: 'Wait before the second attempt.' }),
-  factor: z.number().min(1).max(10).optional().meta({ description: 'Backoff multiplier per attempt (default 2).' }),
+  factor: z
+    .number()
+    .min(1)
+    .max(10)
+    .optional()
+    .meta({ description: 'Backoff multiplier per attempt (default 2).' }),
   maxBackoff: duration().optional(),
   nonRetryable: z.array(z.string()).optional().meta({ description: 'Error codes that are never retried.' }),
 });
@@ -50,17 +57,25 @@ export const taskSchema = z.strictObject({
   description: z.string().optional(),
   type: z.enum(['task', 'gate', 'wait']).optional().meta({ description: 'task (default), gate or wait.' }),
   owner: id().optional().meta({ description: 'The role that owns the task: only its members complete it.' }),
-  action: z.string().optional().meta({ description: 'Automated task: the action to run, e.g. shell, http.check.' }),
+  action: z
+    .string()
+    .optional()
+    .meta({ description: 'Automated task: the action to run, e.g. shell, http.check.' }),
   with: params().optional(),
   after: z.array(id()).optional().meta({ description: 'Task ids this task waits for.' }),
   estimate: duration().optional(),
   timeout: duration().optional(),
   retry: retrySchema.optional(),
-  idempotent: z.boolean().optional().meta({ description: 'Safe to re-run after a crash (overrides the action).' }),
+  idempotent: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Safe to re-run after a crash (overrides the action).' }),
   // gate
   voters: z.array(id()).optional().meta({ description: 'Gate: the roles whose members vote.' }),
   quorum: z
-    .union([z.enum(['all', 'majority']), z.int().min(1)], { error: "expected 'all', 'majority' or a number of votes" })
+    .union([z.enum(['all', 'majority']), z.int().min(1)], {
+      error: "expected 'all', 'majority' or a number of votes",
+    })
     .optional(),
   requires: z.array(z.string()).optional().meta({
     description: "Gate: what must be complete first: 'checklist', 'checklist.CATEGORY', or item/task ids.",
@@ -85,7 +100,9 @@ export const checklistItemSchema = z.strictObject({
   title: z.string(),
   owner: id(),
   description: z.string().optional(),
-  check: checkSchema.optional().meta({ description: 'An automated check; without it a member of the owner role signs off.' }),
+  check: checkSchema
+    .optional()
+    .meta({ description: 'An automated check; without it a member of the owner role signs off.' }),
 });
 
 export const monitorSchema = z.strictObject({
@@ -98,7 +115,10 @@ export const monitorSchema = z.strictObject({
   interval: duration(),
   initialDelay: duration().optional(),
   count: z.int().min(1).optional(),
-  failWhen: z.string().optional().meta({ description: "Condition on 'result' that makes a measurement failed." }),
+  failWhen: z
+    .string()
+    .optional()
+    .meta({ description: "Condition on 'result' that makes a measurement failed." }),
   successWhen: z.string().optional(),
   failureLimit: z.int().min(0).optional(),
   inconclusiveLimit: z.int().min(0).optional(),
@@ -149,10 +169,7 @@ export const planSchema = z
         concurrency: z.int().min(1).optional(),
       })
       .optional(),
-    roles: z.record(
-      id(),
-      z.strictObject({ title: z.string().optional(), members: z.array(id()) }),
-    ),
+    roles: z.record(id(), z.strictObject({ title: z.string().optional(), members: z.array(id()) })),
     people: z
       .record(
         id(),
@@ -181,7 +198,8 @@ export const planSchema = z
       .strictObject({
         auto: z.boolean().optional(),
         decisionDeadline: duration().optional().meta({
-          description: 'How long people have to decide after a criterion fires, before rollback starts by itself.',
+          description:
+            'How long people have to decide after a criterion fires, before rollback starts by itself.',
         }),
         criteria: z.array(criterionSchema).optional(),
         steps: z.array(rollbackStepSchema).optional(),

@@ -26,7 +26,12 @@ export function parsePlanSource(text: string): PlanSource {
     const { line, col } = lineCounter.linePos(offset);
     return { line, col };
   };
-  const fail = (code: string, message: string, position: SourcePosition = { line: 1, col: 1 }, hint?: string) => ({
+  const fail = (
+    code: string,
+    message: string,
+    position: SourcePosition = { line: 1, col: 1 },
+    hint?: string,
+  ) => ({
     value: undefined,
     issues: [{ severity: 'error' as const, code, message, path: [], position, ...(hint ? { hint } : {}) }],
     positionOf: () => position,
@@ -38,10 +43,18 @@ export function parsePlanSource(text: string): PlanSource {
   }
   const nul = text.indexOf('\u0000');
   if (nul !== -1) {
-    return fail('binary-content', 'the file holds binary data (a NUL byte), not YAML or JSON text', { line: 1, col: 1 });
+    return fail('binary-content', 'the file holds binary data (a NUL byte), not YAML or JSON text', {
+      line: 1,
+      col: 1,
+    });
   }
   if (text.trim() === '') {
-    return fail('empty-plan', 'the plan file is empty', { line: 1, col: 1 }, 'run `tminus init` for a commented starting plan');
+    return fail(
+      'empty-plan',
+      'the plan file is empty',
+      { line: 1, col: 1 },
+      'run `tminus init` for a commented starting plan',
+    );
   }
 
   let doc: Document.Parsed;
@@ -49,7 +62,10 @@ export function parsePlanSource(text: string): PlanSource {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   } catch (cause) {
     // The YAML library recurses per nesting level; absurdly deep input overflows the stack.
-    const message = cause instanceof RangeError ? 'the document is nested too deeply to read' : 'the document cannot be parsed';
+    const message =
+      cause instanceof RangeError
+        ? 'the document is nested too deeply to read'
+        : 'the document cannot be parsed';
     return fail('yaml-syntax', message);
   }
 
@@ -57,8 +73,17 @@ export function parsePlanSource(text: string): PlanSource {
   for (const e of [...doc.errors, ...doc.warnings]) {
     const code = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
     const firstLine = e.message.split('\n')[0] ?? e.message;
-    const message = code === 'duplicate-key' ? 'duplicate key: a key may appear once in a mapping' : `YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`;
-    issues.push({ severity: doc.errors.includes(e as never) ? 'error' : 'warning', code, message, path: [], position: at(e.pos[0]) });
+    const message =
+      code === 'duplicate-key'
+        ? 'duplicate key: a key may appear once in a mapping'
+        : `YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`;
+    issues.push({
+      severity: doc.errors.includes(e as never) ? 'error' : 'warning',
+      code,
+      message,
+      path: [],
+      position: at(e.pos[0]),
+    });
   }
 
   let value: unknown;
@@ -66,19 +91,31 @@ export function parsePlanSource(text: string): PlanSource {
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (cause) {
-      const message = cause instanceof RangeError ? 'the document is nested too deeply to read' : `YAML: ${String((cause as Error).message)}`;
-      issues.push({ severity: 'error', code: 'yaml-syntax', message, path: [], position: { line: 1, col: 1 } });
+      const message =
+        cause instanceof RangeError
+          ? 'the document is nested too deeply to read'
+          : `YAML: ${String((cause as Error).message)}`;
+      issues.push({
+        severity: 'error',
+        code: 'yaml-syntax',
+        message,
+        path: [],
+        position: { line: 1, col: 1 },
+      });
     }
   }
 
   const positionOf = (path: readonly PathSegment[], atKey = false): SourcePosition => {
     let node: unknown = doc.contents;
-    let best: SourcePosition = node && (node as Node).range ? at((node as Node).range![0]) : { line: 1, col: 1 };
+    let best: SourcePosition =
+      node && (node as Node).range ? at((node as Node).range![0]) : { line: 1, col: 1 };
     for (let i = 0; i < path.length; i++) {
       const segment = path[i];
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+        );
         if (!pair) return best;
         const keyNode = pair.key as Node;
         if (last && atKey && keyNode.range) return at(keyNode.range[0]);

@@ -137,8 +137,10 @@ export interface Plan {
 }
 
 // The schema has already checked every duration and offset, so these cannot fail here.
-const ms = (text: string | undefined): number | undefined => (text === undefined ? undefined : parseDuration(text));
-const at = (text: string | undefined): number | undefined => (text === undefined ? undefined : parseOffset(text));
+const ms = (text: string | undefined): number | undefined =>
+  text === undefined ? undefined : parseDuration(text);
+const at = (text: string | undefined): number | undefined =>
+  text === undefined ? undefined : parseOffset(text);
 
 function retryPolicy(raw: RawRetry | undefined, fallback: RawRetry | undefined): RetryPolicy {
   const r = raw ?? fallback;
@@ -165,7 +167,13 @@ export function buildPlan(raw: RawPlan): Plan {
   const phases: Phase[] = raw.phases.map((phase, phaseIndex) => {
     phase.tasks.forEach((t, taskIndex) => {
       const kind: TaskKind =
-        t.type === 'gate' ? 'gate' : t.type === 'wait' ? 'wait' : t.action !== undefined ? 'automated' : 'manual';
+        t.type === 'gate'
+          ? 'gate'
+          : t.type === 'wait'
+            ? 'wait'
+            : t.action !== undefined
+              ? 'automated'
+              : 'manual';
       const estimate = ms(t.estimate);
       tasks.push({
         id: t.id,
@@ -229,7 +237,9 @@ export function buildPlan(raw: RawPlan): Plan {
   );
 
   const window =
-    raw.window === undefined ? undefined : { startMs: at(raw.window.start) ?? 0, endMs: at(raw.window.end) ?? 0 };
+    raw.window === undefined
+      ? undefined
+      : { startMs: at(raw.window.start) ?? 0, endMs: at(raw.window.end) ?? 0 };
 
   return {
     version: 1,

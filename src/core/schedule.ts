@@ -203,7 +203,10 @@ function scheduleWarnings(
   const warnings: ScheduleWarning[] = [];
   const defaulted = tasks.filter((t) => t.estimateDefaulted);
   if (defaulted.length > 0) {
-    const names = defaulted.slice(0, 5).map((t) => t.id).join(', ');
+    const names = defaulted
+      .slice(0, 5)
+      .map((t) => t.id)
+      .join(', ');
     const more = defaulted.length > 5 ? ` and ${defaulted.length - 5} more` : '';
     warnings.push({
       code: 'default-estimate',

@@ -32,7 +32,10 @@ export function findSecretRefs(value: string): { refs: SecretRef[]; problems: Se
     const provider = colon === -1 ? body : body.slice(0, colon);
     const name = colon === -1 ? '' : body.slice(colon + 1);
     if (provider !== 'env' && provider !== 'file') {
-      problems.push({ text, message: `unknown secret reference '${text}': use \${env:NAME} or \${file:PATH}` });
+      problems.push({
+        text,
+        message: `unknown secret reference '${text}': use \${env:NAME} or \${file:PATH}`,
+      });
     } else if (name === '') {
       problems.push({ text, message: `secret reference '${text}' names nothing` });
     } else if (provider === 'env' && !ENV_NAME_RE.test(name)) {
@@ -42,9 +45,15 @@ export function findSecretRefs(value: string): { refs: SecretRef[]; problems: Se
     }
   }
   const unclosed = value.replace(REF_RE, '').indexOf('${');
-  if (unclosed !== -1) problems.push({ text: value.slice(unclosed, unclosed + 20), message: "a '${' reference is never closed with '}'" });
+  if (unclosed !== -1) {
+    problems.push({
+      text: value.slice(unclosed, unclosed + 20),
+      message: "a '${' reference is never closed with '}'",
+    });
+  }
   return { refs, problems };
 }
 
 /** Whether the whole value is secret references (and nothing written inline). */
-export const isOnlyRefs = (value: string): boolean => value.replace(REF_RE, '').trim() === '' && value.includes('${');
+export const isOnlyRefs = (value: string): boolean =>
+  value.replace(REF_RE, '').trim() === '' && value.includes('${');

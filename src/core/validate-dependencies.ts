@@ -24,17 +24,41 @@ export function validateDependencies(plan: Plan): Issue[] {
         const other = otherSteps.get(dep);
         issues.push(
           other
-            ? error('bad-dependency', path, `'${dep}' is ${other}, not a task`, other === 'a checklist item' ? 'gates wait for checklist items with requires:' : undefined)
-            : error('unknown-task', path, `unknown task '${dep}' in after:`, didYouMeanHint(dep, byId.keys())),
+            ? error(
+                'bad-dependency',
+                path,
+                `'${dep}' is ${other}, not a task`,
+                other === 'a checklist item' ? 'gates wait for checklist items with requires:' : undefined,
+              )
+            : error(
+                'unknown-task',
+                path,
+                `unknown task '${dep}' in after:`,
+                didYouMeanHint(dep, byId.keys()),
+              ),
         );
       } else if (target.phaseIndex > task.phaseIndex) {
-        issues.push(error('dependency-on-later-phase', path, `task '${task.id}' (phase '${task.phaseId}') depends on '${dep}' in the later phase '${target.phaseId}'`, 'move one of the tasks, or drop the dependency: a phase starts after the one before it'));
+        issues.push(
+          error(
+            'dependency-on-later-phase',
+            path,
+            `task '${task.id}' (phase '${task.phaseId}') depends on '${dep}' in the later phase '${target.phaseId}'`,
+            'move one of the tasks, or drop the dependency: a phase starts after the one before it',
+          ),
+        );
       }
     });
   }
   for (const cycle of findCycles(plan.tasks, byId)) {
     const first = byId.get(cycle[0]!)!;
-    issues.push(error('dependency-cycle', [...first.path, 'after'], `dependency cycle: ${[...cycle, cycle[0]].join(' → ')}`, 'remove one of the after: links in the cycle'));
+    issues.push(
+      error(
+        'dependency-cycle',
+        [...first.path, 'after'],
+        `dependency cycle: ${[...cycle, cycle[0]].join(' → ')}`,
+        'remove one of the after: links in the cycle',
+      ),
+    );
   }
   return issues;
 }
@@ -58,7 +82,10 @@ function findCycles(tasks: readonly Task[], byId: ReadonlyMap<string, Task>): st
           const cycle = onPath.slice(onPath.indexOf(dep)).reverse();
           // Rotate so it starts with the task that appears first in the plan: stable output.
           const order = new Map(tasks.map((t, i) => [t.id, i]));
-          const start = cycle.reduce((best, id, i) => (order.get(id)! < order.get(cycle[best]!)! ? i : best), 0);
+          const start = cycle.reduce(
+            (best, id, i) => (order.get(id)! < order.get(cycle[best]!)! ? i : best),
+            0,
+          );
           cycles.push([...cycle.slice(start), ...cycle.slice(0, start)]);
         } else if (s === undefined) {
           state.set(dep, 'open');

@@ -17,14 +17,22 @@ export function validateIds(plan: Plan): Issue[] {
   const steps: Declared[] = [
     ...plan.tasks.map((t) => ({ id: t.id, path: [...t.path, 'id'], what: 'task' })),
     ...plan.checklist.map((c) => ({ id: c.id, path: [...c.path, 'id'], what: 'checklist item' })),
-    ...plan.rollback.steps.map((s, i) => ({ id: s.id, path: ['rollback', 'steps', i, 'id'], what: 'rollback step' })),
+    ...plan.rollback.steps.map((s, i) => ({
+      id: s.id,
+      path: ['rollback', 'steps', i, 'id'],
+      what: 'rollback step',
+    })),
   ];
   return [
     ...duplicates(steps),
     ...duplicates(plan.phases.map((p) => ({ id: p.id, path: ['phases', p.index, 'id'], what: 'phase' }))),
     ...duplicates(plan.monitors.map((m, i) => ({ id: m.id, path: ['monitors', i, 'id'], what: 'monitor' }))),
     ...duplicates(
-      plan.rollback.criteria.map((c, i) => ({ id: c.id, path: ['rollback', 'criteria', i, 'id'], what: 'criterion' })),
+      plan.rollback.criteria.map((c, i) => ({
+        id: c.id,
+        path: ['rollback', 'criteria', i, 'id'],
+        what: 'criterion',
+      })),
     ),
   ];
 }

@@ -8,7 +8,10 @@ import { didYouMeanHint } from './did-you-mean.js';
 export interface ActionCatalog {
   readonly types: readonly string[];
   /** Problems with an action's `with:` parameters, as [path inside `with`, message] pairs. */
-  checkParams?(type: string, params: Readonly<Record<string, unknown>>): readonly [readonly PathSegment[], string][];
+  checkParams?(
+    type: string,
+    params: Readonly<Record<string, unknown>>,
+  ): readonly [readonly PathSegment[], string][];
 }
 
 /**
@@ -22,19 +25,46 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
 
   const role = (name: string, path: readonly PathSegment[]) => {
     if (!(name in plan.roles)) {
-      issues.push(error('unknown-role', path, `unknown role '${name}'`, didYouMeanHint(name, roles) ?? `roles: ${roles.join(', ') || '(none declared)'}`));
+      issues.push(
+        error(
+          'unknown-role',
+          path,
+          `unknown role '${name}'`,
+          didYouMeanHint(name, roles) ?? `roles: ${roles.join(', ') || '(none declared)'}`,
+        ),
+      );
     }
   };
   const action = (c: ActionCall | undefined, path: readonly PathSegment[]) => {
     if (!c) return;
     if (!knownActions.has(c.action)) {
-      issues.push(error('unknown-action', [...path, 'action'], `unknown action '${c.action}'`, didYouMeanHint(c.action, knownActions) ?? 'run `tminus actions` for the list'));
+      issues.push(
+        error(
+          'unknown-action',
+          [...path, 'action'],
+          `unknown action '${c.action}'`,
+          didYouMeanHint(c.action, knownActions) ?? 'run `tminus actions` for the list',
+        ),
+      );
       return;
     }
     for (const param of CONNECTION_PARAMS[c.action as keyof typeof CONNECTION_PARAMS] ?? []) {
       const value = c.with[param];
-      if (typeof value === 'string' && !value.includes('://') && !value.includes('${') && !(value in plan.connections)) {
-        issues.push(error('unknown-connection', [...path, 'with', param], `unknown connection '${value}'`, didYouMeanHint(value, connections) ?? `connections: ${connections.join(', ') || '(none declared)'}`));
+      if (
+        typeof value === 'string' &&
+        !value.includes('://') &&
+        !value.includes('${') &&
+        !(value in plan.connections)
+      ) {
+        issues.push(
+          error(
+            'unknown-connection',
+            [...path, 'with', param],
+            `unknown connection '${value}'`,
+            didYouMeanHint(value, connections) ??
+              `connections: ${connections.join(', ') || '(none declared)'}`,
+          ),
+        );
       }
     }
     for (const [where, message] of actions.checkParams?.(c.action, c.with) ?? []) {
@@ -45,10 +75,21 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
   // Roles and people.
   const people = Object.keys(plan.people);
   for (const [id, r] of Object.entries(plan.roles)) {
-    if (r.members.length === 0) issues.push(warning('empty-role', ['roles', id, 'members'], `role '${id}' has no members: nobody can act for it`));
+    if (r.members.length === 0) {
+      issues.push(
+        warning('empty-role', ['roles', id, 'members'], `role '${id}' has no members: nobody can act for it`),
+      );
+    }
     r.members.forEach((m, i) => {
       if (people.length > 0 && !(m in plan.people)) {
-        issues.push(warning('unknown-person', ['roles', id, 'members', i], `'${m}' is not described under people: (no name or contact for notifications)`, didYouMeanHint(m, people)));
+        issues.push(
+          warning(
+            'unknown-person',
+            ['roles', id, 'members', i],
+            `'${m}' is not described under people: (no name or contact for notifications)`,
+            didYouMeanHint(m, people),
+          ),
+        );
       }
     });
   }
@@ -56,7 +97,14 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
   for (const t of plan.tasks) {
     if (t.owner !== undefined) role(t.owner, [...t.path, 'owner']);
     if (t.kind === 'manual' && t.owner === undefined) {
-      issues.push(error('missing-owner', t.path, `manual task '${t.id}' has no owner: nobody could complete it`, 'add owner: ROLE, or an action: to automate it'));
+      issues.push(
+        error(
+          'missing-owner',
+          t.path,
+          `manual task '${t.id}' has no owner: nobody could complete it`,
+          'add owner: ROLE, or an action: to automate it',
+        ),
+      );
     }
     if (t.kind === 'gate') t.gate?.voters.forEach((v, i) => role(v, [...t.path, 'voters', i]));
     action(t.call, t.path);
@@ -70,7 +118,16 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
   plan.rollback.steps.forEach((s, i) => {
     const path = ['rollback', 'steps', i];
     if (s.owner !== undefined) role(s.owner, [...path, 'owner']);
-    else if (!s.call) issues.push(error('missing-owner', path, `manual rollback step '${s.id}' has no owner`, 'add owner: ROLE, or an action:'));
+    else if (!s.call) {
+      issues.push(
+        error(
+          'missing-owner',
+          path,
+          `manual rollback step '${s.id}' has no owner`,
+          'add owner: ROLE, or an action:',
+        ),
+      );
+    }
     action(s.call, path);
   });
 
@@ -80,16 +137,39 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
   plan.rollback.criteria.forEach((c, i) => {
     const path = ['rollback', 'criteria', i];
     if (c.monitor !== undefined && !monitors.includes(c.monitor)) {
-      issues.push(error('unknown-monitor', [...path, 'monitor'], `unknown monitor '${c.monitor}'`, didYouMeanHint(c.monitor, monitors)));
+      issues.push(
+        error(
+          'unknown-monitor',
+          [...path, 'monitor'],
+          `unknown monitor '${c.monitor}'`,
+          didYouMeanHint(c.monitor, monitors),
+        ),
+      );
     }
     if (c.task !== undefined && !tasks.has(c.task)) {
-      issues.push(error('unknown-task', [...path, 'task'], `unknown task '${c.task}'`, didYouMeanHint(c.task, tasks)));
+      issues.push(
+        error('unknown-task', [...path, 'task'], `unknown task '${c.task}'`, didYouMeanHint(c.task, tasks)),
+      );
     }
     if (c.when === 'monitor-failed' && c.monitor === undefined) {
-      issues.push(error('criterion-without-monitor', path, `criterion '${c.id}' fires on a failed monitor but names none`, 'add monitor: ID'));
+      issues.push(
+        error(
+          'criterion-without-monitor',
+          path,
+          `criterion '${c.id}' fires on a failed monitor but names none`,
+          'add monitor: ID',
+        ),
+      );
     }
     if (c.when === 'task-failed' && c.task === undefined) {
-      issues.push(error('criterion-without-task', path, `criterion '${c.id}' fires on a failed task but names none`, 'add task: ID'));
+      issues.push(
+        error(
+          'criterion-without-task',
+          path,
+          `criterion '${c.id}' fires on a failed task but names none`,
+          'add task: ID',
+        ),
+      );
     }
   });
   return issues;

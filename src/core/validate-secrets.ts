@@ -3,7 +3,8 @@ import { error } from './issue.js';
 import { findSecretRefs, isOnlyRefs } from './secret-ref.js';
 import type { RawPlan } from './plan-schema.js';
 
-const SECRET_KEY_RE = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credentials?|auth(orization)?|tsig[-_]?key)$/i;
+const SECRET_KEY_RE =
+  /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credentials?|auth(orization)?|tsig[-_]?key)$/i;
 const HINT = 'reference it instead: ${env:NAME} or ${file:PATH}; it is resolved only when the action runs';
 
 /** Well-known shapes of credentials, matched anywhere in a string value. Never echoed back. */
@@ -13,7 +14,10 @@ const SECRET_SHAPES: readonly [RegExp, string][] = [
   [/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/, 'a Slack webhook URL'],
   [/\bAKIA[0-9A-Z]{16}\b/, 'an AWS access key'],
   [/\bgh[pousr]_[A-Za-z0-9]{30,}/, 'a GitHub token'],
-  [/\b[A-Za-z_]*(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)[A-Za-z_]*=(?!["']?\$)["']?[^\s"'$]{3,}/i, 'a credential assigned inline'],
+  [
+    /\b[A-Za-z_]*(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY)[A-Za-z_]*=(?!["']?\$)["']?[^\s"'$]{3,}/i,
+    'a credential assigned inline',
+  ],
 ];
 
 /** `scheme://user:password@host`: a password in a URL's user-info that is not a reference. */
@@ -47,7 +51,9 @@ export function validateSecrets(raw: RawPlan): Issue[] {
       return;
     }
     if (urlPassword(value)) {
-      issues.push(error('inline-secret', path, `a password is written inline in the URL at '${where}'`, HINT));
+      issues.push(
+        error('inline-secret', path, `a password is written inline in the URL at '${where}'`, HINT),
+      );
       return;
     }
     for (const [re, what] of SECRET_SHAPES) {

@@ -92,5 +92,7 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   plan?(ctx: ActionContext, params: P): Promise<ActionPlan>;
   execute(ctx: ActionContext, params: P): Promise<ActionResult>;
   /** The call that undoes this one, used to draft the rollback procedure. */
-  inverse?(params: P): { readonly action: string; readonly with: Readonly<Record<string, unknown>> } | undefined;
+  inverse?(
+    params: P,
+  ): { readonly action: string; readonly with: Readonly<Record<string, unknown>> } | undefined;
 }

@@ -10,7 +10,11 @@ import { formatSchedule, scheduleJson } from '../format-schedule.js';
 import { createStyle } from '../style.js';
 
 /** `tminus plan FILE [--go-live T] [--json]`: the schedule, critical path and point of no return. */
-export async function planCommand(file: string, options: { json?: boolean; goLive?: string }, io: CliIo): Promise<number> {
+export async function planCommand(
+  file: string,
+  options: { json?: boolean; goLive?: string },
+  io: CliIo,
+): Promise<number> {
   const { plan, issues } = await readPlanFile(resolve(io.cwd, file));
   if (!plan) {
     io.stderr.write(formatIssues(file, issues, createStyle(io.stderr)) + '\n');
@@ -18,11 +22,15 @@ export async function planCommand(file: string, options: { json?: boolean; goLiv
   }
   const goLiveText = options.goLive ?? plan.goLive;
   if (goLiveText === undefined) {
-    throw new TminusError('NO_GO_LIVE', 'the plan has no goLive and none was given', { hint: 'add goLive: 2026-12-05T02:00:00Z to the plan, or pass --go-live' });
+    throw new TminusError('NO_GO_LIVE', 'the plan has no goLive and none was given', {
+      hint: 'add goLive: 2026-12-05T02:00:00Z to the plan, or pass --go-live',
+    });
   }
   const goLiveMs = parseGoLive(goLiveText, io.now());
   if (goLiveMs === undefined) {
-    throw new TminusError('USAGE', `--go-live: '${goLiveText}' is not a time`, { hint: 'use an ISO time with a zone (2026-12-05T02:00:00Z) or now+10m' });
+    throw new TminusError('USAGE', `--go-live: '${goLiveText}' is not a time`, {
+      hint: 'use an ISO time with a zone (2026-12-05T02:00:00Z) or now+10m',
+    });
   }
   const schedule = computeSchedule(plan);
   if (options.json) io.stdout.write(JSON.stringify(scheduleJson(plan, schedule, goLiveMs), null, 2) + '\n');
