@@ -45,15 +45,16 @@ const GANTT_WIDTH = 48;
 export function formatSchedule(plan: Plan, schedule: Schedule, goLiveMs: number, style: Style): string {
   const clock = (offsetMs: number) =>
     new Date(goLiveMs + offsetMs).toISOString().slice(0, 16).replace('T', ' ');
-  const span = Math.max(1, schedule.expectedEndMs - schedule.startMs);
+  // The Gantt covers the window (or the whole schedule without one): a T-24h go/no-go would otherwise
+  // squash the cutover itself into a few columns. Work before the window shows as '◀'.
+  const ganttStart = plan.window ? Math.max(schedule.startMs, plan.window.startMs) : schedule.startMs;
+  const ganttEnd = Math.max(schedule.expectedEndMs, plan.window?.endMs ?? schedule.expectedEndMs);
+  const span = Math.max(1, ganttEnd - ganttStart);
   const bar = (s: number, f: number) => {
-    const from = Math.floor(((s - schedule.startMs) / span) * GANTT_WIDTH);
-    const to = Math.max(from + 1, Math.ceil(((f - schedule.startMs) / span) * GANTT_WIDTH));
-    return (
-      ' '.repeat(from) +
-      '█'.repeat(Math.min(GANTT_WIDTH, to) - from) +
-      ' '.repeat(Math.max(0, GANTT_WIDTH - to))
-    );
+    if (f <= ganttStart && s < ganttStart) return '◀'.padEnd(GANTT_WIDTH);
+    const from = Math.min(GANTT_WIDTH - 1, Math.floor((Math.max(0, s - ganttStart) / span) * GANTT_WIDTH));
+    const to = Math.min(GANTT_WIDTH, Math.max(from + 1, Math.ceil(((f - ganttStart) / span) * GANTT_WIDTH)));
+    return (' '.repeat(from) + '█'.repeat(to - from)).padEnd(GANTT_WIDTH);
   };
   const rows = schedule.tasks.map((t) => [
     t.critical ? '*' : ' ',
@@ -66,7 +67,7 @@ export function formatSchedule(plan: Plan, schedule: Schedule, goLiveMs: number,
     formatDuration(t.slackMs),
     bar(t.startMs, t.finishMs),
   ]);
-  const header = [' ', 'TASK', 'PHASE', 'OWNER', 'START', 'FINISH', 'TAKES', 'SLACK', 'TIMELINE'];
+  const header = [' ', 'TASK', 'PHASE', 'OWNER', 'START', 'FINISH', 'TAKES', 'SLACK', `TIMELINE ${formatOffset(ganttStart)} .. ${formatOffset(ganttEnd)}`];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (r: string[], critical = false) => {
     const text = r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ');

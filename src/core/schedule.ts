@@ -149,7 +149,7 @@ export function computeSchedule(plan: Plan): Schedule {
     };
   });
 
-  const criticalPath = traceCriticalPath(plan, order, start, finish, phaseReady);
+  const criticalPath = traceCriticalPath(byId, order, start, finish, phaseReady);
   const rollbackMs = plan.rollback.steps.reduce((sum, s) => sum + s.budgetMs, 0);
   const pointOfNoReturnMs = plan.window === undefined ? undefined : plan.window.endMs - rollbackMs;
   return {
@@ -165,7 +165,7 @@ export function computeSchedule(plan: Plan): Schedule {
 
 /** Walks back from the last task to finish, through the predecessor that made each task start when it did. */
 function traceCriticalPath(
-  plan: Plan,
+  byId: ReadonlyMap<string, Task>,
   order: readonly Task[],
   start: ReadonlyMap<string, number>,
   finish: ReadonlyMap<string, number>,
@@ -179,12 +179,12 @@ function traceCriticalPath(
     const s = start.get(current.id)!;
     const explicit = current.after.find((d) => finish.get(d) === s);
     if (explicit !== undefined) {
-      current = order.find((t) => t.id === explicit);
+      current = byId.get(explicit);
       continue;
     }
-    const phase = plan.phases[current.phaseIndex]!;
-    if (s !== phaseReady[current.phaseIndex] || s === phase.atMs) break;
-    // Started at the barrier: the last task of an earlier phase decided it.
+    if (s !== phaseReady[current.phaseIndex]) break;
+    // Started when its phase became ready: a task of an earlier phase that finished exactly then decided
+    // it (if none did, the phase's own start time did, and the path begins here).
     let blocker: Task | undefined;
     for (const t of order) {
       if (t.phaseIndex < current.phaseIndex && finish.get(t.id) === s) blocker = t;
