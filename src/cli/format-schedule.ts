@@ -67,7 +67,17 @@ export function formatSchedule(plan: Plan, schedule: Schedule, goLiveMs: number,
     formatDuration(t.slackMs),
     bar(t.startMs, t.finishMs),
   ]);
-  const header = [' ', 'TASK', 'PHASE', 'OWNER', 'START', 'FINISH', 'TAKES', 'SLACK', `TIMELINE ${formatOffset(ganttStart)} .. ${formatOffset(ganttEnd)}`];
+  const header = [
+    ' ',
+    'TASK',
+    'PHASE',
+    'OWNER',
+    'START',
+    'FINISH',
+    'TAKES',
+    'SLACK',
+    `TIMELINE ${formatOffset(ganttStart)} .. ${formatOffset(ganttEnd)}`,
+  ];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (r: string[], critical = false) => {
     const text = r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ');

@@ -49,10 +49,17 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
         message: 'a plan is a mapping of keys (version, name, roles, phases, ...)',
       });
     } else {
-      const parsed = planSchema.safeParse(source.value);
+      let parsed = planSchema.safeParse(source.value);
       if (!parsed.success) {
         issues.push(...schemaIssues(planSchema, source.value, parsed.error.issues));
-      } else {
+        // Unknown keys alone do not stop the semantic checks: without them the plan still has a meaning,
+        // so a typo'd key and, say, an unknown role are reported in the same run.
+        const unknown = parsed.error.issues.filter((i) => i.code === 'unrecognized_keys');
+        if (unknown.length === parsed.error.issues.length) {
+          parsed = planSchema.safeParse(withoutKeys(source.value, unknown));
+        }
+      }
+      if (parsed.success) {
         const model = buildPlan(parsed.data);
         issues.push(
           ...validateSecrets(parsed.data),
@@ -73,4 +80,17 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
     ...(i.related ? { relatedPosition: source.positionOf(i.related) } : {}),
   }));
   return { plan: hasErrors(positioned) ? undefined : plan, issues: sortIssues(positioned) };
+}
+
+/** A copy of `value` without the keys that the schema did not recognise. */
+function withoutKeys(value: unknown, unknown: readonly { path: PropertyKey[]; keys?: string[] }[]): unknown {
+  const copy = structuredClone(value) as Record<string, unknown>;
+  for (const u of unknown) {
+    let node: unknown = copy;
+    for (const segment of u.path) node = (node as Record<PropertyKey, unknown> | undefined)?.[segment];
+    if (node && typeof node === 'object') {
+      for (const key of u.keys ?? []) delete (node as Record<string, unknown>)[key];
+    }
+  }
+  return copy;
 }

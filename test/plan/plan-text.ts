@@ -26,6 +26,7 @@ phases:
 /** The issues of a plan text as compact `line:col severity code message` strings. */
 export function issuesOf(text: string): string[] {
   return loadPlan(text).issues.map(
-    (i) => `${i.position?.line}:${i.position?.col} ${i.severity} ${i.code} ${i.message}${i.hint ? ` | ${i.hint}` : ''}`,
+    (i) =>
+      `${i.position?.line}:${i.position?.col} ${i.severity} ${i.code} ${i.message}${i.hint ? ` | ${i.hint}` : ''}`,
   );
 }

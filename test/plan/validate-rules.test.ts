@@ -12,7 +12,9 @@ describe('validate: the base plan', () => {
 describe('validate: shape', () => {
   it('reports an unknown key at the key, with did-you-mean', () => {
     const text = BASE.replace('        owner: lead\n', '        ownr: lead\n');
+    // The typo is reported, and so is what it means for the plan: checks go on past unknown keys.
     expect(issuesOf(text)).toEqual([
+      "12:9 error missing-owner manual task 'stop-jobs' has no owner: nobody could complete it | add owner: ROLE, or an action: to automate it",
       "13:9 error unknown-key unknown key 'ownr' | did you mean 'owner'?",
     ]);
   });
@@ -23,7 +25,9 @@ describe('validate: shape', () => {
   });
 
   it('names a missing required key at its parent', () => {
-    expect(issuesOf(BASE.replace('    at: T-4h\n', ''))).toEqual(["9:5 error missing-key missing required key 'at'"]);
+    expect(issuesOf(BASE.replace('    at: T-4h\n', ''))).toEqual([
+      "9:5 error missing-key missing required key 'at'",
+    ]);
   });
 
   it('says which type was expected and which was found', () => {
@@ -33,7 +37,10 @@ describe('validate: shape', () => {
   });
 
   it('rejects a malformed duration and offset strictly', () => {
-    const text = BASE.replace('estimate: 10m', 'estimate: 1m1h').replace('    at: T-4h\n', '    at: T-4 hours\n');
+    const text = BASE.replace('estimate: 10m', 'estimate: 1m1h').replace(
+      '    at: T-4h\n',
+      '    at: T-4 hours\n',
+    );
     expect(issuesOf(text)).toEqual([
       "10:9 error bad-format 'at': expected an offset from T-0 such as 'T-4h', 'T-1h30m', 'T-0' or 'T+30m'",
       "14:19 error bad-format 'estimate': expected a duration such as '30s', '10m' or '1h30m' (units d, h, m, s in that order)",
@@ -54,7 +61,9 @@ describe('validate: shape', () => {
   });
 
   it('requires version 1', () => {
-    expect(issuesOf(BASE.replace('version: 1', 'version: 2'))).toEqual(["1:10 error bad-value 'version': expected version: 1"]);
+    expect(issuesOf(BASE.replace('version: 1', 'version: 2'))).toEqual([
+      "1:10 error bad-value 'version': expected version: 1",
+    ]);
   });
 });
 
@@ -72,11 +81,16 @@ describe('validate: references', () => {
   });
 
   it('reports an unknown connection named by a data action', () => {
-    const text = BASE.replace('roles:', 'connections:\n  legacy-db: { kind: postgres, url: "${env:LEGACY}" }\nroles:').replace(
+    const text = BASE.replace(
+      'roles:',
+      'connections:\n  legacy-db: { kind: postgres, url: "${env:LEGACY}" }\nroles:',
+    ).replace(
       "action: shell\n        with: { run: 'echo backup' }",
       'action: data.compare\n        with: { source: legacy-db, target: new-db }',
     );
-    expect(issuesOf(text)).toEqual(["20:44 error unknown-connection unknown connection 'new-db' | connections: legacy-db"]);
+    expect(issuesOf(text)).toEqual([
+      "20:44 error unknown-connection unknown connection 'new-db' | connections: legacy-db",
+    ]);
   });
 
   it('warns about role members not described under people', () => {
@@ -108,14 +122,24 @@ describe('validate: references', () => {
 
 describe('validate: ids and dependencies', () => {
   it('reports a duplicate id at the second one and points at the first', () => {
-    const result = loadPlan(BASE.replace('id: backup', 'id: stop-jobs').replace('        after: [stop-jobs]\n', ''));
+    const result = loadPlan(
+      BASE.replace('id: backup', 'id: stop-jobs').replace('        after: [stop-jobs]\n', ''),
+    );
     expect(result.issues.map((i) => [i.code, i.message, i.position, i.relatedPosition])).toEqual([
-      ['duplicate-id', "duplicate id 'stop-jobs': a task already has it", { line: 15, col: 13 }, { line: 12, col: 13 }],
+      [
+        'duplicate-id',
+        "duplicate id 'stop-jobs': a task already has it",
+        { line: 15, col: 13 },
+        { line: 12, col: 13 },
+      ],
     ]);
   });
 
   it('treats a checklist item and a task with the same id as duplicates', () => {
-    const text = BASE.replace('phases:', 'checklist:\n  data:\n    - { id: backup, title: Backup tested, owner: dba }\nphases:');
+    const text = BASE.replace(
+      'phases:',
+      'checklist:\n  data:\n    - { id: backup, title: Backup tested, owner: dba }\nphases:',
+    );
     expect(issuesOf(text)).toEqual(["10:13 error duplicate-id duplicate id 'backup': a task already has it"]);
   });
 
@@ -150,11 +174,16 @@ describe('validate: ids and dependencies', () => {
 describe('validate: times', () => {
   it('reports an offset after the window ends', () => {
     const text = `${BASE}  - id: late\n    at: T+5h\n    tasks:\n      - { id: review, owner: lead }\n`;
-    expect(issuesOf(text)).toEqual(["22:9 error offset-outside-window phase 'late' starts at T+5h is after the window ends (T+4h)"]);
+    expect(issuesOf(text)).toEqual([
+      "22:9 error offset-outside-window phase 'late' starts at T+5h is after the window ends (T+4h)",
+    ]);
   });
 
   it('accepts preparation before the window starts, such as a T-24h go/no-go', () => {
-    const text = BASE.replace('phases:\n', 'phases:\n  - id: decide\n    at: T-24h\n    tasks:\n      - { id: go, type: gate, voters: [lead], deadline: T-23h }\n');
+    const text = BASE.replace(
+      'phases:\n',
+      'phases:\n  - id: decide\n    at: T-24h\n    tasks:\n      - { id: go, type: gate, voters: [lead], deadline: T-23h }\n',
+    );
     expect(issuesOf(text)).toEqual([]);
   });
 
@@ -181,10 +210,15 @@ describe('validate: times', () => {
 
 describe('validate: gates', () => {
   const gate = (extra: string) =>
-    BASE.replace('phases:\n', `phases:\n  - id: decide\n    at: T-24h\n    tasks:\n      - { id: go, type: gate${extra} }\n`);
+    BASE.replace(
+      'phases:\n',
+      `phases:\n  - id: decide\n    at: T-24h\n    tasks:\n      - { id: go, type: gate${extra} }\n`,
+    );
 
   it('reports a gate without voters', () => {
-    expect(issuesOf(gate(''))).toEqual(["12:9 error gate-without-voters gate 'go' has no voters | add voters: [ROLE, ...]"]);
+    expect(issuesOf(gate(''))).toEqual([
+      "12:9 error gate-without-voters gate 'go' has no voters | add voters: [ROLE, ...]",
+    ]);
   });
 
   it('reports a quorum larger than the people who can vote', () => {
@@ -210,7 +244,10 @@ describe('validate: gates', () => {
 
 describe('validate: secrets', () => {
   it('refuses a password written inline and never repeats it', () => {
-    const text = BASE.replace("with: { run: 'echo backup' }", "with: { run: 'echo backup', password: hunter22 }");
+    const text = BASE.replace(
+      "with: { run: 'echo backup' }",
+      "with: { run: 'echo backup', password: hunter22 }",
+    );
     const issues = issuesOf(text);
     expect(issues).toEqual([
       "18:47 error inline-secret secret written inline in 'phases.0.tasks.1.with.password' | reference it instead: ${env:NAME} or ${file:PATH}; it is resolved only when the action runs",
@@ -219,17 +256,28 @@ describe('validate: secrets', () => {
   });
 
   it('refuses a password inside a connection URL but accepts a reference', () => {
-    const bad = BASE.replace('roles:', 'connections:\n  db: { kind: postgres, url: "postgres://app:s3cret@db/shop" }\nroles:');
+    const bad = BASE.replace(
+      'roles:',
+      'connections:\n  db: { kind: postgres, url: "postgres://app:s3cret@db/shop" }\nroles:',
+    );
     expect(issuesOf(bad)).toEqual([
       "6:30 error inline-secret a password is written inline in the URL at 'connections.db.url' | reference it instead: ${env:NAME} or ${file:PATH}; it is resolved only when the action runs",
     ]);
-    const good = BASE.replace('roles:', 'connections:\n  db: { kind: postgres, url: "postgres://app:${env:DB_PASSWORD}@db/shop" }\nroles:');
+    const good = BASE.replace(
+      'roles:',
+      'connections:\n  db: { kind: postgres, url: "postgres://app:${env:DB_PASSWORD}@db/shop" }\nroles:',
+    );
     expect(issuesOf(good)).toEqual([]);
   });
 
   it('recognises well-known credential shapes anywhere in parameters', () => {
-    const text = BASE.replace("'echo backup'", "'curl -H \"Authorization: Bearer x\" https://hooks.slack.com/services/T0001/B0002/abcdefghijkl'");
-    expect(issuesOf(text)[0]).toMatch(/^18:22 error inline-secret a Slack webhook URL is written inline at 'phases.0.tasks.1.with.run'/);
+    const text = BASE.replace(
+      "'echo backup'",
+      '\'curl -H "Authorization: Bearer x" https://hooks.slack.com/services/T0001/B0002/abcdefghijkl\'',
+    );
+    expect(issuesOf(text)[0]).toMatch(
+      /^18:22 error inline-secret a Slack webhook URL is written inline at 'phases.0.tasks.1.with.run'/,
+    );
   });
 
   it('reports a malformed secret reference', () => {
@@ -242,7 +290,13 @@ describe('validate: secrets', () => {
 
 describe('validate: reports everything at once', () => {
   it('returns every independent problem in file order', () => {
-    const text = BASE.replace('owner: dba', 'owner: dab').replace('action: shell', 'action: shel').replace('after: [stop-jobs]', 'after: [nope]');
-    expect(issuesOf(text).map((i) => i.split(' ')[2])).toEqual(['unknown-role', 'unknown-action', 'unknown-task']);
+    const text = BASE.replace('owner: dba', 'owner: dab')
+      .replace('action: shell', 'action: shel')
+      .replace('after: [stop-jobs]', 'after: [nope]');
+    expect(issuesOf(text).map((i) => i.split(' ')[2])).toEqual([
+      'unknown-role',
+      'unknown-action',
+      'unknown-task',
+    ]);
   });
 });
