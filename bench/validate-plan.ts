@@ -40,4 +40,6 @@ console.log(`plan: ${TASKS} tasks, ${(text.length / 1024).toFixed(0)} KiB, media
 console.log(`lower bound (YAML parse only):   ${median(bound).toFixed(1)} ms`);
 console.log(`validate (parse+schema+checks):  ${median(validate).toFixed(1)} ms`);
 console.log(`plan (schedule, critical path):  ${median(schedule).toFixed(1)} ms`);
-console.log(`validate + plan:                 ${median(total).toFixed(1)} ms  (${(median(total) / median(bound)).toFixed(2)}× the bound)`);
+console.log(
+  `validate + plan:                 ${median(total).toFixed(1)} ms  (${(median(total) / median(bound)).toFixed(2)}× the bound)`,
+);
