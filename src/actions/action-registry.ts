@@ -26,10 +26,13 @@ export class ActionRegistry {
     return [...this.#actions.keys()].sort();
   }
 
-  /** What validation needs: the registered types, and their parameter checks. */
-  catalog(): ActionCatalog {
+  /**
+   * What validation needs: the action types a plan may name (the registered ones plus `alsoKnown`, e.g. the
+   * format's vocabulary) and the parameter checks of the registered ones.
+   */
+  catalog(alsoKnown: readonly string[] = []): ActionCatalog {
     return {
-      types: this.types(),
+      types: [...new Set([...this.types(), ...alsoKnown])].sort(),
       checkParams: (type, params) => {
         const action = this.#actions.get(type);
         if (!action) return [];

@@ -6,6 +6,7 @@ import { validateCommand } from './commands/validate-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { initCommand } from './commands/init-command.js';
 import { schemaCommand } from './commands/schema-command.js';
+import { actionsCommand } from './commands/actions-command.js';
 import { createStyle } from './style.js';
 
 const VERSION = '0.1.0';
@@ -52,6 +53,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('schema')
     .description('print the JSON Schema of the plan format (for editors)')
     .action(() => setExit(schemaCommand(io)));
+
+  program
+    .command('actions')
+    .description('list the actions a plan may use, and whether each is idempotent')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => setExit(actionsCommand(opts, io)));
 
   return program;
 }

@@ -3,12 +3,17 @@ import { TminusError } from '../core/tminus-error.js';
 import { MAX_PLAN_BYTES } from '../core/plan-source.js';
 import type { LoadedPlan, LoadPlanOptions } from '../core/load-plan.js';
 import { loadPlan } from '../core/load-plan.js';
+import { ACTION_TYPES } from '../core/action-types.js';
+import { builtinActions } from '../actions/builtin-actions.js';
 
 /**
  * Reads and validates a plan file. A missing or unreadable file is a usage error (thrown); anything wrong
  * inside the file comes back as issues. Oversize files are refused without being read into memory.
  */
-export async function readPlanFile(path: string, options: LoadPlanOptions = {}): Promise<LoadedPlan> {
+export async function readPlanFile(
+  path: string,
+  options: LoadPlanOptions = { actions: builtinActions().catalog(ACTION_TYPES) },
+): Promise<LoadedPlan> {
   let size: number;
   try {
     const info = await stat(path);

@@ -105,6 +105,23 @@ describe('tminus init, validate and plan, as a newcomer runs them', () => {
   });
 });
 
+describe('tminus actions', () => {
+  it('lists every action of the format, and for each available one whether it is idempotent', () => {
+    const out = runCli(['actions', '--json'], dir);
+    expect(out.code).toBe(0);
+    const { actions } = JSON.parse(out.stdout) as {
+      actions: { type: string; available: boolean; idempotent: boolean | null; description: string }[];
+    };
+    expect(actions.map((a) => a.type)).toEqual(
+      expect.arrayContaining(['shell', 'http.check', 'dns.update', 'data.compare']),
+    );
+    for (const a of actions) {
+      expect(a.description.length).toBeGreaterThan(0);
+      expect(a.idempotent === null).toBe(!a.available);
+    }
+  });
+});
+
 describe('exit codes and messages for bad input', () => {
   it('exits 1 with file:line:col for an invalid plan, in text and JSON', () => {
     const plan = join(dir, 'bad.yaml');
