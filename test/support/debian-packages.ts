@@ -16,7 +16,7 @@ export function ensureDebianPackages(packages: Readonly<Record<string, string>>)
   if (missing.length === 0) return;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!updated) {
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update', '-qq'], { stdio: 'inherit', env });
     updated = true;
   }
   // --no-install-recommends keeps installs small; policy-rc.d-less images may try to start services, which

@@ -1,0 +1,2 @@
+/** Every Debian package the test suite starts servers from, by a file each provides. */
+export const TEST_PACKAGES: Readonly<Record<string, string>> = {};
