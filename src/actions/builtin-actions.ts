@@ -1,4 +1,7 @@
 import { ActionRegistry } from './action-registry.js';
+import { httpCheckAction } from './http-check/http-check-action.js';
+import { tcpCheckAction } from './tcp-check/tcp-check-action.js';
+import { tlsCheckAction } from './tls-check/tls-check-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -6,5 +9,8 @@ import { ActionRegistry } from './action-registry.js';
  */
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
+  registry.register(httpCheckAction);
+  registry.register(tcpCheckAction);
+  registry.register(tlsCheckAction);
   return registry;
 }
