@@ -1,5 +1,7 @@
 import { ActionRegistry } from './action-registry.js';
 import { httpCheckAction } from './http-check/http-check-action.js';
+import { sqlAssertAction } from './sql-assert/sql-assert-action.js';
+import { sqlQueryAction } from './sql-query/sql-query-action.js';
 import { tcpCheckAction } from './tcp-check/tcp-check-action.js';
 import { tlsCheckAction } from './tls-check/tls-check-action.js';
 
@@ -12,5 +14,7 @@ export function builtinActions(): ActionRegistry {
   registry.register(httpCheckAction);
   registry.register(tcpCheckAction);
   registry.register(tlsCheckAction);
+  registry.register(sqlQueryAction);
+  registry.register(sqlAssertAction);
   return registry;
 }
