@@ -1,5 +1,6 @@
 import { ActionRegistry } from './action-registry.js';
 import { httpCheckAction } from './http-check/http-check-action.js';
+import { notifyAction } from './notify/notify-action.js';
 import { sqlAssertAction } from './sql-assert/sql-assert-action.js';
 import { sqlQueryAction } from './sql-query/sql-query-action.js';
 import { tcpCheckAction } from './tcp-check/tcp-check-action.js';
@@ -16,5 +17,6 @@ export function builtinActions(): ActionRegistry {
   registry.register(tlsCheckAction);
   registry.register(sqlQueryAction);
   registry.register(sqlAssertAction);
+  registry.register(notifyAction);
   return registry;
 }

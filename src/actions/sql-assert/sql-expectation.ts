@@ -17,11 +17,9 @@ export const sqlExpectation = z
       ])
       .optional()
       .meta({ description: 'Row count: exactly N, or { min, max }' }),
-    value: scalar
-      .optional()
-      .meta({
-        description: 'The first column of the first row equals this (42 matches a bigint/numeric "42")',
-      }),
+    value: scalar.optional().meta({
+      description: 'The first column of the first row equals this (42 matches a bigint/numeric "42")',
+    }),
     equals: z
       .array(z.union([z.array(scalar), z.record(z.string(), scalar)]))
       .optional()
@@ -63,8 +61,9 @@ function rowMatches(
 ): string | undefined {
   if (Array.isArray(expected)) {
     const actual = columns.map((c) => row[c]);
-    if (actual.length !== expected.length)
-      {return `has ${actual.length} columns ${show(actual)}, expected ${show(expected)}`;}
+    if (actual.length !== expected.length) {
+      return `has ${actual.length} columns ${show(actual)}, expected ${show(expected)}`;
+    }
     return actual.every((v, i) => sameSqlValue(v, expected[i]))
       ? undefined
       : `is ${show(actual)}, expected ${show(expected)}`;
@@ -81,8 +80,9 @@ function rowMatches(
 export function evaluateSqlExpectation(result: SqlResult, expect: SqlExpectation): string[] {
   const problems: string[] = [];
   const n = result.rowCount;
-  if (typeof expect.rows === 'number' && n !== expect.rows)
-    {problems.push(`expected ${expect.rows} rows, got ${n}`);}
+  if (typeof expect.rows === 'number' && n !== expect.rows) {
+    problems.push(`expected ${expect.rows} rows, got ${n}`);
+  }
   if (typeof expect.rows === 'object') {
     const { min, max } = expect.rows;
     if (min !== undefined && n < min) problems.push(`expected at least ${min} rows, got ${n}`);

@@ -34,12 +34,9 @@ export const sqlQueryParams = z
       .max(10_000)
       .default(100)
       .meta({ description: 'Rows kept as evidence (default 100); the row count is always the full count' }),
-    readOnly: z
-      .boolean()
-      .default(false)
-      .meta({
-        description: 'Run inside a read-only transaction (rolled back), so the query cannot change data',
-      }),
+    readOnly: z.boolean().default(false).meta({
+      description: 'Run inside a read-only transaction (rolled back), so the query cannot change data',
+    }),
   })
   .strict();
 export type SqlQueryParams = z.infer<typeof sqlQueryParams>;
