@@ -1,6 +1,7 @@
 import { ActionRegistry } from './action-registry.js';
 import { httpCheckAction } from './http-check/http-check-action.js';
 import { notifyAction } from './notify/notify-action.js';
+import { smokeAction } from './smoke/smoke-action.js';
 import { sqlAssertAction } from './sql-assert/sql-assert-action.js';
 import { sqlQueryAction } from './sql-query/sql-query-action.js';
 import { tcpCheckAction } from './tcp-check/tcp-check-action.js';
@@ -18,5 +19,6 @@ export function builtinActions(): ActionRegistry {
   registry.register(sqlQueryAction);
   registry.register(sqlAssertAction);
   registry.register(notifyAction);
+  registry.register(smokeAction);
   return registry;
 }

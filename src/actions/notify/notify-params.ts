@@ -37,13 +37,9 @@ const teams = z
     url,
     testUrl,
     connection,
-    format: z
-      .enum(['adaptive', 'messagecard'])
-      .default('adaptive')
-      .meta({
-        description:
-          "'adaptive' (Workflows webhooks, default) or 'messagecard' (legacy Office 365 connectors)",
-      }),
+    format: z.enum(['adaptive', 'messagecard']).default('adaptive').meta({
+      description: "'adaptive' (Workflows webhooks, default) or 'messagecard' (legacy Office 365 connectors)",
+    }),
   })
   .strict()
   .refine(hasTarget, targetMessage);
@@ -54,13 +50,9 @@ const webhook = z
     url,
     testUrl,
     connection,
-    secret: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description: 'HMAC-SHA256 key: signs each delivery (X-Tminus-Signature); write it as ${env:NAME}',
-      }),
+    secret: z.string().min(1).optional().meta({
+      description: 'HMAC-SHA256 key: signs each delivery (X-Tminus-Signature); write it as ${env:NAME}',
+    }),
     headers: z
       .record(z.string(), z.string())
       .optional()
@@ -115,12 +107,9 @@ export const notifyParams = z
       .string()
       .min(1)
       .meta({ description: 'Headline template, e.g. "{{run.planTitle}}: maintenance starts"' }),
-    message: z
-      .string()
-      .default('')
-      .meta({
-        description: 'Body template; {{run.planTitle}}, {{run.mode}}, {{step.title}}, {{vars.NAME}}, …',
-      }),
+    message: z.string().default('').meta({
+      description: 'Body template; {{run.planTitle}}, {{run.mode}}, {{step.title}}, {{vars.NAME}}, …',
+    }),
     vars: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .default({})

@@ -8,8 +8,9 @@ export function slackPayload(m: NotifyMessage): Record<string, unknown> {
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: m.title.slice(0, 150) } },
   ];
-  if (m.message !== '')
-    {blocks.push({ type: 'section', text: { type: 'mrkdwn', text: m.message.slice(0, 3000) } });}
+  if (m.message !== '') {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: m.message.slice(0, 3000) } });
+  }
   blocks.push({
     type: 'context',
     elements: [
