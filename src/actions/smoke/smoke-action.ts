@@ -16,21 +16,13 @@ export const smokeParams = z
       .record(z.string(), z.string())
       .optional()
       .meta({ description: 'Extra environment variables (values never printed)' }),
-    junit: z
-      .string()
-      .optional()
-      .meta({
-        description: 'JUnit XML report the suite writes (relative to cwd); read instead of the output',
-      }),
-    minPassed: z
-      .number()
-      .int()
-      .min(0)
-      .default(1)
-      .meta({
-        description:
-          'Fewer passing tests than this fails the step, so a suite that ran nothing is caught (default 1)',
-      }),
+    junit: z.string().optional().meta({
+      description: 'JUnit XML report the suite writes (relative to cwd); read instead of the output',
+    }),
+    minPassed: z.number().int().min(0).default(1).meta({
+      description:
+        'Fewer passing tests than this fails the step, so a suite that ran nothing is caught (default 1)',
+    }),
     maxFailures: z
       .number()
       .int()
@@ -151,16 +143,18 @@ export const smokeAction: ActionDefinition<SmokeParams> = {
       stderrTail: lastLines(ctx, run.stderr, 10),
     };
     const problems: string[] = [];
-    if (run.exitCode !== 0)
-      {problems.push(run.signal ? `killed by ${run.signal}` : `exit code ${run.exitCode}`);}
+    if (run.exitCode !== 0) {
+      problems.push(run.signal ? `killed by ${run.signal}` : `exit code ${run.exitCode}`);
+    }
     if (summary && summary.failed > 0) {
       const names = failures.map((f) => f.name).join(', ');
       problems.push(
         `${summary.failed} failed${names ? `: ${names}${output.failuresTruncated ? ', …' : ''}` : ''}`,
       );
     }
-    if (summary && summary.passed < p.minPassed)
-      {problems.push(`only ${summary.passed} passed, fewer than minPassed ${p.minPassed}`);}
+    if (summary && summary.passed < p.minPassed) {
+      problems.push(`only ${summary.passed} passed, fewer than minPassed ${p.minPassed}`);
+    }
     const tally = summary ? counts(summary) : 'no test summary recognised';
     if (problems.length > 0) {
       const tail = summary ? '' : `; last output: ${lastLines(ctx, run.stdout || run.stderr, 3)}`;
