@@ -50,10 +50,12 @@ describe('health debounce', () => {
           let state = INITIAL_HEALTH;
           for (const ok of results) {
             const next = observeHealth(state, ok, { failureThreshold: f, recoveryThreshold: r });
-            if (next.status === 'unhealthy' && state.status !== 'unhealthy')
+            if (next.status === 'unhealthy' && state.status !== 'unhealthy') {
               expect(next.consecutiveFailures).toBe(f);
-            if (next.status === 'healthy' && state.status !== 'healthy')
+            }
+            if (next.status === 'healthy' && state.status !== 'healthy') {
               expect(next.consecutiveSuccesses).toBe(r);
+            }
             state = next;
           }
         },

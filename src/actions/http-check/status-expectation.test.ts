@@ -18,7 +18,8 @@ describe('status expectation', () => {
   });
 
   it('rejects codes and patterns that are not statuses', () => {
-    for (const bad of [99, 600, '6xx', '2XX', 'ok', [], 200.5])
+    for (const bad of [99, 600, '6xx', '2XX', 'ok', [], 200.5]) {
       expect(statusExpectation.safeParse(bad).success).toBe(false);
+    }
   });
 });
