@@ -63,7 +63,13 @@ export const httpCheckAction: ActionDefinition<HttpCheckParams> = {
     let last: HttpProbe | undefined;
     let lastError: TminusError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await ctx.clock.sleep(p.interval, ctx.signal);
+      if (attempt > 1) {
+        await ctx.clock.sleep(p.interval, ctx.signal).catch((error: unknown) => {
+          throw new TminusError('ABORTED', `http.check ${target}: the run was aborted between probes`, {
+            cause: error,
+          });
+        });
+      }
       let problems: string[];
       try {
         last = await probeHttp(ctx, p, url);

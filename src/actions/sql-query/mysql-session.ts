@@ -24,8 +24,24 @@ export async function openMysqlSession(url: string, options: SessionOptions): Pr
       : `SET SESSION max_execution_time = ${Math.ceil(options.timeoutMs)}`,
   );
   let closed = false;
+  let running = false;
+  let closing: Promise<void> | undefined;
+  const doClose = async () => {
+    closed = true;
+    // A dropped socket does not stop the statement on the server: kill it from a second connection.
+    if (running) {
+      const killer = await mysql.createConnection({ uri: url, connectTimeout: 5_000 });
+      try {
+        await killer.query(`KILL QUERY ${Number(connection.threadId)}`);
+      } finally {
+        killer.destroy();
+      }
+    }
+    connection.destroy();
+  };
   return {
     async query(sql: string, params: readonly SqlParam[]): Promise<RawSqlResult> {
+      running = true;
       if (options.readOnly) await connection.query('START TRANSACTION READ ONLY');
       try {
         const [result, fields] = (await connection.query({ sql, values: [...params] })) as [
@@ -42,14 +58,10 @@ export async function openMysqlSession(url: string, options: SessionOptions): Pr
         }
         return { columns: [], rows: [], rowCount: result.affectedRows, returnsRows: false };
       } finally {
+        running = false;
         if (options.readOnly && !closed) await connection.query('ROLLBACK');
       }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      connection.destroy();
-      return Promise.resolve();
-    },
+    close: () => (closing ??= doClose()),
   };
 }

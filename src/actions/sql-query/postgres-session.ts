@@ -15,19 +15,29 @@ export async function openPostgresSession(url: string, options: SessionOptions):
   // A socket error after connect would otherwise be an unhandled 'error' event.
   client.on('error', () => undefined);
   let closed = false;
-  const close = async () => {
-    if (closed) return;
+  let running = false;
+  let closing: Promise<void> | undefined;
+  const doClose = async () => {
     closed = true;
+    // Closing the socket alone leaves the statement running (and holding its locks) until the server
+    // notices; cancel it from a second connection first.
+    if (running && backendPid !== undefined) await cancelBackend(url, backendPid);
     await client.end();
   };
+  const close = () => (closing ??= doClose());
+  let backendPid: number | undefined;
   try {
     await client.connect();
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    backendPid = rows[0]?.pid;
   } catch (error) {
     closed = true;
+    await client.end();
     throw error;
   }
   return {
     async query(sql: string, params: readonly SqlParam[]): Promise<RawSqlResult> {
+      running = true;
       if (options.readOnly) await client.query('BEGIN READ ONLY');
       try {
         const results = (await client.query({ text: sql, values: [...params] })) as
@@ -43,9 +53,26 @@ export async function openPostgresSession(url: string, options: SessionOptions):
           returnsRows: columns.length > 0,
         };
       } finally {
+        running = false;
         if (options.readOnly && !closed) await client.query('ROLLBACK');
       }
     },
     close,
   };
+}
+
+/** Cancels the statement a backend is running (`pg_cancel_backend`), over a short-lived connection. */
+async function cancelBackend(url: string, pid: number): Promise<void> {
+  const canceller = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'tminus-cancel',
+  });
+  canceller.on('error', () => undefined);
+  try {
+    await canceller.connect();
+    await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+  } finally {
+    await canceller.end();
+  }
 }

@@ -106,7 +106,13 @@ export async function runSql(ctx: ActionContext, o: RunSqlOptions): Promise<SqlR
   const started = ctx.clock.now();
   try {
     const raw = await withDeadline(ctx, o.timeoutMs, where, async (signal) => {
-      const onAbort = () => void session?.close();
+      const onAbort = () => {
+        session?.close().catch((error: unknown) => {
+          ctx.logger.warn('stopping the SQL statement failed', {
+            error: ctx.redact(redactUrl(String(error))),
+          });
+        });
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       session = await openSqlSession(connection, { timeoutMs: o.timeoutMs, readOnly: o.readOnly });
       if (signal.aborted) throw signal.reason as Error;

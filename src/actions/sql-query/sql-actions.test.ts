@@ -216,13 +216,21 @@ describe('sql actions: faults', () => {
     expect(error.message).toContain(`connection refused by 127.0.0.1:${port}`);
   });
 
-  it('stops a query that runs past its timeout', async () => {
+  it('stops a query that runs past its timeout, on the server too', async () => {
     const pgError = await failure(
       query(engines.postgres, { query: 'SELECT pg_sleep(5)', timeout: 300 }).result,
     );
     expect(pgError.message).toMatch(/no answer within 300ms|statement timeout/);
-    const myError = await failure(query(engines.mariadb, { query: 'SELECT SLEEP(5)', timeout: 300 }).result);
+    const myError = await failure(
+      query(engines.mariadb, { query: 'SELECT SLEEP(5.5)', timeout: 300 }).result,
+    );
     expect(myError.code).toBe('TIMEOUT');
+    const admin = await mysql.createConnection(MARIADB_ADMIN_URL);
+    const [left] = await admin.query(
+      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(5.5)%'",
+    );
+    await admin.end();
+    expect(left).toEqual([{ n: 0 }]);
   });
 
   it('refuses an unknown connection and one that is not a database', async () => {
@@ -272,5 +280,30 @@ describe('sql actions: faults', () => {
       expect: { rows: {}, empty: false },
     });
     expect(b.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['expect.empty', 'expect.rows']);
+  });
+});
+
+describe('sql actions: abort', () => {
+  it('stops a running PostgreSQL query when the run is aborted', async () => {
+    const controller = new AbortController();
+    const ctx = testActionContext({
+      signal: controller.signal,
+      connections: { shop: { kind: 'postgres', url: engines.postgres.url } },
+    });
+    const pending = sqlQueryAction.execute(
+      ctx,
+      sqlQueryParams.parse({ connection: 'shop', query: 'SELECT pg_sleep(20.5)' }),
+    );
+    setTimeout(() => controller.abort(), 200);
+    const error = await failure(pending);
+    expect(error.code).toBe('ABORTED');
+    // The statement was cancelled on the server, not just abandoned by the client.
+    const admin = new pg.Client({ connectionString: pgDb.url });
+    await admin.connect();
+    const { rows } = await admin.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20.5)%' AND state = 'active' AND pid <> pg_backend_pid()",
+    );
+    await admin.end();
+    expect(rows[0]).toEqual({ n: 0 });
   });
 });
