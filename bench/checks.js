@@ -1,3 +1,4 @@
+/* global setTimeout, clearTimeout, AbortController */
 // Measures the overhead of http.check and sql.assert per call against their lower bounds: a bare
 // node:http request to the same local server, and the same query run directly with better-sqlite3.
 // Run after `npm run build`: node bench/checks.js
