@@ -292,6 +292,7 @@ describe('http.check', () => {
       insecure: true,
     });
     expect(result.output).toMatchObject({ status: 200 });
+    expect(result.summary).toContain('certificate NOT verified (insecure: true)');
   });
 
   it('keeps secrets out of the summary, output, logs and errors', async () => {

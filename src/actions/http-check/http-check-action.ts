@@ -99,7 +99,11 @@ export const httpCheckAction: ActionDefinition<HttpCheckParams> = {
       probes: records,
     };
     if (health.status === 'healthy') {
-      const cert = last?.certificate ? `, certificate valid ${last.certificate.daysToExpiry} more days` : '';
+      // An unverified certificate must not read like a verified one in the run log.
+      const verified = p.insecure ? 'NOT verified (insecure: true), ' : '';
+      const cert = last?.certificate
+        ? `, certificate ${verified}valid ${last.certificate.daysToExpiry} more days`
+        : '';
       const tries = records.length > 1 ? ` after ${records.length} probes` : '';
       return {
         summary: `${target} → ${last?.status} in ${formatMs(last?.latencyMs ?? 0)}${cert}${tries}`,
