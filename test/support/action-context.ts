@@ -102,3 +102,19 @@ export function testActionContext(options: TestActionContextOptions = {}): TestA
     logText: () => lines.map((l) => `${l.message} ${JSON.stringify(l.fields ?? {})}`).join('\n'),
   };
 }
+
+/**
+ * Awaits an action call that must fail and returns its TminusError; throws when it succeeds or fails with
+ * anything else (a bare Error from an action is a bug: errors must carry a code).
+ *
+ * @example expect((await actionFailure(action.execute(ctx, params))).code).toBe('TIMEOUT');
+ */
+export async function actionFailure(promise: Promise<unknown>): Promise<TminusError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TminusError) return error;
+    throw new Error(`expected a TminusError, got: ${String(error)}`, { cause: error });
+  }
+  throw new Error('expected the action to fail, but it succeeded');
+}

@@ -4,10 +4,13 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
 import { daysFromNow, issueTestCertificate } from '../../../test/support/test-certificates.js';
 import { freePort } from '../../../test/support/free-port.js';
-import { testActionContext, type TestActionContext } from '../../../test/support/action-context.js';
+import {
+  actionFailure,
+  testActionContext,
+  type TestActionContext,
+} from '../../../test/support/action-context.js';
 import { httpCheckAction } from './http-check-action.js';
 import { httpCheckParams } from './http-check-params.js';
 
@@ -95,15 +98,6 @@ afterAll(async () => {
 const check = (ctx: TestActionContext, input: Record<string, unknown>) =>
   httpCheckAction.execute(ctx, httpCheckParams.parse(input));
 
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TminusError);
-  return error as TminusError;
-}
-
 describe('http.check', () => {
   it('passes when status, body text, regex and JSON paths all match, and reports status and latency', async () => {
     const result = await check(testActionContext(), {
@@ -125,7 +119,7 @@ describe('http.check', () => {
   });
 
   it('fails listing every unmet expectation at once', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       check(testActionContext(), {
         url: `${base}/down`,
         expect: { bodyContains: 'healthy', json: { path: '$.status', equals: 'ok' } },
@@ -140,7 +134,7 @@ describe('http.check', () => {
   });
 
   it('reports the JSON path that differs with the actual and expected value', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       check(testActionContext(), {
         url: `${base}/healthz`,
         expect: {
@@ -160,7 +154,7 @@ describe('http.check', () => {
       const result = await check(testActionContext(), { url: `${base}/down`, expect: { status } });
       expect(result.output).toMatchObject({ status: 503 });
     }
-    await failure(check(testActionContext(), { url: `${base}/down`, expect: { status: '200-299' } }));
+    await actionFailure(check(testActionContext(), { url: `${base}/down`, expect: { status: '200-299' } }));
   });
 
   it('sends the method, headers and a JSON body', async () => {
@@ -182,31 +176,35 @@ describe('http.check', () => {
   });
 
   it('fails an answer slower than maxLatency', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       check(testActionContext(), { url: `${base}/slow`, expect: { maxLatency: 100 } }),
     );
     expect(error.message).toMatch(/answered in \d+ms, slower than the allowed 100ms/);
   });
 
   it('gives up with a TIMEOUT error when the server never answers', async () => {
-    const error = await failure(check(testActionContext(), { url: `${base}/hang`, timeout: 200 }));
+    const error = await actionFailure(check(testActionContext(), { url: `${base}/hang`, timeout: 200 }));
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/hang: no answer within 200ms/);
   });
 
   it('names a refused connection in plain words', async () => {
     const port = await freePort();
-    const error = await failure(check(testActionContext(), { url: `http://127.0.0.1:${port}/healthz` }));
+    const error = await actionFailure(
+      check(testActionContext(), { url: `http://127.0.0.1:${port}/healthz` }),
+    );
     expect(error.code).toBe('UNREACHABLE');
     expect(error.message).toContain(`connection refused by 127.0.0.1:${port}`);
   });
 
   it('rejects a malformed URL without printing its password', async () => {
-    const error = await failure(check(testActionContext(), { url: 'http://ops:hunter2@exa mple.com/x' }));
+    const error = await actionFailure(
+      check(testActionContext(), { url: 'http://ops:hunter2@exa mple.com/x' }),
+    );
     expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toContain('is not a valid URL');
     expect(error.message).not.toContain('hunter2');
-    const ftp = await failure(check(testActionContext(), { url: 'ftp://127.0.0.1/x' }));
+    const ftp = await actionFailure(check(testActionContext(), { url: 'ftp://127.0.0.1/x' }));
     expect(ftp.message).toContain('is not an http:// or https:// URL');
   });
 
@@ -219,13 +217,13 @@ describe('http.check', () => {
       { ok: true, status: 200 },
     ]);
     flakyLeft = 1;
-    const error = await failure(check(testActionContext(), { url: `${base}/flaky` }));
+    const error = await actionFailure(check(testActionContext(), { url: `${base}/flaky` }));
     expect(error.message).toContain('status 502');
   });
 
   it('fails only after failureThreshold consecutive failures', async () => {
     flakyLeft = 5;
-    const error = await failure(
+    const error = await actionFailure(
       check(testActionContext(), { url: `${base}/flaky`, failureThreshold: 3, interval: 10 }),
     );
     expect(error.message).toContain('3 consecutive probes failed');
@@ -254,7 +252,7 @@ describe('http.check', () => {
     const cert = result.output?.certificate as { daysToExpiry: number };
     expect(cert.daysToExpiry).toBeGreaterThanOrEqual(88);
     expect(cert.daysToExpiry).toBeLessThanOrEqual(90);
-    const error = await failure(
+    const error = await actionFailure(
       check(testActionContext(), {
         url: `${tls.good!.url}/healthz`,
         ca: caFile,
@@ -265,7 +263,7 @@ describe('http.check', () => {
   });
 
   it('rejects an expired certificate in plain words', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       check(testActionContext(), { url: `${tls.expired!.url}/healthz`, ca: caFile }),
     );
     expect(error.code).toBe('TLS_INVALID');
@@ -273,7 +271,7 @@ describe('http.check', () => {
   });
 
   it('rejects a certificate issued for another host name', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       check(testActionContext(), { url: `${tls.wrongSan!.url}/healthz`, ca: caFile }),
     );
     expect(error.code).toBe('TLS_INVALID');
@@ -281,9 +279,9 @@ describe('http.check', () => {
   });
 
   it('rejects a chain the system does not trust unless insecure is set', async () => {
-    const untrusted = await failure(check(testActionContext(), { url: `${tls.good!.url}/healthz` }));
+    const untrusted = await actionFailure(check(testActionContext(), { url: `${tls.good!.url}/healthz` }));
     expect(untrusted.message).toContain('signed by an unknown authority');
-    const selfSigned = await failure(
+    const selfSigned = await actionFailure(
       check(testActionContext(), { url: `${tls.selfSigned!.url}/healthz`, ca: caFile }),
     );
     expect(selfSigned.message).toContain('self-signed');
@@ -304,7 +302,7 @@ describe('http.check', () => {
     const seen = JSON.stringify(result) + ctx.logText();
     expect(seen).not.toContain('tok-9f8e7d');
     expect(seen).not.toContain('pa55word');
-    const error = await failure(
+    const error = await actionFailure(
       check(ctx, {
         url: `http://svc:pa55word@127.0.0.1:${await freePort()}/?token=tok-9f8e7d`,
         attempts: 2,
@@ -334,7 +332,7 @@ describe('http.check', () => {
       timeout: '1m',
     });
     setTimeout(() => controller.abort(), 50);
-    const error = await failure(pending);
+    const error = await actionFailure(pending);
     expect(error.code).toBe('ABORTED');
   });
 

@@ -7,6 +7,7 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
 import { describeNetworkError } from '../tcp-check/describe-network-error.js';
+import { certificateName } from '../tls-check/certificate-name.js';
 import { describeTlsError, isTlsErrorCode } from '../tls-check/describe-tls-error.js';
 import type { HttpCheckParams } from './http-check-params.js';
 
@@ -126,17 +127,13 @@ function certificateOf(res: IncomingMessage, nowMs: number): Pick<HttpProbe, 'ce
   const validToMs = Date.parse(cert.valid_to);
   return {
     certificate: {
-      subject: firstOf(cert.subject?.CN),
-      issuer: firstOf(cert.issuer?.CN ?? cert.issuer?.O),
+      subject: certificateName(cert.subject?.CN),
+      issuer: certificateName(cert.issuer?.CN ?? cert.issuer?.O),
       validTo: new Date(validToMs).toISOString(),
       daysToExpiry: Math.floor((validToMs - nowMs) / 86_400_000),
     },
   };
 }
-
-/** Certificate name fields may repeat; the first is the one people mean. */
-export const firstOf = (value: string | string[] | undefined): string =>
-  (Array.isArray(value) ? value[0] : value) ?? '';
 
 async function readCa(path: string): Promise<string> {
   try {

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
-import { testActionContext } from '../../../test/support/action-context.js';
+import { actionFailure, testActionContext } from '../../../test/support/action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { notifyAction } from './notify-action.js';
 import { notifyParams } from './notify-params.js';
@@ -116,15 +115,6 @@ const ctxWith = (comms: 'off' | 'test' | 'on', mode: 'rehearsal' | 'live' = 'liv
   });
 const notify = (ctx: ReturnType<typeof ctxWith>, input: Record<string, unknown>) =>
   notifyAction.execute(ctx, notifyParams.parse(input));
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TminusError);
-  return error as TminusError;
-}
-
 const announcement = {
   title: '{{run.planTitle}}: maintenance starts',
   message: 'Step "{{step.title}}" ({{run.mode}}), T-0 at {{run.goLive}}. Contact {{vars.contact}}.',
@@ -278,7 +268,7 @@ describe('notify', () => {
   });
 
   it('refuses unknown template names before sending anything', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       notify(ctxWith('on'), {
         title: '{{run.planTtle}} starts',
         message: '{{vars.nope}}',
@@ -291,7 +281,7 @@ describe('notify', () => {
   });
 
   it('fails with the receiver status and body when a webhook answers 500, naming what was already sent', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       notify(ctxWith('on'), {
         title: 'Rollback started',
         channels: [
@@ -309,11 +299,11 @@ describe('notify', () => {
 
   it('names an unreachable receiver and a receiver that does not answer in time', async () => {
     const port = await freePort();
-    const refused = await failure(
+    const refused = await actionFailure(
       notify(ctxWith('on'), { title: 't', channels: [{ type: 'slack', url: `http://127.0.0.1:${port}/x` }] }),
     );
     expect(refused.message).toContain(`slack: connection refused by 127.0.0.1:${port}`);
-    const slow = await failure(
+    const slow = await actionFailure(
       notify(ctxWith('on'), { title: 't', timeout: 200, channels: [{ type: 'teams', url: `${base}/hang` }] }),
     );
     expect(slow.message).toContain(`teams → ${base}/…: no answer within 200ms`);
@@ -342,7 +332,7 @@ describe('notify', () => {
   });
 
   it('fails clearly when the SMTP server rejects a recipient with 550', async () => {
-    const error = await failure(
+    const error = await actionFailure(
       notify(ctxWith('on'), {
         title: 't',
         channels: [{ type: 'email', smtp: smtpUrl, from: 'cutover@shop.test', to: ['blocked@shop.test'] }],
@@ -357,7 +347,7 @@ describe('notify', () => {
 
   it('names a wrong SMTP password and an unreachable SMTP server without printing the password', async () => {
     const wrong = smtpUrl.replace(SMTP_PASSWORD, 'not-the-password');
-    const auth = await failure(
+    const auth = await actionFailure(
       notify(testActionContext({ run: { comms: 'on' }, secrets: ['not-the-password'] }), {
         title: 't',
         channels: [{ type: 'email', smtp: wrong, from: 'a@shop.test', to: ['b@shop.test'] }],
@@ -366,7 +356,7 @@ describe('notify', () => {
     expect(auth.message).toMatch(/535/);
     expect(auth.message).not.toContain('not-the-password');
     const port = await freePort();
-    const down = await failure(
+    const down = await actionFailure(
       notify(ctxWith('on'), {
         title: 't',
         channels: [

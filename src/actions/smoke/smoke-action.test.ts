@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
-import { testActionContext } from '../../../test/support/action-context.js';
+import { actionFailure, testActionContext } from '../../../test/support/action-context.js';
 import { smokeAction, smokeParams } from './smoke-action.js';
 
 let dir = '';
@@ -22,15 +21,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const smoke = (input: Record<string, unknown>, ctx = testActionContext()) =>
   smokeAction.execute(ctx, smokeParams.parse({ cwd: dir, ...input }));
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TminusError);
-  return error as TminusError;
-}
-
 describe('smoke', () => {
   it('passes a real node --test suite and records its TAP counts', async () => {
     const result = await smoke({ run: 'node --test --test-reporter=tap good.test.mjs' });
@@ -46,7 +36,7 @@ describe('smoke', () => {
   });
 
   it('fails a suite with a failing test, naming it', async () => {
-    const error = await failure(smoke({ run: 'node --test --test-reporter=tap bad.test.mjs' }));
+    const error = await actionFailure(smoke({ run: 'node --test --test-reporter=tap bad.test.mjs' }));
     expect(error.code).toBe('SMOKE_FAILED');
     expect(error.message).toBe(
       'smoke suite failed (1 passed, 1 failed, 1 skipped): exit code 1; 1 failed: checkout works',
@@ -57,15 +47,15 @@ describe('smoke', () => {
     const run = 'node --test --test-reporter=junit --test-reporter-destination=report.xml';
     const ok = await smoke({ run: `${run} good.test.mjs`, junit: 'report.xml' });
     expect(ok.output).toMatchObject({ format: 'junit', passed: 2, failed: 0, skipped: 1 });
-    const error = await failure(smoke({ run: `${run} bad.test.mjs`, junit: 'report.xml' }));
+    const error = await actionFailure(smoke({ run: `${run} bad.test.mjs`, junit: 'report.xml' }));
     expect(error.message).toContain('1 failed: test.checkout works');
   });
 
   it('refuses a JUnit report that this run did not write', async () => {
     writeFileSync(join(dir, 'stale.xml'), '<testsuite><testcase name="old"/></testsuite>');
-    const stale = await failure(smoke({ run: 'true', junit: 'stale.xml' }));
+    const stale = await actionFailure(smoke({ run: 'true', junit: 'stale.xml' }));
     expect(stale.message).toContain('was not rewritten by this run (stale report)');
-    const missing = await failure(smoke({ run: 'exit 3', junit: 'never.xml' }));
+    const missing = await actionFailure(smoke({ run: 'exit 3', junit: 'never.xml' }));
     expect(missing.message).toBe(
       `the JUnit report ${join(dir, 'never.xml')} was not written (the suite exited 3)`,
     );
@@ -74,7 +64,7 @@ describe('smoke', () => {
   it('parses a plain totals line and keeps failing names from pytest-style output', async () => {
     const script =
       "printf 'FAILED tests/test_cart.py::test_total - AssertionError\\n=== 4 passed, 1 failed in 1.2s ===\\n'; exit 1";
-    const error = await failure(smoke({ run: script }));
+    const error = await actionFailure(smoke({ run: script }));
     expect(error.message).toBe(
       'smoke suite failed (4 passed, 1 failed): exit code 1; 1 failed: tests/test_cart.py::test_total',
     );
@@ -83,16 +73,16 @@ describe('smoke', () => {
   });
 
   it('fails a suite that exits 0 but reports failures, or runs too few tests', async () => {
-    const lying = await failure(smoke({ run: "echo '3 passed, 2 failed'" }));
+    const lying = await actionFailure(smoke({ run: "echo '3 passed, 2 failed'" }));
     expect(lying.message).toBe('smoke suite failed (3 passed, 2 failed): 2 failed');
-    const empty = await failure(smoke({ run: "echo '0 passed, 0 failed'" }));
+    const empty = await actionFailure(smoke({ run: "echo '0 passed, 0 failed'" }));
     expect(empty.message).toContain('only 0 passed, fewer than minPassed 1');
   });
 
   it('falls back to the exit code when no summary is recognised, showing the last output', async () => {
     const ok = await smoke({ run: 'echo all fine' });
     expect(ok.summary).toMatch(/^smoke suite passed: no test summary recognised \(exit-code, exit 0/);
-    const error = await failure(smoke({ run: 'echo boom >&2; exit 4' }));
+    const error = await actionFailure(smoke({ run: 'echo boom >&2; exit 4' }));
     expect(error.message).toBe(
       'smoke suite failed (no test summary recognised): exit code 4; last output: boom',
     );
@@ -100,7 +90,7 @@ describe('smoke', () => {
 
   it('stops the whole process group when the suite runs past its timeout', async () => {
     const marker = join(dir, 'survived');
-    const error = await failure(smoke({ run: `(sleep 2; touch ${marker}) & sleep 30`, timeout: 300 }));
+    const error = await actionFailure(smoke({ run: `(sleep 2; touch ${marker}) & sleep 30`, timeout: 300 }));
     expect(error.code).toBe('TIMEOUT');
     await new Promise((r) => setTimeout(r, 2500));
     expect(existsSync(marker)).toBe(false);
@@ -125,7 +115,7 @@ describe('smoke', () => {
   });
 
   it('reports a working directory that does not exist', async () => {
-    const error = await failure(smoke({ run: 'true', cwd: join(dir, 'nope') }));
+    const error = await actionFailure(smoke({ run: 'true', cwd: join(dir, 'nope') }));
     expect(error.message).toContain('the smoke suite could not start');
   });
 

@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
-import { testActionContext } from '../../../test/support/action-context.js';
+import type { TminusError } from '../../core/tminus-error.js';
+import { actionFailure, testActionContext } from '../../../test/support/action-context.js';
 import {
   MARIADB_ADMIN_URL,
   createMariadbDatabase,
@@ -90,13 +90,9 @@ const query = (engine: Engine, input: Record<string, unknown>) => {
 const assertion = (engine: Engine, input: Record<string, unknown>) =>
   sqlAssertAction.execute(contextFor(engine), sqlAssertParams.parse({ connection: 'shop', ...input }));
 async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TminusError);
-  expect(String((error as Error).message)).not.toContain(PASSWORD);
-  return error as TminusError;
+  const error = await actionFailure(promise);
+  expect(error.message).not.toContain(PASSWORD);
+  return error;
 }
 
 describe.each(Object.keys(engines) as (keyof typeof engines)[])('sql actions on %s', (name) => {

@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
 import { freePort } from '../../../test/support/free-port.js';
-import { testActionContext } from '../../../test/support/action-context.js';
+import { actionFailure, testActionContext } from '../../../test/support/action-context.js';
 import { tcpCheckAction, tcpCheckParams } from './tcp-check-action.js';
 
 const server: Server = createServer((socket) => socket.end());
@@ -17,15 +16,6 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const check = (input: Record<string, unknown>, ctx = testActionContext()) =>
   tcpCheckAction.execute(ctx, tcpCheckParams.parse(input));
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected the check to fail'),
-    (e: unknown) => {
-      expect(e).toBeInstanceOf(TminusError);
-      return e as TminusError;
-    },
-  );
-
 describe('tcp.check', () => {
   it('passes when the port accepts a connection and reports the peer', async () => {
     const result = await check({ host: '127.0.0.1', port });
@@ -35,7 +25,7 @@ describe('tcp.check', () => {
 
   it('fails with "connection refused" when nothing listens', async () => {
     const closed = await freePort();
-    const error = await failure(check({ host: '127.0.0.1', port: closed }));
+    const error = await actionFailure(check({ host: '127.0.0.1', port: closed }));
     expect(error.code).toBe('UNREACHABLE');
     expect(error.message).toBe(
       `connection refused by 127.0.0.1:${closed}: nothing is listening there (or a firewall rejects it)`,
@@ -46,12 +36,12 @@ describe('tcp.check', () => {
     const closed = await freePort();
     const result = await check({ host: '127.0.0.1', port: closed, expect: 'closed' });
     expect(result.output).toMatchObject({ open: false });
-    const error = await failure(check({ host: '127.0.0.1', port, expect: 'closed' }));
+    const error = await actionFailure(check({ host: '127.0.0.1', port, expect: 'closed' }));
     expect(error.message).toContain('accepts connections, but it was expected to be closed');
   });
 
   it('names a host that does not resolve', async () => {
-    const error = await failure(check({ host: 'no-such-host.invalid', port: 80, timeout: '5s' }));
+    const error = await actionFailure(check({ host: 'no-such-host.invalid', port: 80, timeout: '5s' }));
     expect(error.message).toMatch(/does not resolve|could not be resolved/);
   });
 
@@ -59,7 +49,9 @@ describe('tcp.check', () => {
     // Loopback never drops SYNs, so the deadline is driven through the run's clock instead: a clock whose
     // sleep resolves at once makes the 5s deadline expire before the connection completes.
     const instant = { now: () => Date.now(), sleep: () => Promise.resolve() };
-    const error = await failure(check({ host: '127.0.0.1', port }, testActionContext({ clock: instant })));
+    const error = await actionFailure(
+      check({ host: '127.0.0.1', port }, testActionContext({ clock: instant })),
+    );
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toContain(`TCP connect to 127.0.0.1:${port}: no answer within 5s`);
   });

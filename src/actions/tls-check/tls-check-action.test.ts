@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
-import { testActionContext } from '../../../test/support/action-context.js';
+import { actionFailure, testActionContext } from '../../../test/support/action-context.js';
 import { daysFromNow, issueTestCertificate } from '../../../test/support/test-certificates.js';
 import { tlsCheckAction, tlsCheckParams } from './tls-check-action.js';
 
@@ -95,15 +94,6 @@ const check = (input: Record<string, unknown>) =>
     testActionContext(),
     tlsCheckParams.parse({ host: '127.0.0.1', servername: 'new.shop.test', ...input }),
   );
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected the check to fail'),
-    (e: unknown) => {
-      expect(e).toBeInstanceOf(TminusError);
-      return e as TminusError;
-    },
-  );
-
 describe('tls.check', () => {
   it('passes a good chain from a private CA and reports issuer, subject, SAN and expiry', async () => {
     const result = await check({ port: ports.good, ca: caFile });
@@ -122,60 +112,60 @@ describe('tls.check', () => {
   });
 
   it('rejects an expired certificate', async () => {
-    const error = await failure(check({ port: ports.expired, ca: caFile }));
+    const error = await actionFailure(check({ port: ports.expired, ca: caFile }));
     expect(error.code).toBe('TLS_INVALID');
     expect(error.message).toContain('the certificate has expired [CERT_HAS_EXPIRED]');
   });
 
   it('fails when fewer days remain than minDaysToExpiry', async () => {
-    const error = await failure(check({ port: ports.soon, ca: caFile }));
+    const error = await actionFailure(check({ port: ports.soon, ca: caFile }));
     expect(error.message).toContain('the certificate expires in 10 days, fewer than the required 14');
     const result = await check({ port: ports.soon, ca: caFile, minDaysToExpiry: 7 });
     expect(result.value).toBe(10);
   });
 
   it('rejects a certificate whose SAN does not contain the expected host, naming what it covers', async () => {
-    const error = await failure(check({ port: ports.wrongSan, ca: caFile }));
+    const error = await actionFailure(check({ port: ports.wrongSan, ca: caFile }));
     expect(error.message).toContain(
       "the certificate does not cover 'new.shop.test' (it names DNS:legacy.shop.test)",
     );
   });
 
   it('rejects a chain not rooted in the trusted CAs', async () => {
-    const systemOnly = await failure(check({ port: ports.good }));
+    const systemOnly = await actionFailure(check({ port: ports.good }));
     expect(systemOnly.message).toMatch(/unknown authority|self-signed root/);
-    const selfSigned = await failure(check({ port: ports.selfSigned, ca: caFile }));
+    const selfSigned = await actionFailure(check({ port: ports.selfSigned, ca: caFile }));
     expect(selfSigned.message).toContain(
       'the certificate is self-signed and not trusted [DEPTH_ZERO_SELF_SIGNED_CERT]',
     );
   });
 
   it('reports a server that does not send its intermediate certificate', async () => {
-    const error = await failure(check({ port: ports.leafOnly, ca: caFile }));
+    const error = await actionFailure(check({ port: ports.leafOnly, ca: caFile }));
     expect(error.message).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(error.message).toContain('does not send its intermediate certificates');
   });
 
   it('reports every problem of a bad certificate at once', async () => {
-    const error = await failure(check({ port: ports.selfSigned, servername: 'shop.example.org' }));
+    const error = await actionFailure(check({ port: ports.selfSigned, servername: 'shop.example.org' }));
     expect(error.message).toContain('self-signed');
     expect(error.message).toContain("does not cover 'shop.example.org'");
   });
 
   it('says so when the port does not speak TLS', async () => {
-    const error = await failure(check({ port: ports.plain }));
+    const error = await actionFailure(check({ port: ports.plain }));
     expect(error.code).toBe('TLS_INVALID');
     expect(error.message).toMatch(/did not answer with TLS|handshake failed|TLS failed/);
   });
 
   it('times out on a port that accepts but never completes the handshake', async () => {
-    const error = await failure(check({ port: ports.silent, timeout: 300 }));
+    const error = await actionFailure(check({ port: ports.silent, timeout: 300 }));
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toContain('no answer within 300ms');
   });
 
   it('reports a CA file that cannot be read', async () => {
-    const error = await failure(check({ port: ports.good, ca: join(dir, 'missing.pem') }));
+    const error = await actionFailure(check({ port: ports.good, ca: join(dir, 'missing.pem') }));
     expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toContain('cannot read the CA file');
   });

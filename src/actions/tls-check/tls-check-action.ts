@@ -5,7 +5,7 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
 import { durationParam } from '../duration-param.js';
-import { firstOf } from '../http-check/http-probe.js';
+import { certificateName } from './certificate-name.js';
 import { describeNetworkError } from '../tcp-check/describe-network-error.js';
 import { tlsProblemWords } from './describe-tls-error.js';
 
@@ -72,7 +72,7 @@ function chainOf(cert: DetailedPeerCertificate): string[] {
   const names: string[] = [];
   let current: DetailedPeerCertificate | undefined = cert;
   while (current && names.length < 10) {
-    names.push(firstOf(current.subject?.CN ?? current.subject?.O));
+    names.push(certificateName(current.subject?.CN ?? current.subject?.O));
     if (!current.issuerCertificate || current.issuerCertificate === current) break;
     current = current.issuerCertificate;
   }
@@ -158,8 +158,8 @@ export const tlsCheckAction: ActionDefinition<TlsCheckParams> = {
       host: p.host,
       port: p.port,
       servername,
-      subject: firstOf(cert.subject?.CN),
-      issuer: firstOf(cert.issuer?.CN ?? cert.issuer?.O),
+      subject: certificateName(cert.subject?.CN),
+      issuer: certificateName(cert.issuer?.CN ?? cert.issuer?.O),
       san,
       validFrom: new Date(validFromMs).toISOString(),
       validTo: new Date(validToMs).toISOString(),
