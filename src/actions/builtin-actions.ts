@@ -1,4 +1,11 @@
 import { ActionRegistry } from './action-registry.js';
+import { httpCheckAction } from './http-check/http-check-action.js';
+import { notifyAction } from './notify/notify-action.js';
+import { smokeAction } from './smoke/smoke-action.js';
+import { sqlAssertAction } from './sql-assert/sql-assert-action.js';
+import { sqlQueryAction } from './sql-query/sql-query-action.js';
+import { tcpCheckAction } from './tcp-check/tcp-check-action.js';
+import { tlsCheckAction } from './tls-check/tls-check-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -6,5 +13,12 @@ import { ActionRegistry } from './action-registry.js';
  */
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
+  registry.register(httpCheckAction);
+  registry.register(tcpCheckAction);
+  registry.register(tlsCheckAction);
+  registry.register(sqlQueryAction);
+  registry.register(sqlAssertAction);
+  registry.register(notifyAction);
+  registry.register(smokeAction);
   return registry;
 }

@@ -6,6 +6,18 @@ export const ERROR_CODES = [
   'PLAN_INVALID',
   'NO_GO_LIVE',
   'INTERNAL',
+  // Actions (checks, SQL, notifications, smoke suites).
+  'INVALID_PARAMS',
+  'UNKNOWN_CONNECTION',
+  'TIMEOUT',
+  'ABORTED',
+  'UNREACHABLE',
+  'TLS_INVALID',
+  'CHECK_FAILED',
+  'SQL_FAILED',
+  'ASSERTION_FAILED',
+  'NOTIFY_FAILED',
+  'SMOKE_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
