@@ -1,4 +1,4 @@
-import type { PathSegment } from '../core/issue.js';
+import { schemaIssues } from '../core/schema-issues.js';
 import type { ActionCatalog } from '../core/validate-references.js';
 import type { ActionDefinition } from '../engine/action.js';
 
@@ -37,10 +37,7 @@ export class ActionRegistry {
         const action = this.#actions.get(type);
         if (!action) return [];
         const result = action.params.safeParse(params);
-        if (result.success) return [];
-        return result.error.issues.map(
-          (i) => [i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message] as const,
-        );
+        return result.success ? [] : schemaIssues(action.params, params, result.error.issues);
       },
     };
   }

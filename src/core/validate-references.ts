@@ -7,11 +7,8 @@ import { didYouMeanHint } from './did-you-mean.js';
 /** What validation needs to know of the actions available: their names and, optionally, their parameters. */
 export interface ActionCatalog {
   readonly types: readonly string[];
-  /** Problems with an action's `with:` parameters, as [path inside `with`, message] pairs. */
-  checkParams?(
-    type: string,
-    params: Readonly<Record<string, unknown>>,
-  ): readonly [readonly PathSegment[], string][];
+  /** Problems with an action's `with:` parameters; their paths are relative to `with`. */
+  checkParams?(type: string, params: Readonly<Record<string, unknown>>): readonly Issue[];
 }
 
 /**
@@ -67,8 +64,13 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
         );
       }
     }
-    for (const [where, message] of actions.checkParams?.(c.action, c.with) ?? []) {
-      issues.push(error('bad-action-params', [...path, 'with', ...where], `${c.action}: ${message}`));
+    for (const i of actions.checkParams?.(c.action, c.with) ?? []) {
+      issues.push({
+        ...i,
+        code: 'bad-action-params',
+        path: [...path, 'with', ...i.path],
+        message: `${c.action}: ${i.message}`,
+      });
     }
   };
 
