@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from '../../core/duration.js';
+import { TminusError } from '../../core/tminus-error.js';
+import { HaproxyProvider } from './haproxy-provider.js';
+import type { TrafficProvider } from './traffic-provider.js';
+
+/** A duration text (`30s`, `1m30s`) or a `${env:…}` reference resolved before execution. */
+export const durationText = () =>
+  z.string().regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration such as 30s, 5m or 1h30m' });
+
+/** Milliseconds of a duration param that the schema has already checked. */
+export const durationMs = (text: string | undefined, fallback: number): number =>
+  text === undefined ? fallback : (parseDuration(text) ?? fallback);
+
+/** The HAProxy runtime API: a unix socket or a TCP stats socket, and the backend to steer. */
+export const haproxyTargetShape = {
+  provider: z.literal('haproxy'),
+  socket: z.string().min(1).optional().meta({ description: 'Path of the `stats socket ... level admin`.' }),
+  address: z.string().min(1).optional().meta({
+    description: 'host:port of a TCP stats socket (`stats socket ipv4@127.0.0.1:9999 level admin`).',
+  }),
+  backend: z.string().min(1),
+  stateFile: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'The `server-state-file` to save after each change so a reload keeps it.' }),
+  timeout: durationText().optional(),
+};
+
+export const haproxyTarget = z.strictObject(haproxyTargetShape);
+
+/** The load balancer a traffic action steers, by provider. */
+export type TargetParams = z.infer<typeof haproxyTarget>;
+
+/**
+ * One strict parameter object per provider with the action's own fields added, for a discriminated union on
+ * `provider` (so `tminus validate` names the unknown key of the right provider).
+ */
+export function targetSchemas<S extends z.ZodRawShape>(extra: S) {
+  return [z.strictObject({ ...haproxyTargetShape, ...extra })] as const;
+}
+
+/** Extra dependencies (e.g. an AWS SDK client with a custom request handler in tests). */
+export type ProviderDeps = Readonly<Record<string, unknown>>;
+
+/** Builds the provider a traffic action's parameters describe. */
+export async function createProvider(
+  params: TargetParams,
+  _deps: ProviderDeps = {},
+): Promise<TrafficProvider> {
+  await Promise.resolve();
+  if (params.socket === undefined && params.address === undefined) {
+    throw new TminusError(
+      'TRAFFIC_BAD_TARGET',
+      'haproxy needs `socket` (unix path) or `address` (host:port)',
+    );
+  }
+  if (params.socket !== undefined && params.address !== undefined) {
+    throw new TminusError('TRAFFIC_BAD_TARGET', 'haproxy takes `socket` or `address`, not both');
+  }
+  return new HaproxyProvider({
+    endpoint: params.socket !== undefined ? { socket: params.socket } : { address: params.address ?? '' },
+    backend: params.backend,
+    ...(params.stateFile !== undefined ? { stateFile: params.stateFile } : {}),
+    timeoutMs: durationMs(params.timeout, 5_000),
+  });
+}
