@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'METRICS_QUERY_FAILED',
   'METRICS_CONDITION_FAILED',
   'CONDITION_INVALID',
+  'CONDITION_ERROR',
   'AWS_REQUEST_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
