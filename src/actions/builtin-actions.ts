@@ -1,4 +1,5 @@
 import { ActionRegistry } from './action-registry.js';
+import { metricsQueryAction } from './metrics-query/metrics-query-action.js';
 import { trafficShiftAction } from './traffic-shift/traffic-shift-action.js';
 
 /**
@@ -8,5 +9,6 @@ import { trafficShiftAction } from './traffic-shift/traffic-shift-action.js';
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.register(trafficShiftAction);
+  registry.register(metricsQueryAction);
   return registry;
 }
