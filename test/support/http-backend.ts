@@ -24,8 +24,12 @@ export async function startHttpBackend(
   const server: Server = createServer((req, res) => {
     hits++;
     req.resume();
-    res.writeHead(status, { 'content-type': 'text/plain', 'x-env': name });
-    res.end(`${name}\n`);
+    // `/slow` answers after 500 ms: an in-flight request across a reload or a drain.
+    const delay = req.url?.startsWith('/slow') ? 500 : 0;
+    setTimeout(() => {
+      res.writeHead(status, { 'content-type': 'text/plain', 'x-env': name });
+      res.end(`${name}\n`);
+    }, delay);
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

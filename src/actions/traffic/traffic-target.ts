@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../../core/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { HaproxyProvider } from './haproxy-provider.js';
+import { NginxProvider } from './nginx-provider.js';
 import type { TrafficProvider } from './traffic-provider.js';
 
 /** A duration text (`30s`, `1m30s`) or a `${env:…}` reference resolved before execution. */
@@ -28,17 +29,57 @@ export const haproxyTargetShape = {
   timeout: durationText().optional(),
 };
 
+/** nginx OSS: an upstream include file tminus owns, checked with `nginx -t` and reloaded. */
+export const nginxTargetShape = {
+  provider: z.literal('nginx'),
+  file: z
+    .string()
+    .min(1)
+    .meta({ description: 'The include file holding the upstream block (tminus rewrites it).' }),
+  upstream: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'an upstream name: letters, digits, _ . -' }),
+  servers: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a server label: letters, digits, _ . -' }),
+      z.string().min(1),
+    )
+    .refine((r) => Object.keys(r).length > 0, { error: 'name at least one server' })
+    .meta({ description: 'Server label → host:port.' }),
+  backup: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ description: 'Labels of backup servers (maintenance page).' }),
+  directives: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ description: 'Extra lines in the block, e.g. keepalive 16.' }),
+  nginx: z.string().min(1).optional().meta({ description: 'The nginx binary (default nginx).' }),
+  args: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Arguments selecting the configuration, e.g. [-c, /etc/nginx/nginx.conf].' }),
+  pidFile: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'The master pid file (default: `pid` of the -c file).' }),
+  timeout: durationText().optional(),
+};
+
 export const haproxyTarget = z.strictObject(haproxyTargetShape);
+export const nginxTarget = z.strictObject(nginxTargetShape);
 
 /** The load balancer a traffic action steers, by provider. */
-export type TargetParams = z.infer<typeof haproxyTarget>;
+export type TargetParams = z.infer<typeof haproxyTarget> | z.infer<typeof nginxTarget>;
 
 /**
  * One strict parameter object per provider with the action's own fields added, for a discriminated union on
  * `provider` (so `tminus validate` names the unknown key of the right provider).
  */
 export function targetSchemas<S extends z.ZodRawShape>(extra: S) {
-  return [z.strictObject({ ...haproxyTargetShape, ...extra })] as const;
+  return [
+    z.strictObject({ ...haproxyTargetShape, ...extra }),
+    z.strictObject({ ...nginxTargetShape, ...extra }),
+  ] as const;
 }
 
 /** Extra dependencies (e.g. an AWS SDK client with a custom request handler in tests). */
@@ -50,6 +91,23 @@ export async function createProvider(
   _deps: ProviderDeps = {},
 ): Promise<TrafficProvider> {
   await Promise.resolve();
+  if (params.provider === 'nginx') {
+    const unknown = (params.backup ?? []).filter((b) => !(b in params.servers));
+    if (unknown.length > 0) {
+      throw new TminusError('TRAFFIC_BAD_TARGET', `backup names unknown server(s): ${unknown.join(', ')}`);
+    }
+    return new NginxProvider({
+      file: params.file,
+      upstream: params.upstream,
+      servers: params.servers,
+      ...(params.backup ? { backup: params.backup } : {}),
+      ...(params.directives ? { directives: params.directives } : {}),
+      binary: params.nginx ?? 'nginx',
+      args: params.args ?? [],
+      pidFile: params.pidFile,
+      timeoutMs: durationMs(params.timeout, 30_000),
+    });
+  }
   if (params.socket === undefined && params.address === undefined) {
     throw new TminusError(
       'TRAFFIC_BAD_TARGET',
