@@ -1,5 +1,6 @@
 import { ActionRegistry } from './action-registry.js';
 import { metricsQueryAction } from './metrics-query/metrics-query-action.js';
+import { trafficMaintenanceAction } from './traffic-maintenance/traffic-maintenance-action.js';
 import { trafficShiftAction } from './traffic-shift/traffic-shift-action.js';
 
 /**
@@ -10,5 +11,6 @@ export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.register(trafficShiftAction);
   registry.register(metricsQueryAction);
+  registry.register(trafficMaintenanceAction);
   return registry;
 }

@@ -13,9 +13,10 @@ export interface HaproxyServerState extends ServerSetting {
   readonly operational: number;
 }
 
-// srv_admin_state bits (haproxy include/haproxy/server-t.h): FMAINT, IMAINT, CMAINT, RMAINT, HMAINT, then
-// FDRAIN, IDRAIN. Any maintenance bit wins over drain, as in HAProxy's own status page.
-const MAINT_BITS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+// srv_admin_state bits (haproxy include/haproxy/server-t.h): SRV_ADMF_MAINT = FMAINT 0x01 | IMAINT 0x02 |
+// RMAINT 0x20, SRV_ADMF_DRAIN = FDRAIN 0x08 | IDRAIN 0x10. CMAINT (0x04, "disabled" in the config) only
+// records where the state came from: it stays set after `set server ... state ready`, when the server runs.
+const MAINT_BITS = 0x23;
 const DRAIN_BITS = 0x08 | 0x10;
 
 /**
