@@ -139,7 +139,9 @@ export function createTrafficMaintenanceAction(
     },
 
     inverse(params) {
-      const { check: _check, ...rest } = params;
+      // The probe expected the other mode's answer, so the inverse goes without it.
+      const rest: Record<string, unknown> = { ...params };
+      delete rest.check;
       return { action: 'traffic.maintenance', with: { ...rest, mode: params.mode === 'on' ? 'off' : 'on' } };
     },
   };
