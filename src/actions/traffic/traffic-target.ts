@@ -1,3 +1,4 @@
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../../core/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
@@ -65,11 +66,26 @@ export const nginxTargetShape = {
   timeout: durationText().optional(),
 };
 
+/** AWS ALB weighted target groups on a listener's default action or on one rule. */
+export const albTargetShape = {
+  provider: z.literal('alb'),
+  region: z.string().min(1),
+  listenerArn: z.string().min(1).optional(),
+  ruleArn: z.string().min(1).optional(),
+  targetGroups: z
+    .record(z.string().min(1), z.string().min(1))
+    .refine((r) => Object.keys(r).length > 0, { error: 'name at least one target group' })
+    .meta({ description: 'Label → target group ARN; the labels are what weights, from and to name.' }),
+  endpoint: z.string().min(1).optional().meta({ description: 'Custom endpoint (e.g. a VPC endpoint).' }),
+};
+
 export const haproxyTarget = z.strictObject(haproxyTargetShape);
+export const albTarget = z.strictObject(albTargetShape);
 export const nginxTarget = z.strictObject(nginxTargetShape);
 
 /** The load balancer a traffic action steers, by provider. */
-export type TargetParams = z.infer<typeof haproxyTarget> | z.infer<typeof nginxTarget>;
+export type TargetParams =
+  z.infer<typeof haproxyTarget> | z.infer<typeof nginxTarget> | z.infer<typeof albTarget>;
 
 /**
  * One strict parameter object per provider with the action's own fields added, for a discriminated union on
@@ -79,18 +95,36 @@ export function targetSchemas<S extends z.ZodRawShape>(extra: S) {
   return [
     z.strictObject({ ...haproxyTargetShape, ...extra }),
     z.strictObject({ ...nginxTargetShape, ...extra }),
+    z.strictObject({ ...albTargetShape, ...extra }),
   ] as const;
 }
 
-/** Extra dependencies (e.g. an AWS SDK client with a custom request handler in tests). */
-export type ProviderDeps = Readonly<Record<string, unknown>>;
+/** Extra dependencies: an AWS SDK client factory (a custom request handler in tests, a proxy in a lab). */
+export interface ProviderDeps {
+  readonly elbv2Client?: (config: { region: string; endpoint?: string }) => ElasticLoadBalancingV2Client;
+}
 
 /** Builds the provider a traffic action's parameters describe. */
 export async function createProvider(
   params: TargetParams,
-  _deps: ProviderDeps = {},
+  deps: ProviderDeps = {},
 ): Promise<TrafficProvider> {
-  await Promise.resolve();
+  if (params.provider === 'alb') {
+    if ((params.listenerArn === undefined) === (params.ruleArn === undefined)) {
+      throw new TminusError('TRAFFIC_BAD_TARGET', 'alb needs exactly one of `listenerArn` or `ruleArn`');
+    }
+    // Loaded on demand: HAProxy and nginx users should not pay for the AWS SDK.
+    const { AlbProvider } = await import('./alb-provider.js');
+    const { ElasticLoadBalancingV2Client: Client } =
+      await import('@aws-sdk/client-elastic-load-balancing-v2');
+    const config = { region: params.region, ...(params.endpoint ? { endpoint: params.endpoint } : {}) };
+    return new AlbProvider({
+      client: deps.elbv2Client ? deps.elbv2Client(config) : new Client(config),
+      listenerArn: params.listenerArn,
+      ruleArn: params.ruleArn,
+      targetGroups: params.targetGroups,
+    });
+  }
   if (params.provider === 'nginx') {
     const unknown = (params.backup ?? []).filter((b) => !(b in params.servers));
     if (unknown.length > 0) {
