@@ -7,7 +7,13 @@ import {
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition } from '../../engine/action.js';
 import { durationMs, durationText } from '../traffic/traffic-target.js';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { queryPrometheus, type MetricData } from './prometheus-source.js';
+
+/** SDK clients to use instead of the default ones (a custom request handler in tests). */
+export interface MetricsDeps {
+  readonly cloudwatchClient?: (config: { region: string; endpoint?: string }) => CloudWatchClient;
+}
 
 const commonShape = {
   failWhen: z
@@ -48,8 +54,74 @@ const prometheusParams = z.strictObject({
   ...commonShape,
 });
 
-export const metricsQueryParams = prometheusParams;
+const cloudwatchMetric = z.strictObject({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  dimensions: z.record(z.string(), z.string()).optional(),
+  stat: z.string().min(1).meta({ description: 'Sum, Average, Maximum, Minimum, SampleCount, p99, ...' }),
+});
+
+const cloudwatchParams = z.strictObject({
+  provider: z.literal('cloudwatch'),
+  region: z.string().min(1),
+  metrics: z.record(z.string(), cloudwatchMetric).superRefine((m, ctx) => {
+    if (Object.keys(m).length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one metric' });
+    for (const id of Object.keys(m)) {
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [id],
+          message: `metric id '${id}' must start lower-case (letters, digits, _)`,
+        });
+      }
+    }
+  }),
+  expression: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Metric math over the metric ids, e.g. 100 * errors / requests.' }),
+  last: durationText().optional().meta({ description: 'How far back to read (default 5m).' }),
+  period: durationText().optional().meta({ description: 'Datapoint period (default 1m).' }),
+  endpoint: z.string().min(1).optional(),
+  ...commonShape,
+});
+
+export const metricsQueryParams = z.discriminatedUnion('provider', [prometheusParams, cloudwatchParams]);
 export type MetricsQueryParams = z.infer<typeof metricsQueryParams>;
+
+async function fetchData(
+  params: MetricsQueryParams,
+  now: number,
+  signal: AbortSignal,
+  deps: MetricsDeps,
+): Promise<MetricData> {
+  if (params.provider === 'cloudwatch') {
+    const { queryCloudWatch } = await import('./cloudwatch-source.js');
+    const { CloudWatchClient: Client } = await import('@aws-sdk/client-cloudwatch');
+    const config = { region: params.region, ...(params.endpoint ? { endpoint: params.endpoint } : {}) };
+    return queryCloudWatch({
+      client: deps.cloudwatchClient ? deps.cloudwatchClient(config) : new Client(config),
+      metrics: params.metrics,
+      expression: params.expression,
+      periodSeconds: Math.max(1, Math.round(durationMs(params.period, 60_000) / 1000)),
+      timeMs: now,
+      lastMs: durationMs(params.last, 300_000),
+      signal,
+    });
+  }
+  return queryPrometheus({
+    url: params.url,
+    query: params.query,
+    timeMs: now,
+    range: params.range
+      ? { startMs: now - durationMs(params.range.last, 0), stepMs: durationMs(params.range.step, 15_000) }
+      : undefined,
+    headers: params.headers,
+    timeoutMs: durationMs(params.timeout, 10_000),
+    signal,
+  });
+}
 
 /** The value conditions see as `result`: a number for one sample, a list for several, `[]` for none. */
 export function resultValue(data: MetricData): unknown {
@@ -92,29 +164,25 @@ const show = (v: unknown): string =>
  * inconclusive, error). With a condition in `with:` (and unless `assert: false`) a non-successful outcome
  * fails the step.
  */
-export function createMetricsQueryAction(): ActionDefinition<MetricsQueryParams> {
+export function createMetricsQueryAction(deps: MetricsDeps = {}): ActionDefinition<MetricsQueryParams> {
   return {
     type: 'metrics.query',
     description: 'queries Prometheus and judges the result with failWhen/successWhen',
     params: metricsQueryParams,
     idempotent: true,
     async plan(_ctx, params) {
-      return { summary: `query ${params.url}: ${params.query}`, changes: [] };
+      return {
+        summary:
+          params.provider === 'cloudwatch'
+            ? `query CloudWatch in ${params.region}: ${params.expression ?? Object.keys(params.metrics).join(', ')}`
+            : `query ${params.url}: ${params.query}`,
+        changes: [],
+      };
     },
     async execute(ctx, params) {
       const conditions = compileMeasurementConditions(params);
       const now = ctx.clock.now();
-      const data = await queryPrometheus({
-        url: params.url,
-        query: params.query,
-        timeMs: now,
-        range: params.range
-          ? { startMs: now - durationMs(params.range.last, 0), stepMs: durationMs(params.range.step, 15_000) }
-          : undefined,
-        headers: params.headers,
-        timeoutMs: durationMs(params.timeout, 10_000),
-        signal: ctx.signal,
-      }).catch((error: unknown) => {
+      const data = await fetchData(params, now, ctx.signal, deps).catch((error: unknown) => {
         if (error instanceof TminusError) {
           throw new TminusError(error.code, ctx.redact(error.message), {
             cause: error,
@@ -137,7 +205,11 @@ export function createMetricsQueryAction(): ActionDefinition<MetricsQueryParams>
         })),
         seriesCount: data.series.length,
       };
-      const summary = `${params.query} = ${show(value)} (${judged.outcome}${reason === 'no condition' ? '' : `: ${reason}`})`;
+      const what =
+        params.provider === 'cloudwatch'
+          ? (params.expression ?? Object.keys(params.metrics).join(', '))
+          : params.query;
+      const summary = `${what} = ${show(value)} (${judged.outcome}${reason === 'no condition' ? '' : `: ${reason}`})`;
       const assert =
         params.assert ?? (conditions.failWhen !== undefined || conditions.successWhen !== undefined);
       if (assert && judged.outcome !== 'successful') {

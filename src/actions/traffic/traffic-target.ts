@@ -39,11 +39,19 @@ export const nginxTargetShape = {
     .meta({ description: 'The include file holding the upstream block (tminus rewrites it).' }),
   upstream: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'an upstream name: letters, digits, _ . -' }),
   servers: z
-    .record(
-      z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a server label: letters, digits, _ . -' }),
-      z.string().min(1),
-    )
-    .refine((r) => Object.keys(r).length > 0, { error: 'name at least one server' })
+    .record(z.string(), z.string().min(1))
+    .superRefine((r, ctx) => {
+      if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one server' });
+      for (const label of Object.keys(r)) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(label)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [label],
+            message: `server label '${label}': letters, digits, _ . - only`,
+          });
+        }
+      }
+    })
     .meta({ description: 'Server label → host:port.' }),
   backup: z
     .array(z.string().min(1))
