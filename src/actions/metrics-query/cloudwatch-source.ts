@@ -1,4 +1,4 @@
-import type { CloudWatchClient} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { TminusError } from '../../core/tminus-error.js';
 import type { MetricData } from './prometheus-source.js';

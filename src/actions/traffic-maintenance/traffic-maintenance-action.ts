@@ -3,7 +3,7 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition, PlannedChange } from '../../engine/action.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
 import { runStepCheck, stepCheckSchema } from '../traffic/step-check.js';
-import { createProvider, targetSchemas, type ProviderDeps } from '../traffic/traffic-target.js';
+import { createProvider, refineTarget, targetSchemas, type ProviderDeps } from '../traffic/traffic-target.js';
 import {
   describeSetting,
   type ServerChange,
@@ -31,6 +31,7 @@ const maintenanceShape = {
 export const trafficMaintenanceParams = z
   .discriminatedUnion('provider', targetSchemas(maintenanceShape))
   .superRefine((p, ctx) => {
+    refineTarget(p, ctx);
     if (p.appServers?.includes(p.page)) {
       ctx.addIssue({
         code: 'custom',

@@ -5,6 +5,7 @@ import { applySettings, checkDesired } from '../traffic/apply-settings.js';
 import { runStepCheck, stepCheckSchema, type StepCheckResult } from '../traffic/step-check.js';
 import {
   targetSchemas,
+  refineTarget,
   createProvider,
   durationMs,
   durationText,
@@ -38,6 +39,7 @@ const shiftShape = {
 export const trafficShiftParams = z
   .discriminatedUnion('provider', targetSchemas(shiftShape))
   .superRefine((p, ctx) => {
+    refineTarget(p, ctx);
     const hasPair = p.from !== undefined || p.to !== undefined;
     if (p.weights !== undefined && hasPair) {
       ctx.addIssue({

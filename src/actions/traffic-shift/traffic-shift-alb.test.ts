@@ -145,8 +145,15 @@ describe('traffic.shift with AWS ALB weighted target groups (SDK boundary)', () 
     expect(denied.message).toContain('(HTTP 403): User is not authorized');
   });
 
-  it('needs exactly one of listenerArn and ruleArn', async () => {
-    const neither = await failure(action().execute(actionTestContext(), params({ weights: { new: 1 } })));
-    expect(neither.message).toBe('alb needs exactly one of `listenerArn` or `ruleArn`');
+  it('needs exactly one of listenerArn and ruleArn', () => {
+    const r = trafficShiftParams.safeParse({
+      provider: 'alb',
+      region: 'eu-west-1',
+      targetGroups: { new: NEW },
+      weights: { new: 1 },
+    });
+    expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'listenerArn: give exactly one of `listenerArn` or `ruleArn`',
+    ]);
   });
 });

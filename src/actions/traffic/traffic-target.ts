@@ -107,6 +107,33 @@ export function targetSchemas<S extends z.ZodRawShape>(extra: S) {
   ] as const;
 }
 
+/**
+ * Cross-field rules of the target, for the actions' `superRefine`, so that `tminus validate` reports them
+ * before the night (the same rules are enforced again when the provider is built).
+ */
+export function refineTarget(p: TargetParams, ctx: z.RefinementCtx): void {
+  if (p.provider === 'haproxy' && (p.socket === undefined) === (p.address === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: p.socket === undefined ? ['socket'] : ['address'],
+      message: 'give exactly one of `socket` (unix path) or `address` (host:port)',
+    });
+  }
+  if (p.provider === 'alb' && (p.listenerArn === undefined) === (p.ruleArn === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: p.listenerArn === undefined ? ['listenerArn'] : ['ruleArn'],
+      message: 'give exactly one of `listenerArn` or `ruleArn`',
+    });
+  }
+  if (p.provider === 'nginx') {
+    (p.backup ?? []).forEach((b, i) => {
+      if (!(b in p.servers))
+        ctx.addIssue({ code: 'custom', path: ['backup', i], message: `'${b}' is not one of servers` });
+    });
+  }
+}
+
 /** Extra dependencies: an AWS SDK client factory (a custom request handler in tests, a proxy in a lab). */
 export interface ProviderDeps {
   readonly elbv2Client?: (config: { region: string; endpoint?: string }) => ElasticLoadBalancingV2Client;
