@@ -55,7 +55,10 @@ describe('tminus validate on traffic and metrics steps', () => {
         expect.stringMatching(/^16: phases\.0\.tasks\.0\.with(\.socket)?: .*`socket`/),
         expect.stringMatching(/^16: phases\.0\.tasks\.0\.with(\.to)?: .*both `from` and `to`/),
         expect.stringMatching(/^16: phases\.0\.tasks\.0\.with\.steps(\.1)?: .*steps must increase/),
-        expect.stringMatching(/^21: phases\.0\.tasks\.1\.with\.range\.last: expected a duration/),
+        expect.stringMatching(
+          /^21: phases\.0\.tasks\.1\.with\.range\.last: metrics\.query: expected a duration/,
+        ),
+        "21: phases.0.tasks.1.with.failWhen: unexpected '>' at column 9 of condition 'result >> 1'",
       ]),
     );
   });

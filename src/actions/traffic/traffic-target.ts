@@ -128,8 +128,9 @@ export function refineTarget(p: TargetParams, ctx: z.RefinementCtx): void {
   }
   if (p.provider === 'nginx') {
     (p.backup ?? []).forEach((b, i) => {
-      if (!(b in p.servers))
+      if (!(b in p.servers)) {
         ctx.addIssue({ code: 'custom', path: ['backup', i], message: `'${b}' is not one of servers` });
+      }
     });
   }
 }
