@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
-import type { ActionDefinition, ActionPlan, PlannedChange } from '../../engine/action.js';
+import type { ActionContext, ActionDefinition, ActionPlan, PlannedChange } from '../../engine/action.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
 import { runStepCheck, stepCheckSchema, type StepCheckResult } from '../traffic/step-check.js';
 import {
@@ -11,7 +11,7 @@ import {
   durationText,
   type ProviderDeps,
 } from '../traffic/traffic-target.js';
-import { describeSetting, type ServerSettings } from '../traffic/traffic-provider.js';
+import { describeSetting, type ServerSettings, type TrafficProvider } from '../traffic/traffic-provider.js';
 import { names, shiftSteps } from './traffic-shift-plan.js';
 
 const serverNames = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -32,6 +32,9 @@ const shiftShape = {
     .boolean()
     .optional()
     .meta({ description: 'Drain the `from` servers after the last step reaches 100.' }),
+  drainWait: durationText()
+    .optional()
+    .meta({ description: 'After draining, wait up to this long for their open sessions to end (HAProxy).' }),
   pause: durationText().optional().meta({ description: 'Wait between steps (before the check).' }),
   check: stepCheckSchema.optional(),
 };
@@ -96,6 +99,28 @@ const summarize = (s: ServerSettings) =>
   Object.entries(s)
     .map(([n, v]) => `${n} ${describeSetting(v)}`)
     .join(', ');
+
+/**
+ * Polls the drained servers' open sessions until none is left or `waitMs` has passed. Sessions still open at
+ * the end are reported, not failed: traffic has moved, and long-lived connections may be expected.
+ */
+async function waitForDrain(
+  ctx: ActionContext,
+  provider: TrafficProvider,
+  servers: readonly string[],
+  waitMs: number,
+): Promise<{ waitedMs: number; open: number; sessions: Record<string, number> }> {
+  const started = ctx.clock.now();
+  if (!provider.activeSessions) return { waitedMs: 0, open: 0, sessions: {} };
+  for (;;) {
+    const all = await provider.activeSessions(ctx.signal);
+    const sessions = Object.fromEntries(servers.map((s) => [s, all[s] ?? 0]));
+    const open = Object.values(sessions).reduce((a, b) => a + b, 0);
+    const waitedMs = ctx.clock.now() - started;
+    if (open === 0 || waitedMs >= waitMs) return { waitedMs, open, sessions };
+    await ctx.clock.sleep(Math.min(250, waitMs - waitedMs), ctx.signal);
+  }
+}
 
 /**
  * `traffic.shift`: moves traffic between servers of a load balancer (HAProxy runtime API, nginx upstream
@@ -185,19 +210,32 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
         lastGood = applied.after;
         lastGoodLabel = `step ${i + 1} (${step.label})`;
       }
+      const drained =
+        params.drain && params.drainWait !== undefined
+          ? await waitForDrain(ctx, provider, names(params.from), durationMs(params.drainWait, 0))
+          : undefined;
       const changed = records.some((r) => r.changed);
       return {
-        summary: changed
-          ? `${provider.target}: ${summarize(initial)} → ${summarize(lastGood)}`
-          : `${provider.target} already at target (${summarize(lastGood)})`,
-        output: { target: provider.target, changed, before: initial, after: lastGood, steps: records },
+        summary:
+          (changed
+            ? `${provider.target}: ${summarize(initial)} → ${summarize(lastGood)}`
+            : `${provider.target} already at target (${summarize(lastGood)})`) +
+          (drained && drained.open > 0 ? `; ${drained.open} session(s) still open on drained servers` : ''),
+        output: {
+          target: provider.target,
+          changed,
+          before: initial,
+          after: lastGood,
+          steps: records,
+          ...(drained ? { drain: drained } : {}),
+        },
       };
     },
 
     inverse(params) {
       if (params.weights !== undefined) return undefined;
       const rest: Record<string, unknown> = { ...params };
-      for (const key of ['steps', 'drain', 'pause']) delete rest[key];
+      for (const key of ['steps', 'drain', 'drainWait', 'pause']) delete rest[key];
       // The way back is immediate (no steps): a rollback must not wait on the analysis that just failed.
       return { action: 'traffic.shift', with: { ...rest, from: params.to, to: params.from } };
     },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
@@ -126,6 +126,30 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     expect(outcome.share('new', shiftEnd + 100)).toBe(1);
     expect(await state()).toEqual({ legacy: '0/drain', new: '100/ready' });
     expect(result.output).toMatchObject({ changed: true });
+  });
+
+  it('drains legacy and waits until its in-flight requests have finished, which all succeed', async () => {
+    await reset();
+    const slow = Array.from(
+      { length: 8 },
+      () =>
+        new Promise<string>((resolve, reject) => {
+          get(`http://127.0.0.1:${lb.port}/slow`, { agent: false }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(`${res.statusCode} ${String(res.headers['x-env'])}`));
+          }).on('error', reject);
+        }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const result = await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ from: 'legacy', to: 'new', drain: true, drainWait: '5s' }),
+    );
+    const drain = (result.output as { drain: { open: number; waitedMs: number } }).drain;
+    expect(drain.open).toBe(0);
+    expect(drain.waitedMs).toBeGreaterThan(100);
+    expect(await Promise.all(slow)).toEqual(Array.from({ length: 8 }, () => '200 legacy'));
+    expect(await state()).toEqual({ legacy: '0/drain', new: '100/ready' });
   });
 
   it('stops at a failed check and puts back the weights of the last good step', async () => {

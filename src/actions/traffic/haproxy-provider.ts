@@ -59,6 +59,25 @@ export class HaproxyProvider implements TrafficProvider {
     await this.persist(signal);
   }
 
+  async activeSessions(signal: AbortSignal): Promise<Record<string, number>> {
+    const csv = await this.#runtime.command('show stat', signal);
+    const lines = csv.split('\n').filter((l) => l.trim() !== '');
+    const header = (lines[0] ?? '').replace(/^# /, '').split(',');
+    const [px, sv, scur] = ['pxname', 'svname', 'scur'].map((c) => header.indexOf(c));
+    if (px === undefined || sv === undefined || scur === undefined || px < 0 || sv < 0 || scur < 0) {
+      throw new TminusError('TRAFFIC_REJECTED', `unexpected answer to 'show stat': '${csv.slice(0, 120)}'`);
+    }
+    const sessions: Record<string, number> = {};
+    for (const line of lines.slice(1)) {
+      const f = line.split(',');
+      const server = f[sv] ?? '';
+      if (f[px] === this.options.backend && server !== 'BACKEND' && server !== 'FRONTEND') {
+        sessions[server] = Number(f[scur] ?? 0);
+      }
+    }
+    return sessions;
+  }
+
   async persist(signal: AbortSignal): Promise<void> {
     if (this.options.stateFile) await this.saveState(this.options.stateFile, signal);
   }

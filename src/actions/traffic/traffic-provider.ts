@@ -34,6 +34,8 @@ export interface TrafficProvider {
    * changed, because the file may be older than the runtime state someone else set.
    */
   persist?(signal: AbortSignal): Promise<void>;
+  /** Sessions still open on each server (HAProxy `show stat` scur), to wait for a drain to finish. */
+  activeSessions?(signal: AbortSignal): Promise<Readonly<Record<string, number>>>;
 }
 
 /** The servers whose setting differs from the desired one, with only the differing fields. */
