@@ -90,7 +90,7 @@ export async function startNginx(options: {
     stop: daemon.stop,
     async reload() {
       const before = new Set(workers());
-      execFileSync(NGINX_BINARY, ['-s', 'reload', ...args]);
+      execFileSync(NGINX_BINARY, ['-s', 'reload', ...args], { stdio: 'pipe' });
       for (let i = 0; i < 100; i++) {
         await new Promise((r) => setTimeout(r, 50));
         if (workers().some((w) => !before.has(w))) return;
