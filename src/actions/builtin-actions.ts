@@ -6,6 +6,9 @@ import { sqlAssertAction } from './sql-assert/sql-assert-action.js';
 import { sqlQueryAction } from './sql-query/sql-query-action.js';
 import { tcpCheckAction } from './tcp-check/tcp-check-action.js';
 import { tlsCheckAction } from './tls-check/tls-check-action.js';
+import { metricsQueryAction } from './metrics-query/metrics-query-action.js';
+import { trafficMaintenanceAction } from './traffic-maintenance/traffic-maintenance-action.js';
+import { trafficShiftAction } from './traffic-shift/traffic-shift-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -20,5 +23,8 @@ export function builtinActions(): ActionRegistry {
   registry.register(sqlAssertAction);
   registry.register(notifyAction);
   registry.register(smokeAction);
+  registry.register(trafficShiftAction);
+  registry.register(metricsQueryAction);
+  registry.register(trafficMaintenanceAction);
   return registry;
 }

@@ -13,6 +13,7 @@ import { validateDependencies } from './validate-dependencies.js';
 import { validateTiming } from './validate-timing.js';
 import { validateGates } from './validate-gates.js';
 import { validateTaskKeys } from './validate-task-keys.js';
+import { validateConditions } from './validate-conditions.js';
 import { ACTION_TYPES } from './action-types.js';
 
 export interface LoadPlanOptions {
@@ -69,6 +70,7 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateDependencies(model),
           ...validateGates(model),
           ...validateTiming(model),
+          ...validateConditions(model),
         );
         plan = model;
       }

@@ -1,2 +1,6 @@
 /** Every Debian package the test suite starts servers from, by a file each provides. */
-export const TEST_PACKAGES: Readonly<Record<string, string>> = {};
+export const TEST_PACKAGES: Readonly<Record<string, string>> = {
+  haproxy: '/usr/sbin/haproxy',
+  'nginx-light': '/usr/sbin/nginx',
+  prometheus: '/usr/bin/prometheus',
+};

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { TminusError } from '../../core/tminus-error.js';
+import type { ActionDefinition, PlannedChange } from '../../engine/action.js';
+import { applySettings, checkDesired } from '../traffic/apply-settings.js';
+import { runStepCheck, stepCheckSchema } from '../traffic/step-check.js';
+import { createProvider, refineTarget, targetSchemas, type ProviderDeps } from '../traffic/traffic-target.js';
+import {
+  describeSetting,
+  type ServerChange,
+  type ServerSettings,
+  type TrafficProvider,
+} from '../traffic/traffic-provider.js';
+
+const maintenanceShape = {
+  mode: z
+    .enum(['on', 'off'])
+    .meta({ description: 'on: the maintenance page takes all traffic; off: back to the app.' }),
+  page: z.string().min(1).meta({
+    description: 'The maintenance server: an HAProxy `backup` server, or an nginx server listed in `backup`.',
+  }),
+  appServers: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .meta({ description: 'The application servers to take out (default: every other server).' }),
+  check: stepCheckSchema
+    .optional()
+    .meta({ description: 'Probe after the switch, e.g. { url: ..., status: 503, contains: maintenance }.' }),
+};
+
+export const trafficMaintenanceParams = z
+  .discriminatedUnion('provider', targetSchemas(maintenanceShape))
+  .superRefine((p, ctx) => {
+    refineTarget(p, ctx);
+    if (p.appServers?.includes(p.page)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['appServers'],
+        message: `'${p.page}' is the page; it cannot also be taken out`,
+      });
+    }
+    if (p.provider === 'nginx' && !(p.backup ?? []).includes(p.page)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['page'],
+        message: `with nginx the page '${p.page}' must be listed in backup`,
+      });
+    }
+  });
+export type TrafficMaintenanceParams = z.infer<typeof trafficMaintenanceParams>;
+
+/** Settings that put the page in front (`on`) or take it away (`off`); weights of app servers are kept. */
+function maintenanceSettings(
+  params: TrafficMaintenanceParams,
+  current: ServerSettings,
+): Record<string, ServerChange> {
+  const servers = params.appServers ?? Object.keys(current).filter((n) => n !== params.page);
+  const desired: Record<string, ServerChange> = {};
+  const pageWeight = Math.max(current[params.page]?.weight ?? 1, 1);
+  if (params.mode === 'on') {
+    desired[params.page] = { state: 'ready', weight: pageWeight };
+    for (const n of servers) desired[n] = { state: 'maint' };
+  } else {
+    for (const n of servers) desired[n] = { state: 'ready' };
+    desired[params.page] = { state: 'maint' };
+  }
+  return desired;
+}
+
+async function readChecked(provider: TrafficProvider, params: TrafficMaintenanceParams, signal: AbortSignal) {
+  const current = await provider.read(signal);
+  if (!(params.page in current)) {
+    throw new TminusError(
+      'TRAFFIC_BAD_TARGET',
+      `${provider.target} has no maintenance server '${params.page}'`,
+      {
+        hint: `known servers: ${Object.keys(current).join(', ')}`,
+      },
+    );
+  }
+  const desired = maintenanceSettings(params, current);
+  checkDesired(provider, current, desired);
+  return { current, desired };
+}
+
+/**
+ * `traffic.maintenance`: puts a maintenance page in front of the application (HAProxy: app servers to
+ * `maint` so the `backup` page server answers; nginx: app servers `down` so the `backup` server answers) and
+ * takes it away again, verified by reading the balancer back and optionally by a probe.
+ */
+export function createTrafficMaintenanceAction(
+  deps: ProviderDeps = {},
+): ActionDefinition<TrafficMaintenanceParams> {
+  return {
+    type: 'traffic.maintenance',
+    description: 'puts a maintenance page in front of the application, or takes it away',
+    params: trafficMaintenanceParams,
+    idempotent: true,
+
+    async plan(ctx, params) {
+      const provider = await createProvider(params, deps);
+      const { current, desired } = await readChecked(provider, params, ctx.signal);
+      const changes: PlannedChange[] = Object.entries(desired).map(([name, want]) => ({
+        target: `${provider.target} server ${name}`,
+        from: describeSetting(current[name]),
+        to: describeSetting({
+          weight: want.weight ?? current[name]?.weight ?? 0,
+          state: want.state ?? 'ready',
+        }),
+      }));
+      return { summary: `maintenance ${params.mode} on ${provider.target}`, changes };
+    },
+
+    async execute(ctx, params) {
+      const provider = await createProvider(params, deps);
+      const { desired } = await readChecked(provider, params, ctx.signal);
+      const applied = await applySettings(provider, desired, ctx.signal);
+      const changed = Object.keys(applied.changes).length > 0;
+      const check = params.check ? await runStepCheck(params.check, ctx.signal) : undefined;
+      if (check && !check.ok) {
+        throw new TminusError(
+          'TRAFFIC_CHECK_FAILED',
+          ctx.redact(
+            `maintenance ${params.mode} is set on ${provider.target} but the check failed: ${check.problem ?? ''}`,
+          ),
+          { hint: 'the balancer was left as set; run the opposite mode to undo' },
+        );
+      }
+      return {
+        summary: `maintenance ${params.mode} on ${provider.target}${changed ? '' : ' (already)'}`,
+        output: {
+          target: provider.target,
+          mode: params.mode,
+          changed,
+          before: applied.before,
+          after: applied.after,
+          ...(check ? { check } : {}),
+        },
+      };
+    },
+
+    inverse(params) {
+      // The probe expected the other mode's answer, so the inverse goes without it.
+      const rest: Record<string, unknown> = { ...params };
+      delete rest.check;
+      return { action: 'traffic.maintenance', with: { ...rest, mode: params.mode === 'on' ? 'off' : 'on' } };
+    },
+  };
+}
+
+export const trafficMaintenanceAction = createTrafficMaintenanceAction();

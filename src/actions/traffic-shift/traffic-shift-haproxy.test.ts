@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TminusError } from '../../core/tminus-error.js';
+import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { startHaproxy, type HaproxyServer } from '../../../test/support/haproxy-server.js';
+import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
+import { runLoad } from '../../../test/support/load-generator.js';
+import { HaproxyRuntime } from '../traffic/haproxy-runtime.js';
+import { trafficShiftAction, trafficShiftParams, type TrafficShiftParams } from './traffic-shift-action.js';
+
+/** The TminusError a call rejects with (fails the test if it resolves). */
+async function failure(promise: Promise<unknown>): Promise<TminusError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TminusError);
+    return error as TminusError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+let legacy: HttpBackend;
+let next: HttpBackend;
+let lb: HaproxyServer;
+
+const params = (extra: Record<string, unknown>): TrafficShiftParams =>
+  trafficShiftParams.parse({ provider: 'haproxy', socket: lb.socketPath, backend: 'app', ...extra });
+
+const state = async () => {
+  const rows = await new HaproxyRuntime({ socket: lb.socketPath }).serversState('app');
+  return Object.fromEntries(rows.map((r) => [r.server, `${r.weight}/${r.state}`]));
+};
+
+async function reset() {
+  await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 100, new: 0 } }));
+  const rt = new HaproxyRuntime({ socket: lb.socketPath });
+  await rt.mustSucceed('set server app/legacy state ready');
+  await rt.mustSucceed('set server app/new state ready');
+}
+
+beforeAll(async () => {
+  legacy = await startHttpBackend('legacy');
+  next = await startHttpBackend('new');
+  lb = await startHaproxy({
+    backends: {
+      app: [
+        { name: 'legacy', port: legacy.port, weight: 100 },
+        { name: 'new', port: next.port, weight: 0 },
+      ],
+    },
+    stateFile: true,
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await lb?.stop();
+  await legacy?.stop();
+  await next?.stop();
+});
+
+describe('traffic.shift with the HAProxy runtime API', () => {
+  it('plans the change from the current weights to the target without changing anything', async () => {
+    await reset();
+    const plan = await trafficShiftAction.plan!(
+      actionTestContext(),
+      params({ from: 'legacy', to: 'new', steps: [10, 100] }),
+    );
+    expect(plan.summary).toContain('in 2 steps (10 % to new → 100 % to new)');
+    expect(plan.changes).toEqual([
+      { target: `haproxy backend app via ${lb.socketPath} server new`, from: 'weight 0', to: 'weight 100' },
+      {
+        target: `haproxy backend app via ${lb.socketPath} server legacy`,
+        from: 'weight 100',
+        to: 'weight 0',
+      },
+    ]);
+    expect(await state()).toEqual({ legacy: '100/ready', new: '0/ready' });
+  });
+
+  it('sets weights, reads them back, and setting the same weights again changes nothing', async () => {
+    await reset();
+    const ctx = actionTestContext();
+    const first = await trafficShiftAction.execute(ctx, params({ weights: { legacy: 30, new: 70 } }));
+    expect(first.output).toMatchObject({
+      changed: true,
+      after: { legacy: { weight: 30 }, new: { weight: 70 } },
+    });
+    expect(await state()).toEqual({ legacy: '30/ready', new: '70/ready' });
+    const again = await trafficShiftAction.execute(ctx, params({ weights: { legacy: 30, new: 70 } }));
+    expect(again.output).toMatchObject({ changed: false });
+    expect(again.summary).toContain('already at target');
+  });
+
+  it('works over a TCP stats socket too', async () => {
+    await reset();
+    const p = trafficShiftParams.parse({
+      provider: 'haproxy',
+      address: lb.adminAddress,
+      backend: 'app',
+      weights: { new: 5 },
+    });
+    await trafficShiftAction.execute(actionTestContext(), p);
+    expect(await state()).toMatchObject({ new: '5/ready' });
+  });
+
+  it('shifts in steps and drains legacy under load with zero failed requests while the new share rises', async () => {
+    await reset();
+    const load = runLoad({ url: `http://127.0.0.1:${lb.port}/`, rate: 400, count: 2400 });
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const shiftStart = performance.now() - t0;
+    const result = await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ from: 'legacy', to: 'new', steps: [10, 50, 100], pause: '1s', drain: true }),
+    );
+    const shiftEnd = performance.now() - t0;
+    const outcome = await load;
+    expect(outcome.total).toBe(2400);
+    expect(outcome.failureKinds).toEqual({});
+    expect(outcome.failures).toBe(0);
+    expect(outcome.share('new', 0, shiftStart)).toBe(0);
+    expect(outcome.share('new', shiftStart + 50, shiftStart + 950)).toBeGreaterThan(0.02);
+    expect(outcome.share('new', shiftStart + 50, shiftStart + 950)).toBeLessThan(0.25);
+    expect(outcome.share('new', shiftEnd + 100)).toBe(1);
+    expect(await state()).toEqual({ legacy: '0/drain', new: '100/ready' });
+    expect(result.output).toMatchObject({ changed: true });
+  });
+
+  it('drains legacy and waits until its in-flight requests have finished, which all succeed', async () => {
+    await reset();
+    const slow = Array.from(
+      { length: 8 },
+      () =>
+        new Promise<string>((resolve, reject) => {
+          get(`http://127.0.0.1:${lb.port}/slow`, { agent: false }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(`${res.statusCode} ${String(res.headers['x-env'])}`));
+          }).on('error', reject);
+        }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const result = await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ from: 'legacy', to: 'new', drain: true, drainWait: '5s' }),
+    );
+    const drain = (result.output as { drain: { open: number; waitedMs: number } }).drain;
+    expect(drain.open).toBe(0);
+    expect(drain.waitedMs).toBeGreaterThan(100);
+    expect(await Promise.all(slow)).toEqual(Array.from({ length: 8 }, () => '200 legacy'));
+    expect(await state()).toEqual({ legacy: '0/drain', new: '100/ready' });
+  });
+
+  it('stops at a failed check and puts back the weights of the last good step', async () => {
+    await reset();
+    let calls = 0;
+    const checker: Server = createServer((_req, res) => {
+      calls++;
+      res.writeHead(calls === 1 ? 200 : 503).end();
+    });
+    await new Promise<void>((r) => checker.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(checker.address() as AddressInfo).port}/healthz`;
+    try {
+      const error = await trafficShiftAction
+        .execute(
+          actionTestContext(),
+          params({ from: 'legacy', to: 'new', steps: [10, 50, 100], check: { url } }),
+        )
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TminusError);
+      expect((error as TminusError).code).toBe('TRAFFIC_CHECK_FAILED');
+      expect((error as TminusError).message).toContain('after step 2/3 (50 % to new)');
+      expect((error as TminusError).message).toContain('status 503, expected 200');
+      expect(await state()).toEqual({ legacy: '90/ready', new: '10/ready' });
+    } finally {
+      checker.close();
+    }
+  });
+
+  it('keeps runtime weights across a reload through the server-state file', async () => {
+    await reset();
+    await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ weights: { legacy: 20, new: 80 }, stateFile: lb.stateFilePath }),
+    );
+    expect(readFileSync(lb.stateFilePath!, 'utf8')).toMatch(/ app \d+ new 127\.0\.0\.1 \d+ \d+ 80 /);
+    await lb.reload();
+    expect(await state()).toEqual({ legacy: '20/ready', new: '80/ready' });
+  });
+
+  it('loses runtime weights on reload when the state file is not saved (why stateFile exists)', async () => {
+    await reset();
+    await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ weights: { legacy: 100, new: 0 }, stateFile: lb.stateFilePath }),
+    );
+    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 40, new: 60 } }));
+    await lb.reload();
+    expect(await state()).toEqual({ legacy: '100/ready', new: '0/ready' });
+  });
+
+  it('names the missing socket', async () => {
+    const error = await failure(
+      trafficShiftAction.execute(
+        actionTestContext(),
+        trafficShiftParams.parse({
+          provider: 'haproxy',
+          socket: '/nonexistent/admin.sock',
+          backend: 'app',
+          weights: { new: 1 },
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'TRAFFIC_UNREACHABLE' });
+    expect(error.message).toContain('/nonexistent/admin.sock');
+    expect(error.message).toContain('ENOENT');
+    expect(error.hint).toContain('stats socket');
+  });
+
+  it('names an unknown backend, unknown servers and out-of-range weights without changing anything', async () => {
+    await reset();
+    const ctx = actionTestContext();
+    const noBackend = await failure(
+      trafficShiftAction.execute(ctx, params({ backend: 'nope', weights: { new: 1 } })),
+    );
+    expect(noBackend).toMatchObject({ code: 'TRAFFIC_BAD_TARGET', message: "HAProxy has no backend 'nope'" });
+    const bad = await failure(trafficShiftAction.execute(ctx, params({ weights: { new: 300, green: 1 } })));
+    expect(bad.code).toBe('TRAFFIC_BAD_TARGET');
+    expect(bad.message).toContain("weight 300 for 'new' is outside 0–256");
+    expect(bad.message).toContain("no server 'green'");
+    expect(bad.hint).toContain('legacy, new');
+    expect(await state()).toEqual({ legacy: '100/ready', new: '0/ready' });
+  });
+
+  it('drafts the inverse as an immediate shift back', () => {
+    const p = params({ from: 'legacy', to: 'new', steps: [10, 100], drain: true, pause: '30s' });
+    expect(trafficShiftAction.inverse!(p)).toEqual({
+      action: 'traffic.shift',
+      with: { provider: 'haproxy', socket: lb.socketPath, backend: 'app', from: 'new', to: 'legacy' },
+    });
+    expect(trafficShiftAction.inverse!(params({ weights: { new: 1 } }))).toBeUndefined();
+  });
+});

@@ -1,0 +1,170 @@
+import { readFileSync, statSync } from 'node:fs';
+import { get } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TminusError } from '../../core/tminus-error.js';
+import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
+import { runLoad } from '../../../test/support/load-generator.js';
+import { NGINX_BINARY, startNginx, type NginxServer } from '../../../test/support/nginx-server.js';
+import { trafficShiftAction, trafficShiftParams, type TrafficShiftParams } from './traffic-shift-action.js';
+
+let legacy: HttpBackend;
+let next: HttpBackend;
+let lb: NginxServer;
+
+const params = (extra: Record<string, unknown>): TrafficShiftParams =>
+  trafficShiftParams.parse({
+    provider: 'nginx',
+    file: lb.upstreamFile,
+    upstream: 'app',
+    servers: { legacy: `127.0.0.1:${legacy.port}`, new: `127.0.0.1:${next.port}` },
+    directives: ['keepalive 16'],
+    nginx: NGINX_BINARY,
+    args: lb.args,
+    ...extra,
+  });
+
+async function failure(promise: Promise<unknown>): Promise<TminusError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TminusError);
+    return error as TminusError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const fetchEnv = (path = '/') =>
+  new Promise<string>((resolve, reject) => {
+    get(`http://127.0.0.1:${lb.port}${path}`, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(`${res.statusCode} ${String(res.headers['x-env'])}`));
+    }).on('error', reject);
+  });
+
+beforeAll(async () => {
+  legacy = await startHttpBackend('legacy');
+  next = await startHttpBackend('new');
+  lb = await startNginx({
+    upstream: 'app',
+    upstreamConfig: `upstream app {\n    server 127.0.0.1:${legacy.port};\n    keepalive 16;\n}\n`,
+  });
+  // Take ownership of the file: legacy gets everything.
+  await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 100, new: 0 } }));
+}, 600_000);
+
+afterAll(async () => {
+  await lb?.stop();
+  await legacy?.stop();
+  await next?.stop();
+});
+
+describe('traffic.shift with nginx', () => {
+  it('plans from the weights in the upstream file', async () => {
+    const plan = await trafficShiftAction.plan!(
+      actionTestContext(),
+      params({ from: 'legacy', to: 'new', steps: [50, 100] }),
+    );
+    expect(plan.changes.map((c) => [c.target.split(' ').pop(), c.from, c.to])).toEqual([
+      ['new', 'weight 0', 'weight 100'],
+      ['legacy', 'weight 100', 'weight 0'],
+    ]);
+  });
+
+  it('shifts in steps under keep-alive load, each step a checked reload; failures are only reload resets', async () => {
+    const load = runLoad({ url: `http://127.0.0.1:${lb.port}/`, rate: 300, count: 2100 });
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ from: 'legacy', to: 'new', steps: [10, 50, 100], pause: '1s' }),
+    );
+    const shiftEnd = performance.now() - t0;
+    const outcome = await load;
+    expect(outcome.total).toBe(2100);
+    // nginx OSS has no runtime API: each step is a reload, and idle keep-alive connections closed by the old
+    // workers can race a request (nginx PR #437). Measured, reported, and the only kind of failure allowed.
+    console.info(
+      `nginx: 3 reloads under 300 req/s keep-alive: ${outcome.failures}/${outcome.total} failed`,
+      outcome.failureKinds,
+    );
+    for (const kind of Object.keys(outcome.failureKinds)) expect(kind).toBe('ECONNRESET');
+    expect(outcome.share('new', 0, 900)).toBe(0);
+    expect(outcome.share('new', shiftEnd + 300)).toBe(1);
+    expect(readFileSync(lb.upstreamFile, 'utf8')).toContain(
+      `server 127.0.0.1:${legacy.port} down; # tminus:legacy weight=0 state=ready`,
+    );
+  });
+
+  it('keeps the shifted state across a plain reload, and lets in-flight requests finish', async () => {
+    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 0, new: 100 } }));
+    const slow = Array.from({ length: 10 }, () => fetchEnv('/slow'));
+    await new Promise((r) => setTimeout(r, 100));
+    await lb.reload();
+    expect(await Promise.all(slow)).toEqual(Array.from({ length: 10 }, () => '200 new'));
+    expect(await fetchEnv()).toBe('200 new');
+  });
+
+  it('changes nothing (no rewrite, no reload) when the weights are already there', async () => {
+    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 0, new: 100 } }));
+    const before = statSync(lb.upstreamFile).mtimeMs;
+    const again = await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ weights: { legacy: 0, new: 100 } }),
+    );
+    expect(again.output).toMatchObject({ changed: false });
+    expect(statSync(lb.upstreamFile).mtimeMs).toBe(before);
+  });
+
+  it('puts the previous file back and does not reload when nginx -t fails', async () => {
+    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 100, new: 0 } }));
+    const before = readFileSync(lb.upstreamFile, 'utf8');
+    const error = await failure(
+      trafficShiftAction.execute(
+        actionTestContext(),
+        params({ weights: { legacy: 0, new: 100 }, directives: ['no_such_directive on'] }),
+      ),
+    );
+    expect(error.code).toBe('NGINX_CONFIG_INVALID');
+    expect(error.message).toContain('unknown directive "no_such_directive"');
+    expect(error.hint).toContain('put back');
+    expect(readFileSync(lb.upstreamFile, 'utf8')).toBe(before);
+    expect(await fetchEnv()).toBe('200 legacy');
+  });
+
+  it('names a missing nginx binary', async () => {
+    const error = await failure(
+      trafficShiftAction.execute(
+        actionTestContext(),
+        params({ weights: { legacy: 1, new: 99 }, nginx: '/nonexistent/nginx' }),
+      ),
+    );
+    expect(error).toMatchObject({
+      code: 'TRAFFIC_UNREACHABLE',
+      message: "nginx binary '/nonexistent/nginx' not found",
+    });
+  });
+
+  it('rejects weights nginx cannot take and unknown servers', async () => {
+    const error = await failure(
+      trafficShiftAction.execute(actionTestContext(), params({ weights: { new: 5000, blue: 1 } })),
+    );
+    expect(error.code).toBe('TRAFFIC_BAD_TARGET');
+    expect(error.message).toContain("weight 5000 for 'new' is outside 0–1000");
+    expect(error.message).toContain("no server 'blue'");
+  });
+
+  it('validates nginx parameters', () => {
+    const r = trafficShiftParams.safeParse({
+      provider: 'nginx',
+      file: '/x',
+      upstream: 'bad name',
+      servers: {},
+      weights: { a: 1 },
+    });
+    expect(r.success).toBe(false);
+    const messages = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(messages).toContain('upstream: an upstream name: letters, digits, _ . -');
+    expect(messages).toContain('servers: name at least one server');
+  });
+});

@@ -1,0 +1,102 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { TminusError } from '../../core/tminus-error.js';
+import { HaproxyRuntime, type HaproxyEndpoint } from './haproxy-runtime.js';
+import type { ServerChange, ServerSettings, TrafficProvider } from './traffic-provider.js';
+
+export interface HaproxyProviderOptions {
+  readonly endpoint: HaproxyEndpoint;
+  readonly backend: string;
+  /**
+   * HAProxy's `server-state-file`: after every change the whole `show servers state` is saved there, so a
+   * reload with `load-server-state-from-file` keeps the weights and states instead of resetting them to the
+   * config file (haproxy#199).
+   */
+  readonly stateFile?: string;
+  readonly timeoutMs?: number;
+}
+
+/** Weights and drain/maint through HAProxy's runtime API, verified with `show servers state`. */
+export class HaproxyProvider implements TrafficProvider {
+  readonly maxWeight = 256;
+  readonly #runtime: HaproxyRuntime;
+
+  constructor(private readonly options: HaproxyProviderOptions) {
+    this.#runtime = new HaproxyRuntime(options.endpoint, options.timeoutMs);
+  }
+
+  get target(): string {
+    return `haproxy backend ${this.options.backend} via ${this.#runtime.description}`;
+  }
+
+  async read(signal: AbortSignal): Promise<ServerSettings> {
+    const rows = await this.#runtime.serversState(this.options.backend, signal);
+    return Object.fromEntries(rows.map((r) => [r.server, { weight: r.weight, state: r.state }]));
+  }
+
+  async apply(changes: Readonly<Record<string, ServerChange>>, signal: AbortSignal): Promise<void> {
+    const known = await this.read(signal);
+    const unknown = Object.keys(changes).filter((name) => !(name in known));
+    if (unknown.length > 0) {
+      throw new TminusError(
+        'TRAFFIC_BAD_TARGET',
+        `HAProxy backend '${this.options.backend}' has no server ${unknown.map((n) => `'${n}'`).join(', ')}`,
+        { hint: `its servers are: ${Object.keys(known).join(', ') || '(none)'}` },
+      );
+    }
+    // Weights first, then states: a server leaving maintenance should come back with its new weight, and
+    // one entering drain keeps the weight it had for its persistent sessions.
+    const be = this.options.backend;
+    for (const [name, change] of Object.entries(changes)) {
+      if (change.weight !== undefined) {
+        await this.#runtime.mustSucceed(`set server ${be}/${name} weight ${change.weight}`, signal);
+      }
+    }
+    for (const [name, change] of Object.entries(changes)) {
+      if (change.state !== undefined) {
+        await this.#runtime.mustSucceed(`set server ${be}/${name} state ${change.state}`, signal);
+      }
+    }
+    await this.persist(signal);
+  }
+
+  async activeSessions(signal: AbortSignal): Promise<Record<string, number>> {
+    const csv = await this.#runtime.command('show stat', signal);
+    const lines = csv.split('\n').filter((l) => l.trim() !== '');
+    const header = (lines[0] ?? '').replace(/^# /, '').split(',');
+    const [px, sv, scur] = ['pxname', 'svname', 'scur'].map((c) => header.indexOf(c));
+    if (px === undefined || sv === undefined || scur === undefined || px < 0 || sv < 0 || scur < 0) {
+      throw new TminusError('TRAFFIC_REJECTED', `unexpected answer to 'show stat': '${csv.slice(0, 120)}'`);
+    }
+    const sessions: Record<string, number> = {};
+    for (const line of lines.slice(1)) {
+      const f = line.split(',');
+      const server = f[sv] ?? '';
+      if (f[px] === this.options.backend && server !== 'BACKEND' && server !== 'FRONTEND') {
+        sessions[server] = Number(f[scur] ?? 0);
+      }
+    }
+    return sessions;
+  }
+
+  async persist(signal: AbortSignal): Promise<void> {
+    if (this.options.stateFile) await this.saveState(this.options.stateFile, signal);
+  }
+
+  /** Writes `show servers state` (all backends) to the file atomically, for `load-server-state-from-file`. */
+  async saveState(path: string, signal: AbortSignal): Promise<void> {
+    const text = await this.#runtime.command('show servers state', signal);
+    if (!text.startsWith('1\n')) {
+      throw new TminusError('TRAFFIC_REJECTED', `HAProxy gave no server state to save: '${text.trim()}'`);
+    }
+    const temp = `${path}.tminus-tmp`;
+    try {
+      await writeFile(temp, text);
+      await rename(temp, path);
+    } catch (error) {
+      throw new TminusError('TRAFFIC_NOT_APPLIED', `cannot save the HAProxy server state to ${path}`, {
+        cause: error,
+        hint: 'the runtime change is live, but a reload would reset it: check the directory is writable',
+      });
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { parseServersState } from './haproxy-runtime.js';
+
+const header =
+  '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change\n';
+
+describe('parsing show servers state', () => {
+  it('maps admin-state bits the way HAProxy masks them (CMAINT alone is not maintenance)', () => {
+    const rows = parseServersState(
+      `${header}2 app 1 a 127.0.0.1 2 0 100 100 5\n2 app 2 b 127.0.0.1 0 5 1 1 5\n2 app 3 c 127.0.0.1 2 4 1 1 5\n` +
+        `2 app 4 d 127.0.0.1 2 8 7 7 5\n2 app 5 e 127.0.0.1 2 9 7 7 5\n2 app 6 f 127.0.0.1 0 32 7 7 5\n`,
+    );
+    expect(rows.map((r) => `${r.server}:${r.weight}/${r.state}`)).toEqual([
+      'a:100/ready',
+      'b:1/maint',
+      'c:1/ready',
+      'd:7/drain',
+      'e:7/maint',
+      'f:7/maint',
+    ]);
+  });
+
+  it('names a missing backend and refuses an unexpected answer', () => {
+    expect(() => parseServersState("Can't find backend.\n", 'web')).toThrow("HAProxy has no backend 'web'");
+    expect(() => parseServersState('Unknown command\n')).toThrow(
+      "unexpected answer to 'show servers state': 'Unknown command'",
+    );
+    expect(() => parseServersState('')).toThrow('an empty answer');
+  });
+});

@@ -1,0 +1,127 @@
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { startDaemon, tcpReady } from './daemon.js';
+import { ensureDebianPackages } from './debian-packages.js';
+import { freePort } from './free-port.js';
+
+export interface HaproxyServerSpec {
+  readonly name: string;
+  readonly port: number;
+  readonly weight?: number;
+  /** Used only when every non-backup server is down or in maintenance (a maintenance page). */
+  readonly backup?: boolean;
+  /** Starts in maintenance (`disabled`). */
+  readonly disabled?: boolean;
+}
+
+export interface HaproxyServer {
+  /** The HTTP frontend on 127.0.0.1. */
+  readonly port: number;
+  /** Unix runtime API socket (`level admin`). */
+  readonly socketPath: string;
+  /** TCP runtime API socket, `127.0.0.1:port` (`level admin`). */
+  readonly adminAddress: string;
+  /** The `server-state-file`, when started with `stateFile: true`. */
+  readonly stateFilePath: string | undefined;
+  readonly dir: string;
+  readonly pid: number;
+  /** Master-worker reload (SIGUSR2 to the master); resolves once a new worker answers the runtime API. */
+  reload(): Promise<void>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function runtime(socketPath: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ path: socketPath });
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('connect', () => s.write(`${command}\n`));
+    s.on('data', (c: string) => (text += c));
+    s.on('end', () => resolve(text));
+    s.on('error', reject);
+  });
+}
+
+const workerPid = async (socketPath: string) =>
+  /^Pid: (\d+)$/m.exec(await runtime(socketPath, 'show info'))?.[1] ?? '';
+
+/**
+ * Starts Debian's HAProxy (installed when missing) in master-worker mode on loopback, with an HTTP frontend
+ * sending to the first backend, a unix and a TCP runtime API socket at `level admin`, active health checks,
+ * `option redispatch` + `retries`, and optionally a `server-state-file` loaded on reload.
+ *
+ * @example
+ * const lb = await startHaproxy({ backends: { app: [{ name: 'legacy', port: 9101, weight: 100 }, { name: 'new', port: 9102, weight: 0 }] } });
+ */
+export async function startHaproxy(options: {
+  readonly backends: Readonly<Record<string, readonly HaproxyServerSpec[]>>;
+  readonly stateFile?: boolean;
+}): Promise<HaproxyServer> {
+  ensureDebianPackages({ haproxy: '/usr/sbin/haproxy' });
+  const port = await freePort();
+  const adminPort = await freePort();
+  let socketPath = '';
+  let stateFilePath: string | undefined;
+  const daemon = await startDaemon({
+    name: 'haproxy',
+    command: '/usr/sbin/haproxy',
+    args: (dir) => ['-W', '-db', '-f', join(dir, 'haproxy.cfg')],
+    prepare: (dir) => {
+      socketPath = join(dir, 'admin.sock');
+      stateFilePath = options.stateFile ? join(dir, 'server-state') : undefined;
+      const backends = Object.entries(options.backends);
+      const cfg = [
+        'global',
+        `  stats socket ${socketPath} mode 600 level admin expose-fd listeners`,
+        `  stats socket ipv4@127.0.0.1:${adminPort} level admin`,
+        ...(stateFilePath ? [`  server-state-file ${stateFilePath}`] : []),
+        'defaults',
+        '  mode http',
+        '  timeout connect 2s',
+        '  timeout client 30s',
+        '  timeout server 30s',
+        '  option redispatch',
+        '  retries 2',
+        ...(stateFilePath ? ['  load-server-state-from-file global'] : []),
+        'frontend web',
+        `  bind 127.0.0.1:${port}`,
+        `  default_backend ${backends[0]?.[0] ?? 'app'}`,
+        ...backends.flatMap(([name, servers]) => [
+          `backend ${name}`,
+          '  balance roundrobin',
+          '  option httpchk GET /',
+          ...servers.map(
+            (s) =>
+              `  server ${s.name} 127.0.0.1:${s.port} weight ${s.weight ?? 100} check inter 500ms rise 1 fall 2` +
+              `${s.backup ? ' backup' : ''}${s.disabled ? ' disabled' : ''}`,
+          ),
+        ]),
+        '',
+      ].join('\n');
+      writeFileSync(join(dir, 'haproxy.cfg'), cfg);
+    },
+    ready: tcpReady(port),
+  });
+  return {
+    port,
+    socketPath,
+    adminAddress: `127.0.0.1:${adminPort}`,
+    stateFilePath,
+    dir: daemon.dir,
+    pid: daemon.pid,
+    output: daemon.output,
+    stop: daemon.stop,
+    async reload() {
+      const before = await workerPid(socketPath);
+      process.kill(daemon.pid, 'SIGUSR2');
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = await workerPid(socketPath).catch(() => '');
+        if (now !== '' && now !== before) return;
+      }
+      throw new Error(`HAProxy did not reload:\n${daemon.output()}`);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HttpBackend {
+  readonly name: string;
+  readonly port: number;
+  /** Requests served so far (health checks included). */
+  hits(): number;
+  /** Changes the status later requests get (e.g. 503 to make a step check fail). */
+  setStatus(status: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A tiny app server on 127.0.0.1 standing for one environment: every answer says which one it is, in the
+ * body and in `x-env`, so a load test can count the share of each side.
+ */
+export async function startHttpBackend(
+  name: string,
+  options: { status?: number } = {},
+): Promise<HttpBackend> {
+  let status = options.status ?? 200;
+  let hits = 0;
+  const server: Server = createServer((req, res) => {
+    hits++;
+    req.resume();
+    // `/slow` answers after 500 ms: an in-flight request across a reload or a drain.
+    const delay = req.url?.startsWith('/slow') ? 500 : 0;
+    setTimeout(() => {
+      res.writeHead(status, { 'content-type': 'text/plain', 'x-env': name });
+      res.end(`${name}\n`);
+    }, delay);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    port,
+    hits: () => hits,
+    setStatus: (s) => (status = s),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
