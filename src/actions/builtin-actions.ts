@@ -1,5 +1,7 @@
 import { ActionRegistry } from './action-registry.js';
 import { dnsUpdateAction } from './dns-update/dns-update-action.js';
+import { dnsQueryAction } from './dns-query/dns-query-action.js';
+import { dnsVerifyAction } from './dns-verify/dns-verify-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -8,5 +10,7 @@ import { dnsUpdateAction } from './dns-update/dns-update-action.js';
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.register(dnsUpdateAction);
+  registry.register(dnsQueryAction);
+  registry.register(dnsVerifyAction);
   return registry;
 }
