@@ -2,6 +2,7 @@ import { ActionRegistry } from './action-registry.js';
 import { dnsUpdateAction } from './dns-update/dns-update-action.js';
 import { dnsQueryAction } from './dns-query/dns-query-action.js';
 import { dnsVerifyAction } from './dns-verify/dns-verify-action.js';
+import { dnsLowerTtlAction } from './dns-lower-ttl/dns-lower-ttl-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -12,5 +13,6 @@ export function builtinActions(): ActionRegistry {
   registry.register(dnsUpdateAction);
   registry.register(dnsQueryAction);
   registry.register(dnsVerifyAction);
+  registry.register(dnsLowerTtlAction);
   return registry;
 }

@@ -13,6 +13,7 @@ import { validateDependencies } from './validate-dependencies.js';
 import { validateTiming } from './validate-timing.js';
 import { validateGates } from './validate-gates.js';
 import { validateTaskKeys } from './validate-task-keys.js';
+import { validateDnsTtl } from './validate-dns-ttl.js';
 import { ACTION_TYPES } from './action-types.js';
 
 export interface LoadPlanOptions {
@@ -62,6 +63,7 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateDependencies(model),
           ...validateGates(model),
           ...validateTiming(model),
+          ...validateDnsTtl(model),
         );
         plan = model;
       }
