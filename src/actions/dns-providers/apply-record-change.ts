@@ -46,7 +46,10 @@ export async function applyRecordChange(
   const to = { values: desired.values, ttl: desired.ttl };
   const current = await provider.read(name, type);
   if (holds(type, current, desired)) return { changed: false, from: current, to, receipt: undefined };
-  if (expect !== undefined && !matchesExpect(type, current, expect)) {
+  // Already switched by someone else with another TTL: the value is right, so only the TTL is set (still
+  // guarded by the current values) instead of refusing the compare-and-swap.
+  const onlyTtlDiffers = holds(type, current, { values: desired.values });
+  if (expect !== undefined && !onlyTtlDiffers && !matchesExpect(type, current, expect)) {
     throw new TminusError(
       'DNS_CAS_MISMATCH',
       `refusing to change ${name} ${type} on ${provider.label}: it holds ${describeSet(current)}, not the expected ${expect.join(', ') || 'nothing'}`,

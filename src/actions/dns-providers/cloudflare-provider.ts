@@ -74,6 +74,13 @@ export class CloudflareProvider implements DnsProvider {
     current: RecordSet | undefined,
     next: RecordSet,
   ): Promise<WriteReceipt> {
+    if (next.ttl !== 1 && (next.ttl < 30 || next.ttl > 86_400)) {
+      throw new TminusError(
+        'DNS_BAD_PARAMS',
+        `cloudflare does not accept TTL ${next.ttl}: use 1 (automatic) or 60–86400 s (30 s on Enterprise plans)`,
+        { retryable: false },
+      );
+    }
     const existing = await this.records(name, type);
     const stillCurrent = current
       ? existing.length > 0 &&

@@ -12,6 +12,9 @@ import { Rfc2136Provider } from '../dns-providers/rfc2136-provider.js';
 import { parseServer } from '../dns-wire/dns-transport.js';
 import { realClock } from '../../../test/support/dns-action-context.js';
 import { dnsUpdateAction, dnsUpdateParams } from './dns-update-action.js';
+import { dnsQueryAction } from '../dns-query/dns-query-action.js';
+import { dnsQueryParams } from '../dns-query/dns-query-params.js';
+import type { PropagationReport } from '../dns-query/check-propagation.js';
 
 const ZONE = 'example.test';
 const key = labTsigKey();
@@ -112,6 +115,82 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
     expect(result.output).toMatchObject({ changed: false });
     expect(result.summary).toContain('nothing to change');
     expect(serial()).toBe(before);
+  });
+
+  it('only sets the TTL when the record already holds the target value with another TTL', async () => {
+    const result = await dnsUpdateAction.execute(
+      ctx(),
+      params({ name: 'www', value: '198.51.100.20', ttl: 30, expect: '192.0.2.10' }),
+    );
+    expect(result.output).toMatchObject({ changed: true, from: { ttl: 60 }, to: { ttl: 30 } });
+    expect(dig('www.example.test')).toEqual({ values: ['198.51.100.20'], ttl: 30 });
+  });
+
+  it('writes long TXT values as several strings and reads them back over TCP when UDP truncates', async () => {
+    const long = 'k='.padEnd(700, 'x');
+    await dnsUpdateAction.execute(
+      ctx(),
+      params({ name: 'long', type: 'TXT', value: long, ttl: 60, expect: [] }),
+    );
+    const query = await dnsQueryAction.execute(
+      ctx(),
+      dnsQueryParams.parse({
+        name: 'long.example.test',
+        type: 'TXT',
+        servers: [bind.server],
+        recursion: false,
+      }),
+    );
+    expect((query.value as PropagationReport).servers[0]!.values).toEqual([long]);
+    const again = await dnsUpdateAction.execute(
+      ctx(),
+      params({ name: 'long', type: 'TXT', value: long, ttl: 60 }),
+    );
+    expect(again.output).toMatchObject({ changed: false });
+  });
+
+  it('takes the server and TSIG key from a named connection', async () => {
+    const c = dnsActionContext({
+      secrets: [key.secret],
+      connections: {
+        'primary-dns': {
+          kind: 'dns',
+          url: `dns://${bind.server}`,
+          options: { tsig: { name: key.name, secret: key.secret } },
+        },
+      },
+    });
+    const result = await dnsUpdateAction.execute(
+      c,
+      dnsUpdateParams.parse({
+        connection: 'primary-dns',
+        zone: ZONE,
+        name: 'conn',
+        value: '198.51.100.70',
+        ttl: 60,
+        expect: [],
+      }),
+    );
+    expect(result.output).toMatchObject({ changed: true, target: `rfc2136 ${bind.server}` });
+    expect(dig('conn.example.test').values).toEqual(['198.51.100.70']);
+    const bad = dnsActionContext({
+      connections: {
+        'primary-dns': { kind: 'dns', url: `dns://${bind.server}`, options: { tsig: { secret: 'abc=' } } },
+      },
+    });
+    const error = await failure(
+      dnsUpdateAction.execute(
+        bad,
+        dnsUpdateParams.parse({
+          connection: 'primary-dns',
+          zone: ZONE,
+          name: 'conn',
+          value: '198.51.100.71',
+          ttl: 60,
+        }),
+      ),
+    );
+    expect(error.message).toMatch(/^connection 'primary-dns': options\.tsig is not a TSIG key: name /);
   });
 
   it('refuses a stale compare-and-swap, not retryable, and leaves the record alone', async () => {
@@ -226,6 +305,21 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
     );
     expect(error.code).toBe('DNS_AUTH_FAILED');
     expect(error.message).toMatch(/BADKEY.*does not know key 'nobody-key'/);
+  });
+
+  it('says BADTIME when our clock is off by more than the fudge', async () => {
+    const skewed = { now: () => Date.now() + 3_600_000, sleep: realClock.sleep };
+    const error = await failure(
+      dnsUpdateAction.execute(
+        dnsActionContext({ clock: skewed, secrets: [key.secret] }),
+        params({ name: 'secure', value: '198.51.100.52', ttl: 60 }),
+      ),
+    );
+    expect(error.code).toBe('DNS_AUTH_FAILED');
+    expect(error.message).toMatch(
+      /BADTIME\): the clocks differ by more than 300 s \(ours is 3\d{3} s off the server's\)/,
+    );
+    expect(dig('secure.example.test').values).not.toContain('198.51.100.52');
   });
 
   it('rejects a secret that is not base64 without echoing it', async () => {

@@ -231,6 +231,18 @@ export function verifyResponse(
       { retryable: false },
     );
   }
+  if (tsig.error !== 0) {
+    // A signed error (BADTIME carries the server's clock in "other data"): authentic, and a refusal.
+    const serverTime =
+      tsig.other.length === 6 ? tsig.other.readUInt16BE(0) * 2 ** 32 + tsig.other.readUInt32BE(2) : undefined;
+    const skew =
+      serverTime === undefined ? '' : ` (ours is ${Math.round(nowSeconds - serverTime)} s off the server's)`;
+    throw new TminusError(
+      'DNS_AUTH_FAILED',
+      `${server} rejected the TSIG-signed request (NOTAUTH/${tsigErrorName(tsig.error)})${tsig.error === 18 ? `: the clocks differ by more than ${tsig.fudge} s${skew}` : ''}`,
+      { hint: 'synchronise the clocks (NTP)', retryable: false },
+    );
+  }
   if (Math.abs(nowSeconds - tsig.timeSigned) > tsig.fudge) {
     throw new TminusError(
       'DNS_BAD_RESPONSE',
