@@ -450,6 +450,30 @@ describe('dns.update response verification and transport errors', () => {
     }
   });
 
+  it('stops waiting as soon as the run is cancelled', async () => {
+    const port = await freePort();
+    const silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(port, '127.0.0.1', r));
+    const controller = new AbortController();
+    const reason = new Error('run cancelled by the operator');
+    try {
+      const pending = dnsUpdateAction.execute(
+        dnsActionContext({ signal: controller.signal }),
+        params({ server: `127.0.0.1:${port}`, name: 'api', value: '198.51.100.33', ttl: 60, timeout: '1m' }),
+      );
+      setTimeout(() => controller.abort(reason), 50);
+      await expect(pending).rejects.toBe(reason);
+      await expect(
+        dnsUpdateAction.execute(
+          dnsActionContext({ signal: controller.signal }),
+          params({ name: 'api', value: '198.51.100.33', ttl: 60 }),
+        ),
+      ).rejects.toBe(reason);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('says "connection refused" when nothing listens on the port', async () => {
     const port = await freePort();
     const error = await failure(

@@ -56,6 +56,7 @@ async function withTimeout<T>(
   onTimeout: () => Error,
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  options.signal.throwIfAborted();
   const local = new AbortController();
   const abort = () => local.abort(options.signal.reason);
   options.signal.addEventListener('abort', abort, { once: true });
