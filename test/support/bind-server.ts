@@ -26,6 +26,8 @@ export async function startBind(options: {
   readonly tsigKey?: LabTsigKey;
   readonly address?: string;
   readonly port?: number;
+  /** Secondaries to NOTIFY of every change (`127.0.0.2:5300`); they may transfer the zone (AXFR/IXFR). */
+  readonly notify?: readonly string[];
 }): Promise<BindServer> {
   ensureDnsPackages(['bind']);
   const address = options.address ?? '127.0.0.1';
@@ -51,7 +53,14 @@ export async function startBind(options: {
           `  session-keyfile "${dir}/session.key";`,
           `  managed-keys-directory "${dir}";`,
           '  dnssec-validation no;',
-          '  notify no;',
+          options.notify?.length ? '  notify explicit;' : '  notify no;',
+          options.notify?.length
+            ? `  also-notify { ${options.notify.map((n) => `${n.split(':')[0]} port ${n.split(':')[1]};`).join(' ')} };`
+            : '',
+          options.notify?.length ? '  allow-transfer { 127.0.0.0/8; };' : '',
+          options.notify?.length ? `  notify-source ${address};` : '',
+          // BIND waits 5 s before notifying by default; a lab wants to see propagation at once.
+          options.notify?.length ? '  notify-delay 0;' : '',
           '};',
           'controls { };',
           `zone "${zone}" {`,

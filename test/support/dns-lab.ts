@@ -52,14 +52,26 @@ export function ensureDnsPackages(which: readonly ('bind' | 'knot' | 'unbound')[
   ensureDebianPackages(Object.assign({}, ...which.map((w) => all[w])) as Record<string, string>);
 }
 
-/** Readiness check for a DNS server: it answers an SOA question for `zone` over UDP at all. */
-export function dnsReady(address: string, port: number, zone: string): () => Promise<boolean> {
+/**
+ * Readiness check for a DNS server: it answers an SOA question for `zone` over UDP — with NOERROR when
+ * `authoritative` (the zone is loaded, or transferred for a secondary), with anything for a resolver.
+ */
+export function dnsReady(
+  address: string,
+  port: number,
+  zone: string,
+  authoritative = true,
+): () => Promise<boolean> {
   return () =>
     new Promise((resolve) => {
       const socket = createSocket('udp4');
       const timer = setTimeout(() => (socket.close(), resolve(false)), 300);
       socket.on('error', () => (clearTimeout(timer), socket.close(), resolve(false)));
-      socket.on('message', () => (clearTimeout(timer), socket.close(), resolve(true)));
+      socket.on('message', (msg: Buffer) => {
+        clearTimeout(timer);
+        socket.close();
+        resolve(!authoritative || (msg.readUInt8(3) & 0x0f) === 0);
+      });
       socket.send(
         dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'SOA', name: zone }] }),
         port,

@@ -25,6 +25,11 @@ export async function startKnot(options: {
   readonly tsigKey?: LabTsigKey;
   readonly address?: string;
   readonly port?: number;
+  /**
+   * Serve the zone as a secondary of this primary (`127.0.0.1:5300`): transferred from it, refreshed on its
+   * NOTIFY (IXFR), instead of loaded from a file.
+   */
+  readonly secondaryOf?: string;
 }): Promise<KnotServer> {
   ensureDnsPackages(['knot']);
   const address = options.address ?? '127.0.0.1';
@@ -36,7 +41,8 @@ export async function startKnot(options: {
     command: '/usr/sbin/knotd',
     args: (dir) => ['-c', join(dir, 'knot.conf')],
     prepare: (dir) => {
-      writeFileSync(join(dir, `db.${zone}`), zoneFile(options.zone));
+      if (!options.secondaryOf) writeFileSync(join(dir, `db.${zone}`), zoneFile(options.zone));
+      const primary = options.secondaryOf?.split(':');
       writeFileSync(
         join(dir, 'knot.conf'),
         [
@@ -48,7 +54,18 @@ export async function startKnot(options: {
           '    any: info',
           'database:',
           `  storage: "${dir}"`,
-          ...(key
+          ...(primary
+            ? [
+                'remote:',
+                '  - id: primary',
+                `    address: ${primary[0]}@${primary[1]}`,
+                'acl:',
+                '  - id: notify-from-primary',
+                `    address: ${primary[0]}`,
+                '    action: notify',
+              ]
+            : []),
+          ...(key && !primary
             ? [
                 'key:',
                 `  - id: ${key.name}`,
@@ -68,7 +85,8 @@ export async function startKnot(options: {
           'zone:',
           `  - domain: ${zone}`,
           `    file: db.${zone}`,
-          ...(key ? ['    acl: update'] : []),
+          ...(key && !primary ? ['    acl: update'] : []),
+          ...(primary ? ['    master: primary', '    acl: notify-from-primary'] : []),
           '',
         ].join('\n'),
       );

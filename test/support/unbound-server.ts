@@ -65,7 +65,7 @@ export async function startUnbound(options: {
         ].join('\n'),
       );
     },
-    ready: dnsReady('127.0.0.1', port, options.zone),
+    ready: dnsReady('127.0.0.1', port, options.zone, false),
   });
   return { port, server: `127.0.0.1:${port}`, daemon, stop: () => daemon.stop() };
 }
