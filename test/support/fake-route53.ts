@@ -7,6 +7,8 @@ interface FakeSet {
   type: string;
   ttl: number;
   values: string[];
+  /** Raw extra XML inside the ResourceRecordSet (SetIdentifier, Weight, AliasTarget...). */
+  extra?: string;
 }
 
 interface SdkRequest {
@@ -94,12 +96,14 @@ export class FakeRoute53 {
       const key = `${String(q.name)} ${String(q.type)}`;
       const set = this.sets.get(key);
       const sets = set
-        ? `<ResourceRecordSet><Name>${esc(set.name)}</Name><Type>${set.type}</Type><TTL>${set.ttl}</TTL><ResourceRecords>${set.values.map((v) => `<ResourceRecord><Value>${esc(v)}</Value></ResourceRecord>`).join('')}</ResourceRecords></ResourceRecordSet>`
+        ? set.extra?.includes('<AliasTarget>')
+          ? `<ResourceRecordSet><Name>${esc(set.name)}</Name><Type>${set.type}</Type>${set.extra}</ResourceRecordSet>`
+          : `<ResourceRecordSet><Name>${esc(set.name)}</Name><Type>${set.type}</Type>${set.extra ?? ''}<TTL>${set.ttl}</TTL><ResourceRecords>${set.values.map((v) => `<ResourceRecord><Value>${esc(v)}</Value></ResourceRecord>`).join('')}</ResourceRecords></ResourceRecordSet>`
         : '';
       return reply(
         200,
         xml(
-          `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets>${sets}</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>1</MaxItems></ListResourceRecordSetsResponse>`,
+          `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets>${sets}</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>20</MaxItems></ListResourceRecordSetsResponse>`,
         ),
       );
     }

@@ -126,6 +126,32 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
     expect(fake.sets.get('spf.example.com. TXT')?.values).toEqual(['"v=spf1 include:new.example.net -all"']);
   });
 
+  it('refuses alias and routing-policy records instead of guessing', async () => {
+    const { fake, update, ctx } = setup();
+    fake.put({
+      name: 'alias.example.com.',
+      type: 'A',
+      ttl: 0,
+      values: [],
+      extra:
+        '<AliasTarget><HostedZoneId>Z35SXDOTRQ7X7K</HostedZoneId><DNSName>legacy-123.us-east-1.elb.amazonaws.com.</DNSName><EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget>',
+    });
+    fake.put({
+      name: 'weighted.example.com.',
+      type: 'A',
+      ttl: 60,
+      values: ['192.0.2.1'],
+      extra: '<SetIdentifier>blue</SetIdentifier><Weight>100</Weight>',
+    });
+    const alias = await failure(update.execute(ctx, params({ name: 'alias', value: '198.51.100.20' })));
+    expect(alias.message).toBe(
+      'route53: alias.example.com A is an alias to legacy-123.us-east-1.elb.amazonaws.com.: dns.update switches records with values only',
+    );
+    const weighted = await failure(update.execute(ctx, params({ name: 'weighted', value: '198.51.100.20' })));
+    expect(weighted.message).toContain("uses a routing policy (set identifier 'blue')");
+    expect(posts(fake)).toHaveLength(0);
+  });
+
   it('lowers a TTL through Route 53, keeping the values', async () => {
     const { fake, lower, ctx } = setup(0);
     await lower.execute(

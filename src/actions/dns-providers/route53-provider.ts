@@ -1,4 +1,4 @@
-import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -63,27 +63,47 @@ export class Route53Provider implements DnsProvider {
   }
 
   async read(name: string, type: RecordType): Promise<RecordSet | undefined> {
+    let found: ResourceRecordSet[];
     try {
       const out = await this.client.send(
         new ListResourceRecordSetsCommand({
           HostedZoneId: this.hostedZoneId,
           StartRecordName: `${name}.`,
           StartRecordType: type,
-          MaxItems: 1,
+          // Enough to see every routing-policy variant of the name and type, not only the first.
+          MaxItems: 20,
         }),
         { abortSignal: this.options.signal },
       );
-      const set = (out.ResourceRecordSets ?? []).find(
-        (s) => canonicalName(s.Name ?? '') === name && s.Type === type && s.SetIdentifier === undefined,
-      );
-      if (!set) return undefined;
-      return {
-        values: (set.ResourceRecords ?? []).map((r) => unquote(type, r.Value ?? '')),
-        ttl: set.TTL ?? 0,
-      };
+      found = out.ResourceRecordSets ?? [];
     } catch (cause) {
       throw providerError(`reading ${name} ${type}`, cause, this.options.redact);
     }
+    const sets = found.filter((s) => canonicalName(s.Name ?? '') === name && s.Type === type);
+    const routed = sets.find((s) => s.SetIdentifier !== undefined);
+    if (routed) {
+      throw new TminusError(
+        'DNS_BAD_PARAMS',
+        `route53: ${name} ${type} uses a routing policy (set identifier '${routed.SetIdentifier}'): dns.update switches simple records only`,
+        {
+          hint: 'shift weighted records with traffic.shift, or switch them in the console',
+          retryable: false,
+        },
+      );
+    }
+    const set = sets[0];
+    if (!set) return undefined;
+    if (set.AliasTarget) {
+      throw new TminusError(
+        'DNS_BAD_PARAMS',
+        `route53: ${name} ${type} is an alias to ${set.AliasTarget.DNSName ?? '?'}: dns.update switches records with values only`,
+        { retryable: false },
+      );
+    }
+    return {
+      values: (set.ResourceRecords ?? []).map((r) => unquote(type, r.Value ?? '')),
+      ttl: set.TTL ?? 0,
+    };
   }
 
   async write(

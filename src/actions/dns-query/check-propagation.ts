@@ -216,3 +216,12 @@ export function describeServers(report: PropagationReport): string {
     })
     .join('; ');
 }
+
+/** What a check would ask, for dry-runs: `asks every authoritative server of example.com (via 192.0.2.53:53) for www.example.com A`. */
+export function describeTargets(p: DnsQueryParams): string {
+  const name = absoluteName(p.name, p.zone);
+  const where = p.authoritative
+    ? `every authoritative server of ${canonicalName(p.zone ?? '')} (found via ${p.resolver ?? p.servers?.[0] ?? '?'})`
+    : (p.servers ?? []).join(', ');
+  return `asks ${where} for ${name} ${p.type}`;
+}

@@ -2,7 +2,7 @@ import type { ActionDefinition } from '../../engine/action.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { DnsQueryParams } from './dns-query-params.js';
 import { dnsQueryParams } from './dns-query-params.js';
-import { checkPropagation, describeServers } from './check-propagation.js';
+import { checkPropagation, describeTargets, describeServers } from './check-propagation.js';
 
 /**
  * `dns.query`: asks the chosen resolvers, or every authoritative server of a zone (RD=0), and reports per
@@ -15,6 +15,10 @@ export const dnsQueryAction: ActionDefinition<DnsQueryParams> = {
     'Asks resolvers or every authoritative server of a zone and reports answers, TTLs, SOA serials and propagation',
   params: dnsQueryParams,
   idempotent: true,
+
+  plan(_ctx, p) {
+    return Promise.resolve({ summary: `read-only: ${describeTargets(p)}`, changes: [] });
+  },
 
   async execute(ctx, p) {
     const report = await checkPropagation(ctx, p);

@@ -276,6 +276,24 @@ describe('dns.query and dns.verify parameters', () => {
     expect(found.some((i) => i.includes('color'))).toBe(true);
   });
 
+  it('plans as read-only, saying whom it would ask', async () => {
+    const plan = await dnsVerifyAction.plan!(
+      ctx(),
+      dnsVerifyParams.parse({
+        zone: ZONE,
+        name: 'www',
+        authoritative: true,
+        resolver: '127.0.0.1:53',
+        expect: { values: '192.0.2.1' },
+      }),
+    );
+    expect(plan).toEqual({
+      summary:
+        'read-only: asks every authoritative server of example.test (found via 127.0.0.1:53) for www.example.test A',
+      changes: [],
+    });
+  });
+
   it('rejects a server that is not an address when run', async () => {
     const error = await failure(
       dnsQueryAction.execute(ctx(), dnsQueryParams.parse({ name: 'www', servers: ['ns1.example.com'] })),

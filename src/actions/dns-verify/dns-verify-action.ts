@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { ActionDefinition } from '../../engine/action.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { checkQuery, dnsQueryFields, expectationSchema } from '../dns-query/dns-query-params.js';
-import { checkPropagation, describeLagging, describeServers } from '../dns-query/check-propagation.js';
+import {
+  checkPropagation,
+  describeTargets,
+  describeLagging,
+  describeServers,
+} from '../dns-query/check-propagation.js';
 
 export const dnsVerifyParams = z
   .strictObject({ ...dnsQueryFields, expect: expectationSchema })
@@ -36,6 +41,10 @@ export const dnsVerifyAction: ActionDefinition<DnsVerifyParams> = {
     'Requires every resolver given, or every authoritative server of the zone, to answer the expected value, TTL and serial',
   params: dnsVerifyParams,
   idempotent: true,
+
+  plan(_ctx, p) {
+    return Promise.resolve({ summary: `read-only: ${describeTargets(p)}`, changes: [] });
+  },
 
   async execute(ctx, p) {
     const report = await checkPropagation(ctx, p);
