@@ -26,6 +26,8 @@ export async function startBind(options: {
   readonly tsigKey?: LabTsigKey;
   readonly address?: string;
   readonly port?: number;
+  /** Keys BIND knows but does not allow to update (to test a refused update). */
+  readonly otherKeys?: readonly LabTsigKey[];
   /** Secondaries to NOTIFY of every change (`127.0.0.2:5300`); they may transfer the zone (AXFR/IXFR). */
   readonly notify?: readonly string[];
 }): Promise<BindServer> {
@@ -43,7 +45,9 @@ export async function startBind(options: {
       writeFileSync(
         join(dir, 'named.conf'),
         [
-          key ? `key "${key.name}" { algorithm ${key.algorithm}; secret "${key.secret}"; };` : '',
+          ...[...(key ? [key] : []), ...(options.otherKeys ?? [])].map(
+            (k) => `key "${k.name}" { algorithm ${k.algorithm}; secret "${k.secret}"; };`,
+          ),
           'options {',
           `  directory "${dir}";`,
           `  listen-on port ${port} { ${address}; };`,

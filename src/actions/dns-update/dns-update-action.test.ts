@@ -18,6 +18,7 @@ import type { PropagationReport } from '../dns-query/check-propagation.js';
 
 const ZONE = 'example.test';
 const key = labTsigKey();
+const readOnlyKey = labTsigKey('read-only-key');
 let bind: BindServer;
 
 /** Reads a record with dig, independently of our own DNS code. */
@@ -86,6 +87,7 @@ beforeAll(async () => {
       ],
     },
     tsigKey: key,
+    otherKeys: [readOnlyKey],
   });
 }, 600_000);
 
@@ -337,6 +339,36 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
     );
     expect(error.code).toBe('DNS_BAD_PARAMS');
     expect(`${error.message} ${error.hint}`).not.toContain(notBase64);
+  });
+
+  it('says REFUSED in plain words when the update-policy does not grant the key', async () => {
+    const error = await failure(
+      dnsUpdateAction.execute(
+        dnsActionContext({ secrets: [readOnlyKey.secret] }),
+        params({ name: 'secure', value: '198.51.100.53', ttl: 60, tsig: readOnlyKey }),
+      ),
+    );
+    expect(error.code).toBe('DNS_UPDATE_REFUSED');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe(
+      `${bind.server} rejected the update of secure.example.test A in zone example.test: the server refused the update (REFUSED): its update-policy / ACL does not allow this key or address`,
+    );
+    expect(dig('secure.example.test').values).not.toContain('198.51.100.53');
+  });
+
+  it('says the server is not authoritative when the zone is not served there', async () => {
+    const error = await failure(
+      dnsUpdateAction.execute(
+        ctx(),
+        params({ zone: 'other.test', name: 'www', value: '198.51.100.20', ttl: 60 }),
+      ),
+    );
+    expect(error.code).toBe('DNS_UPDATE_REFUSED');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe(
+      `${bind.server} is not authoritative for www.other.test (answered REFUSED without AA)`,
+    );
+    expect(error.hint).toBe('point server: at the primary of zone other.test');
   });
 
   it('keeps the secret out of outputs and logs of a successful update', async () => {
