@@ -9,6 +9,10 @@ import { tlsCheckAction } from './tls-check/tls-check-action.js';
 import { metricsQueryAction } from './metrics-query/metrics-query-action.js';
 import { trafficMaintenanceAction } from './traffic-maintenance/traffic-maintenance-action.js';
 import { trafficShiftAction } from './traffic-shift/traffic-shift-action.js';
+import { dnsUpdateAction } from './dns-update/dns-update-action.js';
+import { dnsQueryAction } from './dns-query/dns-query-action.js';
+import { dnsVerifyAction } from './dns-verify/dns-verify-action.js';
+import { dnsLowerTtlAction } from './dns-lower-ttl/dns-lower-ttl-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -26,5 +30,9 @@ export function builtinActions(): ActionRegistry {
   registry.register(trafficShiftAction);
   registry.register(metricsQueryAction);
   registry.register(trafficMaintenanceAction);
+  registry.register(dnsUpdateAction);
+  registry.register(dnsQueryAction);
+  registry.register(dnsVerifyAction);
+  registry.register(dnsLowerTtlAction);
   return registry;
 }

@@ -14,6 +14,7 @@ import { validateTiming } from './validate-timing.js';
 import { validateGates } from './validate-gates.js';
 import { validateTaskKeys } from './validate-task-keys.js';
 import { validateConditions } from './validate-conditions.js';
+import { validateDnsTtl } from './validate-dns-ttl.js';
 import { ACTION_TYPES } from './action-types.js';
 
 export interface LoadPlanOptions {
@@ -71,6 +72,7 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateGates(model),
           ...validateTiming(model),
           ...validateConditions(model),
+          ...validateDnsTtl(model),
         );
         plan = model;
       }

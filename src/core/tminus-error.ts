@@ -30,12 +30,24 @@ export const ERROR_CODES = [
   'CONDITION_INVALID',
   'CONDITION_ERROR',
   'AWS_REQUEST_FAILED',
+  // DNS actions (dns.query, dns.verify, dns.update, dns.lower-ttl).
+  'DNS_BAD_PARAMS',
+  'DNS_UNREACHABLE',
+  'DNS_BAD_RESPONSE',
+  'DNS_AUTH_FAILED',
+  'DNS_CAS_MISMATCH',
+  'DNS_UPDATE_REFUSED',
+  'DNS_NOT_PROPAGATED',
+  'DNS_NO_ANSWER',
+  'DNS_PROVIDER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface TminusErrorOptions {
   readonly cause?: unknown;
   readonly hint?: string;
+  /** False when retrying cannot help (e.g. a refused compare-and-swap); undefined lets the retry policy decide. */
+  readonly retryable?: boolean;
 }
 
 /**
@@ -47,6 +59,7 @@ export interface TminusErrorOptions {
 export class TminusError extends Error {
   override readonly name = 'TminusError';
   readonly hint: string | undefined;
+  readonly retryable: boolean | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -55,6 +68,7 @@ export class TminusError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
+    this.retryable = options.retryable;
   }
 }
 

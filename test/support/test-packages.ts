@@ -3,4 +3,8 @@ export const TEST_PACKAGES: Readonly<Record<string, string>> = {
   haproxy: '/usr/sbin/haproxy',
   'nginx-light': '/usr/sbin/nginx',
   prometheus: '/usr/bin/prometheus',
+  bind9: '/usr/sbin/named',
+  'bind9-dnsutils': '/usr/bin/dig',
+  knot: '/usr/sbin/knotd',
+  unbound: '/usr/sbin/unbound',
 };

@@ -1,0 +1,36 @@
+import type { ActionDefinition } from '../../engine/action.js';
+import { TminusError } from '../../core/tminus-error.js';
+import type { DnsQueryParams } from './dns-query-params.js';
+import { dnsQueryParams } from './dns-query-params.js';
+import { checkPropagation, describeTargets, describeServers } from './check-propagation.js';
+
+/**
+ * `dns.query`: asks the chosen resolvers, or every authoritative server of a zone (RD=0), and reports per
+ * server the answer, TTL, SOA serial and whether it matches `expect` / still holds `old`. It measures and
+ * never judges: it fails only when no server answered at all (use `dns.verify` to require agreement).
+ */
+export const dnsQueryAction: ActionDefinition<DnsQueryParams> = {
+  type: 'dns.query',
+  description:
+    'Asks resolvers or every authoritative server of a zone and reports answers, TTLs, SOA serials and propagation',
+  params: dnsQueryParams,
+  idempotent: true,
+
+  plan(_ctx, p) {
+    return Promise.resolve({ summary: `read-only: ${describeTargets(p)}`, changes: [] });
+  },
+
+  async execute(ctx, p) {
+    const report = await checkPropagation(ctx, p);
+    if (report.servers.length > 0 && report.servers.every((s) => s.state === 'error')) {
+      throw new TminusError(
+        'DNS_NO_ANSWER',
+        ctx.redact(`no server answered ${report.name} ${report.type}: ${describeServers(report)}`),
+      );
+    }
+    const judged = p.expect !== undefined;
+    const summary = `${report.name} ${report.type}: ${describeServers(report)}${judged ? ` — ${report.agreeing.length}/${report.servers.length} as expected` : ''}`;
+    ctx.logger.info(ctx.redact(summary));
+    return { summary: ctx.redact(summary), output: { ...report }, value: report };
+  },
+};
