@@ -6,6 +6,11 @@ export const ERROR_CODES = [
   'PLAN_INVALID',
   'NO_GO_LIVE',
   'INTERNAL',
+  'DATA_CONNECTION',
+  'DATA_QUERY',
+  'DATA_TABLE_NOT_FOUND',
+  'DATA_NO_KEY',
+  'DATA_SYNC_TIMEOUT',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
