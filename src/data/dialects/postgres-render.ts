@@ -41,7 +41,8 @@ export function postgresValueSql(spec: RenderSpec): string {
         ? `CASE WHEN ${x} THEN '1' WHEN NOT ${x} THEN '0' END`
         : `CASE WHEN ${x} <> 0 THEN '1' WHEN ${x} = 0 THEN '0' END`;
     case 'text':
-      return from === 'text' ? x : `(${x})::text`;
+      // Always through ::text: char(n) loses its padding there, as it does in every concatenation.
+      return `(${x})::text`;
     case 'uuid':
       return from === 'uuid' ? `(${x})::text` : `lower(${x})`;
     case 'binary':

@@ -47,10 +47,11 @@ export function sqliteKind(declared: string): ColumnKind {
   if (/^DATE$/.test(t)) return 'date';
   if (/^TIME(\(|$)/.test(t)) return 'time';
   if (/INT/.test(t)) return 'int';
+  // Before the text rule: `DECIMAL_TEXT(20,10)` declares exact decimals kept as text (TEXT affinity).
+  if (/DEC|NUMERIC/.test(t)) return 'decimal';
   if (/CHAR|CLOB|TEXT/.test(t)) return 'text';
   if (/BLOB|BINARY|BYTEA/.test(t) || t === '') return t === '' ? 'other' : 'binary';
   if (/REAL|FLOA|DOUB/.test(t)) return 'float';
-  if (/DEC|NUMERIC/.test(t)) return 'decimal';
   return 'other';
 }
 
