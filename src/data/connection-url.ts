@@ -42,7 +42,9 @@ export function parseConnectionUrl(raw: string, what = 'connection'): Connection
   }
   if (engine === 'sqlite') {
     const path = text.slice(scheme.length).replace(/^\/\//, '');
-    if (path === '') throw new TminusError('USAGE', `${what}: sqlite: needs a file path, e.g. sqlite:./app.db`);
+    if (path === '') {
+      throw new TminusError('USAGE', `${what}: sqlite: needs a file path, e.g. sqlite:./app.db`);
+    }
     return sqliteTarget(text, path);
   }
   let url: URL;

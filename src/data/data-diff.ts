@@ -49,7 +49,11 @@ export async function dataDiff(req: DataDiffRequest): Promise<DiffReport> {
 
 async function tableNames(req: DataDiffRequest): Promise<string[]> {
   if (req.tables?.length) return [...req.tables];
-  if (!req.all) throw new TminusError('USAGE', 'name the tables to compare, or ask for all of them', { hint: '--table orders --table customers, or --all' });
+  if (!req.all) {
+    throw new TminusError('USAGE', 'name the tables to compare, or ask for all of them', {
+      hint: '--table orders --table customers, or --all',
+    });
+  }
   const [a, b] = await Promise.all([req.source.listTables(), req.target.listTables()]);
   const lower = new Set(a.map((t) => t.toLowerCase()));
   return [...a, ...b.filter((t) => !lower.has(t.toLowerCase()))];
@@ -63,7 +67,12 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
   try {
     const [src, dst] = await Promise.all([req.source.describeTable(name), req.target.describeTable(name)]);
     if (!src || !dst) {
-      const where = !src && !dst ? 'either side' : !src ? `the source (${req.source.label})` : `the target (${req.target.label})`;
+      const where =
+        !src && !dst
+          ? 'either side'
+          : !src
+            ? `the source (${req.source.label})`
+            : `the target (${req.target.label})`;
       throw new TminusError('DATA_TABLE_NOT_FOUND', `table ${name} not found on ${where}`);
     }
     plan = planTable(src, dst, options, { source: req.source.engine, target: req.target.engine });
@@ -71,7 +80,16 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
     counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
     const total = Number(counts[0] > counts[1] ? counts[0] : counts[1]);
     req.onTable?.(name, total);
-    const ctx = new DiffContext(req.source, req.target, p, options, req.clock, req.signal, total, req.onProgress);
+    const ctx = new DiffContext(
+      req.source,
+      req.target,
+      p,
+      options,
+      req.clock,
+      req.signal,
+      total,
+      req.onProgress,
+    );
     if (p.mode === 'segments') await diffSegments(ctx);
     else await diffBuckets(ctx, total);
     ctx.collector.finish();
@@ -106,7 +124,14 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
       truncated: false,
       notes: plan?.notes ?? [],
       error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
-      stats: { durationMs: req.clock.now() - started, segments: 0, queries: 0, rowsDownloaded: 0, rechecked: 0, nativeHash: false },
+      stats: {
+        durationMs: req.clock.now() - started,
+        segments: 0,
+        queries: 0,
+        rowsDownloaded: 0,
+        rechecked: 0,
+        nativeHash: false,
+      },
     };
   }
 }

@@ -66,7 +66,11 @@ export class DiffCollector {
       return v;
     }
     const out: Record<string, string | number | null> = {};
-    this.plan.source.key.forEach((k, i) => (out[k] = row.key[i] ?? null));
+    this.plan.source.key.forEach((k, i) => {
+      const v = row.key[i] ?? null;
+      const isInt = this.plan.source.specs.find((s) => s.column === k)?.as.kind === 'int';
+      out[k] = isInt && v !== null && Number.isSafeInteger(Number(v)) ? Number(v) : v;
+    });
     return out;
   }
 }

@@ -56,7 +56,9 @@ export class DiffContext {
    * Downloads rows with `fetch` on both sides, merges them and — on a live source — fetches again after the
    * lag interval, reporting only differences seen both times.
    */
-  async compareRows(fetch: (side: Dialect, which: 'source' | 'target') => Promise<CanonicalRow[]>): Promise<void> {
+  async compareRows(
+    fetch: (side: Dialect, which: 'source' | 'target') => Promise<CanonicalRow[]>,
+  ): Promise<void> {
     const once = async (): Promise<RowDifferences> => {
       const [a, b] = await this.both(
         () => fetch(this.source, 'source'),

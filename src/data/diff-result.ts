@@ -24,7 +24,11 @@ export interface TableResult {
   readonly missingInTarget: readonly KeyValue[];
   readonly missingInSource: readonly KeyValue[];
   readonly changed: readonly ChangedRow[];
-  readonly counts: { readonly missingInTarget: number; readonly missingInSource: number; readonly changed: number };
+  readonly counts: {
+    readonly missingInTarget: number;
+    readonly missingInSource: number;
+    readonly changed: number;
+  };
   /** True when some differing keys were counted but not listed. */
   readonly truncated: boolean;
   readonly notes: readonly SchemaNote[];

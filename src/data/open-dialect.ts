@@ -8,7 +8,10 @@ import { SqliteDialect } from './dialects/sqlite-dialect.js';
  * Connects to a database by URL and returns its dialect; `connections` sessions are opened per side as needed.
  * Connection errors are TminusErrors (`DATA_CONNECTION`) with the password redacted.
  */
-export async function openDialect(url: string, options: { connections?: number; what?: string } = {}): Promise<Dialect> {
+export async function openDialect(
+  url: string,
+  options: { connections?: number; what?: string } = {},
+): Promise<Dialect> {
   const target = parseConnectionUrl(url, options.what);
   const connections = options.connections ?? 1;
   switch (target.engine) {

@@ -31,7 +31,11 @@ function minDefined(...values: (number | undefined)[]): number | undefined {
 }
 
 /** The canonical kind a pair of columns is compared as, and a note when the pairing loses something. */
-export function pairKinds(a: ColumnInfo, b: ColumnInfo, o: CompareOptions): { as: RenderKind; note?: string } {
+export function pairKinds(
+  a: ColumnInfo,
+  b: ColumnInfo,
+  o: CompareOptions,
+): { as: RenderKind; note?: string } {
   const kinds = new Set([a.kind, b.kind]);
   const has = (k: string) => kinds.has(k as ColumnInfo['kind']);
   const only = (...ks: string[]) => [...kinds].every((k) => ks.includes(k));
@@ -40,17 +44,25 @@ export function pairKinds(a: ColumnInfo, b: ColumnInfo, o: CompareOptions): { as
   if (only('bool') || (only('bool', 'int') && has('bool'))) return { as: { kind: 'bool' } };
   if (only('decimal', 'int')) {
     const scale = a.kind === 'int' ? b.scale : b.kind === 'int' ? a.scale : minDefined(a.scale, b.scale);
-    const note = a.scale !== b.scale && has('decimal') && !has('int') ? 'decimal scales differ: compared at the lower scale' : undefined;
+    const note =
+      a.scale !== b.scale && has('decimal') && !has('int')
+        ? 'decimal scales differ: compared at the lower scale'
+        : undefined;
     return note ? { as: { kind: 'decimal', scale }, note } : { as: { kind: 'decimal', scale } };
   }
   if (only('float', 'int')) return { as: { kind: 'float', decimals: floatDecimals } };
   if (only('float', 'decimal')) {
     const scale = minDefined(a.scale, b.scale, floatDecimals);
-    return { as: { kind: 'decimal', scale }, note: 'float compared with decimal: rounded to the decimal scale' };
+    return {
+      as: { kind: 'decimal', scale },
+      note: 'float compared with decimal: rounded to the decimal scale',
+    };
   }
   if (only('text', 'json')) return { as: { kind: 'text' } };
   if (only('uuid') || only('uuid', 'text')) {
-    return a.kind === b.kind ? { as: { kind: 'uuid' } } : { as: { kind: 'uuid' }, note: 'UUID text compared case-insensitively' };
+    return a.kind === b.kind
+      ? { as: { kind: 'uuid' } }
+      : { as: { kind: 'uuid' }, note: 'UUID text compared case-insensitively' };
   }
   if (only('binary')) return { as: { kind: 'binary' } };
   if (only('date')) return { as: { kind: 'date' } };
@@ -59,9 +71,13 @@ export function pairKinds(a: ColumnInfo, b: ColumnInfo, o: CompareOptions): { as
     const mixed = has('timestamp') && has('timestamptz');
     const zone = mixed ? (o.loadTimeZone ?? DEFAULTS.loadTimeZone) : undefined;
     const notes: string[] = [];
-    if (a.fractionDigits !== b.fractionDigits) notes.push(`compared to ${digits} fractional digits (truncated)`);
+    if (a.fractionDigits !== b.fractionDigits) {
+      notes.push(`compared to ${digits} fractional digits (truncated)`);
+    }
     if (mixed) notes.push(`zone-less side taken as ${zone}`);
-    return notes.length ? { as: { kind: 'timestamp', digits, zone }, note: notes.join('; ') } : { as: { kind: 'timestamp', digits, zone } };
+    return notes.length
+      ? { as: { kind: 'timestamp', digits, zone }, note: notes.join('; ') }
+      : { as: { kind: 'timestamp', digits, zone } };
   }
   if (only('time')) {
     const digits = minDefined(a.fractionDigits, b.fractionDigits, o.timestampDigits) ?? 6;
@@ -90,9 +106,17 @@ export function planTable(
     });
   }
   if (!keyOverride?.length && target.primaryKey.length && !sameList(source.primaryKey, target.primaryKey)) {
-    notes.push({ level: 'warning', message: `primary keys differ: source (${source.primaryKey.join(', ')}), target (${target.primaryKey.join(', ')}); rows are matched on the source key` });
+    notes.push({
+      level: 'warning',
+      message: `primary keys differ: source (${source.primaryKey.join(', ')}), target (${target.primaryKey.join(', ')}); rows are matched on the source key`,
+    });
   }
-  if (!target.primaryKey.length && !keyOverride?.length) notes.push({ level: 'warning', message: 'target has no primary key: duplicates there are reported as extra rows' });
+  if (!target.primaryKey.length && !keyOverride?.length) {
+    notes.push({
+      level: 'warning',
+      message: 'target has no primary key: duplicates there are reported as extra rows',
+    });
+  }
 
   const sourceSpecs: RenderSpec[] = [];
   const targetSpecs: RenderSpec[] = [];
@@ -104,13 +128,24 @@ export function planTable(
     if (!isKey && o.exclude?.some((c) => same(c, col.name))) continue;
     const other = target.columns.find((c) => same(c.name, col.name));
     if (!other) {
-      if (isKey) throw new TminusError('DATA_NO_KEY', `key column ${col.name} of ${source.name} is missing on the target`);
-      notes.push({ level: 'warning', column: col.name, message: `column ${col.name} exists only on the source: not compared` });
+      if (isKey) {
+        throw new TminusError(
+          'DATA_NO_KEY',
+          `key column ${col.name} of ${source.name} is missing on the target`,
+        );
+      }
+      notes.push({
+        level: 'warning',
+        column: col.name,
+        message: `column ${col.name} exists only on the source: not compared`,
+      });
       continue;
     }
     const { as, note } = pairKinds(col, other, o);
     if (note) notes.push({ level: 'info', column: col.name, message: `${col.name}: ${note}` });
-    if (col.nullable !== other.nullable) notes.push({ level: 'info', column: col.name, message: `${col.name}: nullable on one side only` });
+    if (col.nullable !== other.nullable) {
+      notes.push({ level: 'info', column: col.name, message: `${col.name}: nullable on one side only` });
+    }
     sourceSpecs.push({ column: col.name, source: col, as });
     targetSpecs.push({ column: other.name, source: other, as });
   }
@@ -123,7 +158,11 @@ export function planTable(
   }
   for (const c of target.columns) {
     if (!source.columns.some((s) => same(s.name, c.name))) {
-      notes.push({ level: 'warning', column: c.name, message: `column ${c.name} exists only on the target: not compared` });
+      notes.push({
+        level: 'warning',
+        column: c.name,
+        message: `column ${c.name} exists only on the target: not compared`,
+      });
     }
   }
   const sourceKey = key.map((k) => source.columns.find((c) => same(c.name, k))?.name ?? k);

@@ -59,7 +59,9 @@ async function compareSegment(ctx: DiffContext, range: KeyRange, depth: number):
   }
   const rows = a.count > b.count ? a.count : b.count;
   if (rows <= BigInt(ctx.threshold)) {
-    await ctx.compareRows((side, which) => side.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, range));
+    await ctx.compareRows((side, which) =>
+      side.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, range),
+    );
   } else {
     await split(ctx, range, Number(rows), a.count >= b.count ? 'source' : 'target', depth);
   }
@@ -68,7 +70,13 @@ async function compareSegment(ctx: DiffContext, range: KeyRange, depth: number):
 }
 
 /** Splits a differing range by row count on the side that has more rows in it, and compares the parts. */
-async function split(ctx: DiffContext, range: KeyRange, rows: number, from: 'source' | 'target', depth: number) {
+async function split(
+  ctx: DiffContext,
+  range: KeyRange,
+  rows: number,
+  from: 'source' | 'target',
+  depth: number,
+) {
   const side = from === 'source' ? ctx.source : ctx.target;
   const query = from === 'source' ? ctx.plan.source : ctx.plan.target;
   const slots = from === 'source' ? ctx.sourceSlots : ctx.targetSlots;
@@ -85,7 +93,9 @@ async function split(ctx: DiffContext, range: KeyRange, rows: number, from: 'sou
     lo = next;
   }
   if (parts.length === 1 || depth > 12) {
-    await ctx.compareRows((s, which) => s.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, range));
+    await ctx.compareRows((s, which) =>
+      s.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, range),
+    );
     return;
   }
   await Promise.all(parts.map((p) => compareSegment(ctx, p, depth + 1)));

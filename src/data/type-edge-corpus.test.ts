@@ -26,7 +26,12 @@ beforeAll(async () => {
   ]);
   dir = mkdtempSync(join(tmpdir(), 'tminus-edge-'));
   sqlite = join(dir, 'edge.db');
-  await Promise.all([loadEdgePostgres(pgA.url), loadEdgePostgres(pgB.url), loadEdgeMariadb(myA.url), loadEdgeMariadb(myB.url)]);
+  await Promise.all([
+    loadEdgePostgres(pgA.url),
+    loadEdgePostgres(pgB.url),
+    loadEdgeMariadb(myA.url),
+    loadEdgeMariadb(myB.url),
+  ]);
   loadEdgeSqlite(sqlite);
 });
 
@@ -47,7 +52,11 @@ async function compare(source: string, target: string, options = {}): Promise<Ta
 
 function expectIdentical(r: TableResult): void {
   expect(r.error).toBeUndefined();
-  expect({ changed: r.changed, missingInTarget: r.missingInTarget, missingInSource: r.missingInSource }).toEqual({
+  expect({
+    changed: r.changed,
+    missingInTarget: r.missingInTarget,
+    missingInSource: r.missingInSource,
+  }).toEqual({
     changed: [],
     missingInTarget: [],
     missingInSource: [],

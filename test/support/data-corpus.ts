@@ -29,8 +29,26 @@ export interface EdgeRow {
 }
 
 const TEXTS = [
-  null, '', '-', '<null>', 'NULL', '\\N', '|', 'a|b', '1:x', '0:', 'trailing  ', '  leading', 'emoji 😀',
-  '𝄞 clef', 'éàü', "quote ' \" `", 'tab\tnl\n', '中文字符', ',;#', '-1:-',
+  null,
+  '',
+  '-',
+  '<null>',
+  'NULL',
+  '\\N',
+  '|',
+  'a|b',
+  '1:x',
+  '0:',
+  'trailing  ',
+  '  leading',
+  'emoji 😀',
+  '𝄞 clef',
+  'éàü',
+  'quote \' " `',
+  'tab\tnl\n',
+  '中文字符',
+  ',;#',
+  '-1:-',
 ];
 const DECIMALS: [string, string, string, string][] = [
   ['0', '0.00', '0.00000', '0.0000000000'],
@@ -40,14 +58,42 @@ const DECIMALS: [string, string, string, string][] = [
   ['-42', '-12.50', '-3.14159', '-1.0000000000'],
 ];
 const FLOATS = [
-  0.1, 1e20, 1e-300, 1e300, -0, 123456789012.345678, 2.5e-7, 1.7976931348623157e308, 0.30000000000000004, -1.5,
-  5e-324, 123.456, 1 / 3, -2.2250738585072014e-308, 1e15, 9007199254740993,
+  0.1,
+  1e20,
+  1e-300,
+  1e300,
+  -0,
+  123456789012.34567,
+  2.5e-7,
+  1.7976931348623157e308,
+  0.30000000000000004,
+  -1.5,
+  5e-324,
+  123.456,
+  1 / 3,
+  -2.2250738585072014e-308,
+  1e15,
+  9007199254740992,
 ];
 const FLOATS4 = [123456.7, 0.1, -3.5, 1e10, 16777217, 0.333333];
 const TS0 = ['2024-02-29 23:59:59', '1999-12-31 23:59:59', '2000-01-01 00:00:00', '1970-01-01 00:00:01'];
-const TS3 = ['2024-12-31 23:59:59.999', '2000-01-01 00:00:00.001', '2020-06-15 12:30:45.500', '2021-01-01 00:00:00.000'];
-const TS6 = ['1999-12-31 23:59:59.999999', '2000-01-01 00:00:00.000001', '2024-07-01 08:00:00.500000', '2038-01-19 03:14:07.999999'];
-const UUIDS = ['6F9619FF-8B86-D011-B42D-00C04FC964FF', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '00000000-0000-0000-0000-000000000000'];
+const TS3 = [
+  '2024-12-31 23:59:59.999',
+  '2000-01-01 00:00:00.001',
+  '2020-06-15 12:30:45.500',
+  '2021-01-01 00:00:00.000',
+];
+const TS6 = [
+  '1999-12-31 23:59:59.999999',
+  '2000-01-01 00:00:00.000001',
+  '2024-07-01 08:00:00.500000',
+  '2038-01-19 03:14:07.999999',
+];
+const UUIDS = [
+  '6F9619FF-8B86-D011-B42D-00C04FC964FF',
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+  '00000000-0000-0000-0000-000000000000',
+];
 
 /** The corpus rows: every edge value appears, in several combinations, with NULLs sprinkled in. */
 export function edgeRows(): EdgeRow[] {
@@ -91,7 +137,26 @@ export async function loadEdgePostgres(url: string): Promise<void> {
     for (const r of edgeRows()) {
       await c.query(
         `INSERT INTO edge VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
-        [r.id, r.t_text, r.t_var, r.t_char, r.d0, r.d2, r.d5, r.d10, floatText(r.f8), floatText(r.f4), r.ts0, r.ts3, r.ts6, r.tstz === null ? null : `${r.tstz}+00`, r.dt, r.b, r.u, r.bin],
+        [
+          r.id,
+          r.t_text,
+          r.t_var,
+          r.t_char,
+          r.d0,
+          r.d2,
+          r.d5,
+          r.d10,
+          floatText(r.f8),
+          floatText(r.f4),
+          r.ts0,
+          r.ts3,
+          r.ts6,
+          r.tstz === null ? null : `${r.tstz}+00`,
+          r.dt,
+          r.b,
+          r.u,
+          r.bin,
+        ],
       );
     }
   } finally {
@@ -111,8 +176,24 @@ export async function loadEdgeMariadb(url: string): Promise<void> {
     ) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     for (const r of edgeRows()) {
       await c.query(`INSERT INTO edge VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, [
-        r.id, r.t_text, r.t_var, r.t_char, r.d0, r.d2, r.d5, r.d10, r.f8, r.f4, r.ts0, r.ts3, r.ts6, r.tstz, r.dt,
-        r.b === null ? null : r.b ? 1 : 0, r.u?.toUpperCase() ?? null, r.bin,
+        r.id,
+        r.t_text,
+        r.t_var,
+        r.t_char,
+        r.d0,
+        r.d2,
+        r.d5,
+        r.d10,
+        r.f8,
+        r.f4,
+        r.ts0,
+        r.ts3,
+        r.ts6,
+        r.tstz,
+        r.dt,
+        r.b === null ? null : r.b ? 1 : 0,
+        r.u?.toUpperCase() ?? null,
+        r.bin,
       ]);
     }
   } finally {
@@ -138,9 +219,24 @@ export function loadEdgeSqlite(path: string): void {
     const insert = db.prepare(`INSERT INTO edge VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     for (const r of edgeRows()) {
       insert.run(
-        r.id, r.t_text, r.t_var, r.t_char?.replace(/ +$/, '') ?? null, r.d0, r.d2, r.d5, r.d10, r.f8,
-        r.f4 === null ? null : Math.fround(r.f4), r.ts0, r.ts3, r.ts6, r.tstz === null ? null : `${r.tstz.replace(' ', 'T')}Z`,
-        r.dt, r.b === null ? null : r.b ? 1 : 0, r.u?.toUpperCase() ?? null, r.bin,
+        r.id,
+        r.t_text,
+        r.t_var,
+        r.t_char?.replace(/ +$/, '') ?? null,
+        r.d0,
+        r.d2,
+        r.d5,
+        r.d10,
+        r.f8,
+        r.f4 === null ? null : Math.fround(r.f4),
+        r.ts0,
+        r.ts3,
+        r.ts6,
+        r.tstz === null ? null : `${r.tstz.replace(' ', 'T')}Z`,
+        r.dt,
+        r.b === null ? null : r.b ? 1 : 0,
+        r.u?.toUpperCase() ?? null,
+        r.bin,
       );
     }
   } finally {

@@ -92,9 +92,13 @@ export class MysqlDialect implements Dialect {
       return new MysqlDialect(pool as unknown as MysqlPoolLike, label, r[0]?.v ?? '?');
     } catch (error) {
       await dialect.close().catch(() => undefined);
-      throw new TminusError('DATA_CONNECTION', `cannot connect to ${label}: ${redactUrls(messageOf(error))}`, {
-        cause: error,
-      });
+      throw new TminusError(
+        'DATA_CONNECTION',
+        `cannot connect to ${label}: ${redactUrls(messageOf(error))}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -215,7 +219,9 @@ export class MysqlDialect implements Dialect {
 
   private singleKey(q: TableQuery): string {
     const k = q.key[0];
-    if (k === undefined || q.key.length !== 1) throw new TminusError('INTERNAL', 'range queries need one key column');
+    if (k === undefined || q.key.length !== 1) {
+      throw new TminusError('INTERNAL', 'range queries need one key column');
+    }
     return k;
   }
 
@@ -224,8 +230,14 @@ export class MysqlDialect implements Dialect {
     const values: unknown[] = [];
     if (range.lo !== null || range.hi !== null) {
       const k = myIdent(this.singleKey(q));
-      if (range.lo !== null) (parts.push(`${k} >= ?`), values.push(range.lo.toString()));
-      if (range.hi !== null) (parts.push(`${k} < ?`), values.push(range.hi.toString()));
+      if (range.lo !== null) {
+        parts.push(`${k} >= ?`);
+        values.push(range.lo.toString());
+      }
+      if (range.hi !== null) {
+        parts.push(`${k} < ?`);
+        values.push(range.hi.toString());
+      }
     }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };
@@ -260,5 +272,7 @@ export class MysqlDialect implements Dialect {
 
 function messageOf(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
-  return error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
+  return error instanceof Error
+    ? error.message || (error as { code?: string }).code || error.name
+    : String(error);
 }

@@ -72,9 +72,13 @@ export class PostgresDialect implements Dialect {
       return new PostgresDialect(pool, label, r.rows[0]?.v ?? '?');
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw new TminusError('DATA_CONNECTION', `cannot connect to ${label}: ${redactUrls(messageOf(error))}`, {
-        cause: error,
-      });
+      throw new TminusError(
+        'DATA_CONNECTION',
+        `cannot connect to ${label}: ${redactUrls(messageOf(error))}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -123,7 +127,10 @@ export class PostgresDialect implements Dialect {
 
   async count(q: TableQuery): Promise<bigint> {
     const cond = this.cond(q, { lo: null, hi: null });
-    const r = await this.run<{ c: string }>(`SELECT count(*)::text AS c FROM ${pgIdent(q.table)}${cond.sql}`, cond.values);
+    const r = await this.run<{ c: string }>(
+      `SELECT count(*)::text AS c FROM ${pgIdent(q.table)}${cond.sql}`,
+      cond.values,
+    );
     return BigInt(r[0]?.c ?? '0');
   }
 
@@ -205,7 +212,9 @@ export class PostgresDialect implements Dialect {
 
   private singleKey(q: TableQuery): string {
     const k = q.key[0];
-    if (k === undefined || q.key.length !== 1) throw new TminusError('INTERNAL', 'range queries need one key column');
+    if (k === undefined || q.key.length !== 1) {
+      throw new TminusError('INTERNAL', 'range queries need one key column');
+    }
     return k;
   }
 

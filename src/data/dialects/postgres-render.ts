@@ -48,7 +48,8 @@ export function postgresValueSql(spec: RenderSpec): string {
     case 'binary':
       return `encode(${x}, 'hex')`;
     case 'timestamp': {
-      const v = from === 'timestamptz' && as.zone !== undefined ? `(${x} AT TIME ZONE ${literal(as.zone)})` : x;
+      const v =
+        from === 'timestamptz' && as.zone !== undefined ? `(${x} AT TIME ZONE ${literal(as.zone)})` : x;
       return timestampSql(v, as.digits);
     }
     case 'date':

@@ -75,7 +75,9 @@ export class SqliteDialect implements Dialect {
     try {
       return new SqliteDialect(new Database(path, { readonly: true, fileMustExist: true }), label);
     } catch (error) {
-      throw new TminusError('DATA_CONNECTION', `cannot open ${label}: ${(error as Error).message}`, { cause: error });
+      throw new TminusError('DATA_CONNECTION', `cannot open ${label}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -132,7 +134,10 @@ export class SqliteDialect implements Dialect {
   boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
     const k = ident(this.singleKey(q));
     const { sql, params } = this.cond(q, range);
-    const r = this.all(`SELECT ${k} FROM ${ident(q.table)}${sql} ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(step)}`, ...params);
+    const r = this.all(
+      `SELECT ${k} FROM ${ident(q.table)}${sql} ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(step)}`,
+      ...params,
+    );
     const v = r[0]?.[0];
     return Promise.resolve(v === undefined || v === null ? null : BigInt(v as bigint));
   }
@@ -166,7 +171,9 @@ export class SqliteDialect implements Dialect {
       acc.set(b, a);
     }
     const out = new Map<number, Checksum>();
-    for (const [b, a] of acc) out.set(b, { count: BigInt(a.count), sum: (BigInt(a.hi) << 24n) + BigInt(a.lo) });
+    for (const [b, a] of acc) {
+      out.set(b, { count: BigInt(a.count), sum: (BigInt(a.hi) << 24n) + BigInt(a.lo) });
+    }
     return Promise.resolve(out);
   }
 
@@ -205,22 +212,34 @@ export class SqliteDialect implements Dialect {
 
   private singleKey(q: TableQuery): string {
     const k = q.key[0];
-    if (k === undefined || q.key.length !== 1) throw new TminusError('INTERNAL', 'range queries need one key column');
+    if (k === undefined || q.key.length !== 1) {
+      throw new TminusError('INTERNAL', 'range queries need one key column');
+    }
     return k;
   }
 
   private cond(q: TableQuery, range: KeyRange): { sql: string; params: unknown[] } {
     const parts: string[] = [];
     const params: unknown[] = [];
-    if (range.lo !== null) (parts.push(`${ident(this.singleKey(q))} >= ?`), params.push(range.lo));
-    if (range.hi !== null) (parts.push(`${ident(this.singleKey(q))} < ?`), params.push(range.hi));
+    if (range.lo !== null) {
+      parts.push(`${ident(this.singleKey(q))} >= ?`);
+      params.push(range.lo);
+    }
+    if (range.hi !== null) {
+      parts.push(`${ident(this.singleKey(q))} < ?`);
+      params.push(range.hi);
+    }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', params };
   }
 
   private all(sql: string, ...params: unknown[]): unknown[][] {
     try {
-      return this.db.prepare(sql).raw(true).safeIntegers(true).all(...params) as unknown[][];
+      return this.db
+        .prepare(sql)
+        .raw(true)
+        .safeIntegers(true)
+        .all(...params) as unknown[][];
     } catch (error) {
       throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
     }
@@ -228,7 +247,11 @@ export class SqliteDialect implements Dialect {
 
   private iterate(sql: string, params: unknown[]): IterableIterator<SqliteValue[]> {
     try {
-      return this.db.prepare(sql).raw(true).safeIntegers(true).iterate(...params);
+      return this.db
+        .prepare(sql)
+        .raw(true)
+        .safeIntegers(true)
+        .iterate(...params);
     } catch (error) {
       throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
     }

@@ -19,7 +19,9 @@ function floatText(v: bigint | number | string, decimals: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
-  if (Math.abs(n) < FLOAT_LIMIT) return roundDecimal(typeof v === 'number' ? String(v) : numberText(v), decimals);
+  if (Math.abs(n) < FLOAT_LIMIT) {
+    return roundDecimal(typeof v === 'number' ? String(v) : numberText(v), decimals);
+  }
   return String(n).replace('e+', 'e');
 }
 
@@ -39,7 +41,9 @@ function timestampText(v: SqliteValue, digits: number): string {
   if (time.length === 5) time += ':00';
   const zone = m[4];
   if (zone !== undefined && !/^(Z|[+-]00:?00)$/i.test(zone)) {
-    const utc = new Date(`${date}T${time}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
+    const utc = new Date(
+      `${date}T${time}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
+    );
     const iso = utc.toISOString();
     date = iso.slice(0, 10);
     time = iso.slice(11, 19);
