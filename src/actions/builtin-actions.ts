@@ -1,4 +1,5 @@
 import { ActionRegistry } from './action-registry.js';
+import { dataCompareAction } from './data-compare/data-compare-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -6,5 +7,6 @@ import { ActionRegistry } from './action-registry.js';
  */
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
+  registry.register(dataCompareAction);
   return registry;
 }

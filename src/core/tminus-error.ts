@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'DATA_TABLE_NOT_FOUND',
   'DATA_NO_KEY',
   'DATA_SYNC_TIMEOUT',
+  'DATA_DIFFERS',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
