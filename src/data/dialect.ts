@@ -108,6 +108,24 @@ export interface Dialect {
   describeTable(table: string): Promise<TableInfo | undefined>;
   count(query: TableQuery): Promise<bigint>;
   checksum(query: TableQuery, range: KeyRange): Promise<Checksum>;
+  /**
+   * Count and sum per residue of `key % modulus` inside a range of a single integer key: one scan of the range
+   * gives checksums fine enough that a few scattered differences are downloaded without another hashed scan.
+   * `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
+   */
+  residueChecksums(
+    query: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    native: boolean,
+  ): Promise<Map<number, Checksum>>;
+  /** Rows of a range whose `key % modulus` is one of `residues`, ordered by key. */
+  residueRows(
+    query: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    residues: readonly number[],
+  ): Promise<CanonicalRow[]>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */
   boundary(query: TableQuery, range: KeyRange, step: number): Promise<bigint | null>;
   /** Rows of a range, ordered by key. */

@@ -1,5 +1,5 @@
 import { DEFAULTS } from './compare-options.js';
-import type { Checksum, Dialect, KeyRange } from './dialect.js';
+import type { KeyRange } from './dialect.js';
 import type { DiffContext } from './diff-context.js';
 
 const MIN_SEGMENT = 1_000;
@@ -25,7 +25,7 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     ctx.stats.queries++;
     const range: KeyRange = { lo, hi };
     const started = ctx.clock.now();
-    const job = compareSegment(ctx, range, 0)
+    const job = compareSegment(ctx, range, 0, step)
       .then((rows) => {
         const ms = Math.max(1, ctx.clock.now() - started);
         const r = rows / ms;
@@ -45,29 +45,58 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (failure !== undefined) throw failure;
 }
 
-/** Compares one range; returns the number of source rows it covered. */
-async function compareSegment(ctx: DiffContext, range: KeyRange, depth: number): Promise<number> {
-  const sum = (d: Dialect, q: typeof ctx.plan.source): Promise<Checksum> =>
-    ctx.plan.native && d.nativeChecksum ? d.nativeChecksum(q, range) : d.checksum(q, range);
-  const [a, b] = await ctx.both(
-    () => sum(ctx.source, ctx.plan.source),
-    () => sum(ctx.target, ctx.plan.target),
-  );
-  if (a.count === b.count && a.sum === b.sum) {
-    if (depth === 0) ctx.progress(Number(a.count));
-    return Number(a.count);
-  }
-  const rows = a.count > b.count ? a.count : b.count;
-  if (rows <= BigInt(ctx.threshold)) {
-    await ctx.compareRows((side, which) =>
-      side.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, range),
-    );
-  } else {
-    await split(ctx, range, Number(rows), a.count >= b.count ? 'source' : 'target', depth);
-  }
-  if (depth === 0) ctx.progress(Number(a.count));
-  return Number(a.count);
+/** Primes for the residue modulus: odd, so regularly spaced keys (steps of 2, 10, 1000) still spread evenly. */
+const MODULI = [1, 31, 127, 509, 2039, 8191, 16381];
+/** Rows per residue aimed at: a few scattered differences cost a download of this many rows each. */
+const ROWS_PER_RESIDUE = 64;
+
+function modulusFor(rows: number): number {
+  const wanted = rows / ROWS_PER_RESIDUE;
+  return MODULI.find((m) => m >= wanted) ?? MODULI[MODULI.length - 1]!;
 }
+
+/** Compares one range; returns the number of source rows it covered. */
+async function compareSegment(
+  ctx: DiffContext,
+  range: KeyRange,
+  depth: number,
+  expectedRows: number,
+): Promise<number> {
+  const modulus = modulusFor(expectedRows);
+  const [a, b] = await ctx.both(
+    () => ctx.source.residueChecksums(ctx.plan.source, range, modulus, ctx.plan.native),
+    () => ctx.target.residueChecksums(ctx.plan.target, range, modulus, ctx.plan.native),
+  );
+  let sourceRows = 0n;
+  let targetRows = 0n;
+  let differingRows = 0n;
+  const differing: number[] = [];
+  for (const residue of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(residue) ?? EMPTY;
+    const y = b.get(residue) ?? EMPTY;
+    sourceRows += x.count;
+    targetRows += y.count;
+    if (x.count === y.count && x.sum === y.sum) continue;
+    differing.push(residue);
+    differingRows += x.count > y.count ? x.count : y.count;
+  }
+  if (differing.length > 0) {
+    const rows = sourceRows > targetRows ? sourceRows : targetRows;
+    const query = (which: 'source' | 'target') => (which === 'source' ? ctx.plan.source : ctx.plan.target);
+    if (differingRows <= BigInt(ctx.threshold)) {
+      // Scattered differences: download only the differing residues of this range.
+      await ctx.compareRows((side, which) => side.residueRows(query(which), range, modulus, differing));
+    } else if (rows <= BigInt(ctx.threshold)) {
+      await ctx.compareRows((side, which) => side.rows(query(which), range));
+    } else {
+      await split(ctx, range, Number(rows), sourceRows >= targetRows ? 'source' : 'target', depth);
+    }
+  }
+  if (depth === 0) ctx.progress(Number(sourceRows));
+  return Number(sourceRows);
+}
+
+const EMPTY = { count: 0n, sum: 0n };
 
 /** Splits a differing range by row count on the side that has more rows in it, and compares the parts. */
 async function split(
@@ -98,7 +127,7 @@ async function split(
     );
     return;
   }
-  await Promise.all(parts.map((p) => compareSegment(ctx, p, depth + 1)));
+  await Promise.all(parts.map((p) => compareSegment(ctx, p, depth + 1, step)));
 }
 
 function clamp(n: number, lo: number, hi: number): number {

@@ -167,6 +167,30 @@ export class MysqlDialect implements Dialect {
     return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
   }
 
+  async residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
+    const cond = this.cond(q, range);
+    const k = myIdent(this.singleKey(q));
+    const r = await this.runArray(
+      `SELECT ${k} % ${modulus} AS b, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql} GROUP BY b`,
+      cond.values,
+    );
+    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+  }
+
+  async residueRows(
+    q: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    residues: readonly number[],
+  ): Promise<CanonicalRow[]> {
+    const cond = this.cond(q, range);
+    const k = myIdent(this.singleKey(q));
+    const where = `${cond.sql ? `${cond.sql} AND` : ' WHERE'} (${k} % ${modulus}) IN (?)`;
+    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
+    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${where} ORDER BY ${k}`;
+    return this.canonicalRows(q, sql, [...cond.values, residues.length ? [...residues] : [-1]]);
+  }
+
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
     const k = myIdent(this.singleKey(q));
     const cond = this.cond(q, range);

@@ -139,8 +139,43 @@ export class PostgresDialect implements Dialect {
   }
 
   async nativeChecksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
+    return this.sumOf(q, range, this.nativeHashSql(q));
+  }
+
+  /** PostgreSQL's own 64-bit row hash, cut to 48 bits: no text rendering, several times cheaper than MD5. */
+  private nativeHashSql(q: TableQuery): string {
     const row = `ROW(${q.specs.map((s) => pgIdent(s.column)).join(', ')})`;
-    return this.sumOf(q, range, `(hash_record_extended(${row}, 0) & 281474976710655)`);
+    return `(hash_record_extended(${row}, 0) & 281474976710655)`;
+  }
+
+  async residueChecksums(
+    q: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    native: boolean,
+  ): Promise<Map<number, Checksum>> {
+    const cond = this.cond(q, range);
+    const k = pgIdent(this.singleKey(q));
+    const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
+    const r = await this.runArray(
+      `SELECT (${k} % ${modulus})::text, count(*)::text, sum(${h})::text FROM ${pgIdent(q.table)}${cond.sql} GROUP BY 1`,
+      cond.values,
+    );
+    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+  }
+
+  async residueRows(
+    q: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    residues: readonly number[],
+  ): Promise<CanonicalRow[]> {
+    const cond = this.cond(q, range);
+    const k = pgIdent(this.singleKey(q));
+    const p = cond.values.length + 1;
+    const where = `${cond.sql ? `${cond.sql} AND` : ' WHERE'} (${k} % ${modulus}) = ANY($${p}::bigint[])`;
+    const sql = `SELECT ${this.valuesSql(q)} FROM ${pgIdent(q.table)}${where} ORDER BY ${k}`;
+    return this.canonicalRows(q, sql, [...cond.values, residues.map(String)]);
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {

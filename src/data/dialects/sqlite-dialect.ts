@@ -131,6 +131,44 @@ export class SqliteDialect implements Dialect {
     return Promise.resolve({ count: BigInt(count), sum: (BigInt(hi) << 24n) + BigInt(lo) });
   }
 
+  residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
+    const { sql, params } = this.cond(q, range);
+    const keyIdx = this.keyIndexes(q)[0] ?? 0;
+    const m = BigInt(modulus);
+    const acc = new Map<number, { count: number; hi: number; lo: number }>();
+    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
+      const b = Number(BigInt(row[keyIdx] as bigint) % m);
+      const [h, l] = rowHashHalves(canonicalRow(this.render(q, row)));
+      const a = acc.get(b) ?? { count: 0, hi: 0, lo: 0 };
+      a.count++;
+      a.hi += h;
+      a.lo += l;
+      acc.set(b, a);
+    }
+    return Promise.resolve(toChecksums(acc));
+  }
+
+  residueRows(
+    q: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    residues: readonly number[],
+  ): Promise<CanonicalRow[]> {
+    const { sql, params } = this.cond(q, range);
+    const keyIdx = this.keyIndexes(q);
+    const k = keyIdx[0] ?? 0;
+    const m = BigInt(modulus);
+    const wanted = new Set(residues);
+    const out: CanonicalRow[] = [];
+    const text = `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql} ORDER BY ${ident(this.singleKey(q))}`;
+    for (const row of this.iterate(text, params)) {
+      if (!wanted.has(Number(BigInt(row[k] as bigint) % m))) continue;
+      const values = this.render(q, row);
+      out.push({ key: keyIdx.map((i) => values[i] ?? ''), values });
+    }
+    return Promise.resolve(out);
+  }
+
   boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
     const k = ident(this.singleKey(q));
     const { sql, params } = this.cond(q, range);
@@ -256,4 +294,10 @@ export class SqliteDialect implements Dialect {
       throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+function toChecksums(acc: Map<number, { count: number; hi: number; lo: number }>): Map<number, Checksum> {
+  const out = new Map<number, Checksum>();
+  for (const [b, a] of acc) out.set(b, { count: BigInt(a.count), sum: (BigInt(a.hi) << 24n) + BigInt(a.lo) });
+  return out;
 }
