@@ -86,6 +86,10 @@ async function load(): Promise<void> {
     await pgExec(`${PG}/${name}`, ['VACUUM ANALYZE big']);
     console.error(`loaded ${name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
+  // One backend per query on both sides, for the bound and for tminus alike (research E.4: parallel off).
+  for (const name of [db.pgA, db.pgB]) {
+    await pgExec(`${PG}/postgres`, [`ALTER DATABASE ${name} SET max_parallel_workers_per_gather = 0`]);
+  }
   for (const name of [db.myA, db.myB]) {
     if (REUSE && (await myCount(name)) === ROWS) continue;
     await mariadbExec(`${MY}/`, [

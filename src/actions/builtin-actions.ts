@@ -1,5 +1,6 @@
 import { ActionRegistry } from './action-registry.js';
 import { dataCompareAction } from './data-compare/data-compare-action.js';
+import { dataSyncWaitAction } from './data-sync-wait/data-sync-wait-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -8,5 +9,6 @@ import { dataCompareAction } from './data-compare/data-compare-action.js';
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.register(dataCompareAction);
+  registry.register(dataSyncWaitAction);
   return registry;
 }

@@ -64,6 +64,7 @@ export class PostgresDialect implements Dialect {
       connectionString: url,
       max: Math.max(1, connections),
       connectionTimeoutMillis: 10_000,
+      application_name: 'tminus',
       options: '-c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c DateStyle=ISO',
     });
     pool.on('error', () => undefined); // idle-client errors surface on the next query instead
