@@ -22,6 +22,8 @@ export class DiffContext {
   readonly collector: DiffCollector;
   readonly sourceSlots: Semaphore;
   readonly targetSlots: Semaphore;
+  /** Boundary look-ups on the source run on their own session, ahead of the checksums. */
+  readonly boundarySlots = new Semaphore(1);
   readonly stats = { segments: 0, queries: 0, rowsDownloaded: 0, rechecked: 0 };
   rowsChecked = 0;
 

@@ -21,7 +21,9 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   for (;;) {
     ctx.checkAborted();
     if (failure !== undefined) break;
-    const hi = await ctx.sourceSlots.run(() => ctx.source.boundary(ctx.plan.source, { lo, hi: null }, step));
+    const hi = await ctx.boundarySlots.run(() =>
+      ctx.source.boundary(ctx.plan.source, { lo, hi: null }, step),
+    );
     ctx.stats.queries++;
     const range: KeyRange = { lo, hi };
     const started = ctx.clock.now();

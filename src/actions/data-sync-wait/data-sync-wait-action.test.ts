@@ -25,8 +25,9 @@ async function query<T>(url: string, sql: string): Promise<T[]> {
 
 beforeAll(async () => {
   const [level] = await query<{ wal_level: string }>(PG_ADMIN_URL, 'SHOW wal_level');
-  if (level?.wal_level !== 'logical')
-    {throw new Error('these tests need wal_level = logical on the test PostgreSQL');}
+  if (level?.wal_level !== 'logical') {
+    throw new Error('these tests need wal_level = logical on the test PostgreSQL');
+  }
   [src, dst] = await Promise.all([
     createPostgresDatabase('tminus_repl'),
     createPostgresDatabase('tminus_repl'),
