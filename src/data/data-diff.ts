@@ -95,8 +95,9 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
     ctx.collector.finish();
     const c = ctx.collector;
     // A live source moved on during the comparison: report the counts as they are after the re-checks.
-    if ((options.recheckAfterMs ?? 0) > 0)
-      {counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);}
+    if ((options.recheckAfterMs ?? 0) > 0) {
+      counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
+    }
     return {
       table: name,
       sourceRows: Number(counts[0]),

@@ -26,6 +26,8 @@ export class DiffContext {
   readonly boundarySlots = new Semaphore(1);
   readonly stats = { segments: 0, queries: 0, rowsDownloaded: 0, rechecked: 0 };
   rowsChecked = 0;
+  /** Set once a segment differed: from then on segments are checksummed per key residue. */
+  residues = false;
 
   constructor(
     readonly source: Dialect,

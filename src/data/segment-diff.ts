@@ -1,5 +1,5 @@
 import { DEFAULTS } from './compare-options.js';
-import type { KeyRange } from './dialect.js';
+import type { Checksum, Dialect, KeyRange, TableQuery } from './dialect.js';
 import type { DiffContext } from './diff-context.js';
 
 const MIN_SEGMENT = 1_000;
