@@ -44,7 +44,11 @@ async function target(changes: string[]): Promise<void> {
 }
 
 async function compare(source: string, options: CompareOptions = {}): Promise<TableResult> {
-  const [s, t] = await Promise.all([openDialect(source), openDialect(pgTarget.url)]);
+  const sessions = (options.connections ?? 1) + 1;
+  const [s, t] = await Promise.all([
+    openDialect(source, { connections: sessions }),
+    openDialect(pgTarget.url, { connections: sessions }),
+  ]);
   try {
     const report = await dataDiff({
       source: s,
@@ -90,12 +94,12 @@ describe('injected differences on a 150,000-row table with gapped integer keys',
     expect(r.targetRows).toBe(ROWS + 50);
   });
 
-  it('finds exactly 10,000 scattered changes', async () => {
+  it('finds exactly 10,000 scattered changes with three sessions per side', async () => {
     const changed = range(1, ROWS).filter((g) => g % 15 === 0);
     await target([
       `UPDATE big SET note = 'zz' WHERE id IN (SELECT CASE WHEN g <= 100000 THEN g * 3 ELSE 1000000 + g * 5 END FROM generate_series(15, ${ROWS}, 15) g)`,
     ]);
-    const r = await compare(pgSource.url);
+    const r = await compare(pgSource.url, { connections: 3 });
     expect(r.counts).toEqual({ changed: 10_000, missingInTarget: 0, missingInSource: 0 });
     expect(r.changed.map((c) => c.key)).toEqual(ids(changed));
     expect(r.truncated).toBe(false);
