@@ -144,11 +144,14 @@ async function tool(
 const hundred = Array.from({ length: 100 }, (_, k) => keyOf(Math.floor((k * ROWS) / 100) + 7));
 
 async function scatter(target: string, on: boolean): Promise<void> {
-  const sql = on
-    ? `UPDATE big SET name = CONCAT(name, 'x') WHERE id IN (${hundred.join(',')})`
-    : `UPDATE big SET name = LEFT(name, CHAR_LENGTH(name) - 1) WHERE id IN (${hundred.join(',')})`;
-  if (target.startsWith('postgres')) await pgExec(target, [sql.replace('CHAR_LENGTH', 'length')]);
-  else await mariadbExec(target, [sql]);
+  const isPg = target.startsWith('postgres');
+  if (on) {
+    const sql = `UPDATE big SET name = ${isPg ? "name || 'x'" : "CONCAT(name, 'x')"} WHERE id IN (${hundred.join(',')})`;
+    return isPg ? pgExec(target, [sql]) : mariadbExec(target, [sql]);
+  }
+  // Undo whatever a previous (possibly interrupted) run changed: generated names never end in x.
+  if (isPg) await pgExec(target, [`UPDATE big SET name = rtrim(name, 'x') WHERE name LIKE '%x'`]);
+  else await mariadbExec(target, [`UPDATE big SET name = TRIM(TRAILING 'x' FROM name) WHERE name LIKE '%x'`]);
 }
 
 async function main(): Promise<void> {
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
     'my-pg': [url.myA, url.pgB],
   };
   const results: Record<string, unknown>[] = [];
+  await Promise.all([scatter(url.pgB, false), scatter(url.myB, false)]);
   for (const name of PAIRS) {
     const [su, tu] = pairs[name]!;
     const s = await openDialect(su, { connections: 2 });

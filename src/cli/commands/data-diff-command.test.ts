@@ -104,6 +104,19 @@ describe('tminus data diff', () => {
       ['only_target', 'error', 'DATA_TABLE_NOT_FOUND'],
     ]);
     expect(r.code).toBe(2);
+    const keyed = await run(
+      '--source',
+      myDb.url,
+      '--target',
+      pgDb.url,
+      '--all',
+      '--key',
+      'a',
+      '--columns',
+      'a',
+    );
+    // Keyed by a: nokey compares; the other tables have no column a (exit 2 names it), only_target differs.
+    expect(keyed.out).toContain('key column a is not a column of orders');
   });
 
   it('compares a table without a primary key when given --key', async () => {

@@ -161,7 +161,11 @@ export async function dataDiffCommand(flags: DataDiffFlags, io: CliIo): Promise<
       );
     }
     io.stdout.write(redact(flags.json ? JSON.stringify(jsonOf(report), null, 2) + '\n' : human(report, io)));
-    if (report.tables.some((t) => t.status === 'error')) return EXIT.usage;
+    // With --all, a table present on one side only is a difference, not a usage error.
+    const unusable = report.tables.filter(
+      (t) => t.status === 'error' && !(flags.all && t.error?.code === 'DATA_TABLE_NOT_FOUND'),
+    );
+    if (unusable.length) return EXIT.usage;
     return report.tables.every((t) => t.status === 'identical') ? EXIT.ok : EXIT.notOk;
   } catch (thrown) {
     bar?.clear();
