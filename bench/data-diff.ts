@@ -74,8 +74,15 @@ async function myCount(name: string): Promise<number> {
 }
 
 const CHUNK = 1_000_000;
+/** Only the databases the chosen pairs use. */
+const needed = new Set(
+  PAIRS.flatMap(
+    (p) => ({ 'pg-pg': [db.pgA, db.pgB], 'my-my': [db.myA, db.myB], 'my-pg': [db.myA, db.pgB] })[p] ?? [],
+  ),
+);
+
 async function load(): Promise<void> {
-  for (const name of [db.pgA, db.pgB]) {
+  for (const name of [db.pgA, db.pgB].filter((n) => needed.has(n))) {
     if (REUSE && (await pgCount(name)) === ROWS) continue;
     await pgExec(`${PG}/postgres`, [`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`]);
     const t = Date.now();
@@ -87,10 +94,10 @@ async function load(): Promise<void> {
     console.error(`loaded ${name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   // One backend per query on both sides, for the bound and for tminus alike (research E.4: parallel off).
-  for (const name of [db.pgA, db.pgB]) {
+  for (const name of [db.pgA, db.pgB].filter((n) => needed.has(n))) {
     await pgExec(`${PG}/postgres`, [`ALTER DATABASE ${name} SET max_parallel_workers_per_gather = 0`]);
   }
-  for (const name of [db.myA, db.myB]) {
+  for (const name of [db.myA, db.myB].filter((n) => needed.has(n))) {
     if (REUSE && (await myCount(name)) === ROWS) continue;
     await mariadbExec(`${MY}/`, [
       `DROP DATABASE IF EXISTS ${name}`,
@@ -169,7 +176,9 @@ async function main(): Promise<void> {
     'my-pg': [url.myA, url.pgB],
   };
   const results: Record<string, unknown>[] = [];
-  await Promise.all([scatter(url.pgB, false), scatter(url.myB, false)]);
+  await Promise.all(
+    [url.pgB, url.myB].filter((u) => needed.has(u.split('/').pop()!)).map((u) => scatter(u, false)),
+  );
   for (const name of PAIRS) {
     const [su, tu] = pairs[name]!;
     const s = await openDialect(su, { connections: 2 });
