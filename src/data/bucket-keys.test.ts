@@ -76,6 +76,7 @@ describe('key-hash buckets for keys that are not a single integer', () => {
       const r = await compare(table);
       expect(r.error).toBeUndefined();
       expect(r.mode).toBe('buckets');
+      expect(r.notes.some((n) => n.message.includes('compared in key-hash buckets'))).toBe(true);
       expect([table, r.status, r.counts]).toEqual([
         table,
         'identical',

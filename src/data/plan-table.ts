@@ -58,7 +58,11 @@ export function pairKinds(
       note: 'float compared with decimal: rounded to the decimal scale',
     };
   }
-  if (only('text', 'json')) return { as: { kind: 'text' } };
+  if (only('text', 'json')) {
+    return has('json')
+      ? { as: { kind: 'text' }, note: 'JSON compared as stored text: key order and spacing count' }
+      : { as: { kind: 'text' } };
+  }
   if (only('uuid') || only('uuid', 'text')) {
     return a.kind === b.kind
       ? { as: { kind: 'uuid' } }
@@ -176,6 +180,12 @@ export function planTable(
     o.floatDecimals === undefined &&
     o.timestampDigits === undefined &&
     sourceSpecs.every((s, i) => s.source.nativeType === targetSpecs[i]?.source.nativeType);
+  if (!intKey) {
+    notes.push({
+      level: 'info',
+      message: `key (${sourceKey.join(', ')}) is not a single integer: rows are compared in key-hash buckets, independent of collations`,
+    });
+  }
   return {
     table: source.name,
     source: { table: source.name, specs: sourceSpecs, key: sourceKey, where: o.where },
