@@ -13,6 +13,8 @@ import { dnsUpdateAction } from './dns-update/dns-update-action.js';
 import { dnsQueryAction } from './dns-query/dns-query-action.js';
 import { dnsVerifyAction } from './dns-verify/dns-verify-action.js';
 import { dnsLowerTtlAction } from './dns-lower-ttl/dns-lower-ttl-action.js';
+import { dataCompareAction } from './data-compare/data-compare-action.js';
+import { dataSyncWaitAction } from './data-sync-wait/data-sync-wait-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -34,5 +36,7 @@ export function builtinActions(): ActionRegistry {
   registry.register(dnsQueryAction);
   registry.register(dnsVerifyAction);
   registry.register(dnsLowerTtlAction);
+  registry.register(dataCompareAction);
+  registry.register(dataSyncWaitAction);
   return registry;
 }

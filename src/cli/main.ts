@@ -7,6 +7,8 @@ import { planCommand } from './commands/plan-command.js';
 import { initCommand } from './commands/init-command.js';
 import { schemaCommand } from './commands/schema-command.js';
 import { actionsCommand } from './commands/actions-command.js';
+import type { DataDiffFlags } from './commands/data-diff-command.js';
+import { dataDiffCommand } from './commands/data-diff-command.js';
 import { createStyle } from './style.js';
 
 const VERSION = '0.1.0';
@@ -59,6 +61,38 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('list the actions a plan may use, and whether each is idempotent')
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) => setExit(actionsCommand(opts, io)));
+
+  const data = program.command('data').description('compare data between two databases');
+  data
+    .command('diff')
+    .description('compare row counts, in-database checksums and differing rows (exit 0 identical, 1 differs)')
+    .option('--source <url>', 'postgres://…, mysql://… or mariadb://…, sqlite:PATH or a SQLite file')
+    .option('--target <url>', 'the database the data was copied to')
+    .option('--plan <file>', '--source and --target name connections of this plan')
+    .option('--table <name>', 'a table to compare (repeat, or comma-separated)', (v, acc: string[] = []) => [
+      ...acc,
+      v,
+    ])
+    .option('--all', 'compare every table of the source (and report tables only the target has)')
+    .option('--key <cols>', 'key columns, comma-separated (default: the primary key)')
+    .option('--columns <cols>', 'compare only these columns (keys always)')
+    .option('--exclude <cols>', 'leave these columns out')
+    .option('--where <sql>', 'SQL condition applied on both sides')
+    .option('--float-decimals <n>', 'decimal places floats are rounded to (default 10)')
+    .option('--timestamp-digits <n>', 'fractional-second digits compared (default: the lower precision)')
+    .option('--load-time-zone <tz>', 'zone the zone-less side was loaded in (default UTC)')
+    .option('--connections <n>', 'sessions per side (default 1)')
+    .option('--segment-seconds <s>', 'target duration of one checksum query (default 1)')
+    .option('--download-threshold <n>', 'download and compare rows of ranges this small (default 10000)')
+    .option('--max-diffs <n>', 'differing keys listed per kind and table (default 1000)')
+    .option('--recheck-after <duration>', 'live source: re-check differences after this lag (e.g. 30s)')
+    .option(
+      '--no-native-hash',
+      'PostgreSQL to PostgreSQL: use the canonical hash instead of native row hashes',
+    )
+    .option('--report <file>', 'write the reconciliation report (.md or .html)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: DataDiffFlags) => setExit(await dataDiffCommand(opts, io)));
 
   return program;
 }

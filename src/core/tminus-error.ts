@@ -40,6 +40,12 @@ export const ERROR_CODES = [
   'DNS_NOT_PROPAGATED',
   'DNS_NO_ANSWER',
   'DNS_PROVIDER_ERROR',
+  'DATA_CONNECTION',
+  'DATA_QUERY',
+  'DATA_TABLE_NOT_FOUND',
+  'DATA_NO_KEY',
+  'DATA_SYNC_TIMEOUT',
+  'DATA_DIFFERS',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,0 +1,145 @@
+/** The database engines tminus compares. MariaDB speaks the MySQL dialect. */
+export type Engine = 'postgres' | 'mysql' | 'sqlite';
+
+/** What a column holds, independent of the engine's spelling of its type. */
+export type ColumnKind =
+  | 'int'
+  | 'decimal'
+  | 'float'
+  | 'bool'
+  | 'text'
+  | 'uuid'
+  | 'binary'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'date'
+  | 'time'
+  | 'json'
+  | 'other';
+
+/** One column as the database describes it. */
+export interface ColumnInfo {
+  readonly name: string;
+  /** The engine's own type spelling, e.g. `numeric(12,2)`, `tinyint(1)`. */
+  readonly nativeType: string;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+  /** Decimal scale, when declared. */
+  readonly scale?: number | undefined;
+  /** Fractional-second digits of timestamps and times. */
+  readonly fractionDigits?: number | undefined;
+  /** MySQL character set of a text column (rendered as utf8mb4 when it is another). */
+  readonly charset?: string | undefined;
+  /** True when the column is a single-precision float (rendered through double). */
+  readonly singlePrecision?: boolean;
+  /** True for MySQL `tinyint(1)`, which may hold booleans. */
+  readonly maybeBool?: boolean;
+}
+
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly ColumnInfo[];
+  /** Primary key columns in key order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
+}
+
+/**
+ * How one column is rendered to canonical text, identically on every engine. Chosen per column pair by
+ * `planRendering`, so that both sides of a comparison render with the same rules.
+ */
+export interface RenderSpec {
+  readonly column: string;
+  /** The column's kind on this side (drives the SQL), next to the canonical kind both sides agree on. */
+  readonly source: ColumnInfo;
+  readonly as: RenderKind;
+}
+
+export type RenderKind =
+  | { readonly kind: 'int' }
+  | { readonly kind: 'decimal'; readonly scale: number | undefined }
+  | { readonly kind: 'float'; readonly decimals: number }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'text' }
+  | { readonly kind: 'uuid' }
+  | { readonly kind: 'binary' }
+  | { readonly kind: 'timestamp'; readonly digits: number; readonly zone: string | undefined }
+  | { readonly kind: 'date' }
+  | { readonly kind: 'time'; readonly digits: number };
+
+/** What to compare in one table on one side: the columns to render (keys first), the key, a filter. */
+export interface TableQuery {
+  readonly table: string;
+  readonly specs: readonly RenderSpec[];
+  /** Key columns; each is also in `specs`. */
+  readonly key: readonly string[];
+  /** A SQL condition added to every query on this side (trusted input from the operator). */
+  readonly where?: string | undefined;
+}
+
+/** `[lo, hi)` on a single integer key; `null` means unbounded. */
+export interface KeyRange {
+  readonly lo: bigint | null;
+  readonly hi: bigint | null;
+}
+
+/** Row count and the exact sum of 48-bit row hashes of a segment or bucket. */
+export interface Checksum {
+  readonly count: bigint;
+  readonly sum: bigint;
+}
+
+/** One row rendered canonically: its key values and every compared column's value (null for NULL). */
+export interface CanonicalRow {
+  readonly key: readonly string[];
+  readonly values: readonly (string | null)[];
+}
+
+/**
+ * The per-engine part of a comparison. Every method renders rows with the same canonical rules, so results
+ * from two dialects can be compared directly.
+ */
+export interface Dialect {
+  readonly engine: Engine;
+  /** The connection described without secrets, e.g. `postgres://app@db:5432/shop`. */
+  readonly label: string;
+  /** Server version, e.g. `15.20` or `10.11.19-MariaDB`. */
+  readonly version: string;
+  listTables(): Promise<string[]>;
+  describeTable(table: string): Promise<TableInfo | undefined>;
+  count(query: TableQuery): Promise<bigint>;
+  checksum(query: TableQuery, range: KeyRange): Promise<Checksum>;
+  /**
+   * Count and sum per residue of `key % modulus` inside a range of a single integer key: one scan of the range
+   * gives checksums fine enough that a few scattered differences are downloaded without another hashed scan.
+   * `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
+   */
+  residueChecksums(
+    query: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    native: boolean,
+  ): Promise<Map<number, Checksum>>;
+  /** Rows of a range whose `key % modulus` is one of `residues`, ordered by key. */
+  residueRows(
+    query: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    residues: readonly number[],
+  ): Promise<CanonicalRow[]>;
+  /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */
+  boundary(query: TableQuery, range: KeyRange, step: number): Promise<bigint | null>;
+  /** Rows of a range, ordered by key. */
+  rows(query: TableQuery, range: KeyRange): Promise<CanonicalRow[]>;
+  /** Count and sum per key-hash bucket (`bits` high bits of the key hash), optionally inside one parent bucket. */
+  bucketChecksums(query: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>>;
+  /** Rows whose key hash falls in the given buckets (all at the same `bits`). */
+  bucketRows(query: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]>;
+  /** A PostgreSQL-only native checksum of a range, used when both sides are PostgreSQL of one major version. */
+  nativeChecksum?(query: TableQuery, range: KeyRange): Promise<Checksum>;
+  close(): Promise<void>;
+}
+
+export interface Bucket {
+  readonly bits: number;
+  readonly value: number;
+}

@@ -1,0 +1,302 @@
+import mysql from 'mysql2';
+import { TminusError } from '../../core/tminus-error.js';
+import { redactUrls } from '../connection-url.js';
+import type {
+  Bucket,
+  CanonicalRow,
+  Checksum,
+  ColumnInfo,
+  ColumnKind,
+  Dialect,
+  KeyRange,
+  TableInfo,
+  TableQuery,
+} from '../dialect.js';
+import { myIdent, mysqlKeyHashSql, mysqlRowHashSql, mysqlValueSql } from './mysql-render.js';
+
+/** The part of a mysql2 callback pool the dialect uses. */
+export interface MysqlPoolLike {
+  query(
+    options: { sql: string; rowsAsArray?: boolean },
+    values: unknown[],
+    callback: (error: Error | null, rows: unknown) => void,
+  ): unknown;
+  end(callback: (error: unknown) => void): void;
+}
+
+const KINDS: Readonly<Record<string, ColumnKind>> = {
+  tinyint: 'int',
+  smallint: 'int',
+  mediumint: 'int',
+  int: 'int',
+  bigint: 'int',
+  year: 'int',
+  decimal: 'decimal',
+  float: 'float',
+  double: 'float',
+  char: 'text',
+  varchar: 'text',
+  tinytext: 'text',
+  text: 'text',
+  mediumtext: 'text',
+  longtext: 'text',
+  enum: 'text',
+  set: 'text',
+  json: 'json',
+  uuid: 'uuid',
+  binary: 'binary',
+  varbinary: 'binary',
+  tinyblob: 'binary',
+  blob: 'binary',
+  mediumblob: 'binary',
+  longblob: 'binary',
+  datetime: 'timestamp',
+  timestamp: 'timestamptz',
+  date: 'date',
+  time: 'time',
+};
+
+interface Cond {
+  sql: string;
+  values: unknown[];
+}
+
+/** MySQL and MariaDB: canonical rendering and hashing inside the server; sessions in UTC and utf8mb4. */
+export class MysqlDialect implements Dialect {
+  readonly engine = 'mysql' as const;
+
+  private constructor(
+    private readonly pool: MysqlPoolLike,
+    readonly label: string,
+    readonly version: string,
+  ) {}
+
+  static async open(url: string, label: string, connections: number): Promise<MysqlDialect> {
+    const pool = mysql.createPool({
+      uri: url.replace(/^mariadb:/i, 'mysql:'),
+      connectionLimit: Math.max(1, connections),
+      charset: 'UTF8MB4_BIN',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      dateStrings: true,
+      connectTimeout: 10_000,
+    });
+    pool.on('connection', (c) => {
+      // One round trip before the connection's first statement: UTC and utf8mb4 decide every rendering.
+      c.query(`SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_bin`);
+    });
+    const dialect = new MysqlDialect(pool as unknown as MysqlPoolLike, label, '?');
+    try {
+      const r = await dialect.runRaw<{ v: string }>('SELECT VERSION() AS v', []);
+      return new MysqlDialect(pool as unknown as MysqlPoolLike, label, r[0]?.v ?? '?');
+    } catch (error) {
+      await dialect.close().catch(() => undefined);
+      throw new TminusError(
+        'DATA_CONNECTION',
+        `cannot connect to ${label}: ${redactUrls(messageOf(error))}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async listTables(): Promise<string[]> {
+    const r = await this.run<{ t: string }>(
+      `SELECT TABLE_NAME AS t FROM information_schema.TABLES
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1`,
+    );
+    return r.map((x) => x.t);
+  }
+
+  async describeTable(table: string): Promise<TableInfo | undefined> {
+    const [schema, name] = table.includes('.') ? table.split('.', 2) : [null, table];
+    const cols = await this.run<{
+      n: string;
+      dt: string;
+      ct: string;
+      sc: string | number | null;
+      dp: string | number | null;
+      nl: string;
+      cs: string | null;
+    }>(
+      `SELECT COLUMN_NAME AS n, DATA_TYPE AS dt, COLUMN_TYPE AS ct, NUMERIC_SCALE AS sc, DATETIME_PRECISION AS dp,
+              IS_NULLABLE AS nl, CHARACTER_SET_NAME AS cs
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?
+        ORDER BY ORDINAL_POSITION`,
+      [schema, name],
+    );
+    if (cols.length === 0) return undefined;
+    const pk = await this.run<{ n: string }>(
+      `SELECT COLUMN_NAME AS n FROM information_schema.KEY_COLUMN_USAGE
+        WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY'
+        ORDER BY ORDINAL_POSITION`,
+      [schema, name],
+    );
+    const columns: ColumnInfo[] = cols.map((c) => {
+      const dt = c.dt.toLowerCase();
+      const ct = c.ct.toLowerCase();
+      return {
+        name: c.n,
+        nativeType: ct,
+        kind: dt === 'bit' && /^bit\(1\)/.test(ct) ? 'bool' : (KINDS[dt] ?? 'other'),
+        nullable: c.nl === 'YES',
+        scale: c.sc === null || dt !== 'decimal' ? undefined : Number(c.sc),
+        fractionDigits: c.dp === null ? undefined : Number(c.dp),
+        charset: c.cs ?? undefined,
+        singlePrecision: dt === 'float',
+        maybeBool: /^tinyint\(1\)/.test(ct),
+      };
+    });
+    return { name: table, columns, primaryKey: pk.map((p) => p.n) };
+  }
+
+  async count(q: TableQuery): Promise<bigint> {
+    const cond = this.cond(q, { lo: null, hi: null });
+    const r = await this.runArray(`SELECT COUNT(*) FROM ${myIdent(q.table)}${cond.sql}`, cond.values);
+    return BigInt(r[0]?.[0] ?? '0');
+  }
+
+  async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
+    const cond = this.cond(q, range);
+    const r = await this.runArray(
+      `SELECT COUNT(*), COALESCE(SUM(${mysqlRowHashSql(q.specs)}), 0) FROM ${myIdent(q.table)}${cond.sql}`,
+      cond.values,
+    );
+    return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
+  }
+
+  async residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
+    const cond = this.cond(q, range);
+    const k = myIdent(this.singleKey(q));
+    const r = await this.runArray(
+      `SELECT ${k} % ${modulus} AS b, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql} GROUP BY b`,
+      cond.values,
+    );
+    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+  }
+
+  async residueRows(
+    q: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    residues: readonly number[],
+  ): Promise<CanonicalRow[]> {
+    const cond = this.cond(q, range);
+    const k = myIdent(this.singleKey(q));
+    const where = `${cond.sql ? `${cond.sql} AND` : ' WHERE'} (${k} % ${modulus}) IN (?)`;
+    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
+    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${where} ORDER BY ${k}`;
+    return this.canonicalRows(q, sql, [...cond.values, residues.length ? [...residues] : [-1]]);
+  }
+
+  async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
+    const k = myIdent(this.singleKey(q));
+    const cond = this.cond(q, range);
+    const r = await this.runArray(
+      `SELECT CAST(${k} AS CHAR) FROM ${myIdent(q.table)}${cond.sql} ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(step)}`,
+      cond.values,
+    );
+    const v = r[0]?.[0];
+    return v === undefined || v === null ? null : BigInt(v);
+  }
+
+  async rows(q: TableQuery, range: KeyRange): Promise<CanonicalRow[]> {
+    const cond = this.cond(q, range);
+    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
+    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${cond.sql} ORDER BY ${myIdent(this.singleKey(q))}`;
+    return this.canonicalRows(q, sql, cond.values);
+  }
+
+  async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
+    const cond = this.cond(q, { lo: null, hi: null });
+    const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
+    const inner = `SELECT ${mysqlKeyHashSql(keySpecs)} AS kh, ${mysqlRowHashSql(q.specs)} AS h FROM ${myIdent(q.table)}${cond.sql}`;
+    const filter = parent ? ` WHERE (kh >> ${32 - parent.bits}) = ${parent.value}` : '';
+    const r = await this.runArray(
+      `SELECT kh >> ${32 - bits} AS b, COUNT(*), SUM(h) FROM (${inner}) z${filter} GROUP BY b`,
+      cond.values,
+    );
+    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+  }
+
+  async bucketRows(q: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]> {
+    const cond = this.cond(q, { lo: null, hi: null });
+    const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
+    const values = q.specs.map((s, i) => `${mysqlValueSql(s)} AS c${i}`).join(', ');
+    const inner = `SELECT ${mysqlKeyHashSql(keySpecs)} AS kh, ${values} FROM ${myIdent(q.table)}${cond.sql}`;
+    const cols = q.specs.map((_, i) => `c${i}`).join(', ');
+    const sql = `SELECT ${cols} FROM (${inner}) z WHERE (kh >> ${32 - bits}) IN (?)`;
+    return this.canonicalRows(q, sql, [...cond.values, buckets.length ? [...buckets] : [-1]]);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.pool.end(() => resolve()));
+  }
+
+  private async canonicalRows(q: TableQuery, sql: string, values: unknown[]): Promise<CanonicalRow[]> {
+    const keyIdx = q.key.map((k) => q.specs.findIndex((s) => s.column === k));
+    const rows = await this.runArray(sql, values);
+    return rows.map((values) => ({ key: keyIdx.map((i) => values[i] ?? ''), values }));
+  }
+
+  private singleKey(q: TableQuery): string {
+    const k = q.key[0];
+    if (k === undefined || q.key.length !== 1) {
+      throw new TminusError('INTERNAL', 'range queries need one key column');
+    }
+    return k;
+  }
+
+  private cond(q: TableQuery, range: KeyRange): Cond {
+    const parts: string[] = [];
+    const values: unknown[] = [];
+    if (range.lo !== null || range.hi !== null) {
+      const k = myIdent(this.singleKey(q));
+      if (range.lo !== null) {
+        parts.push(`${k} >= ?`);
+        values.push(range.lo.toString());
+      }
+      if (range.hi !== null) {
+        parts.push(`${k} < ?`);
+        values.push(range.hi.toString());
+      }
+    }
+    if (q.where) parts.push(`(${q.where})`);
+    return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };
+  }
+
+  private async run<T>(sql: string, values: unknown[] = []): Promise<T[]> {
+    try {
+      return await this.runRaw<T>(sql, values);
+    } catch (error) {
+      throw new TminusError('DATA_QUERY', `${this.label}: ${redactUrls(messageOf(error))}`, { cause: error });
+    }
+  }
+
+  private async runArray(sql: string, values: unknown[]): Promise<(string | null)[][]> {
+    try {
+      return await new Promise((resolve, reject) =>
+        this.pool.query({ sql, rowsAsArray: true }, values, (error, rows) =>
+          error ? reject(error) : resolve(rows as (string | null)[][]),
+        ),
+      );
+    } catch (error) {
+      throw new TminusError('DATA_QUERY', `${this.label}: ${redactUrls(messageOf(error))}`, { cause: error });
+    }
+  }
+
+  private runRaw<T>(sql: string, values: unknown[]): Promise<T[]> {
+    return new Promise((resolve, reject) =>
+      this.pool.query({ sql }, values, (error, rows) => (error ? reject(error) : resolve(rows as T[]))),
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
+  return error instanceof Error
+    ? error.message || (error as { code?: string }).code || error.name
+    : String(error);
+}

@@ -1,0 +1,303 @@
+import { createRequire } from 'node:module';
+import { TminusError } from '../../core/tminus-error.js';
+import type {
+  Bucket,
+  CanonicalRow,
+  Checksum,
+  ColumnInfo,
+  ColumnKind,
+  Dialect,
+  KeyRange,
+  TableInfo,
+  TableQuery,
+} from '../dialect.js';
+import type { SqliteValue } from './sqlite-render.js';
+import { canonicalRow, keyHash, rowHashHalves, sqliteValueText } from './sqlite-render.js';
+
+/** The part of a better-sqlite3 statement the dialect uses. */
+export interface SqliteStatementLike {
+  raw(on: boolean): SqliteStatementLike;
+  safeIntegers(on: boolean): SqliteStatementLike;
+  iterate(...params: unknown[]): IterableIterator<SqliteValue[]>;
+  all(...params: unknown[]): unknown[];
+}
+
+/** The part of a better-sqlite3 database the dialect uses. */
+export interface SqliteDatabaseLike {
+  prepare(sql: string): SqliteStatementLike;
+  close(): void;
+}
+
+/** better-sqlite3 ships no types; it is loaded through `require` and used through `SqliteDatabaseLike`. */
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+  path: string,
+  options: { readonly: boolean; fileMustExist: boolean },
+) => SqliteDatabaseLike;
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Column kind from a declared SQLite type, following SQLite's affinity rules plus common spellings. */
+export function sqliteKind(declared: string): ColumnKind {
+  const t = declared.toUpperCase();
+  if (/BOOL/.test(t)) return 'bool';
+  if (/UUID/.test(t)) return 'uuid';
+  if (/JSON/.test(t)) return 'json';
+  if (/TIMESTAMPTZ|WITH TIME ZONE/.test(t)) return 'timestamptz';
+  if (/DATETIME|TIMESTAMP/.test(t)) return 'timestamp';
+  if (/^DATE$/.test(t)) return 'date';
+  if (/^TIME(\(|$)/.test(t)) return 'time';
+  if (/INT/.test(t)) return 'int';
+  // Before the text rule: `DECIMAL_TEXT(20,10)` declares exact decimals kept as text (TEXT affinity).
+  if (/DEC|NUMERIC/.test(t)) return 'decimal';
+  if (/CHAR|CLOB|TEXT/.test(t)) return 'text';
+  if (/BLOB|BINARY|BYTEA/.test(t) || t === '') return t === '' ? 'other' : 'binary';
+  if (/REAL|FLOA|DOUB/.test(t)) return 'float';
+  return 'other';
+}
+
+/**
+ * SQLite: rows are read in-process and rendered and hashed in Node with the same canonical rules (SQLite has
+ * no MD5, and its `sum()` overflows past 2^63). Sums are kept exact as two 24-bit halves.
+ */
+export class SqliteDialect implements Dialect {
+  readonly engine = 'sqlite' as const;
+  readonly version: string;
+
+  private constructor(
+    private readonly db: SqliteDatabaseLike,
+    readonly label: string,
+  ) {
+    const v = this.db.prepare('SELECT sqlite_version()').raw(true).all() as string[][];
+    this.version = v[0]?.[0] ?? '?';
+  }
+
+  static open(path: string, label: string): SqliteDialect {
+    try {
+      return new SqliteDialect(new Database(path, { readonly: true, fileMustExist: true }), label);
+    } catch (error) {
+      throw new TminusError('DATA_CONNECTION', `cannot open ${label}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  listTables(): Promise<string[]> {
+    const rows = this.all(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+    );
+    return Promise.resolve(rows.map((r) => String(r[0])));
+  }
+
+  describeTable(table: string): Promise<TableInfo | undefined> {
+    const rows = this.all(`SELECT name, type, "notnull", pk FROM pragma_table_info(?)`, table);
+    if (rows.length === 0) return Promise.resolve(undefined);
+    const columns: ColumnInfo[] = rows.map((r) => {
+      const type = String(r[1]);
+      const scale = /\(\s*\d+\s*,\s*(\d+)\s*\)/.exec(type)?.[1];
+      const digits = /(?:TIME|STAMP)\w*\s*\(\s*(\d+)\s*\)/i.exec(type)?.[1];
+      return {
+        name: String(r[0]),
+        nativeType: type.toLowerCase(),
+        kind: sqliteKind(type),
+        nullable: Number(r[2]) === 0,
+        scale: scale === undefined ? undefined : Number(scale),
+        fractionDigits: digits === undefined ? undefined : Number(digits),
+      };
+    });
+    const primaryKey = rows
+      .filter((r) => Number(r[3]) > 0)
+      .sort((a, b) => Number(a[3]) - Number(b[3]))
+      .map((r) => String(r[0]));
+    return Promise.resolve({ name: table, columns, primaryKey });
+  }
+
+  count(q: TableQuery): Promise<bigint> {
+    const { sql, params } = this.cond(q, { lo: null, hi: null });
+    const r = this.all(`SELECT count(*) FROM ${ident(q.table)}${sql}`, ...params);
+    return Promise.resolve(BigInt(r[0]?.[0] as bigint));
+  }
+
+  checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
+    const { sql, params } = this.cond(q, range);
+    let count = 0;
+    let hi = 0;
+    let lo = 0;
+    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
+      const [h, l] = rowHashHalves(canonicalRow(this.render(q, row)));
+      hi += h;
+      lo += l;
+      count++;
+    }
+    return Promise.resolve({ count: BigInt(count), sum: (BigInt(hi) << 24n) + BigInt(lo) });
+  }
+
+  residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
+    const { sql, params } = this.cond(q, range);
+    const keyIdx = this.keyIndexes(q)[0] ?? 0;
+    const m = BigInt(modulus);
+    const acc = new Map<number, { count: number; hi: number; lo: number }>();
+    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
+      const b = Number(BigInt(row[keyIdx] as bigint) % m);
+      const [h, l] = rowHashHalves(canonicalRow(this.render(q, row)));
+      const a = acc.get(b) ?? { count: 0, hi: 0, lo: 0 };
+      a.count++;
+      a.hi += h;
+      a.lo += l;
+      acc.set(b, a);
+    }
+    return Promise.resolve(toChecksums(acc));
+  }
+
+  residueRows(
+    q: TableQuery,
+    range: KeyRange,
+    modulus: number,
+    residues: readonly number[],
+  ): Promise<CanonicalRow[]> {
+    const { sql, params } = this.cond(q, range);
+    const keyIdx = this.keyIndexes(q);
+    const k = keyIdx[0] ?? 0;
+    const m = BigInt(modulus);
+    const wanted = new Set(residues);
+    const out: CanonicalRow[] = [];
+    const text = `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql} ORDER BY ${ident(this.singleKey(q))}`;
+    for (const row of this.iterate(text, params)) {
+      if (!wanted.has(Number(BigInt(row[k] as bigint) % m))) continue;
+      const values = this.render(q, row);
+      out.push({ key: keyIdx.map((i) => values[i] ?? ''), values });
+    }
+    return Promise.resolve(out);
+  }
+
+  boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
+    const k = ident(this.singleKey(q));
+    const { sql, params } = this.cond(q, range);
+    const r = this.all(
+      `SELECT ${k} FROM ${ident(q.table)}${sql} ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(step)}`,
+      ...params,
+    );
+    const v = r[0]?.[0];
+    return Promise.resolve(v === undefined || v === null ? null : BigInt(v as bigint));
+  }
+
+  rows(q: TableQuery, range: KeyRange): Promise<CanonicalRow[]> {
+    const { sql, params } = this.cond(q, range);
+    const out: CanonicalRow[] = [];
+    const keyIdx = this.keyIndexes(q);
+    const text = `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql} ORDER BY ${ident(this.singleKey(q))}`;
+    for (const row of this.iterate(text, params)) {
+      const values = this.render(q, row);
+      out.push({ key: keyIdx.map((i) => values[i] ?? ''), values });
+    }
+    return Promise.resolve(out);
+  }
+
+  bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
+    const { sql, params } = this.cond(q, { lo: null, hi: null });
+    const keyIdx = this.keyIndexes(q);
+    const acc = new Map<number, { count: number; hi: number; lo: number }>();
+    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
+      const values = this.render(q, row);
+      const kh = keyHash(canonicalRow(keyIdx.map((i) => values[i] ?? null)));
+      if (parent && Math.floor(kh / 2 ** (32 - parent.bits)) !== parent.value) continue;
+      const b = Math.floor(kh / 2 ** (32 - bits));
+      const [h, l] = rowHashHalves(canonicalRow(values));
+      const a = acc.get(b) ?? { count: 0, hi: 0, lo: 0 };
+      a.count++;
+      a.hi += h;
+      a.lo += l;
+      acc.set(b, a);
+    }
+    const out = new Map<number, Checksum>();
+    for (const [b, a] of acc) {
+      out.set(b, { count: BigInt(a.count), sum: (BigInt(a.hi) << 24n) + BigInt(a.lo) });
+    }
+    return Promise.resolve(out);
+  }
+
+  bucketRows(q: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]> {
+    const { sql, params } = this.cond(q, { lo: null, hi: null });
+    const keyIdx = this.keyIndexes(q);
+    const wanted = new Set(buckets);
+    const out: CanonicalRow[] = [];
+    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
+      const values = this.render(q, row);
+      const key = keyIdx.map((i) => values[i] ?? null);
+      if (!wanted.has(Math.floor(keyHash(canonicalRow(key)) / 2 ** (32 - bits)))) continue;
+      out.push({ key: key.map((k) => k ?? ''), values });
+    }
+    return Promise.resolve(out);
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+
+  private render(q: TableQuery, row: SqliteValue[]): (string | null)[] {
+    const out: (string | null)[] = new Array<string | null>(q.specs.length);
+    for (let i = 0; i < q.specs.length; i++) out[i] = sqliteValueText(q.specs[i]!, row[i] ?? null);
+    return out;
+  }
+
+  private keyIndexes(q: TableQuery): number[] {
+    return q.key.map((k) => q.specs.findIndex((s) => s.column === k));
+  }
+
+  private columns(q: TableQuery): string {
+    return q.specs.map((s) => ident(s.column)).join(', ');
+  }
+
+  private singleKey(q: TableQuery): string {
+    const k = q.key[0];
+    if (k === undefined || q.key.length !== 1) {
+      throw new TminusError('INTERNAL', 'range queries need one key column');
+    }
+    return k;
+  }
+
+  private cond(q: TableQuery, range: KeyRange): { sql: string; params: unknown[] } {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    if (range.lo !== null) {
+      parts.push(`${ident(this.singleKey(q))} >= ?`);
+      params.push(range.lo);
+    }
+    if (range.hi !== null) {
+      parts.push(`${ident(this.singleKey(q))} < ?`);
+      params.push(range.hi);
+    }
+    if (q.where) parts.push(`(${q.where})`);
+    return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', params };
+  }
+
+  private all(sql: string, ...params: unknown[]): unknown[][] {
+    try {
+      return this.db
+        .prepare(sql)
+        .raw(true)
+        .safeIntegers(true)
+        .all(...params) as unknown[][];
+    } catch (error) {
+      throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private iterate(sql: string, params: unknown[]): IterableIterator<SqliteValue[]> {
+    try {
+      return this.db
+        .prepare(sql)
+        .raw(true)
+        .safeIntegers(true)
+        .iterate(...params);
+    } catch (error) {
+      throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+function toChecksums(acc: Map<number, { count: number; hi: number; lo: number }>): Map<number, Checksum> {
+  const out = new Map<number, Checksum>();
+  for (const [b, a] of acc) out.set(b, { count: BigInt(a.count), sum: (BigInt(a.hi) << 24n) + BigInt(a.lo) });
+  return out;
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { CANONICAL, wrapCanonical } from '../canonical-format.js';
+import { plainDecimal, roundDecimal, trimScale } from '../decimal-text.js';
+import type { RenderSpec } from '../dialect.js';
+
+/** A value as better-sqlite3 returns it with `safeIntegers(true)`. */
+export type SqliteValue = bigint | number | string | Buffer | null;
+
+const FLOAT_LIMIT = Number(CANONICAL.floatFixedLimit);
+
+function numberText(v: bigint | number | string): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? v.toFixed(0) : String(v);
+  return v.trim();
+}
+
+function floatText(v: bigint | number | string, decimals: number): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return 'Infinity';
+  if (n === -Infinity) return '-Infinity';
+  if (Math.abs(n) < FLOAT_LIMIT) {
+    return roundDecimal(typeof v === 'number' ? String(v) : numberText(v), decimals);
+  }
+  return String(n).replace('e+', 'e');
+}
+
+function timestampText(v: SqliteValue, digits: number): string {
+  let text: string;
+  if (typeof v === 'bigint' || typeof v === 'number') {
+    // Integers and reals are Unix seconds (SQLite's `unixepoch` convention).
+    text = new Date(Number(v) * 1000).toISOString();
+  } else text = String(v);
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+    text.trim(),
+  );
+  if (!m) return text;
+  let date = m[1] ?? '';
+  let time = m[2] ?? '';
+  let frac = m[3] ?? '';
+  if (time.length === 5) time += ':00';
+  const zone = m[4];
+  if (zone !== undefined && !/^(Z|[+-]00:?00)$/i.test(zone)) {
+    const utc = new Date(
+      `${date}T${time}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
+    );
+    const iso = utc.toISOString();
+    date = iso.slice(0, 10);
+    time = iso.slice(11, 19);
+  }
+  frac = frac.padEnd(6, '0').slice(0, Math.min(digits, 6));
+  return digits <= 0 ? `${date} ${time}` : `${date} ${time}.${frac}`;
+}
+
+function boolText(v: bigint | number | string | Buffer): string {
+  if (typeof v === 'string') return /^(1|t|true|y|yes|on)$/i.test(v.trim()) ? '1' : '0';
+  if (typeof v === 'bigint') return v === 0n ? '0' : '1';
+  return Number(v) === 0 ? '0' : '1';
+}
+
+/** The canonical text of one SQLite value, computed in Node with the same rules as the SQL renderers. */
+export function sqliteValueText(spec: RenderSpec, v: SqliteValue): string | null {
+  if (v === null) return null;
+  const as = spec.as;
+  if (Buffer.isBuffer(v)) {
+    if (as.kind === 'binary') return v.toString('hex');
+    v = v.toString('utf8');
+  }
+  switch (as.kind) {
+    case 'int':
+      return numberText(v);
+    case 'decimal': {
+      const t = typeof v === 'number' ? String(v) : numberText(v);
+      return as.scale === undefined ? trimScale(t) : roundDecimal(plainDecimal(t), as.scale);
+    }
+    case 'float':
+      return floatText(v, as.decimals);
+    case 'bool':
+      return boolText(v);
+    case 'text':
+      return typeof v === 'string' ? v : numberText(v);
+    case 'uuid':
+      return String(v).toLowerCase();
+    case 'binary':
+      return Buffer.from(String(v), 'utf8').toString('hex');
+    case 'timestamp':
+      return timestampText(v, as.digits);
+    case 'date':
+      return String(v).slice(0, 10);
+    case 'time': {
+      const [hms = '', frac = ''] = String(v).split('.');
+      return as.digits <= 0 ? hms : `${hms}.${frac.padEnd(6, '0').slice(0, Math.min(as.digits, 6))}`;
+    }
+  }
+}
+
+/** The canonical row string of already-rendered values. */
+export function canonicalRow(values: readonly (string | null)[]): string {
+  let out = '';
+  for (const v of values) out += wrapCanonical(v);
+  return out;
+}
+
+/** Last 48 bits of the MD5 of a canonical row, as two exact 24-bit halves (cheap to sum as numbers). */
+export function rowHashHalves(row: string): [number, number] {
+  const hex = createHash('md5').update(row, 'utf8').digest('hex');
+  return [parseInt(hex.slice(20, 26), 16), parseInt(hex.slice(26, 32), 16)];
+}
+
+/** The 32-bit key hash of a canonical key string. */
+export function keyHash(key: string): number {
+  return parseInt(createHash('md5').update(key, 'utf8').digest('hex').slice(0, 8), 16);
+}
