@@ -83,6 +83,7 @@ beforeAll(async () => {
       issuer: ca,
     }),
     selfSigned: issueTestCertificate({ commonName: 'localhost', altNames: names }),
+    newSite: issueTestCertificate({ commonName: 'new.shop.test', altNames: ['new.shop.test'], issuer: ca }),
   };
   for (const [name, cert] of Object.entries(certs)) {
     const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, route);
@@ -291,6 +292,22 @@ describe('http.check', () => {
     });
     expect(result.output).toMatchObject({ status: 200 });
     expect(result.summary).toContain('certificate NOT verified (insecure: true)');
+  });
+
+  it('checks a site at a given address before DNS points at it, with its real host name for Host, SNI and TLS', async () => {
+    const port = new URL(tls.newSite!.url).port;
+    const result = await check(testActionContext(), {
+      url: `https://new.shop.test:${port}/echo`,
+      connectTo: '127.0.0.1',
+      ca: caFile,
+      expect: { json: { path: '$.headers.host', equals: `new.shop.test:${port}` } },
+    });
+    expect(result.summary).toMatch(/^GET https:\/\/new\.shop\.test:\d+\/echo via 127\.0\.0\.1 → 200/);
+    expect(result.output).toMatchObject({ certificate: { subject: 'new.shop.test' } });
+    const error = await actionFailure(
+      check(testActionContext(), { url: `https://new.shop.test:${port}/`, connectTo: 'new-lb' }),
+    );
+    expect(error.message).toBe("http.check connectTo: 'new-lb' is not an IP address");
   });
 
   it('keeps secrets out of the summary, output, logs and errors', async () => {

@@ -69,6 +69,10 @@ export const httpCheckParams = z
       .default(false)
       .meta({ description: 'Accept invalid TLS certificates (rehearsals against self-signed targets only)' }),
     ca: z.string().optional().meta({ description: 'PEM file of a private CA to trust for this check' }),
+    connectTo: z.string().min(1).optional().meta({
+      description:
+        "Connect to this IP address instead of resolving the URL's host, keeping the host for Host, SNI and certificate checks (like curl --resolve): test the new environment before DNS points at it",
+    }),
     attempts: z
       .number()
       .int()

@@ -2,6 +2,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { readFile } from 'node:fs/promises';
+import type { LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import { redactUrl } from '../../core/redact-url.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
@@ -27,6 +29,20 @@ export interface HttpProbe {
     readonly issuer: string;
     readonly validTo: string;
     readonly daysToExpiry: number;
+  };
+}
+
+type LookupCallback = (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A DNS lookup that always answers `address`: the request goes there while the URL's host name is still
+ * used for the Host header, SNI and certificate verification.
+ */
+function fixedLookup(address: string) {
+  const family = isIP(address);
+  return (_hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
+    if (options.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
   };
 }
 
@@ -83,6 +99,7 @@ export async function probeHttp(ctx: ActionContext, params: HttpCheckParams, url
           headers,
           signal,
           agent: false, // a fresh connection each probe: a reused socket would hide DNS/TLS/listener changes
+          ...(params.connectTo === undefined ? {} : { lookup: fixedLookup(params.connectTo) }),
           ...(url.protocol === 'https:'
             ? { rejectUnauthorized: !params.insecure, ...(ca ? { ca } : {}) }
             : {}),
