@@ -134,6 +134,24 @@ describe('http.check', () => {
     expect(error.message).toContain('body is not JSON');
   });
 
+  it('checks response headers, names case-insensitive', async () => {
+    const ok = await check(testActionContext(), {
+      url: `${base}/healthz`,
+      expect: { headers: { 'Content-Type': 'application/json' } },
+    });
+    expect(ok.output).toMatchObject({ status: 200 });
+    const error = await actionFailure(
+      check(testActionContext(), {
+        url: `${base}/healthz`,
+        expect: { headers: { 'content-type': 'text/html', 'x-served-by': 'new-' } },
+      }),
+    );
+    expect(error.message).toContain(
+      'header content-type is "application/json", expected it to contain "text/html"',
+    );
+    expect(error.message).toContain('response has no x-served-by header');
+  });
+
   it('reports the JSON path that differs with the actual and expected value', async () => {
     const error = await actionFailure(
       check(testActionContext(), {

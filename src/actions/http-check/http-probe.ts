@@ -23,6 +23,8 @@ export interface HttpProbe {
   readonly body: string;
   readonly bodyTruncated: boolean;
   readonly contentType: string | undefined;
+  /** Response headers, names in lower case, repeated headers joined with ', '. */
+  readonly headers: Readonly<Record<string, string>>;
   /** HTTPS only. */
   readonly certificate?: {
     readonly subject: string;
@@ -127,6 +129,9 @@ export async function probeHttp(ctx: ActionContext, params: HttpCheckParams, url
               body: buffer.subarray(0, BODY_CAP).toString('utf8'),
               bodyTruncated: truncated || buffer.length > BODY_CAP,
               contentType: res.headers['content-type'],
+              headers: Object.fromEntries(
+                Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+              ),
               ...certificateOf(res, ctx.clock.now()),
             });
           });
