@@ -19,10 +19,11 @@ export function evaluateHttpProbe(probe: HttpProbe, expect: HttpExpectation): st
   for (const [name, text] of Object.entries(expect.headers ?? {})) {
     const actual = probe.headers[name.toLowerCase()];
     if (actual === undefined) problems.push(`response has no ${name} header`);
-    else if (!actual.includes(text))
+    else if (!actual.includes(text)) {
       problems.push(
         `header ${name} is ${JSON.stringify(actual)}, expected it to contain ${JSON.stringify(text)}`,
       );
+    }
   }
   if (expect.bodyContains !== undefined && !probe.body.includes(expect.bodyContains)) {
     problems.push(

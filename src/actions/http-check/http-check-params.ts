@@ -16,13 +16,10 @@ const jsonExpectation = z
 export const httpExpectation = z
   .object({
     status: statusExpectation.optional(),
-    headers: z
-      .record(z.string(), z.string())
-      .optional()
-      .meta({
-        description:
-          "Response headers that must contain these texts (names case-insensitive), e.g. { x-served-by: 'new-' }",
-      }),
+    headers: z.record(z.string(), z.string()).optional().meta({
+      description:
+        "Response headers that must contain these texts (names case-insensitive), e.g. { x-served-by: 'new-' }",
+    }),
     bodyContains: z.string().optional().meta({ description: 'Text the body must contain' }),
     bodyMatches: z
       .string()
