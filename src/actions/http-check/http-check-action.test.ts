@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysFromNow, issueTestCertificate } from '../../../test/support/test-certificates.js';
 import { freePort } from '../../../test/support/free-port.js';
 import {
+  ManualClock,
   actionFailure,
   testActionContext,
   type TestActionContext,
@@ -238,6 +239,21 @@ describe('http.check', () => {
     flakyLeft = 1;
     const error = await actionFailure(check(testActionContext(), { url: `${base}/flaky` }));
     expect(error.message).toContain('status 502');
+  });
+
+  it('waits the interval between probes on the run clock', async () => {
+    flakyLeft = 1;
+    const clock = new ManualClock(Date.UTC(2026, 11, 5, 2));
+    const pending = check(testActionContext({ clock }), {
+      url: `${base}/flaky`,
+      attempts: 2,
+      interval: '1m',
+    });
+    await clock.untilSleeping(60_000);
+    expect(flakyLeft).toBe(0); // one probe so far, and it failed
+    clock.advance(60_000);
+    const result = await pending;
+    expect(result.output?.probes).toMatchObject([{ ok: false }, { ok: true }]);
   });
 
   it('fails only after failureThreshold consecutive failures', async () => {
