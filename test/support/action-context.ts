@@ -82,8 +82,9 @@ export class ManualClock implements Clock {
   async untilSleeping(minMs = 0, timeoutMs = 5_000): Promise<void> {
     const started = Date.now();
     while (!this.sleepers().some((d) => d >= minMs)) {
-      if (Date.now() - started > timeoutMs)
+      if (Date.now() - started > timeoutMs) {
         throw new Error(`nobody slept for ${minMs}ms within ${timeoutMs}ms`);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
   }
