@@ -224,6 +224,7 @@ describe('http.check', () => {
     expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toContain('is not a valid URL');
     expect(error.message).not.toContain('hunter2');
+    expect(error.cause).toBeUndefined(); // the URL parser's error would carry the raw input
     const ftp = await actionFailure(check(testActionContext(), { url: 'ftp://127.0.0.1/x' }));
     expect(ftp.message).toContain('is not an http:// or https:// URL');
   });

@@ -53,9 +53,9 @@ export function parseCheckUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
-  } catch (error) {
+  } catch {
+    // The parser's error carries the raw input (password included), so it is not kept as the cause.
     throw new TminusError('INVALID_PARAMS', `http.check: '${redactUrl(text)}' is not a valid URL`, {
-      cause: error,
       hint: 'write a full URL such as https://new.example.com/healthz',
     });
   }

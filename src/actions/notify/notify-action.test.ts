@@ -334,6 +334,19 @@ describe('notify', () => {
     expect(error.hint).toContain('a retry sends again');
   });
 
+  it('refuses a malformed webhook URL without showing any of it', async () => {
+    const error = await actionFailure(
+      notify(ctxWith('on'), {
+        title: 't',
+        channels: [{ type: 'slack', url: `hooks.example.com/services/${HOOK_TOKEN}x` }],
+      }),
+    );
+    expect(error.code).toBe('INVALID_PARAMS');
+    expect(error.message).toBe('slack: the webhook URL is not a valid URL');
+    expect(error.cause).toBeUndefined();
+    expect(received).toEqual([]);
+  });
+
   it('names an unreachable receiver and a receiver that does not answer in time', async () => {
     const port = await freePort();
     const refused = await actionFailure(
