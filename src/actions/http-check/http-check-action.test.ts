@@ -392,7 +392,12 @@ describe('http.check', () => {
     const result = httpCheckParams.safeParse({
       url: '',
       method: 'FETCH',
-      expect: { status: 99, bodyMatches: '(', json: { path: '$.a' }, colour: 'red' },
+      expect: {
+        status: 99,
+        bodyMatches: '(',
+        json: [{ path: '$.a' }, { path: '$.a[*]', equals: 1 }],
+        colour: 'red',
+      },
       timeout: 'soon',
       attempts: 0,
     });
@@ -410,5 +415,8 @@ describe('http.check', () => {
       ]),
     );
     expect(JSON.stringify(result.error!.issues)).toContain('expected a duration such as 5s');
+    expect(result.error!.issues.find((i) => i.path.join('.') === 'expect.json.1.path')?.message).toBe(
+      "cannot read JSON path '$.a[*]' at position 3 ('[*]'): use $.key, [0] or ['key']",
+    );
   });
 });

@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import { INITIAL_HEALTH, observeHealth, type HealthState } from '../../core/health-debounce.js';
-import { parseJsonPath } from '../../core/json-path.js';
 import { redactUrl } from '../../core/redact-url.js';
 import { TminusError, coerceError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition } from '../../engine/action.js';
@@ -54,12 +53,6 @@ export const httpCheckAction: ActionDefinition<HttpCheckParams> = {
     const url = parseCheckUrl(p.url);
     if (p.connectTo !== undefined && isIP(p.connectTo) === 0) {
       throw new TminusError('INVALID_PARAMS', `http.check connectTo: '${p.connectTo}' is not an IP address`);
-    }
-    for (const { path } of p.expect.json === undefined ? [] : [p.expect.json].flat()) {
-      const parsed = parseJsonPath(path);
-      if ('error' in parsed) {
-        throw new TminusError('INVALID_PARAMS', `http.check expect.json: ${parsed.error}`);
-      }
     }
     const { failureThreshold, recoveryThreshold, attempts } = thresholdsOf(p);
     const target = describeTarget(ctx, p);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonPath } from '../../core/json-path.js';
 import { durationParam } from '../duration-param.js';
 import { statusExpectation } from './status-expectation.js';
 
@@ -7,6 +8,10 @@ const jsonExpectation = z
     path: z
       .string()
       .min(1)
+      .superRefine((path, check) => {
+        const parsed = parseJsonPath(path);
+        if ('error' in parsed) check.addIssue({ code: 'custom', message: parsed.error });
+      })
       .meta({ description: "JSON path into the response body: $.key, $.list[0], $['odd key']" }),
     equals: z.unknown().meta({ description: 'The value the path must hold (compared as JSON)' }),
   })
@@ -37,8 +42,11 @@ export const httpExpectation = z
       .optional()
       .meta({ description: 'Regular expression (JavaScript syntax) the body must match' }),
     json: z
-      .union([jsonExpectation, z.array(jsonExpectation).min(1)])
-      .optional()
+      // One expectation or a list; made a list first so that errors point at the exact entry and field.
+      .preprocess(
+        (v) => (v === undefined || Array.isArray(v) ? v : [v]),
+        z.array(jsonExpectation).min(1).optional(),
+      )
       .meta({ description: 'JSON path equality: { path: $.status, equals: ok } or a list of them' }),
     maxLatency: durationParam('Slowest acceptable answer, e.g. 2s').optional(),
     minDaysToExpiry: z
