@@ -28,6 +28,68 @@ export const systemClock: Clock = {
     }),
 };
 
+/**
+ * A virtual clock for tests: time moves only when the test calls `advance`, and sleepers wake in deadline
+ * order. `sleepers()` tells a test that the code under test is now waiting (so it can advance safely).
+ *
+ * @example
+ * const clock = new ManualClock(Date.UTC(2026, 11, 5));
+ * const pending = action.execute(testActionContext({ clock }), params);
+ * await clock.untilSleeping(); clock.advance(60_000);
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  #sleepers: { until: number; wake: () => void }[] = [];
+
+  constructor(startMs = 0) {
+    this.#now = startMs;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const sleeper = { until: this.#now + Math.max(0, ms), wake: resolve };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+          reject(signal.reason as Error);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Moves time forward, waking every sleeper whose time has come. */
+  advance(ms: number): void {
+    this.#now += ms;
+    const due = this.#sleepers.filter((s) => s.until <= this.#now).sort((a, b) => a.until - b.until);
+    this.#sleepers = this.#sleepers.filter((s) => s.until > this.#now);
+    for (const s of due) s.wake();
+  }
+
+  /** Deadlines (ms from now) of everyone asleep. */
+  sleepers(): number[] {
+    return this.#sleepers.map((s) => s.until - this.#now).sort((a, b) => a - b);
+  }
+
+  /** Resolves once someone sleeps for at least `minMs` (polling real time briefly; for tests only). */
+  async untilSleeping(minMs = 0, timeoutMs = 5_000): Promise<void> {
+    const started = Date.now();
+    while (!this.sleepers().some((d) => d >= minMs)) {
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`nobody slept for ${minMs}ms within ${timeoutMs}ms`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
 export interface TestActionContextOptions {
   readonly clock?: Clock;
   readonly signal?: AbortSignal;

@@ -16,6 +16,15 @@ export function evaluateHttpProbe(probe: HttpProbe, expect: HttpExpectation): st
   if (!matchesStatus(probe.status, status)) {
     problems.push(`status ${probe.status}, expected ${describeStatusExpectation(status)}`);
   }
+  for (const [name, text] of Object.entries(expect.headers ?? {})) {
+    const actual = probe.headers[name.toLowerCase()];
+    if (actual === undefined) problems.push(`response has no ${name} header`);
+    else if (!actual.includes(text)) {
+      problems.push(
+        `header ${name} is ${JSON.stringify(actual)}, expected it to contain ${JSON.stringify(text)}`,
+      );
+    }
+  }
   if (expect.bodyContains !== undefined && !probe.body.includes(expect.bodyContains)) {
     problems.push(
       `body does not contain ${JSON.stringify(expect.bodyContains)} (body starts ${excerpt(probe.body)})`,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysFromNow, issueTestCertificate } from '../../../test/support/test-certificates.js';
 import { freePort } from '../../../test/support/free-port.js';
 import {
+  ManualClock,
   actionFailure,
   testActionContext,
   type TestActionContext,
@@ -83,6 +84,7 @@ beforeAll(async () => {
       issuer: ca,
     }),
     selfSigned: issueTestCertificate({ commonName: 'localhost', altNames: names }),
+    newSite: issueTestCertificate({ commonName: 'new.shop.test', altNames: ['new.shop.test'], issuer: ca }),
   };
   for (const [name, cert] of Object.entries(certs)) {
     const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, route);
@@ -131,6 +133,24 @@ describe('http.check', () => {
       'body does not contain "healthy" (body starts "maintenance in progress")',
     );
     expect(error.message).toContain('body is not JSON');
+  });
+
+  it('checks response headers, names case-insensitive', async () => {
+    const ok = await check(testActionContext(), {
+      url: `${base}/healthz`,
+      expect: { headers: { 'Content-Type': 'application/json' } },
+    });
+    expect(ok.output).toMatchObject({ status: 200 });
+    const error = await actionFailure(
+      check(testActionContext(), {
+        url: `${base}/healthz`,
+        expect: { headers: { 'content-type': 'text/html', 'x-served-by': 'new-' } },
+      }),
+    );
+    expect(error.message).toContain(
+      'header content-type is "application/json", expected it to contain "text/html"',
+    );
+    expect(error.message).toContain('response has no x-served-by header');
   });
 
   it('reports the JSON path that differs with the actual and expected value', async () => {
@@ -204,6 +224,7 @@ describe('http.check', () => {
     expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toContain('is not a valid URL');
     expect(error.message).not.toContain('hunter2');
+    expect(error.cause).toBeUndefined(); // the URL parser's error would carry the raw input
     const ftp = await actionFailure(check(testActionContext(), { url: 'ftp://127.0.0.1/x' }));
     expect(ftp.message).toContain('is not an http:// or https:// URL');
   });
@@ -219,6 +240,21 @@ describe('http.check', () => {
     flakyLeft = 1;
     const error = await actionFailure(check(testActionContext(), { url: `${base}/flaky` }));
     expect(error.message).toContain('status 502');
+  });
+
+  it('waits the interval between probes on the run clock', async () => {
+    flakyLeft = 1;
+    const clock = new ManualClock(Date.UTC(2026, 11, 5, 2));
+    const pending = check(testActionContext({ clock }), {
+      url: `${base}/flaky`,
+      attempts: 2,
+      interval: '1m',
+    });
+    await clock.untilSleeping(60_000);
+    expect(flakyLeft).toBe(0); // one probe so far, and it failed
+    clock.advance(60_000);
+    const result = await pending;
+    expect(result.output?.probes).toMatchObject([{ ok: false }, { ok: true }]);
   });
 
   it('fails only after failureThreshold consecutive failures', async () => {
@@ -293,6 +329,22 @@ describe('http.check', () => {
     expect(result.summary).toContain('certificate NOT verified (insecure: true)');
   });
 
+  it('checks a site at a given address before DNS points at it, with its real host name for Host, SNI and TLS', async () => {
+    const port = new URL(tls.newSite!.url).port;
+    const result = await check(testActionContext(), {
+      url: `https://new.shop.test:${port}/echo`,
+      connectTo: '127.0.0.1',
+      ca: caFile,
+      expect: { json: { path: '$.headers.host', equals: `new.shop.test:${port}` } },
+    });
+    expect(result.summary).toMatch(/^GET https:\/\/new\.shop\.test:\d+\/echo via 127\.0\.0\.1 → 200/);
+    expect(result.output).toMatchObject({ certificate: { subject: 'new.shop.test' } });
+    const error = await actionFailure(
+      check(testActionContext(), { url: `https://new.shop.test:${port}/`, connectTo: 'new-lb' }),
+    );
+    expect(error.message).toBe("http.check connectTo: 'new-lb' is not an IP address");
+  });
+
   it('keeps secrets out of the summary, output, logs and errors', async () => {
     const ctx = testActionContext({ secrets: ['tok-9f8e7d'] });
     const result = await check(ctx, {
@@ -340,7 +392,12 @@ describe('http.check', () => {
     const result = httpCheckParams.safeParse({
       url: '',
       method: 'FETCH',
-      expect: { status: 99, bodyMatches: '(', json: { path: '$.a' }, colour: 'red' },
+      expect: {
+        status: 99,
+        bodyMatches: '(',
+        json: [{ path: '$.a' }, { path: '$.a[*]', equals: 1 }],
+        colour: 'red',
+      },
       timeout: 'soon',
       attempts: 0,
     });
@@ -358,5 +415,8 @@ describe('http.check', () => {
       ]),
     );
     expect(JSON.stringify(result.error!.issues)).toContain('expected a duration such as 5s');
+    expect(result.error!.issues.find((i) => i.path.join('.') === 'expect.json.1.path')?.message).toBe(
+      "cannot read JSON path '$.a[*]' at position 3 ('[*]'): use $.key, [0] or ['key']",
+    );
   });
 });

@@ -1,5 +1,5 @@
+import { isIP } from 'node:net';
 import { INITIAL_HEALTH, observeHealth, type HealthState } from '../../core/health-debounce.js';
-import { parseJsonPath } from '../../core/json-path.js';
 import { redactUrl } from '../../core/redact-url.js';
 import { TminusError, coerceError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition } from '../../engine/action.js';
@@ -26,7 +26,8 @@ function thresholdsOf(p: HttpCheckParams) {
 }
 
 function describeTarget(ctx: ActionContext, p: HttpCheckParams): string {
-  return ctx.redact(`${p.method} ${redactUrl(p.url)}`);
+  const via = p.connectTo === undefined ? '' : ` via ${p.connectTo}`;
+  return ctx.redact(`${p.method} ${redactUrl(p.url)}${via}`);
 }
 
 /**
@@ -50,11 +51,8 @@ export const httpCheckAction: ActionDefinition<HttpCheckParams> = {
 
   async execute(ctx, p) {
     const url = parseCheckUrl(p.url);
-    for (const { path } of p.expect.json === undefined ? [] : [p.expect.json].flat()) {
-      const parsed = parseJsonPath(path);
-      if ('error' in parsed) {
-        throw new TminusError('INVALID_PARAMS', `http.check expect.json: ${parsed.error}`);
-      }
+    if (p.connectTo !== undefined && isIP(p.connectTo) === 0) {
+      throw new TminusError('INVALID_PARAMS', `http.check connectTo: '${p.connectTo}' is not an IP address`);
     }
     const { failureThreshold, recoveryThreshold, attempts } = thresholdsOf(p);
     const target = describeTarget(ctx, p);

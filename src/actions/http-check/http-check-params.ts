@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonPath } from '../../core/json-path.js';
 import { durationParam } from '../duration-param.js';
 import { statusExpectation } from './status-expectation.js';
 
@@ -7,6 +8,10 @@ const jsonExpectation = z
     path: z
       .string()
       .min(1)
+      .superRefine((path, check) => {
+        const parsed = parseJsonPath(path);
+        if ('error' in parsed) check.addIssue({ code: 'custom', message: parsed.error });
+      })
       .meta({ description: "JSON path into the response body: $.key, $.list[0], $['odd key']" }),
     equals: z.unknown().meta({ description: 'The value the path must hold (compared as JSON)' }),
   })
@@ -16,6 +21,10 @@ const jsonExpectation = z
 export const httpExpectation = z
   .object({
     status: statusExpectation.optional(),
+    headers: z.record(z.string(), z.string()).optional().meta({
+      description:
+        "Response headers that must contain these texts (names case-insensitive), e.g. { x-served-by: 'new-' }",
+    }),
     bodyContains: z.string().optional().meta({ description: 'Text the body must contain' }),
     bodyMatches: z
       .string()
@@ -33,8 +42,11 @@ export const httpExpectation = z
       .optional()
       .meta({ description: 'Regular expression (JavaScript syntax) the body must match' }),
     json: z
-      .union([jsonExpectation, z.array(jsonExpectation).min(1)])
-      .optional()
+      // One expectation or a list; made a list first so that errors point at the exact entry and field.
+      .preprocess(
+        (v) => (v === undefined || Array.isArray(v) ? v : [v]),
+        z.array(jsonExpectation).min(1).optional(),
+      )
       .meta({ description: 'JSON path equality: { path: $.status, equals: ok } or a list of them' }),
     maxLatency: durationParam('Slowest acceptable answer, e.g. 2s').optional(),
     minDaysToExpiry: z
@@ -69,6 +81,10 @@ export const httpCheckParams = z
       .default(false)
       .meta({ description: 'Accept invalid TLS certificates (rehearsals against self-signed targets only)' }),
     ca: z.string().optional().meta({ description: 'PEM file of a private CA to trust for this check' }),
+    connectTo: z.string().min(1).optional().meta({
+      description:
+        "Connect to this IP address instead of resolving the URL's host, keeping the host for Host, SNI and certificate checks (like curl --resolve): test the new environment before DNS points at it",
+    }),
     attempts: z
       .number()
       .int()

@@ -2,6 +2,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { readFile } from 'node:fs/promises';
+import type { LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import { redactUrl } from '../../core/redact-url.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
@@ -21,6 +23,8 @@ export interface HttpProbe {
   readonly body: string;
   readonly bodyTruncated: boolean;
   readonly contentType: string | undefined;
+  /** Response headers, names in lower case, repeated headers joined with ', '. */
+  readonly headers: Readonly<Record<string, string>>;
   /** HTTPS only. */
   readonly certificate?: {
     readonly subject: string;
@@ -30,14 +34,28 @@ export interface HttpProbe {
   };
 }
 
+type LookupCallback = (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A DNS lookup that always answers `address`: the request goes there while the URL's host name is still
+ * used for the Host header, SNI and certificate verification.
+ */
+function fixedLookup(address: string) {
+  const family = isIP(address);
+  return (_hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
+    if (options.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
+}
+
 /** Parses and checks the URL; a bad one is a parameter error, with any password hidden. */
 export function parseCheckUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
-  } catch (error) {
+  } catch {
+    // The parser's error carries the raw input (password included), so it is not kept as the cause.
     throw new TminusError('INVALID_PARAMS', `http.check: '${redactUrl(text)}' is not a valid URL`, {
-      cause: error,
       hint: 'write a full URL such as https://new.example.com/healthz',
     });
   }
@@ -83,6 +101,7 @@ export async function probeHttp(ctx: ActionContext, params: HttpCheckParams, url
           headers,
           signal,
           agent: false, // a fresh connection each probe: a reused socket would hide DNS/TLS/listener changes
+          ...(params.connectTo === undefined ? {} : { lookup: fixedLookup(params.connectTo) }),
           ...(url.protocol === 'https:'
             ? { rejectUnauthorized: !params.insecure, ...(ca ? { ca } : {}) }
             : {}),
@@ -110,6 +129,9 @@ export async function probeHttp(ctx: ActionContext, params: HttpCheckParams, url
               body: buffer.subarray(0, BODY_CAP).toString('utf8'),
               bodyTruncated: truncated || buffer.length > BODY_CAP,
               contentType: res.headers['content-type'],
+              headers: Object.fromEntries(
+                Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+              ),
               ...certificateOf(res, ctx.clock.now()),
             });
           });

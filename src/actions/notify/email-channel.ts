@@ -4,6 +4,7 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
 import { describeNetworkError } from '../tcp-check/describe-network-error.js';
+import { isTlsErrorCode, tlsProblemWords } from '../tls-check/describe-tls-error.js';
 
 export interface EmailDelivery {
   readonly label: string;
@@ -13,6 +14,9 @@ export interface EmailDelivery {
   readonly subject: string;
   readonly text: string;
   readonly timeoutMs: number;
+  /** PEM text of a CA to trust for the server's certificate. */
+  readonly ca?: string;
+  readonly requireTls: boolean;
 }
 
 interface SmtpFailure {
@@ -58,10 +62,20 @@ function describeSmtpError(ctx: ActionContext, label: string, host: string, erro
       { cause: error, hint: e.code === 'EAUTH' ? 'check the SMTP user and password' : undefined },
     );
   }
+  const originalCode = (error as { originalCode?: string }).originalCode;
+  if (isTlsErrorCode(originalCode)) {
+    return new TminusError(
+      'NOTIFY_FAILED',
+      `${label}: ${host}: ${tlsProblemWords(originalCode)} [${originalCode}]`,
+      {
+        cause: error,
+        hint: "give the channel `ca:` with the PEM of the CA that signed the SMTP server's certificate",
+      },
+    );
+  }
   const networkCode = (error as { errno?: unknown; code?: string }).code;
   if (networkCode === 'ECONNECTION' || networkCode === 'ESOCKET' || networkCode === 'ETIMEDOUT') {
     // nodemailer wraps socket errors as ESOCKET and keeps the system code as `originalCode`.
-    const originalCode = (error as { originalCode?: string }).originalCode;
     const inner = describeNetworkError(
       originalCode ? { code: originalCode, message: e.message } : error,
       host,
@@ -87,6 +101,8 @@ export async function sendEmail(ctx: ActionContext, d: EmailDelivery): Promise<s
     connectionTimeout: d.timeoutMs,
     greetingTimeout: d.timeoutMs,
     socketTimeout: d.timeoutMs,
+    requireTLS: d.requireTls,
+    tls: d.ca === undefined ? {} : { ca: d.ca },
   });
   try {
     const info = await withDeadline(ctx, d.timeoutMs, `${d.label} via ${host}`, async (signal) => {

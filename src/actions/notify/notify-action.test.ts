@@ -6,6 +6,8 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { actionFailure, testActionContext } from '../../../test/support/action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
+import { issueTestCertificate } from '../../../test/support/test-certificates.js';
+import { writeFileSync } from 'node:fs';
 import { notifyAction } from './notify-action.js';
 import { notifyParams } from './notify-params.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
@@ -88,6 +90,10 @@ const smtp = new SMTPServer({
   },
 });
 
+let tlsSmtp: SMTPServer | undefined;
+let tlsSmtpUrl = '';
+let caFile = '';
+
 beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
   base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
@@ -95,11 +101,42 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', () => resolve()));
   smtpUrl = `smtp://ops:${SMTP_PASSWORD}@127.0.0.1:${smtpPort}`;
   dir = mkdtempSync(join(tmpdir(), 'tminus-notify-'));
+  // A relay that offers STARTTLS with a certificate from a private CA, as internal mail relays do.
+  const ca = issueTestCertificate({ commonName: 'tminus Mail CA', isCa: true });
+  const leaf = issueTestCertificate({
+    commonName: 'localhost',
+    altNames: ['localhost', '127.0.0.1'],
+    issuer: ca,
+  });
+  caFile = join(dir, 'mail-ca.pem');
+  writeFileSync(caFile, ca.certPem);
+  tlsSmtp = new SMTPServer({
+    authOptional: true,
+    logger: false,
+    key: leaf.keyPem,
+    cert: leaf.certPem,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: `secure=${String(session.secure)}\n${Buffer.concat(chunks).toString()}`,
+        });
+        callback();
+      });
+    },
+  });
+  const tlsPort = await freePort();
+  await new Promise<void>((resolve) => tlsSmtp!.listen(tlsPort, '127.0.0.1', () => resolve()));
+  tlsSmtpUrl = `smtp://127.0.0.1:${tlsPort}`;
 });
 afterAll(async () => {
   receiver.closeAllConnections();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  if (tlsSmtp) await new Promise<void>((resolve) => tlsSmtp!.close(() => resolve()));
   rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
@@ -297,6 +334,19 @@ describe('notify', () => {
     expect(error.hint).toContain('a retry sends again');
   });
 
+  it('refuses a malformed webhook URL without showing any of it', async () => {
+    const error = await actionFailure(
+      notify(ctxWith('on'), {
+        title: 't',
+        channels: [{ type: 'slack', url: `hooks.example.com/services/${HOOK_TOKEN}x` }],
+      }),
+    );
+    expect(error.code).toBe('INVALID_PARAMS');
+    expect(error.message).toBe('slack: the webhook URL is not a valid URL');
+    expect(error.cause).toBeUndefined();
+    expect(received).toEqual([]);
+  });
+
   it('names an unreachable receiver and a receiver that does not answer in time', async () => {
     const port = await freePort();
     const refused = await actionFailure(
@@ -371,6 +421,30 @@ describe('notify', () => {
     );
     expect(down.message).toContain(`connection refused by 127.0.0.1:${port}`);
     expect(down.message).not.toContain(SMTP_PASSWORD);
+  });
+
+  it('upgrades to TLS with STARTTLS, trusting a private CA given as ca:', async () => {
+    const channel = {
+      type: 'email',
+      smtp: tlsSmtpUrl,
+      from: 'a@shop.test',
+      to: ['b@shop.test'],
+      requireTls: true,
+    };
+    await notify(ctxWith('on'), { title: 'over TLS', channels: [{ ...channel, ca: caFile }] });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.raw).toMatch(/^secure=true\n/);
+    const untrusted = await actionFailure(notify(ctxWith('on'), { title: 't', channels: [channel] }));
+    expect(untrusted.message).toMatch(
+      /email: 127\.0\.0\.1:\d+: the certificate is signed by an unknown authority/,
+    );
+    expect(untrusted.hint).toContain('ca:');
+    expect(mails).toHaveLength(1);
+    const noTls = await actionFailure(
+      notify(ctxWith('on'), { title: 't', channels: [{ ...channel, smtp: smtpUrl, requireTls: true }] }),
+    );
+    expect(noTls.message).toMatch(/STARTTLS|TLS/);
+    expect(mails).toHaveLength(1);
   });
 
   it('resolves a webhook from a named connection, test URL included', async () => {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { TminusError, coerceError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, PlannedChange } from '../../engine/action.js';
 import { commsTarget, type CommsDecision } from './comms-target.js';
@@ -8,6 +9,14 @@ import { notifyParams, type NotifyChannel, type NotifyParams } from './notify-pa
 import { postJson, publicPart } from './post-json.js';
 import { genericPayload, slackPayload, teamsPayload } from './webhook-payloads.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature.js';
+
+async function readCaFile(path: string, label: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new TminusError('INVALID_PARAMS', `${label}: cannot read the CA file '${path}'`, { cause: error });
+  }
+}
 
 /** What happened on one channel. */
 interface ChannelOutcome {
@@ -75,7 +84,10 @@ async function deliver(
   if (c.type === 'file') return appendAnnouncement(c.path, m, c.format);
   if (c.type === 'email' && 'smtp' in target) {
     const subject = c.subject === undefined ? m.title : renderOrThrow(c.subject, m.view, 'subject');
+    const ca = c.ca === undefined ? undefined : await readCaFile(c.ca, label);
     return sendEmail(ctx, {
+      ca,
+      requireTls: c.requireTls,
       label,
       smtpUrl: target.smtp,
       from: c.from,
@@ -134,6 +146,7 @@ export const notifyAction: ActionDefinition<NotifyParams> = {
   async execute(ctx, p) {
     const m = renderNotifyMessage(ctx, p);
     const outcomes: ChannelOutcome[] = [];
+    const hints: string[] = [];
     for (const c of p.channels) {
       const d = decide(ctx, c);
       if (!d.send) {
@@ -147,6 +160,7 @@ export const notifyAction: ActionDefinition<NotifyParams> = {
         const e = coerceError(error);
         if (e.code === 'ABORTED' || e.code === 'INVALID_PARAMS') throw e;
         outcomes.push({ channel: labelOf(c), type: c.type, status: 'failed', detail: ctx.redact(e.message) });
+        if (e.hint) hints.push(e.hint);
         ctx.logger.error(`notify: ${labelOf(c)} failed`, { error: ctx.redact(e.message) });
       }
     }
@@ -158,9 +172,13 @@ export const notifyAction: ActionDefinition<NotifyParams> = {
         'NOTIFY_FAILED',
         `notify "${ctx.redact(m.title)}": ${failed.map((f) => f.detail).join('; ')}${sent.length ? ` (already sent: ${sent.map((s) => s.channel).join(', ')})` : ''}`,
         {
-          hint: sent.length
-            ? 'a retry sends again on every channel, including those that already succeeded'
-            : undefined,
+          hint:
+            [
+              ...hints,
+              ...(sent.length
+                ? ['a retry sends again on every channel, including those that already succeeded']
+                : []),
+            ].join('; ') || undefined,
         },
       );
     }

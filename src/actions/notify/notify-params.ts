@@ -77,6 +77,13 @@ const email = z
       .optional()
       .meta({ description: 'Recipients used when the run sends comms to the test channel (comms: test)' }),
     subject: z.string().optional().meta({ description: 'Subject template (default: the title)' }),
+    ca: z
+      .string()
+      .optional()
+      .meta({ description: "PEM file of a private CA that signed the SMTP server's certificate" }),
+    requireTls: z.boolean().default(false).meta({
+      description: 'Refuse to send unless smtp:// is upgraded with STARTTLS (smtps:// is always TLS)',
+    }),
   })
   .strict()
   .refine((c) => c.smtp !== undefined || c.connection !== undefined, {

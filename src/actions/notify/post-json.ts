@@ -1,4 +1,3 @@
-import { redactUrl } from '../../core/redact-url.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
@@ -29,14 +28,11 @@ export async function postJson(
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new TminusError(
-      'INVALID_PARAMS',
-      `${label}: the webhook URL is not a valid URL (${ctx.redact(redactUrl(url)).slice(0, 40)}…)`,
-      {
-        cause: error,
-      },
-    );
+  } catch {
+    // Neither the URL nor the parser's error (which carries the input) is shown: webhook URLs are credentials.
+    throw new TminusError('INVALID_PARAMS', `${label}: the webhook URL is not a valid URL`, {
+      hint: 'write the full https:// URL the receiver gave you, as ${env:NAME}',
+    });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new TminusError('INVALID_PARAMS', `${label}: the webhook URL must be http:// or https://`);

@@ -75,6 +75,12 @@ function describeSqlError(
     position?: string;
     errno?: number;
   };
+  if (e.code === 'ERR_INVALID_URL') {
+    // The parser's error carries the raw URL, password included: neither it nor the URL is kept.
+    return new TminusError('INVALID_PARAMS', `${where}: the connection url is not a valid URL`, {
+      hint: 'e.g. postgres://user:${env:PGPASSWORD}@host:5432/db, mysql://user@host:3306/db, sqlite:///path/file.db',
+    });
+  }
   if (e.code && NETWORK_CODES.has(e.code)) {
     let host = where;
     try {

@@ -249,6 +249,20 @@ describe('sql actions: faults', () => {
     );
   });
 
+  it('refuses a malformed connection URL without keeping the password anywhere', async () => {
+    for (const kind of ['postgres', 'mariadb']) {
+      const ctx = testActionContext({
+        connections: { db: { kind, url: `${kind}://app:${PASSWORD}@[bad/x` } },
+      });
+      const error = await failure(
+        sqlQueryAction.execute(ctx, sqlQueryParams.parse({ connection: 'db', query: 'SELECT 1' })),
+      );
+      expect(error.code).toBe('INVALID_PARAMS');
+      expect(error.message).toContain('the connection url is not a valid URL');
+      expect(error.cause).toBeUndefined();
+    }
+  });
+
   it('does not create a SQLite file that does not exist', async () => {
     const ctx = testActionContext({
       connections: { gone: { kind: 'sqlite', url: `sqlite://${dir}/typo.db` } },
