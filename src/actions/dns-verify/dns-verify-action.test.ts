@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
 import { startBind } from '../../../test/support/bind-server.js';
 import type { BindServer } from '../../../test/support/bind-server.js';
 import { startKnot } from '../../../test/support/knot-server.js';
@@ -9,7 +8,7 @@ import { startUnbound } from '../../../test/support/unbound-server.js';
 import type { UnboundServer } from '../../../test/support/unbound-server.js';
 import type { LabZone } from '../../../test/support/dns-lab.js';
 import { ensureDnsPackages, labTsigKey } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, realClock } from '../../../test/support/dns-action-context.js';
+import { dnsActionContext, realClock, expectTminusError } from '../../../test/support/dns-action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { dnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import { dnsQueryAction } from '../dns-query/dns-query-action.js';
@@ -50,16 +49,6 @@ const update = (server: string, key: typeof bindKey, extra: Record<string, unkno
 const verify = (extra: Record<string, unknown>) =>
   dnsVerifyAction.execute(ctx(), dnsVerifyParams.parse({ zone: ZONE, ...extra }));
 const authoritative = () => ({ authoritative: true, resolver: bind.server, port });
-
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TminusError);
-    return error as TminusError;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   ensureDnsPackages(['bind', 'knot', 'unbound']);
@@ -104,7 +93,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
       expect: { values: '198.51.100.20', ttl: 60, minSerial: 2 },
       old: '192.0.2.10',
     };
-    const error = await failure(verify(expectation));
+    const error = await expectTminusError(verify(expectation));
     expect(error.code).toBe('DNS_NOT_PROPAGATED');
     expect(error.retryable).toBe(true);
     expect(error.message).toBe(
@@ -126,7 +115,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
   });
 
   it('reports NXDOMAIN in plain words, and accepts it when absence is expected', async () => {
-    const error = await failure(
+    const error = await expectTminusError(
       verify({ name: 'nope', ...authoritative(), expect: { values: '192.0.2.1' } }),
     );
     expect(error.message).toContain('answers NXDOMAIN (the name does not exist)');
@@ -135,7 +124,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
   });
 
   it('checks a pre-lowered TTL with maxTtl', async () => {
-    const error = await failure(
+    const error = await expectTminusError(
       verify({ name: 'gone', servers: [bind.server, knot.server], expect: { maxTtl: 60 }, recursion: false }),
     );
     expect(error.message).toContain('TTL 300 is above 60');
@@ -147,7 +136,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
     const silent = createSocket('udp4');
     await new Promise<void>((r) => silent.bind(silentPort, '127.0.0.1', r));
     try {
-      const error = await failure(
+      const error = await expectTminusError(
         verify({
           name: 'www',
           servers: [bind.server, `127.0.0.1:${closed}`, `127.0.0.1:${silentPort}`],
@@ -161,7 +150,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
         `127.0.0.1:${closed} cannot reach DNS server 127.0.0.1:${closed} over UDP: connection refused`,
       );
       expect(error.message).toContain(`no answer from DNS server 127.0.0.1:${silentPort} within 1000 ms`);
-      const none = await failure(
+      const none = await expectTminusError(
         dnsQueryAction.execute(
           ctx(),
           dnsQueryParams.parse({ name: 'www.example.test', servers: [`127.0.0.1:${closed}`] }),
@@ -176,11 +165,11 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
 
 describe('RFC 2136 against Knot', () => {
   it('refuses a stale compare-and-swap and a wrong key in plain words', async () => {
-    const stale = await failure(
+    const stale = await expectTminusError(
       update(knot.server, knotKey, { name: 'knot', value: '198.51.100.90', ttl: 60, expect: '192.0.2.99' }),
     );
     expect(stale.code).toBe('DNS_CAS_MISMATCH');
-    const wrong = await failure(
+    const wrong = await expectTminusError(
       update(
         knot.server,
         { ...knotKey, secret: labTsigKey().secret },
@@ -189,7 +178,7 @@ describe('RFC 2136 against Knot', () => {
     );
     expect(wrong.code).toBe('DNS_AUTH_FAILED');
     expect(wrong.message).toContain('BADSIG');
-    const unknown = await failure(
+    const unknown = await expectTminusError(
       update(
         knot.server,
         { ...knotKey, name: 'other-key' },
@@ -231,7 +220,7 @@ describe('a caching resolver (Unbound) in front of BIND', () => {
       expect: { values: '198.51.100.70' },
     });
 
-    const stale = await failure(verify(viaResolver));
+    const stale = await expectTminusError(verify(viaResolver));
     expect(stale.message).toContain(`${unbound.server} still answers the old value 192.0.2.70`);
     const cached = (await dnsQueryAction.execute(ctx(), dnsQueryParams.parse(viaResolver)))
       .value as PropagationReport;
@@ -295,7 +284,7 @@ describe('dns.query and dns.verify parameters', () => {
   });
 
   it('rejects a server that is not an address when run', async () => {
-    const error = await failure(
+    const error = await expectTminusError(
       dnsQueryAction.execute(ctx(), dnsQueryParams.parse({ name: 'www', servers: ['ns1.example.com'] })),
     );
     expect(error.code).toBe('DNS_BAD_PARAMS');
