@@ -40,6 +40,7 @@ const zone: LabZone = {
     'cache 3 IN A 192.0.2.70',
     'gone 300 IN A 192.0.2.80',
     'knot 300 IN A 192.0.2.90',
+    'back 300 IN A 192.0.2.100',
   ],
 };
 
@@ -231,6 +232,36 @@ describe('a caching resolver (Unbound) in front of BIND', () => {
     await realClock.sleep((remaining + 1) * 1000);
     const fresh = await verify(viaResolver);
     expect((fresh.value as PropagationReport).servers[0]!.values).toEqual(['198.51.100.70']);
+  });
+});
+
+describe('a rollback while the TTL is low', () => {
+  it('reaches the resolver within the low TTL when the inverse update is run', async () => {
+    const forward = dnsUpdateParams.parse({
+      server: bind.server,
+      zone: ZONE,
+      tsig: bindKey,
+      name: 'back',
+      value: '198.51.100.100',
+      ttl: 2,
+      expect: '192.0.2.100',
+    });
+    await dnsUpdateAction.execute(ctx(), forward);
+    const viaResolver = {
+      zone: ZONE,
+      name: 'back',
+      servers: [unbound.server],
+      expect: { values: '198.51.100.100' },
+    };
+    const cached = (await verify(viaResolver)).value as PropagationReport; // the resolver now caches the new value
+    expect(cached.servers[0]!.ttl).toBeLessThanOrEqual(2);
+
+    const inverse = dnsUpdateAction.inverse!(forward)!;
+    expect(inverse.action).toBe('dns.update');
+    await dnsUpdateAction.execute(ctx(), dnsUpdateParams.parse(inverse.with));
+    await realClock.sleep((cached.servers[0]!.ttl! + 1) * 1000);
+    const back = await verify({ ...viaResolver, expect: { values: '192.0.2.100' } });
+    expect((back.value as PropagationReport).servers[0]!.values).toEqual(['192.0.2.100']);
   });
 });
 
