@@ -100,7 +100,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
     expect(batches(fake)).toHaveLength(0);
   });
 
-  it('reports an authentication error as not retryable without showing the token', async () => {
+  it('reports an authentication error as not retryable, redacting the token even when the API echoes it', async () => {
     const { update } = setup();
     const wrong = 'wrong-token-abcdef0123456789';
     const ctx = dnsActionContext({ secrets: [TOKEN, wrong] });
@@ -112,6 +112,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
     expect(error.message).toMatch(
       /^cloudflare: listing www\.example\.com A failed \(HTTP 403\): .*Authentication error/,
     );
+    expect(error.message).toContain('Authentication error: Bearer ***');
     expect(error.message).not.toContain(wrong);
   });
 
