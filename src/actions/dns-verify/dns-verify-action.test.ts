@@ -129,6 +129,12 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
       verify({ name: 'gone', servers: [bind.server, knot.server], expect: { maxTtl: 60 }, recursion: false }),
     );
     expect(error.message).toContain('TTL 300 is above 60');
+    const missing = await expectTminusError(
+      verify({ name: 'nope', servers: [bind.server], expect: { maxTtl: 60 }, recursion: false }),
+    );
+    expect(missing.message).toContain(
+      'has no A record to check the TTL of: NXDOMAIN (the name does not exist)',
+    );
   });
 
   it('counts an unreachable server as lagging, with the reason, within the timeout', async () => {
