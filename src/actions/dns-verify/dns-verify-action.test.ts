@@ -54,10 +54,12 @@ const authoritative = () => ({ authoritative: true, resolver: bind.server, port 
 beforeAll(async () => {
   ensureDnsPackages(['bind', 'knot', 'unbound']);
   port = await freePort();
-  [bind, knot] = await Promise.all([
-    startBind({ zone, tsigKey: bindKey, address: '127.0.0.1', port }),
-    startKnot({ zone, tsigKey: knotKey, address: '127.0.0.2', port }),
+  // Started in parallel; both settle before going on, so afterAll stops whichever started if the other failed.
+  const started = await Promise.allSettled([
+    startBind({ zone, tsigKey: bindKey, address: '127.0.0.1', port }).then((b) => (bind = b)),
+    startKnot({ zone, tsigKey: knotKey, address: '127.0.0.2', port }).then((k) => (knot = k)),
   ]);
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
   unbound = await startUnbound({ zone: ZONE, stub: bind.server });
 }, 600_000);
 
