@@ -84,3 +84,14 @@ export function dnsActionContext(
     redact,
   };
 }
+
+/** Awaits a promise that must fail with a TminusError, and returns that error for assertions. */
+export async function expectTminusError(promise: Promise<unknown>): Promise<TminusError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TminusError) return error;
+    throw new Error(`expected a TminusError, got: ${String(error)}`, { cause: error });
+  }
+  throw new Error('expected a TminusError, but the call succeeded');
+}

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
@@ -78,4 +79,41 @@ export function dnsReady(
         address,
       );
     });
+}
+
+/**
+ * Reads an RRset with `dig` (RD=0), independently of tminus's own DNS code: the lab's ground truth.
+ * Values sorted; `ttl` undefined when there is no record.
+ */
+export function dig(
+  server: { readonly address: string; readonly port: number },
+  name: string,
+  type = 'A',
+): { values: string[]; ttl: number | undefined } {
+  const out = execFileSync(
+    'dig',
+    [`@${server.address}`, '-p', String(server.port), '+norec', '+noall', '+answer', name, type],
+    { encoding: 'utf8' },
+  );
+  const rows = out
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split(/\s+/));
+  return {
+    values: rows.map((r) => r.slice(4).join(' ')).sort(),
+    ttl: rows[0] ? Number(rows[0][1]) : undefined,
+  };
+}
+
+/** The zone's SOA serial on a server, read with `dig`. */
+export function soaSerial(server: { readonly address: string; readonly port: number }, zone: string): number {
+  const out = execFileSync(
+    'dig',
+    [`@${server.address}`, '-p', String(server.port), '+norec', '+short', zone, 'SOA'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return Number(out.trim().split(' ')[2]);
 }

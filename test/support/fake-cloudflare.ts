@@ -53,7 +53,8 @@ export class FakeCloudflare {
     if (authorization !== `Bearer ${this.token}`) {
       return this.respond(403, {
         success: false,
-        errors: [{ code: 10000, message: 'Authentication error' }],
+        // Echoes the presented credential, as a careless gateway might: the client must redact it.
+        errors: [{ code: 10000, message: `Authentication error: ${authorization}` }],
         messages: [],
         result: null,
       });

@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
 import { startBind } from '../../../test/support/bind-server.js';
 import type { BindServer } from '../../../test/support/bind-server.js';
 import { labTsigKey } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, realClock } from '../../../test/support/dns-action-context.js';
+import { dnsActionContext, realClock, expectTminusError } from '../../../test/support/dns-action-context.js';
 import { dnsLowerTtlAction, dnsLowerTtlParams } from './dns-lower-ttl-action.js';
 
 const ZONE = 'example.test';
@@ -31,16 +30,6 @@ function dig(name: string): { values: string[]; ttl: number } {
 
 const params = (extra: Record<string, unknown>) =>
   dnsLowerTtlParams.parse({ server: bind.server, zone: ZONE, tsig: key, ...extra });
-
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TminusError);
-    return error as TminusError;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   bind = await startBind({
@@ -97,7 +86,7 @@ describe('dns.lower-ttl against BIND 9', () => {
   });
 
   it('fails clearly when the record does not exist', async () => {
-    const error = await failure(
+    const error = await expectTminusError(
       dnsLowerTtlAction.execute(dnsActionContext({ clock }), params({ name: 'nope', ttl: 60 })),
     );
     expect(error.code).toBe('DNS_NO_ANSWER');

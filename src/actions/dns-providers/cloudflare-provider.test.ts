@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
 import type { ClientOptions } from 'cloudflare';
 import { FakeCloudflare } from '../../../test/support/fake-cloudflare.js';
-import { dnsActionContext } from '../../../test/support/dns-action-context.js';
+import { dnsActionContext, expectTminusError } from '../../../test/support/dns-action-context.js';
 import { createDnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import { createDnsLowerTtlAction, dnsLowerTtlParams } from '../dns-lower-ttl/dns-lower-ttl-action.js';
 
@@ -40,16 +39,6 @@ const contents = (fake: FakeCloudflare, name: string) =>
     .map((r) => `${r.content}/${r.ttl}`)
     .sort();
 
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TminusError);
-    return error as TminusError;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () => {
   it('checks the current values again, then replaces them in one batch with the token as bearer', async () => {
     const { fake, update, ctx } = setup();
@@ -77,7 +66,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
 
   it('refuses a stale expectation and a record edited between the read and the write', async () => {
     const { fake, update, ctx } = setup();
-    const stale = await failure(
+    const stale = await expectTminusError(
       update.execute(ctx, params({ value: '198.51.100.20', expect: '192.0.2.10' })),
     );
     expect(stale.code).toBe('DNS_CAS_MISMATCH');
@@ -86,7 +75,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
     fake.afterList = (n) => {
       if (n === 2) fake.add({ name: 'www.example.com', type: 'A', content: '203.0.113.9', ttl: 300 });
     };
-    const moved = await failure(
+    const moved = await expectTminusError(
       update.execute(ctx, params({ value: '198.51.100.20', expect: ['192.0.2.10', '192.0.2.11'] })),
     );
     expect(moved.code).toBe('DNS_CAS_MISMATCH');
@@ -103,7 +92,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
 
   it('refuses a TTL below the Cloudflare floor before writing', async () => {
     const { fake, update, ctx } = setup();
-    const error = await failure(update.execute(ctx, params({ value: '198.51.100.20', ttl: 10 })));
+    const error = await expectTminusError(update.execute(ctx, params({ value: '198.51.100.20', ttl: 10 })));
     expect(error.code).toBe('DNS_BAD_PARAMS');
     expect(error.message).toBe(
       'cloudflare does not accept TTL 10: use 1 (automatic) or 60–86400 s (30 s on Enterprise plans)',
@@ -111,16 +100,19 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
     expect(batches(fake)).toHaveLength(0);
   });
 
-  it('reports an authentication error as not retryable without showing the token', async () => {
+  it('reports an authentication error as not retryable, redacting the token even when the API echoes it', async () => {
     const { update } = setup();
     const wrong = 'wrong-token-abcdef0123456789';
     const ctx = dnsActionContext({ secrets: [TOKEN, wrong] });
-    const error = await failure(update.execute(ctx, params({ apiToken: wrong, value: '198.51.100.20' })));
+    const error = await expectTminusError(
+      update.execute(ctx, params({ apiToken: wrong, value: '198.51.100.20' })),
+    );
     expect(error.code).toBe('DNS_PROVIDER_ERROR');
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(
       /^cloudflare: listing www\.example\.com A failed \(HTTP 403\): .*Authentication error/,
     );
+    expect(error.message).toContain('Authentication error: Bearer ***');
     expect(error.message).not.toContain(wrong);
   });
 

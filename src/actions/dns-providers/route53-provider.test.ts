@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
 import type { Route53ClientConfig } from '@aws-sdk/client-route-53';
 import { FakeRoute53 } from '../../../test/support/fake-route53.js';
-import { dnsActionContext, virtualClock } from '../../../test/support/dns-action-context.js';
+import {
+  dnsActionContext,
+  virtualClock,
+  expectTminusError,
+} from '../../../test/support/dns-action-context.js';
 import { createDnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import { createDnsLowerTtlAction, dnsLowerTtlParams } from '../dns-lower-ttl/dns-lower-ttl-action.js';
 
@@ -33,16 +36,6 @@ const params = (extra: Record<string, unknown>) =>
     ...extra,
   });
 const posts = (fake: FakeRoute53) => fake.requests.filter((r) => r.method === 'POST');
-
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TminusError);
-    return error as TminusError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
   it('swaps in one DELETE+CREATE batch, then polls GetChange on the clock until INSYNC', async () => {
@@ -81,7 +74,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
 
   it('refuses a stale expectation before sending anything', async () => {
     const { fake, update, ctx } = setup();
-    const error = await failure(
+    const error = await expectTminusError(
       update.execute(ctx, params({ value: '198.51.100.20', expect: '203.0.113.5' })),
     );
     expect(error.code).toBe('DNS_CAS_MISMATCH');
@@ -93,7 +86,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
     const { fake, update, ctx } = setup();
     fake.beforeChange = () =>
       fake.put({ name: 'www.example.com.', type: 'A', ttl: 300, values: ['203.0.113.7'] });
-    const error = await failure(
+    const error = await expectTminusError(
       update.execute(ctx, params({ value: '198.51.100.20', expect: '192.0.2.10' })),
     );
     expect(error.code).toBe('DNS_CAS_MISMATCH');
@@ -104,7 +97,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
 
   it('gives up waiting for INSYNC after syncTimeout with a retryable error', async () => {
     const { update, ctx } = setup(1000);
-    const error = await failure(
+    const error = await expectTminusError(
       update.execute(ctx, params({ value: '198.51.100.20', pollInterval: '5s', syncTimeout: '20s' })),
     );
     expect(error.code).toBe('DNS_NOT_PROPAGATED');
@@ -143,11 +136,15 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
       values: ['192.0.2.1'],
       extra: '<SetIdentifier>blue</SetIdentifier><Weight>100</Weight>',
     });
-    const alias = await failure(update.execute(ctx, params({ name: 'alias', value: '198.51.100.20' })));
+    const alias = await expectTminusError(
+      update.execute(ctx, params({ name: 'alias', value: '198.51.100.20' })),
+    );
     expect(alias.message).toBe(
       'route53: alias.example.com A is an alias to legacy-123.us-east-1.elb.amazonaws.com.: dns.update switches records with values only',
     );
-    const weighted = await failure(update.execute(ctx, params({ name: 'weighted', value: '198.51.100.20' })));
+    const weighted = await expectTminusError(
+      update.execute(ctx, params({ name: 'weighted', value: '198.51.100.20' })),
+    );
     expect(weighted.message).toContain("uses a routing policy (set identifier 'blue')");
     expect(posts(fake)).toHaveLength(0);
   });
@@ -188,7 +185,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
         },
       },
     });
-    const error = await failure(
+    const error = await expectTminusError(
       update.execute(
         ctx,
         dnsUpdateParams.parse({

@@ -73,21 +73,27 @@ async function authoritativeTargets(ctx: ActionContext, p: DnsQueryParams): Prom
   const targets: Target[] = [];
   for (const nsName of names) {
     const glue = ns.additionals.filter((a) => a.name === nsName && (a.type === 'A' || a.type === 'AAAA'));
-    let addresses = glue.map((a) => a.value);
+    const addresses = glue.map((a) => a.value);
+    const failures: string[] = [];
     if (addresses.length === 0) {
-      const found = await Promise.all(
-        ['A', 'AAAA'].map((t) =>
-          lookup(resolver, nsName, t, opts).catch((): LookupResult | undefined => undefined),
-        ),
-      );
-      addresses = found.flatMap((r) =>
-        (r?.answers ?? []).filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => a.value),
-      );
+      // Out-of-zone name servers come without glue: resolve them. One family failing is normal (no AAAA).
+      const found = await Promise.allSettled(['A', 'AAAA'].map((t) => lookup(resolver, nsName, t, opts)));
+      for (const r of found) {
+        if (r.status === 'fulfilled') {
+          addresses.push(
+            ...r.value.answers.filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => a.value),
+          );
+        } else {
+          failures.push(message(r.reason));
+        }
+      }
     }
     if (addresses.length === 0) {
       throw new TminusError(
         'DNS_NO_ANSWER',
-        `name server ${nsName} of ${zone} has no address (A/AAAA) via ${resolver.label}`,
+        ctx.redact(
+          `name server ${nsName} of ${zone} has no address (A/AAAA) via ${resolver.label}${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`,
+        ),
       );
     }
     for (const a of addresses) {
@@ -157,6 +163,9 @@ async function ask(
         : values.join(', ');
   if (state === 'old') problems.push(`still answers the old value ${what}`);
   if (state === 'other' || state === 'missing') problems.push(`answers ${what}`);
+  if ((expect?.ttl !== undefined || expect?.maxTtl !== undefined) && ttl === undefined && !expect.absent) {
+    if (state === 'answered') problems.push(`has no ${p.type} record to check the TTL of: ${what}`);
+  }
   if (expect?.ttl !== undefined && ttl !== undefined && ttl !== expect.ttl) {
     problems.push(`TTL ${ttl}, expected ${expect.ttl}`);
   }

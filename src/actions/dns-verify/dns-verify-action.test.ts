@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TminusError } from '../../core/tminus-error.js';
 import { startBind } from '../../../test/support/bind-server.js';
 import type { BindServer } from '../../../test/support/bind-server.js';
 import { startKnot } from '../../../test/support/knot-server.js';
@@ -9,7 +8,7 @@ import { startUnbound } from '../../../test/support/unbound-server.js';
 import type { UnboundServer } from '../../../test/support/unbound-server.js';
 import type { LabZone } from '../../../test/support/dns-lab.js';
 import { ensureDnsPackages, labTsigKey } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, realClock } from '../../../test/support/dns-action-context.js';
+import { dnsActionContext, realClock, expectTminusError } from '../../../test/support/dns-action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { dnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import { dnsQueryAction } from '../dns-query/dns-query-action.js';
@@ -41,6 +40,7 @@ const zone: LabZone = {
     'cache 3 IN A 192.0.2.70',
     'gone 300 IN A 192.0.2.80',
     'knot 300 IN A 192.0.2.90',
+    'back 300 IN A 192.0.2.100',
   ],
 };
 
@@ -51,23 +51,15 @@ const verify = (extra: Record<string, unknown>) =>
   dnsVerifyAction.execute(ctx(), dnsVerifyParams.parse({ zone: ZONE, ...extra }));
 const authoritative = () => ({ authoritative: true, resolver: bind.server, port });
 
-async function failure(promise: Promise<unknown>): Promise<TminusError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TminusError);
-    return error as TminusError;
-  }
-  throw new Error('expected a failure');
-}
-
 beforeAll(async () => {
   ensureDnsPackages(['bind', 'knot', 'unbound']);
   port = await freePort();
-  [bind, knot] = await Promise.all([
-    startBind({ zone, tsigKey: bindKey, address: '127.0.0.1', port }),
-    startKnot({ zone, tsigKey: knotKey, address: '127.0.0.2', port }),
+  // Started in parallel; both settle before going on, so afterAll stops whichever started if the other failed.
+  const started = await Promise.allSettled([
+    startBind({ zone, tsigKey: bindKey, address: '127.0.0.1', port }).then((b) => (bind = b)),
+    startKnot({ zone, tsigKey: knotKey, address: '127.0.0.2', port }).then((k) => (knot = k)),
   ]);
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
   unbound = await startUnbound({ zone: ZONE, stub: bind.server });
 }, 600_000);
 
@@ -104,7 +96,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
       expect: { values: '198.51.100.20', ttl: 60, minSerial: 2 },
       old: '192.0.2.10',
     };
-    const error = await failure(verify(expectation));
+    const error = await expectTminusError(verify(expectation));
     expect(error.code).toBe('DNS_NOT_PROPAGATED');
     expect(error.retryable).toBe(true);
     expect(error.message).toBe(
@@ -126,7 +118,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
   });
 
   it('reports NXDOMAIN in plain words, and accepts it when absence is expected', async () => {
-    const error = await failure(
+    const error = await expectTminusError(
       verify({ name: 'nope', ...authoritative(), expect: { values: '192.0.2.1' } }),
     );
     expect(error.message).toContain('answers NXDOMAIN (the name does not exist)');
@@ -135,10 +127,16 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
   });
 
   it('checks a pre-lowered TTL with maxTtl', async () => {
-    const error = await failure(
+    const error = await expectTminusError(
       verify({ name: 'gone', servers: [bind.server, knot.server], expect: { maxTtl: 60 }, recursion: false }),
     );
     expect(error.message).toContain('TTL 300 is above 60');
+    const missing = await expectTminusError(
+      verify({ name: 'nope', servers: [bind.server], expect: { maxTtl: 60 }, recursion: false }),
+    );
+    expect(missing.message).toContain(
+      'has no A record to check the TTL of: NXDOMAIN (the name does not exist)',
+    );
   });
 
   it('counts an unreachable server as lagging, with the reason, within the timeout', async () => {
@@ -147,7 +145,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
     const silent = createSocket('udp4');
     await new Promise<void>((r) => silent.bind(silentPort, '127.0.0.1', r));
     try {
-      const error = await failure(
+      const error = await expectTminusError(
         verify({
           name: 'www',
           servers: [bind.server, `127.0.0.1:${closed}`, `127.0.0.1:${silentPort}`],
@@ -161,7 +159,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
         `127.0.0.1:${closed} cannot reach DNS server 127.0.0.1:${closed} over UDP: connection refused`,
       );
       expect(error.message).toContain(`no answer from DNS server 127.0.0.1:${silentPort} within 1000 ms`);
-      const none = await failure(
+      const none = await expectTminusError(
         dnsQueryAction.execute(
           ctx(),
           dnsQueryParams.parse({ name: 'www.example.test', servers: [`127.0.0.1:${closed}`] }),
@@ -176,11 +174,11 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
 
 describe('RFC 2136 against Knot', () => {
   it('refuses a stale compare-and-swap and a wrong key in plain words', async () => {
-    const stale = await failure(
+    const stale = await expectTminusError(
       update(knot.server, knotKey, { name: 'knot', value: '198.51.100.90', ttl: 60, expect: '192.0.2.99' }),
     );
     expect(stale.code).toBe('DNS_CAS_MISMATCH');
-    const wrong = await failure(
+    const wrong = await expectTminusError(
       update(
         knot.server,
         { ...knotKey, secret: labTsigKey().secret },
@@ -189,7 +187,7 @@ describe('RFC 2136 against Knot', () => {
     );
     expect(wrong.code).toBe('DNS_AUTH_FAILED');
     expect(wrong.message).toContain('BADSIG');
-    const unknown = await failure(
+    const unknown = await expectTminusError(
       update(
         knot.server,
         { ...knotKey, name: 'other-key' },
@@ -231,7 +229,7 @@ describe('a caching resolver (Unbound) in front of BIND', () => {
       expect: { values: '198.51.100.70' },
     });
 
-    const stale = await failure(verify(viaResolver));
+    const stale = await expectTminusError(verify(viaResolver));
     expect(stale.message).toContain(`${unbound.server} still answers the old value 192.0.2.70`);
     const cached = (await dnsQueryAction.execute(ctx(), dnsQueryParams.parse(viaResolver)))
       .value as PropagationReport;
@@ -242,6 +240,36 @@ describe('a caching resolver (Unbound) in front of BIND', () => {
     await realClock.sleep((remaining + 1) * 1000);
     const fresh = await verify(viaResolver);
     expect((fresh.value as PropagationReport).servers[0]!.values).toEqual(['198.51.100.70']);
+  });
+});
+
+describe('a rollback while the TTL is low', () => {
+  it('reaches the resolver within the low TTL when the inverse update is run', async () => {
+    const forward = dnsUpdateParams.parse({
+      server: bind.server,
+      zone: ZONE,
+      tsig: bindKey,
+      name: 'back',
+      value: '198.51.100.100',
+      ttl: 2,
+      expect: '192.0.2.100',
+    });
+    await dnsUpdateAction.execute(ctx(), forward);
+    const viaResolver = {
+      zone: ZONE,
+      name: 'back',
+      servers: [unbound.server],
+      expect: { values: '198.51.100.100' },
+    };
+    const cached = (await verify(viaResolver)).value as PropagationReport; // the resolver now caches the new value
+    expect(cached.servers[0]!.ttl).toBeLessThanOrEqual(2);
+
+    const inverse = dnsUpdateAction.inverse!(forward)!;
+    expect(inverse.action).toBe('dns.update');
+    await dnsUpdateAction.execute(ctx(), dnsUpdateParams.parse(inverse.with));
+    await realClock.sleep((cached.servers[0]!.ttl! + 1) * 1000);
+    const back = await verify({ ...viaResolver, expect: { values: '192.0.2.100' } });
+    expect((back.value as PropagationReport).servers[0]!.values).toEqual(['192.0.2.100']);
   });
 });
 
@@ -295,7 +323,7 @@ describe('dns.query and dns.verify parameters', () => {
   });
 
   it('rejects a server that is not an address when run', async () => {
-    const error = await failure(
+    const error = await expectTminusError(
       dnsQueryAction.execute(ctx(), dnsQueryParams.parse({ name: 'www', servers: ['ns1.example.com'] })),
     );
     expect(error.code).toBe('DNS_BAD_PARAMS');
