@@ -6,12 +6,31 @@ export const ERROR_CODES = [
   'PLAN_INVALID',
   'NO_GO_LIVE',
   'INTERNAL',
+  // runs and the store
+  'RUN_NOT_FOUND',
+  'RUN_ENDED',
+  'RUN_LOCKED',
+  'STORE_CONFLICT',
+  'STORE_CORRUPT',
+  'UNKNOWN_STEP',
+  'NOT_ALLOWED',
+  'REFUSED',
+  'ACTION_MISSING',
+  // actions
+  'ACTION_FAILED',
+  'ACTION_TIMEOUT',
+  'ACTION_ABORTED',
+  'PARAMS_INVALID',
+  'SECRET_UNRESOLVED',
+  'UNKNOWN_CONNECTION',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface TminusErrorOptions {
   readonly cause?: unknown;
   readonly hint?: string;
+  /** False when trying again cannot help (the engine then never retries); undefined means "may retry". */
+  readonly retryable?: boolean;
 }
 
 /**
@@ -23,6 +42,7 @@ export interface TminusErrorOptions {
 export class TminusError extends Error {
   override readonly name = 'TminusError';
   readonly hint: string | undefined;
+  readonly retryable: boolean | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -31,6 +51,7 @@ export class TminusError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
+    this.retryable = options.retryable;
   }
 }
 
