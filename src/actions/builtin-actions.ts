@@ -1,4 +1,6 @@
 import { ActionRegistry } from './action-registry.js';
+import { shellAction } from './shell/shell-action.js';
+import { waitAction } from './wait/wait-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -6,5 +8,7 @@ import { ActionRegistry } from './action-registry.js';
  */
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();
+  registry.register(shellAction);
+  registry.register(waitAction);
   return registry;
 }

@@ -7,11 +7,19 @@ import { planCommand } from './commands/plan-command.js';
 import { initCommand } from './commands/init-command.js';
 import { schemaCommand } from './commands/schema-command.js';
 import { createStyle } from './style.js';
+import { registerRunCommands } from './run-commands-cli.js';
 
 const VERSION = '0.1.0';
 
 /** Error codes that mean the person typed something wrong, as opposed to the plan being not ok. */
-const USAGE_CODES = new Set(['USAGE', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NO_GO_LIVE']);
+const USAGE_CODES = new Set([
+  'USAGE',
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  'NO_GO_LIVE',
+  'UNKNOWN_STEP',
+  'RUN_NOT_FOUND',
+]);
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('tminus')
@@ -53,6 +61,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('print the JSON Schema of the plan format (for editors)')
     .action(() => setExit(schemaCommand(io)));
 
+  registerRunCommands(program, io, setExit);
   return program;
 }
 

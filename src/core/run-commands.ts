@@ -174,8 +174,9 @@ export function decideCommand(
       }
       requireRole(plan, person, [item.owner], `sign off '${item.id}'`);
       if (item.check) throw refuse(`'${item.id}' is checked automatically: run \`tminus check\``);
-      if (state.checks[item.id]?.signed)
+      if (state.checks[item.id]?.signed) {
         throw refuse(`'${item.id}' is already signed off by ${state.checks[item.id]?.by}`);
+      }
       return [
         cmd.note
           ? { type: 'check.signed', itemId: item.id, note: cmd.note }
@@ -224,8 +225,9 @@ export function decideCommand(
           hint: guess ? `did you mean '${guess}'?` : `phases: ${plan.phases.map((p) => p.id).join(', ')}`,
         });
       }
-      if (state.pulledPhases.includes(phase.id))
+      if (state.pulledPhases.includes(phase.id)) {
         throw refuse(`phase '${phase.id}' is already pulled forward`);
+      }
       return [{ type: 'phase.pulled', phaseId: phase.id, ...(reason ? { reason } : {}) }];
     }
   }

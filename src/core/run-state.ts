@@ -235,9 +235,9 @@ export function applyEvent(state: RunState, event: RunEvent): void {
       g.outcome = data.outcome;
       g.basis = data.basis;
       const s = step(state, data.gateId);
-      if (data.outcome === 'go')
+      if (data.outcome === 'go') {
         finish(s, 'succeeded', atMs, actor, data.basis === 'votes' ? 'normal' : 'auto');
-      else finish(s, 'abandoned', atMs, actor, 'abandoned');
+      } else finish(s, 'abandoned', atMs, actor, 'abandoned');
       s.summary = `${data.outcome} (${data.basis})${data.note ? `: ${data.note}` : ''}`;
       break;
     }

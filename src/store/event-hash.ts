@@ -36,8 +36,9 @@ export function verifyChain(
       });
     }
     if (e.prevHash !== prev) problems.push({ seq: e.seq, message: 'link to the previous event is broken' });
-    if (eventHash(e.prevHash, e) !== e.hash)
+    if (eventHash(e.prevHash, e) !== e.hash) {
       problems.push({ seq: e.seq, message: 'content was changed after it was written' });
+    }
     prev = e.hash;
     expectedSeq = e.seq + 1;
   }
