@@ -144,7 +144,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     );
     io.stdout.write(`run ${runId} (store ${storePath})\n`);
     io.stdout.write(`${describeEvent((await store.readEvents(runId, 0, 1))[0]!)}\n`);
-    return await drive(executor, io);
+    return await drive(executor);
   } finally {
     await store.close();
   }
@@ -182,7 +182,7 @@ function executorOptions(
   };
 }
 
-async function drive(executor: RunExecutor, io: CliIo): Promise<number> {
+async function drive(executor: RunExecutor): Promise<number> {
   const outcome: RunOutcome = await executor.run();
   return outcome === 'completed' ? EXIT.ok : EXIT.notOk;
 }
@@ -244,7 +244,7 @@ export async function resumeCommand(
       ),
     );
     try {
-      return await drive(executor, io);
+      return await drive(executor);
     } catch (error) {
       if (error instanceof TminusError && error.code === 'RUN_LOCKED' && state.status === 'paused') {
         return EXIT.ok;

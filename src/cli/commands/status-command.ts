@@ -105,8 +105,8 @@ export async function statusCommand(options: StoreOptions & { json?: boolean }, 
   await store.close();
   const now = state.status === 'ended' ? state.lastAtMs : runNow(state, io.now());
   if (options.json) {
-    const { planText: _omit, ...rest } = state;
-    io.stdout.write(JSON.stringify({ ...rest, nowMs: now, owed: owed(plan, state) }, null, 2) + '\n');
+    const json = { ...state, planText: undefined, nowMs: now, owed: owed(plan, state) };
+    io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {
     io.stdout.write(formatStatus(plan, state, now, createStyle(io.stdout)) + '\n');
   }
