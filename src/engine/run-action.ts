@@ -23,6 +23,8 @@ export interface ActionRunInput {
   readonly call: ActionCall;
   readonly actions: ActionLookup;
   readonly clock: Clock;
+  /** Measures `call.timeoutMs` (default: `clock`). */
+  readonly timeoutClock?: Clock;
   readonly logger: Logger;
   readonly redactor: Redactor;
   readonly secrets: SecretSources;
@@ -89,7 +91,7 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
   const timer = new AbortController();
   if (call.timeoutMs !== undefined) {
     const ms = call.timeoutMs;
-    input.clock.sleep(ms, timer.signal).then(
+    (input.timeoutClock ?? input.clock).sleep(ms, timer.signal).then(
       () =>
         controller.abort(
           new TminusError(

@@ -32,6 +32,11 @@ export interface ExecutorOptions {
   readonly logger: Logger;
   /** How often to look for events other processes appended, in run-clock milliseconds. */
   readonly pollMs: number;
+  /**
+   * The clock action timeouts are measured on (default: `clock`). A sped-up rehearsal passes the real clock:
+   * a command does not run faster because the timeline is compressed.
+   */
+  readonly timeoutClock?: Clock;
   /** Without a lease the caller guarantees it is the only executor (tests, simulations). */
   readonly lease?: LeaseOptions;
   /** Real-time anchor written at start so other processes can tell the run's time. */
@@ -291,6 +296,7 @@ export class RunExecutor {
           call,
           actions: this.#o.actions,
           clock: this.#o.clock,
+          ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
           logger: this.#o.logger,
           redactor: this.#o.redactor,
           secrets: this.#o.secrets,
@@ -395,6 +401,7 @@ export class RunExecutor {
           call,
           actions: this.#o.actions,
           clock: this.#o.clock,
+          ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
           logger: this.#o.logger,
           redactor: this.#o.redactor,
           secrets: this.#o.secrets,

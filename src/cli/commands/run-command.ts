@@ -173,6 +173,7 @@ function executorOptions(
     secrets: { env: io.env, baseDir },
     logger: cliLogger(io, redactor),
     pollMs: POLL_REAL_MS * anchor.speed,
+    timeoutClock: new SystemClock(),
     lease: { holder: thisProcess(), clock: new SystemClock(), ttlMs: LEASE_TTL_MS, holderIsDead },
     clockAnchor: anchor,
     onEvent: (e: RunEvent) => {
