@@ -92,8 +92,14 @@ export async function openRun(options: StoreOptions, io: CliIo, prefer?: 'unende
     const events = await store.readEvents(runId);
     const state = foldRun(events);
     const actions = builtinActions();
-    const { plan } = loadPlan(state.planText, { actions: runCatalog(actions) });
-    if (!plan) throw new TminusError('STORE_CORRUPT', `the plan stored with run ${runId} no longer loads`);
+    const { plan, issues } = loadPlan(state.planText, { actions: runCatalog(actions) });
+    if (!plan) {
+      const first = issues.find((i) => i.severity === 'error');
+      throw new TminusError(
+        'STORE_CORRUPT',
+        `the plan stored with run ${runId} no longer loads: ${first ? `${first.position?.line ?? '?'}:${first.position?.col ?? '?'} ${first.message}` : 'unknown problem'}`,
+      );
+    }
     return { store, storePath, runId, plan, events, state, actions };
   } catch (error) {
     await store.close();

@@ -5,6 +5,7 @@ import type { Actor, NewRunEvent, RunEvent, RunEventData, RunOutcome } from '../
 import { SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun, stepOf } from '../core/run-state.js';
+import { taskById } from '../core/plan-index.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
 import type { LeaseHolder, RunStore } from '../store/store.js';
 import type { Redactor } from './redactor.js';
@@ -58,6 +59,7 @@ export class RunExecutor {
   #lock: Promise<unknown> = Promise.resolve();
   readonly #inflight = new Map<string, AbortController>();
   readonly #checking = new Set<string>();
+  readonly #results: { id: string; attempt: number; data: RunEventData }[] = [];
   #wakeSleeper: () => void = noWake;
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
@@ -124,7 +126,7 @@ export class RunExecutor {
         }
         for (const id of d.checks) if (!this.#checking.has(id)) this.#check(id);
         if (d.starts.length > 0) {
-          for (const id of d.starts) await this.#start(id);
+          await this.#start(d.starts);
           continue;
         }
         await this.#sleepUntil(d.wakeAtMs);
@@ -207,7 +209,7 @@ export class RunExecutor {
   }
 
   #idempotent(id: string): boolean {
-    const task = this.#o.plan.tasks.find((t) => t.id === id);
+    const task = taskById(this.#o.plan, id);
     if (task?.kind === 'wait') return true; // a wait only watches
     const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
     const declared = task?.idempotent ?? step?.idempotent;
@@ -259,20 +261,26 @@ export class RunExecutor {
     await this.#mutate((state) => (state.lastSeq === seq ? [...events] : undefined));
   }
 
-  async #start(id: string): Promise<void> {
-    let attempt = 0;
-    const ok = await this.#mutate((state) => {
-      const s = stepOf(state, id);
-      if (s.status !== 'pending' && s.status !== 'retrying') return undefined;
+  /** Starts steps in one transaction, each only if it is still startable. */
+  async #start(ids: readonly string[]): Promise<void> {
+    let launched: { id: string; attempt: number }[] = [];
+    await this.#mutate((state) => {
+      launched = [];
       if (state.status !== 'running') return undefined;
-      attempt = s.attempt + 1;
-      return [{ actor: SYSTEM, data: { type: 'step.started', stepId: id, attempt } }];
+      for (const id of ids) {
+        const s = stepOf(state, id);
+        if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
+      }
+      return launched.map(({ id, attempt }) => ({
+        actor: SYSTEM,
+        data: { type: 'step.started' as const, stepId: id, attempt },
+      }));
     });
-    if (ok) void this.#execute(id, attempt);
+    for (const { id, attempt } of launched) void this.#execute(id, attempt);
   }
 
   #callOf(id: string): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } {
-    const task = this.#o.plan.tasks.find((t) => t.id === id);
+    const task = taskById(this.#o.plan, id);
     if (task?.wait?.condition) {
       const c = task.wait.condition;
       return { call: c, retry: task.retry, title: task.title, poll: c.intervalMs };
@@ -363,7 +371,7 @@ export class RunExecutor {
     intervalMs: number,
     signal: AbortSignal,
   ): ReturnType<typeof runAction> {
-    const task = this.#o.plan.tasks.find((t) => t.id === id);
+    const task = taskById(this.#o.plan, id);
     const deadline = task?.timeoutMs === undefined ? undefined : this.#o.clock.now() + task.timeoutMs;
     for (let polls = 1; ; polls++) {
       try {

@@ -1,5 +1,6 @@
 import type { Plan, Task } from '../core/plan.js';
 import { membersOf } from '../core/roles.js';
+import { taskById } from '../core/plan-index.js';
 import type { Actor, RunEventData } from '../core/run-event.js';
 import { AUTO, SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
@@ -99,8 +100,12 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     return out;
   }
 
-  const running = Object.values(state.steps).filter((s) => s.status === 'running').length;
-  let slots = options.concurrency === undefined ? Infinity : options.concurrency - running;
+  let slots = Infinity;
+  if (options.concurrency !== undefined) {
+    let running = 0;
+    for (const id in state.steps) if (state.steps[id]!.status === 'running') running++;
+    slots = options.concurrency - running;
+  }
   const start = (id: string) => {
     if (slots <= 0) return;
     slots -= 1;
@@ -116,7 +121,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     const open = barrierDone && timeReached;
     let phaseDone = true;
     for (const id of phase.taskIds) {
-      const task = plan.tasks.find((t) => t.id === id)!;
+      const task = taskById(plan, id)!;
       const s = stepOf(state, id);
       if (isDone(s)) continue;
       phaseDone = false;
@@ -126,6 +131,11 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
       forwardTask(plan, state, task, nowMs, out, start);
     }
     barrierDone = barrierDone && phaseDone;
+    // Later phases cannot open before this one is done: nothing to decide there yet.
+    if (!barrierDone) {
+      allDone = false;
+      break;
+    }
   }
   if (allDone) out.add({ type: 'run.ended', outcome: 'completed', reason: 'every task is done' });
   return out;
