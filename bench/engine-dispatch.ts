@@ -33,8 +33,9 @@ const executor = await RunExecutor.create(
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     pollMs: 200,
     onEvent: (e) => {
-      if (e.data.type === 'step.started' || e.data.type === 'step.succeeded')
-        {seen.set(`${e.data.type}:${e.data.stepId}`, performance.now());}
+      if (e.data.type === 'step.started' || e.data.type === 'step.succeeded') {
+        seen.set(`${e.data.type}:${e.data.stepId}`, performance.now());
+      }
     },
   },
   {
@@ -57,8 +58,9 @@ const t0 = performance.now();
 await executor.run();
 const total = performance.now() - t0;
 const latencies: number[] = [];
-for (let i = 1; i < N; i++)
-  {latencies.push(seen.get(`step.started:t${i}`)! - seen.get(`step.succeeded:t${i - 1}`)!);}
+for (let i = 1; i < N; i++) {
+  latencies.push(seen.get(`step.started:t${i}`)! - seen.get(`step.succeeded:t${i - 1}`)!);
+}
 
 // Lower bound: the cost of one append transaction on the same kind of file.
 const bound = SqliteStore.open(tempStore('bound'));

@@ -47,6 +47,13 @@ export interface ExecutorOptions {
 
 const noWake = () => undefined;
 
+/** A finished action waiting to be recorded. */
+interface StepResult {
+  readonly id: string;
+  readonly attempt: number;
+  readonly data: RunEventData;
+}
+
 /**
  * Drives one run: reads the journal, decides (see `decide`), appends, starts actions, and sleeps until
  * something is due or someone else appends. Everything it knows is in the store, so dropping it at any
@@ -59,7 +66,7 @@ export class RunExecutor {
   #lock: Promise<unknown> = Promise.resolve();
   readonly #inflight = new Map<string, AbortController>();
   readonly #checking = new Set<string>();
-  readonly #results: { id: string; attempt: number; data: RunEventData }[] = [];
+  readonly #results: StepResult[] = [];
   #wakeSleeper: () => void = noWake;
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
@@ -353,15 +360,26 @@ export class RunExecutor {
       this.#inflight.delete(id);
     }
     if (this.#dead) return;
-    await this.#mutate((state) => {
-      const s = stepOf(state, id);
-      // Abandoned (rollback, abort) or settled by a person meanwhile: the result no longer applies.
-      if (s.status !== 'running' || s.attempt !== attempt) return undefined;
-      return [{ actor: SYSTEM, data: result.data }];
-    }).catch((e: unknown) =>
+    this.#results.push({ id, attempt, data: result.data });
+    await this.#recordResults().catch((e: unknown) =>
       this.#o.logger.error(`could not record the result of '${id}'`, { error: String(e) }),
     );
     this.#wake();
+  }
+
+  /** Appends every result that finished meanwhile in one transaction (fewer fsyncs under load). */
+  async #recordResults(): Promise<void> {
+    let batch: StepResult[] | undefined;
+    await this.#mutate((state) => {
+      batch ??= this.#results.splice(0);
+      // Abandoned (rollback, abort) or settled by a person meanwhile: such a result no longer applies.
+      return batch
+        .filter((r) => {
+          const s = stepOf(state, r.id);
+          return s.status === 'running' && s.attempt === r.attempt;
+        })
+        .map((r) => ({ actor: SYSTEM, data: r.data }));
+    });
   }
 
   /** A wait condition: run the check every `intervalMs` until it succeeds (its failures mean "not yet"). */
