@@ -148,7 +148,7 @@ export function decideCommand(
       hint: `people in this plan: ${everyone(plan).join(', ')}`,
     });
   }
-  if (state.status === 'ended' && cmd.kind !== 'sign') {
+  if (state.status === 'ended') {
     throw new TminusError('RUN_ENDED', `run ${state.runId} has ended (${state.outcome ?? 'ended'})`);
   }
   const reason = cmd.kind === 'sign' || cmd.kind === 'vote' ? undefined : cmd.reason?.trim() || undefined;

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { ROOT, cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tminus-cli-'));
 const store = join(dir, '.tminus', 'tminus.db');
-const env = { TMINUS_STORE: store, DB_PASSWORD: 'hunter2-secret' };
+const env = { TMINUS_STORE: store, DB_PASSWORD: 'hunter2-secret', READY_FLAG: join(dir, 'ready.flag') };
 const run = (args: string[], extra: Record<string, string> = {}) =>
   cli(args, { cwd: dir, env: { ...env, ...extra } });
 let executor: Spawned;
@@ -88,6 +88,30 @@ describe('acting on a run from another terminal', () => {
     const r = await run(['status', '--run', 'nope']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no run 'nope'");
+  });
+
+  it('runs the readiness checks with evidence and takes sign-offs from the owner role only', async () => {
+    const before = await run(['check']);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toContain(
+      '✖ infrastructure/target-ready: ACTION_FAILED: command failed (exit code 1)',
+    );
+    expect(before.stdout).toContain("✖ communication/users-informed: needs sign-off by role 'lead'");
+    writeFileSync(join(dir, 'ready.flag'), '');
+    const wrong = await run(['check', '--sign', 'users-informed', '--as', 'bob']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("bob may not sign off 'users-informed'");
+    expect((await run(['check', '--sign', 'users-informd', '--as', 'alice'])).stderr).toContain(
+      "did you mean 'users-informed'?",
+    );
+    expect((await run(['check', '--sign', 'users-informed', '--as', 'alice'])).code).toBe(0);
+    const after = await run(['check', '--json']);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toEqual([
+      { id: 'target-ready', category: 'infrastructure', ok: true, summary: 'exit 0' },
+      { id: 'users-informed', category: 'communication', ok: true, summary: 'signed off by alice' },
+    ]);
+    expect((await state()).checks['target-ready']).toMatchObject({ ok: true, evidence: { exitCode: 0 } });
   });
 
   it('refuses to complete a task that is not waiting for a person yet', async () => {
@@ -190,7 +214,6 @@ describe('bad input to tminus run', () => {
   });
 
   it('refuses to start a plan that uses an action this build does not have, before anything runs', async () => {
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(
       join(dir, 'http.yaml'),
       'version: 1\nname: h\nroles: { ops: { members: [bob] } }\nphases:\n  - id: p\n    at: T-0\n    tasks:\n      - { id: c, owner: ops, action: http.check, with: { url: "http://127.0.0.1:1/" } }\n',

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { RunEventData } from '../../core/run-event.js';
-import { coerceError } from '../../core/tminus-error.js';
+import { TminusError, coerceError } from '../../core/tminus-error.js';
 import { Redactor } from '../../engine/redactor.js';
 import { runAction } from '../../engine/run-action.js';
 import { SystemClock } from '../../engine/system-clock.js';
@@ -29,6 +29,12 @@ export async function checkCommand(
   const { store, runId, plan, state, actions } = await openRun(options, io);
   const style = createStyle(io.stdout);
   try {
+    if (state.status === 'ended') {
+      throw new TminusError(
+        'RUN_ENDED',
+        `run ${runId} has ended (${state.outcome ?? 'ended'}); start a new run to check readiness`,
+      );
+    }
     const redactor = new Redactor();
     const recorded: Extract<RunEventData, { type: 'check.recorded' }>[] = [];
     for (const item of plan.checklist) {

@@ -20,6 +20,7 @@ import { describeEvent, formatEvent } from '../format-event.js';
 import { readPlanFile } from '../read-plan-file.js';
 import { holderIsDead, openRun, runCatalog, storeNextTo, thisProcess } from '../run-context.js';
 import { createStyle } from '../style.js';
+import { LiveView } from '../live-view.js';
 import { decideCommand } from '../../core/run-commands.js';
 
 export interface RunOptions {
@@ -113,6 +114,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     ? new SystemClock()
     : new ScaledClock({ atMs: realNow, realMs: realNow, speed }, io.now);
   const redactor = new Redactor();
+  const view: { current?: LiveView } = {};
   try {
     const executor = await RunExecutor.create(
       executorOptions(
@@ -125,6 +127,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
         dirname(planPath),
         { realMs: realNow, speed },
         goLiveMs,
+        view,
       ),
       {
         type: 'run.started',
@@ -144,7 +147,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     );
     io.stdout.write(`run ${runId} (store ${storePath})\n`);
     io.stdout.write(`${describeEvent((await store.readEvents(runId, 0, 1))[0]!)}\n`);
-    return await drive(executor);
+    return await drive(executor, plan, clock, io, view);
   } finally {
     await store.close();
   }
@@ -160,6 +163,7 @@ function executorOptions(
   baseDir: string,
   anchor: { realMs: number; speed: number },
   initialGoLiveMs?: number,
+  view?: { current?: LiveView },
 ) {
   const style = createStyle(io.stdout);
   let goLiveMs: number | undefined = initialGoLiveMs;
@@ -178,14 +182,53 @@ function executorOptions(
     clockAnchor: anchor,
     onEvent: (e: RunEvent) => {
       if (e.data.type === 'run.started' || e.data.type === 'run.rebaselined') goLiveMs = e.data.goLiveMs;
-      io.stdout.write(formatEvent(e, goLiveMs ?? e.atMs, style) + '\n');
+      if (view?.current) view.current.onEvent(e, goLiveMs ?? e.atMs);
+      else io.stdout.write(formatEvent(e, goLiveMs ?? e.atMs, style) + '\n');
     },
   };
 }
 
-async function drive(executor: RunExecutor): Promise<number> {
-  const outcome: RunOutcome = await executor.run();
-  return outcome === 'completed' ? EXIT.ok : EXIT.notOk;
+/** Drives the run to its end, with the live view on a terminal; Ctrl-C detaches without writing anything. */
+async function drive(
+  executor: RunExecutor,
+  plan: Plan,
+  clock: Clock,
+  io: CliIo,
+  view: { current?: LiveView },
+): Promise<number> {
+  const tty = io.stdout.isTTY === true && !io.env.CI && io.env.TMINUS_VIEW !== 'plain';
+  if (tty) {
+    view.current = new LiveView(
+      (t) => io.stdout.write(t),
+      createStyle(io.stdout),
+      plan,
+      () => executor.state,
+      () => clock.now(),
+    );
+    view.current.start();
+  }
+  let detached = false;
+  const detach = () => {
+    detached = true;
+    executor.crash();
+    io.stderr.write('\nexecutor stopped; the run is safe in the store. Continue it with `tminus resume`.\n');
+  };
+  process.once('SIGINT', detach);
+  process.once('SIGTERM', detach);
+  try {
+    const outcome: RunOutcome = await executor.run();
+    view.current?.stop();
+    view.current = undefined;
+    io.stdout.write(`outcome: ${outcome}\n`);
+    return outcome === 'completed' ? EXIT.ok : EXIT.notOk;
+  } catch (error) {
+    if (detached) return EXIT.notOk;
+    throw error;
+  } finally {
+    view.current?.stop();
+    process.removeListener('SIGINT', detach);
+    process.removeListener('SIGTERM', detach);
+  }
 }
 
 /**
@@ -231,6 +274,7 @@ export async function resumeCommand(
       ? new SystemClock()
       : new ScaledClock({ atMs: state.lastAtMs, realMs: realNow, speed }, io.now);
     const anchor = { realMs: realNow, speed: live ? 1 : speed };
+    const view: { current?: LiveView } = {};
     const executor = await RunExecutor.open(
       executorOptions(
         store,
@@ -242,10 +286,11 @@ export async function resumeCommand(
         dirname(state.planPath),
         anchor,
         state.goLiveMs,
+        view,
       ),
     );
     try {
-      return await drive(executor);
+      return await drive(executor, plan, clock, io, view);
     } catch (error) {
       if (error instanceof TminusError && error.code === 'RUN_LOCKED' && state.status === 'paused') {
         return EXIT.ok;
