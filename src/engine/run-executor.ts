@@ -126,6 +126,7 @@ export class RunExecutor {
         await this.#sync();
         if (this.#state.status === 'ended') break;
         const now = this.#o.clock.now();
+        const decidedAt = this.#state.lastSeq;
         const d = decide(this.#o.plan, this.#state, now, { concurrency: this.#o.plan.concurrency });
         if (d.events.length > 0) {
           await this.#append(d.events.map((e) => ({ atMs: now, actor: e.actor, data: e.data })));
@@ -133,7 +134,7 @@ export class RunExecutor {
         }
         for (const id of d.checks) if (!this.#checking.has(id)) this.#check(id);
         if (d.starts.length > 0) {
-          await this.#start(d.starts);
+          await this.#start(d.starts, decidedAt);
           continue;
         }
         await this.#sleepUntil(d.wakeAtMs);
@@ -227,10 +228,13 @@ export class RunExecutor {
 
   async #sync(): Promise<void> {
     const fresh = await this.#o.store.readEvents(this.#o.runId, this.#state.lastSeq);
-    for (const e of fresh) {
-      applyEvent(this.#state, e);
-      this.#o.onEvent?.(e);
-    }
+    // Two syncs may overlap (the loop and a write): apply each event exactly once, in order.
+    for (const e of fresh) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+  }
+
+  #applied(e: RunEvent): void {
+    applyEvent(this.#state, e);
+    this.#o.onEvent?.(e);
   }
 
   /** Serialises every write of this executor and retries on a conflicting append from another process. */
@@ -249,12 +253,10 @@ export class RunExecutor {
           actor: e.actor,
           data: this.#o.redactor.redactValue(e.data),
         }));
+        if (this.#dead) return false;
         const r = await this.#o.store.append(this.#o.runId, this.#state.lastSeq, events);
         if (!r.ok) continue;
-        for (const e of r.events) {
-          applyEvent(this.#state, e);
-          this.#o.onEvent?.(e);
-        }
+        for (const e of r.events) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
         return true;
       }
     });
@@ -268,12 +270,13 @@ export class RunExecutor {
     await this.#mutate((state) => (state.lastSeq === seq ? [...events] : undefined));
   }
 
-  /** Starts steps in one transaction, each only if it is still startable. */
-  async #start(ids: readonly string[]): Promise<void> {
+  /** Starts steps in one transaction, only if nothing was appended since they were decided. */
+  async #start(ids: readonly string[], decidedAt: number): Promise<void> {
     let launched: { id: string; attempt: number }[] = [];
     await this.#mutate((state) => {
       launched = [];
-      if (state.status !== 'running') return undefined;
+      // Anything new (a rebaseline, a pause, a rollback) may change the decision: decide again.
+      if (state.lastSeq !== decidedAt || state.status !== 'running') return undefined;
       for (const id of ids) {
         const s = stepOf(state, id);
         if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });

@@ -10,8 +10,8 @@ import { realSleep } from './system-clock.js';
  */
 export class ScaledClock implements Clock {
   readonly speed: number;
-  readonly #atMs: number;
-  readonly #realMs: number;
+  #atMs: number;
+  #realMs: number;
   readonly #realNow: () => number;
 
   constructor(
@@ -26,6 +26,16 @@ export class ScaledClock implements Clock {
 
   now(): number {
     return Math.round(this.#atMs + (this.#realNow() - this.#realMs) * this.speed);
+  }
+
+  /**
+   * Restarts the compression from now, so time spent before the run really starts (opening the store,
+   * loading the plan) is not multiplied by the speed. Returns the new anchor.
+   */
+  reanchor(): { atMs: number; realMs: number } {
+    this.#atMs = this.now();
+    this.#realMs = this.#realNow();
+    return { atMs: this.#atMs, realMs: this.#realMs };
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

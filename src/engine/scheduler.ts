@@ -66,6 +66,8 @@ class Collector {
   }
 
   add(data: RunEventData, actor: Actor = SYSTEM): void {
+    // Nothing follows the end of a run (a no-go gate ends it mid-pass).
+    if (this.events.some((e) => e.data.type === 'run.ended')) return;
     this.events.push({ actor, data });
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fireCriterion } from '../../src/engine/fire-criterion.js';
 import { T0, harness } from '../support/engine-harness.js';
 import type { Call } from './test-actions.js';
 import { testAction } from './test-actions.js';

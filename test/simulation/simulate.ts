@@ -15,8 +15,10 @@ import { Redactor } from '../../src/engine/redactor.js';
 import { RunExecutor } from '../../src/engine/run-executor.js';
 import { eligibleVoters, requiredVotes } from '../../src/engine/scheduler.js';
 import { VirtualClock } from '../../src/engine/virtual-clock.js';
+import { fireCriterion } from '../../src/engine/fire-criterion.js';
 import { verifyChain } from '../../src/store/event-hash.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { RunStore } from '../../src/store/store.js';
 import type { Rng } from './sim-plan.js';
 import { generatePlan, int, pick, rng } from './sim-plan.js';
 
@@ -110,10 +112,45 @@ export async function simulate(seed: number): Promise<CaseResult> {
     );
   }
   const plan = loaded.plan;
-  const store = SqliteStore.open(':memory:');
+  const sqlite = SqliteStore.open(':memory:');
+  // Reads and writes complete after a random number of turns of the event loop, as a networked store's
+  // would, so the executor's own concurrent reads and writes interleave in many orders.
+  const later = async () => {
+    for (let n = Math.floor(r() * 3); n > 0; n--) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  // Each executor gets its own connection; a crash closes it, so nothing it had in flight lands afterwards
+  // (as with a killed process).
+  const connect = () => {
+    const conn = { closed: false };
+    const open = () => {
+      if (conn.closed) throw new Error('connection closed by the crash');
+    };
+    const store: RunStore = {
+      createRun: (...a) => sqlite.createRun(...a),
+      append: async (...a) => {
+        await later();
+        open();
+        return sqlite.append(...a);
+      },
+      readEvents: async (...a) => {
+        await later();
+        open();
+        return sqlite.readEvents(...a);
+      },
+      listRuns: () => sqlite.listRuns(),
+      head: (id) => sqlite.head(id),
+      acquireLease: (...a) => sqlite.acquireLease(...a),
+      renewLease: (...a) => sqlite.renewLease(...a),
+      releaseLease: (...a) => sqlite.releaseLease(...a),
+      close: () => sqlite.close(),
+    };
+    return { store, close: () => (conn.closed = true) };
+  };
+  let connection = connect();
+  const store = sqlite;
   const clock = new VirtualClock(START);
   const options = {
-    store,
+    store: connection.store,
     runId: 'sim',
     plan,
     actions,
@@ -123,7 +160,16 @@ export async function simulate(seed: number): Promise<CaseResult> {
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     pollMs: 3_600_000,
     clockAnchor: { realMs: START, speed: 1 },
+    // Each executor must see every event exactly once, in order.
+    onEvent: (e: RunEvent) => {
+      if (lastSeen !== undefined && e.seq !== lastSeen + 1) {
+        onEventErrors.push(`event #${e.seq} delivered after #${lastSeen}`);
+      }
+      lastSeen = e.seq;
+    },
   };
+  let lastSeen: number | undefined;
+  const onEventErrors: string[] = [];
   let executor = await RunExecutor.create(
     options,
     {
@@ -154,7 +200,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
   void watch(running, executor);
 
   for (let i = 0; i < 600; i++) {
-    await flush();
+    for (let k = 0; k < 4; k++) await flush();
     if (failures.length > 0) break;
     if (executor.state.status === 'ended') break;
     const roll = r();
@@ -162,8 +208,12 @@ export async function simulate(seed: number): Promise<CaseResult> {
       // Crash: drop the engine with whatever it had in flight, and rebuild one from the store.
       crashed.add(executor);
       executor.crash();
+      connection.close();
+      connection = connect();
+      options.store = connection.store;
       await running.catch(() => undefined);
       const fold = foldRun(await store.readEvents('sim'));
+      lastSeen = fold.lastSeq;
       executor = await RunExecutor.open(options);
       expectEqual(seed, executor.state, fold, 'a rebuilt executor starts from the fold of the journal');
       running = executor.run();
@@ -187,16 +237,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
       } catch (error) {
         if (!(error instanceof TminusError)) throw error;
       }
-      if (r() < 0.2) {
-        const cr = await store.append('sim', state.lastSeq, [
-          {
-            atMs: clock.now(),
-            actor: 'system',
-            data: { type: 'criterion.fired', criterionId: 'manual-call', detail: 'a monitor said so' },
-          },
-        ]);
-        void cr;
-      }
+      if (r() < 0.2) await fireCriterion(store, 'sim', 'manual-call', 'a monitor said so', clock.now());
       executor.poke();
       continue;
     }
@@ -207,6 +248,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
   if (failures.length > 0) {
     throw new Error(`seed ${seed}: executor failed: ${String(failures[0])}`, { cause: failures[0] });
   }
+  if (onEventErrors.length > 0) throw new Error(`seed ${seed}: ${onEventErrors[0]}`);
   if (executor.state.status !== 'ended') throw new Error(`seed ${seed}: run did not end`);
   await running;
   const events = await store.readEvents('sim');
@@ -233,6 +275,8 @@ export function checkInvariants(
   execLog: readonly Execution[],
 ): void {
   const fail = (message: string, e?: RunEvent): never => {
+    if (process.env.SIM_DEBUG)
+      for (const x of events) console.log(x.seq, x.atMs, x.actor, JSON.stringify(x.data).slice(0, 200));
     throw new Error(`seed ${seed}: ${message}${e ? ` (event #${e.seq} ${JSON.stringify(e.data)})` : ''}`);
   };
   const state = initialState(events[0]!);

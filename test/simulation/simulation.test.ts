@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from './simulate.js';
 
 /** Cases per run; SIM_CASES overrides, SIM_SEED replays one case. */
-const CASES = Number(process.env.SIM_CASES ?? 1500);
+const CASES = Number(process.env.SIM_CASES ?? 1200);
 const BASE_SEED = Number(process.env.SIM_BASE_SEED ?? 20261205);
 
 describe('deterministic simulation of runs with crashes and people', () => {
@@ -29,9 +29,9 @@ describe('deterministic simulation of runs with crashes and people', () => {
       }
     }
     // The generator must exercise what the invariants are about, or they prove nothing.
-    expect(crashes).toBeGreaterThan(seeds.length / 10);
-    expect(actions).toBeGreaterThan(seeds.length);
     if (seeds.length > 100) {
+      expect(crashes).toBeGreaterThan(seeds.length / 10);
+      expect(actions).toBeGreaterThan(seeds.length);
       for (const o of ['completed', 'rolled-back', 'aborted', 'no-go']) {
         expect(outcomes.get(o) ?? 0).toBeGreaterThan(0);
       }

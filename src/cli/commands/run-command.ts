@@ -110,25 +110,16 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const runId =
     options.runId ??
     `${plan.name}-${new Date(realNow).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${Math.random().toString(36).slice(2, 6)}`;
+  // Rehearsal time starts at `realNow` (the base of T-0) once the store is open, not before.
   const clock: Clock = live
     ? new SystemClock()
-    : new ScaledClock({ atMs: realNow, realMs: realNow, speed }, io.now);
+    : new ScaledClock({ atMs: realNow, realMs: io.now(), speed }, io.now);
+  const anchor = { realMs: realNow, speed };
   const redactor = new Redactor();
   const view: { current?: LiveView } = {};
   try {
     const executor = await RunExecutor.create(
-      executorOptions(
-        store,
-        runId,
-        plan,
-        clock,
-        redactor,
-        io,
-        dirname(planPath),
-        { realMs: realNow, speed },
-        goLiveMs,
-        view,
-      ),
+      executorOptions(store, runId, plan, clock, redactor, io, dirname(planPath), anchor, goLiveMs, view),
       {
         type: 'run.started',
         planName: plan.name,
@@ -147,7 +138,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     );
     io.stdout.write(`run ${runId} (store ${storePath})\n`);
     io.stdout.write(`${describeEvent((await store.readEvents(runId, 0, 1))[0]!)}\n`);
-    return await drive(executor, plan, clock, io, view);
+    return await drive(executor, plan, clock, io, view, anchor);
   } finally {
     await store.close();
   }
@@ -161,6 +152,7 @@ function executorOptions(
   redactor: Redactor,
   io: CliIo,
   baseDir: string,
+  /** Read when the executor attaches; `drive` moves it to the moment the run really starts. */
   anchor: { realMs: number; speed: number },
   initialGoLiveMs?: number,
   view?: { current?: LiveView },
@@ -195,6 +187,7 @@ async function drive(
   clock: Clock,
   io: CliIo,
   view: { current?: LiveView },
+  anchor: { realMs: number },
 ): Promise<number> {
   const tty = io.stdout.isTTY === true && !io.env.CI && io.env.TMINUS_VIEW !== 'plain';
   if (tty) {
@@ -215,6 +208,7 @@ async function drive(
   };
   process.once('SIGINT', detach);
   process.once('SIGTERM', detach);
+  if (clock instanceof ScaledClock) anchor.realMs = clock.reanchor().realMs;
   try {
     const outcome: RunOutcome = await executor.run();
     view.current?.stop();
@@ -290,7 +284,7 @@ export async function resumeCommand(
       ),
     );
     try {
-      return await drive(executor, plan, clock, io, view);
+      return await drive(executor, plan, clock, io, view, anchor);
     } catch (error) {
       if (error instanceof TminusError && error.code === 'RUN_LOCKED' && state.status === 'paused') {
         return EXIT.ok;

@@ -91,6 +91,20 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
     out.push(style.warning(`rollback (${state.rollback.by}): ${state.rollback.reason}`));
     for (const s of plan.rollback.steps) out.push(line(s.id, stepOf(state, s.id), style, now, s.budgetMs));
   }
+  if (!state.rollback && state.status !== 'ended') {
+    for (const [id, fired] of Object.entries(state.firedCriteria)) {
+      const auto = plan.rollback.auto
+        ? 'rolling back automatically'
+        : plan.rollback.decisionDeadlineMs !== undefined
+          ? `rollback starts by itself at ${formatOffset(fired.atMs + plan.rollback.decisionDeadlineMs - state.goLiveMs)} unless decided`
+          : 'a lead decides: `tminus rollback --reason ...` or carry on';
+      out.push(
+        style.warning(
+          `criterion ${id} fired at ${formatOffset(fired.atMs - state.goLiveMs)}: ${fired.detail} — ${auto}`,
+        ),
+      );
+    }
+  }
   const owes = owed(plan, state);
   if (owes.length > 0 && state.status !== 'ended') {
     out.push(style.bold('waiting for'));
