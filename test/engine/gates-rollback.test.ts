@@ -165,14 +165,8 @@ ${steps}`,
       { actions: [testAction('t', false, [])] },
     );
     await h.driveUntil(() => h.state.steps.a?.status === 'running');
-    const state = h.state;
-    await h.store.append('test', state.lastSeq, [
-      {
-        atMs: h.clock.now(),
-        actor: 'system',
-        data: { type: 'criterion.fired', criterionId: 'errors', detail: 'error rate 5 %' },
-      },
-    ]);
+    expect(await fireCriterion(h.store, 'test', 'errors', 'error rate 5 %', h.clock.now())).toBe(true);
+    expect(await fireCriterion(h.store, 'test', 'errors', 'again', h.clock.now())).toBe(false);
     h.executor.poke();
     await h.advance(14 * M);
     expect(h.state.rollback).toBeUndefined();

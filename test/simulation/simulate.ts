@@ -275,8 +275,9 @@ export function checkInvariants(
   execLog: readonly Execution[],
 ): void {
   const fail = (message: string, e?: RunEvent): never => {
-    if (process.env.SIM_DEBUG)
+    if (process.env.SIM_DEBUG) {
       for (const x of events) console.log(x.seq, x.atMs, x.actor, JSON.stringify(x.data).slice(0, 200));
+    }
     throw new Error(`seed ${seed}: ${message}${e ? ` (event #${e.seq} ${JSON.stringify(e.data)})` : ''}`);
   };
   const state = initialState(events[0]!);
