@@ -289,7 +289,8 @@ export class RunExecutor {
     for (const { id, attempt } of launched) void this.#execute(id, attempt);
   }
 
-  #callOf(id: string): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } {
+  /** The action call behind a step. */
+  private callOf(id: string): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } {
     const task = taskById(this.#o.plan, id);
     if (task?.wait?.condition) {
       const c = task.wait.condition;
@@ -304,7 +305,26 @@ export class RunExecutor {
   async #execute(id: string, attempt: number): Promise<void> {
     const controller = new AbortController();
     this.#inflight.set(id, controller);
-    const { call, retry, title, poll } = this.#callOf(id);
+    let target: ReturnType<RunExecutor['callOf']>;
+    try {
+      target = this.callOf(id);
+    } catch (error) {
+      this.#inflight.delete(id);
+      this.#o.logger.error(String(error));
+      this.#results.push({
+        id,
+        attempt,
+        data: {
+          type: 'step.failed',
+          stepId: id,
+          attempt,
+          error: { code: 'INTERNAL', message: String(error) },
+        },
+      });
+      await this.#recordResults();
+      return;
+    }
+    const { call, retry, title, poll } = target;
     const startedAt = this.#o.clock.now();
     let result: { data: RunEventData } | undefined;
     try {

@@ -158,8 +158,9 @@ function forwardTask(
       out.wake(s.retryAtMs!);
       return;
     }
-    if (task.kind === 'manual') out.add({ type: 'step.waiting', stepId: id });
-    else start(id);
+    // Only steps with an action start; a person's or a clock's step waits again.
+    if (task.kind === 'automated' || task.wait?.condition) start(id);
+    else out.add({ type: 'step.waiting', stepId: id });
     return;
   }
   if (s.status !== 'pending' && s.status !== 'waiting') return;
