@@ -42,13 +42,25 @@ describe('one executor per run, and the audit trail', () => {
   });
 
   it('rehearses the plan end to end, in a dry run, with the status and log readable afterwards', async () => {
-    const r = await run(['run', 'plan.yaml', '--speed', '5000', '--auto-approve', '--dry-run']);
+    const before = Date.now();
+    const r = await run([
+      'run',
+      'plan.yaml',
+      '--speed',
+      '5000',
+      '--auto-approve',
+      '--dry-run',
+      '--go-live',
+      'now+2h',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('backup: succeeded — dry run: would run: sleep 0.3;');
     expect(r.stdout).toContain('run ended: COMPLETED');
     const status = await run(['status', '--json']);
-    const json = JSON.parse(status.stdout) as { outcome: string; dryRun: boolean };
+    const json = JSON.parse(status.stdout) as { outcome: string; dryRun: boolean; goLiveMs: number };
     expect(json).toMatchObject({ outcome: 'completed', dryRun: true });
+    expect(json.goLiveMs).toBeGreaterThanOrEqual(before + 2 * 3_600_000);
+    expect(json.goLiveMs).toBeLessThan(Date.now() + 2 * 3_600_000);
     const log = await run(['log', '--json']);
     const lines = log.stdout
       .trim()

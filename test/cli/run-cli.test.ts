@@ -13,6 +13,7 @@ const env = { TMINUS_STORE: store, DB_PASSWORD: 'hunter2-secret', READY_FLAG: jo
 const run = (args: string[], extra: Record<string, string> = {}) =>
   cli(args, { cwd: dir, env: { ...env, ...extra } });
 let executor: Spawned;
+let follower: Spawned;
 
 const state = async () => {
   const s = SqliteStore.open(store);
@@ -30,11 +31,12 @@ beforeAll(async () => {
   copyFileSync(join(ROOT, 'test', 'fixtures', 'rehearsal.yaml'), join(dir, 'rehearsal.yaml'));
   executor = spawnCli(['run', 'people.yaml'], { cwd: dir, env });
   await waitFor(() => executor.output().includes('go-no-go: waiting'), 20_000, 'the gate to open');
+  follower = spawnCli(['log', '--follow'], { cwd: dir, env });
 }, 120_000);
 
 afterAll(async () => {
-  if (executor.child.exitCode === null) executor.child.kill('SIGKILL');
-  await executor.exited;
+  for (const p of [executor, follower]) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await Promise.all([executor.exited, follower.exited]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -184,6 +186,14 @@ describe('acting on a run from another terminal', () => {
     expect((await state()).outcome).toBe('completed');
   }, 30_000);
 
+  it('follows the journal live until the run ends', async () => {
+    expect(await follower.exited).toBe(0);
+    const out = follower.output();
+    expect(out).toMatch(/#1 .*run started: People acting on a run/);
+    expect(out).toContain('stop-jobs: completed by');
+    expect(out.trimEnd().split('\n').at(-1)).toContain('run ended: COMPLETED');
+  });
+
   it('reports that an ended run cannot be acted on', async () => {
     const r = await run(['abort', '--as', 'alice']);
     expect(r.code).toBe(1);
@@ -205,6 +215,12 @@ describe('bad input to tminus run', () => {
     const r = await run(['run', 'rehearsal.yaml', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  it('refuses a live run of a plan without goLive and no --go-live', async () => {
+    const r = await run(['run', 'people.yaml', '--live', '--store', join(dir, 'live.db')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('a live run needs T-0');
   });
 
   it('refuses a plan file that does not exist', async () => {
