@@ -108,12 +108,19 @@ describe('a real tminus run killed with SIGKILL and resumed', () => {
   it('keeps every guarantee when killed twice at random moments', async () => {
     const t = setup();
     let proc = t.start(['run', 'plan.yaml', '--speed', '2000', '--auto-approve']);
+    // The run exists once its executor attached; kills before that are a different test (nothing to resume).
+    await waitFor(() => proc.output().includes('executor attached'), 20_000, 'the run to start');
     for (let round = 0; round < 2; round++) {
       await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 1500)));
       if (proc.child.exitCode !== null) break;
       await kill9(proc);
       await settleUnknown(t, OWNERS);
       proc = t.start(['resume']);
+      await waitFor(
+        () => proc.output().includes('executor attached') || proc.child.exitCode !== null,
+        20_000,
+        'resume',
+      );
     }
     await waitFor(
       async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from './simulate.js';
 
 /** Cases per run; SIM_CASES overrides, SIM_SEED replays one case. */
-const CASES = Number(process.env.SIM_CASES ?? 1200);
+const CASES = Number(process.env.SIM_CASES ?? 1000);
 const BASE_SEED = Number(process.env.SIM_BASE_SEED ?? 20261205);
 
 describe('deterministic simulation of runs with crashes and people', () => {
