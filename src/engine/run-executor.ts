@@ -93,9 +93,9 @@ export class RunExecutor {
     return new RunExecutor(options, foldRun(events));
   }
 
-  /** Opens an existing run from its journal. */
-  static async open(options: ExecutorOptions): Promise<RunExecutor> {
-    const events = await options.store.readEvents(options.runId);
+  /** Opens an existing run from its journal (or from events the caller has just read from it). */
+  static async open(options: ExecutorOptions, journal?: readonly RunEvent[]): Promise<RunExecutor> {
+    const events = journal ?? (await options.store.readEvents(options.runId));
     if (events.length === 0) throw new TminusError('RUN_NOT_FOUND', `no run ${options.runId} in this store`);
     const state = foldRun(events);
     if (!state.dryRun) requireActions(options.plan, options.actions);

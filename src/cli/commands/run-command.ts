@@ -234,7 +234,7 @@ export async function resumeCommand(
   io: CliIo,
 ): Promise<number> {
   const opened = await openRun(options, io, 'unended');
-  const { store, runId, plan, state } = opened;
+  const { store, runId, plan, state, events } = opened;
   try {
     if (state.status === 'ended') {
       throw new TminusError(
@@ -282,6 +282,7 @@ export async function resumeCommand(
         state.goLiveMs,
         view,
       ),
+      events,
     );
     try {
       return await drive(executor, plan, clock, io, view, anchor);
