@@ -2,47 +2,113 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../src/core/run-event.js';
 import { verifyChain } from '../../src/store/event-hash.js';
 import type { RunStore } from '../../src/store/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { TestDatabase } from '../support/databases.js';
+import { createPostgresDatabase } from '../support/databases.js';
 import { ev, runStarted } from '../support/run-events.js';
+
+interface Handle {
+  readonly store: RunStore;
+  /** A second handle on the same data (another process's view). */
+  reopen(): Promise<RunStore>;
+  /** Changes the data behind the store's back, append-only guards removed (an attacker with SQL access). */
+  tamper(sql: string): Promise<void>;
+  /** Runs SQL as is, guards in place. */
+  raw(sql: string): Promise<void>;
+}
 
 interface Backend {
   readonly name: string;
-  /** A fresh, empty store; `reopen` gives a second handle on the same data (another process's view). */
-  open(): { store: RunStore; reopen: () => RunStore; tamper?: (sql: string) => void };
+  /** A fresh, empty store. */
+  open(): Promise<Handle>;
+  cleanup?(): Promise<void>;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tminus-contract-'));
 let n = 0;
+const pgDatabases: TestDatabase[] = [];
 const BACKENDS: readonly Backend[] = [
   {
     name: 'sqlite',
     open() {
       const path = join(dir, `store-${++n}.db`);
-      return {
+      return Promise.resolve({
         store: SqliteStore.open(path),
-        reopen: () => SqliteStore.open(path),
+        reopen: () => Promise.resolve(SqliteStore.open(path)),
+        raw: async (sql) => {
+          await Promise.resolve();
+          const db = new Database(path);
+          try {
+            db.exec(sql);
+          } finally {
+            db.close();
+          }
+        },
         tamper: (sql) => {
           const db = new Database(path);
           db.exec('DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;');
           db.exec(sql);
           db.close();
+          return Promise.resolve();
+        },
+      });
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const db = await createPostgresDatabase('tminus_store');
+      pgDatabases.push(db);
+      return {
+        store: await PostgresStore.open(db.url),
+        reopen: () => PostgresStore.open(db.url),
+        raw: async (sql) => {
+          const c = new pg.Client({ connectionString: db.url });
+          await c.connect();
+          try {
+            await c.query(sql);
+          } finally {
+            await c.end();
+          }
+        },
+        tamper: async (sql) => {
+          const c = new pg.Client({ connectionString: db.url });
+          await c.connect();
+          await c.query(
+            'DROP TRIGGER IF EXISTS events_no_update ON events; DROP TRIGGER IF EXISTS events_no_delete ON events;',
+          );
+          await c.query(sql);
+          await c.end();
         },
       };
+    },
+    async cleanup() {
+      for (const db of pgDatabases.splice(0)) await db.drop();
     },
   },
 ];
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const b of BACKENDS) await b.cleanup?.();
+}, 60_000);
 
 for (const backend of BACKENDS) {
   describe(`store contract: ${backend.name}`, () => {
-    let h: ReturnType<Backend['open']>;
-    beforeEach(() => {
-      h = backend.open();
+    let h: Handle;
+    const opened: RunStore[] = [];
+    beforeEach(async () => {
+      h = await backend.open();
+      opened.push(h.store);
+    }, 60_000);
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
     });
 
     it('creates a run whose first event is numbered 1 and chained to the genesis hash', async () => {
@@ -80,7 +146,7 @@ for (const backend of BACKENDS) {
 
     it('refuses an append made on a stale view and appends nothing of it', async () => {
       await h.store.createRun('r1', [runStarted()]);
-      const other = h.reopen();
+      const other = await h.reopen();
       const a = await h.store.append('r1', 1, [ev({ type: 'step.completed', stepId: 'x' }, 2_000, 'bob')]);
       const b = await other.append('r1', 1, [ev({ type: 'step.completed', stepId: 'x' }, 2_000, 'carol')]);
       expect(a.ok).toBe(true);
@@ -143,7 +209,7 @@ for (const backend of BACKENDS) {
       await h.store.createRun('r1', [runStarted()]);
       await h.store.append('r1', 1, [ev({ type: 'gate.voted', gateId: 'g', vote: 'go' }, 2_000, 'alice')]);
       await h.store.close();
-      const again = h.reopen();
+      const again = await h.reopen();
       const events = await again.readEvents('r1');
       expect(events.map((e) => e.data)).toContainEqual({ type: 'gate.voted', gateId: 'g', vote: 'go' });
       expect(verifyChain(events, await again.head('r1'))).toEqual([]);
@@ -151,25 +217,25 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses to edit or delete events through ordinary SQL, and verification catches it when forced', async () => {
-      if (!h.tamper) return;
       await h.store.createRun('r1', [runStarted()]);
       await h.store.append('r1', 1, [
         ev({ type: 'gate.voted', gateId: 'g', vote: 'no-go', reason: 'not ready' }, 2_000, 'carol'),
         ev({ type: 'step.started', stepId: 'a', attempt: 1 }),
       ]);
+      await expect(h.raw(`UPDATE events SET actor = 'alice' WHERE seq = 2`)).rejects.toThrow('append-only');
+      await expect(h.raw(`DELETE FROM events WHERE seq = 2`)).rejects.toThrow('append-only');
       await h.store.close();
-      const tamper = h.tamper;
       // Edit: a no-go vote turned into a go.
-      tamper(`UPDATE events SET data = replace(data, 'no-go', 'go') WHERE seq = 2`);
-      let s = h.reopen();
+      await h.tamper(`UPDATE events SET data = replace(data, 'no-go', 'go') WHERE seq = 2`);
+      let s = await h.reopen();
       expect(verifyChain(await s.readEvents('r1'), await s.head('r1'))).toContainEqual({
         seq: 2,
         message: 'content was changed after it was written',
       });
       await s.close();
       // Deletion in the middle.
-      tamper(`DELETE FROM events WHERE seq = 2`);
-      s = h.reopen();
+      await h.tamper(`DELETE FROM events WHERE seq = 2`);
+      s = await h.reopen();
       const problems = verifyChain(await s.readEvents('r1'), await s.head('r1'));
       expect(problems.map((p) => p.message)).toContain('event 2 missing');
       await s.close();
