@@ -13,6 +13,7 @@ import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
 import type { LeaseHolder, RunStore } from '../store/store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { CliIo } from './cli-io.js';
 
 /** Options every run command accepts. */
@@ -32,8 +33,8 @@ export const storeNextTo = (planPath: string): string => join(dirname(planPath),
  * the nearest parent that has one.
  */
 export function findStorePath(options: StoreOptions, io: CliIo): string {
-  if (options.store) return resolve(io.cwd, options.store);
-  if (io.env.TMINUS_STORE) return resolve(io.cwd, io.env.TMINUS_STORE);
+  const given = options.store ?? io.env.TMINUS_STORE;
+  if (given) return isPostgresUrl(given) ? given : resolve(io.cwd, given);
   for (let dir = io.cwd; ; dir = dirname(dir)) {
     const candidate = join(dir, STORE_DIR, STORE_FILE);
     if (existsSync(candidate)) return candidate;
@@ -44,14 +45,27 @@ export function findStorePath(options: StoreOptions, io: CliIo): string {
   });
 }
 
-export function openStore(path: string): RunStore {
-  if (!existsSync(path)) {
-    throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${path}`, {
+/** A `postgres://` or `postgresql://` URL names the shared PostgreSQL store; anything else is a SQLite file. */
+export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
+
+/** Opens an existing store (a SQLite file must exist; a PostgreSQL database is set up on first use). */
+export async function openStore(location: string): Promise<RunStore> {
+  if (isPostgresUrl(location)) return PostgresStore.open(location);
+  if (!existsSync(location)) {
+    throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${location}`, {
       hint: 'start a run with `tminus run PLAN`',
     });
   }
-  return SqliteStore.open(path);
+  return SqliteStore.open(location);
 }
+
+/** Opens or creates the store a new run goes into. */
+export const createStore = (location: string): Promise<RunStore> =>
+  isPostgresUrl(location) ? PostgresStore.open(location) : Promise.resolve(SqliteStore.open(location));
+
+/** Where a store is, for messages: never a PostgreSQL password. */
+export const displayStore = (location: string): string =>
+  isPostgresUrl(location) ? location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : location;
 
 /** What validation needs to accept every action of the v1 vocabulary and check the ones built in. */
 export function runCatalog(registry: ActionRegistry): ActionCatalog {
@@ -72,15 +86,17 @@ export interface OpenedRun {
 /** Opens a run (`--run ID`, else the most recent) with the plan text it was started with. */
 export async function openRun(options: StoreOptions, io: CliIo, prefer?: 'unended'): Promise<OpenedRun> {
   const storePath = findStorePath(options, io);
-  const store = openStore(storePath);
+  const store = await openStore(storePath);
   try {
     const runs = await store.listRuns();
     let runId = options.run;
     if (runId === undefined) {
       runId = (prefer === 'unended' ? runs.find((r) => !r.ended) : undefined)?.runId ?? runs[0]?.runId;
-      if (runId === undefined) throw new TminusError('RUN_NOT_FOUND', `no runs in ${storePath}`);
+      if (runId === undefined) {
+        throw new TminusError('RUN_NOT_FOUND', `no runs in ${displayStore(storePath)}`);
+      }
     } else if (!runs.some((r) => r.runId === runId)) {
-      throw new TminusError('RUN_NOT_FOUND', `no run '${runId}' in ${storePath}`, {
+      throw new TminusError('RUN_NOT_FOUND', `no run '${runId}' in ${displayStore(storePath)}`, {
         hint: runs.length
           ? `runs: ${runs
               .slice(0, 5)

@@ -11,14 +11,22 @@ import { Redactor } from '../../engine/redactor.js';
 import { RunExecutor } from '../../engine/run-executor.js';
 import { ScaledClock } from '../../engine/scaled-clock.js';
 import { SystemClock } from '../../engine/system-clock.js';
-import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { RunStore } from '../../store/store.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { formatIssues } from '../format-issues.js';
 import { describeEvent, formatEvent } from '../format-event.js';
 import { readPlanFile } from '../read-plan-file.js';
-import { holderIsDead, openRun, runCatalog, storeNextTo, thisProcess } from '../run-context.js';
+import {
+  createStore,
+  displayStore,
+  holderIsDead,
+  isPostgresUrl,
+  openRun,
+  runCatalog,
+  storeNextTo,
+  thisProcess,
+} from '../run-context.js';
 import { createStyle } from '../style.js';
 import { LiveView } from '../live-view.js';
 import { decideCommand } from '../../core/run-commands.js';
@@ -105,8 +113,10 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   }
   const realNow = io.now();
   const goLiveMs = goLiveOf(plan, options, live, realNow);
-  const storePath = resolve(io.cwd, options.store ?? io.env.TMINUS_STORE ?? storeNextTo(planPath));
-  const store = SqliteStore.open(storePath);
+  const given = options.store ?? io.env.TMINUS_STORE;
+  const storePath =
+    given !== undefined && isPostgresUrl(given) ? given : resolve(io.cwd, given ?? storeNextTo(planPath));
+  const store = await createStore(storePath);
   const runId =
     options.runId ??
     `${plan.name}-${new Date(realNow).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${Math.random().toString(36).slice(2, 6)}`;
@@ -136,7 +146,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
       },
       clock.now(),
     );
-    io.stdout.write(`run ${runId} (store ${storePath})\n`);
+    io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);
     io.stdout.write(`${describeEvent((await store.readEvents(runId, 0, 1))[0]!)}\n`);
     return await drive(executor, plan, clock, io, view, anchor);
   } finally {
