@@ -15,6 +15,8 @@ import { dnsVerifyAction } from './dns-verify/dns-verify-action.js';
 import { dnsLowerTtlAction } from './dns-lower-ttl/dns-lower-ttl-action.js';
 import { dataCompareAction } from './data-compare/data-compare-action.js';
 import { dataSyncWaitAction } from './data-sync-wait/data-sync-wait-action.js';
+import { shellAction } from './shell/shell-action.js';
+import { waitAction } from './wait/wait-action.js';
 
 /**
  * The registry of every action shipped with tminus. Each action lives in its own folder under
@@ -38,5 +40,7 @@ export function builtinActions(): ActionRegistry {
   registry.register(dnsLowerTtlAction);
   registry.register(dataCompareAction);
   registry.register(dataSyncWaitAction);
+  registry.register(shellAction);
+  registry.register(waitAction);
   return registry;
 }

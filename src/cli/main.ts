@@ -10,11 +10,19 @@ import { actionsCommand } from './commands/actions-command.js';
 import type { DataDiffFlags } from './commands/data-diff-command.js';
 import { dataDiffCommand } from './commands/data-diff-command.js';
 import { createStyle } from './style.js';
+import { registerRunCommands } from './run-commands-cli.js';
 
 const VERSION = '0.1.0';
 
 /** Error codes that mean the person typed something wrong, as opposed to the plan being not ok. */
-const USAGE_CODES = new Set(['USAGE', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NO_GO_LIVE']);
+const USAGE_CODES = new Set([
+  'USAGE',
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  'NO_GO_LIVE',
+  'UNKNOWN_STEP',
+  'RUN_NOT_FOUND',
+]);
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('tminus')
@@ -94,6 +102,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (opts: DataDiffFlags) => setExit(await dataDiffCommand(opts, io)));
 
+  registerRunCommands(program, io, setExit);
   return program;
 }
 

@@ -46,13 +46,29 @@ export const ERROR_CODES = [
   'DATA_NO_KEY',
   'DATA_SYNC_TIMEOUT',
   'DATA_DIFFERS',
+  // runs and the store
+  'RUN_NOT_FOUND',
+  'RUN_ENDED',
+  'RUN_LOCKED',
+  'STORE_CONFLICT',
+  'STORE_CORRUPT',
+  'UNKNOWN_STEP',
+  'NOT_ALLOWED',
+  'REFUSED',
+  'ACTION_MISSING',
+  // actions
+  'ACTION_FAILED',
+  'ACTION_TIMEOUT',
+  'ACTION_ABORTED',
+  'PARAMS_INVALID',
+  'SECRET_UNRESOLVED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface TminusErrorOptions {
   readonly cause?: unknown;
   readonly hint?: string;
-  /** False when retrying cannot help (e.g. a refused compare-and-swap); undefined lets the retry policy decide. */
+  /** False when retrying cannot help (e.g. a refused compare-and-swap): the engine never retries it. */
   readonly retryable?: boolean;
 }
 

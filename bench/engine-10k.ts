@@ -1,0 +1,119 @@
+/**
+ * A 10,000-task no-op plan end to end on the real clock with a file store: 10 phases of 1,000 tasks, each
+ * task after one earlier task of its phase. Lower bound printed alongside: appending the same number of
+ * events to the same kind of store in batches of the same average size, with no scheduling at all.
+ */
+import { performance } from 'node:perf_hooks';
+import { Redactor } from '../src/engine/redactor.js';
+import { RunExecutor } from '../src/engine/run-executor.js';
+import { SystemClock } from '../src/engine/system-clock.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { NewRunEvent } from '../src/core/run-event.js';
+import { load, ms, registry, tempStore } from './engine-support.js';
+
+const PHASES = 10;
+const PER_PHASE = Number(process.env.PER_PHASE ?? 1000);
+let seed = 42;
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+const lines: string[] = [];
+for (let p = 0; p < PHASES; p++) {
+  lines.push(`  - id: p${p}\n    at: T-0\n    tasks:`);
+  for (let i = 0; i < PER_PHASE; i++) {
+    const dep = i > 0 && rand() < 0.7 ? `, after: [t${p}-${Math.floor(rand() * i)}]` : '';
+    lines.push(`      - { id: t${p}-${i}, owner: ops, action: noop${dep} }`);
+  }
+}
+const text = `version: 1\nname: big\nroles: { ops: { members: [bob] } }\nphases:\n${lines.join('\n')}\n`;
+let t = performance.now();
+const plan = load(text);
+const loadMs = performance.now() - t;
+const store = SqliteStore.open(tempStore('big'));
+const clock = new SystemClock();
+let transactions = 0;
+const append = store.append.bind(store);
+const counting = Object.assign(Object.create(store) as SqliteStore, {
+  append: (...args: Parameters<SqliteStore['append']>) => {
+    transactions++;
+    return append(...args);
+  },
+  createRun: store.createRun.bind(store),
+  readEvents: store.readEvents.bind(store),
+});
+const executor = await RunExecutor.create(
+  {
+    store: counting,
+    runId: 'bench',
+    plan,
+    actions: registry(),
+    clock,
+    redactor: new Redactor(),
+    secrets: { env: {}, baseDir: '.' },
+    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    pollMs: 200,
+  },
+  {
+    type: 'run.started',
+    planName: 'big',
+    planTitle: 'big',
+    planText: text,
+    planPath: '.',
+    mode: 'rehearsal',
+    goLiveMs: clock.now(),
+    dryRun: false,
+    autoApprove: false,
+    comms: 'off',
+    speed: 1,
+    rollbackSteps: [],
+  },
+  clock.now(),
+);
+t = performance.now();
+const outcome = await executor.run();
+const runMs = performance.now() - t;
+const events = (await store.readEvents('bench')).length;
+console.log(
+  `${PHASES * PER_PHASE}-task no-op plan: ${outcome} in ${ms(runMs)} (plan load + validation ${ms(loadMs)})`,
+);
+console.log(
+  `  ${events} events in ${transactions} append transactions; ${((PHASES * PER_PHASE) / (runMs / 1000)).toFixed(0)} tasks/s`,
+);
+
+// Lower bound: the same number of events in the same number of transactions, nothing else.
+const bound = SqliteStore.open(tempStore('bound'));
+await bound.createRun('b', [
+  {
+    atMs: 0,
+    actor: 'system',
+    data: {
+      type: 'run.started',
+      planName: 'b',
+      planTitle: 'b',
+      planText: '',
+      planPath: '.',
+      mode: 'rehearsal',
+      goLiveMs: 0,
+      dryRun: false,
+      autoApprove: false,
+      comms: 'off',
+      speed: 1,
+      rollbackSteps: [],
+    },
+  },
+]);
+const per = Math.max(1, Math.round(events / transactions));
+t = performance.now();
+let seq = 1;
+for (let i = 0; i < transactions; i++) {
+  const batch: NewRunEvent[] = Array.from({ length: per }, (_, j) => ({
+    atMs: i,
+    actor: 'system',
+    data: { type: 'step.started', stepId: `t${j}`, attempt: 1 },
+  }));
+  await bound.append('b', seq, batch);
+  seq += per;
+}
+console.log(
+  `lower bound, ${transactions} transactions of ${per} events with no engine: ${ms(performance.now() - t)}`,
+);
+await store.close();
+await bound.close();

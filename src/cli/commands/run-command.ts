@@ -1,0 +1,308 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { builtinActions } from '../../actions/builtin-actions.js';
+import type { Clock } from '../../core/clock.js';
+import { parseGoLive } from '../../core/go-live.js';
+import type { Logger } from '../../core/logger.js';
+import type { Plan } from '../../core/plan.js';
+import type { RunEvent, RunOutcome } from '../../core/run-event.js';
+import { TminusError } from '../../core/tminus-error.js';
+import { Redactor } from '../../engine/redactor.js';
+import { RunExecutor } from '../../engine/run-executor.js';
+import { ScaledClock } from '../../engine/scaled-clock.js';
+import { SystemClock } from '../../engine/system-clock.js';
+import type { RunStore } from '../../store/store.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT } from '../cli-io.js';
+import { formatIssues } from '../format-issues.js';
+import { describeEvent, formatEvent } from '../format-event.js';
+import { readPlanFile } from '../read-plan-file.js';
+import {
+  createStore,
+  displayStore,
+  holderIsDead,
+  isPostgresUrl,
+  openRun,
+  runCatalog,
+  storeNextTo,
+  thisProcess,
+} from '../run-context.js';
+import { createStyle } from '../style.js';
+import { LiveView } from '../live-view.js';
+import { decideCommand } from '../../core/run-commands.js';
+
+export interface RunOptions {
+  readonly rehearsal?: boolean;
+  readonly live?: boolean;
+  readonly speed?: string;
+  readonly goLive?: string;
+  readonly autoApprove?: boolean;
+  readonly dryRun?: boolean;
+  readonly store?: string;
+  readonly runId?: string;
+}
+
+/** Real milliseconds between looks at the journal for what other terminals appended. */
+const POLL_REAL_MS = 150;
+const LEASE_TTL_MS = 10_000;
+const MAX_SPEED = 1_000_000;
+
+function parseSpeed(text: string | undefined, live: boolean): number {
+  if (text === undefined) return 1;
+  const speed = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED) {
+    throw new TminusError('USAGE', `--speed: '${text}' is not a speed-up factor`, {
+      hint: `a number above 0 and at most ${MAX_SPEED}, e.g. --speed 600 (10 minutes per second)`,
+    });
+  }
+  if (live && speed !== 1) {
+    throw new TminusError('USAGE', '--speed is for rehearsals: a live run follows the real clock');
+  }
+  return speed;
+}
+
+/** Rehearsals without --go-live put T-0 so the first phase starts now. */
+function goLiveOf(plan: Plan, options: RunOptions, live: boolean, nowMs: number): number {
+  if (options.goLive !== undefined) {
+    const ms = parseGoLive(options.goLive, nowMs);
+    if (ms === undefined) {
+      throw new TminusError('USAGE', `--go-live: '${options.goLive}' is not a time`, {
+        hint: 'use an ISO time with a zone (2026-12-05T02:00:00Z) or now+10m',
+      });
+    }
+    return ms;
+  }
+  if (live) {
+    const ms = plan.goLive === undefined ? undefined : Date.parse(plan.goLive);
+    if (ms === undefined) {
+      throw new TminusError('NO_GO_LIVE', 'a live run needs T-0: the plan has no goLive and none was given', {
+        hint: 'add goLive: to the plan, or pass --go-live',
+      });
+    }
+    return ms;
+  }
+  return nowMs - (plan.phases[0]?.atMs ?? 0);
+}
+
+function cliLogger(io: CliIo, redactor: Redactor): Logger {
+  const line = (level: string) => (message: string) => {
+    if (level !== 'debug' || io.env.TMINUS_DEBUG) {
+      io.stderr.write(`  ${level}: ${redactor.redact(message)}\n`);
+    }
+  };
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** `tminus run FILE`: starts a run and drives it in the foreground until it ends. */
+export async function runCommand(file: string, options: RunOptions, io: CliIo): Promise<number> {
+  if (options.live && options.rehearsal) {
+    throw new TminusError('USAGE', 'choose one of --rehearsal and --live');
+  }
+  const live = options.live === true;
+  if (live && options.autoApprove) {
+    throw new TminusError('USAGE', '--auto-approve is for rehearsals only: in a live run people decide');
+  }
+  if (live && options.dryRun) throw new TminusError('USAGE', '--dry-run is a rehearsal: drop --live');
+  const speed = parseSpeed(options.speed, live);
+  const planPath = resolve(io.cwd, file);
+  const actions = builtinActions();
+  const { plan, issues } = await readPlanFile(planPath, { actions: runCatalog(actions) });
+  if (!plan) {
+    io.stderr.write(formatIssues(file, issues, createStyle(io.stderr)) + '\n');
+    return EXIT.notOk;
+  }
+  const realNow = io.now();
+  const goLiveMs = goLiveOf(plan, options, live, realNow);
+  const given = options.store ?? io.env.TMINUS_STORE;
+  const storePath =
+    given !== undefined && isPostgresUrl(given) ? given : resolve(io.cwd, given ?? storeNextTo(planPath));
+  const store = await createStore(storePath);
+  const runId =
+    options.runId ??
+    `${plan.name}-${new Date(realNow).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${Math.random().toString(36).slice(2, 6)}`;
+  // Rehearsal time starts at `realNow` (the base of T-0) once the store is open, not before.
+  const clock: Clock = live
+    ? new SystemClock()
+    : new ScaledClock({ atMs: realNow, realMs: io.now(), speed }, io.now);
+  const anchor = { realMs: realNow, speed };
+  const redactor = new Redactor();
+  const view: { current?: LiveView } = {};
+  try {
+    const executor = await RunExecutor.create(
+      executorOptions(store, runId, plan, clock, redactor, io, dirname(planPath), anchor, goLiveMs, view),
+      {
+        type: 'run.started',
+        planName: plan.name,
+        planTitle: plan.title,
+        planText: readFileSync(planPath, 'utf8'),
+        planPath,
+        mode: live ? 'live' : 'rehearsal',
+        goLiveMs,
+        dryRun: options.dryRun === true,
+        autoApprove: options.autoApprove === true,
+        comms: live ? 'on' : 'test',
+        speed,
+        rollbackSteps: plan.rollback.steps.map((s) => s.id),
+      },
+      clock.now(),
+    );
+    io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);
+    io.stdout.write(`${describeEvent((await store.readEvents(runId, 0, 1))[0]!)}\n`);
+    return await drive(executor, plan, clock, io, view, anchor);
+  } finally {
+    await store.close();
+  }
+}
+
+function executorOptions(
+  store: RunStore,
+  runId: string,
+  plan: Plan,
+  clock: Clock,
+  redactor: Redactor,
+  io: CliIo,
+  baseDir: string,
+  /** Read when the executor attaches; `drive` moves it to the moment the run really starts. */
+  anchor: { realMs: number; speed: number },
+  initialGoLiveMs?: number,
+  view?: { current?: LiveView },
+) {
+  const style = createStyle(io.stdout);
+  let goLiveMs: number | undefined = initialGoLiveMs;
+  return {
+    store,
+    runId,
+    plan,
+    actions: builtinActions(),
+    clock,
+    redactor,
+    secrets: { env: io.env, baseDir },
+    logger: cliLogger(io, redactor),
+    pollMs: POLL_REAL_MS * anchor.speed,
+    timeoutClock: new SystemClock(),
+    lease: { holder: thisProcess(), clock: new SystemClock(), ttlMs: LEASE_TTL_MS, holderIsDead },
+    clockAnchor: anchor,
+    onEvent: (e: RunEvent) => {
+      if (e.data.type === 'run.started' || e.data.type === 'run.rebaselined') goLiveMs = e.data.goLiveMs;
+      if (view?.current) view.current.onEvent(e, goLiveMs ?? e.atMs);
+      else io.stdout.write(formatEvent(e, goLiveMs ?? e.atMs, style) + '\n');
+    },
+  };
+}
+
+/** Drives the run to its end, with the live view on a terminal; Ctrl-C detaches without writing anything. */
+async function drive(
+  executor: RunExecutor,
+  plan: Plan,
+  clock: Clock,
+  io: CliIo,
+  view: { current?: LiveView },
+  anchor: { realMs: number },
+): Promise<number> {
+  const tty = io.stdout.isTTY === true && !io.env.CI && io.env.TMINUS_VIEW !== 'plain';
+  if (tty) {
+    view.current = new LiveView(
+      (t) => io.stdout.write(t),
+      createStyle(io.stdout),
+      plan,
+      () => executor.state,
+      () => clock.now(),
+    );
+    view.current.start();
+  }
+  let detached = false;
+  const detach = () => {
+    detached = true;
+    executor.crash();
+    io.stderr.write('\nexecutor stopped; the run is safe in the store. Continue it with `tminus resume`.\n');
+  };
+  process.once('SIGINT', detach);
+  process.once('SIGTERM', detach);
+  if (clock instanceof ScaledClock) anchor.realMs = clock.reanchor().realMs;
+  try {
+    const outcome: RunOutcome = await executor.run();
+    view.current?.stop();
+    view.current = undefined;
+    io.stdout.write(`outcome: ${outcome}\n`);
+    return outcome === 'completed' ? EXIT.ok : EXIT.notOk;
+  } catch (error) {
+    if (detached) return EXIT.notOk;
+    throw error;
+  } finally {
+    view.current?.stop();
+    process.removeListener('SIGINT', detach);
+    process.removeListener('SIGTERM', detach);
+  }
+}
+
+/**
+ * `tminus resume`: takes over a run whose executor died (after a crash or kill -9) and, when the run is
+ * paused, un-pauses it (`--as` a lead).
+ */
+export async function resumeCommand(
+  options: { store?: string; run?: string; as?: string; reason?: string },
+  io: CliIo,
+): Promise<number> {
+  const opened = await openRun(options, io, 'unended');
+  const { store, runId, plan, state, events } = opened;
+  try {
+    if (state.status === 'ended') {
+      throw new TminusError(
+        'RUN_ENDED',
+        `run ${runId} has ended (${state.outcome ?? 'ended'}); nothing to resume`,
+      );
+    }
+    if (state.status === 'paused') {
+      const person = options.as ?? io.env.TMINUS_AS;
+      if (!person) {
+        throw new TminusError('USAGE', 'the run is paused: resume it --as a lead (or set TMINUS_AS)');
+      }
+      const events = decideCommand(plan, state, person, {
+        kind: 'unpause',
+        ...(options.reason ? { reason: options.reason } : {}),
+      });
+      const now = state.clockAnchor.atMs + (io.now() - state.clockAnchor.realMs) * state.clockAnchor.speed;
+      const r = await store.append(
+        runId,
+        state.lastSeq,
+        events.map((data) => ({ atMs: now, actor: person, data })),
+      );
+      if (!r.ok) throw new TminusError('STORE_CONFLICT', 'the run changed meanwhile; try again');
+      io.stdout.write(`run ${runId} resumed by ${person}\n`);
+    }
+    const realNow = io.now();
+    const live = state.mode === 'live';
+    const speed = state.speed;
+    // A rehearsal's clock stops while no executor runs; a live run's clock is the wall clock.
+    const clock: Clock = live
+      ? new SystemClock()
+      : new ScaledClock({ atMs: state.lastAtMs, realMs: realNow, speed }, io.now);
+    const anchor = { realMs: realNow, speed: live ? 1 : speed };
+    const view: { current?: LiveView } = {};
+    const executor = await RunExecutor.open(
+      executorOptions(
+        store,
+        runId,
+        plan,
+        clock,
+        new Redactor(),
+        io,
+        dirname(state.planPath),
+        anchor,
+        state.goLiveMs,
+        view,
+      ),
+      events,
+    );
+    try {
+      return await drive(executor, plan, clock, io, view, anchor);
+    } catch (error) {
+      if (error instanceof TminusError && error.code === 'RUN_LOCKED' && state.status === 'paused') {
+        return EXIT.ok;
+      }
+      throw error;
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,128 @@
+import { formatDuration } from '../../core/duration.js';
+import { formatOffset } from '../../core/offset.js';
+import type { Plan } from '../../core/plan.js';
+import { findStep } from '../../core/run-commands.js';
+import { membersOf } from '../../core/roles.js';
+import type { RunState, StepState } from '../../core/run-state.js';
+import { stepOf } from '../../core/run-state.js';
+import { eligibleVoters, unmetRequirements } from '../../engine/scheduler.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT } from '../cli-io.js';
+import type { StoreOptions } from '../run-context.js';
+import { openRun, runNow } from '../run-context.js';
+import type { Style } from '../style.js';
+import { createStyle } from '../style.js';
+
+/** Who owes what: people a waiting or held step needs, and the voters a gate still waits for. */
+export function owed(plan: Plan, state: RunState): { step: string; who: string[]; what: string }[] {
+  const out: { step: string; who: string[]; what: string }[] = [];
+  for (const [id, s] of Object.entries(state.steps)) {
+    if (s.status !== 'waiting' && s.status !== 'held') continue;
+    const found = findStep(plan, id);
+    if (found?.kind === 'task' && found.task.kind === 'gate') {
+      const voted = new Set((state.gates[id]?.votes ?? []).map((v) => v.by));
+      const missing = eligibleVoters(plan, found.task).filter((p) => !voted.has(p));
+      const unmet = unmetRequirements(plan, state, found.task.gate?.requires ?? []);
+      out.push({
+        step: id,
+        who: missing,
+        what: `vote${unmet.length ? ` (blocked by: ${unmet.join(', ')})` : ''}`,
+      });
+    } else if (found && found.kind !== 'check') {
+      const who = found.owner ? [...membersOf(plan, found.owner)] : [];
+      out.push({
+        step: id,
+        who,
+        what:
+          s.status === 'held' ? `decide (${s.hold ?? 'held'}): complete / fail / retry / skip` : 'complete',
+      });
+    }
+  }
+  for (const item of plan.checklist) {
+    if (!item.check && !state.checks[item.id]?.ok) {
+      out.push({ step: item.id, who: [...membersOf(plan, item.owner)], what: 'sign off (checklist)' });
+    }
+  }
+  return out;
+}
+
+function line(id: string, s: StepState, style: Style, now: number, budgetMs?: number): string {
+  const mark =
+    s.status === 'succeeded'
+      ? style.ok('✔')
+      : s.status === 'held'
+        ? style.error('!')
+        : s.status === 'running'
+          ? '▶'
+          : s.status === 'skipped'
+            ? '↷'
+            : s.status === 'waiting'
+              ? '…'
+              : s.status === 'abandoned'
+                ? '✖'
+                : '·';
+  const burn =
+    budgetMs !== undefined && s.firstStartedAtMs !== undefined
+      ? ` budget ${formatDuration((s.endedAtMs ?? now) - s.firstStartedAtMs)} / ${formatDuration(budgetMs)}`
+      : '';
+  const detail =
+    s.status === 'held' ? ` ${s.hold}: ${s.error?.message ?? ''}` : s.reason ? ` — ${s.reason}` : '';
+  return `  ${mark} ${id.padEnd(24)} ${s.status}${s.by && s.by !== 'system' ? ` (${s.by})` : ''}${burn}${detail}`;
+}
+
+/** The run at a glance, as text. */
+export function formatStatus(plan: Plan, state: RunState, now: number, style: Style): string {
+  const out: string[] = [];
+  out.push(
+    `${style.bold(state.planTitle)}  run ${state.runId} (${state.mode}${state.dryRun ? ', dry run' : ''})  ${state.status}${state.outcome ? `: ${style.bold(state.outcome)}` : ''}`,
+  );
+  out.push(
+    `  now ${formatOffset(now - state.goLiveMs)}   T-0 ${new Date(state.goLiveMs).toISOString()}${state.goLiveHistory.length > 1 ? ` (rebaselined ${state.goLiveHistory.length - 1}×)` : ''}`,
+  );
+  for (const phase of plan.phases) {
+    out.push(
+      style.bold(
+        `${phase.id} @ ${formatOffset(phase.atMs)}${state.pulledPhases.includes(phase.id) ? ' (pulled forward)' : ''}`,
+      ),
+    );
+    for (const id of phase.taskIds) out.push(line(id, stepOf(state, id), style, now));
+  }
+  if (state.rollback) {
+    out.push(style.warning(`rollback (${state.rollback.by}): ${state.rollback.reason}`));
+    for (const s of plan.rollback.steps) out.push(line(s.id, stepOf(state, s.id), style, now, s.budgetMs));
+  }
+  if (!state.rollback && state.status !== 'ended') {
+    for (const [id, fired] of Object.entries(state.firedCriteria)) {
+      const auto = plan.rollback.auto
+        ? 'rolling back automatically'
+        : plan.rollback.decisionDeadlineMs !== undefined
+          ? `rollback starts by itself at ${formatOffset(fired.atMs + plan.rollback.decisionDeadlineMs - state.goLiveMs)} unless decided`
+          : 'a lead decides: `tminus rollback --reason ...` or carry on';
+      out.push(
+        style.warning(
+          `criterion ${id} fired at ${formatOffset(fired.atMs - state.goLiveMs)}: ${fired.detail} — ${auto}`,
+        ),
+      );
+    }
+  }
+  const owes = owed(plan, state);
+  if (owes.length > 0 && state.status !== 'ended') {
+    out.push(style.bold('waiting for'));
+    for (const o of owes) out.push(`  ${o.step}: ${o.who.join(', ') || 'a run lead'} — ${o.what}`);
+  }
+  return out.join('\n');
+}
+
+/** `tminus status [--json]`. */
+export async function statusCommand(options: StoreOptions & { json?: boolean }, io: CliIo): Promise<number> {
+  const { store, plan, state } = await openRun(options, io);
+  await store.close();
+  const now = state.status === 'ended' ? state.lastAtMs : runNow(state, io.now());
+  if (options.json) {
+    const json = { ...state, planText: undefined, nowMs: now, owed: owed(plan, state) };
+    io.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  } else {
+    io.stdout.write(formatStatus(plan, state, now, createStyle(io.stdout)) + '\n');
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { parseGoLive } from '../core/go-live.js';
+import { TminusError } from '../core/tminus-error.js';
+import type { CliIo } from './cli-io.js';
+import { actCommand } from './commands/act-command.js';
+import { auditVerifyCommand } from './commands/audit-command.js';
+import { checkCommand } from './commands/check-command.js';
+import { logCommand } from './commands/log-command.js';
+import type { RunOptions } from './commands/run-command.js';
+import { resumeCommand, runCommand } from './commands/run-command.js';
+import { statusCommand } from './commands/status-command.js';
+
+interface Common {
+  store?: string;
+  run?: string;
+  as?: string;
+  reason?: string;
+}
+
+const common = (cmd: Command, person = true): Command => {
+  cmd
+    .option('--store <path>', 'the store (default: .tminus/tminus.db here or above; env TMINUS_STORE)')
+    .option('--run <id>', 'the run (default: the most recent)');
+  if (person) cmd.option('--as <person>', 'who is acting (env TMINUS_AS)');
+  return cmd;
+};
+
+/** Registers the commands that start, drive, inspect and act on runs. */
+export function registerRunCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('start a run of a plan and drive it in the foreground until it ends')
+    .argument('<file>', 'plan file (YAML or JSON)')
+    .option('--rehearsal', 'a rehearsal (the default): comms go to the test channel, time can be sped up')
+    .option('--live', 'the real cutover: wall-clock time, comms on, people decide')
+    .option('--speed <n>', 'rehearsals: run the clock n times faster')
+    .option(
+      '--go-live <time>',
+      'T-0: ISO time with a zone, or now+10m (rehearsal default: first phase starts now)',
+    )
+    .option(
+      '--auto-approve',
+      'rehearsals: complete manual tasks, sign-offs and gates automatically (actor auto)',
+    )
+    .option('--dry-run', "record each action's plan instead of executing it")
+    .option('--store <path>', 'the store (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)')
+    .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
+    .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
+
+  common(program.command('resume'))
+    .description('continue a run after a crash (becomes its executor); un-pause a paused run')
+    .option('--reason <text>', 'why')
+    .action(async (opts: Common) => setExit(await resumeCommand(opts, io)));
+
+  common(program.command('status'), false)
+    .description('the run at a glance: phases, tasks, who owes what')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Common & { json?: boolean }) => setExit(await statusCommand(opts, io)));
+
+  common(program.command('log'), false)
+    .description('the run journal, one line per event')
+    .option('--follow', 'keep printing new events until the run ends')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: Common & { json?: boolean; follow?: boolean }) =>
+      setExit(await logCommand(opts, io)),
+    );
+
+  for (const kind of ['complete', 'fail', 'skip', 'retry'] as const) {
+    const what = {
+      complete: 'mark a manual task done, or settle a held step as done',
+      fail: 'mark a manual task (or a step with an unknown outcome) failed: it holds its branch',
+      skip: 'skip a task with a reason',
+      retry: 'run a held step again',
+    }[kind];
+    common(program.command(kind))
+      .description(what)
+      .argument('<task>', 'task or rollback step id')
+      .option('--reason <text>', kind === 'skip' ? 'why (required)' : 'why')
+      .action(async (task: string, opts: Common) =>
+        setExit(
+          await actCommand(opts, io, { kind, stepId: task, ...(opts.reason ? { reason: opts.reason } : {}) }),
+        ),
+      );
+  }
+
+  common(program.command('vote'))
+    .description('vote go or no-go on a gate (no-go needs a reason)')
+    .argument('<gate>', 'gate id')
+    .argument('<vote>', 'go | no-go')
+    .option('--reason <text>', 'why (required for no-go)')
+    .action(async (gate: string, vote: string, opts: Common) => {
+      if (vote !== 'go' && vote !== 'no-go') {
+        throw new TminusError('USAGE', `vote: '${vote}' is not a vote`, { hint: 'go or no-go' });
+      }
+      setExit(
+        await actCommand(opts, io, {
+          kind: 'vote',
+          gateId: gate,
+          vote,
+          ...(opts.reason ? { reason: opts.reason } : {}),
+        }),
+      );
+    });
+
+  const simple = (name: 'pause' | 'abort' | 'rollback', description: string) =>
+    common(program.command(name))
+      .description(description)
+      .option('--reason <text>', name === 'rollback' ? 'why (required)' : 'why')
+      .action(async (opts: Common) =>
+        setExit(await actCommand(opts, io, { kind: name, ...(opts.reason ? { reason: opts.reason } : {}) })),
+      );
+  simple('pause', 'pause the run: nothing new starts until `tminus resume`');
+  simple('abort', 'stop the run now (outcome: aborted)');
+  simple('rollback', 'start the rollback procedure');
+
+  common(program.command('rebaseline'))
+    .description('move T-0 (every time shifts; the journal keeps both)')
+    .requiredOption('--go-live <time>', 'the new T-0: ISO time with a zone, or now+10m')
+    .option('--reason <text>', 'why')
+    .action(async (opts: Common & { goLive: string }) =>
+      setExit(
+        await actCommand(opts, io, (now) => {
+          const goLiveMs = parseGoLive(opts.goLive, now);
+          if (goLiveMs === undefined) {
+            throw new TminusError('USAGE', `--go-live: '${opts.goLive}' is not a time`, {
+              hint: 'use an ISO time with a zone (2026-12-05T02:00:00Z) or now+10m',
+            });
+          }
+          return { kind: 'rebaseline', goLiveMs, ...(opts.reason ? { reason: opts.reason } : {}) };
+        }),
+      ),
+    );
+
+  common(program.command('pull'))
+    .description('let a phase start before its time (still after the phases before it)')
+    .argument('<phase>', 'phase id')
+    .option('--reason <text>', 'why')
+    .action(async (phase: string, opts: Common) =>
+      setExit(
+        await actCommand(opts, io, {
+          kind: 'pull',
+          phaseId: phase,
+          ...(opts.reason ? { reason: opts.reason } : {}),
+        }),
+      ),
+    );
+
+  common(program.command('check'))
+    .description('run the readiness checks and record evidence; --sign ITEM signs off a manual item')
+    .option('--sign <item>', 'sign off a manual checklist item (with --as)')
+    .option('--note <text>', 'a note with the sign-off')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Common & { sign?: string; note?: string; json?: boolean }) =>
+      setExit(await checkCommand(opts, io)),
+    );
+
+  const audit = program.command('audit').description('audit trail');
+  common(audit.command('verify'), false)
+    .description('re-compute the hash chain of the journal; exit 1 if anything was edited or deleted')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Common & { json?: boolean }) => setExit(await auditVerifyCommand(opts, io)));
+}

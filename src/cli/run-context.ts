@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { builtinActions } from '../actions/builtin-actions.js';
+import type { ActionRegistry } from '../actions/action-registry.js';
+import { ACTION_TYPES } from '../core/action-types.js';
+import { loadPlan } from '../core/load-plan.js';
+import type { Plan } from '../core/plan.js';
+import type { RunEvent } from '../core/run-event.js';
+import type { RunState } from '../core/run-state.js';
+import { foldRun } from '../core/run-state.js';
+import { TminusError } from '../core/tminus-error.js';
+import type { ActionCatalog } from '../core/validate-references.js';
+import type { LeaseHolder, RunStore } from '../store/store.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { CliIo } from './cli-io.js';
+
+/** Options every run command accepts. */
+export interface StoreOptions {
+  readonly store?: string;
+  readonly run?: string;
+}
+
+export const STORE_DIR = '.tminus';
+export const STORE_FILE = 'tminus.db';
+
+/** The store next to a plan file: `.tminus/tminus.db` in the plan's directory. */
+export const storeNextTo = (planPath: string): string => join(dirname(planPath), STORE_DIR, STORE_FILE);
+
+/**
+ * Where the store is: `--store`, then `TMINUS_STORE`, then `.tminus/tminus.db` in the current directory or
+ * the nearest parent that has one.
+ */
+export function findStorePath(options: StoreOptions, io: CliIo): string {
+  const given = options.store ?? io.env.TMINUS_STORE;
+  if (given) return isPostgresUrl(given) ? given : resolve(io.cwd, given);
+  for (let dir = io.cwd; ; dir = dirname(dir)) {
+    const candidate = join(dir, STORE_DIR, STORE_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new TminusError('RUN_NOT_FOUND', `no tminus store here (${join(io.cwd, STORE_DIR, STORE_FILE)})`, {
+    hint: 'run this next to the plan you started with `tminus run`, or pass --store PATH / TMINUS_STORE',
+  });
+}
+
+/** A `postgres://` or `postgresql://` URL names the shared PostgreSQL store; anything else is a SQLite file. */
+export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
+
+/** Opens an existing store (a SQLite file must exist; a PostgreSQL database is set up on first use). */
+export async function openStore(location: string): Promise<RunStore> {
+  if (isPostgresUrl(location)) return PostgresStore.open(location);
+  if (!existsSync(location)) {
+    throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${location}`, {
+      hint: 'start a run with `tminus run PLAN`',
+    });
+  }
+  return SqliteStore.open(location);
+}
+
+/** Opens or creates the store a new run goes into. */
+export const createStore = (location: string): Promise<RunStore> =>
+  isPostgresUrl(location) ? PostgresStore.open(location) : Promise.resolve(SqliteStore.open(location));
+
+/** Where a store is, for messages: never a PostgreSQL password. */
+export const displayStore = (location: string): string =>
+  isPostgresUrl(location) ? location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : location;
+
+/** What validation needs to accept every action of the v1 vocabulary and check the ones built in. */
+export function runCatalog(registry: ActionRegistry): ActionCatalog {
+  const own = registry.catalog();
+  return { types: [...new Set([...ACTION_TYPES, ...own.types])], checkParams: own.checkParams };
+}
+
+export interface OpenedRun {
+  readonly store: RunStore;
+  readonly storePath: string;
+  readonly runId: string;
+  readonly plan: Plan;
+  readonly events: readonly RunEvent[];
+  readonly state: RunState;
+  readonly actions: ActionRegistry;
+}
+
+/** Opens a run (`--run ID`, else the most recent) with the plan text it was started with. */
+export async function openRun(options: StoreOptions, io: CliIo, prefer?: 'unended'): Promise<OpenedRun> {
+  const storePath = findStorePath(options, io);
+  const store = await openStore(storePath);
+  try {
+    const runs = await store.listRuns();
+    let runId = options.run;
+    if (runId === undefined) {
+      runId = (prefer === 'unended' ? runs.find((r) => !r.ended) : undefined)?.runId ?? runs[0]?.runId;
+      if (runId === undefined) {
+        throw new TminusError('RUN_NOT_FOUND', `no runs in ${displayStore(storePath)}`);
+      }
+    } else if (!runs.some((r) => r.runId === runId)) {
+      throw new TminusError('RUN_NOT_FOUND', `no run '${runId}' in ${displayStore(storePath)}`, {
+        hint: runs.length
+          ? `runs: ${runs
+              .slice(0, 5)
+              .map((r) => r.runId)
+              .join(', ')}`
+          : undefined,
+      });
+    }
+    const events = await store.readEvents(runId);
+    const state = foldRun(events);
+    const actions = builtinActions();
+    const { plan, issues } = loadPlan(state.planText, { actions: runCatalog(actions) });
+    if (!plan) {
+      const first = issues.find((i) => i.severity === 'error');
+      throw new TminusError(
+        'STORE_CORRUPT',
+        `the plan stored with run ${runId} no longer loads: ${first ? `${first.position?.line ?? '?'}:${first.position?.col ?? '?'} ${first.message}` : 'unknown problem'}`,
+      );
+    }
+    return { store, storePath, runId, plan, events, state, actions };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** The person acting: `--as`, else `TMINUS_AS`. */
+export function personOf(as: string | undefined, io: CliIo): string {
+  const person = as ?? io.env.TMINUS_AS;
+  if (!person) {
+    throw new TminusError('USAGE', 'say who is acting with --as PERSON (or set TMINUS_AS)', {
+      hint: 'every human action is recorded under a person and checked against the plan roles',
+    });
+  }
+  return person;
+}
+
+/** The run's time now, from its clock anchor (virtual in sped-up rehearsals, wall-clock in live runs). */
+export const runNow = (state: RunState, realNowMs: number): number =>
+  Math.round(state.clockAnchor.atMs + (realNowMs - state.clockAnchor.realMs) * state.clockAnchor.speed);
+
+/** This process as a lease holder. */
+export const thisProcess = (): LeaseHolder => ({
+  id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+  pid: process.pid,
+  host: hostname(),
+});
+
+/** A lease held by a process of this host that no longer exists can be taken over at once. */
+export function holderIsDead(holder: LeaseHolder): boolean {
+  if (holder.host !== hostname()) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

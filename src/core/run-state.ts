@@ -1,0 +1,339 @@
+import type { Actor, RunEvent, RunMode, RunOutcome, StoredError, Vote } from './run-event.js';
+import { GENESIS_HASH } from './run-event.js';
+
+/**
+ * pending → waiting (for a person or votes) / running → succeeded | skipped; a failure either waits to be
+ * retried (`retrying`) or is `held` for a person; `abandoned` when the run ended or rolled back around it.
+ */
+export type StepStatus =
+  'pending' | 'waiting' | 'running' | 'retrying' | 'held' | 'succeeded' | 'skipped' | 'abandoned';
+
+export type Completion = 'normal' | 'skipped' | 'abandoned' | 'auto';
+
+export interface StepState {
+  status: StepStatus;
+  /** Attempts started so far. */
+  attempt: number;
+  /** Times this step's action was started (for the "runs at most once" guarantee). */
+  starts: number;
+  retryAtMs?: number;
+  /** Why a held step waits for a person. */
+  hold?: 'failed' | 'outcome-unknown';
+  firstStartedAtMs?: number;
+  startedAtMs?: number;
+  endedAtMs?: number;
+  summary?: string;
+  output?: Readonly<Record<string, unknown>>;
+  error?: StoredError;
+  completion?: Completion;
+  by?: Actor;
+  reason?: string;
+}
+
+export interface VoteRecord {
+  readonly by: Actor;
+  readonly vote: Vote;
+  readonly reason?: string;
+  readonly atMs: number;
+}
+
+export interface GateState {
+  votes: VoteRecord[];
+  outcome?: Vote;
+  basis?: 'votes' | 'timeout' | 'auto-approve';
+}
+
+export interface CheckState {
+  ok: boolean;
+  summary: string;
+  by: Actor;
+  atMs: number;
+  signed: boolean;
+  evidence?: Readonly<Record<string, unknown>>;
+}
+
+export interface RunState {
+  runId: string;
+  planName: string;
+  planTitle: string;
+  planText: string;
+  planPath: string;
+  mode: RunMode;
+  dryRun: boolean;
+  autoApprove: boolean;
+  comms: 'off' | 'test' | 'on';
+  speed: number;
+  rollbackSteps: readonly string[];
+  startedAtMs: number;
+  goLiveMs: number;
+  /** Every T-0 the run has had, oldest first (rebaselining keeps the record). */
+  goLiveHistory: number[];
+  status: 'running' | 'paused' | 'ended';
+  outcome?: RunOutcome;
+  endReason?: string;
+  endedAtMs?: number;
+  steps: Record<string, StepState>;
+  gates: Record<string, GateState>;
+  checks: Record<string, CheckState>;
+  pulledPhases: string[];
+  firedCriteria: Record<string, { atMs: number; detail: string }>;
+  rollback?: { startedAtMs: number; by: Actor; reason: string; criterionId?: string };
+  /** The latest clock anchor: run time = atMs + (real now − realMs) × speed. */
+  clockAnchor: { atMs: number; realMs: number; speed: number };
+  lastSeq: number;
+  lastHash: string;
+  lastAtMs: number;
+}
+
+const FINISHED: ReadonlySet<StepStatus> = new Set(['succeeded', 'skipped', 'abandoned']);
+
+/** Whether a step no longer blocks anything that depends on it. */
+export const isDone = (s: StepState | undefined): boolean =>
+  s !== undefined && (s.status === 'succeeded' || s.status === 'skipped');
+
+/** Whether a step is over, one way or another. */
+export const isFinished = (s: StepState | undefined): boolean => s !== undefined && FINISHED.has(s.status);
+
+export const stepOf = (state: RunState, id: string): StepState =>
+  state.steps[id] ?? { status: 'pending', attempt: 0, starts: 0 };
+
+function step(state: RunState, id: string): StepState {
+  let s = state.steps[id];
+  if (s === undefined) {
+    s = { status: 'pending', attempt: 0, starts: 0 };
+    state.steps[id] = s;
+  }
+  return s;
+}
+
+function finish(s: StepState, status: StepStatus, atMs: number, by: Actor, completion: Completion): void {
+  s.status = status;
+  s.endedAtMs = atMs;
+  s.by = by;
+  s.completion = completion;
+  delete s.retryAtMs;
+  delete s.hold;
+}
+
+/** Marks every step that is still in flight as abandoned (the run ended or turned to rollback). */
+function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): void {
+  for (const [id, s] of Object.entries(state.steps)) {
+    if (ids && !ids.has(id)) continue;
+    if (s.status === 'running' || s.status === 'waiting' || s.status === 'retrying' || s.status === 'held') {
+      finish(s, 'abandoned', atMs, 'system', 'abandoned');
+    }
+  }
+}
+
+/**
+ * Applies one event to a state, in place. Used by `foldRun` and by executors that keep a live state; the
+ * live state must always equal the fold of the journal, which the simulation tests check.
+ */
+export function applyEvent(state: RunState, event: RunEvent): void {
+  const { data, atMs, actor } = event;
+  state.lastSeq = event.seq;
+  state.lastHash = event.hash;
+  state.lastAtMs = atMs;
+  switch (data.type) {
+    case 'run.started':
+      break;
+    case 'executor.started':
+      state.clockAnchor = { atMs, realMs: data.realMs, speed: data.speed };
+      break;
+    case 'step.waiting': {
+      const s = step(state, data.stepId);
+      s.status = 'waiting';
+      s.startedAtMs ??= atMs;
+      s.firstStartedAtMs ??= atMs;
+      break;
+    }
+    case 'step.started': {
+      const s = step(state, data.stepId);
+      s.status = 'running';
+      s.attempt = data.attempt;
+      s.starts += 1;
+      s.startedAtMs = atMs;
+      s.firstStartedAtMs ??= atMs;
+      delete s.retryAtMs;
+      delete s.hold;
+      delete s.error;
+      break;
+    }
+    case 'step.succeeded': {
+      const s = step(state, data.stepId);
+      finish(s, 'succeeded', atMs, actor, 'normal');
+      s.summary = data.summary;
+      if (data.output !== undefined) s.output = data.output;
+      break;
+    }
+    case 'step.failed': {
+      const s = step(state, data.stepId);
+      s.error = data.error;
+      s.endedAtMs = atMs;
+      if (data.retryAtMs !== undefined) {
+        s.status = 'retrying';
+        s.retryAtMs = data.retryAtMs;
+      } else {
+        s.status = 'held';
+        s.hold = 'failed';
+      }
+      break;
+    }
+    case 'step.interrupted': {
+      const s = step(state, data.stepId);
+      if (data.rerun) {
+        s.status = 'retrying';
+        s.retryAtMs = atMs;
+      } else {
+        s.status = 'held';
+        s.hold = 'outcome-unknown';
+      }
+      break;
+    }
+    case 'step.completed': {
+      const s = step(state, data.stepId);
+      finish(s, 'succeeded', atMs, actor, actor === 'auto' ? 'auto' : 'normal');
+      s.summary = data.reason ?? `completed by ${actor}`;
+      if (data.reason !== undefined) s.reason = data.reason;
+      break;
+    }
+    case 'step.marked-failed': {
+      const s = step(state, data.stepId);
+      s.status = 'held';
+      s.hold = 'failed';
+      s.by = actor;
+      s.endedAtMs = atMs;
+      s.error = { code: 'MARKED_FAILED', message: data.reason ?? `marked failed by ${actor}` };
+      delete s.retryAtMs;
+      break;
+    }
+    case 'step.skipped': {
+      const s = step(state, data.stepId);
+      finish(s, 'skipped', atMs, actor, 'skipped');
+      s.reason = data.reason;
+      break;
+    }
+    case 'step.retried': {
+      const s = step(state, data.stepId);
+      s.status = 'retrying';
+      s.retryAtMs = atMs;
+      s.by = actor;
+      delete s.hold;
+      break;
+    }
+    case 'gate.voted': {
+      const g = (state.gates[data.gateId] ??= { votes: [] });
+      const vote: VoteRecord =
+        data.reason === undefined
+          ? { by: actor, vote: data.vote, atMs }
+          : { by: actor, vote: data.vote, reason: data.reason, atMs };
+      g.votes.push(vote);
+      break;
+    }
+    case 'gate.decided': {
+      const g = (state.gates[data.gateId] ??= { votes: [] });
+      g.outcome = data.outcome;
+      g.basis = data.basis;
+      const s = step(state, data.gateId);
+      if (data.outcome === 'go') {
+        finish(s, 'succeeded', atMs, actor, data.basis === 'votes' ? 'normal' : 'auto');
+      } else finish(s, 'abandoned', atMs, actor, 'abandoned');
+      s.summary = `${data.outcome} (${data.basis})${data.note ? `: ${data.note}` : ''}`;
+      break;
+    }
+    case 'check.recorded': {
+      const c: CheckState = { ok: data.ok, summary: data.summary, by: actor, atMs, signed: false };
+      if (data.evidence !== undefined) c.evidence = data.evidence;
+      state.checks[data.itemId] = c;
+      break;
+    }
+    case 'check.signed':
+      state.checks[data.itemId] = {
+        ok: true,
+        summary: data.note ?? `signed off by ${actor}`,
+        by: actor,
+        atMs,
+        signed: true,
+      };
+      break;
+    case 'run.paused':
+      if (state.status === 'running') state.status = 'paused';
+      break;
+    case 'run.unpaused':
+      if (state.status === 'paused') state.status = 'running';
+      break;
+    case 'run.rebaselined':
+      state.goLiveMs = data.goLiveMs;
+      state.goLiveHistory.push(data.goLiveMs);
+      break;
+    case 'phase.pulled':
+      if (!state.pulledPhases.includes(data.phaseId)) state.pulledPhases.push(data.phaseId);
+      break;
+    case 'criterion.fired':
+      state.firedCriteria[data.criterionId] ??= { atMs, detail: data.detail };
+      break;
+    case 'rollback.started': {
+      const rb: NonNullable<RunState['rollback']> = { startedAtMs: atMs, by: actor, reason: data.reason };
+      if (data.criterionId !== undefined) rb.criterionId = data.criterionId;
+      state.rollback = rb;
+      // Forward work stops: whatever was in flight is abandoned, the rollback steps take over.
+      const forward = new Set(Object.keys(state.steps).filter((id) => !state.rollbackSteps.includes(id)));
+      abandonOpen(state, atMs, forward);
+      break;
+    }
+    case 'run.ended':
+      state.status = 'ended';
+      state.outcome = data.outcome;
+      state.endedAtMs = atMs;
+      if (data.reason !== undefined) state.endReason = data.reason;
+      abandonOpen(state, atMs);
+      break;
+  }
+}
+
+/** The state right after `run.started`, before anything else happened. */
+export function initialState(first: RunEvent): RunState {
+  if (first.data.type !== 'run.started') {
+    throw new Error(`a run's journal starts with run.started, not ${first.data.type}`);
+  }
+  const d = first.data;
+  return {
+    runId: first.runId,
+    planName: d.planName,
+    planTitle: d.planTitle,
+    planText: d.planText,
+    planPath: d.planPath,
+    mode: d.mode,
+    dryRun: d.dryRun,
+    autoApprove: d.autoApprove,
+    comms: d.comms,
+    speed: d.speed,
+    rollbackSteps: d.rollbackSteps,
+    startedAtMs: first.atMs,
+    goLiveMs: d.goLiveMs,
+    goLiveHistory: [d.goLiveMs],
+    status: 'running',
+    steps: {},
+    gates: {},
+    checks: {},
+    pulledPhases: [],
+    firedCriteria: {},
+    clockAnchor: { atMs: first.atMs, realMs: first.atMs, speed: 1 },
+    lastSeq: 0,
+    lastHash: GENESIS_HASH,
+    lastAtMs: first.atMs,
+  };
+}
+
+/**
+ * The state of a run: a pure fold of its journal.
+ *
+ * @example const state = foldRun(await store.readEvents(runId));
+ */
+export function foldRun(events: readonly RunEvent[]): RunState {
+  const first = events[0];
+  if (first === undefined) throw new Error('cannot fold an empty journal');
+  const state = initialState(first);
+  for (const e of events) applyEvent(state, e);
+  return state;
+}

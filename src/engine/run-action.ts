@@ -1,0 +1,196 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { ActionCall, Plan } from '../core/plan.js';
+import { TminusError, coerceError } from '../core/tminus-error.js';
+import type {
+  ActionContext,
+  ActionDefinition,
+  ActionResult,
+  CommsMode,
+  ResolvedConnection,
+} from './action.js';
+import type { Redactor } from './redactor.js';
+import type { SecretSources } from './secret-resolver.js';
+import { resolveSecrets } from './secret-resolver.js';
+
+/** Finds actions by type; the actions layer's `ActionRegistry` is one. */
+export interface ActionLookup {
+  get(type: string): ActionDefinition<unknown> | undefined;
+}
+
+export interface ActionRunInput {
+  readonly plan: Plan;
+  readonly call: ActionCall;
+  readonly actions: ActionLookup;
+  readonly clock: Clock;
+  /** Measures `call.timeoutMs` (default: `clock`). */
+  readonly timeoutClock?: Clock;
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  readonly secrets: SecretSources;
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+  readonly dryRun: boolean;
+  readonly run: {
+    readonly runId: string;
+    readonly mode: 'rehearsal' | 'live';
+    readonly comms: CommsMode;
+    readonly goLiveMs: number;
+    readonly stepId: string;
+    readonly stepTitle: string;
+  };
+}
+
+/** Every action type a plan uses (tasks, wait conditions, checks, monitors, rollback steps). */
+export function actionsUsed(plan: Plan): string[] {
+  const types = [
+    ...plan.tasks.flatMap((t) => [t.call?.action, t.wait?.condition?.action]),
+    ...plan.checklist.map((c) => c.check?.action),
+    ...plan.rollback.steps.map((s) => s.call?.action),
+  ];
+  return [...new Set(types.filter((t): t is string => t !== undefined))].sort();
+}
+
+/** Refuses to start a run whose plan uses an action this build does not have (never discovered mid-run). */
+export function requireActions(plan: Plan, actions: ActionLookup): void {
+  const missing = actionsUsed(plan).filter((t) => actions.get(t) === undefined);
+  if (missing.length > 0) {
+    throw new TminusError(
+      'ACTION_MISSING',
+      `the plan uses action(s) not available here: ${missing.join(', ')}`,
+      {
+        hint: 'use --dry-run to rehearse the plan without executing actions, or install a tminus that has them',
+      },
+    );
+  }
+}
+
+function redactingLogger(logger: Logger, redactor: Redactor): Logger {
+  const wrap =
+    (level: keyof Logger) =>
+    (message: string, fields?: Readonly<Record<string, unknown>>): void =>
+      logger[level](redactor.redact(message), fields && redactor.redactValue(fields));
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
+/**
+ * Runs one action call the way the engine promises: secret references resolved right before `execute` and
+ * registered with the redactor, parameters validated, a timeout that aborts the action's signal, and a
+ * result (or error) already redacted. In a dry run the action's `plan()` is asked instead.
+ */
+export async function runAction(input: ActionRunInput): Promise<ActionResult> {
+  const { call, redactor } = input;
+  const action = input.actions.get(call.action);
+  if (!action && input.dryRun) {
+    // A dry run rehearses a template anywhere, even where some of its actions are not installed.
+    return {
+      summary: `dry run: would run ${call.action} (not available in this build)`,
+      output: { dryRun: true, action: call.action, changes: [] },
+    };
+  }
+  if (!action) {
+    throw new TminusError('ACTION_MISSING', `action '${call.action}' is not available`, { retryable: false });
+  }
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(input.signal.reason);
+  input.signal.addEventListener('abort', onAbort, { once: true });
+  if (input.signal.aborted) controller.abort(input.signal.reason);
+  const timer = new AbortController();
+  if (call.timeoutMs !== undefined) {
+    const ms = call.timeoutMs;
+    (input.timeoutClock ?? input.clock).sleep(ms, timer.signal).then(
+      () =>
+        controller.abort(
+          new TminusError(
+            'ACTION_TIMEOUT',
+            `${call.action} did not finish within its timeout (${ms / 1000}s)`,
+          ),
+        ),
+      () => undefined, // the action finished first and the timer was cancelled
+    );
+  }
+  try {
+    const params = input.dryRun ? call.with : resolveSecrets(call.with, input.secrets, redactor);
+    const parsed = action.params.safeParse(params);
+    if (!parsed.success && !input.dryRun) {
+      const detail = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(with)'}: ${i.message}`)
+        .join('; ');
+      throw new TminusError('PARAMS_INVALID', `${call.action}: ${detail}`, { retryable: false });
+    }
+    const ctx = context(input, controller.signal);
+    if (input.dryRun) {
+      const planned = action.plan && parsed.success ? await action.plan(ctx, parsed.data) : undefined;
+      return redactor.redactValue({
+        summary: `dry run: ${planned?.summary ?? `would run ${call.action}`}`,
+        output: { dryRun: true, action: call.action, changes: planned?.changes ?? [] },
+      });
+    }
+    const result = await abortable(action.execute(ctx, parsed.data as unknown), controller.signal);
+    return redactor.redactValue(result);
+  } catch (thrown) {
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    const error = reason instanceof TminusError ? reason : coerceError(thrown);
+    throw new TminusError(error.code, redactor.redact(error.message), {
+      cause: error,
+      ...(error.hint ? { hint: redactor.redact(error.hint) } : {}),
+      ...(error.retryable === undefined ? {} : { retryable: error.retryable }),
+    });
+  } finally {
+    timer.abort();
+    input.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Stops waiting for an action that ignores its signal once the signal fires. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e as Error);
+      },
+    );
+  });
+}
+
+function context(input: ActionRunInput, signal: AbortSignal): ActionContext {
+  const { plan, redactor } = input;
+  return {
+    signal,
+    clock: input.clock,
+    logger: redactingLogger(input.logger, redactor),
+    attempt: input.attempt,
+    idempotencyKey: `${input.run.runId}:${input.run.stepId}`,
+    run: {
+      runId: input.run.runId,
+      planName: plan.name,
+      planTitle: plan.title,
+      mode: input.run.mode,
+      comms: input.run.comms,
+      goLiveMs: input.run.goLiveMs,
+      stepId: input.run.stepId,
+      stepTitle: input.run.stepTitle,
+    },
+    connection(name: string): ResolvedConnection {
+      const c = plan.connections[name];
+      if (!c) {
+        throw new TminusError('UNKNOWN_CONNECTION', `no connection '${name}' in plan '${plan.name}'`, {
+          retryable: false,
+        });
+      }
+      // A dry run shows references as written: it needs no secrets and so can be rehearsed anywhere.
+      const url =
+        c.url === undefined || input.dryRun ? c.url : resolveSecrets(c.url, input.secrets, redactor);
+      return { name, kind: c.kind, url, options: {} };
+    },
+    redact: (text: string) => redactor.redact(text),
+  };
+}

@@ -1,0 +1,515 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { ActionCall, Plan, RetryPolicy } from '../core/plan.js';
+import type { Actor, NewRunEvent, RunEvent, RunEventData, RunOutcome } from '../core/run-event.js';
+import { SYSTEM } from '../core/run-event.js';
+import type { RunState } from '../core/run-state.js';
+import { applyEvent, foldRun, stepOf } from '../core/run-state.js';
+import { taskById } from '../core/plan-index.js';
+import { TminusError, coerceError } from '../core/tminus-error.js';
+import type { LeaseHolder, RunStore } from '../store/store.js';
+import type { Redactor } from './redactor.js';
+import type { ActionLookup } from './run-action.js';
+import { requireActions, runAction } from './run-action.js';
+import { decide } from './scheduler.js';
+import type { SecretSources } from './secret-resolver.js';
+
+export interface LeaseOptions {
+  readonly holder: LeaseHolder;
+  /** Real time: a lease is about processes, whatever the run's clock does. */
+  readonly clock: Clock;
+  readonly ttlMs: number;
+  readonly holderIsDead?: (holder: LeaseHolder) => boolean;
+}
+
+export interface ExecutorOptions {
+  readonly store: RunStore;
+  readonly runId: string;
+  readonly plan: Plan;
+  readonly actions: ActionLookup;
+  readonly clock: Clock;
+  readonly redactor: Redactor;
+  readonly secrets: SecretSources;
+  readonly logger: Logger;
+  /** How often to look for events other processes appended, in run-clock milliseconds. */
+  readonly pollMs: number;
+  /**
+   * The clock action timeouts are measured on (default: `clock`). A sped-up rehearsal passes the real clock:
+   * a command does not run faster because the timeline is compressed.
+   */
+  readonly timeoutClock?: Clock;
+  /** Without a lease the caller guarantees it is the only executor (tests, simulations). */
+  readonly lease?: LeaseOptions;
+  /** Real-time anchor written at start so other processes can tell the run's time. */
+  readonly clockAnchor?: { readonly realMs: number; readonly speed: number };
+  readonly onEvent?: (event: RunEvent) => void;
+}
+
+const noWake = () => undefined;
+
+/** A finished action waiting to be recorded. */
+interface StepResult {
+  readonly id: string;
+  readonly attempt: number;
+  readonly data: RunEventData;
+}
+
+/**
+ * Drives one run: reads the journal, decides (see `decide`), appends, starts actions, and sleeps until
+ * something is due or someone else appends. Everything it knows is in the store, so dropping it at any
+ * instant and building a new one resumes the run; steps caught running are re-run only when idempotent.
+ */
+export class RunExecutor {
+  readonly #o: ExecutorOptions;
+  #state: RunState;
+  #dead = false;
+  #lock: Promise<unknown> = Promise.resolve();
+  readonly #inflight = new Map<string, AbortController>();
+  readonly #checking = new Set<string>();
+  readonly #results: StepResult[] = [];
+  #wakeSleeper: () => void = noWake;
+  /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
+  #woken = false;
+  readonly #stop = new AbortController();
+
+  private constructor(options: ExecutorOptions, state: RunState) {
+    this.#o = options;
+    this.#state = state;
+  }
+
+  /** The live state (equal to the fold of the journal at all times). */
+  get state(): RunState {
+    return this.#state;
+  }
+
+  /** Creates a run and its executor. Refuses a plan using actions this build does not have. */
+  static async create(
+    options: ExecutorOptions,
+    started: Extract<RunEventData, { type: 'run.started' }>,
+    atMs: number,
+  ): Promise<RunExecutor> {
+    if (!started.dryRun) requireActions(options.plan, options.actions);
+    const events = await options.store.createRun(options.runId, [{ atMs, actor: SYSTEM, data: started }]);
+    return new RunExecutor(options, foldRun(events));
+  }
+
+  /** Opens an existing run from its journal (or from events the caller has just read from it). */
+  static async open(options: ExecutorOptions, journal?: readonly RunEvent[]): Promise<RunExecutor> {
+    const events = journal ?? (await options.store.readEvents(options.runId));
+    if (events.length === 0) throw new TminusError('RUN_NOT_FOUND', `no run ${options.runId} in this store`);
+    const state = foldRun(events);
+    if (!state.dryRun) requireActions(options.plan, options.actions);
+    return new RunExecutor(options, state);
+  }
+
+  /** Stops at once without writing anything more: what a SIGKILL does (used by tests). */
+  crash(): void {
+    this.#dead = true;
+    this.#stop.abort(new TminusError('ACTION_ABORTED', 'executor stopped'));
+    for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'executor stopped'));
+    this.#wake();
+  }
+
+  /** Lets the executor notice new events now rather than at the next poll. */
+  poke(): void {
+    this.#wake();
+  }
+
+  /** Runs until the run ends; returns its outcome. */
+  async run(): Promise<RunOutcome> {
+    await this.#acquire();
+    const renew = this.#renewLoop();
+    try {
+      await this.#recover();
+      for (;;) {
+        if (this.#dead) throw new TminusError('ACTION_ABORTED', 'executor stopped');
+        await this.#sync();
+        if (this.#state.status === 'ended') break;
+        const now = this.#o.clock.now();
+        const decidedAt = this.#state.lastSeq;
+        const d = decide(this.#o.plan, this.#state, now, { concurrency: this.#o.plan.concurrency });
+        if (d.events.length > 0) {
+          await this.#append(d.events.map((e) => ({ atMs: now, actor: e.actor, data: e.data })));
+          continue;
+        }
+        for (const id of d.checks) if (!this.#checking.has(id)) this.#check(id);
+        if (d.starts.length > 0) {
+          await this.#start(d.starts, decidedAt);
+          continue;
+        }
+        await this.#sleepUntil(d.wakeAtMs);
+      }
+      for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'the run ended'));
+      return this.#state.outcome ?? 'aborted';
+    } finally {
+      this.#stop.abort();
+      await renew;
+      if (this.#o.lease && !this.#dead) {
+        await this.#o.store.releaseLease(this.#o.runId, this.#o.lease.holder.id);
+      }
+    }
+  }
+
+  async #acquire(): Promise<void> {
+    const lease = this.#o.lease;
+    if (!lease) return;
+    const r = await this.#o.store.acquireLease(this.#o.runId, lease.holder, {
+      nowMs: lease.clock.now(),
+      ttlMs: lease.ttlMs,
+      ...(lease.holderIsDead ? { holderIsDead: lease.holderIsDead } : {}),
+    });
+    if (!r.ok) {
+      throw new TminusError(
+        'RUN_LOCKED',
+        `run ${this.#o.runId} is being driven by another tminus (pid ${r.holder.pid} on ${r.holder.host})`,
+        { hint: 'act on it with complete/vote/... from here, or stop that process first' },
+      );
+    }
+  }
+
+  async #renewLoop(): Promise<void> {
+    const lease = this.#o.lease;
+    if (!lease) return;
+    for (;;) {
+      try {
+        await lease.clock.sleep(lease.ttlMs / 3, this.#stop.signal);
+      } catch {
+        return; // stopped
+      }
+      const ok = await this.#o.store.renewLease(
+        this.#o.runId,
+        lease.holder.id,
+        lease.clock.now(),
+        lease.ttlMs,
+      );
+      if (!ok) {
+        this.#o.logger.error('lost the run lease to another process; stopping');
+        this.crash();
+        return;
+      }
+    }
+  }
+
+  /** After a crash: anchor the clock again, and settle steps that were running when it happened. */
+  async #recover(): Promise<void> {
+    await this.#mutate((state) => {
+      const events: RunEventData[] = [];
+      if (this.#o.clockAnchor) {
+        events.push({
+          type: 'executor.started',
+          holder: this.#o.lease?.holder.id ?? 'in-process',
+          realMs: this.#o.clockAnchor.realMs,
+          speed: this.#o.clockAnchor.speed,
+        });
+      }
+      for (const [id, s] of Object.entries(state.steps)) {
+        if (s.status === 'running') {
+          events.push({
+            type: 'step.interrupted',
+            stepId: id,
+            attempt: s.attempt,
+            rerun: this.#idempotent(id),
+          });
+        }
+      }
+      return events.map((data) => ({ actor: SYSTEM, data }));
+    });
+  }
+
+  #idempotent(id: string): boolean {
+    const task = taskById(this.#o.plan, id);
+    if (task?.kind === 'wait') return true; // a wait only watches
+    const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
+    const declared = task?.idempotent ?? step?.idempotent;
+    if (declared !== undefined) return declared;
+    const call = task?.call ?? step?.call;
+    return (call && this.#o.actions.get(call.action)?.idempotent) ?? false;
+  }
+
+  async #sync(): Promise<void> {
+    const fresh = await this.#o.store.readEvents(this.#o.runId, this.#state.lastSeq);
+    // Two syncs may overlap (the loop and a write): apply each event exactly once, in order.
+    for (const e of fresh) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+  }
+
+  #applied(e: RunEvent): void {
+    applyEvent(this.#state, e);
+    this.#o.onEvent?.(e);
+  }
+
+  /** Serialises every write of this executor and retries on a conflicting append from another process. */
+  async #mutate(
+    make: (state: RunState) => { actor: Actor; data: RunEventData }[] | undefined,
+  ): Promise<boolean> {
+    const job = this.#lock.then(async () => {
+      for (;;) {
+        if (this.#dead) return false;
+        await this.#sync();
+        const made = make(this.#state);
+        if (!made || made.length === 0) return false;
+        const atMs = this.#o.clock.now();
+        const events: NewRunEvent[] = made.map((e) => ({
+          atMs,
+          actor: e.actor,
+          data: this.#o.redactor.redactValue(e.data),
+        }));
+        if (this.#dead) return false;
+        const r = await this.#o.store.append(this.#o.runId, this.#state.lastSeq, events);
+        if (!r.ok) continue;
+        for (const e of r.events) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+        return true;
+      }
+    });
+    this.#lock = job.catch(() => undefined);
+    return job;
+  }
+
+  async #append(events: readonly NewRunEvent[]): Promise<void> {
+    const seq = this.#state.lastSeq;
+    // Decided on the state at `seq`: if anything arrived since, drop them and decide again.
+    await this.#mutate((state) => (state.lastSeq === seq ? [...events] : undefined));
+  }
+
+  /** Starts steps in one transaction, only if nothing was appended since they were decided. */
+  async #start(ids: readonly string[], decidedAt: number): Promise<void> {
+    let launched: { id: string; attempt: number }[] = [];
+    await this.#mutate((state) => {
+      launched = [];
+      // Anything new (a rebaseline, a pause, a rollback) may change the decision: decide again.
+      if (state.lastSeq !== decidedAt || state.status !== 'running') return undefined;
+      for (const id of ids) {
+        const s = stepOf(state, id);
+        if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
+      }
+      return launched.map(({ id, attempt }) => ({
+        actor: SYSTEM,
+        data: { type: 'step.started' as const, stepId: id, attempt },
+      }));
+    });
+    for (const { id, attempt } of launched) void this.#execute(id, attempt);
+  }
+
+  /** The action call behind a step. */
+  private callOf(id: string): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } {
+    const task = taskById(this.#o.plan, id);
+    if (task?.wait?.condition) {
+      const c = task.wait.condition;
+      return { call: c, retry: task.retry, title: task.title, poll: c.intervalMs };
+    }
+    if (task?.call) return { call: task.call, retry: task.retry, title: task.title };
+    const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
+    if (step?.call) return { call: step.call, retry: step.retry, title: step.title };
+    throw new TminusError('INTERNAL', `step '${id}' has no action to run`);
+  }
+
+  async #execute(id: string, attempt: number): Promise<void> {
+    const controller = new AbortController();
+    this.#inflight.set(id, controller);
+    let target: ReturnType<RunExecutor['callOf']>;
+    try {
+      target = this.callOf(id);
+    } catch (error) {
+      this.#inflight.delete(id);
+      this.#o.logger.error(String(error));
+      this.#results.push({
+        id,
+        attempt,
+        data: {
+          type: 'step.failed',
+          stepId: id,
+          attempt,
+          error: { code: 'INTERNAL', message: String(error) },
+        },
+      });
+      await this.#recordResults();
+      return;
+    }
+    const { call, retry, title, poll } = target;
+    const startedAt = this.#o.clock.now();
+    let result: { data: RunEventData } | undefined;
+    try {
+      const run = () =>
+        runAction({
+          plan: this.#o.plan,
+          call,
+          actions: this.#o.actions,
+          clock: this.#o.clock,
+          ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
+          logger: this.#o.logger,
+          redactor: this.#o.redactor,
+          secrets: this.#o.secrets,
+          signal: controller.signal,
+          attempt,
+          dryRun: this.#state.dryRun,
+          run: {
+            runId: this.#o.runId,
+            mode: this.#state.mode,
+            comms: this.#state.comms,
+            goLiveMs: this.#state.goLiveMs,
+            stepId: id,
+            stepTitle: title,
+          },
+        });
+      const r =
+        poll === undefined ? await run() : await this.#pollUntilTrue(id, run, poll, controller.signal);
+      const budget = this.#o.plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
+      const output =
+        budget === undefined
+          ? r.output
+          : { ...r.output, budgetMs: budget, usedMs: this.#o.clock.now() - startedAt };
+      result = {
+        data: {
+          type: 'step.succeeded',
+          stepId: id,
+          attempt,
+          summary: r.summary,
+          ...(output ? { output } : {}),
+        },
+      };
+    } catch (thrown) {
+      if (this.#dead) return;
+      const error = coerceError(thrown);
+      const retryAtMs = this.#retryAt(error, retry, attempt);
+      result = {
+        data: {
+          type: 'step.failed',
+          stepId: id,
+          attempt,
+          error: { code: error.code, message: error.message },
+          ...(retryAtMs === undefined ? {} : { retryAtMs }),
+        },
+      };
+    } finally {
+      this.#inflight.delete(id);
+    }
+    if (this.#dead) return;
+    this.#results.push({ id, attempt, data: result.data });
+    await this.#recordResults().catch((e: unknown) =>
+      this.#o.logger.error(`could not record the result of '${id}'`, { error: String(e) }),
+    );
+    this.#wake();
+  }
+
+  /** Appends every result that finished meanwhile in one transaction (fewer fsyncs under load). */
+  async #recordResults(): Promise<void> {
+    let batch: StepResult[] | undefined;
+    await this.#mutate((state) => {
+      batch ??= this.#results.splice(0);
+      // Abandoned (rollback, abort) or settled by a person meanwhile: such a result no longer applies.
+      return batch
+        .filter((r) => {
+          const s = stepOf(state, r.id);
+          return s.status === 'running' && s.attempt === r.attempt;
+        })
+        .map((r) => ({ actor: SYSTEM, data: r.data }));
+    });
+  }
+
+  /** A wait condition: run the check every `intervalMs` until it succeeds (its failures mean "not yet"). */
+  async #pollUntilTrue(
+    id: string,
+    run: () => ReturnType<typeof runAction>,
+    intervalMs: number,
+    signal: AbortSignal,
+  ): ReturnType<typeof runAction> {
+    const task = taskById(this.#o.plan, id);
+    const deadline = task?.timeoutMs === undefined ? undefined : this.#o.clock.now() + task.timeoutMs;
+    for (let polls = 1; ; polls++) {
+      try {
+        const r = await run();
+        return { ...r, summary: `condition met after ${polls} check(s): ${r.summary}` };
+      } catch (thrown) {
+        const error = coerceError(thrown);
+        if (error.retryable === false || signal.aborted) throw error;
+        if (deadline !== undefined && this.#o.clock.now() + intervalMs > deadline) {
+          throw new TminusError('ACTION_TIMEOUT', `condition not met within the timeout: ${error.message}`);
+        }
+        await this.#o.clock.sleep(intervalMs, signal);
+      }
+    }
+  }
+
+  #retryAt(error: TminusError, retry: RetryPolicy, attempt: number): number | undefined {
+    if (error.retryable === false || retry.nonRetryable.includes(error.code)) return undefined;
+    if (error.code === 'ACTION_ABORTED') return undefined;
+    if (attempt >= retry.attempts) return undefined;
+    const backoff = retry.backoffMs * retry.factor ** (attempt - 1);
+    return this.#o.clock.now() + Math.min(backoff, retry.maxBackoffMs ?? Infinity);
+  }
+
+  #check(itemId: string): void {
+    const item = this.#o.plan.checklist.find((c) => c.id === itemId);
+    if (!item?.check) return;
+    this.#checking.add(itemId);
+    const call = item.check;
+    void (async () => {
+      let data: RunEventData;
+      try {
+        const r = await runAction({
+          plan: this.#o.plan,
+          call,
+          actions: this.#o.actions,
+          clock: this.#o.clock,
+          ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
+          logger: this.#o.logger,
+          redactor: this.#o.redactor,
+          secrets: this.#o.secrets,
+          signal: this.#stop.signal,
+          attempt: 1,
+          dryRun: this.#state.dryRun,
+          run: {
+            runId: this.#o.runId,
+            mode: this.#state.mode,
+            comms: this.#state.comms,
+            goLiveMs: this.#state.goLiveMs,
+            stepId: itemId,
+            stepTitle: item.title,
+          },
+        });
+        data = {
+          type: 'check.recorded',
+          itemId,
+          ok: true,
+          summary: r.summary,
+          ...(r.output ? { evidence: r.output } : {}),
+        };
+      } catch (thrown) {
+        const e = coerceError(thrown);
+        data = { type: 'check.recorded', itemId, ok: false, summary: `${e.code}: ${e.message}` };
+      }
+      if (this.#dead) return;
+      await this.#mutate((state) => (state.checks[itemId] ? undefined : [{ actor: SYSTEM, data }])).catch(
+        (e: unknown) => this.#o.logger.error(`could not record check '${itemId}'`, { error: String(e) }),
+      );
+      this.#wake();
+    })();
+  }
+
+  async #sleepUntil(wakeAtMs: number | undefined): Promise<void> {
+    const now = this.#o.clock.now();
+    const until = Math.min(wakeAtMs ?? Infinity, now + this.#o.pollMs);
+    if (until <= now || this.#woken) {
+      this.#woken = false;
+      return;
+    }
+    const controller = new AbortController();
+    const woken = new Promise<void>((resolve) => {
+      this.#wakeSleeper = () => {
+        controller.abort();
+        resolve();
+      };
+    });
+    try {
+      await Promise.race([this.#o.clock.sleep(until - now, controller.signal).catch(() => undefined), woken]);
+    } finally {
+      controller.abort();
+      this.#wakeSleeper = noWake;
+      this.#woken = false;
+    }
+  }
+
+  #wake(): void {
+    this.#woken = true;
+    this.#wakeSleeper();
+  }
+}

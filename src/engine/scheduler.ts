@@ -1,0 +1,324 @@
+import type { Plan, Task } from '../core/plan.js';
+import { membersOf } from '../core/roles.js';
+import { taskById } from '../core/plan-index.js';
+import type { Actor, RunEventData } from '../core/run-event.js';
+import { AUTO, SYSTEM } from '../core/run-event.js';
+import type { RunState } from '../core/run-state.js';
+import { isDone, stepOf } from '../core/run-state.js';
+import { formatOffset } from '../core/offset.js';
+
+/** What the scheduler wants done next, decided from the plan, the folded state and the time only. */
+export interface Decisions {
+  /** Appended together, in one transaction, before anything else. */
+  readonly events: readonly { readonly actor: Actor; readonly data: RunEventData }[];
+  /** Steps whose action should start now (concurrency already applied). */
+  readonly starts: readonly string[];
+  /** Checklist items whose automated check has never run in this run. */
+  readonly checks: readonly string[];
+  /** The next moment something becomes due by time alone (phase, deadline, backoff, window), if any. */
+  readonly wakeAtMs: number | undefined;
+}
+
+export interface SchedulerOptions {
+  /** Most automated steps running at once; undefined: no limit. */
+  readonly concurrency: number | undefined;
+}
+
+/** People who may vote on a gate: members of its voter roles, each counted once. */
+export const eligibleVoters = (plan: Plan, task: Task): string[] => [
+  ...new Set((task.gate?.voters ?? []).flatMap((r) => membersOf(plan, r))),
+];
+
+/** Votes a gate needs to pass. */
+export function requiredVotes(plan: Plan, task: Task): number {
+  const n = eligibleVoters(plan, task).length;
+  const q = task.gate?.quorum ?? 'all';
+  return q === 'all' ? n : q === 'majority' ? Math.floor(n / 2) + 1 : q;
+}
+
+/** The requirements of a gate that are not yet met (`checklist`, `checklist.CATEGORY`, item or task ids). */
+export function unmetRequirements(plan: Plan, state: RunState, requires: readonly string[]): string[] {
+  const itemOk = (id: string) => state.checks[id]?.ok === true;
+  const unmet: string[] = [];
+  for (const r of requires) {
+    if (r === 'checklist' || r.startsWith('checklist.')) {
+      const category = r === 'checklist' ? undefined : r.slice('checklist.'.length);
+      for (const item of plan.checklist) {
+        if ((category === undefined || item.category === category) && !itemOk(item.id)) unmet.push(item.id);
+      }
+    } else if (plan.checklist.some((c) => c.id === r)) {
+      if (!itemOk(r)) unmet.push(r);
+    } else if (!isDone(state.steps[r])) {
+      unmet.push(r);
+    }
+  }
+  return [...new Set(unmet)];
+}
+
+class Collector {
+  readonly events: { actor: Actor; data: RunEventData }[] = [];
+  readonly starts: string[] = [];
+  readonly checks: string[] = [];
+  wakeAtMs: number | undefined;
+
+  wake(at: number): void {
+    if (this.wakeAtMs === undefined || at < this.wakeAtMs) this.wakeAtMs = at;
+  }
+
+  add(data: RunEventData, actor: Actor = SYSTEM): void {
+    // Nothing follows the end of a run (a no-go gate ends it mid-pass).
+    if (this.events.some((e) => e.data.type === 'run.ended')) return;
+    this.events.push({ actor, data });
+  }
+}
+
+/**
+ * Decides the run's next moves. Pure: the same plan, state and time always give the same decisions, which is
+ * what lets a resumed executor (or a simulation) pick up exactly where the journal says the run is. Timers
+ * are not kept anywhere: phase times, deadlines and backoffs are recomputed from the journal every time.
+ */
+export function decide(plan: Plan, state: RunState, nowMs: number, options: SchedulerOptions): Decisions {
+  const out = new Collector();
+  if (state.status === 'ended') return out;
+  const t0 = state.goLiveMs;
+
+  if (state.autoApprove) {
+    for (const item of plan.checklist) {
+      if (!item.check && !state.checks[item.id]?.signed) {
+        out.add(
+          { type: 'check.signed', itemId: item.id, note: 'signed off automatically (rehearsal)' },
+          AUTO,
+        );
+      }
+    }
+  }
+  for (const item of plan.checklist) if (item.check && !state.checks[item.id]) out.checks.push(item.id);
+
+  if (!state.rollback) criteria(plan, state, nowMs, out);
+  if (out.events.length > 0 || state.status === 'paused') return out;
+
+  if (state.rollback) {
+    rollback(plan, state, nowMs, out);
+    return out;
+  }
+
+  let slots = Infinity;
+  if (options.concurrency !== undefined) {
+    let running = 0;
+    for (const id in state.steps) if (state.steps[id]!.status === 'running') running++;
+    slots = options.concurrency - running;
+  }
+  const start = (id: string) => {
+    if (slots <= 0) return;
+    slots -= 1;
+    out.starts.push(id);
+  };
+
+  let barrierDone = true;
+  let allDone = true;
+  for (const phase of plan.phases) {
+    const atMs = t0 + phase.atMs;
+    const timeReached = nowMs >= atMs || state.pulledPhases.includes(phase.id);
+    if (!timeReached && barrierDone) out.wake(atMs);
+    const open = barrierDone && timeReached;
+    let phaseDone = true;
+    for (const id of phase.taskIds) {
+      const task = taskById(plan, id)!;
+      const s = stepOf(state, id);
+      if (isDone(s)) continue;
+      phaseDone = false;
+      allDone = false;
+      if (!open) continue;
+      if (s.status === 'pending' && !task.after.every((d) => isDone(state.steps[d]))) continue;
+      forwardTask(plan, state, task, nowMs, out, start);
+    }
+    barrierDone = barrierDone && phaseDone;
+    // Later phases cannot open before this one is done: nothing to decide there yet.
+    if (!barrierDone) {
+      allDone = false;
+      break;
+    }
+  }
+  if (allDone) out.add({ type: 'run.ended', outcome: 'completed', reason: 'every task is done' });
+  return out;
+}
+
+function forwardTask(
+  plan: Plan,
+  state: RunState,
+  task: Task,
+  nowMs: number,
+  out: Collector,
+  start: (id: string) => void,
+): void {
+  const s = stepOf(state, task.id);
+  const id = task.id;
+  if (s.status === 'retrying') {
+    if ((s.retryAtMs ?? nowMs) > nowMs) {
+      out.wake(s.retryAtMs!);
+      return;
+    }
+    // Only steps with an action start; a person's or a clock's step waits again.
+    if (task.kind === 'automated' || task.wait?.condition) start(id);
+    else out.add({ type: 'step.waiting', stepId: id });
+    return;
+  }
+  if (s.status !== 'pending' && s.status !== 'waiting') return;
+  switch (task.kind) {
+    case 'manual':
+      if (state.autoApprove) {
+        out.add({ type: 'step.completed', stepId: id, reason: 'completed automatically (rehearsal)' }, AUTO);
+      } else if (s.status === 'pending') {
+        out.add({ type: 'step.waiting', stepId: id });
+      }
+      return;
+    case 'automated':
+      if (s.status === 'pending') start(id);
+      return;
+    case 'gate':
+      if (s.status === 'pending') out.add({ type: 'step.waiting', stepId: id });
+      else gate(plan, state, task, nowMs, out);
+      return;
+    case 'wait': {
+      const until = task.wait?.untilMs;
+      if (task.wait?.condition) {
+        if (s.status === 'pending') start(id);
+        return;
+      }
+      const at = state.goLiveMs + (until ?? 0);
+      if (nowMs >= at) {
+        out.add({
+          type: 'step.succeeded',
+          stepId: id,
+          attempt: 0,
+          summary: `reached ${formatOffset(until ?? 0)}`,
+        });
+      } else {
+        if (s.status === 'pending') out.add({ type: 'step.waiting', stepId: id });
+        out.wake(at);
+      }
+      return;
+    }
+  }
+}
+
+function gate(plan: Plan, state: RunState, task: Task, nowMs: number, out: Collector): void {
+  const spec = task.gate!;
+  const votes = state.gates[task.id]?.votes ?? [];
+  const eligible = eligibleVoters(plan, task);
+  const counted = votes.filter((v) => eligible.includes(v.by));
+  const go = counted.filter((v) => v.vote === 'go').length;
+  const noGo = counted.length - go;
+  const required = requiredVotes(plan, task);
+  const unmet = unmetRequirements(plan, state, spec.requires);
+  const decided = (outcome: 'go' | 'no-go', basis: 'votes' | 'timeout' | 'auto-approve', note?: string) => {
+    const actor = basis === 'auto-approve' ? AUTO : SYSTEM;
+    out.add({ type: 'gate.decided', gateId: task.id, outcome, basis, ...(note ? { note } : {}) }, actor);
+    if (outcome === 'no-go') {
+      out.add({ type: 'run.ended', outcome: 'no-go', reason: `gate '${task.id}': no-go (${note ?? basis})` });
+    }
+  };
+  if (go >= required && unmet.length === 0) {
+    return decided('go', 'votes', `${go} of ${eligible.length} voted go`);
+  }
+  if (go + (eligible.length - counted.length) < required) {
+    const reasons = counted
+      .filter((v) => v.vote === 'no-go')
+      .map((v) => `${v.by}: ${v.reason ?? 'no reason'}`);
+    return decided('no-go', 'votes', `${noGo} no-go — ${reasons.join('; ')}`);
+  }
+  if (state.autoApprove && unmet.length === 0) {
+    return decided('go', 'auto-approve', 'rehearsal --auto-approve');
+  }
+  if (spec.deadlineMs !== undefined) {
+    const at = state.goLiveMs + spec.deadlineMs;
+    if (nowMs >= at) {
+      if (spec.onTimeout === 'go' && unmet.length > 0) {
+        return decided(
+          'no-go',
+          'timeout',
+          `deadline passed with requirements incomplete: ${unmet.join(', ')}`,
+        );
+      }
+      return decided(spec.onTimeout, 'timeout', `deadline ${formatOffset(spec.deadlineMs)} passed`);
+    }
+    out.wake(at);
+  }
+}
+
+function criteria(plan: Plan, state: RunState, nowMs: number, out: Collector): void {
+  for (const c of plan.rollback.criteria) {
+    if (state.firedCriteria[c.id]) continue;
+    if (c.when === 'task-failed' && c.task !== undefined) {
+      const s = state.steps[c.task];
+      if (s?.status === 'held' && s.hold === 'failed') {
+        out.add({
+          type: 'criterion.fired',
+          criterionId: c.id,
+          detail: `task '${c.task}' failed: ${s.error?.message ?? 'failed'}`,
+        });
+      }
+    } else if (c.when === 'window-exceeded' && plan.window) {
+      const end = state.goLiveMs + plan.window.endMs;
+      if (nowMs >= end) {
+        out.add({
+          type: 'criterion.fired',
+          criterionId: c.id,
+          detail: `the window ended at ${formatOffset(plan.window.endMs)}`,
+        });
+      } else {
+        out.wake(end);
+      }
+    }
+  }
+  if (state.status === 'paused' || out.events.length > 0) return;
+  for (const [id, fired] of Object.entries(state.firedCriteria)) {
+    const reason = `criterion '${id}' fired: ${fired.detail}`;
+    if (plan.rollback.auto) {
+      out.add({ type: 'rollback.started', reason, criterionId: id });
+      return;
+    }
+    if (plan.rollback.decisionDeadlineMs !== undefined) {
+      const at = fired.atMs + plan.rollback.decisionDeadlineMs;
+      if (nowMs >= at) {
+        out.add({
+          type: 'rollback.started',
+          reason: `${reason}; nobody decided within the decision deadline`,
+          criterionId: id,
+        });
+        return;
+      }
+      out.wake(at);
+    }
+  }
+}
+
+function rollback(plan: Plan, state: RunState, nowMs: number, out: Collector): void {
+  // Steps run strictly in order: the next one starts only when the one before is done.
+  for (const step of plan.rollback.steps) {
+    const s = stepOf(state, step.id);
+    if (isDone(s)) continue;
+    if (s.status === 'retrying' && (s.retryAtMs ?? nowMs) > nowMs) {
+      out.wake(s.retryAtMs!);
+      return;
+    }
+    if (s.status === 'pending' || s.status === 'retrying') {
+      if (step.call) out.starts.push(step.id);
+      else if (state.autoApprove) {
+        out.add(
+          { type: 'step.completed', stepId: step.id, reason: 'completed automatically (rehearsal)' },
+          AUTO,
+        );
+      } else if (s.status === 'pending' || s.status === 'retrying') {
+        out.add({ type: 'step.waiting', stepId: step.id });
+      }
+    } else if (s.status === 'waiting' && state.autoApprove) {
+      out.add(
+        { type: 'step.completed', stepId: step.id, reason: 'completed automatically (rehearsal)' },
+        AUTO,
+      );
+    }
+    return;
+  }
+  out.add({ type: 'run.ended', outcome: 'rolled-back', reason: state.rollback?.reason ?? 'rolled back' });
+}

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redactor } from './redactor.js';
+import { ScaledClock } from './scaled-clock.js';
+import { resolveSecrets } from './secret-resolver.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tminus-secret-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('secret references', () => {
+  it('resolves env and file references anywhere in the parameters and registers the values', () => {
+    writeFileSync(join(dir, 'db.pass'), 'file-secret-1\n');
+    const redactor = new Redactor();
+    const out = resolveSecrets(
+      { url: 'postgres://app:${file:db.pass}@db/x', headers: [{ auth: 'Bearer ${env:TOKEN}' }], n: 3 },
+      { env: { TOKEN: 'env-secret-2' }, baseDir: dir },
+      redactor,
+    );
+    expect(out).toEqual({
+      url: 'postgres://app:file-secret-1@db/x',
+      headers: [{ auth: 'Bearer env-secret-2' }],
+      n: 3,
+    });
+    expect(redactor.redact('login app:file-secret-1 with env-secret-2')).toBe('login app:*** with ***');
+    expect(redactor.redactValue({ a: ['env-secret-2'] })).toEqual({ a: ['***'] });
+  });
+
+  it('names the missing reference, never a value, and says retrying will not help', () => {
+    const redactor = new Redactor();
+    expect(() => resolveSecrets({ a: '${env:MISSING_ONE}' }, { env: {}, baseDir: dir }, redactor)).toThrow(
+      expect.objectContaining({
+        code: 'SECRET_UNRESOLVED',
+        retryable: false,
+        message: expect.stringContaining('MISSING_ONE') as string,
+      }),
+    );
+    expect(() => resolveSecrets('${file:nope.txt}', { env: {}, baseDir: dir }, redactor)).toThrow(
+      /cannot read secret file .*nope\.txt/,
+    );
+  });
+
+  it('does not mask values too short to be secrets', () => {
+    const redactor = new Redactor();
+    redactor.add('ab');
+    expect(redactor.redact('abc')).toBe('abc');
+  });
+});
+
+describe('the scaled clock', () => {
+  it('runs the run clock speed times faster than real time from its anchor', () => {
+    let real = 1_000;
+    const clock = new ScaledClock({ atMs: 50_000, realMs: 1_000, speed: 600 }, () => real);
+    expect(clock.now()).toBe(50_000);
+    real += 1_000;
+    expect(clock.now()).toBe(50_000 + 600_000);
+  });
+
+  it('sleeps the scaled-down real time', async () => {
+    const clock = new ScaledClock({ atMs: 0, realMs: Date.now(), speed: 1000 });
+    const started = Date.now();
+    await clock.sleep(60_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+  });
+});

@@ -1,0 +1,58 @@
+import type { NewRunEvent, RunEvent } from '../core/run-event.js';
+
+/** One run as listed by the store. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly planName: string;
+  readonly createdAtMs: number;
+  readonly lastSeq: number;
+  readonly ended: boolean;
+}
+
+/** The process that drives a run; only one may hold a run's lease at a time. */
+export interface LeaseHolder {
+  readonly id: string;
+  readonly pid: number;
+  readonly host: string;
+}
+
+export type LeaseResult =
+  { readonly ok: true } | { readonly ok: false; readonly holder: LeaseHolder; readonly expiresAtMs: number };
+
+export interface AcquireLeaseOptions {
+  /** Wall-clock now (leases are about processes, not about the run's possibly virtual clock). */
+  readonly nowMs: number;
+  readonly ttlMs: number;
+  /** Lets the caller take over a live-looking lease whose holder is known dead (e.g. same host, no pid). */
+  readonly holderIsDead?: (holder: LeaseHolder) => boolean;
+}
+
+/** The outcome of a conditional append. */
+export type AppendResult =
+  | { readonly ok: true; readonly events: readonly RunEvent[] }
+  /** Someone appended after `expectedSeq`: read the new events, re-check, try again. */
+  | { readonly ok: false; readonly lastSeq: number };
+
+/**
+ * Where runs live, in domain terms. Every append is one transaction that numbers, hash-chains and stores the
+ * events only if the journal still ends at `expectedSeq` — callers decide on a state they have read, and the
+ * store guarantees nobody changed it in between (two people completing the same task: one wins).
+ * Implementations: SQLite (embedded default); PostgreSQL later with the same contract suite.
+ */
+export interface RunStore {
+  /** Creates a run with its first events (the first must be `run.started`); fails if the id exists. */
+  createRun(runId: string, events: readonly NewRunEvent[]): Promise<readonly RunEvent[]>;
+  /** Appends events atomically if the run's last sequence number is still `expectedSeq`. */
+  append(runId: string, expectedSeq: number, events: readonly NewRunEvent[]): Promise<AppendResult>;
+  /** Events with seq > afterSeq (all when omitted), in order. */
+  readEvents(runId: string, afterSeq?: number, limit?: number): Promise<readonly RunEvent[]>;
+  /** Runs, most recent first. */
+  listRuns(): Promise<readonly RunSummary[]>;
+  /** The stored head of the chain (seq and hash), kept apart from the events to detect a deleted tail. */
+  head(runId: string): Promise<{ readonly seq: number; readonly hash: string } | undefined>;
+  acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult>;
+  /** Extends a lease this holder has; false when it was lost (another process took over). */
+  renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  releaseLease(runId: string, holderId: string): Promise<void>;
+  close(): Promise<void>;
+}

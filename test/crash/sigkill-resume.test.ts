@@ -1,0 +1,188 @@
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/core/run-event.js';
+import { foldRun } from '../../src/core/run-state.js';
+import { verifyChain } from '../../src/store/event-hash.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Spawned } from '../support/cli.js';
+import { ROOT, cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
+
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'rehearsal.yaml');
+const dirs: string[] = [];
+const children: Spawned[] = [];
+
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'tminus-crash-'));
+  dirs.push(dir);
+  copyFileSync(FIXTURE, join(dir, 'plan.yaml'));
+  const out = join(dir, 'out.txt');
+  const env = { TMINUS_TEST_OUT: out, TMINUS_STORE: join(dir, '.tminus', 'tminus.db') };
+  const start = (args: string[]) => {
+    const s = spawnCli(args, { cwd: dir, env });
+    children.push(s);
+    return s;
+  };
+  const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean) : []);
+  const count = (what: string) => lines().filter((l) => l === what).length;
+  const events = async (): Promise<RunEvent[]> => {
+    const store = SqliteStore.open(env.TMINUS_STORE);
+    try {
+      const runs = await store.listRuns();
+      return [...(await store.readEvents(runs[0]!.runId))];
+    } finally {
+      await store.close();
+    }
+  };
+  const run = (args: string[]) => cli(args, { cwd: dir, env });
+  return { dir, env, start, count, events, run };
+}
+
+async function kill9(s: Spawned): Promise<void> {
+  s.child.kill('SIGKILL');
+  await s.exited;
+}
+
+/** Settles every step left with an unknown outcome the way its owner would after looking: as done. */
+async function settleUnknown(t: ReturnType<typeof setup>, owners: Record<string, string>): Promise<string[]> {
+  const state = foldRun(await t.events());
+  const settled: string[] = [];
+  for (const [id, s] of Object.entries(state.steps)) {
+    if (s.status === 'held' && s.hold === 'outcome-unknown') {
+      const r = await t.run(['complete', id, '--as', owners[id]!, '--reason', 'checked by hand: it ran']);
+      expect(r.code, r.stderr).toBe(0);
+      settled.push(id);
+    }
+  }
+  return settled;
+}
+
+const OWNERS = { backup: 'carol', 'switch-traffic': 'bob', 'switch-back': 'bob' };
+
+describe('a real tminus run killed with SIGKILL and resumed', () => {
+  it('never runs the non-idempotent backup twice when killed during it, and holds it as outcome unknown', async () => {
+    const t = setup();
+    const first = t.start(['run', 'plan.yaml', '--speed', '2000', '--auto-approve']);
+    await waitFor(() => first.output().includes('backup: started'), 20_000, 'backup to start');
+    await kill9(first);
+    const resumed = t.start(['resume']);
+    await waitFor(
+      async () => {
+        const s = foldRun(await t.events()).steps.backup;
+        return s?.status === 'held' || s?.status === 'succeeded';
+      },
+      20_000,
+      'backup to be held',
+    );
+    const state = foldRun(await t.events());
+    expect(state.steps.backup?.hold).toBe('outcome-unknown');
+    expect(
+      (await t.events()).some((e) => e.data.type === 'step.interrupted' && e.data.stepId === 'backup'),
+    ).toBe(true);
+    // The detached command may still finish after the kill; it never runs a second time.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(t.count('backup')).toBeLessThanOrEqual(1);
+    const status = await t.run(['status']);
+    expect(status.stdout).toContain('backup');
+    expect(status.stdout).toMatch(/backup: carol — decide \(outcome-unknown\)/);
+    await settleUnknown(t, OWNERS);
+    expect(await resumed.exited).toBe(0);
+    expect(t.count('backup')).toBeLessThanOrEqual(1);
+    expect(t.count('switch')).toBe(1);
+    const events = await t.events();
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(verifyChain(events)).toEqual([]);
+    expect((await t.run(['audit', 'verify'])).code).toBe(0);
+    expect(foldRun(events).outcome).toBe('completed');
+  }, 60_000);
+
+  it('keeps every guarantee when killed twice at random moments', async () => {
+    const t = setup();
+    let proc = t.start(['run', 'plan.yaml', '--speed', '2000', '--auto-approve']);
+    // The run exists once its executor attached; kills before that are a different test (nothing to resume).
+    await waitFor(() => proc.output().includes('executor attached'), 20_000, 'the run to start');
+    for (let round = 0; round < 2; round++) {
+      await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 1500)));
+      if (proc.child.exitCode !== null) break;
+      await kill9(proc);
+      await settleUnknown(t, OWNERS);
+      proc = t.start(['resume']);
+      await waitFor(
+        () => proc.output().includes('executor attached') || proc.child.exitCode !== null,
+        20_000,
+        'resume',
+      );
+    }
+    await waitFor(
+      async () => {
+        await settleUnknown(t, OWNERS);
+        return foldRun(await t.events()).status === 'ended';
+      },
+      40_000,
+      'the run to end',
+    );
+    expect(await proc.exited).toBe(0);
+    expect(t.count('backup')).toBeLessThanOrEqual(1);
+    expect(t.count('switch')).toBeLessThanOrEqual(1);
+    const events = await t.events();
+    expect(verifyChain(events)).toEqual([]);
+    expect((await t.run(['audit', 'verify'])).code).toBe(0);
+  }, 90_000);
+
+  it('finishes a rollback drill after being killed during a rollback step', async () => {
+    const t = setup();
+    const first = t.start(['run', 'plan.yaml', '--speed', '2000', '--auto-approve']);
+    await waitFor(() => first.output().includes('backup: succeeded'), 20_000, 'backup to succeed');
+    const rb = await t.run(['rollback', '--reason', 'rollback drill', '--as', 'alice']);
+    expect(rb.code, rb.stderr).toBe(0);
+    await waitFor(() => first.output().includes('switch-back: started'), 20_000, 'switch-back to start');
+    await kill9(first);
+    const resumed = t.start(['resume']);
+    await waitFor(
+      async () => {
+        await settleUnknown(t, OWNERS);
+        return foldRun(await t.events()).status === 'ended';
+      },
+      20_000,
+      'the rollback to end',
+    );
+    expect(await resumed.exited).toBe(1);
+    const state = foldRun(await t.events());
+    expect(state.outcome).toBe('rolled-back');
+    expect(state.steps.declare?.status).toBe('succeeded');
+    expect(state.steps['switch-back']?.status).toBe('succeeded');
+    expect(t.count('switch-back')).toBeLessThanOrEqual(1);
+    expect(t.count('switch')).toBe(0);
+    expect(verifyChain(await t.events())).toEqual([]);
+  }, 60_000);
+
+  it('counts every vote once when the executor is killed right after a vote', async () => {
+    const t = setup();
+    const first = t.start(['run', 'plan.yaml', '--speed', '100']);
+    await waitFor(() => first.output().includes('go-no-go: waiting'), 20_000, 'the gate to open');
+    expect((await t.run(['check', '--sign', 'users-informed', '--as', 'alice'])).code).toBe(0);
+    expect((await t.run(['vote', 'go-no-go', 'go', '--as', 'alice'])).code).toBe(0);
+    expect((await t.run(['vote', 'go-no-go', 'go', '--as', 'bob'])).code).toBe(0);
+    await kill9(first);
+    const again = await t.run(['vote', 'go-no-go', 'go', '--as', 'bob']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('bob already voted go');
+    expect((await t.run(['vote', 'go-no-go', 'go', '--as', 'frank'])).code).toBe(0);
+    const resumed = t.start(['resume']);
+    await waitFor(async () => foldRun(await t.events()).gates['go-no-go']?.outcome === 'go', 20_000, 'go');
+    const gate = foldRun(await t.events()).gates['go-no-go']!;
+    expect(gate.votes.map((v) => v.by).sort()).toEqual(['alice', 'bob', 'frank']);
+    expect((await t.run(['abort', '--as', 'alice', '--reason', 'test over'])).code).toBe(0);
+    expect(await resumed.exited).toBe(1);
+    expect((await t.run(['audit', 'verify'])).code).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,94 @@
+import { spawn, execFileSync } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'tminus.js');
+
+function newest(dir: string): number {
+  let max = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const s = statSync(p);
+    max = Math.max(max, s.isDirectory() ? newest(p) : s.mtimeMs);
+  }
+  return max;
+}
+
+/** Builds dist/ when src/ is newer, so tests can spawn the real `bin/tminus.js`. */
+export function ensureBuilt(): void {
+  let built = 0;
+  try {
+    built = newest(join(ROOT, 'dist'));
+  } catch {
+    built = 0;
+  }
+  if (built < newest(join(ROOT, 'src'))) {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  }
+}
+
+class Capture extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** Runs the CLI in this process (fast) and captures what it prints. */
+export async function cli(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, ...options.env },
+    now: () => Date.now(),
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+export interface Spawned {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `node bin/tminus.js ARGS` as a real process. */
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Spawned {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+/** Polls until `check` returns true or the time is up (real time, for real processes). */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
