@@ -54,6 +54,12 @@ export function findSecretRefs(value: string): { refs: SecretRef[]; problems: Se
   return { refs, problems };
 }
 
-/** Whether the whole value is secret references (and nothing written inline). */
+/**
+ * Whether the secret part of a value is all references: nothing but `${...}` apart from an authentication
+ * scheme word (`authorization: 'Bearer ${env:TOKEN}'`).
+ */
 export const isOnlyRefs = (value: string): boolean =>
-  value.replace(REF_RE, '').trim() === '' && value.includes('${');
+  value.includes('${') && AUTH_SCHEME_ONLY.test(value.replace(REF_RE, ''));
+
+/** What may stand next to references in a secret value: nothing, or an authentication scheme word. */
+const AUTH_SCHEME_ONLY = /^\s*(?:(?:Bearer|Basic|Token|Bot|Digest|ApiKey)\s+)?$/i;

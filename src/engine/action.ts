@@ -35,6 +35,12 @@ export interface ResolvedConnection {
 export interface ActionContext {
   readonly signal: AbortSignal;
   readonly clock: Clock;
+  /**
+   * Real time, for network, query and process timeouts: never compressed, even when a rehearsal runs the
+   * run clock faster (a server does not answer sooner because the timeline is sped up). Absent means
+   * `clock`; read it through `timeoutClockOf(ctx)`.
+   */
+  readonly timeoutClock?: Clock;
   readonly logger: Logger;
   /** 1 for the first attempt. */
   readonly attempt: number;
@@ -96,3 +102,7 @@ export interface ActionDefinition<P = Record<string, unknown>> {
     params: P,
   ): { readonly action: string; readonly with: Readonly<Record<string, unknown>> } | undefined;
 }
+
+/** The clock that measures an action's timeouts: real time in a sped-up rehearsal, else the run clock. */
+export const timeoutClockOf = (ctx: Pick<ActionContext, 'clock' | 'timeoutClock'>): Clock =>
+  ctx.timeoutClock ?? ctx.clock;

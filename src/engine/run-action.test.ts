@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../core/load-plan.js';
 import { ActionRegistry } from '../actions/action-registry.js';
 import { builtinActions } from '../actions/builtin-actions.js';
-import { actionsUsed, requireActions } from './run-action.js';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
+import { actionsUsed, requireActions, runAction } from './run-action.js';
+import { ScaledClock } from './scaled-clock.js';
+import { SystemClock } from './system-clock.js';
+import { Redactor } from './redactor.js';
 
 const text = `version: 1
 name: h
@@ -33,5 +38,50 @@ describe('actions a run needs', () => {
       'the plan uses action(s) not available here: http.check, sql.assert, tcp.check',
     );
     expect(() => requireActions(plan, builtinActions())).not.toThrow();
+  });
+});
+
+describe('action timeouts in a sped-up rehearsal', () => {
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    // Answers after 300 ms of real time: slow, but well inside a 5 s timeout.
+    server = createServer((_req, res) => setTimeout(() => res.end('ok'), 300));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const run = (timeoutClock: SystemClock | undefined) => {
+    const text = `version: 1
+name: t
+roles: { ops: { members: [a] } }
+phases:
+  - { id: p, at: T-0, tasks: [{ id: c, owner: ops, action: http.check, with: { url: "http://127.0.0.1:${port}/", timeout: 5s } }] }
+`;
+    const plan = loadPlan(text).plan!;
+    const now = Date.now();
+    return runAction({
+      plan,
+      call: plan.tasks[0]!.call!,
+      actions: builtinActions(),
+      clock: new ScaledClock({ atMs: now, realMs: now, speed: 1000 }),
+      ...(timeoutClock ? { timeoutClock } : {}),
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      redactor: new Redactor(),
+      secrets: { env: {}, baseDir: '.' },
+      signal: new AbortController().signal,
+      attempt: 1,
+      dryRun: false,
+      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: now, stepId: 'c', stepTitle: 'c' },
+    });
+  };
+
+  it('measures a network timeout in real time even when the run clock runs 1000 times faster', async () => {
+    await expect(run(new SystemClock())).resolves.toMatchObject({ summary: expect.stringContaining('200') });
+  });
+
+  it('would time out on the compressed clock, which is why the engine passes a real one', async () => {
+    await expect(run(undefined)).rejects.toThrow(/no answer within/);
   });
 });

@@ -280,6 +280,21 @@ describe('validate: secrets', () => {
     );
   });
 
+  it('accepts an authentication scheme in front of a reference, but not a token written inline', () => {
+    const ok = BASE.replace(
+      "with: { run: 'echo backup' }",
+      "with: { run: 'echo backup', authorization: 'Bearer ${env:TOKEN}' }",
+    );
+    expect(issuesOf(ok)).toEqual([]);
+    const bad = BASE.replace(
+      "with: { run: 'echo backup' }",
+      "with: { run: 'echo backup', authorization: 'Bearer abc123' }",
+    );
+    expect(issuesOf(bad)[0]).toContain(
+      "inline-secret secret written inline in 'phases.0.tasks.1.with.authorization'",
+    );
+  });
+
   it('reports a malformed secret reference', () => {
     const text = BASE.replace("'echo backup'", "'${vault:db}'");
     expect(issuesOf(text)).toEqual([

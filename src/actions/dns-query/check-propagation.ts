@@ -1,5 +1,6 @@
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
+import { timeoutClockOf } from '../../engine/action.js';
 import { absoluteName, canonicalName } from '../dns-wire/dns-name.js';
 import { sameValues } from '../dns-wire/dns-rdata.js';
 import type { DnsServer } from '../dns-wire/dns-transport.js';
@@ -56,7 +57,12 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 async function authoritativeTargets(ctx: ActionContext, p: DnsQueryParams): Promise<Target[]> {
   const zone = canonicalName(p.zone ?? '');
   const resolver = parseServer((p.resolver ?? p.servers?.[0])!);
-  const opts = { clock: ctx.clock, signal: ctx.signal, timeoutMs: durationMs(p.timeout), recursion: true };
+  const opts = {
+    clock: timeoutClockOf(ctx),
+    signal: ctx.signal,
+    timeoutMs: durationMs(p.timeout),
+    recursion: true,
+  };
   const ns = await lookup(resolver, zone, 'NS', opts);
   // Sorted: servers rotate RRsets, and reports should read the same every time.
   const names = ns.answers
@@ -110,7 +116,12 @@ async function ask(
   target: Target,
 ): Promise<ServerReport> {
   const recursion = p.recursion ?? !p.authoritative;
-  const opts = { clock: ctx.clock, signal: ctx.signal, timeoutMs: durationMs(p.timeout), recursion };
+  const opts = {
+    clock: timeoutClockOf(ctx),
+    signal: ctx.signal,
+    timeoutMs: durationMs(p.timeout),
+    recursion,
+  };
   const base = {
     server: target.server.label,
     ...(target.nameserver ? { nameserver: target.nameserver } : {}),
