@@ -142,6 +142,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
       acquireLease: (...a) => sqlite.acquireLease(...a),
       renewLease: (...a) => sqlite.renewLease(...a),
       releaseLease: (...a) => sqlite.releaseLease(...a),
+      leaseOf: (id) => sqlite.leaseOf(id),
       close: () => sqlite.close(),
     };
     return { store, close: () => (conn.closed = true) };
