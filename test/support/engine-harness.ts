@@ -118,7 +118,7 @@ export async function harness(planText: string, options: HarnessOptions = {}) {
     /** A person's command, exactly as the CLI applies it. */
     async act(person: string, cmd: PersonCommand): Promise<void> {
       const state = foldRun(await events());
-      const data = decideCommand(plan, state, person, cmd);
+      const data = decideCommand(plan, state, person, cmd, clock.now());
       const r = await store.append(
         'test',
         state.lastSeq,

@@ -30,7 +30,7 @@ export async function actCommand(
       const state = foldRun(events);
       const now = runNow(state, io.now());
       const cmd = typeof command === 'function' ? command(now) : command;
-      const data = decideCommand(plan, state, person, cmd);
+      const data = decideCommand(plan, state, person, cmd, now);
       const r = await store.append(
         runId,
         state.lastSeq,
