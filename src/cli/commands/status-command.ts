@@ -132,7 +132,12 @@ export async function statusCommand(options: StoreOptions & { json?: boolean }, 
     lease !== undefined && lease.expiresAtMs > io.now() && !holderIsDead(lease.holder)
       ? lease.holder
       : undefined;
-  const now = state.status === 'ended' ? state.lastAtMs : runNow(state, io.now());
+  const now =
+    state.status === 'ended'
+      ? state.lastAtMs
+      : state.mode === 'live' || driving
+        ? runNow(state, io.now())
+        : state.lastAtMs;
   if (options.json) {
     const json = {
       ...state,
