@@ -23,6 +23,7 @@ export interface HarnessOptions {
   readonly startOffsetMs?: number;
   readonly env?: Record<string, string>;
   readonly redactor?: Redactor;
+  readonly timeoutClock?: VirtualClock;
 }
 
 /** An in-process run on a virtual clock and an in-memory store, driven step by step by the test. */
@@ -54,6 +55,7 @@ export async function harness(planText: string, options: HarnessOptions = {}) {
       error: (m) => logs.push(m),
     },
     pollMs: 86_400_000,
+    ...(options.timeoutClock ? { timeoutClock: options.timeoutClock } : {}),
   };
   let executor = await RunExecutor.create(
     opts,
