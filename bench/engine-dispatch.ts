@@ -7,7 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { Redactor } from '../src/engine/redactor.js';
 import { RunExecutor } from '../src/engine/run-executor.js';
 import { SystemClock } from '../src/engine/system-clock.js';
+import pg from 'pg';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import type { RunStore } from '../src/store/store.js';
 import { load, ms, percentile, registry, tempStore } from './engine-support.js';
 
 const N = Number(process.env.N ?? 500);
@@ -17,8 +20,24 @@ const tasks = Array.from(
 );
 const text = `version: 1\nname: chain\nroles: { ops: { members: [bob] } }\nphases:\n  - id: p\n    at: T-0\n    tasks:\n${tasks.join('\n')}\n`;
 const plan = load(text);
-const path = tempStore('dispatch');
-const store = SqliteStore.open(path);
+// `--postgres`: the same measurement on the shared PostgreSQL store (a fresh database on 127.0.0.1:5432).
+const usePg = process.argv.includes('--postgres');
+const ADMIN = process.env.TMINUS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const created: string[] = [];
+async function freshPg(): Promise<string> {
+  const name = `tminus_bench_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+  created.push(name);
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+const openStore = async (name: string): Promise<RunStore> =>
+  usePg ? PostgresStore.open(await freshPg()) : SqliteStore.open(tempStore(name));
+const store = await openStore('dispatch');
 const clock = new SystemClock();
 const seen = new Map<string, number>();
 const executor = await RunExecutor.create(
@@ -63,7 +82,7 @@ for (let i = 1; i < N; i++) {
 }
 
 // Lower bound: the cost of one append transaction on the same kind of file.
-const bound = SqliteStore.open(tempStore('bound'));
+const bound = await openStore('bound');
 await bound.createRun('b', [
   {
     atMs: 0,
@@ -92,7 +111,9 @@ for (let i = 0; i < 300; i++) {
   ]);
   commits.push(performance.now() - s);
 }
-console.log(`dispatch latency over a chain of ${N} no-op tasks (SQLite, WAL, synchronous=FULL):`);
+console.log(
+  `dispatch latency over a chain of ${N} no-op tasks (${usePg ? 'PostgreSQL on 127.0.0.1' : 'SQLite, WAL, synchronous=FULL'}):`,
+);
 console.log(
   `  p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}  max ${ms(Math.max(...latencies))}`,
 );
@@ -102,3 +123,9 @@ console.log(
 );
 await store.close();
 await bound.close();
+if (created.length > 0) {
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}

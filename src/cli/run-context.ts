@@ -138,6 +138,17 @@ export function personOf(as: string | undefined, io: CliIo): string {
 export const runNow = (state: RunState, realNowMs: number): number =>
   Math.round(state.clockAnchor.atMs + (realNowMs - state.clockAnchor.realMs) * state.clockAnchor.speed);
 
+/**
+ * The run's time as the executor will see it: a rehearsal's clock stands still while no executor drives it
+ * (it resumes from the last event), a live run's clock is the wall clock.
+ */
+export async function currentRunTime(store: RunStore, state: RunState, realNowMs: number): Promise<number> {
+  if (state.mode === 'live') return runNow(state, realNowMs);
+  const lease = await store.leaseOf(state.runId);
+  const driven = lease !== undefined && lease.expiresAtMs > realNowMs && !holderIsDead(lease.holder);
+  return driven ? Math.max(state.lastAtMs, runNow(state, realNowMs)) : state.lastAtMs;
+}
+
 /** This process as a lease holder. */
 export const thisProcess = (): LeaseHolder => ({
   id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,

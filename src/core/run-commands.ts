@@ -1,4 +1,5 @@
 import { didYouMean } from './did-you-mean.js';
+import { formatOffset } from './offset.js';
 import type { ChecklistItem, Plan, RollbackStep, Task } from './plan.js';
 import { everyone, membersOf, requireRole, runControlRoles } from './roles.js';
 import type { RunEventData, Vote } from './run-event.js';
@@ -105,6 +106,7 @@ function voteCommand(
   state: RunState,
   person: string,
   cmd: Extract<PersonCommand, { kind: 'vote' }>,
+  nowMs: number | undefined,
 ): RunEventData[] {
   const task = plan.tasks.find((t) => t.id === cmd.gateId);
   if (!task || task.kind !== 'gate' || !task.gate) {
@@ -118,6 +120,12 @@ function voteCommand(
   const g = state.gates[task.id];
   if (g?.outcome) throw refuse(`gate '${task.id}' is already decided: ${g.outcome}`);
   if (state.rollback) throw refuse('the run is rolling back: votes are closed');
+  const deadline = task.gate.deadlineMs;
+  if (deadline !== undefined && nowMs !== undefined && nowMs >= state.goLiveMs + deadline) {
+    throw refuse(
+      `voting on '${task.id}' closed at its deadline ${formatOffset(deadline)}; it takes its default outcome (${task.gate.onTimeout})`,
+    );
+  }
   const earlier = g?.votes.find((v) => v.by === person);
   if (earlier) throw refuse(`${person} already voted ${earlier.vote} on '${task.id}'; one vote per person`);
   const reason = cmd.reason?.trim() || undefined;
@@ -142,6 +150,8 @@ export function decideCommand(
   state: RunState,
   person: string,
   cmd: PersonCommand,
+  /** The run's time now; when given, votes after a gate's deadline are refused. */
+  nowMs?: number,
 ): RunEventData[] {
   if (!everyone(plan).includes(person) && person !== 'auto') {
     throw new TminusError('NOT_ALLOWED', `'${person}' is not a member of any role in plan '${plan.name}'`, {
@@ -160,7 +170,7 @@ export function decideCommand(
     case 'retry':
       return stepCommand(plan, state, person, cmd);
     case 'vote':
-      return voteCommand(plan, state, person, cmd);
+      return voteCommand(plan, state, person, cmd, nowMs);
     case 'sign': {
       const item = plan.checklist.find((c) => c.id === cmd.itemId);
       if (!item) {

@@ -7,20 +7,15 @@ import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun, stepOf } from '../core/run-state.js';
 import { taskById } from '../core/plan-index.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
-import type { LeaseHolder, RunStore } from '../store/store.js';
+import type { RunStore } from '../store/store.js';
+import type { LeaseOptions } from './run-lease.js';
+import { acquireRunLease, keepRunLease } from './run-lease.js';
 import type { Redactor } from './redactor.js';
 import type { ActionLookup } from './run-action.js';
 import { requireActions, runAction } from './run-action.js';
 import { decide } from './scheduler.js';
+import { pollUntilTrue } from './poll-condition.js';
 import type { SecretSources } from './secret-resolver.js';
-
-export interface LeaseOptions {
-  readonly holder: LeaseHolder;
-  /** Real time: a lease is about processes, whatever the run's clock does. */
-  readonly clock: Clock;
-  readonly ttlMs: number;
-  readonly holderIsDead?: (holder: LeaseHolder) => boolean;
-}
 
 export interface ExecutorOptions {
   readonly store: RunStore;
@@ -117,8 +112,13 @@ export class RunExecutor {
 
   /** Runs until the run ends; returns its outcome. */
   async run(): Promise<RunOutcome> {
-    await this.#acquire();
-    const renew = this.#renewLoop();
+    if (this.#o.lease) await acquireRunLease(this.#o.store, this.#o.runId, this.#o.lease);
+    const renew = this.#o.lease
+      ? keepRunLease(this.#o.store, this.#o.runId, this.#o.lease, this.#stop.signal, () => {
+          this.#o.logger.error('lost the run lease to another process; stopping');
+          this.crash();
+        })
+      : Promise.resolve();
     try {
       await this.#recover();
       for (;;) {
@@ -146,46 +146,6 @@ export class RunExecutor {
       await renew;
       if (this.#o.lease && !this.#dead) {
         await this.#o.store.releaseLease(this.#o.runId, this.#o.lease.holder.id);
-      }
-    }
-  }
-
-  async #acquire(): Promise<void> {
-    const lease = this.#o.lease;
-    if (!lease) return;
-    const r = await this.#o.store.acquireLease(this.#o.runId, lease.holder, {
-      nowMs: lease.clock.now(),
-      ttlMs: lease.ttlMs,
-      ...(lease.holderIsDead ? { holderIsDead: lease.holderIsDead } : {}),
-    });
-    if (!r.ok) {
-      throw new TminusError(
-        'RUN_LOCKED',
-        `run ${this.#o.runId} is being driven by another tminus (pid ${r.holder.pid} on ${r.holder.host})`,
-        { hint: 'act on it with complete/vote/... from here, or stop that process first' },
-      );
-    }
-  }
-
-  async #renewLoop(): Promise<void> {
-    const lease = this.#o.lease;
-    if (!lease) return;
-    for (;;) {
-      try {
-        await lease.clock.sleep(lease.ttlMs / 3, this.#stop.signal);
-      } catch {
-        return; // stopped
-      }
-      const ok = await this.#o.store.renewLease(
-        this.#o.runId,
-        lease.holder.id,
-        lease.clock.now(),
-        lease.ttlMs,
-      );
-      if (!ok) {
-        this.#o.logger.error('lost the run lease to another process; stopping');
-        this.crash();
-        return;
       }
     }
   }
@@ -328,30 +288,17 @@ export class RunExecutor {
     const startedAt = this.#o.clock.now();
     let result: { data: RunEventData } | undefined;
     try {
-      const run = () =>
-        runAction({
-          plan: this.#o.plan,
-          call,
-          actions: this.#o.actions,
-          clock: this.#o.clock,
-          ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
-          logger: this.#o.logger,
-          redactor: this.#o.redactor,
-          secrets: this.#o.secrets,
-          signal: controller.signal,
-          attempt,
-          dryRun: this.#state.dryRun,
-          run: {
-            runId: this.#o.runId,
-            mode: this.#state.mode,
-            comms: this.#state.comms,
-            goLiveMs: this.#state.goLiveMs,
-            stepId: id,
-            stepTitle: title,
-          },
-        });
+      const run = () => runAction(this.#actionInput(call, id, title, controller.signal, attempt));
+      const timeoutMs = taskById(this.#o.plan, id)?.timeoutMs;
       const r =
-        poll === undefined ? await run() : await this.#pollUntilTrue(id, run, poll, controller.signal);
+        poll === undefined
+          ? await run()
+          : await pollUntilTrue(run, {
+              intervalMs: poll,
+              timeoutMs,
+              clock: this.#o.clock,
+              signal: controller.signal,
+            });
       const budget = this.#o.plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
       const output =
         budget === undefined
@@ -405,28 +352,28 @@ export class RunExecutor {
     });
   }
 
-  /** A wait condition: run the check every `intervalMs` until it succeeds (its failures mean "not yet"). */
-  async #pollUntilTrue(
-    id: string,
-    run: () => ReturnType<typeof runAction>,
-    intervalMs: number,
-    signal: AbortSignal,
-  ): ReturnType<typeof runAction> {
-    const task = taskById(this.#o.plan, id);
-    const deadline = task?.timeoutMs === undefined ? undefined : this.#o.clock.now() + task.timeoutMs;
-    for (let polls = 1; ; polls++) {
-      try {
-        const r = await run();
-        return { ...r, summary: `condition met after ${polls} check(s): ${r.summary}` };
-      } catch (thrown) {
-        const error = coerceError(thrown);
-        if (error.retryable === false || signal.aborted) throw error;
-        if (deadline !== undefined && this.#o.clock.now() + intervalMs > deadline) {
-          throw new TminusError('ACTION_TIMEOUT', `condition not met within the timeout: ${error.message}`);
-        }
-        await this.#o.clock.sleep(intervalMs, signal);
-      }
-    }
+  #actionInput(call: ActionCall, stepId: string, stepTitle: string, signal: AbortSignal, attempt: number) {
+    return {
+      plan: this.#o.plan,
+      call,
+      actions: this.#o.actions,
+      clock: this.#o.clock,
+      ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
+      logger: this.#o.logger,
+      redactor: this.#o.redactor,
+      secrets: this.#o.secrets,
+      signal,
+      attempt,
+      dryRun: this.#state.dryRun,
+      run: {
+        runId: this.#o.runId,
+        mode: this.#state.mode,
+        comms: this.#state.comms,
+        goLiveMs: this.#state.goLiveMs,
+        stepId,
+        stepTitle,
+      },
+    };
   }
 
   #retryAt(error: TminusError, retry: RetryPolicy, attempt: number): number | undefined {
@@ -445,27 +392,7 @@ export class RunExecutor {
     void (async () => {
       let data: RunEventData;
       try {
-        const r = await runAction({
-          plan: this.#o.plan,
-          call,
-          actions: this.#o.actions,
-          clock: this.#o.clock,
-          ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
-          logger: this.#o.logger,
-          redactor: this.#o.redactor,
-          secrets: this.#o.secrets,
-          signal: this.#stop.signal,
-          attempt: 1,
-          dryRun: this.#state.dryRun,
-          run: {
-            runId: this.#o.runId,
-            mode: this.#state.mode,
-            comms: this.#state.comms,
-            goLiveMs: this.#state.goLiveMs,
-            stepId: itemId,
-            stepTitle: item.title,
-          },
-        });
+        const r = await runAction(this.#actionInput(call, itemId, item.title, this.#stop.signal, 1));
         data = {
           type: 'check.recorded',
           itemId,

@@ -54,5 +54,7 @@ export interface RunStore {
   /** Extends a lease this holder has; false when it was lost (another process took over). */
   renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean>;
   releaseLease(runId: string, holderId: string): Promise<void>;
+  /** Who holds the run's lease and until when (wall clock), if anyone ever did and did not release it. */
+  leaseOf(runId: string): Promise<{ readonly holder: LeaseHolder; readonly expiresAtMs: number } | undefined>;
   close(): Promise<void>;
 }

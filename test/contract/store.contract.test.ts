@@ -190,7 +190,9 @@ for (const backend of BACKENDS) {
       expect((await h.store.acquireLease('r1', b, { nowMs: 1500, ttlMs: 1000 })).ok).toBe(false);
       expect((await h.store.acquireLease('r1', b, { nowMs: 2000, ttlMs: 1000 })).ok).toBe(true);
       expect(await h.store.renewLease('r1', 'a', 2100, 1000)).toBe(false);
+      expect(await h.store.leaseOf('r1')).toEqual({ holder: b, expiresAtMs: 3000 });
       await h.store.releaseLease('r1', 'b');
+      expect(await h.store.leaseOf('r1')).toBeUndefined();
       expect((await h.store.acquireLease('r1', a, { nowMs: 2200, ttlMs: 1000 })).ok).toBe(true);
     });
 

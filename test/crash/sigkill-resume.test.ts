@@ -73,7 +73,11 @@ describe('a real tminus run killed with SIGKILL and resumed', () => {
     const t = setup();
     const first = t.start(['run', 'plan.yaml', '--speed', '2000', '--auto-approve']);
     await waitFor(() => first.output().includes('backup: started'), 20_000, 'backup to start');
+    expect((await t.run(['status'])).stdout).toMatch(/driven by pid \d+ on /);
     await kill9(first);
+    const orphaned = (await t.run(['status'])).stdout;
+    expect(orphaned).toContain('no executor is driving this run: continue it with `tminus resume`');
+    expect(orphaned).toContain('point of no return T+1h45m');
     const resumed = t.start(['resume']);
     await waitFor(
       async () => {

@@ -65,6 +65,21 @@ describe('gates', () => {
     expect(await silent.outcome()).toBe('no-go');
   });
 
+  it('closes voting at the deadline, even when the run was paused through it', async () => {
+    const h = await harness(gatePlan('quorum: 1, deadline: T-30m, onTimeout: no-go'));
+    await h.driveUntil(() => h.state.steps.g?.status === 'waiting');
+    await h.act('alice', { kind: 'pause' });
+    await h.advance(45 * M);
+    expect(h.state.gates.g?.outcome).toBeUndefined();
+    await expect(h.act('bob', { kind: 'vote', gateId: 'g', vote: 'go' })).rejects.toMatchObject({
+      code: 'REFUSED',
+      message: expect.stringContaining("voting on 'g' closed at its deadline T-30m") as string,
+    });
+    await h.act('alice', { kind: 'unpause' });
+    expect(await h.outcome()).toBe('no-go');
+    expect(h.state.gates.g?.basis).toBe('timeout');
+  });
+
   it('does not pass while its requirements are incomplete, even with every vote in', async () => {
     const h = await harness(
       gatePlan(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TminusError } from '../../src/core/tminus-error.js';
 import { Redactor } from '../../src/engine/redactor.js';
+import { VirtualClock } from '../../src/engine/virtual-clock.js';
 import { T0, harness } from '../support/engine-harness.js';
 import type { Call } from './test-actions.js';
 import { testAction } from './test-actions.js';
@@ -163,6 +164,25 @@ phases:
     expect(sawAbort).toBe(true);
     expect(calls.map((c) => (c.at - T0) / M)).toEqual([0, 6]);
     expect(h.state.steps.slow?.error?.code).toBe('ACTION_TIMEOUT');
+  });
+
+  it('measures action timeouts on the timeout clock (real time in a sped-up rehearsal), not the run clock', async () => {
+    const real = new VirtualClock(0);
+    const h = await harness(
+      `version: 1
+name: realtimeout
+${roles}
+phases:
+  - { id: p, at: T-0, tasks: [{ id: slow, owner: ops, action: t, with: { ms: 36000000 }, timeout: 5m }] }
+`,
+      { actions: [testAction('t', false, [])], timeoutClock: real },
+    );
+    await h.driveUntil(() => h.state.steps.slow?.status === 'running');
+    await h.advance(H);
+    expect(h.state.steps.slow?.status).toBe('running');
+    real.advanceTo(5 * M);
+    await h.flush();
+    expect(h.state.steps.slow).toMatchObject({ status: 'held', error: { code: 'ACTION_TIMEOUT' } });
   });
 
   it('holds a failed branch for its owner while other branches keep going, then continues after a retry', async () => {

@@ -142,6 +142,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
       acquireLease: (...a) => sqlite.acquireLease(...a),
       renewLease: (...a) => sqlite.renewLease(...a),
       releaseLease: (...a) => sqlite.releaseLease(...a),
+      leaseOf: (id) => sqlite.leaseOf(id),
       close: () => sqlite.close(),
     };
     return { store, close: () => (conn.closed = true) };
@@ -227,7 +228,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
       const { person, cmd } =
         i > 500 ? { person: 'p1', cmd: { kind: 'abort' } as const } : humanCommand(r, plan, state);
       try {
-        const data = decideCommand(plan, state, person, cmd);
+        const data = decideCommand(plan, state, person, cmd, clock.now());
         const res = await store.append(
           'sim',
           state.lastSeq,

@@ -23,6 +23,7 @@ export interface HarnessOptions {
   readonly startOffsetMs?: number;
   readonly env?: Record<string, string>;
   readonly redactor?: Redactor;
+  readonly timeoutClock?: VirtualClock;
 }
 
 /** An in-process run on a virtual clock and an in-memory store, driven step by step by the test. */
@@ -54,6 +55,7 @@ export async function harness(planText: string, options: HarnessOptions = {}) {
       error: (m) => logs.push(m),
     },
     pollMs: 86_400_000,
+    ...(options.timeoutClock ? { timeoutClock: options.timeoutClock } : {}),
   };
   let executor = await RunExecutor.create(
     opts,
@@ -118,7 +120,7 @@ export async function harness(planText: string, options: HarnessOptions = {}) {
     /** A person's command, exactly as the CLI applies it. */
     async act(person: string, cmd: PersonCommand): Promise<void> {
       const state = foldRun(await events());
-      const data = decideCommand(plan, state, person, cmd);
+      const data = decideCommand(plan, state, person, cmd, clock.now());
       const r = await store.append(
         'test',
         state.lastSeq,

@@ -6,7 +6,7 @@ import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { describeEvent } from '../format-event.js';
 import type { StoreOptions } from '../run-context.js';
-import { openRun, personOf, runNow } from '../run-context.js';
+import { currentRunTime, openRun, personOf } from '../run-context.js';
 
 /** Attempts before giving up when other people keep appending at the same moment. */
 const MAX_CONFLICTS = 20;
@@ -28,9 +28,9 @@ export async function actCommand(
     let events = opened.events;
     for (let i = 0; i < MAX_CONFLICTS; i++) {
       const state = foldRun(events);
-      const now = runNow(state, io.now());
+      const now = await currentRunTime(store, state, io.now());
       const cmd = typeof command === 'function' ? command(now) : command;
-      const data = decideCommand(plan, state, person, cmd);
+      const data = decideCommand(plan, state, person, cmd, now);
       const r = await store.append(
         runId,
         state.lastSeq,

@@ -7,7 +7,7 @@ import { SystemClock } from '../../engine/system-clock.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { openRun, runNow } from '../run-context.js';
+import { currentRunTime, openRun } from '../run-context.js';
 import { createStyle } from '../style.js';
 import { actCommand } from './act-command.js';
 
@@ -83,12 +83,13 @@ export async function checkCommand(
       }
     }
     let seq = state.lastSeq;
+    const atMs = await currentRunTime(store, state, io.now());
     for (;;) {
       const r = await store.append(
         runId,
         seq,
         recorded.map((data) => ({
-          atMs: runNow(state, io.now()),
+          atMs,
           actor: 'system',
           data: redactor.redactValue(data),
         })),

@@ -19,6 +19,7 @@ import { describeEvent, formatEvent } from '../format-event.js';
 import { readPlanFile } from '../read-plan-file.js';
 import {
   createStore,
+  currentRunTime,
   displayStore,
   holderIsDead,
   isPostgresUrl,
@@ -261,7 +262,7 @@ export async function resumeCommand(
         kind: 'unpause',
         ...(options.reason ? { reason: options.reason } : {}),
       });
-      const now = state.clockAnchor.atMs + (io.now() - state.clockAnchor.realMs) * state.clockAnchor.speed;
+      const now = await currentRunTime(store, state, io.now());
       const r = await store.append(
         runId,
         state.lastSeq,

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../core/duration.js';
 import { formatOffset } from '../../core/offset.js';
+import { computeSchedule } from '../../core/schedule.js';
 import type { Plan } from '../../core/plan.js';
 import { findStep } from '../../core/run-commands.js';
 import { membersOf } from '../../core/roles.js';
@@ -9,7 +10,7 @@ import { eligibleVoters, unmetRequirements } from '../../engine/scheduler.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { openRun, runNow } from '../run-context.js';
+import { holderIsDead, openRun, runNow } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
 
@@ -76,8 +77,13 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   out.push(
     `${style.bold(state.planTitle)}  run ${state.runId} (${state.mode}${state.dryRun ? ', dry run' : ''})  ${state.status}${state.outcome ? `: ${style.bold(state.outcome)}` : ''}`,
   );
+  const pnr = computeSchedule(plan).pointOfNoReturnMs;
+  const pnrText =
+    pnr === undefined
+      ? ''
+      : `   point of no return ${formatOffset(pnr)}${now - state.goLiveMs > pnr ? ' (PASSED: a rollback no longer fits the window)' : ` (in ${formatDuration(pnr - (now - state.goLiveMs))})`}`;
   out.push(
-    `  now ${formatOffset(now - state.goLiveMs)}   T-0 ${new Date(state.goLiveMs).toISOString()}${state.goLiveHistory.length > 1 ? ` (rebaselined ${state.goLiveHistory.length - 1}×)` : ''}`,
+    `  now ${formatOffset(now - state.goLiveMs)}   T-0 ${new Date(state.goLiveMs).toISOString()}${state.goLiveHistory.length > 1 ? ` (rebaselined ${state.goLiveHistory.length - 1}×)` : ''}${pnrText}`,
   );
   for (const phase of plan.phases) {
     out.push(
@@ -115,14 +121,42 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
 
 /** `tminus status [--json]`. */
 export async function statusCommand(options: StoreOptions & { json?: boolean }, io: CliIo): Promise<number> {
-  const { store, plan, state } = await openRun(options, io);
-  await store.close();
-  const now = state.status === 'ended' ? state.lastAtMs : runNow(state, io.now());
+  const { store, plan, state, runId } = await openRun(options, io);
+  let lease: Awaited<ReturnType<typeof store.leaseOf>>;
+  try {
+    lease = await store.leaseOf(runId);
+  } finally {
+    await store.close();
+  }
+  const driving =
+    lease !== undefined && lease.expiresAtMs > io.now() && !holderIsDead(lease.holder)
+      ? lease.holder
+      : undefined;
+  const now =
+    state.status === 'ended'
+      ? state.lastAtMs
+      : state.mode === 'live' || driving
+        ? runNow(state, io.now())
+        : state.lastAtMs;
   if (options.json) {
-    const json = { ...state, planText: undefined, nowMs: now, owed: owed(plan, state) };
+    const json = {
+      ...state,
+      planText: undefined,
+      nowMs: now,
+      executor: driving ?? null,
+      owed: owed(plan, state),
+    };
     io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {
-    io.stdout.write(formatStatus(plan, state, now, createStyle(io.stdout)) + '\n');
+    const style = createStyle(io.stdout);
+    io.stdout.write(formatStatus(plan, state, now, style) + '\n');
+    if (state.status !== 'ended') {
+      io.stdout.write(
+        driving
+          ? style.dim(`driven by pid ${driving.pid} on ${driving.host}\n`)
+          : style.warning('no executor is driving this run: continue it with `tminus resume`\n'),
+      );
+    }
   }
   return EXIT.ok;
 }

@@ -219,6 +219,20 @@ export class PostgresStore implements RunStore {
     await this.#pool.query('DELETE FROM leases WHERE run_id = $1 AND holder_id = $2', [runId, holderId]);
   }
 
+  async leaseOf(runId: string): Promise<{ holder: LeaseHolder; expiresAtMs: number } | undefined> {
+    const r = await this.#pool.query<{ holder_id: string; pid: number; host: string; expires_at_ms: string }>(
+      'SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = $1',
+      [runId],
+    );
+    const row = r.rows[0];
+    return (
+      row && {
+        holder: { id: row.holder_id, pid: row.pid, host: row.host },
+        expiresAtMs: Number(row.expires_at_ms),
+      }
+    );
+  }
+
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
   }

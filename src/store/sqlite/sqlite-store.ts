@@ -197,6 +197,13 @@ export class SqliteStore implements RunStore {
     return;
   }
 
+  async leaseOf(runId: string): Promise<{ holder: LeaseHolder; expiresAtMs: number } | undefined> {
+    const r = this.#db
+      .prepare('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
+      .get(runId) as LeaseRow | undefined;
+    return r && { holder: { id: r.holder_id, pid: r.pid, host: r.host }, expiresAtMs: r.expires_at_ms };
+  }
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
     return;
