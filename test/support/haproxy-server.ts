@@ -116,12 +116,17 @@ export async function startHaproxy(options: {
     async reload() {
       const before = await workerPid(socketPath);
       process.kill(daemon.pid, 'SIGUSR2');
-      for (let i = 0; i < 100; i++) {
+      const deadline = Date.now() + 30_000;
+      let now = before;
+      while (Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
-        const now = await workerPid(socketPath).catch(() => '');
+        // The socket may refuse connections while the new worker takes it over.
+        now = await workerPid(socketPath).catch(() => '');
         if (now !== '' && now !== before) return;
       }
-      throw new Error(`HAProxy did not reload:\n${daemon.output()}`);
+      throw new Error(
+        `HAProxy did not reload (worker pid still ${now || 'unknown'}, was ${before}):\n${daemon.output()}`,
+      );
     },
   };
 }

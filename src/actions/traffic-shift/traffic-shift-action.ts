@@ -136,7 +136,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
 
     async plan(ctx, params): Promise<ActionPlan> {
       const provider = await createProvider(params, deps);
-      const steps = shiftSteps(params);
+      const steps = shiftSteps(params, provider.maxWeight);
       const final = Object.assign({}, ...steps.map((s) => s.desired)) as Record<
         string,
         { weight?: number; state?: 'ready' | 'drain' | 'maint' }
@@ -169,7 +169,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
 
     async execute(ctx, params) {
       const provider = await createProvider(params, deps);
-      const steps = shiftSteps(params);
+      const steps = shiftSteps(params, provider.maxWeight);
       const initial = await provider.read(ctx.signal);
       // Check every step's servers and weights before touching anything.
       for (const step of steps) checkDesired(provider, initial, step.desired);
