@@ -3,7 +3,13 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition, PlannedChange } from '../../engine/action.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
 import { runStepCheck, stepCheckSchema } from '../traffic/step-check.js';
-import { createProvider, refineTarget, targetSchemas, type ProviderDeps } from '../traffic/traffic-target.js';
+import {
+  createProvider,
+  refineTarget,
+  serverName,
+  targetSchemas,
+  type ProviderDeps,
+} from '../traffic/traffic-target.js';
 import {
   describeSetting,
   type ServerChange,
@@ -15,11 +21,11 @@ const maintenanceShape = {
   mode: z
     .enum(['on', 'off'])
     .meta({ description: 'on: the maintenance page takes all traffic; off: back to the app.' }),
-  page: z.string().min(1).meta({
+  page: serverName().meta({
     description: 'The maintenance server: an HAProxy `backup` server, or an nginx server listed in `backup`.',
   }),
   appServers: z
-    .array(z.string().min(1))
+    .array(serverName())
     .min(1)
     .optional()
     .meta({ description: 'The application servers to take out (default: every other server).' }),

@@ -6,6 +6,8 @@ import { runStepCheck, stepCheckSchema, type StepCheckResult } from '../traffic/
 import {
   targetSchemas,
   refineTarget,
+  serverName,
+  isSafeName,
   createProvider,
   durationMs,
   durationText,
@@ -14,7 +16,7 @@ import {
 import { describeSetting, type ServerSettings, type TrafficProvider } from '../traffic/traffic-provider.js';
 import { names, shiftSteps } from './traffic-shift-plan.js';
 
-const serverNames = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const serverNames = z.union([serverName(), z.array(serverName()).min(1)]);
 
 const shiftShape = {
   weights: z
@@ -62,6 +64,15 @@ export const trafficShiftParams = z
         ],
         message: 'give `weights: {server: weight}` or both `from` and `to`',
       });
+    }
+    for (const name of Object.keys(p.weights ?? {})) {
+      if (!isSafeName(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weights', name],
+          message: `'${name}': letters, digits and _ . : - only`,
+        });
+      }
     }
     if (p.weights !== undefined && Object.keys(p.weights).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: '`weights` names no server' });

@@ -34,6 +34,16 @@ export class HaproxyProvider implements TrafficProvider {
   }
 
   async apply(changes: Readonly<Record<string, ServerChange>>, signal: AbortSignal): Promise<void> {
+    const unsafe = [this.options.backend, ...Object.keys(changes)].filter(
+      (n) => !/^[A-Za-z0-9_.:-]+$/.test(n),
+    );
+    if (unsafe.length > 0) {
+      // Names end up in runtime API commands, where ';' or a newline would start another command.
+      throw new TminusError(
+        'TRAFFIC_BAD_TARGET',
+        `unsafe HAProxy name(s): ${unsafe.map((n) => JSON.stringify(n)).join(', ')}`,
+      );
+    }
     const known = await this.read(signal);
     const unknown = Object.keys(changes).filter((name) => !(name in known));
     if (unknown.length > 0) {

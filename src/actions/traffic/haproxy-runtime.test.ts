@@ -28,3 +28,14 @@ describe('parsing show servers state', () => {
     expect(() => parseServersState('')).toThrow('an empty answer');
   });
 });
+
+describe('the HAProxy runtime client', () => {
+  it('refuses a command that could smuggle a second one', async () => {
+    const { HaproxyRuntime } = await import('./haproxy-runtime.js');
+    await expect(
+      new HaproxyRuntime({ socket: '/nonexistent' }).command(
+        'set server a/b weight 1; shutdown sessions server a/b',
+      ),
+    ).rejects.toThrow("refusing HAProxy command with ';' or a newline");
+  });
+});

@@ -35,6 +35,15 @@ export class HaproxyRuntime {
 
   /** Sends one command and returns HAProxy's whole answer. */
   command(line: string, signal?: AbortSignal): Promise<string> {
+    if (/[;\n\r]/.test(line)) {
+      // The CLI runs every ';'-separated command: refuse anything that could smuggle a second one.
+      return Promise.reject(
+        new TminusError(
+          'TRAFFIC_BAD_TARGET',
+          `refusing HAProxy command with ';' or a newline: ${JSON.stringify(line)}`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       let socket: Socket;
       if ('socket' in this.endpoint) {

@@ -14,6 +14,14 @@ export const durationText = () =>
 export const durationMs = (text: string | undefined, fallback: number): number =>
   text === undefined ? fallback : (parseDuration(text) ?? fallback);
 
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+
+/** Is this a safe balancer object name (HAProxy backend/server, label)? Nothing that could end a command. */
+export const isSafeName = (name: string): boolean => NAME.test(name);
+
+/** A backend, server or label name: HAProxy's identifier characters only, so it cannot inject a command. */
+export const serverName = () => z.string().regex(NAME, { error: 'a name: letters, digits and _ . : - only' });
+
 /** The HAProxy runtime API: a unix socket or a TCP stats socket, and the backend to steer. */
 export const haproxyTargetShape = {
   provider: z.literal('haproxy'),
@@ -21,7 +29,7 @@ export const haproxyTargetShape = {
   address: z.string().min(1).optional().meta({
     description: 'host:port of a TCP stats socket (`stats socket ipv4@127.0.0.1:9999 level admin`).',
   }),
-  backend: z.string().min(1),
+  backend: serverName(),
   stateFile: z
     .string()
     .min(1)
@@ -39,7 +47,10 @@ export const nginxTargetShape = {
     .meta({ description: 'The include file holding the upstream block (tminus rewrites it).' }),
   upstream: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'an upstream name: letters, digits, _ . -' }),
   servers: z
-    .record(z.string(), z.string().min(1))
+    .record(
+      z.string(),
+      z.string().regex(/^(?:unix:[^\s;{}]+|[A-Za-z0-9_.:[\]-]+)$/, { error: 'host:port or unix:/path' }),
+    )
     .superRefine((r, ctx) => {
       if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one server' });
       for (const label of Object.keys(r)) {
@@ -58,7 +69,7 @@ export const nginxTargetShape = {
     .optional()
     .meta({ description: 'Labels of backup servers (maintenance page).' }),
   directives: z
-    .array(z.string().min(1))
+    .array(z.string().regex(/^[^{};\n]+;?$/, { error: 'one directive, without { } or ; inside' }))
     .optional()
     .meta({ description: 'Extra lines in the block, e.g. keepalive 16.' }),
   nginx: z.string().min(1).optional().meta({ description: 'The nginx binary (default nginx).' }),
