@@ -192,12 +192,14 @@ export class FakeElbv2 {
       case 'CreateRule': {
         const list = this.listenerRules.get(fields.ListenerArn ?? '');
         if (!list) return error(400, 'ListenerNotFound', 'One or more listeners not found');
-        if (list.some((r) => r.priority === fields.Priority))
-          {return error(400, 'PriorityInUse', `Priority '${fields.Priority}' is currently in use`);}
+        if (list.some((r) => r.priority === fields.Priority)) {
+          return error(400, 'PriorityInUse', `Priority '${fields.Priority}' is currently in use`);
+        }
         const values = (prefix: string) => {
           const out: string[] = [];
-          for (let j = 1; fields[`${prefix}.Values.member.${j}`] !== undefined; j++)
-            {out.push(fields[`${prefix}.Values.member.${j}`] ?? '');}
+          for (let j = 1; fields[`${prefix}.Values.member.${j}`] !== undefined; j++) {
+            out.push(fields[`${prefix}.Values.member.${j}`] ?? '');
+          }
           return out;
         };
         const rule: FakeListenerRule = {

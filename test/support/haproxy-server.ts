@@ -13,6 +13,8 @@ export interface HaproxyServerSpec {
   readonly backup?: boolean;
   /** Starts in maintenance (`disabled`). */
   readonly disabled?: boolean;
+  /** Active health check (`GET /` every 500 ms, rise 1, fall 2); default true. */
+  readonly check?: boolean;
 }
 
 export interface HaproxyServer {
@@ -94,7 +96,8 @@ export async function startHaproxy(options: {
           '  option httpchk GET /',
           ...servers.map(
             (s) =>
-              `  server ${s.name} 127.0.0.1:${s.port} weight ${s.weight ?? 100} check inter 500ms rise 1 fall 2` +
+              `  server ${s.name} 127.0.0.1:${s.port} weight ${s.weight ?? 100}` +
+              `${s.check === false ? '' : ' check inter 500ms rise 1 fall 2'}` +
               `${s.backup ? ' backup' : ''}${s.disabled ? ' disabled' : ''}`,
           ),
         ]),

@@ -1,5 +1,4 @@
-import type {
-  ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   CreateRuleCommand,
   DeleteRuleCommand,

@@ -4,8 +4,11 @@ import type { ActionContext, ActionDefinition, PlannedChange } from '../../engin
 import { albMaintenance, planAlbMaintenance, type AlbMaintenanceOptions } from './alb-maintenance.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
 import { runStepCheck, stepCheckSchema } from '../traffic/step-check.js';
+import { awaitServing } from '../traffic/await-serving.js';
 import {
   createProvider,
+  durationMs,
+  durationText,
   refineTarget,
   serverName,
   targetSchemas,
@@ -13,6 +16,7 @@ import {
 } from '../traffic/traffic-target.js';
 import {
   describeSetting,
+  diffSettings,
   type ServerChange,
   type ServerSettings,
   type TrafficProvider,
@@ -29,10 +33,15 @@ const maintenanceShape = {
     .array(serverName())
     .min(1)
     .optional()
-    .meta({ description: 'The application servers to take out (default: every other server).' }),
+    .meta({
+      description: 'The application servers to take out (default: every server but the page and backups).',
+    }),
   check: stepCheckSchema
     .optional()
     .meta({ description: 'Probe after the switch, e.g. { url: ..., status: 503, contains: maintenance }.' }),
+  readyTimeout: durationText()
+    .optional()
+    .meta({ description: 'How long the side coming up may take to pass its health check (default 30s).' }),
 };
 
 const [haproxyMaintenance, nginxMaintenance] = targetSchemas(maintenanceShape);
@@ -127,8 +136,10 @@ async function runCheck(ctx: ActionContext, params: TrafficMaintenanceParams, ta
 function maintenanceSettings(
   params: ServerMaintenanceParams,
   current: ServerSettings,
+  backups: ReadonlySet<string>,
 ): Record<string, ServerChange> {
-  const servers = params.appServers ?? Object.keys(current).filter((n) => n !== params.page);
+  const servers =
+    params.appServers ?? Object.keys(current).filter((n) => n !== params.page && !backups.has(n));
   const desired: Record<string, ServerChange> = {};
   const pageWeight = Math.max(current[params.page]?.weight ?? 1, 1);
   if (params.mode === 'on') {
@@ -152,7 +163,8 @@ async function readChecked(provider: TrafficProvider, params: ServerMaintenanceP
       },
     );
   }
-  const desired = maintenanceSettings(params, current);
+  const backups = (await provider.backupServers?.(signal)) ?? new Set<string>();
+  const desired = maintenanceSettings(params, current, backups);
   checkDesired(provider, current, desired);
   return { current, desired };
 }
@@ -203,27 +215,24 @@ export function createTrafficMaintenanceAction(
         };
       }
       const provider = await createProvider(params, deps);
-      const { desired } = await readChecked(provider, params, ctx.signal);
-      const applied = await applySettings(provider, desired, ctx.signal);
-      const changed = Object.keys(applied.changes).length > 0;
-      const check = params.check ? await runStepCheck(params.check, ctx.signal) : undefined;
-      if (check && !check.ok) {
-        throw new TminusError(
-          'TRAFFIC_CHECK_FAILED',
-          ctx.redact(
-            `maintenance ${params.mode} is set on ${provider.target} but the check failed: ${check.problem ?? ''}`,
-          ),
-          { hint: 'the balancer was left as set; run the opposite mode to undo' },
-        );
-      }
+      const { current, desired } = await readChecked(provider, params, ctx.signal);
+      // Two phases, so that nobody meets a balancer with no server up: first bring up what will answer
+      // (the page for `on`, the app for `off`) and wait for its health check, then take the other side out.
+      const comingUp = Object.keys(desired).filter((n) => desired[n]?.state === 'ready');
+      const first = Object.fromEntries(comingUp.map((n) => [n, desired[n] ?? {}]));
+      await applySettings(provider, first, ctx.signal);
+      await awaitServing(ctx, provider, comingUp, durationMs(params.readyTimeout, 30_000));
+      const { after } = await applySettings(provider, desired, ctx.signal);
+      const changed = Object.keys(diffSettings(current, desired)).length > 0;
+      const check = await runCheck(ctx, params, provider.target);
       return {
         summary: `maintenance ${params.mode} on ${provider.target}${changed ? '' : ' (already)'}`,
         output: {
           target: provider.target,
           mode: params.mode,
           changed,
-          before: applied.before,
-          after: applied.after,
+          before: current,
+          after,
           ...(check ? { check } : {}),
         },
       };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, ActionPlan, PlannedChange } from '../../engine/action.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
+import { awaitServing } from '../traffic/await-serving.js';
 import { runStepCheck, stepCheckSchema, type StepCheckResult } from '../traffic/step-check.js';
 import {
   targetSchemas,
@@ -38,6 +39,9 @@ const shiftShape = {
     .optional()
     .meta({ description: 'After draining, wait up to this long for their open sessions to end (HAProxy).' }),
   pause: durationText().optional().meta({ description: 'Wait between steps (before the check).' }),
+  readyTimeout: durationText().optional().meta({
+    description: 'How long `to` servers may take to pass their health check (HAProxy; default 30s).',
+  }),
   check: stepCheckSchema.optional(),
 };
 
@@ -190,6 +194,9 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
       for (const [i, step] of steps.entries()) {
         const applied = await applySettings(provider, step.desired, ctx.signal);
         const changed = Object.keys(applied.changes).length > 0;
+        // A `to` server just out of maintenance is down until its health check passes: until then the
+        // balancer quietly keeps the traffic where it was, so the step has not happened yet.
+        await awaitServing(ctx, provider, names(params.to), durationMs(params.readyTimeout, 30_000));
         ctx.logger.info(
           `traffic.shift ${step.label}: ${changed ? summarize(applied.after) : 'already there'}`,
           {
@@ -246,7 +253,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
     inverse(params) {
       if (params.weights !== undefined) return undefined;
       const rest: Record<string, unknown> = { ...params };
-      for (const key of ['steps', 'drain', 'drainWait', 'pause']) delete rest[key];
+      for (const key of ['steps', 'drain', 'drainWait', 'pause', 'readyTimeout']) delete rest[key];
       // The way back is immediate (no steps): a rollback must not wait on the analysis that just failed.
       return { action: 'traffic.shift', with: { ...rest, from: params.to, to: params.from } };
     },
