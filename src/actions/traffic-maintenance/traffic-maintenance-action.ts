@@ -29,13 +29,9 @@ const maintenanceShape = {
   page: serverName().meta({
     description: 'The maintenance server: an HAProxy `backup` server, or an nginx server listed in `backup`.',
   }),
-  appServers: z
-    .array(serverName())
-    .min(1)
-    .optional()
-    .meta({
-      description: 'The application servers to take out (default: every server but the page and backups).',
-    }),
+  appServers: z.array(serverName()).min(1).optional().meta({
+    description: 'The application servers to take out (default: every server but the page and backups).',
+  }),
   check: stepCheckSchema
     .optional()
     .meta({ description: 'Probe after the switch, e.g. { url: ..., status: 503, contains: maintenance }.' }),
@@ -129,7 +125,7 @@ async function runCheck(ctx: ActionContext, params: TrafficMaintenanceParams, ta
       { hint: 'the balancer was left as set; run the opposite mode to undo' },
     );
   }
-  return check;
+  return check?.problem !== undefined ? { ...check, problem: ctx.redact(check.problem) } : check;
 }
 
 /** Settings that put the page in front (`on`) or take it away (`off`); weights of app servers are kept. */

@@ -224,7 +224,9 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
             );
           }
         }
-        records.push({ step: step.label, changed, ...(check ? { check } : {}) });
+        const redacted =
+          check?.problem !== undefined ? { ...check, problem: ctx.redact(check.problem) } : check;
+        records.push({ step: step.label, changed, ...(redacted ? { check: redacted } : {}) });
         lastGood = applied.after;
         lastGoodLabel = `step ${i + 1} (${step.label})`;
       }
