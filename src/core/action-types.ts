@@ -30,6 +30,7 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
   'sql.assert': ['connection'],
   'data.compare': ['source', 'target'],
   'data.sync-wait': ['source', 'target'],
+  'metrics.query': ['connection'],
 };
 
 /** Engines a `connections:` entry may name. */
