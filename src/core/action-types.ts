@@ -31,6 +31,8 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
   'data.compare': ['source', 'target'],
   'data.sync-wait': ['source', 'target'],
   'metrics.query': ['connection'],
+  'traffic.shift': ['connection'],
+  'traffic.maintenance': ['connection'],
 };
 
 /** Engines a `connections:` entry may name. */

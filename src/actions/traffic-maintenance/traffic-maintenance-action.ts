@@ -187,7 +187,7 @@ export function createTrafficMaintenanceAction(
           changes: await planAlbMaintenance(o, params.mode, ctx.signal),
         };
       }
-      const provider = await createProvider(params, deps);
+      const provider = await createProvider(params, deps, ctx);
       const { current, desired } = await readChecked(provider, params, ctx.signal);
       const changes: PlannedChange[] = Object.entries(desired).map(([name, want]) => ({
         target: `${provider.target} server ${name}`,
@@ -210,7 +210,7 @@ export function createTrafficMaintenanceAction(
           output: { target, mode: params.mode, ...result, ...(check ? { check } : {}) },
         };
       }
-      const provider = await createProvider(params, deps);
+      const provider = await createProvider(params, deps, ctx);
       const { current, desired } = await readChecked(provider, params, ctx.signal);
       // Two phases, so that nobody meets a balancer with no server up: first bring up what will answer
       // (the page for `on`, the app for `off`) and wait for its health check, then take the other side out.

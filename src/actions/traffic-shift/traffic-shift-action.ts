@@ -150,7 +150,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
     idempotent: true,
 
     async plan(ctx, params): Promise<ActionPlan> {
-      const provider = await createProvider(params, deps);
+      const provider = await createProvider(params, deps, ctx);
       const steps = shiftSteps(params, provider.maxWeight);
       const final = Object.assign({}, ...steps.map((s) => s.desired)) as Record<
         string,
@@ -183,7 +183,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
     },
 
     async execute(ctx, params) {
-      const provider = await createProvider(params, deps);
+      const provider = await createProvider(params, deps, ctx);
       const steps = shiftSteps(params, provider.maxWeight);
       const initial = await provider.read(ctx.signal);
       // Check every step's servers and weights before touching anything.

@@ -105,6 +105,35 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     expect(await state()).toMatchObject({ new: '5/ready' });
   });
 
+  it('finds the runtime API through a haproxy connection (unix:// or tcp://)', async () => {
+    await reset();
+    const ctx = actionTestContext({
+      connections: {
+        lb: { name: 'lb', kind: 'haproxy', url: `unix://${lb.socketPath}`, options: {} },
+        lbtcp: { name: 'lbtcp', kind: 'haproxy', url: `tcp://${lb.adminAddress}`, options: {} },
+        db: { name: 'db', kind: 'postgres', url: 'postgres://x', options: {} },
+      },
+    });
+    const viaConnection = (connection: string, weight: number) =>
+      trafficShiftAction.execute(
+        ctx,
+        trafficShiftParams.parse({
+          provider: 'haproxy',
+          connection,
+          backend: 'app',
+          weights: { new: weight },
+        }),
+      );
+    await viaConnection('lb', 7);
+    expect(await state()).toMatchObject({ new: '7/ready' });
+    await viaConnection('lbtcp', 8);
+    expect(await state()).toMatchObject({ new: '8/ready' });
+    const error = await failure(viaConnection('db', 9));
+    expect(error.message).toBe(
+      "connection 'db' (postgres) is not a haproxy runtime API url (unix:///path or tcp://host:port)",
+    );
+  });
+
   it('shifts in steps and drains legacy under load with zero failed requests while the new share rises', async () => {
     await reset();
     const load = runLoad({ url: `http://127.0.0.1:${lb.port}/`, rate: 400, count: 2400 });

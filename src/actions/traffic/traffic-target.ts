@@ -2,7 +2,9 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../../core/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
+import type { ActionContext } from '../../engine/action.js';
 import { HaproxyProvider } from './haproxy-provider.js';
+import type { HaproxyEndpoint } from './haproxy-runtime.js';
 import { NginxProvider } from './nginx-provider.js';
 import type { TrafficProvider } from './traffic-provider.js';
 
@@ -29,6 +31,11 @@ export const haproxyTargetShape = {
   address: z.string().min(1).optional().meta({
     description: 'host:port of a TCP stats socket (`stats socket ipv4@127.0.0.1:9999 level admin`).',
   }),
+  connection: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'A `connections:` entry of kind haproxy (url unix:///path or tcp://host:port).' }),
   backend: serverName(),
   stateFile: z
     .string()
@@ -123,11 +130,14 @@ export function targetSchemas<S extends z.ZodRawShape>(extra: S) {
  * before the night (the same rules are enforced again when the provider is built).
  */
 export function refineTarget(p: TargetParams, ctx: z.RefinementCtx): void {
-  if (p.provider === 'haproxy' && (p.socket === undefined) === (p.address === undefined)) {
+  if (
+    p.provider === 'haproxy' &&
+    [p.socket, p.address, p.connection].filter((v) => v !== undefined).length !== 1
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: p.socket === undefined ? ['socket'] : ['address'],
-      message: 'give exactly one of `socket` (unix path) or `address` (host:port)',
+      message: 'give exactly one of `socket` (unix path), `address` (host:port) or `connection`',
     });
   }
   if (p.provider === 'alb' && (p.listenerArn === undefined) === (p.ruleArn === undefined)) {
@@ -151,10 +161,40 @@ export interface ProviderDeps {
   readonly elbv2Client?: (config: { region: string; endpoint?: string }) => ElasticLoadBalancingV2Client;
 }
 
+/** Where the HAProxy runtime API is: `socket`, `address`, or the url of a haproxy connection. */
+function haproxyEndpoint(
+  params: z.infer<typeof haproxyTarget>,
+  ctx: ConnectionLookup | undefined,
+): HaproxyEndpoint {
+  const given = [params.socket, params.address, params.connection].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new TminusError(
+      'TRAFFIC_BAD_TARGET',
+      'haproxy needs exactly one of `socket`, `address` or `connection`',
+    );
+  }
+  if (params.socket !== undefined) return { socket: params.socket };
+  if (params.address !== undefined) return { address: params.address };
+  if (!ctx) throw new TminusError('TRAFFIC_BAD_TARGET', 'a haproxy `connection` needs the run context');
+  const c = ctx.connection(params.connection ?? '');
+  const url = c.url ?? '';
+  if (c.kind === 'haproxy' && url.startsWith('unix://')) return { socket: url.slice('unix://'.length) };
+  if (c.kind === 'haproxy' && url.startsWith('tcp://'))
+    {return { address: url.slice('tcp://'.length).replace(/\/$/, '') };}
+  throw new TminusError(
+    'TRAFFIC_BAD_TARGET',
+    `connection '${c.name}' (${c.kind}) is not a haproxy runtime API url (unix:///path or tcp://host:port)`,
+  );
+}
+
+/** What building a provider needs of the action context: named connections. */
+export type ConnectionLookup = Pick<ActionContext, 'connection'>;
+
 /** Builds the provider a traffic action's parameters describe. */
 export async function createProvider(
   params: TargetParams,
   deps: ProviderDeps = {},
+  ctx?: ConnectionLookup,
 ): Promise<TrafficProvider> {
   if (params.provider === 'alb') {
     if ((params.listenerArn === undefined) === (params.ruleArn === undefined)) {
@@ -189,17 +229,8 @@ export async function createProvider(
       timeoutMs: durationMs(params.timeout, 30_000),
     });
   }
-  if (params.socket === undefined && params.address === undefined) {
-    throw new TminusError(
-      'TRAFFIC_BAD_TARGET',
-      'haproxy needs `socket` (unix path) or `address` (host:port)',
-    );
-  }
-  if (params.socket !== undefined && params.address !== undefined) {
-    throw new TminusError('TRAFFIC_BAD_TARGET', 'haproxy takes `socket` or `address`, not both');
-  }
   return new HaproxyProvider({
-    endpoint: params.socket !== undefined ? { socket: params.socket } : { address: params.address ?? '' },
+    endpoint: haproxyEndpoint(params, ctx),
     backend: params.backend,
     ...(params.stateFile !== undefined ? { stateFile: params.stateFile } : {}),
     timeoutMs: durationMs(params.timeout, 5_000),
