@@ -179,8 +179,9 @@ function haproxyEndpoint(
   const c = ctx.connection(params.connection ?? '');
   const url = c.url ?? '';
   if (c.kind === 'haproxy' && url.startsWith('unix://')) return { socket: url.slice('unix://'.length) };
-  if (c.kind === 'haproxy' && url.startsWith('tcp://'))
-    {return { address: url.slice('tcp://'.length).replace(/\/$/, '') };}
+  if (c.kind === 'haproxy' && url.startsWith('tcp://')) {
+    return { address: url.slice('tcp://'.length).replace(/\/$/, '') };
+  }
   throw new TminusError(
     'TRAFFIC_BAD_TARGET',
     `connection '${c.name}' (${c.kind}) is not a haproxy runtime API url (unix:///path or tcp://host:port)`,
