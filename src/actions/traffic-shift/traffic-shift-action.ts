@@ -24,6 +24,10 @@ const shiftShape = {
     .record(z.string(), z.int().min(0))
     .optional()
     .meta({ description: 'Target weight per server, applied at once.' }),
+  states: z
+    .record(z.string(), z.enum(['ready', 'drain', 'maint']))
+    .optional()
+    .meta({ description: 'Admin state per server (with or without `weights`), e.g. { legacy: drain }.' }),
   from: serverNames.optional().meta({ description: 'Server(s) traffic moves away from.' }),
   to: serverNames.optional().meta({ description: 'Server(s) traffic moves to.' }),
   steps: z
@@ -50,13 +54,14 @@ export const trafficShiftParams = z
   .superRefine((p, ctx) => {
     refineTarget(p, ctx);
     const hasPair = p.from !== undefined || p.to !== undefined;
-    if (p.weights !== undefined && hasPair) {
+    const explicit = p.weights !== undefined || p.states !== undefined;
+    if (explicit && hasPair) {
       ctx.addIssue({
         code: 'custom',
         path: ['weights'],
-        message: 'give either `weights` or `from`/`to`, not both',
+        message: 'give either `weights`/`states` or `from`/`to`, not both',
       });
-    } else if (p.weights === undefined && (p.from === undefined || p.to === undefined)) {
+    } else if (!explicit && (p.from === undefined || p.to === undefined)) {
       ctx.addIssue({
         code: 'custom',
         path: [
@@ -69,7 +74,7 @@ export const trafficShiftParams = z
         message: 'give `weights: {server: weight}` or both `from` and `to`',
       });
     }
-    for (const name of Object.keys(p.weights ?? {})) {
+    for (const name of [...Object.keys(p.weights ?? {}), ...Object.keys(p.states ?? {})]) {
       if (!isSafeName(name)) {
         ctx.addIssue({
           code: 'custom',
@@ -81,7 +86,7 @@ export const trafficShiftParams = z
     if (p.weights !== undefined && Object.keys(p.weights).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: '`weights` names no server' });
     }
-    if (p.weights !== undefined && p.steps !== undefined) {
+    if (explicit && p.steps !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['steps'],
@@ -253,7 +258,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
     },
 
     inverse(params) {
-      if (params.weights !== undefined) return undefined;
+      if (params.weights !== undefined || params.states !== undefined) return undefined;
       const rest: Record<string, unknown> = { ...params };
       for (const key of ['steps', 'drain', 'drainWait', 'pause', 'readyTimeout']) delete rest[key];
       // The way back is immediate (no steps): a rollback must not wait on the analysis that just failed.

@@ -93,6 +93,19 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     expect(again.summary).toContain('already at target');
   });
 
+  it('sets admin states directly (drain, maint, ready), alone or with weights', async () => {
+    await reset();
+    await trafficShiftAction.execute(actionTestContext(), params({ states: { legacy: 'drain' } }));
+    expect(await state()).toEqual({ legacy: '100/drain', new: '0/ready' });
+    await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ weights: { new: 50 }, states: { legacy: 'maint' } }),
+    );
+    expect(await state()).toEqual({ legacy: '100/maint', new: '50/ready' });
+    await trafficShiftAction.execute(actionTestContext(), params({ states: { legacy: 'ready' } }));
+    expect(await state()).toEqual({ legacy: '100/ready', new: '50/ready' });
+  });
+
   it('works over a TCP stats socket too', async () => {
     await reset();
     const p = trafficShiftParams.parse({

@@ -24,7 +24,7 @@ describe('traffic.shift parameters', () => {
 
   it('reject every bad value with its path', () => {
     expect(issues({ ...base, weights: { new: 1 }, to: 'new' })).toContain(
-      'weights: give either `weights` or `from`/`to`, not both',
+      'weights: give either `weights`/`states` or `from`/`to`, not both',
     );
     expect(issues({ ...base, from: 'legacy' })).toContain(
       'to: give `weights: {server: weight}` or both `from` and `to`',

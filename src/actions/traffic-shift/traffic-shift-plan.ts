@@ -1,4 +1,4 @@
-import type { ServerChange } from '../traffic/traffic-provider.js';
+import type { ServerAdminState, ServerChange } from '../traffic/traffic-provider.js';
 
 /** One stage of a shift: a label for the log, and the settings to reach. */
 export interface ShiftStep {
@@ -9,6 +9,7 @@ export interface ShiftStep {
 
 export interface ShiftSpec {
   readonly weights?: Readonly<Record<string, number>> | undefined;
+  readonly states?: Readonly<Record<string, ServerAdminState>> | undefined;
   readonly from?: string | readonly string[] | undefined;
   readonly to?: string | readonly string[] | undefined;
   readonly steps?: readonly number[] | undefined;
@@ -44,9 +45,11 @@ export function sideWeights(
  * `drain: true` drains the `from` servers once they reach weight 0.
  */
 export function shiftSteps(spec: ShiftSpec, maxWeight = 100): ShiftStep[] {
-  if (spec.weights) {
-    const desired = Object.fromEntries(Object.entries(spec.weights).map(([n, w]) => [n, { weight: w }]));
-    return [{ label: 'weights', percent: undefined, desired }];
+  if (spec.weights || spec.states) {
+    const desired: Record<string, ServerChange> = {};
+    for (const [n, w] of Object.entries(spec.weights ?? {})) desired[n] = { weight: w };
+    for (const [n, state] of Object.entries(spec.states ?? {})) desired[n] = { ...desired[n], state };
+    return [{ label: spec.weights ? 'weights' : 'states', percent: undefined, desired }];
   }
   const from = names(spec.from);
   const to = names(spec.to);
