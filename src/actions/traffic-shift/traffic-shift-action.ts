@@ -201,7 +201,28 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
         const changed = Object.keys(applied.changes).length > 0;
         // A `to` server just out of maintenance is down until its health check passes: until then the
         // balancer quietly keeps the traffic where it was, so the step has not happened yet.
-        await awaitServing(ctx, provider, names(params.to), durationMs(params.readyTimeout, 30_000));
+        const restoreLastGood = () =>
+          applySettings(
+            provider,
+            Object.fromEntries(
+              Object.keys(step.desired).flatMap((n) => (lastGood[n] ? [[n, lastGood[n]]] : [])),
+            ),
+            ctx.signal,
+          );
+        try {
+          await awaitServing(ctx, provider, names(params.to), durationMs(params.readyTimeout, 30_000));
+        } catch (error) {
+          if (!(error instanceof TminusError)) throw error;
+          await restoreLastGood();
+          throw new TminusError(
+            error.code,
+            `${error.message}; put back ${lastGoodLabel}: ${summarize(lastGood)}`,
+            {
+              cause: error,
+              ...(error.hint ? { hint: error.hint } : {}),
+            },
+          );
+        }
         ctx.logger.info(
           `traffic.shift ${step.label}: ${changed ? summarize(applied.after) : 'already there'}`,
           {
@@ -215,10 +236,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
         if (params.check) {
           check = await runStepCheck(params.check, ctx.signal);
           if (!check.ok) {
-            const restore = Object.fromEntries(
-              Object.keys(step.desired).flatMap((n) => (lastGood[n] ? [[n, lastGood[n]]] : [])),
-            );
-            await applySettings(provider, restore, ctx.signal);
+            await restoreLastGood();
             throw new TminusError(
               'TRAFFIC_CHECK_FAILED',
               ctx.redact(
