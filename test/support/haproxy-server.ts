@@ -118,14 +118,23 @@ export async function startHaproxy(options: {
     stop: daemon.stop,
     async reload() {
       const before = await workerPid(socketPath);
-      process.kill(daemon.pid, 'SIGUSR2');
       const deadline = Date.now() + 30_000;
       let now = before;
+      // The master re-executes itself on reload; a signal arriving while it starts up can be lost, so the
+      // signal is sent again when no new worker has appeared for a few seconds.
       while (Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        // The socket may refuse connections while the new worker takes it over.
-        now = await workerPid(socketPath).catch(() => '');
-        if (now !== '' && now !== before) return;
+        process.kill(daemon.pid, 'SIGUSR2');
+        const resendAt = Date.now() + 5_000;
+        while (Date.now() < Math.min(resendAt, deadline)) {
+          await new Promise((r) => setTimeout(r, 100));
+          // The socket may refuse connections while the new worker takes it over.
+          now = await workerPid(socketPath).catch(() => '');
+          if (now !== '' && now !== before) {
+            // Let the master finish its reload before anyone signals it again.
+            await new Promise((r) => setTimeout(r, 300));
+            return;
+          }
+        }
       }
       throw new Error(
         `HAProxy did not reload (worker pid still ${now || 'unknown'}, was ${before}):\n${daemon.output()}`,
