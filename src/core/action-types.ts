@@ -30,6 +30,9 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
   'sql.assert': ['connection'],
   'data.compare': ['source', 'target'],
   'data.sync-wait': ['source', 'target'],
+  'metrics.query': ['connection'],
+  'traffic.shift': ['connection'],
+  'traffic.maintenance': ['connection'],
 };
 
 /** Engines a `connections:` entry may name. */

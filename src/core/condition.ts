@@ -1,5 +1,6 @@
 import { parseCondition, type ConditionNode } from './condition-parser.js';
 import { TminusError } from './tminus-error.js';
+import { EvalFailure, FUNCTIONS, element, evalError, typeName } from './condition-functions.js';
 
 /** What a condition may see: `result` and friends; numbers, strings, booleans, null, arrays and records. */
 export type ConditionVars = Readonly<Record<string, unknown>>;
@@ -16,86 +17,6 @@ export interface ConditionProblem {
   readonly message: string;
   readonly offset: number;
   readonly column: number;
-}
-
-type Fn = {
-  readonly min: number;
-  readonly max: number;
-  readonly call: (args: unknown[], at: number) => unknown;
-};
-
-const numbersOf = (name: string, args: unknown[], at: number): number[] => {
-  const values = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
-  return values.map((v) => {
-    if (typeof v !== 'number') throw evalError(`${name}() takes numbers, got ${typeName(v)}`, at);
-    return v;
-  });
-};
-const nonEmpty = (name: string, values: number[], at: number) => {
-  if (values.length === 0) throw evalError(`${name}() of an empty list (no data)`, at);
-  return values;
-};
-
-/**
- * The functions a condition may call. `isNaN`, `isInf`, `isNil` and `default` are Argo Rollouts'; the
- * aggregates make range results usable (`max(result) > 0.5`). Aggregates of an empty list are errors, never
- * a silent 0.
- */
-const FUNCTIONS: Readonly<Record<string, Fn>> = {
-  isNaN: { min: 1, max: 1, call: ([v]) => typeof v === 'number' && Number.isNaN(v) },
-  isInf: { min: 1, max: 1, call: ([v]) => v === Infinity || v === -Infinity },
-  isNil: { min: 1, max: 1, call: ([v]) => v === null || v === undefined },
-  default: {
-    min: 2,
-    max: 2,
-    call: ([v, d]) => (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? d : v),
-  },
-  len: {
-    min: 1,
-    max: 1,
-    call: ([v], at) => {
-      if (Array.isArray(v) || typeof v === 'string') return v.length;
-      throw evalError(`len() takes a list or a string, got ${typeName(v)}`, at);
-    },
-  },
-  abs: { min: 1, max: 1, call: (a, at) => Math.abs(numbersOf('abs', a, at)[0] ?? NaN) },
-  min: { min: 1, max: Infinity, call: (a, at) => Math.min(...nonEmpty('min', numbersOf('min', a, at), at)) },
-  max: { min: 1, max: Infinity, call: (a, at) => Math.max(...nonEmpty('max', numbersOf('max', a, at), at)) },
-  sum: { min: 1, max: Infinity, call: (a, at) => numbersOf('sum', a, at).reduce((s, v) => s + v, 0) },
-  avg: {
-    min: 1,
-    max: Infinity,
-    call: (a, at) => {
-      const v = nonEmpty('avg', numbersOf('avg', a, at), at);
-      return v.reduce((s, x) => s + x, 0) / v.length;
-    },
-  },
-  first: { min: 1, max: 1, call: ([v], at) => element(v, 0, at) },
-  last: { min: 1, max: 1, call: ([v], at) => element(v, Array.isArray(v) ? v.length - 1 : 0, at) },
-};
-
-class EvalFailure {
-  constructor(
-    readonly message: string,
-    readonly at: number,
-  ) {}
-}
-const evalError = (message: string, at: number) => new EvalFailure(message, at);
-
-function typeName(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : 'a number';
-  if (typeof v === 'object') return 'a record';
-  return `a ${typeof v}`;
-}
-
-function element(v: unknown, index: number, at: number): unknown {
-  if (!Array.isArray(v)) throw evalError(`cannot index ${typeName(v)}`, at);
-  if (!Number.isInteger(index) || index < 0 || index >= v.length) {
-    throw evalError(`index ${index} is out of range: the list has ${v.length} element(s)`, at);
-  }
-  return v[index] as unknown;
 }
 
 function bool(v: unknown, what: string, at: number): boolean {

@@ -149,3 +149,36 @@ describe('judging one measurement', () => {
     );
   });
 });
+
+describe('a plan monitor', () => {
+  it('is directly usable as limits and conditions', async () => {
+    const { loadPlan } = await import('./load-plan.js');
+    const { plan } = loadPlan(`version: 1
+name: m
+title: M
+goLive: 2026-12-05T02:00:00Z
+window: { start: T-1h, end: T+2h }
+roles:
+  ops: { title: Operations, members: [bob] }
+phases:
+  - id: p
+    at: T-0
+    tasks:
+      - { id: t, title: T, owner: ops }
+monitors:
+  - id: error-rate
+    action: metrics.query
+    with: { url: 'http://127.0.0.1:9090', query: 'up' }
+    interval: 30s
+    count: 3
+    failWhen: 'result > 0.02'
+    failureLimit: 1
+`);
+    const monitor = plan!.monitors[0]!;
+    const conditions = compileMeasurementConditions(monitor);
+    const outcomes = [0.01, 0.05, 0.03].map((v) => judgeMeasurement(conditions, v).outcome);
+    expect(outcomes).toEqual(['successful', 'failed', 'failed']);
+    expect(assessMonitor(monitor, after(outcomes))).toBe('failed');
+    expect(assessMonitor(monitor, after(outcomes.slice(0, 2)))).toBe('running');
+  });
+});

@@ -14,6 +14,16 @@ export interface FakeActions {
   stickinessSeconds?: number;
 }
 
+/** A listener rule as the fake stores it (fixed-response maintenance rules, or forward rules to leave alone). */
+export interface FakeListenerRule {
+  arn: string;
+  priority: string;
+  paths: string[];
+  hosts?: string[];
+  fixed?: { status: string; contentType: string; body: string };
+  forwardArn?: string;
+}
+
 /** A request the fake received: the Query-protocol action and its form fields. */
 export interface FakeCall {
   readonly action: string;
@@ -74,6 +84,9 @@ function parseActions(fields: Readonly<Record<string, string>>, prefix: string):
 export class FakeElbv2 {
   readonly listeners = new Map<string, FakeActions>();
   readonly rules = new Map<string, FakeActions>();
+  /** Rules by listener ARN, for DescribeRules(ListenerArn), CreateRule and DeleteRule. */
+  readonly listenerRules = new Map<string, FakeListenerRule[]>();
+  #nextRule = 1;
   readonly calls: FakeCall[] = [];
   /** When set, every request fails with this AWS error code and HTTP status. */
   failWith: { code: string; message: string; status: number } | undefined;
@@ -136,6 +149,34 @@ export class FakeElbv2 {
         return wrap(`<Listeners>${listenerXml(arn, next)}</Listeners>`);
       }
       case 'DescribeRules': {
+        if (fields.ListenerArn !== undefined) {
+          const list = this.listenerRules.get(fields.ListenerArn);
+          if (!list) return error(400, 'ListenerNotFound', 'One or more listeners not found');
+          const members = [
+            ...list,
+            { arn: `${fields.ListenerArn}/default`, priority: 'default', paths: [] } as FakeListenerRule,
+          ]
+            .map((r) => {
+              const conditions = [
+                ...(r.paths.length
+                  ? [
+                      `<member><Field>path-pattern</Field><PathPatternConfig><Values>${r.paths.map((v) => `<member>${xmlEscape(v)}</member>`).join('')}</Values></PathPatternConfig></member>`,
+                    ]
+                  : []),
+                ...(r.hosts
+                  ? [
+                      `<member><Field>host-header</Field><HostHeaderConfig><Values>${r.hosts.map((v) => `<member>${xmlEscape(v)}</member>`).join('')}</Values></HostHeaderConfig></member>`,
+                    ]
+                  : []),
+              ].join('');
+              const action = r.fixed
+                ? `<member><Type>fixed-response</Type><FixedResponseConfig><StatusCode>${r.fixed.status}</StatusCode><ContentType>${r.fixed.contentType}</ContentType><MessageBody>${xmlEscape(r.fixed.body)}</MessageBody></FixedResponseConfig></member>`
+                : `<member><Type>forward</Type><TargetGroupArn>${xmlEscape(r.forwardArn ?? 'arn:tg')}</TargetGroupArn></member>`;
+              return `<member><RuleArn>${xmlEscape(r.arn)}</RuleArn><Priority>${r.priority}</Priority><IsDefault>${r.priority === 'default'}</IsDefault><Conditions>${conditions}</Conditions><Actions>${action}</Actions></member>`;
+            })
+            .join('');
+          return wrap(`<Rules>${members}</Rules>`);
+        }
         const arn = fields['RuleArns.member.1'] ?? '';
         const r = this.rules.get(arn);
         if (!r) return error(400, 'RuleNotFound', 'One or more rules not found');
@@ -147,6 +188,51 @@ export class FakeElbv2 {
         const next = parseActions(fields, 'Actions');
         this.rules.set(arn, next);
         return wrap(`<Rules>${ruleXml(arn, next)}</Rules>`);
+      }
+      case 'CreateRule': {
+        const list = this.listenerRules.get(fields.ListenerArn ?? '');
+        if (!list) return error(400, 'ListenerNotFound', 'One or more listeners not found');
+        if (list.some((r) => r.priority === fields.Priority)) {
+          return error(400, 'PriorityInUse', `Priority '${fields.Priority}' is currently in use`);
+        }
+        const values = (prefix: string) => {
+          const out: string[] = [];
+          for (let j = 1; fields[`${prefix}.Values.member.${j}`] !== undefined; j++) {
+            out.push(fields[`${prefix}.Values.member.${j}`] ?? '');
+          }
+          return out;
+        };
+        const rule: FakeListenerRule = {
+          arn: `${fields.ListenerArn ?? ''}/rule-${this.#nextRule++}`,
+          priority: fields.Priority ?? '',
+          paths: [],
+        };
+        for (let i = 1; fields[`Conditions.member.${i}.Field`] !== undefined; i++) {
+          const field = fields[`Conditions.member.${i}.Field`];
+          if (field === 'path-pattern') rule.paths = values(`Conditions.member.${i}.PathPatternConfig`);
+          if (field === 'host-header') rule.hosts = values(`Conditions.member.${i}.HostHeaderConfig`);
+        }
+        if (fields['Actions.member.1.Type'] === 'fixed-response') {
+          rule.fixed = {
+            status: fields['Actions.member.1.FixedResponseConfig.StatusCode'] ?? '',
+            contentType: fields['Actions.member.1.FixedResponseConfig.ContentType'] ?? '',
+            body: fields['Actions.member.1.FixedResponseConfig.MessageBody'] ?? '',
+          };
+        }
+        list.push(rule);
+        return wrap(
+          `<Rules><member><RuleArn>${xmlEscape(rule.arn)}</RuleArn><Priority>${rule.priority}</Priority></member></Rules>`,
+        );
+      }
+      case 'DeleteRule': {
+        for (const list of this.listenerRules.values()) {
+          const i = list.findIndex((r) => r.arn === fields.RuleArn);
+          if (i >= 0) {
+            list.splice(i, 1);
+            return wrap('');
+          }
+        }
+        return error(400, 'RuleNotFound', 'One or more rules not found');
       }
       default:
         return error(400, 'InvalidAction', `unsupported action ${action}`);

@@ -13,6 +13,8 @@ export interface HaproxyServerSpec {
   readonly backup?: boolean;
   /** Starts in maintenance (`disabled`). */
   readonly disabled?: boolean;
+  /** Active health check (`GET /` every 500 ms, rise 1, fall 2); default true. */
+  readonly check?: boolean;
 }
 
 export interface HaproxyServer {
@@ -94,7 +96,8 @@ export async function startHaproxy(options: {
           '  option httpchk GET /',
           ...servers.map(
             (s) =>
-              `  server ${s.name} 127.0.0.1:${s.port} weight ${s.weight ?? 100} check inter 500ms rise 1 fall 2` +
+              `  server ${s.name} 127.0.0.1:${s.port} weight ${s.weight ?? 100}` +
+              `${s.check === false ? '' : ' check inter 500ms rise 1 fall 2'}` +
               `${s.backup ? ' backup' : ''}${s.disabled ? ' disabled' : ''}`,
           ),
         ]),
@@ -115,13 +118,27 @@ export async function startHaproxy(options: {
     stop: daemon.stop,
     async reload() {
       const before = await workerPid(socketPath);
-      process.kill(daemon.pid, 'SIGUSR2');
-      for (let i = 0; i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const now = await workerPid(socketPath).catch(() => '');
-        if (now !== '' && now !== before) return;
+      const deadline = Date.now() + 30_000;
+      let now = before;
+      // The master re-executes itself on reload; a signal arriving while it starts up can be lost, so the
+      // signal is sent again when no new worker has appeared for a few seconds.
+      while (Date.now() < deadline) {
+        process.kill(daemon.pid, 'SIGUSR2');
+        const resendAt = Date.now() + 5_000;
+        while (Date.now() < Math.min(resendAt, deadline)) {
+          await new Promise((r) => setTimeout(r, 100));
+          // The socket may refuse connections while the new worker takes it over.
+          now = await workerPid(socketPath).catch(() => '');
+          if (now !== '' && now !== before) {
+            // Let the master finish its reload before anyone signals it again.
+            await new Promise((r) => setTimeout(r, 300));
+            return;
+          }
+        }
       }
-      throw new Error(`HAProxy did not reload:\n${daemon.output()}`);
+      throw new Error(
+        `HAProxy did not reload (worker pid still ${now || 'unknown'}, was ${before}):\n${daemon.output()}`,
+      );
     },
   };
 }

@@ -5,7 +5,7 @@ import {
   type MeasurementOutcome,
 } from '../../core/monitor-analysis.js';
 import { TminusError } from '../../core/tminus-error.js';
-import type { ActionDefinition } from '../../engine/action.js';
+import type { ActionContext, ActionDefinition } from '../../engine/action.js';
 import { durationMs, durationText } from '../traffic/traffic-target.js';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { queryPrometheus, type MetricData } from './prometheus-source.js';
@@ -41,7 +41,12 @@ const commonShape = {
 
 const prometheusParams = z.strictObject({
   provider: z.literal('prometheus').optional(),
-  url: z.string().min(1).meta({ description: 'Prometheus base URL, e.g. http://prometheus:9090' }),
+  url: z.string().min(1).optional().meta({ description: 'Prometheus base URL, e.g. http://prometheus:9090' }),
+  connection: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'A `connections:` entry of kind prometheus, instead of `url`.' }),
   query: z.string().min(1).meta({ description: 'PromQL.' }),
   range: z
     .strictObject({ last: durationText(), step: durationText() })
@@ -87,15 +92,38 @@ const cloudwatchParams = z.strictObject({
   ...commonShape,
 });
 
-export const metricsQueryParams = z.discriminatedUnion('provider', [prometheusParams, cloudwatchParams]);
+export const metricsQueryParams = z
+  .discriminatedUnion('provider', [prometheusParams, cloudwatchParams])
+  .superRefine((p, ctx) => {
+    if (p.provider !== 'cloudwatch' && (p.url === undefined) === (p.connection === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of `url` or `connection`' });
+    }
+  });
 export type MetricsQueryParams = z.infer<typeof metricsQueryParams>;
+
+/** The Prometheus URL: `url`, or the URL of the named connection (which must be of kind prometheus). */
+function prometheusUrl(
+  params: Exclude<MetricsQueryParams, { provider: 'cloudwatch' }>,
+  ctx: ActionContext,
+): string {
+  if (params.url !== undefined) return params.url;
+  const connection = ctx.connection(params.connection ?? '');
+  if (connection.kind !== 'prometheus' || connection.url === undefined) {
+    throw new TminusError(
+      'METRICS_QUERY_FAILED',
+      `connection '${connection.name}' is ${connection.kind}${connection.url === undefined ? ' without a url' : ''}, not a prometheus url`,
+    );
+  }
+  return connection.url;
+}
 
 async function fetchData(
   params: MetricsQueryParams,
+  ctx: ActionContext,
   now: number,
-  signal: AbortSignal,
   deps: MetricsDeps,
 ): Promise<MetricData> {
+  const signal = ctx.signal;
   if (params.provider === 'cloudwatch') {
     const { queryCloudWatch } = await import('./cloudwatch-source.js');
     const { CloudWatchClient: Client } = await import('@aws-sdk/client-cloudwatch');
@@ -111,7 +139,7 @@ async function fetchData(
     });
   }
   return queryPrometheus({
-    url: params.url,
+    url: prometheusUrl(params, ctx),
     query: params.query,
     timeMs: now,
     range: params.range
@@ -175,14 +203,14 @@ export function createMetricsQueryAction(deps: MetricsDeps = {}): ActionDefiniti
         summary:
           params.provider === 'cloudwatch'
             ? `query CloudWatch in ${params.region}: ${params.expression ?? Object.keys(params.metrics).join(', ')}`
-            : `query ${params.url}: ${params.query}`,
+            : `query ${params.url ?? `connection ${params.connection ?? ''}`}: ${params.query}`,
         changes: [],
       };
     },
     async execute(ctx, params) {
       const conditions = compileMeasurementConditions(params);
       const now = ctx.clock.now();
-      const data = await fetchData(params, now, ctx.signal, deps).catch((error: unknown) => {
+      const data = await fetchData(params, ctx, now, deps).catch((error: unknown) => {
         if (error instanceof TminusError) {
           throw new TminusError(error.code, ctx.redact(error.message), {
             cause: error,

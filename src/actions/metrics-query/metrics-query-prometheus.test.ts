@@ -137,6 +137,27 @@ describe('metrics.query against Prometheus', () => {
     expect(scalar.output).toMatchObject({ outcome: 'error', resultType: 'scalar' });
   });
 
+  it('takes its url from a prometheus connection, and refuses a connection of another kind', async () => {
+    const ctx = actionTestContext({
+      connections: {
+        prom: { name: 'prom', kind: 'prometheus', url: prom.url, options: {} },
+        db: { name: 'db', kind: 'postgres', url: 'postgres://x', options: {} },
+      },
+    });
+    const result = await metricsQueryAction.execute(
+      ctx,
+      metricsQueryParams.parse({ connection: 'prom', query: 'sum(app_requests_total)' }),
+    );
+    expect(result.value).toBe(400);
+    const error = await failure(
+      metricsQueryAction.execute(ctx, metricsQueryParams.parse({ connection: 'db', query: 'up' })),
+    );
+    expect(error.message).toBe("connection 'db' is postgres, not a prometheus url");
+    expect(metricsQueryParams.safeParse({ query: 'up' }).error?.issues[0]?.message).toBe(
+      'give exactly one of `url` or `connection`',
+    );
+  });
+
   it('reports a query Prometheus rejects with what Prometheus said', async () => {
     const error = await failure(query({ query: 'sum(app_requests_total' }));
     expect(error.code).toBe('METRICS_QUERY_FAILED');

@@ -2,6 +2,7 @@ import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionTestContext } from '../../../test/support/action-test-context.js';
 import { startHaproxy, type HaproxyServer } from '../../../test/support/haproxy-server.js';
+import { freePort } from '../../../test/support/free-port.js';
 import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
 import { NGINX_BINARY, startNginx, type NginxServer } from '../../../test/support/nginx-server.js';
 import { trafficShiftAction, trafficShiftParams } from '../traffic-shift/traffic-shift-action.js';
@@ -9,6 +10,7 @@ import { trafficMaintenanceAction, trafficMaintenanceParams } from './traffic-ma
 
 let app: HttpBackend;
 let page: HttpBackend;
+let deadPort: number;
 let haproxy: HaproxyServer;
 let nginx: NginxServer;
 
@@ -41,11 +43,14 @@ const nginxTarget = () => ({
 beforeAll(async () => {
   app = await startHttpBackend('app');
   page = await startHttpBackend('maintenance', { status: 503 });
+  deadPort = await freePort();
   haproxy = await startHaproxy({
     backends: {
       app: [
         { name: 'app', port: app.port, weight: 100 },
-        { name: 'maint', port: page.port, weight: 1, backup: true, disabled: true },
+        // A maintenance page answers 503 everywhere, so it has no HTTP health check (it would always fail).
+        { name: 'maint', port: page.port, weight: 1, backup: true, disabled: true, check: false },
+        { name: 'deadpage', port: deadPort, weight: 1, backup: true, disabled: true },
       ],
     },
   });
@@ -69,7 +74,10 @@ afterAll(async () => {
 describe('traffic.maintenance with HAProxy', () => {
   it('puts the backup maintenance server in front, verified by a probe, and takes it away again', async () => {
     expect(await fetchFrom(haproxy.port)).toBe('200 app');
-    const plan = await trafficMaintenanceAction.plan!(actionTestContext(), haproxyParams({ mode: 'on' }));
+    const plan = await trafficMaintenanceAction.plan!(
+      actionTestContext(),
+      haproxyParams({ mode: 'on', appServers: ['app'] }),
+    );
     expect(plan.changes.map((c) => [c.target.split(' ').pop(), c.from, c.to])).toEqual([
       ['maint', 'weight 1, maint', 'weight 1'],
       ['app', 'weight 100', 'weight 100, maint'],
@@ -114,6 +122,22 @@ describe('traffic.maintenance with HAProxy', () => {
       code: 'TRAFFIC_BAD_TARGET',
       message: `haproxy backend app via ${haproxy.socketPath} has no maintenance server 'sorry'`,
     });
+  });
+
+  it('leaves the app up when the page server never passes its health check', async () => {
+    const error = await trafficMaintenanceAction
+      .execute(actionTestContext(), haproxyParams({ mode: 'on', page: 'deadpage', readyTimeout: '2s' }))
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { code: string },
+      );
+    expect(error).toMatchObject({ code: 'TRAFFIC_NOT_APPLIED' });
+    expect(error?.message).toContain('deadpage not serving after 2 s');
+    expect(await fetchFrom(haproxy.port)).toBe('200 app');
+    await trafficMaintenanceAction.execute(
+      actionTestContext(),
+      haproxyParams({ mode: 'off', page: 'deadpage' }),
+    );
   });
 
   it('drafts the opposite mode as its inverse', () => {

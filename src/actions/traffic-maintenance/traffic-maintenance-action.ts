@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
-import type { ActionDefinition, PlannedChange } from '../../engine/action.js';
+import type { ActionContext, ActionDefinition, PlannedChange } from '../../engine/action.js';
+import { albMaintenance, planAlbMaintenance, type AlbMaintenanceOptions } from './alb-maintenance.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
 import { runStepCheck, stepCheckSchema } from '../traffic/step-check.js';
-import { createProvider, refineTarget, targetSchemas, type ProviderDeps } from '../traffic/traffic-target.js';
+import { awaitServing } from '../traffic/await-serving.js';
+import {
+  createProvider,
+  durationMs,
+  durationText,
+  refineTarget,
+  serverName,
+  targetSchemas,
+  type ProviderDeps,
+} from '../traffic/traffic-target.js';
 import {
   describeSetting,
+  diffSettings,
   type ServerChange,
   type ServerSettings,
   type TrafficProvider,
@@ -15,22 +26,58 @@ const maintenanceShape = {
   mode: z
     .enum(['on', 'off'])
     .meta({ description: 'on: the maintenance page takes all traffic; off: back to the app.' }),
-  page: z.string().min(1).meta({
+  page: serverName().meta({
     description: 'The maintenance server: an HAProxy `backup` server, or an nginx server listed in `backup`.',
   }),
-  appServers: z
-    .array(z.string().min(1))
-    .min(1)
-    .optional()
-    .meta({ description: 'The application servers to take out (default: every other server).' }),
+  appServers: z.array(serverName()).min(1).optional().meta({
+    description: 'The application servers to take out (default: every server but the page and backups).',
+  }),
   check: stepCheckSchema
     .optional()
     .meta({ description: 'Probe after the switch, e.g. { url: ..., status: 503, contains: maintenance }.' }),
+  readyTimeout: durationText()
+    .optional()
+    .meta({ description: 'How long the side coming up may take to pass its health check (default 30s).' }),
 };
 
+const [haproxyMaintenance, nginxMaintenance] = targetSchemas(maintenanceShape);
+
+/** ALB: a fixed-response listener rule at a chosen priority, created for `on` and deleted for `off`. */
+const albMaintenanceParams = z.strictObject({
+  provider: z.literal('alb'),
+  region: z.string().min(1),
+  listenerArn: z.string().min(1),
+  endpoint: z.string().min(1).optional(),
+  mode: maintenanceShape.mode,
+  priority: z
+    .int()
+    .min(1)
+    .max(50_000)
+    .optional()
+    .meta({ description: 'Rule priority (default 1: before all others).' }),
+  response: z
+    .strictObject({
+      status: z.int().min(200).max(599).optional(),
+      contentType: z
+        .enum(['text/plain', 'text/css', 'text/html', 'application/javascript', 'application/json'])
+        .optional(),
+      body: z.string().max(1024).optional(),
+    })
+    .optional(),
+  paths: z
+    .array(z.string().min(1))
+    .min(1)
+    .max(5)
+    .optional()
+    .meta({ description: "Path patterns (default ['/*'])." }),
+  hosts: z.array(z.string().min(1)).min(1).max(5).optional().meta({ description: 'Only these host names.' }),
+  check: maintenanceShape.check,
+});
+
 export const trafficMaintenanceParams = z
-  .discriminatedUnion('provider', targetSchemas(maintenanceShape))
+  .discriminatedUnion('provider', [haproxyMaintenance, nginxMaintenance, albMaintenanceParams])
   .superRefine((p, ctx) => {
+    if (p.provider === 'alb') return;
     refineTarget(p, ctx);
     if (p.appServers?.includes(p.page)) {
       ctx.addIssue({
@@ -49,12 +96,46 @@ export const trafficMaintenanceParams = z
   });
 export type TrafficMaintenanceParams = z.infer<typeof trafficMaintenanceParams>;
 
+type AlbMaintenanceParams = Extract<TrafficMaintenanceParams, { provider: 'alb' }>;
+type ServerMaintenanceParams = Exclude<TrafficMaintenanceParams, { provider: 'alb' }>;
+
+async function albOptions(params: AlbMaintenanceParams, deps: ProviderDeps): Promise<AlbMaintenanceOptions> {
+  const { ElasticLoadBalancingV2Client: Client } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const config = { region: params.region, ...(params.endpoint ? { endpoint: params.endpoint } : {}) };
+  return {
+    client: deps.elbv2Client ? deps.elbv2Client(config) : new Client(config),
+    listenerArn: params.listenerArn,
+    priority: params.priority ?? 1,
+    status: params.response?.status ?? 503,
+    contentType: params.response?.contentType ?? 'text/plain',
+    body: params.response?.body ?? 'Down for maintenance. Please come back soon.',
+    paths: params.paths ?? ['/*'],
+    hosts: params.hosts,
+  };
+}
+
+async function runCheck(ctx: ActionContext, params: TrafficMaintenanceParams, target: string) {
+  const check = params.check ? await runStepCheck(params.check, ctx.signal) : undefined;
+  if (check && !check.ok) {
+    throw new TminusError(
+      'TRAFFIC_CHECK_FAILED',
+      ctx.redact(
+        `maintenance ${params.mode} is set on ${target} but the check failed: ${check.problem ?? ''}`,
+      ),
+      { hint: 'the balancer was left as set; run the opposite mode to undo' },
+    );
+  }
+  return check?.problem !== undefined ? { ...check, problem: ctx.redact(check.problem) } : check;
+}
+
 /** Settings that put the page in front (`on`) or take it away (`off`); weights of app servers are kept. */
 function maintenanceSettings(
-  params: TrafficMaintenanceParams,
+  params: ServerMaintenanceParams,
   current: ServerSettings,
+  backups: ReadonlySet<string>,
 ): Record<string, ServerChange> {
-  const servers = params.appServers ?? Object.keys(current).filter((n) => n !== params.page);
+  const servers =
+    params.appServers ?? Object.keys(current).filter((n) => n !== params.page && !backups.has(n));
   const desired: Record<string, ServerChange> = {};
   const pageWeight = Math.max(current[params.page]?.weight ?? 1, 1);
   if (params.mode === 'on') {
@@ -67,7 +148,7 @@ function maintenanceSettings(
   return desired;
 }
 
-async function readChecked(provider: TrafficProvider, params: TrafficMaintenanceParams, signal: AbortSignal) {
+async function readChecked(provider: TrafficProvider, params: ServerMaintenanceParams, signal: AbortSignal) {
   const current = await provider.read(signal);
   if (!(params.page in current)) {
     throw new TminusError(
@@ -78,7 +159,8 @@ async function readChecked(provider: TrafficProvider, params: TrafficMaintenance
       },
     );
   }
-  const desired = maintenanceSettings(params, current);
+  const backups = (await provider.backupServers?.(signal)) ?? new Set<string>();
+  const desired = maintenanceSettings(params, current, backups);
   checkDesired(provider, current, desired);
   return { current, desired };
 }
@@ -98,7 +180,14 @@ export function createTrafficMaintenanceAction(
     idempotent: true,
 
     async plan(ctx, params) {
-      const provider = await createProvider(params, deps);
+      if (params.provider === 'alb') {
+        const o = await albOptions(params, deps);
+        return {
+          summary: `maintenance ${params.mode} on alb listener ${params.listenerArn}`,
+          changes: await planAlbMaintenance(o, params.mode, ctx.signal),
+        };
+      }
+      const provider = await createProvider(params, deps, ctx);
       const { current, desired } = await readChecked(provider, params, ctx.signal);
       const changes: PlannedChange[] = Object.entries(desired).map(([name, want]) => ({
         target: `${provider.target} server ${name}`,
@@ -112,28 +201,34 @@ export function createTrafficMaintenanceAction(
     },
 
     async execute(ctx, params) {
-      const provider = await createProvider(params, deps);
-      const { desired } = await readChecked(provider, params, ctx.signal);
-      const applied = await applySettings(provider, desired, ctx.signal);
-      const changed = Object.keys(applied.changes).length > 0;
-      const check = params.check ? await runStepCheck(params.check, ctx.signal) : undefined;
-      if (check && !check.ok) {
-        throw new TminusError(
-          'TRAFFIC_CHECK_FAILED',
-          ctx.redact(
-            `maintenance ${params.mode} is set on ${provider.target} but the check failed: ${check.problem ?? ''}`,
-          ),
-          { hint: 'the balancer was left as set; run the opposite mode to undo' },
-        );
+      if (params.provider === 'alb') {
+        const target = `alb listener ${params.listenerArn}`;
+        const result = await albMaintenance(await albOptions(params, deps), params.mode, ctx.signal);
+        const check = await runCheck(ctx, params, target);
+        return {
+          summary: `maintenance ${params.mode} on ${target}${result.changed ? '' : ' (already)'}`,
+          output: { target, mode: params.mode, ...result, ...(check ? { check } : {}) },
+        };
       }
+      const provider = await createProvider(params, deps, ctx);
+      const { current, desired } = await readChecked(provider, params, ctx.signal);
+      // Two phases, so that nobody meets a balancer with no server up: first bring up what will answer
+      // (the page for `on`, the app for `off`) and wait for its health check, then take the other side out.
+      const comingUp = Object.keys(desired).filter((n) => desired[n]?.state === 'ready');
+      const first = Object.fromEntries(comingUp.map((n) => [n, desired[n] ?? {}]));
+      await applySettings(provider, first, ctx.signal);
+      await awaitServing(ctx, provider, comingUp, durationMs(params.readyTimeout, 30_000));
+      const { after } = await applySettings(provider, desired, ctx.signal);
+      const changed = Object.keys(diffSettings(current, desired)).length > 0;
+      const check = await runCheck(ctx, params, provider.target);
       return {
         summary: `maintenance ${params.mode} on ${provider.target}${changed ? '' : ' (already)'}`,
         output: {
           target: provider.target,
           mode: params.mode,
           changed,
-          before: applied.before,
-          after: applied.after,
+          before: current,
+          after,
           ...(check ? { check } : {}),
         },
       };

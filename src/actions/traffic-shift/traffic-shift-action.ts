@@ -2,10 +2,13 @@ import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, ActionPlan, PlannedChange } from '../../engine/action.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
+import { awaitServing } from '../traffic/await-serving.js';
 import { runStepCheck, stepCheckSchema, type StepCheckResult } from '../traffic/step-check.js';
 import {
   targetSchemas,
   refineTarget,
+  serverName,
+  isSafeName,
   createProvider,
   durationMs,
   durationText,
@@ -14,13 +17,17 @@ import {
 import { describeSetting, type ServerSettings, type TrafficProvider } from '../traffic/traffic-provider.js';
 import { names, shiftSteps } from './traffic-shift-plan.js';
 
-const serverNames = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const serverNames = z.union([serverName(), z.array(serverName()).min(1)]);
 
 const shiftShape = {
   weights: z
     .record(z.string(), z.int().min(0))
     .optional()
     .meta({ description: 'Target weight per server, applied at once.' }),
+  states: z
+    .record(z.string(), z.enum(['ready', 'drain', 'maint']))
+    .optional()
+    .meta({ description: 'Admin state per server (with or without `weights`), e.g. { legacy: drain }.' }),
   from: serverNames.optional().meta({ description: 'Server(s) traffic moves away from.' }),
   to: serverNames.optional().meta({ description: 'Server(s) traffic moves to.' }),
   steps: z
@@ -36,6 +43,9 @@ const shiftShape = {
     .optional()
     .meta({ description: 'After draining, wait up to this long for their open sessions to end (HAProxy).' }),
   pause: durationText().optional().meta({ description: 'Wait between steps (before the check).' }),
+  readyTimeout: durationText().optional().meta({
+    description: 'How long `to` servers may take to pass their health check (HAProxy; default 30s).',
+  }),
   check: stepCheckSchema.optional(),
 };
 
@@ -44,13 +54,14 @@ export const trafficShiftParams = z
   .superRefine((p, ctx) => {
     refineTarget(p, ctx);
     const hasPair = p.from !== undefined || p.to !== undefined;
-    if (p.weights !== undefined && hasPair) {
+    const explicit = p.weights !== undefined || p.states !== undefined;
+    if (explicit && hasPair) {
       ctx.addIssue({
         code: 'custom',
         path: ['weights'],
-        message: 'give either `weights` or `from`/`to`, not both',
+        message: 'give either `weights`/`states` or `from`/`to`, not both',
       });
-    } else if (p.weights === undefined && (p.from === undefined || p.to === undefined)) {
+    } else if (!explicit && (p.from === undefined || p.to === undefined)) {
       ctx.addIssue({
         code: 'custom',
         path: [
@@ -63,10 +74,19 @@ export const trafficShiftParams = z
         message: 'give `weights: {server: weight}` or both `from` and `to`',
       });
     }
+    for (const name of [...Object.keys(p.weights ?? {}), ...Object.keys(p.states ?? {})]) {
+      if (!isSafeName(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weights', name],
+          message: `'${name}': letters, digits and _ . : - only`,
+        });
+      }
+    }
     if (p.weights !== undefined && Object.keys(p.weights).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: '`weights` names no server' });
     }
-    if (p.weights !== undefined && p.steps !== undefined) {
+    if (explicit && p.steps !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['steps'],
@@ -135,8 +155,8 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
     idempotent: true,
 
     async plan(ctx, params): Promise<ActionPlan> {
-      const provider = await createProvider(params, deps);
-      const steps = shiftSteps(params);
+      const provider = await createProvider(params, deps, ctx);
+      const steps = shiftSteps(params, provider.maxWeight);
       const final = Object.assign({}, ...steps.map((s) => s.desired)) as Record<
         string,
         { weight?: number; state?: 'ready' | 'drain' | 'maint' }
@@ -168,8 +188,8 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
     },
 
     async execute(ctx, params) {
-      const provider = await createProvider(params, deps);
-      const steps = shiftSteps(params);
+      const provider = await createProvider(params, deps, ctx);
+      const steps = shiftSteps(params, provider.maxWeight);
       const initial = await provider.read(ctx.signal);
       // Check every step's servers and weights before touching anything.
       for (const step of steps) checkDesired(provider, initial, step.desired);
@@ -179,6 +199,30 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
       for (const [i, step] of steps.entries()) {
         const applied = await applySettings(provider, step.desired, ctx.signal);
         const changed = Object.keys(applied.changes).length > 0;
+        // A `to` server just out of maintenance is down until its health check passes: until then the
+        // balancer quietly keeps the traffic where it was, so the step has not happened yet.
+        const restoreLastGood = () =>
+          applySettings(
+            provider,
+            Object.fromEntries(
+              Object.keys(step.desired).flatMap((n) => (lastGood[n] ? [[n, lastGood[n]]] : [])),
+            ),
+            ctx.signal,
+          );
+        try {
+          await awaitServing(ctx, provider, names(params.to), durationMs(params.readyTimeout, 30_000));
+        } catch (error) {
+          if (!(error instanceof TminusError)) throw error;
+          await restoreLastGood();
+          throw new TminusError(
+            error.code,
+            `${error.message}; put back ${lastGoodLabel}: ${summarize(lastGood)}`,
+            {
+              cause: error,
+              ...(error.hint ? { hint: error.hint } : {}),
+            },
+          );
+        }
         ctx.logger.info(
           `traffic.shift ${step.label}: ${changed ? summarize(applied.after) : 'already there'}`,
           {
@@ -192,10 +236,7 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
         if (params.check) {
           check = await runStepCheck(params.check, ctx.signal);
           if (!check.ok) {
-            const restore = Object.fromEntries(
-              Object.keys(step.desired).flatMap((n) => (lastGood[n] ? [[n, lastGood[n]]] : [])),
-            );
-            await applySettings(provider, restore, ctx.signal);
+            await restoreLastGood();
             throw new TminusError(
               'TRAFFIC_CHECK_FAILED',
               ctx.redact(
@@ -206,7 +247,9 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
             );
           }
         }
-        records.push({ step: step.label, changed, ...(check ? { check } : {}) });
+        const redacted =
+          check?.problem !== undefined ? { ...check, problem: ctx.redact(check.problem) } : check;
+        records.push({ step: step.label, changed, ...(redacted ? { check: redacted } : {}) });
         lastGood = applied.after;
         lastGoodLabel = `step ${i + 1} (${step.label})`;
       }
@@ -233,9 +276,9 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
     },
 
     inverse(params) {
-      if (params.weights !== undefined) return undefined;
+      if (params.weights !== undefined || params.states !== undefined) return undefined;
       const rest: Record<string, unknown> = { ...params };
-      for (const key of ['steps', 'drain', 'drainWait', 'pause']) delete rest[key];
+      for (const key of ['steps', 'drain', 'drainWait', 'pause', 'readyTimeout']) delete rest[key];
       // The way back is immediate (no steps): a rollback must not wait on the analysis that just failed.
       return { action: 'traffic.shift', with: { ...rest, from: params.to, to: params.from } };
     },

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
 import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { freePort } from '../../../test/support/free-port.js';
 import { startHaproxy, type HaproxyServer } from '../../../test/support/haproxy-server.js';
 import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
 import { runLoad } from '../../../test/support/load-generator.js';
@@ -24,13 +25,17 @@ async function failure(promise: Promise<unknown>): Promise<TminusError> {
 let legacy: HttpBackend;
 let next: HttpBackend;
 let lb: HaproxyServer;
+let deadPort: number;
 
 const params = (extra: Record<string, unknown>): TrafficShiftParams =>
   trafficShiftParams.parse({ provider: 'haproxy', socket: lb.socketPath, backend: 'app', ...extra });
 
-const state = async () => {
+/** Weight/state of legacy and new (and of the dead server when asked). */
+const state = async (withDead = false) => {
   const rows = await new HaproxyRuntime({ socket: lb.socketPath }).serversState('app');
-  return Object.fromEntries(rows.map((r) => [r.server, `${r.weight}/${r.state}`]));
+  return Object.fromEntries(
+    rows.filter((r) => withDead || r.server !== 'dead').map((r) => [r.server, `${r.weight}/${r.state}`]),
+  );
 };
 
 async function reset() {
@@ -43,11 +48,14 @@ async function reset() {
 beforeAll(async () => {
   legacy = await startHttpBackend('legacy');
   next = await startHttpBackend('new');
+  deadPort = await freePort();
   lb = await startHaproxy({
     backends: {
       app: [
         { name: 'legacy', port: legacy.port, weight: 100 },
         { name: 'new', port: next.port, weight: 0 },
+        // Nothing listens there: its health check never passes.
+        { name: 'dead', port: deadPort, weight: 0, disabled: true },
       ],
     },
     stateFile: true,
@@ -93,6 +101,19 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     expect(again.summary).toContain('already at target');
   });
 
+  it('sets admin states directly (drain, maint, ready), alone or with weights', async () => {
+    await reset();
+    await trafficShiftAction.execute(actionTestContext(), params({ states: { legacy: 'drain' } }));
+    expect(await state()).toEqual({ legacy: '100/drain', new: '0/ready' });
+    await trafficShiftAction.execute(
+      actionTestContext(),
+      params({ weights: { new: 50 }, states: { legacy: 'maint' } }),
+    );
+    expect(await state()).toEqual({ legacy: '100/maint', new: '50/ready' });
+    await trafficShiftAction.execute(actionTestContext(), params({ states: { legacy: 'ready' } }));
+    expect(await state()).toEqual({ legacy: '100/ready', new: '50/ready' });
+  });
+
   it('works over a TCP stats socket too', async () => {
     await reset();
     const p = trafficShiftParams.parse({
@@ -103,6 +124,35 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     });
     await trafficShiftAction.execute(actionTestContext(), p);
     expect(await state()).toMatchObject({ new: '5/ready' });
+  });
+
+  it('finds the runtime API through a haproxy connection (unix:// or tcp://)', async () => {
+    await reset();
+    const ctx = actionTestContext({
+      connections: {
+        lb: { name: 'lb', kind: 'haproxy', url: `unix://${lb.socketPath}`, options: {} },
+        lbtcp: { name: 'lbtcp', kind: 'haproxy', url: `tcp://${lb.adminAddress}`, options: {} },
+        db: { name: 'db', kind: 'postgres', url: 'postgres://x', options: {} },
+      },
+    });
+    const viaConnection = (connection: string, weight: number) =>
+      trafficShiftAction.execute(
+        ctx,
+        trafficShiftParams.parse({
+          provider: 'haproxy',
+          connection,
+          backend: 'app',
+          weights: { new: weight },
+        }),
+      );
+    await viaConnection('lb', 7);
+    expect(await state()).toMatchObject({ new: '7/ready' });
+    await viaConnection('lbtcp', 8);
+    expect(await state()).toMatchObject({ new: '8/ready' });
+    const error = await failure(viaConnection('db', 9));
+    expect(error.message).toBe(
+      "connection 'db' (postgres) is not a haproxy runtime API url (unix:///path or tcp://host:port)",
+    );
   });
 
   it('shifts in steps and drains legacy under load with zero failed requests while the new share rises', async () => {
@@ -176,6 +226,21 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     } finally {
       checker.close();
     }
+  });
+
+  it('puts back the last good weights when a to server never passes its health check', async () => {
+    await reset();
+    const error = await failure(
+      trafficShiftAction.execute(
+        actionTestContext(),
+        params({ from: 'legacy', to: 'dead', steps: [10, 100], readyTimeout: '2s' }),
+      ),
+    );
+    expect(error.code).toBe('TRAFFIC_NOT_APPLIED');
+    expect(error.message).toContain('dead not serving after 2 s');
+    expect(error.message).toContain('put back the starting weights');
+    expect((await state(true)).dead).toBe('0/maint');
+    expect((await state()).legacy).toBe('100/ready');
   });
 
   it('keeps runtime weights across a reload through the server-state file', async () => {

@@ -166,5 +166,20 @@ describe('traffic.shift with nginx', () => {
     const messages = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(messages).toContain('upstream: an upstream name: letters, digits, _ . -');
     expect(messages).toContain('servers: name at least one server');
+    const inject = trafficShiftParams.safeParse({
+      provider: 'nginx',
+      file: '/x',
+      upstream: 'app',
+      servers: { a: '127.0.0.1:80; include /etc/passwd' },
+      directives: ['keepalive 16; } server { listen 81'],
+      weights: { a: 1 },
+    });
+    const injected = inject.success
+      ? []
+      : inject.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(injected).toEqual([
+      'servers.a: host:port or unix:/path',
+      'directives.0: one directive, without { } or ; inside',
+    ]);
   });
 });

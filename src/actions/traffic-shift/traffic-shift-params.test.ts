@@ -24,7 +24,7 @@ describe('traffic.shift parameters', () => {
 
   it('reject every bad value with its path', () => {
     expect(issues({ ...base, weights: { new: 1 }, to: 'new' })).toContain(
-      'weights: give either `weights` or `from`/`to`, not both',
+      'weights: give either `weights`/`states` or `from`/`to`, not both',
     );
     expect(issues({ ...base, from: 'legacy' })).toContain(
       'to: give `weights: {server: weight}` or both `from` and `to`',
@@ -40,6 +40,13 @@ describe('traffic.shift parameters', () => {
     );
     expect(issues({ ...base, weights: { new: 1 }, wieghts: {} })[0]).toMatch(/wieghts/);
     expect(issues({ ...base, provider: 'f5', weights: { new: 1 } })[0]).toMatch(/^provider: /);
+    expect(issues({ ...base, weights: { 'new; shutdown sessions server app/legacy': 1 } })[0]).toMatch(
+      /^weights\.new; shutdown sessions server app\/legacy: .*letters, digits/,
+    );
+    expect(issues({ ...base, backend: 'app\nshow info', weights: { new: 1 } })[0]).toMatch(
+      /^backend: a name/,
+    );
+    expect(issues({ ...base, from: 'legacy;x', to: 'new' })[0]).toMatch(/^from/);
     expect(issues({ ...base, weights: { new: 1 }, check: { url: 'http://x/', status: 42 } })[0]).toMatch(
       /^check\.status/,
     );

@@ -63,6 +63,18 @@ describe('tminus validate on traffic and metrics steps', () => {
     );
   });
 
+  it('reports an unknown connection of metrics.query', () => {
+    const found = errors(
+      plan(
+        '{ provider: haproxy, socket: /s, backend: app, weights: { new: 1 } }',
+        '{ connection: prom, query: "up" }',
+      ),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^21: phases\.0\.tasks\.1\.with\.connection: unknown connection 'prom'/),
+    ]);
+  });
+
   it('reports a malformed failWhen in with: at its column', () => {
     const found = errors(
       plan(

@@ -34,6 +34,16 @@ export class HaproxyProvider implements TrafficProvider {
   }
 
   async apply(changes: Readonly<Record<string, ServerChange>>, signal: AbortSignal): Promise<void> {
+    const unsafe = [this.options.backend, ...Object.keys(changes)].filter(
+      (n) => !/^[A-Za-z0-9_.:-]+$/.test(n),
+    );
+    if (unsafe.length > 0) {
+      // Names end up in runtime API commands, where ';' or a newline would start another command.
+      throw new TminusError(
+        'TRAFFIC_BAD_TARGET',
+        `unsafe HAProxy name(s): ${unsafe.map((n) => JSON.stringify(n)).join(', ')}`,
+      );
+    }
     const known = await this.read(signal);
     const unknown = Object.keys(changes).filter((name) => !(name in known));
     if (unknown.length > 0) {
@@ -59,23 +69,48 @@ export class HaproxyProvider implements TrafficProvider {
     await this.persist(signal);
   }
 
-  async activeSessions(signal: AbortSignal): Promise<Record<string, number>> {
+  async serving(signal: AbortSignal): Promise<Record<string, boolean>> {
+    const rows = await this.#runtime.serversState(this.options.backend, signal);
+    // Leaving maintenance, HAProxy marks a server running before its first check: with a check configured,
+    // only a passed check proves it can answer (observed on 2.6: running, then down a check later).
+    return Object.fromEntries(
+      rows.map((r) => [
+        r.server,
+        r.operational === 2 &&
+          r.state !== 'maint' &&
+          (!r.checked || r.checkResult === 3 || r.checkResult === 4),
+      ]),
+    );
+  }
+
+  /** One column of `show stat` (CSV) for every server of the backend. */
+  async #statColumn(column: string, signal: AbortSignal): Promise<Record<string, string>> {
     const csv = await this.#runtime.command('show stat', signal);
     const lines = csv.split('\n').filter((l) => l.trim() !== '');
     const header = (lines[0] ?? '').replace(/^# /, '').split(',');
-    const [px, sv, scur] = ['pxname', 'svname', 'scur'].map((c) => header.indexOf(c));
-    if (px === undefined || sv === undefined || scur === undefined || px < 0 || sv < 0 || scur < 0) {
+    const [px, sv, value] = ['pxname', 'svname', column].map((c) => header.indexOf(c));
+    if (px === undefined || sv === undefined || value === undefined || px < 0 || sv < 0 || value < 0) {
       throw new TminusError('TRAFFIC_REJECTED', `unexpected answer to 'show stat': '${csv.slice(0, 120)}'`);
     }
-    const sessions: Record<string, number> = {};
+    const result: Record<string, string> = {};
     for (const line of lines.slice(1)) {
       const f = line.split(',');
       const server = f[sv] ?? '';
       if (f[px] === this.options.backend && server !== 'BACKEND' && server !== 'FRONTEND') {
-        sessions[server] = Number(f[scur] ?? 0);
+        result[server] = f[value] ?? '';
       }
     }
-    return sessions;
+    return result;
+  }
+
+  async activeSessions(signal: AbortSignal): Promise<Record<string, number>> {
+    const scur = await this.#statColumn('scur', signal);
+    return Object.fromEntries(Object.entries(scur).map(([s, v]) => [s, Number(v || 0)]));
+  }
+
+  async backupServers(signal: AbortSignal): Promise<Set<string>> {
+    const bck = await this.#statColumn('bck', signal);
+    return new Set(Object.entries(bck).flatMap(([s, v]) => (v === '1' ? [s] : [])));
   }
 
   async persist(signal: AbortSignal): Promise<void> {

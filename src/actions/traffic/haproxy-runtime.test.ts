@@ -20,11 +20,33 @@ describe('parsing show servers state', () => {
     ]);
   });
 
+  it('reads whether a health check is configured and its last result', () => {
+    const text =
+      '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state\n' +
+      '2 app 1 live 127.0.0.1 2 4 1 1 0 15 3 2 6\n2 app 2 dead 127.0.0.1 2 4 1 1 0 1 0 1 6\n2 app 3 nochk 127.0.0.1 2 4 1 1 0 1 0 0 8\n';
+    expect(parseServersState(text).map((r) => [r.server, r.checked, r.checkResult])).toEqual([
+      ['live', true, 3],
+      ['dead', true, 0],
+      ['nochk', false, 0],
+    ]);
+  });
+
   it('names a missing backend and refuses an unexpected answer', () => {
     expect(() => parseServersState("Can't find backend.\n", 'web')).toThrow("HAProxy has no backend 'web'");
     expect(() => parseServersState('Unknown command\n')).toThrow(
       "unexpected answer to 'show servers state': 'Unknown command'",
     );
     expect(() => parseServersState('')).toThrow('an empty answer');
+  });
+});
+
+describe('the HAProxy runtime client', () => {
+  it('refuses a command that could smuggle a second one', async () => {
+    const { HaproxyRuntime } = await import('./haproxy-runtime.js');
+    await expect(
+      new HaproxyRuntime({ socket: '/nonexistent' }).command(
+        'set server a/b weight 1; shutdown sessions server a/b',
+      ),
+    ).rejects.toThrow("refusing HAProxy command with ';' or a newline");
   });
 });

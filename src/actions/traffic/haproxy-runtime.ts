@@ -11,6 +11,10 @@ export interface HaproxyServerState extends ServerSetting {
   readonly server: string;
   /** 0 stopped, 1 starting, 2 running, 3 stopping (HAProxy's srv_op_state). */
   readonly operational: number;
+  /** Whether an active health check is configured and enabled (srv_check_state CONFIGURED|ENABLED). */
+  readonly checked: boolean;
+  /** Last check result (srv_check_result): 0 unknown, 1 neutral, 2 failed, 3 passed, 4 conditionally passed. */
+  readonly checkResult: number;
 }
 
 // srv_admin_state bits (haproxy include/haproxy/server-t.h): SRV_ADMF_MAINT = FMAINT 0x01 | IMAINT 0x02 |
@@ -35,6 +39,15 @@ export class HaproxyRuntime {
 
   /** Sends one command and returns HAProxy's whole answer. */
   command(line: string, signal?: AbortSignal): Promise<string> {
+    if (/[;\n\r]/.test(line)) {
+      // The CLI runs every ';'-separated command: refuse anything that could smuggle a second one.
+      return Promise.reject(
+        new TminusError(
+          'TRAFFIC_BAD_TARGET',
+          `refusing HAProxy command with ';' or a newline: ${JSON.stringify(line)}`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       let socket: Socket;
       if ('socket' in this.endpoint) {
@@ -147,10 +160,13 @@ export function parseServersState(text: string, backend?: string): HaproxyServer
     col('srv_admin_state'),
     col('srv_uweight'),
   ];
+  const optional = (name: string) => columns.indexOf(name);
+  const [checkState, checkResult] = [optional('srv_check_state'), optional('srv_check_result')];
   return lines
     .filter((l) => !l.startsWith('#') && l !== lines[0])
     .map((l) => {
       const fields = l.trim().split(/\s+/);
+      const checkBits = checkState >= 0 ? Number(fields[checkState]) : 0;
       const adminBits = Number(fields[admin]);
       const state: ServerAdminState =
         adminBits & MAINT_BITS ? 'maint' : adminBits & DRAIN_BITS ? 'drain' : 'ready';
@@ -158,6 +174,8 @@ export function parseServersState(text: string, backend?: string): HaproxyServer
         backend: fields[be] ?? '',
         server: fields[srv] ?? '',
         operational: Number(fields[op]),
+        checked: (checkBits & 0x06) === 0x06,
+        checkResult: checkResult >= 0 ? Number(fields[checkResult]) : 0,
         weight: Number(fields[weight]),
         state,
       };

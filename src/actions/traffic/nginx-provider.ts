@@ -148,6 +148,10 @@ export class NginxProvider implements TrafficProvider {
     );
   }
 
+  backupServers(): Promise<Set<string>> {
+    return Promise.resolve(new Set(this.options.backup ?? []));
+  }
+
   /** The upstream block for these settings; `down` stands for weight 0, drain and maint alike. */
   render(settings: ServerSettings): string {
     const backup = new Set(this.options.backup ?? []);

@@ -34,6 +34,10 @@ export interface TrafficProvider {
    * changed, because the file may be older than the runtime state someone else set.
    */
   persist?(signal: AbortSignal): Promise<void>;
+  /** Backup servers (used only when every other server is out): not application servers. */
+  backupServers?(signal: AbortSignal): Promise<ReadonlySet<string>>;
+  /** Which servers are actually taking traffic now (HAProxy: up after their health checks). */
+  serving?(signal: AbortSignal): Promise<Readonly<Record<string, boolean>>>;
   /** Sessions still open on each server (HAProxy `show stat` scur), to wait for a drain to finish. */
   activeSessions?(signal: AbortSignal): Promise<Readonly<Record<string, number>>>;
 }

@@ -2,7 +2,9 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../../core/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
+import type { ActionContext } from '../../engine/action.js';
 import { HaproxyProvider } from './haproxy-provider.js';
+import type { HaproxyEndpoint } from './haproxy-runtime.js';
 import { NginxProvider } from './nginx-provider.js';
 import type { TrafficProvider } from './traffic-provider.js';
 
@@ -14,6 +16,14 @@ export const durationText = () =>
 export const durationMs = (text: string | undefined, fallback: number): number =>
   text === undefined ? fallback : (parseDuration(text) ?? fallback);
 
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+
+/** Is this a safe balancer object name (HAProxy backend/server, label)? Nothing that could end a command. */
+export const isSafeName = (name: string): boolean => NAME.test(name);
+
+/** A backend, server or label name: HAProxy's identifier characters only, so it cannot inject a command. */
+export const serverName = () => z.string().regex(NAME, { error: 'a name: letters, digits and _ . : - only' });
+
 /** The HAProxy runtime API: a unix socket or a TCP stats socket, and the backend to steer. */
 export const haproxyTargetShape = {
   provider: z.literal('haproxy'),
@@ -21,7 +31,12 @@ export const haproxyTargetShape = {
   address: z.string().min(1).optional().meta({
     description: 'host:port of a TCP stats socket (`stats socket ipv4@127.0.0.1:9999 level admin`).',
   }),
-  backend: z.string().min(1),
+  connection: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'A `connections:` entry of kind haproxy (url unix:///path or tcp://host:port).' }),
+  backend: serverName(),
   stateFile: z
     .string()
     .min(1)
@@ -39,7 +54,10 @@ export const nginxTargetShape = {
     .meta({ description: 'The include file holding the upstream block (tminus rewrites it).' }),
   upstream: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'an upstream name: letters, digits, _ . -' }),
   servers: z
-    .record(z.string(), z.string().min(1))
+    .record(
+      z.string(),
+      z.string().regex(/^(?:unix:[^\s;{}]+|[A-Za-z0-9_.:[\]-]+)$/, { error: 'host:port or unix:/path' }),
+    )
     .superRefine((r, ctx) => {
       if (Object.keys(r).length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one server' });
       for (const label of Object.keys(r)) {
@@ -58,7 +76,7 @@ export const nginxTargetShape = {
     .optional()
     .meta({ description: 'Labels of backup servers (maintenance page).' }),
   directives: z
-    .array(z.string().min(1))
+    .array(z.string().regex(/^[^{};\n]+;?$/, { error: 'one directive, without { } or ; inside' }))
     .optional()
     .meta({ description: 'Extra lines in the block, e.g. keepalive 16.' }),
   nginx: z.string().min(1).optional().meta({ description: 'The nginx binary (default nginx).' }),
@@ -112,11 +130,14 @@ export function targetSchemas<S extends z.ZodRawShape>(extra: S) {
  * before the night (the same rules are enforced again when the provider is built).
  */
 export function refineTarget(p: TargetParams, ctx: z.RefinementCtx): void {
-  if (p.provider === 'haproxy' && (p.socket === undefined) === (p.address === undefined)) {
+  if (
+    p.provider === 'haproxy' &&
+    [p.socket, p.address, p.connection].filter((v) => v !== undefined).length !== 1
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: p.socket === undefined ? ['socket'] : ['address'],
-      message: 'give exactly one of `socket` (unix path) or `address` (host:port)',
+      message: 'give exactly one of `socket` (unix path), `address` (host:port) or `connection`',
     });
   }
   if (p.provider === 'alb' && (p.listenerArn === undefined) === (p.ruleArn === undefined)) {
@@ -140,10 +161,41 @@ export interface ProviderDeps {
   readonly elbv2Client?: (config: { region: string; endpoint?: string }) => ElasticLoadBalancingV2Client;
 }
 
+/** Where the HAProxy runtime API is: `socket`, `address`, or the url of a haproxy connection. */
+function haproxyEndpoint(
+  params: z.infer<typeof haproxyTarget>,
+  ctx: ConnectionLookup | undefined,
+): HaproxyEndpoint {
+  const given = [params.socket, params.address, params.connection].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new TminusError(
+      'TRAFFIC_BAD_TARGET',
+      'haproxy needs exactly one of `socket`, `address` or `connection`',
+    );
+  }
+  if (params.socket !== undefined) return { socket: params.socket };
+  if (params.address !== undefined) return { address: params.address };
+  if (!ctx) throw new TminusError('TRAFFIC_BAD_TARGET', 'a haproxy `connection` needs the run context');
+  const c = ctx.connection(params.connection ?? '');
+  const url = c.url ?? '';
+  if (c.kind === 'haproxy' && url.startsWith('unix://')) return { socket: url.slice('unix://'.length) };
+  if (c.kind === 'haproxy' && url.startsWith('tcp://')) {
+    return { address: url.slice('tcp://'.length).replace(/\/$/, '') };
+  }
+  throw new TminusError(
+    'TRAFFIC_BAD_TARGET',
+    `connection '${c.name}' (${c.kind}) is not a haproxy runtime API url (unix:///path or tcp://host:port)`,
+  );
+}
+
+/** What building a provider needs of the action context: named connections. */
+export type ConnectionLookup = Pick<ActionContext, 'connection'>;
+
 /** Builds the provider a traffic action's parameters describe. */
 export async function createProvider(
   params: TargetParams,
   deps: ProviderDeps = {},
+  ctx?: ConnectionLookup,
 ): Promise<TrafficProvider> {
   if (params.provider === 'alb') {
     if ((params.listenerArn === undefined) === (params.ruleArn === undefined)) {
@@ -178,17 +230,8 @@ export async function createProvider(
       timeoutMs: durationMs(params.timeout, 30_000),
     });
   }
-  if (params.socket === undefined && params.address === undefined) {
-    throw new TminusError(
-      'TRAFFIC_BAD_TARGET',
-      'haproxy needs `socket` (unix path) or `address` (host:port)',
-    );
-  }
-  if (params.socket !== undefined && params.address !== undefined) {
-    throw new TminusError('TRAFFIC_BAD_TARGET', 'haproxy takes `socket` or `address`, not both');
-  }
   return new HaproxyProvider({
-    endpoint: params.socket !== undefined ? { socket: params.socket } : { address: params.address ?? '' },
+    endpoint: haproxyEndpoint(params, ctx),
     backend: params.backend,
     ...(params.stateFile !== undefined ? { stateFile: params.stateFile } : {}),
     timeoutMs: durationMs(params.timeout, 5_000),
