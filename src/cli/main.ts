@@ -61,6 +61,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('compare row counts, in-database checksums and differing rows (exit 0 identical, 1 differs)')
     .option('--source <url>', 'postgres://…, mysql://… or mariadb://…, sqlite:PATH or a SQLite file')
     .option('--target <url>', 'the database the data was copied to')
+    .option('--plan <file>', '--source and --target name connections of this plan')
     .option('--table <name>', 'a table to compare (repeat, or comma-separated)', (v, acc: string[] = []) => [
       ...acc,
       v,
