@@ -102,7 +102,12 @@ async function compareSegment(
   if (differing.length > 0) {
     const rows = sourceRows > targetRows ? sourceRows : targetRows;
     const query = (which: 'source' | 'target') => (which === 'source' ? ctx.plan.source : ctx.plan.target);
-    if (differingRows <= BigInt(ctx.threshold)) {
+    const emptySide =
+      targetRows === 0n ? 'missingInTarget' : sourceRows === 0n ? 'missingInSource' : undefined;
+    if (emptySide && ctx.collector.full(emptySide) && (ctx.options.recheckAfterMs ?? 0) === 0) {
+      // Every row of the range is missing on one side and the key list is already full: count, don't download.
+      ctx.collector.countOnly(emptySide, Number(rows));
+    } else if (differingRows <= BigInt(ctx.threshold)) {
       // Scattered differences: download only the differing residues of this range.
       await ctx.compareRows((side, which) => side.residueRows(query(which), range, modulus, differing));
     } else if (rows <= BigInt(ctx.threshold)) {
