@@ -76,6 +76,10 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
       throw new TminusError('DATA_TABLE_NOT_FOUND', `table ${name} not found on ${where}`);
     }
     plan = planTable(src, dst, options, { source: req.source.engine, target: req.target.engine });
+    // Native row hashes are only comparable within one PostgreSQL major version.
+    if (plan.native && majorVersion(req.source.version) !== majorVersion(req.target.version)) {
+      plan = { ...plan, native: false };
+    }
     const p = plan;
     counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
     const total = Number(counts[0] > counts[1] ? counts[0] : counts[1]);
@@ -139,3 +143,5 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
     };
   }
 }
+
+const majorVersion = (version: string) => /^\d+/.exec(version)?.[0];
