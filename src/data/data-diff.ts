@@ -81,8 +81,18 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
       plan = { ...plan, native: false };
     }
     const p = plan;
-    counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
-    const total = Number(counts[0] > counts[1] ? counts[0] : counts[1]);
+    // The exact counts come out of the checksum pass itself (every range or bucket reports its count), so no
+    // separate count(*) scan is spent; the planner's estimate sizes buckets and the progress bar. Without one
+    // (a table never analysed), the sides are counted.
+    const estimates = await Promise.all([
+      req.source.estimateRows(p.source),
+      req.target.estimateRows(p.target),
+    ]);
+    let total = Math.max(...estimates);
+    if (total === 0) {
+      const exact = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
+      total = Number(exact[0] > exact[1] ? exact[0] : exact[1]);
+    }
     req.onTable?.(name, total);
     const ctx = new DiffContext(
       req.source,
@@ -98,6 +108,7 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
     else await diffBuckets(ctx, total);
     ctx.collector.finish();
     const c = ctx.collector;
+    counts = [ctx.rows.source, ctx.rows.target];
     // A live source moved on during the comparison: report the counts as they are after the re-checks.
     if ((options.recheckAfterMs ?? 0) > 0) {
       counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);

@@ -76,7 +76,10 @@ async function compareSegment(
       () => sum(ctx.target, ctx.plan.target),
     );
     if (a.count === b.count && a.sum === b.sum) {
-      if (depth === 0) ctx.progress(Number(a.count));
+      if (depth === 0) {
+        ctx.tally(a.count, b.count);
+        ctx.progress(Number(a.count));
+      }
       return Number(a.count);
     }
     ctx.residues = true;
@@ -116,7 +119,10 @@ async function compareSegment(
       await split(ctx, range, Number(rows), sourceRows >= targetRows ? 'source' : 'target', depth);
     }
   }
-  if (depth === 0) ctx.progress(Number(sourceRows));
+  if (depth === 0) {
+    ctx.tally(sourceRows, targetRows);
+    ctx.progress(Number(sourceRows));
+  }
   return Number(sourceRows);
 }
 
