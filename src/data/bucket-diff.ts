@@ -33,6 +33,13 @@ async function compareLevel(ctx: DiffContext, bits: number, parent: Bucket | und
     }
     differing.push({ bucket, rows: Math.max(Number(x?.count ?? 0n), Number(y?.count ?? 0n)) });
   }
+  if (!parent) {
+    let source = 0n;
+    let target = 0n;
+    for (const c of a.values()) source += c.count;
+    for (const c of b.values()) target += c.count;
+    ctx.tally(source, target);
+  }
   ctx.progress(equalRows, parent ? 0 : 1);
   const big = differing.filter((d) => d.rows > ctx.threshold * REFINE_FACTOR && bits + 4 <= 32);
   const small = differing.filter((d) => !big.includes(d));

@@ -76,9 +76,23 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
       throw new TminusError('DATA_TABLE_NOT_FOUND', `table ${name} not found on ${where}`);
     }
     plan = planTable(src, dst, options, { source: req.source.engine, target: req.target.engine });
+    // Native row hashes are only comparable within one PostgreSQL major version.
+    if (plan.native && majorVersion(req.source.version) !== majorVersion(req.target.version)) {
+      plan = { ...plan, native: false };
+    }
     const p = plan;
-    counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
-    const total = Number(counts[0] > counts[1] ? counts[0] : counts[1]);
+    // The exact counts come out of the checksum pass itself (every range or bucket reports its count), so no
+    // separate count(*) scan is spent; the planner's estimate sizes buckets and the progress bar. Without one
+    // (a table never analysed), the sides are counted.
+    const estimates = await Promise.all([
+      req.source.estimateRows(p.source),
+      req.target.estimateRows(p.target),
+    ]);
+    let total = Math.max(...estimates);
+    if (total === 0) {
+      const exact = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
+      total = Number(exact[0] > exact[1] ? exact[0] : exact[1]);
+    }
     req.onTable?.(name, total);
     const ctx = new DiffContext(
       req.source,
@@ -94,6 +108,7 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
     else await diffBuckets(ctx, total);
     ctx.collector.finish();
     const c = ctx.collector;
+    counts = [ctx.rows.source, ctx.rows.target];
     // A live source moved on during the comparison: report the counts as they are after the re-checks.
     if ((options.recheckAfterMs ?? 0) > 0) {
       counts = await Promise.all([req.source.count(p.source), req.target.count(p.target)]);
@@ -139,3 +154,5 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
     };
   }
 }
+
+const majorVersion = (version: string) => /^\d+/.exec(version)?.[0];

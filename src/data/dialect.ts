@@ -107,6 +107,8 @@ export interface Dialect {
   listTables(): Promise<string[]>;
   describeTable(table: string): Promise<TableInfo | undefined>;
   count(query: TableQuery): Promise<bigint>;
+  /** The planner's row estimate of the table (no scan), or 0 when it has none. */
+  estimateRows(query: TableQuery): Promise<number>;
   checksum(query: TableQuery, range: KeyRange): Promise<Checksum>;
   /**
    * Count and sum per residue of `key % modulus` inside a range of a single integer key: one scan of the range

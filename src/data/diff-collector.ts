@@ -26,6 +26,16 @@ export class DiffCollector {
     return this.total > this.missingInTarget.length + this.missingInSource.length + this.changed.length;
   }
 
+  /** True when no more keys of this kind will be listed. */
+  full(kind: 'missingInTarget' | 'missingInSource'): boolean {
+    return this.counts[kind] >= this.cap;
+  }
+
+  /** Counts missing rows whose keys would not be listed anyway. */
+  countOnly(kind: 'missingInTarget' | 'missingInSource', rows: number): void {
+    this.counts[kind] += rows;
+  }
+
   add(d: RowDifferences): void {
     for (const r of d.missingInTarget) {
       if (this.counts.missingInTarget++ < this.cap) this.missingInTarget.push(this.keyValue(r));

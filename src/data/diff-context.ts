@@ -26,6 +26,8 @@ export class DiffContext {
   readonly boundarySlots = new Semaphore(1);
   readonly stats = { segments: 0, queries: 0, rowsDownloaded: 0, rechecked: 0 };
   rowsChecked = 0;
+  /** Exact row counts per side, summed from the checksums of the ranges or buckets that cover the table. */
+  readonly rows = { source: 0n, target: 0n };
   /** Set once a segment differed: from then on segments are checksummed per key residue. */
   residues = false;
 
@@ -82,13 +84,20 @@ export class DiffContext {
     this.collector.add(diff);
   }
 
+  /** Adds the counts of a range or bucket set that is part of the table's cover. */
+  tally(source: bigint, target: bigint): void {
+    this.rows.source += source;
+    this.rows.target += target;
+  }
+
   progress(rows: number, segments = 1): void {
     this.rowsChecked += rows;
     this.stats.segments += segments;
     this.onProgress?.({
       table: this.plan.table,
-      rowsChecked: Math.min(this.rowsChecked, this.totalRows),
-      totalRows: this.totalRows,
+      rowsChecked: this.rowsChecked,
+      // The total is the planner's estimate: never let the bar run past it.
+      totalRows: Math.max(this.totalRows, this.rowsChecked),
       segments: this.stats.segments,
       differences: this.collector.total,
     });

@@ -121,6 +121,16 @@ describe('injected differences on a 150,000-row table with gapped integer keys',
     expect(r.truncated).toBe(true);
   });
 
+  it('counts a large missing block without downloading it once the key list is full', async () => {
+    await target([`DELETE FROM big WHERE id BETWEEN ${keyOf(20_001)} AND ${keyOf(120_000)}`]);
+    const r = await compare(pgSource.url, { maxDiffs: 10 });
+    expect(r.counts).toEqual({ changed: 0, missingInTarget: 100_000, missingInSource: 0 });
+    expect(r.missingInTarget).toHaveLength(10);
+    const deleted = new Set(ids(range(20_001, 120_000)));
+    expect(r.missingInTarget.every((k) => deleted.has(k as number))).toBe(true);
+    expect(r.stats.rowsDownloaded).toBeLessThan(60_000);
+  });
+
   it('reports identical tables as identical, reading each side in segments', async () => {
     await target([]);
     const r = await compare(mySource.url);

@@ -76,7 +76,10 @@ async function compareSegment(
       () => sum(ctx.target, ctx.plan.target),
     );
     if (a.count === b.count && a.sum === b.sum) {
-      if (depth === 0) ctx.progress(Number(a.count));
+      if (depth === 0) {
+        ctx.tally(a.count, b.count);
+        ctx.progress(Number(a.count));
+      }
       return Number(a.count);
     }
     ctx.residues = true;
@@ -102,7 +105,12 @@ async function compareSegment(
   if (differing.length > 0) {
     const rows = sourceRows > targetRows ? sourceRows : targetRows;
     const query = (which: 'source' | 'target') => (which === 'source' ? ctx.plan.source : ctx.plan.target);
-    if (differingRows <= BigInt(ctx.threshold)) {
+    const emptySide =
+      targetRows === 0n ? 'missingInTarget' : sourceRows === 0n ? 'missingInSource' : undefined;
+    if (emptySide && ctx.collector.full(emptySide) && (ctx.options.recheckAfterMs ?? 0) === 0) {
+      // Every row of the range is missing on one side and the key list is already full: count, don't download.
+      ctx.collector.countOnly(emptySide, Number(rows));
+    } else if (differingRows <= BigInt(ctx.threshold)) {
       // Scattered differences: download only the differing residues of this range.
       await ctx.compareRows((side, which) => side.residueRows(query(which), range, modulus, differing));
     } else if (rows <= BigInt(ctx.threshold)) {
@@ -111,7 +119,10 @@ async function compareSegment(
       await split(ctx, range, Number(rows), sourceRows >= targetRows ? 'source' : 'target', depth);
     }
   }
-  if (depth === 0) ctx.progress(Number(sourceRows));
+  if (depth === 0) {
+    ctx.tally(sourceRows, targetRows);
+    ctx.progress(Number(sourceRows));
+  }
   return Number(sourceRows);
 }
 

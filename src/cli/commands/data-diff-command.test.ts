@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,5 +200,51 @@ describe('tminus data diff', () => {
     expect(io.err()).toMatch(/same \[#+\] 100% 2\/2 rows · 1 segments/);
     const plain = await run('--source', myDb.url, '--target', pgDb.url, '--table', 'same');
     expect(plain.err).toBe('');
+  });
+  it('takes --source and --target as connection names of a plan, resolving their secret references', async () => {
+    const plan = readFileSync(new URL('../../../templates/minimal.yaml', import.meta.url), 'utf8').replace(
+      /^phases:/m,
+      `connections:
+  legacy: { kind: mariadb, url: "mysql://root@127.0.0.1:3306/\${env:TMINUS_TEST_LEGACY_DB}" }
+  cloud: { kind: postgres, url: "${pgDb.url}" }
+phases:`,
+    );
+    writeFileSync(join(dir, 'plan.yaml'), plan);
+    const io = captureIo(dir);
+    (io.env as Record<string, string>).TMINUS_TEST_LEGACY_DB = myDb.name;
+    const code = await main(
+      ['data', 'diff', '--plan', 'plan.yaml', '--source', 'legacy', '--target', 'cloud', '--table', 'same'],
+      io,
+    );
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    // Every value resolved from a secret reference is redacted, as the engine does.
+    expect(io.out()).toContain('mysql://root@127.0.0.1:3306/*** →');
+    expect(io.out()).not.toContain(myDb.name);
+    const unknown = await run(
+      '--plan',
+      'plan.yaml',
+      '--source',
+      'nope',
+      '--target',
+      'cloud',
+      '--table',
+      'same',
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain(
+      'connection nope is not declared in plan.yaml (connections: legacy, cloud)',
+    );
+    const unset = await run(
+      '--plan',
+      'plan.yaml',
+      '--source',
+      'legacy',
+      '--target',
+      'cloud',
+      '--table',
+      'same',
+    );
+    expect(unset.err).toContain('connection legacy: ${env:TMINUS_TEST_LEGACY_DB} is not set');
   });
 });

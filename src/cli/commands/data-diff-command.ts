@@ -15,11 +15,13 @@ import {
 } from '../../data/reconciliation-report.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
+import { planConnectionUrl } from '../plan-connection-url.js';
 import { ProgressBar } from '../progress-bar.js';
 import { createStyle } from '../style.js';
 
 /** Flags of `tminus data diff`, as commander hands them over (strings until validated). */
 export interface DataDiffFlags {
+  plan?: string;
   source?: string;
   target?: string;
   table?: string[];
@@ -79,7 +81,27 @@ function secretsOf(urls: (string | undefined)[]): string[] {
  * Exit 0 identical, 1 differences, 2 usage or connection error.
  */
 export async function dataDiffCommand(flags: DataDiffFlags, io: CliIo): Promise<number> {
-  const secrets = secretsOf([flags.source, flags.target]);
+  const planSecrets: string[] = [];
+  const planFile = flags.plan;
+  if (planFile) {
+    // --source/--target name connections of the plan; their ${env:…}/${file:…} references are resolved here.
+    try {
+      for (const side of ['source', 'target'] as const) {
+        const name = flags[side];
+        if (!name) continue;
+        const { url, secrets } = await planConnectionUrl(planFile, name, io);
+        flags = { ...flags, [side]: url };
+        planSecrets.push(...secrets);
+      }
+    } catch (thrown) {
+      const error = coerceError(thrown);
+      const s = createStyle(io.stderr);
+      io.stderr.write(`${s.error('error:')} ${redactUrls(error.message)}\n`);
+      if (error.hint) io.stderr.write(`  ${s.dim('hint:')} ${error.hint}\n`);
+      return EXIT.usage;
+    }
+  }
+  const secrets = [...planSecrets, ...secretsOf([flags.source, flags.target])];
   const redact = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), redactUrls(text));
   const err = createStyle(io.stderr);
   const issues: string[] = [];

@@ -158,6 +158,15 @@ export class MysqlDialect implements Dialect {
     return BigInt(r[0]?.[0] ?? '0');
   }
 
+  async estimateRows(q: TableQuery): Promise<number> {
+    const [schema, name] = q.table.includes('.') ? q.table.split('.', 2) : [null, q.table];
+    const r = await this.runArray(
+      `SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
+      [schema, name],
+    );
+    return Math.max(0, Number(r[0]?.[0] ?? 0));
+  }
+
   async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
     const cond = this.cond(q, range);
     const r = await this.runArray(

@@ -135,6 +135,14 @@ export class PostgresDialect implements Dialect {
     return BigInt(r[0]?.c ?? '0');
   }
 
+  async estimateRows(q: TableQuery): Promise<number> {
+    const r = await this.run<{ n: string }>(
+      `SELECT reltuples::bigint::text AS n FROM pg_class WHERE oid = $1::regclass`,
+      [pgIdent(q.table)],
+    );
+    return Math.max(0, Number(r[0]?.n ?? 0));
+  }
+
   async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
     return this.sumOf(q, range, postgresRowHashSql(q.specs));
   }

@@ -117,6 +117,11 @@ export class SqliteDialect implements Dialect {
     return Promise.resolve(BigInt(r[0]?.[0] as bigint));
   }
 
+  async estimateRows(q: TableQuery): Promise<number> {
+    // In-process and cheap: SQLite's count is the estimate.
+    return Number(await this.count({ ...q, where: undefined }));
+  }
+
   checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
     const { sql, params } = this.cond(q, range);
     let count = 0;
