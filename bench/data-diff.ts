@@ -21,7 +21,7 @@ import { dataDiff } from '../src/data/data-diff.js';
 import type { Dialect } from '../src/data/dialect.js';
 import { openDialect } from '../src/data/open-dialect.js';
 import { planTable } from '../src/data/plan-table.js';
-import { wallClock } from '../src/data/wall-clock.js';
+import { SystemClock } from '../src/engine/system-clock.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -138,7 +138,7 @@ async function tool(
   nativeHash: boolean,
 ): Promise<{ sec: number; status: string; diffs: number }> {
   const [sec, report] = await timed(() =>
-    dataDiff({ source: s, target: t, tables: ['big'], options: { nativeHash }, clock: wallClock }),
+    dataDiff({ source: s, target: t, tables: ['big'], options: { nativeHash }, clock: new SystemClock() }),
   );
   const r = report.tables[0]!;
   return {

@@ -9,7 +9,7 @@ import { mariadbExec, pgExec } from '../../test/support/data-tables.js';
 import { dataDiff } from './data-diff.js';
 import type { TableResult } from './diff-result.js';
 import { openDialect } from './open-dialect.js';
-import { wallClock } from './wall-clock.js';
+import { SystemClock } from '../engine/system-clock.js';
 
 const N = 20_000;
 let pgDb: TestDatabase;
@@ -60,7 +60,7 @@ async function compare(table: string, source = myDb.url, target = pgDb.url): Pro
       target: t,
       tables: [table],
       options: { maxDiffs: 100_000 },
-      clock: wallClock,
+      clock: new SystemClock(),
     });
     return report.tables[0]!;
   } finally {

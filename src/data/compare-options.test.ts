@@ -7,7 +7,7 @@ import type { CompareOptions } from './compare-options.js';
 import { dataDiff } from './data-diff.js';
 import type { TableResult } from './diff-result.js';
 import { openDialect } from './open-dialect.js';
-import { wallClock } from './wall-clock.js';
+import { SystemClock } from '../engine/system-clock.js';
 
 let a: TestDatabase;
 let b: TestDatabase;
@@ -46,7 +46,7 @@ afterAll(async () => {
 async function compare(
   table: string,
   options: CompareOptions,
-  clock: Clock = wallClock,
+  clock: Clock = new SystemClock(),
   source = a.url,
   target = b.url,
 ): Promise<TableResult> {
@@ -92,10 +92,16 @@ describe('comparison options', () => {
   });
 
   it('reads zone-less MariaDB times in the zone they were loaded in', async () => {
-    const utc = await compare('local_times', {}, wallClock, my.url, a.url);
+    const utc = await compare('local_times', {}, new SystemClock(), my.url, a.url);
     expect(utc.counts.changed).toBe(2);
     expect(utc.notes.some((n) => n.message.includes('zone-less side taken as UTC'))).toBe(true);
-    const paris = await compare('local_times', { loadTimeZone: 'Europe/Paris' }, wallClock, my.url, a.url);
+    const paris = await compare(
+      'local_times',
+      { loadTimeZone: 'Europe/Paris' },
+      new SystemClock(),
+      my.url,
+      a.url,
+    );
     expect(paris.status).toBe('identical');
   });
 

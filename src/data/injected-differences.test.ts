@@ -12,7 +12,7 @@ import type { CompareOptions } from './compare-options.js';
 import { dataDiff } from './data-diff.js';
 import type { TableResult } from './diff-result.js';
 import { openDialect } from './open-dialect.js';
-import { wallClock } from './wall-clock.js';
+import { SystemClock } from '../engine/system-clock.js';
 
 const ROWS = 150_000;
 let pgSource: TestDatabase;
@@ -55,7 +55,7 @@ async function compare(source: string, options: CompareOptions = {}): Promise<Ta
       target: t,
       tables: ['big'],
       options: { maxDiffs: 200_000, ...options },
-      clock: wallClock,
+      clock: new SystemClock(),
     });
     return report.tables[0]!;
   } finally {

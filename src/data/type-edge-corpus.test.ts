@@ -8,7 +8,7 @@ import { createMariadbDatabase, createPostgresDatabase } from '../../test/suppor
 import { dataDiff } from './data-diff.js';
 import type { TableResult } from './diff-result.js';
 import { openDialect } from './open-dialect.js';
-import { wallClock } from './wall-clock.js';
+import { SystemClock } from '../engine/system-clock.js';
 
 let pgA: TestDatabase;
 let pgB: TestDatabase;
@@ -43,7 +43,13 @@ afterAll(async () => {
 async function compare(source: string, target: string, options = {}): Promise<TableResult> {
   const [s, t] = await Promise.all([openDialect(source), openDialect(target)]);
   try {
-    const report = await dataDiff({ source: s, target: t, tables: ['edge'], options, clock: wallClock });
+    const report = await dataDiff({
+      source: s,
+      target: t,
+      tables: ['edge'],
+      options,
+      clock: new SystemClock(),
+    });
     return report.tables[0]!;
   } finally {
     await Promise.all([s.close(), t.close()]);

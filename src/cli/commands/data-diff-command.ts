@@ -7,7 +7,7 @@ import { dataDiff } from '../../data/data-diff.js';
 import type { Dialect } from '../../data/dialect.js';
 import type { DiffReport } from '../../data/diff-result.js';
 import { openDialect } from '../../data/open-dialect.js';
-import { wallClock } from '../../data/wall-clock.js';
+import { SystemClock } from '../../engine/system-clock.js';
 import {
   reconciliationHtml,
   reconciliationMarkdown,
@@ -169,7 +169,7 @@ export async function dataDiffCommand(flags: DataDiffFlags, io: CliIo): Promise<
       tables,
       all: flags.all,
       options,
-      clock: { now: io.now, sleep: wallClock.sleep },
+      clock: { now: io.now, sleep: new SystemClock().sleep },
       onTable: (t) => bar?.startTable(t),
       onProgress: (p) => bar?.update(p),
     });
