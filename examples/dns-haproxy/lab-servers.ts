@@ -113,7 +113,11 @@ export async function startLabServers(): Promise<LabServers> {
 /** `show servers state` → `{ server: weight }`, by the column names of its header line. */
 export function serverWeights(text: string): Record<string, number> {
   const lines = text.split('\n');
-  const header = lines.find((l) => l.startsWith('# be_id'))?.slice(2).split(' ') ?? [];
+  const header =
+    lines
+      .find((l) => l.startsWith('# be_id'))
+      ?.slice(2)
+      .split(' ') ?? [];
   const name = header.indexOf('srv_name');
   const weight = header.indexOf('srv_uweight');
   const out: Record<string, number> = {};

@@ -189,7 +189,10 @@ function context(input: ActionRunInput, signal: AbortSignal): ActionContext {
       // A dry run shows references as written: it needs no secrets and so can be rehearsed anywhere.
       const url =
         c.url === undefined || input.dryRun ? c.url : resolveSecrets(c.url, input.secrets, redactor);
-      return { name, kind: c.kind, url, options: {} };
+      // Options carry provider details such as a TSIG key: resolved (and redacted) like the URL.
+      const raw = c.options ?? {};
+      const options = input.dryRun ? raw : resolveSecrets(raw, input.secrets, redactor);
+      return { name, kind: c.kind, url, options };
     },
     redact: (text: string) => redactor.redact(text),
   };
