@@ -24,7 +24,8 @@ export async function withDeadline<T>(
   const abortedError = new TminusError('ABORTED', `${what}: the run was aborted`);
   const onRunAbort = () => controller.abort(abortedError);
   ctx.signal.addEventListener('abort', onRunAbort, { once: true });
-  ctx.clock.sleep(timeoutMs, timer.signal).then(
+  // A network timeout is real time, even in a sped-up rehearsal.
+  (ctx.realClock ?? ctx.clock).sleep(timeoutMs, timer.signal).then(
     () => controller.abort(timeoutError),
     () => undefined, // the timer was cancelled because the work finished first
   );

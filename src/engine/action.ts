@@ -34,7 +34,13 @@ export interface ResolvedConnection {
  */
 export interface ActionContext {
   readonly signal: AbortSignal;
+  /** The run's clock: in a sped-up rehearsal it runs `speed` times faster than the wall clock. */
   readonly clock: Clock;
+  /**
+   * Wall-clock time even in a sped-up rehearsal, for what the outside world measures: protocol timestamps
+   * (TSIG), network timeouts, latencies. Absent (e.g. in unit tests): use `clock`.
+   */
+  readonly realClock?: Clock;
   readonly logger: Logger;
   /** 1 for the first attempt. */
   readonly attempt: number;

@@ -166,6 +166,7 @@ function context(input: ActionRunInput, signal: AbortSignal): ActionContext {
   return {
     signal,
     clock: input.clock,
+    realClock: input.timeoutClock ?? input.clock,
     logger: redactingLogger(input.logger, redactor),
     attempt: input.attempt,
     idempotencyKey: `${input.run.runId}:${input.run.stepId}`,

@@ -64,7 +64,8 @@ export function createProvider(
       const server = p.server ?? conn?.url;
       if (server === undefined) throw missing('server');
       return new Rfc2136Provider(parseServer(server), p.zone, tsigFrom(p, conn), {
-        clock: ctx.clock,
+        // TSIG signs wall-clock time and the server checks it: never the sped-up rehearsal clock.
+        clock: ctx.realClock ?? ctx.clock,
         signal: ctx.signal,
         timeoutMs: durationMs(p.timeout),
       });

@@ -56,7 +56,12 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 async function authoritativeTargets(ctx: ActionContext, p: DnsQueryParams): Promise<Target[]> {
   const zone = canonicalName(p.zone ?? '');
   const resolver = parseServer((p.resolver ?? p.servers?.[0])!);
-  const opts = { clock: ctx.clock, signal: ctx.signal, timeoutMs: durationMs(p.timeout), recursion: true };
+  const opts = {
+    clock: ctx.realClock ?? ctx.clock,
+    signal: ctx.signal,
+    timeoutMs: durationMs(p.timeout),
+    recursion: true,
+  };
   const ns = await lookup(resolver, zone, 'NS', opts);
   // Sorted: servers rotate RRsets, and reports should read the same every time.
   const names = ns.answers
@@ -110,7 +115,12 @@ async function ask(
   target: Target,
 ): Promise<ServerReport> {
   const recursion = p.recursion ?? !p.authoritative;
-  const opts = { clock: ctx.clock, signal: ctx.signal, timeoutMs: durationMs(p.timeout), recursion };
+  const opts = {
+    clock: ctx.realClock ?? ctx.clock,
+    signal: ctx.signal,
+    timeoutMs: durationMs(p.timeout),
+    recursion,
+  };
   const base = {
     server: target.server.label,
     ...(target.nameserver ? { nameserver: target.nameserver } : {}),
