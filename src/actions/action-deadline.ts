@@ -1,9 +1,8 @@
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionContext } from '../engine/action.js';
-import { timeoutClockOf } from '../engine/action.js';
 
 /**
- * Runs `work` with a deadline measured in real time (see `timeoutClockOf`) and tied to the run's abort signal. `work` gets a
+ * Runs `work` with a deadline measured on the run's clock and tied to the run's abort signal. `work` gets a
  * signal that fires on whichever comes first, and must stop (close its socket, kill its child) when it
  * does. A timeout becomes a `TIMEOUT` error naming `what`; an abort of the run becomes `ABORTED`.
  *
@@ -25,12 +24,11 @@ export async function withDeadline<T>(
   const abortedError = new TminusError('ABORTED', `${what}: the run was aborted`);
   const onRunAbort = () => controller.abort(abortedError);
   ctx.signal.addEventListener('abort', onRunAbort, { once: true });
-  timeoutClockOf(ctx)
-    .sleep(timeoutMs, timer.signal)
-    .then(
-      () => controller.abort(timeoutError),
-      () => undefined, // the timer was cancelled because the work finished first
-    );
+  // A network timeout is real time, even in a sped-up rehearsal.
+  (ctx.realClock ?? ctx.clock).sleep(timeoutMs, timer.signal).then(
+    () => controller.abort(timeoutError),
+    () => undefined, // the timer was cancelled because the work finished first
+  );
   try {
     return await Promise.race([
       work(controller.signal),

@@ -122,7 +122,17 @@ export interface Plan {
   readonly concurrency: number | undefined;
   readonly roles: Readonly<Record<string, { readonly title: string; readonly members: readonly string[] }>>;
   readonly people: Readonly<Record<string, { readonly name?: string; readonly email?: string }>>;
-  readonly connections: Readonly<Record<string, { readonly kind: string; readonly url: string | undefined }>>;
+  readonly connections: Readonly<
+    Record<
+      string,
+      {
+        readonly kind: string;
+        readonly url: string | undefined;
+        /** Provider details (e.g. a DNS connection's TSIG key); may hold secret references. */
+        readonly options?: Readonly<Record<string, unknown>>;
+      }
+    >
+  >;
   readonly checklist: readonly ChecklistItem[];
   readonly phases: readonly Phase[];
   /** Every task in plan order (phase by phase). */
@@ -254,7 +264,10 @@ export function buildPlan(raw: RawPlan): Plan {
     ),
     people: raw.people ?? {},
     connections: Object.fromEntries(
-      Object.entries(raw.connections ?? {}).map(([id, c]) => [id, { kind: c.kind, url: c.url }]),
+      Object.entries(raw.connections ?? {}).map(([id, c]) => [
+        id,
+        { kind: c.kind, url: c.url, options: c.options ?? {} },
+      ]),
     ),
     checklist,
     phases,

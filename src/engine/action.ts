@@ -34,13 +34,13 @@ export interface ResolvedConnection {
  */
 export interface ActionContext {
   readonly signal: AbortSignal;
+  /** The run's clock: in a sped-up rehearsal it runs `speed` times faster than the wall clock. */
   readonly clock: Clock;
   /**
-   * Real time, for network, query and process timeouts: never compressed, even when a rehearsal runs the
-   * run clock faster (a server does not answer sooner because the timeline is sped up). Absent means
-   * `clock`; read it through `timeoutClockOf(ctx)`.
+   * Wall-clock time even in a sped-up rehearsal, for what the outside world measures: protocol timestamps
+   * (TSIG), network timeouts, latencies. Absent (e.g. in unit tests): use `clock`.
    */
-  readonly timeoutClock?: Clock;
+  readonly realClock?: Clock;
   readonly logger: Logger;
   /** 1 for the first attempt. */
   readonly attempt: number;
@@ -102,7 +102,3 @@ export interface ActionDefinition<P = Record<string, unknown>> {
     params: P,
   ): { readonly action: string; readonly with: Readonly<Record<string, unknown>> } | undefined;
 }
-
-/** The clock that measures an action's timeouts: real time in a sped-up rehearsal, else the run clock. */
-export const timeoutClockOf = (ctx: Pick<ActionContext, 'clock' | 'timeoutClock'>): Clock =>
-  ctx.timeoutClock ?? ctx.clock;

@@ -8,6 +8,8 @@ import { actionsUsed, requireActions, runAction } from './run-action.js';
 import { ScaledClock } from './scaled-clock.js';
 import { SystemClock } from './system-clock.js';
 import { Redactor } from './redactor.js';
+import { z } from 'zod';
+import type { ActionDefinition } from './action.js';
 
 const text = `version: 1
 name: h
@@ -83,5 +85,99 @@ phases:
 
   it('would time out on the compressed clock, which is why the engine passes a real one', async () => {
     await expect(run(undefined)).rejects.toThrow(/no answer within/);
+  });
+});
+
+describe('connections an action asks for', () => {
+  const withOptions = loadPlan(`version: 1
+name: c
+roles: { ops: { members: [bob] } }
+connections:
+  dns: { kind: dns, url: 'dns://127.0.0.1:53', options: { tsig: { name: k, algorithm: hmac-sha256, secret: '\${env:TSIG}' } } }
+phases: [{ id: p, at: T-0, tasks: [{ id: a, owner: ops, action: shell, with: { run: 'true' } }] }]
+`).plan!;
+  const probe: ActionDefinition<Record<string, never>> = {
+    type: 'probe',
+    description: 'returns the options of connection dns',
+    params: z.object({}),
+    idempotent: true,
+    execute: (ctx) => Promise.resolve({ summary: 'ok', output: { options: ctx.connection('dns').options } }),
+  };
+  const run = (dryRun: boolean, redactor = new Redactor()) =>
+    runAction({
+      plan: withOptions,
+      call: { action: 'probe', with: {}, timeoutMs: undefined },
+      actions: new ActionRegistry().register(probe as ActionDefinition<unknown>),
+      clock: new SystemClock(),
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+      redactor,
+      secrets: { env: { TSIG: 'c2VjcmV0LXZhbHVl' }, baseDir: '.' },
+      signal: new AbortController().signal,
+      attempt: 1,
+      dryRun,
+      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
+    });
+
+  it('get the options written in the plan, with secret references resolved and masked in results', async () => {
+    const redactor = new Redactor();
+    let seen: unknown;
+    const spy: ActionDefinition<Record<string, never>> = {
+      ...probe,
+      execute: (ctx) => ((seen = ctx.connection('dns').options), Promise.resolve({ summary: 'ok' })),
+    };
+    await runAction({
+      plan: withOptions,
+      call: { action: 'probe', with: {}, timeoutMs: undefined },
+      actions: new ActionRegistry().register(spy as ActionDefinition<unknown>),
+      clock: new SystemClock(),
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+      redactor,
+      secrets: { env: { TSIG: 'c2VjcmV0LXZhbHVl' }, baseDir: '.' },
+      signal: new AbortController().signal,
+      attempt: 1,
+      dryRun: false,
+      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
+    });
+    expect(seen).toEqual({ tsig: { name: 'k', algorithm: 'hmac-sha256', secret: 'c2VjcmV0LXZhbHVl' } });
+    const result = await run(false, redactor);
+    expect(result.output).toEqual({
+      options: { tsig: { name: 'k', algorithm: 'hmac-sha256', secret: '***' } },
+    });
+  });
+
+  it('keep references as written in a dry run, which needs no secrets', async () => {
+    const probeDry: ActionDefinition<Record<string, never>> = {
+      ...probe,
+      plan: (ctx) => Promise.resolve({ summary: JSON.stringify(ctx.connection('dns').options), changes: [] }),
+    };
+    const result = await runAction({
+      plan: withOptions,
+      call: { action: 'probe', with: {}, timeoutMs: undefined },
+      actions: new ActionRegistry().register(probeDry as ActionDefinition<unknown>),
+      clock: new SystemClock(),
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+      redactor: new Redactor(),
+      secrets: { env: {}, baseDir: '.' },
+      signal: new AbortController().signal,
+      attempt: 1,
+      dryRun: true,
+      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
+    });
+    expect(result.summary).toContain('${env:TSIG}');
   });
 });

@@ -166,7 +166,7 @@ function context(input: ActionRunInput, signal: AbortSignal): ActionContext {
   return {
     signal,
     clock: input.clock,
-    ...(input.timeoutClock ? { timeoutClock: input.timeoutClock } : {}),
+    realClock: input.timeoutClock ?? input.clock,
     logger: redactingLogger(input.logger, redactor),
     attempt: input.attempt,
     idempotencyKey: `${input.run.runId}:${input.run.stepId}`,
@@ -190,7 +190,10 @@ function context(input: ActionRunInput, signal: AbortSignal): ActionContext {
       // A dry run shows references as written: it needs no secrets and so can be rehearsed anywhere.
       const url =
         c.url === undefined || input.dryRun ? c.url : resolveSecrets(c.url, input.secrets, redactor);
-      return { name, kind: c.kind, url, options: {} };
+      // Options carry provider details such as a TSIG key: resolved (and redacted) like the URL.
+      const raw = c.options ?? {};
+      const options = input.dryRun ? raw : resolveSecrets(raw, input.secrets, redactor);
+      return { name, kind: c.kind, url, options };
     },
     redact: (text: string) => redactor.redact(text),
   };

@@ -49,6 +49,8 @@ export interface TestContext extends ActionContext {
 export function dnsActionContext(
   options: {
     readonly clock?: Clock;
+    /** The wall clock the engine gives actions besides a sped-up run clock. */
+    readonly realClock?: Clock;
     readonly secrets?: readonly string[];
     readonly connections?: Readonly<Record<string, Omit<ResolvedConnection, 'name'>>>;
     readonly signal?: AbortSignal;
@@ -63,6 +65,7 @@ export function dnsActionContext(
     logs,
     signal: options.signal ?? new AbortController().signal,
     clock: options.clock ?? realClock,
+    ...(options.realClock ? { realClock: options.realClock } : {}),
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     attempt: 1,
     idempotencyKey: 'run-1/step-1',

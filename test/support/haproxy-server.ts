@@ -34,7 +34,8 @@ export interface HaproxyServer {
   stop(): Promise<void>;
 }
 
-function runtime(socketPath: string, command: string): Promise<string> {
+/** Sends one command to an HAProxy runtime API unix socket and returns its whole answer. */
+export function haproxyRuntime(socketPath: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect({ path: socketPath });
     let text = '';
@@ -47,7 +48,7 @@ function runtime(socketPath: string, command: string): Promise<string> {
 }
 
 const workerPid = async (socketPath: string) =>
-  /^Pid: (\d+)$/m.exec(await runtime(socketPath, 'show info'))?.[1] ?? '';
+  /^Pid: (\d+)$/m.exec(await haproxyRuntime(socketPath, 'show info'))?.[1] ?? '';
 
 /**
  * Starts Debian's HAProxy (installed when missing) in master-worker mode on loopback, with an HTTP frontend
@@ -60,10 +61,14 @@ const workerPid = async (socketPath: string) =>
 export async function startHaproxy(options: {
   readonly backends: Readonly<Record<string, readonly HaproxyServerSpec[]>>;
   readonly stateFile?: boolean;
+  /** Fixed frontend / TCP admin ports and unix socket path (a static example plan); free ports and a temp-dir socket by default. */
+  readonly port?: number;
+  readonly adminPort?: number;
+  readonly socketPath?: string;
 }): Promise<HaproxyServer> {
   ensureDebianPackages({ haproxy: '/usr/sbin/haproxy' });
-  const port = await freePort();
-  const adminPort = await freePort();
+  const port = options.port ?? (await freePort());
+  const adminPort = options.adminPort ?? (await freePort());
   let socketPath = '';
   let stateFilePath: string | undefined;
   const daemon = await startDaemon({
@@ -71,7 +76,7 @@ export async function startHaproxy(options: {
     command: '/usr/sbin/haproxy',
     args: (dir) => ['-W', '-db', '-f', join(dir, 'haproxy.cfg')],
     prepare: (dir) => {
-      socketPath = join(dir, 'admin.sock');
+      socketPath = options.socketPath ?? join(dir, 'admin.sock');
       stateFilePath = options.stateFile ? join(dir, 'server-state') : undefined;
       const backends = Object.entries(options.backends);
       const cfg = [

@@ -17,7 +17,7 @@ export interface HttpBackend {
  */
 export async function startHttpBackend(
   name: string,
-  options: { status?: number } = {},
+  options: { status?: number; /** A fixed port; a free one by default. */ port?: number } = {},
 ): Promise<HttpBackend> {
   let status = options.status ?? 200;
   let hits = 0;
@@ -32,7 +32,7 @@ export async function startHttpBackend(
     }, delay);
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     name,

@@ -30,6 +30,8 @@ export async function runLoad(options: {
   readonly count: number;
   readonly keepAlive?: boolean;
   readonly timeoutMs?: number;
+  /** Stops sending (before `count`) once aborted; requests already sent still finish and count. */
+  readonly signal?: AbortSignal;
 }): Promise<LoadResult> {
   const url = new URL(options.url);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') {
@@ -69,7 +71,7 @@ export async function runLoad(options: {
       );
     });
   const intervalMs = 1000 / options.rate;
-  for (let i = 0; i < options.count; i++) {
+  for (let i = 0; i < options.count && !options.signal?.aborted; i++) {
     const due = started + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));

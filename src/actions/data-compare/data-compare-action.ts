@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { ErrorCode } from '../../core/tminus-error.js';
 import { ERROR_CODES, TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition } from '../../engine/action.js';
-import { timeoutClockOf } from '../../engine/action.js';
 import { compareOptionsSchema, toCompareOptions } from '../../data/compare-params.js';
 import { dataDiff } from '../../data/data-diff.js';
 import type { Dialect } from '../../data/dialect.js';
@@ -75,7 +74,7 @@ export const dataCompareAction: ActionDefinition<DataCompareParams> = {
         tables,
         all,
         options,
-        clock: timeoutClockOf(ctx), // segment sizing aims at a real per-query time
+        clock: ctx.realClock ?? ctx.clock, // segment sizing aims at a real per-query time
         signal: ctx.signal,
         onTable: (table, rows) => ctx.logger.info(`comparing ${table}`, { rows }),
       });

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { parseDuration } from '../../core/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition } from '../../engine/action.js';
-import { timeoutClockOf } from '../../engine/action.js';
 import { compareOptionsSchema, toCompareOptions } from '../../data/compare-params.js';
 import { dataDiff } from '../../data/data-diff.js';
 import type { Dialect } from '../../data/dialect.js';
@@ -127,7 +126,7 @@ export const dataSyncWaitAction: ActionDefinition<DataSyncWaitParams> = {
           target,
           tables: fence.tables,
           options,
-          clock: timeoutClockOf(ctx),
+          clock: ctx.realClock ?? ctx.clock,
           signal: ctx.signal,
         });
         const identical = report.tables.every((t) => t.status === 'identical');

@@ -5,7 +5,6 @@ import type { ClientOptions as CloudflareOptions } from 'cloudflare';
 import { parseDuration } from '../../core/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ResolvedConnection } from '../../engine/action.js';
-import { timeoutClockOf } from '../../engine/action.js';
 import { parseServer } from '../dns-wire/dns-transport.js';
 import type { TsigKey } from '../dns-wire/tsig.js';
 import type { DnsProvider } from './dns-provider.js';
@@ -65,7 +64,8 @@ export function createProvider(
       const server = p.server ?? conn?.url;
       if (server === undefined) throw missing('server');
       return new Rfc2136Provider(parseServer(server), p.zone, tsigFrom(p, conn), {
-        clock: timeoutClockOf(ctx),
+        // TSIG signs wall-clock time and the server checks it: never the sped-up rehearsal clock.
+        clock: ctx.realClock ?? ctx.clock,
         signal: ctx.signal,
         timeoutMs: durationMs(p.timeout),
       });
@@ -84,7 +84,7 @@ export function createProvider(
       };
       const client = factories.route53?.(config) ?? new Route53Client(config);
       return new Route53Provider(client, hostedZoneId, {
-        clock: timeoutClockOf(ctx),
+        clock: ctx.clock,
         signal: ctx.signal,
         pollIntervalMs: durationMs(p.pollInterval),
         syncTimeoutMs: durationMs(p.syncTimeout),

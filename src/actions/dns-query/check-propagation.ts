@@ -1,6 +1,5 @@
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
-import { timeoutClockOf } from '../../engine/action.js';
 import { absoluteName, canonicalName } from '../dns-wire/dns-name.js';
 import { sameValues } from '../dns-wire/dns-rdata.js';
 import type { DnsServer } from '../dns-wire/dns-transport.js';
@@ -58,7 +57,7 @@ async function authoritativeTargets(ctx: ActionContext, p: DnsQueryParams): Prom
   const zone = canonicalName(p.zone ?? '');
   const resolver = parseServer((p.resolver ?? p.servers?.[0])!);
   const opts = {
-    clock: timeoutClockOf(ctx),
+    clock: ctx.realClock ?? ctx.clock,
     signal: ctx.signal,
     timeoutMs: durationMs(p.timeout),
     recursion: true,
@@ -117,7 +116,7 @@ async function ask(
 ): Promise<ServerReport> {
   const recursion = p.recursion ?? !p.authoritative;
   const opts = {
-    clock: timeoutClockOf(ctx),
+    clock: ctx.realClock ?? ctx.clock,
     signal: ctx.signal,
     timeoutMs: durationMs(p.timeout),
     recursion,

@@ -281,6 +281,16 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
     expect(dig('secure.example.test').values).not.toContain('198.51.100.52');
   });
 
+  it('signs with the wall clock when the run clock of a sped-up rehearsal is hours ahead', async () => {
+    const ahead = { now: () => Date.now() + 3_600_000, sleep: realClock.sleep };
+    const result = await dnsUpdateAction.execute(
+      dnsActionContext({ clock: ahead, realClock, secrets: [key.secret] }),
+      params({ name: 'secure', value: '198.51.100.54', ttl: 60 }),
+    );
+    expect(result.summary).toContain('198.51.100.54');
+    expect(dig('secure.example.test').values).toContain('198.51.100.54');
+  });
+
   it('rejects a secret that is not base64 without echoing it', async () => {
     const notBase64 = 'hunter2!not-base64';
     const error = await expectTminusError(

@@ -88,7 +88,7 @@ export async function probeHttp(ctx: ActionContext, params: HttpCheckParams, url
   }
   if (data !== undefined) headers['content-length'] = String(Buffer.byteLength(data));
   const target = redactUrl(`${url.protocol}//${url.host}${url.pathname}`);
-  const started = ctx.clock.now();
+  const started = (ctx.realClock ?? ctx.clock).now();
   return withDeadline(
     ctx,
     params.timeout,
@@ -125,7 +125,7 @@ export async function probeHttp(ctx: ActionContext, params: HttpCheckParams, url
             const buffer = Buffer.concat(chunks);
             resolve({
               status: res.statusCode ?? 0,
-              latencyMs: ctx.clock.now() - started,
+              latencyMs: (ctx.realClock ?? ctx.clock).now() - started,
               body: buffer.subarray(0, BODY_CAP).toString('utf8'),
               bodyTruncated: truncated || buffer.length > BODY_CAP,
               contentType: res.headers['content-type'],

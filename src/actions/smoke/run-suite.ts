@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import type { ActionContext } from '../../engine/action.js';
-import { timeoutClockOf } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
 
 /** Output kept per stream: the end of it, where runners print their totals. */
@@ -66,9 +65,7 @@ export function runSuite(
         };
         const onAbort = () => {
           killGroup('SIGTERM');
-          void timeoutClockOf(ctx)
-            .sleep(options.graceMs)
-            .then(() => killGroup('SIGKILL'));
+          void (ctx.realClock ?? ctx.clock).sleep(options.graceMs).then(() => killGroup('SIGKILL'));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         child.once('error', (error) => reject(error));
