@@ -179,6 +179,7 @@ export class RunExecutor {
   #idempotent(id: string): boolean {
     const task = taskById(this.#o.plan, id);
     if (task?.kind === 'wait') return true; // a wait only watches
+    if (this.#state.dryRun) return true; // a dry run only described the step: describing it again is safe
     const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
     const declared = task?.idempotent ?? step?.idempotent;
     if (declared !== undefined) return declared;

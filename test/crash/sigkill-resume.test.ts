@@ -189,4 +189,25 @@ describe('a real tminus run killed with SIGKILL and resumed', () => {
     expect(await resumed.exited).toBe(1);
     expect((await t.run(['audit', 'verify'])).code).toBe(0);
   }, 60_000);
+
+  it('rehearses the webapp template end to end across a SIGKILL in the middle and a resume', async () => {
+    const t = setup();
+    copyFileSync(join(ROOT, 'templates', 'webapp.yaml'), join(t.dir, 'plan.yaml'));
+    const args = ['--rehearsal', '--dry-run', '--speed', '5000', '--auto-approve'];
+    const first = t.start(['run', 'plan.yaml', ...args]);
+    // Killed while the deploy phase is under way: a step of it may be caught running.
+    await waitFor(() => first.output().includes('deploy-app: started'), 60_000, 'the deploy phase');
+    await kill9(first);
+    const resumed = await t.run(['resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('outcome: completed');
+    const events = await t.events();
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(verifyChain(events)).toEqual([]);
+    const state = foldRun(events);
+    expect(state.outcome).toBe('completed');
+    for (const id of ['final-backup', 'deploy-app', 'smoke-tests', 'verify-requests', 'declare-success']) {
+      expect(state.steps[id]?.status, id).toBe('succeeded');
+    }
+  }, 120_000);
 });
