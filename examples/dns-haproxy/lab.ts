@@ -241,13 +241,15 @@ export function problemsOf(r: ScenarioResult): string[] {
   const want = r.kind === 'cutover' ? 'completed' : 'rolled-back';
   const side = r.kind === 'cutover' ? 'new' : 'legacy';
   const address = r.kind === 'cutover' ? LAB.newAddress : LAB.legacyAddress;
-  if (r.outcome !== want)
+  if (r.outcome !== want) {
     p.push(`${r.kind}: the run ended ${r.outcome ?? 'without an outcome'}, expected ${want}`);
+  }
   if (!r.auditVerified) p.push(`${r.kind}: tminus audit verify failed`);
-  if (r.failures > 0)
+  if (r.failures > 0) {
     p.push(
       `${r.kind}: ${r.failures} of ${r.requests} requests failed ${JSON.stringify(r.failureKinds)}, sent between ${r.failureWindowMs?.join(' and ')} ms (run from ${r.runWindowMs.join(' to ')} ms)`,
     );
+  }
   if (r.dns.values.join(',') !== address || r.dns.ttl !== LAB.lowTtl) {
     p.push(
       `${r.kind}: BIND answers ${r.dns.values.join(',') || 'nothing'} TTL ${r.dns.ttl}, expected ${address} TTL ${LAB.lowTtl}`,
@@ -257,8 +259,9 @@ export function problemsOf(r: ScenarioResult): string[] {
   if (r.kind === 'cutover' ? w.new !== 100 || w.legacy !== 0 : w.legacy !== 100 || w.new !== 0) {
     p.push(`${r.kind}: HAProxy weights ${JSON.stringify(w)}, expected all on ${side}`);
   }
-  if (r.tailShare[side] !== 1)
+  if (r.tailShare[side] !== 1) {
     p.push(`${r.kind}: after the run ${Math.round(r.tailShare[side] * 100)} % of answers came from ${side}`);
+  }
   if (r.kind === 'drill') {
     if (!r.switched) p.push('drill: the switch never completed, so no rollback was called');
     else if (r.switched.dns.join(',') !== LAB.newAddress || r.switched.weights.new !== 100) {
