@@ -36,6 +36,8 @@ export interface ScenarioResult {
   readonly switched:
     { readonly dns: readonly string[]; readonly weights: Record<string, number> } | undefined;
   readonly dns: { readonly values: readonly string[]; readonly ttl: number | undefined };
+  /** The same record read with `dig` on the secondary (ns2). */
+  readonly secondaryDns: { readonly values: readonly string[]; readonly ttl: number | undefined };
   readonly weights: Record<string, number>;
   /** Run time (plan time) from the DNS switch start to "new serves users", and the same in real time. */
   readonly switchRunMs: number | undefined;
@@ -224,6 +226,7 @@ async function scenario(
     tailShare: { legacy: share(load, 'legacy', tailFrom), new: share(load, 'new', tailFrom) },
     switched,
     dns: dig({ address: '127.0.0.1', port: LAB.dnsPort }, LAB.name),
+    secondaryDns: dig({ address: LAB.secondaryAddress, port: LAB.dnsPort }, LAB.name),
     weights: await lab.weights(),
     switchRunMs,
     switchRealMs: switchRunMs === undefined || !final ? undefined : switchRunMs / final.clockAnchor.speed,
@@ -253,6 +256,11 @@ export function problemsOf(r: ScenarioResult): string[] {
   if (r.dns.values.join(',') !== address || r.dns.ttl !== LAB.lowTtl) {
     p.push(
       `${r.kind}: BIND answers ${r.dns.values.join(',') || 'nothing'} TTL ${r.dns.ttl}, expected ${address} TTL ${LAB.lowTtl}`,
+    );
+  }
+  if (r.secondaryDns.values.join(',') !== address || r.secondaryDns.ttl !== LAB.lowTtl) {
+    p.push(
+      `${r.kind}: the secondary answers ${r.secondaryDns.values.join(',') || 'nothing'} TTL ${r.secondaryDns.ttl}, expected ${address} TTL ${LAB.lowTtl}`,
     );
   }
   const w = r.weights;

@@ -27,8 +27,9 @@ describe('the DNS + HAProxy example (examples/dns-haproxy) against real BIND and
     });
   });
 
-  it('leaves the zone record on the new address with the lowered TTL and HAProxy all on new', () => {
+  it('leaves the zone record on the new address with the lowered TTL on both servers and HAProxy all on new', () => {
     expect(lab.cutover.dns).toEqual({ values: [LAB.newAddress], ttl: LAB.lowTtl });
+    expect(lab.cutover.secondaryDns).toEqual({ values: [LAB.newAddress], ttl: LAB.lowTtl });
     expect(lab.cutover.weights).toEqual({ legacy: 0, new: 100 });
     expect(lab.cutover.tailShare).toEqual({ legacy: 0, new: 1 });
   });
@@ -44,6 +45,7 @@ describe('the DNS + HAProxy example (examples/dns-haproxy) against real BIND and
       'dns-back-verified': 'succeeded',
     });
     expect(lab.drill.dns).toEqual({ values: [LAB.legacyAddress], ttl: LAB.lowTtl });
+    expect(lab.drill.secondaryDns).toEqual({ values: [LAB.legacyAddress], ttl: LAB.lowTtl });
     expect(lab.drill.weights).toEqual({ legacy: 100, new: 0 });
     expect(lab.drill.tailShare).toEqual({ legacy: 1, new: 0 });
     expect(lab.drill.failures).toBe(0);
