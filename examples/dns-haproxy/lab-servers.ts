@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { startBind, type BindServer } from '../../test/support/bind-server.js';
+import { startKnot, type KnotServer } from '../../test/support/knot-server.js';
 import { ensureDnsPackages, labTsigKey, type LabTsigKey } from '../../test/support/dns-lab.js';
 import { ensureDebianPackages } from '../../test/support/debian-packages.js';
 import { haproxyRuntime, startHaproxy, type HaproxyServer } from '../../test/support/haproxy-server.js';
@@ -15,6 +16,8 @@ export const LAB = {
   oldTtl: 300,
   lowTtl: 5,
   dnsPort: 15353,
+  /** A Knot secondary of the zone (NOTIFY + IXFR from BIND): the second authoritative server. */
+  secondaryAddress: '127.0.0.2',
   frontendPort: 18080,
   adminPort: 18079,
   legacyPort: 18081,
@@ -27,6 +30,7 @@ export const LAB = {
 export interface LabServers {
   readonly tsigKey: LabTsigKey;
   readonly bind: BindServer;
+  readonly secondary: KnotServer;
   readonly haproxy: HaproxyServer;
   readonly legacy: HttpBackend;
   readonly new: HttpBackend;
@@ -46,7 +50,7 @@ function portFree(port: number): Promise<boolean> {
 
 /** Installs BIND, dig and HAProxy when missing (Debian packages). */
 export function ensureLabPackages(): void {
-  ensureDnsPackages(['bind']);
+  ensureDnsPackages(['bind', 'knot']);
   ensureDebianPackages({ haproxy: '/usr/sbin/haproxy' });
 }
 
@@ -72,12 +76,28 @@ export async function startLabServers(): Promise<LabServers> {
   };
   try {
     const tsigKey = labTsigKey('cutover-key', 'hmac-sha256');
+    const zone = {
+      name: LAB.zone,
+      records: [`www ${LAB.oldTtl} IN A ${LAB.legacyAddress}`],
+      nameservers: [
+        { name: 'ns1', address: '127.0.0.1' },
+        { name: 'ns2', address: LAB.secondaryAddress },
+      ],
+    };
     const bind = await startBind({
-      zone: { name: LAB.zone, records: [`www ${LAB.oldTtl} IN A ${LAB.legacyAddress}`] },
+      zone,
       tsigKey,
       port: LAB.dnsPort,
+      notify: [`${LAB.secondaryAddress}:${LAB.dnsPort}`],
     });
     stops.push(() => bind.stop());
+    const secondary = await startKnot({
+      zone,
+      address: LAB.secondaryAddress,
+      port: LAB.dnsPort,
+      secondaryOf: `127.0.0.1:${LAB.dnsPort}`,
+    });
+    stops.push(() => secondary.stop());
     const legacy = await startHttpBackend('legacy', { port: LAB.legacyPort });
     stops.push(() => legacy.stop());
     const fresh = await startHttpBackend('new', { port: LAB.newPort });
@@ -98,6 +118,7 @@ export async function startLabServers(): Promise<LabServers> {
     return {
       tsigKey,
       bind,
+      secondary,
       haproxy,
       legacy,
       new: fresh,

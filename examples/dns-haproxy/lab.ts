@@ -4,7 +4,7 @@
  * once with a rollback drill called by the lead after the switch. Run it with `npm run example:lab`
  * (needs `npm run build`; installs bind9, bind9-dnsutils and haproxy when missing).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,12 +26,18 @@ export interface ScenarioResult {
   readonly requests: number;
   readonly failures: number;
   readonly failureKinds: Readonly<Record<string, number>>;
+  /** When the first and last failed requests were sent, ms after the load started. */
+  readonly failureWindowMs: readonly [number, number] | undefined;
+  /** When the run started and ended, ms after the load started (to read failures against). */
+  readonly runWindowMs: readonly [number, number];
   /** Share of answers from each backend over the last second of load (after the run ended). */
   readonly tailShare: { readonly legacy: number; readonly new: number };
   /** DNS and weights seen right after the switch (drill: when the rollback was called). */
   readonly switched:
     { readonly dns: readonly string[]; readonly weights: Record<string, number> } | undefined;
   readonly dns: { readonly values: readonly string[]; readonly ttl: number | undefined };
+  /** The same record read with `dig` on the secondary (ns2). */
+  readonly secondaryDns: { readonly values: readonly string[]; readonly ttl: number | undefined };
   readonly weights: Record<string, number>;
   /** Run time (plan time) from the DNS switch start to "new serves users", and the same in real time. */
   readonly switchRunMs: number | undefined;
@@ -86,12 +92,20 @@ class Cleanup {
 
 let active: Cleanup | undefined;
 
-function tminus(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' });
+/**
+ * Runs the tminus CLI without blocking: the backends and the load generator live in this process, and a
+ * blocked event loop would fail HAProxy's health checks (every server DOWN, 503s) — not what we measure.
+ */
+function tminus(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
-function status(store: string): StatusView | undefined {
-  const r = tminus(['status', '--json', '--store', store]);
+async function status(store: string): Promise<StatusView | undefined> {
+  const r = await tminus(['status', '--json', '--store', store]);
   if (r.status !== 0) return undefined;
   return JSON.parse(r.stdout) as StatusView;
 }
@@ -143,6 +157,7 @@ async function scenario(
   await sleep(300);
 
   const env = { ...process.env, LAB_TSIG_SECRET: lab.tsigKey.secret };
+  const runStartedReal = Date.now();
   const child = spawn(
     process.execPath,
     [BIN, 'run', PLAN, '--rehearsal', '--speed', String(options.speed), '--auto-approve', '--store', store],
@@ -150,8 +165,12 @@ async function scenario(
   );
   cleanup.add(() => stopChild(child));
   let output = '';
-  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  const capture = (b: Buffer) => {
+    output += b.toString();
+    if (process.env.LAB_DEBUG) process.stderr.write(b);
+  };
+  child.stdout?.on('data', capture);
+  child.stderr?.on('data', capture);
   const exit = exited(child);
 
   let switched: ScenarioResult['switched'];
@@ -159,7 +178,7 @@ async function scenario(
     // Wait for the switch to be done and checked, then the lead calls the rollback drill.
     for (;;) {
       if (child.exitCode !== null) break;
-      const s = status(store);
+      const s = await status(store);
       if (
         s?.steps['new-serves-users']?.status === 'succeeded' &&
         s.steps['dns-propagated']?.status === 'succeeded'
@@ -168,13 +187,14 @@ async function scenario(
           dns: dig({ address: '127.0.0.1', port: LAB.dnsPort }, LAB.name).values,
           weights: await lab.weights(),
         };
-        const r = tminus(['rollback', '--as', 'alice', '--reason', 'drill', '--store', store]);
+        log(`drill: rollback at ${Date.now() - loadStartedReal} ms`);
+        const r = await tminus(['rollback', '--as', 'alice', '--reason', 'drill', '--store', store]);
         log(
           `drill: switched (${switched.dns.join(',')}; weights ${JSON.stringify(switched.weights)}); rollback called: ${(r.stdout + r.stderr).trim()}`,
         );
         break;
       }
-      await sleep(250);
+      await sleep(400);
     }
   }
   const exitCode = await Promise.race([exit, sleep(110_000).then(() => 'timeout' as const)]);
@@ -186,8 +206,9 @@ async function scenario(
   const load = await loadDone;
   const tailFrom = endedReal - loadStartedReal + 100;
 
-  const final = status(store);
-  const audit = tminus(['audit', 'verify', '--store', store]);
+  const failed = load.samples.filter((x) => x.failure !== undefined);
+  const final = await status(store);
+  const audit = await tminus(['audit', 'verify', '--store', store]);
   const steps = Object.fromEntries(Object.entries(final?.steps ?? {}).map(([id, s]) => [id, s.status]));
   const begin = final?.steps['switch-dns']?.startedAtMs;
   const end = final?.steps['new-serves-users']?.endedAtMs;
@@ -200,9 +221,12 @@ async function scenario(
     requests: load.total,
     failures: load.failures,
     failureKinds: load.failureKinds,
+    failureWindowMs: failed.length === 0 ? undefined : [failed[0]!.at, failed[failed.length - 1]!.at],
+    runWindowMs: [runStartedReal - loadStartedReal, endedReal - loadStartedReal],
     tailShare: { legacy: share(load, 'legacy', tailFrom), new: share(load, 'new', tailFrom) },
     switched,
     dns: dig({ address: '127.0.0.1', port: LAB.dnsPort }, LAB.name),
+    secondaryDns: dig({ address: LAB.secondaryAddress, port: LAB.dnsPort }, LAB.name),
     weights: await lab.weights(),
     switchRunMs,
     switchRealMs: switchRunMs === undefined || !final ? undefined : switchRunMs / final.clockAnchor.speed,
@@ -225,11 +249,18 @@ export function problemsOf(r: ScenarioResult): string[] {
   }
   if (!r.auditVerified) p.push(`${r.kind}: tminus audit verify failed`);
   if (r.failures > 0) {
-    p.push(`${r.kind}: ${r.failures} of ${r.requests} requests failed ${JSON.stringify(r.failureKinds)}`);
+    p.push(
+      `${r.kind}: ${r.failures} of ${r.requests} requests failed ${JSON.stringify(r.failureKinds)}, sent between ${r.failureWindowMs?.join(' and ')} ms (run from ${r.runWindowMs.join(' to ')} ms)`,
+    );
   }
   if (r.dns.values.join(',') !== address || r.dns.ttl !== LAB.lowTtl) {
     p.push(
       `${r.kind}: BIND answers ${r.dns.values.join(',') || 'nothing'} TTL ${r.dns.ttl}, expected ${address} TTL ${LAB.lowTtl}`,
+    );
+  }
+  if (r.secondaryDns.values.join(',') !== address || r.secondaryDns.ttl !== LAB.lowTtl) {
+    p.push(
+      `${r.kind}: the secondary answers ${r.secondaryDns.values.join(',') || 'nothing'} TTL ${r.secondaryDns.ttl}, expected ${address} TTL ${LAB.lowTtl}`,
     );
   }
   const w = r.weights;
@@ -301,5 +332,6 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main();
+  // Everything started has been stopped by now; exit even if a library keeps an idle handle open.
+  process.exit(await main());
 }

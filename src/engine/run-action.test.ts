@@ -155,6 +155,37 @@ phases: [{ id: p, at: T-0, tasks: [{ id: a, owner: ops, action: shell, with: { r
     });
   });
 
+  it('come with the real-time clock of a sped-up rehearsal as ctx.realClock', async () => {
+    const runClock = new SystemClock();
+    const wall = new SystemClock();
+    let clocks: unknown[] = [];
+    const spy: ActionDefinition<Record<string, never>> = {
+      ...probe,
+      execute: (ctx) => ((clocks = [ctx.clock, ctx.realClock]), Promise.resolve({ summary: 'ok' })),
+    };
+    await runAction({
+      plan: withOptions,
+      call: { action: 'probe', with: {}, timeoutMs: undefined },
+      actions: new ActionRegistry().register(spy as ActionDefinition<unknown>),
+      clock: runClock,
+      timeoutClock: wall,
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+      redactor: new Redactor(),
+      secrets: { env: { TSIG: 'c2VjcmV0LXZhbHVl' }, baseDir: '.' },
+      signal: new AbortController().signal,
+      attempt: 1,
+      dryRun: false,
+      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
+    });
+    expect(clocks[0]).toBe(runClock);
+    expect(clocks[1]).toBe(wall);
+  });
+
   it('keep references as written in a dry run, which needs no secrets', async () => {
     const probeDry: ActionDefinition<Record<string, never>> = {
       ...probe,
