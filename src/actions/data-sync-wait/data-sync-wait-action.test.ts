@@ -8,7 +8,7 @@ import type { TminusError } from '../../core/tminus-error.js';
 import { builtinActions } from '../builtin-actions.js';
 import { dataSyncWaitAction, dataSyncWaitParams } from './data-sync-wait-action.js';
 
-// Needs wal_level = logical on the shared test cluster (set once with ALTER SYSTEM and a restart; see docs/notes/data.md).
+// Needs wal_level = logical on the shared test cluster (set once with ALTER SYSTEM and a restart; see test/support/global-setup.ts).
 let src: TestDatabase;
 let dst: TestDatabase;
 const SUB = `tminus_sub_${process.pid}`;
