@@ -4,12 +4,39 @@ import { ActionRegistry } from '../actions/action-registry.js';
 import { builtinActions } from '../actions/builtin-actions.js';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
+import type { ActionRunInput } from './run-action.js';
 import { actionsUsed, requireActions, runAction } from './run-action.js';
+import type { ActionCall, Plan } from '../core/plan.js';
 import { ScaledClock } from './scaled-clock.js';
 import { SystemClock } from './system-clock.js';
 import { Redactor } from './redactor.js';
 import { z } from 'zod';
 import type { ActionDefinition } from './action.js';
+
+const quietLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** A complete `runAction` input for one call, with the parts a test cares about overridden. */
+function actionInput(plan: Plan, call: ActionCall, overrides: Partial<ActionRunInput> = {}): ActionRunInput {
+  return {
+    plan,
+    call,
+    actions: builtinActions(),
+    clock: new SystemClock(),
+    logger: quietLogger,
+    redactor: new Redactor(),
+    secrets: { env: {}, baseDir: '.' },
+    signal: new AbortController().signal,
+    attempt: 1,
+    dryRun: false,
+    run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
+    ...overrides,
+  };
+}
 
 const text = `version: 1
 name: h
@@ -63,20 +90,13 @@ phases:
 `;
     const plan = loadPlan(text).plan!;
     const now = Date.now();
-    return runAction({
-      plan,
-      call: plan.tasks[0]!.call!,
-      actions: builtinActions(),
-      clock: new ScaledClock({ atMs: now, realMs: now, speed: 1000 }),
-      ...(timeoutClock ? { timeoutClock } : {}),
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      redactor: new Redactor(),
-      secrets: { env: {}, baseDir: '.' },
-      signal: new AbortController().signal,
-      attempt: 1,
-      dryRun: false,
-      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: now, stepId: 'c', stepTitle: 'c' },
-    });
+    return runAction(
+      actionInput(plan, plan.tasks[0]!.call!, {
+        clock: new ScaledClock({ atMs: now, realMs: now, speed: 1000 }),
+        ...(timeoutClock ? { timeoutClock } : {}),
+        run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: now, stepId: 'c', stepTitle: 'c' },
+      }),
+    );
   };
 
   it('measures a network timeout in real time even when the run clock runs 1000 times faster', async () => {
@@ -87,6 +107,9 @@ phases:
     await expect(run(undefined)).rejects.toThrow(/no answer within/);
   });
 });
+
+const PROBE_CALL: ActionCall = { action: 'probe', with: {}, timeoutMs: undefined };
+const TSIG_SECRET = { env: { TSIG: 'c2VjcmV0LXZhbHVl' }, baseDir: '.' };
 
 describe('connections an action asks for', () => {
   const withOptions = loadPlan(`version: 1
@@ -104,24 +127,14 @@ phases: [{ id: p, at: T-0, tasks: [{ id: a, owner: ops, action: shell, with: { r
     execute: (ctx) => Promise.resolve({ summary: 'ok', output: { options: ctx.connection('dns').options } }),
   };
   const run = (dryRun: boolean, redactor = new Redactor()) =>
-    runAction({
-      plan: withOptions,
-      call: { action: 'probe', with: {}, timeoutMs: undefined },
-      actions: new ActionRegistry().register(probe as ActionDefinition<unknown>),
-      clock: new SystemClock(),
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-      redactor,
-      secrets: { env: { TSIG: 'c2VjcmV0LXZhbHVl' }, baseDir: '.' },
-      signal: new AbortController().signal,
-      attempt: 1,
-      dryRun,
-      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
-    });
+    runAction(
+      actionInput(withOptions, PROBE_CALL, {
+        actions: new ActionRegistry().register(probe as ActionDefinition<unknown>),
+        redactor: redactor,
+        secrets: TSIG_SECRET,
+        dryRun: dryRun,
+      }),
+    );
 
   it('get the options written in the plan, with secret references resolved and masked in results', async () => {
     const redactor = new Redactor();
@@ -130,24 +143,14 @@ phases: [{ id: p, at: T-0, tasks: [{ id: a, owner: ops, action: shell, with: { r
       ...probe,
       execute: (ctx) => ((seen = ctx.connection('dns').options), Promise.resolve({ summary: 'ok' })),
     };
-    await runAction({
-      plan: withOptions,
-      call: { action: 'probe', with: {}, timeoutMs: undefined },
-      actions: new ActionRegistry().register(spy as ActionDefinition<unknown>),
-      clock: new SystemClock(),
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-      redactor,
-      secrets: { env: { TSIG: 'c2VjcmV0LXZhbHVl' }, baseDir: '.' },
-      signal: new AbortController().signal,
-      attempt: 1,
-      dryRun: false,
-      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
-    });
+    await runAction(
+      actionInput(withOptions, PROBE_CALL, {
+        actions: new ActionRegistry().register(spy as ActionDefinition<unknown>),
+        redactor: redactor,
+        secrets: TSIG_SECRET,
+        dryRun: false,
+      }),
+    );
     expect(seen).toEqual({ tsig: { name: 'k', algorithm: 'hmac-sha256', secret: 'c2VjcmV0LXZhbHVl' } });
     const result = await run(false, redactor);
     expect(result.output).toEqual({
@@ -163,25 +166,14 @@ phases: [{ id: p, at: T-0, tasks: [{ id: a, owner: ops, action: shell, with: { r
       ...probe,
       execute: (ctx) => ((clocks = [ctx.clock, ctx.realClock]), Promise.resolve({ summary: 'ok' })),
     };
-    await runAction({
-      plan: withOptions,
-      call: { action: 'probe', with: {}, timeoutMs: undefined },
-      actions: new ActionRegistry().register(spy as ActionDefinition<unknown>),
-      clock: runClock,
-      timeoutClock: wall,
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-      redactor: new Redactor(),
-      secrets: { env: { TSIG: 'c2VjcmV0LXZhbHVl' }, baseDir: '.' },
-      signal: new AbortController().signal,
-      attempt: 1,
-      dryRun: false,
-      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
-    });
+    await runAction(
+      actionInput(withOptions, PROBE_CALL, {
+        actions: new ActionRegistry().register(spy as ActionDefinition<unknown>),
+        clock: runClock,
+        timeoutClock: wall,
+        secrets: TSIG_SECRET,
+      }),
+    );
     expect(clocks[0]).toBe(runClock);
     expect(clocks[1]).toBe(wall);
   });
@@ -191,24 +183,12 @@ phases: [{ id: p, at: T-0, tasks: [{ id: a, owner: ops, action: shell, with: { r
       ...probe,
       plan: (ctx) => Promise.resolve({ summary: JSON.stringify(ctx.connection('dns').options), changes: [] }),
     };
-    const result = await runAction({
-      plan: withOptions,
-      call: { action: 'probe', with: {}, timeoutMs: undefined },
-      actions: new ActionRegistry().register(probeDry as ActionDefinition<unknown>),
-      clock: new SystemClock(),
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-      redactor: new Redactor(),
-      secrets: { env: {}, baseDir: '.' },
-      signal: new AbortController().signal,
-      attempt: 1,
-      dryRun: true,
-      run: { runId: 'r', mode: 'rehearsal', comms: 'off', goLiveMs: 0, stepId: 'a', stepTitle: 'A' },
-    });
+    const result = await runAction(
+      actionInput(withOptions, PROBE_CALL, {
+        actions: new ActionRegistry().register(probeDry as ActionDefinition<unknown>),
+        dryRun: true,
+      }),
+    );
     expect(result.summary).toContain('${env:TSIG}');
   });
 });
