@@ -20,7 +20,10 @@ interface Common {
 
 const common = (cmd: Command, person = true): Command => {
   cmd
-    .option('--store <path>', 'the store (default: .tminus/tminus.db here or above; env TMINUS_STORE)')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
     .option('--run <id>', 'the run (default: the most recent)');
   if (person) cmd.option('--as <person>', 'who is acting (env TMINUS_AS)');
   return cmd;
@@ -44,7 +47,10 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       'rehearsals: complete manual tasks, sign-offs and gates automatically (actor auto)',
     )
     .option('--dry-run', "record each action's plan instead of executing it")
-    .option('--store <path>', 'the store (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)',
+    )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
 
