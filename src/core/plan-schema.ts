@@ -147,6 +147,16 @@ export const rollbackStepSchema = z.strictObject({
   timeout: duration().optional(),
   retry: retrySchema.optional(),
   idempotent: z.boolean().optional(),
+  inverse: id().optional().meta({
+    description:
+      "A forward task this step undoes by running its action's inverse with the values recorded when it ran.",
+  }),
+  undoes: z
+    .array(id())
+    .optional()
+    .meta({
+      description: 'Forward tasks this step puts back (by hand or by its own action), for rollback coverage.',
+    }),
 });
 
 export const planSchema = z

@@ -109,6 +109,10 @@ export interface RollbackStep {
   readonly budgetMs: number;
   readonly retry: RetryPolicy;
   readonly idempotent: boolean | undefined;
+  /** `inverse:` — the forward task whose recorded change this step undoes. */
+  readonly inverseOf: string | undefined;
+  /** `undoes:` — forward tasks this step puts back, for rollback coverage. */
+  readonly undoes: readonly string[];
 }
 
 export interface Plan {
@@ -305,6 +309,8 @@ export function buildPlan(raw: RawPlan): Plan {
         budgetMs: ms(s.budget) ?? 0,
         retry: retryPolicy(s.retry, undefined),
         idempotent: s.idempotent,
+        inverseOf: s.inverse,
+        undoes: s.undoes ?? [],
       })),
     },
   };
