@@ -52,6 +52,15 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       '--store <path>',
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)',
     )
+    .option(
+      '--require-rehearsal',
+      'live: refuse unless a rehearsal of this exact plan ended completed or rolled back (plan: live.requireRehearsal)',
+    )
+    .option(
+      '--rehearsals-from <store>',
+      'live: also accept rehearsals recorded in this store (a SQLite file or postgres:// URL)',
+      (v, acc: string[] = []) => [...acc, v],
+    )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
 

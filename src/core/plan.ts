@@ -142,6 +142,8 @@ export interface Plan {
   /** Every task in plan order (phase by phase). */
   readonly tasks: readonly Task[];
   readonly monitors: readonly Monitor[];
+  /** `live.requireRehearsal`: a live run needs an accepted rehearsal of this exact plan. */
+  readonly requireRehearsal: boolean;
   readonly rollback: {
     readonly auto: boolean;
     readonly decisionDeadlineMs: number | undefined;
@@ -291,6 +293,7 @@ export function buildPlan(raw: RawPlan): Plan {
       inconclusiveLimit: m.inconclusiveLimit ?? 0,
       consecutiveErrorLimit: m.consecutiveErrorLimit ?? 4,
     })),
+    requireRehearsal: raw.live?.requireRehearsal ?? false,
     rollback: {
       auto: raw.rollback?.auto ?? false,
       decisionDeadlineMs: ms(raw.rollback?.decisionDeadline),
