@@ -51,6 +51,10 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       '--store <path>',
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)',
     )
+    .option(
+      '--concurrent',
+      'start even though another run of this plan is unfinished in the store (refused otherwise)',
+    )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
 
@@ -67,8 +71,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
   common(program.command('log'), false)
     .description('the run journal, one line per event')
     .option('--follow', 'keep printing new events until the run ends')
+    .option('--origin', "add where each person's command came from (user@host pid, or API token)")
     .option('--json', 'one JSON object per line')
-    .action(async (opts: Common & { json?: boolean; follow?: boolean }) =>
+    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) =>
       setExit(await logCommand(opts, io)),
     );
 
