@@ -9,6 +9,7 @@ import { checkCommand } from './commands/check-command.js';
 import { logCommand } from './commands/log-command.js';
 import type { RunOptions } from './commands/run-command.js';
 import { resumeCommand, runCommand } from './commands/run-command.js';
+import { runsCommand } from './commands/runs-command.js';
 import { statusCommand } from './commands/status-command.js';
 
 interface Common {
@@ -24,7 +25,7 @@ const common = (cmd: Command, person = true): Command => {
       '--store <path>',
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
     )
-    .option('--run <id>', 'the run (default: the most recent)');
+    .option('--run <id>', 'the run (default: the most recent; `tminus runs` lists them)');
   if (person) cmd.option('--as <person>', 'who is acting (env TMINUS_AS)');
   return cmd;
 };
@@ -62,6 +63,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .description('continue a run after a crash (becomes its executor); un-pause a paused run')
     .option('--reason <text>', 'why')
     .action(async (opts: Common) => setExit(await resumeCommand(opts, io)));
+
+  program
+    .command('runs')
+    .description('list the runs in the store, newest first: id, plan, state, mode, T-0, outcome')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { store?: string; json?: boolean }) => setExit(await runsCommand(opts, io)));
 
   common(program.command('status'), false)
     .description('the run at a glance: phases, tasks, who owes what')
