@@ -7,7 +7,7 @@ import { ACTION_TYPES } from '../core/action-types.js';
 import type { Origin } from '../core/run-event.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
-import { displayStore, isPostgresUrl, openStore } from '../engine/open-store.js';
+import { displayStore, isPostgresUrl, openStore } from './open-store.js';
 import type { RunRef } from '../engine/run-selection.js';
 import type { SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';

@@ -1,4 +1,4 @@
-import { openStore } from '../../engine/open-store.js';
+import { openStore } from '../open-store.js';
 import { verifyJournals } from '../../engine/verify-journal.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';

@@ -19,7 +19,7 @@ import { EXIT } from '../cli-io.js';
 import { formatIssues } from '../format-issues.js';
 import { describeEvent, formatEvent } from '../format-event.js';
 import { readPlanFile } from '../read-plan-file.js';
-import { createStore, displayStore, isPostgresUrl, openStore } from '../../engine/open-store.js';
+import { createStore, displayStore, isPostgresUrl, openStore } from '../open-store.js';
 import { holderIsDead, thisProcess } from '../../engine/lease-liveness.js';
 import { RunSession } from '../../engine/run-session.js';
 import { cliOrigin, openSession, runCatalog, sessionContext, storeNextTo } from '../run-context.js';
