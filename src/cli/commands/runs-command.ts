@@ -1,5 +1,5 @@
 import { formatOffset } from '../../core/offset.js';
-import { displayStore, openStore } from '../open-store.js';
+import { displayStore, openStore } from '../../store/open-store.js';
 import { listRunStates } from '../../engine/run-selection.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
