@@ -1,0 +1,116 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { TaskDurationModel } from './duration-model.js';
+import { drawDuration } from './duration-model.js';
+import type { LiveTaskState } from './live-schedule.js';
+import { liveFacts } from './live-schedule.js';
+import type { Plan } from './plan.js';
+import type { RunState } from './run-state.js';
+import type { PassInput, ScheduleGraph } from './schedule-graph.js';
+import { compileGraph, forwardPass, newPassTimes, taskDurationMs } from './schedule-graph.js';
+import { computeSchedule, rollbackNeedsMs } from './schedule.js';
+
+export interface ForecastOptions {
+  readonly samples: number;
+  readonly seed: number;
+  /** During a run: start from what already happened, as of `nowMs` (epoch). */
+  readonly live?: { readonly state: RunState; readonly nowMs: number };
+  readonly graph?: ScheduleGraph;
+}
+
+/** How often a task lay on the critical path. */
+export interface Criticality {
+  readonly id: string;
+  readonly share: number;
+}
+
+/** Times are milliseconds relative to T-0. */
+export interface Forecast {
+  readonly samples: number;
+  readonly seed: number;
+  /** The deterministic schedule's end from the plan's estimates. */
+  readonly plannedEndMs: number;
+  readonly p50EndMs: number;
+  readonly p90EndMs: number;
+  readonly meanEndMs: number;
+  readonly windowEndMs: number | undefined;
+  /** Share of samples that end inside the window; undefined without a window. */
+  readonly chanceInsideWindow: number | undefined;
+  readonly pointOfNoReturnMs: number | undefined;
+  /** Share of samples in which the point of no return comes before the last task is done. */
+  readonly chancePointOfNoReturnFirst: number | undefined;
+  /** Tasks not yet over, most often critical first (only those critical in at least one sample). */
+  readonly criticality: readonly Criticality[];
+}
+
+/** The value at quantile q (0..1] of sorted values: the nearest rank. */
+export const quantile = (sorted: Float64Array, q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+/**
+ * Monte Carlo over the task graph: each sample draws every task's duration from its model and runs the
+ * same schedule pass as `tminus plan` (phases, `after:`, phase times, gates' deadlines), from the run's
+ * facts when it is live. Seeded: the same seed, models and state give the same forecast.
+ *
+ * @example
+ * const f = runForecast(plan, buildDurationModels(plan, history.observed), { samples: 10_000, seed: 1 });
+ * f.p90EndMs
+ */
+export function runForecast(
+  plan: Plan,
+  models: readonly TaskDurationModel[],
+  options: ForecastOptions,
+): Forecast {
+  const graph = options.graph ?? compileGraph(plan);
+  const n = graph.tasks.length;
+  const samples = Math.max(1, Math.floor(options.samples));
+  const rng = xoroshiro128plus(options.seed | 0);
+  const work = new Float64Array(n);
+  const tasks = graph.tasks;
+  const duration = (i: number, startMs: number) => taskDurationMs(tasks[i]!, startMs, work[i]!);
+  let input: PassInput = { duration };
+  let states: readonly LiveTaskState[] | undefined;
+  if (options.live) {
+    const facts = liveFacts(graph, options.live.state, options.live.nowMs);
+    states = facts.states;
+    input = { ...facts, duration };
+  }
+  const times = newPassTimes(graph);
+  const ends = new Float64Array(samples);
+  const critical = new Float64Array(n);
+  const rollbackMs = rollbackNeedsMs(plan);
+  const pointOfNoReturnMs = plan.window === undefined ? undefined : plan.window.endMs - rollbackMs;
+  let inside = 0;
+  let pnrFirst = 0;
+  let sum = 0;
+  for (let k = 0; k < samples; k++) {
+    for (let i = 0; i < n; i++) work[i] = drawDuration(models[i]!, uniformFloat64(rng));
+    forwardPass(graph, input, times);
+    const end = times.endMs;
+    ends[k] = end;
+    sum += end;
+    if (plan.window !== undefined && end <= plan.window.endMs) inside++;
+    if (pointOfNoReturnMs !== undefined && end > pointOfNoReturnMs) pnrFirst++;
+    for (let i = times.lastTask; i >= 0; i = times.decider[i]!) critical[i]! += 1;
+  }
+  ends.sort();
+  const over = (i: number) => states !== undefined && states[i] !== 'pending' && states[i] !== 'in-progress';
+  const criticality: Criticality[] = [];
+  for (let i = 0; i < n; i++) {
+    if (critical[i]! > 0 && !over(i)) criticality.push({ id: tasks[i]!.id, share: critical[i]! / samples });
+  }
+  criticality.sort((a, b) => b.share - a.share);
+  return {
+    samples,
+    seed: options.seed,
+    plannedEndMs: computeSchedule(plan, graph).expectedEndMs,
+    p50EndMs: quantile(ends, 0.5),
+    p90EndMs: quantile(ends, 0.9),
+    meanEndMs: sum / samples,
+    windowEndMs: plan.window?.endMs,
+    chanceInsideWindow: plan.window === undefined ? undefined : inside / samples,
+    pointOfNoReturnMs,
+    chancePointOfNoReturnFirst: pointOfNoReturnMs === undefined ? undefined : pnrFirst / samples,
+    criticality,
+  };
+}
