@@ -63,14 +63,14 @@ describe('observedDurations', () => {
       [0, start('pause')],
       [0, { type: 'step.waiting', stepId: 'people' }],
       [0, { type: 'step.waiting', stepId: 'clock' }],
-      [20 * M, ok('pause')],
+      [20 * M + 100 * S, ok('pause')],
       [50 * M, ok('cmd')],
       [60 * M, { type: 'step.completed', stepId: 'people' }, 'x'],
       [60 * M, ok('clock')],
     ]);
     expect(observedDurations(plan!, events).map((o) => [o.taskId, o.durationMs])).toEqual([
       ['cmd', 30 * S],
-      ['pause', 20 * M],
+      ['pause', 20 * M + S],
       ['people', 36 * S],
     ]);
   });

@@ -1,5 +1,6 @@
 import type { Plan, Task } from './plan.js';
 import type { RunEvent, RunMode } from './run-event.js';
+import { parseDuration } from './duration.js';
 import { foldRun } from './run-state.js';
 
 /** How long a task took in one earlier run, as the forecast learns from it. */
@@ -35,8 +36,16 @@ function realElapsed(anchors: readonly Anchor[], fromMs: number, toMs: number): 
   return real;
 }
 
-/** A task whose length the run clock itself sets: its run-clock duration is its real one at any speed. */
-const runsOnRunClock = (task: Task): boolean => task.call?.action === 'wait';
+/**
+ * The part of a task's work that runs on the run clock whatever the speed: a `wait` action's duration. The
+ * rest (commands, people, the engine's own latency) runs in real time and shows `speed` times longer on a
+ * compressed rehearsal's clock.
+ */
+function runClockPartMs(task: Task): number {
+  if (task.call?.action !== 'wait') return 0;
+  const d = task.call.with.duration;
+  return typeof d === 'string' ? (parseDuration(d) ?? 0) : 0;
+}
 
 /** Why a step of an earlier run teaches nothing about how long the task takes, if it does not. */
 function unusable(task: Task, dryRun: boolean): boolean {
@@ -49,8 +58,8 @@ function unusable(task: Task, dryRun: boolean): boolean {
 
 /**
  * The durations one earlier run saw for the plan's tasks (matched by task id): first start to success,
- * retries included, in real time for work done by people and commands (undoing a rehearsal's `--speed`) and in
- * run time for `wait` actions. Left out: steps completed, signed or decided automatically (`--auto-approve`,
+ * retries included, in real time for work done by people and commands (undoing a rehearsal's `--speed`), except a
+ * `wait` action's wait, which lasts as long at any speed; kept to the second. Left out: steps completed, signed or decided automatically (`--auto-approve`,
  * gate timeouts), skipped or abandoned steps, clock waits, and automated steps of dry runs.
  *
  * @example observedDurations(plan, await store.readEvents(runId))
@@ -69,10 +78,13 @@ export function observedDurations(plan: Plan, events: readonly RunEvent[]): Obse
     if (s?.status !== 'succeeded' || s.completion === 'auto') continue;
     if (s.firstStartedAtMs === undefined || s.endedAtMs === undefined) continue;
     if (unusable(task, state.dryRun)) continue;
-    const durationMs = runsOnRunClock(task)
-      ? s.endedAtMs - s.firstStartedAtMs
-      : realElapsed(anchors, s.firstStartedAtMs, s.endedAtMs);
-    out.push({ taskId: task.id, runId: state.runId, mode: state.mode, durationMs: Math.round(durationMs) });
+    // Live-equivalent duration: the run-clock part as is, the rest in real time (to the second).
+    const start = s.firstStartedAtMs;
+    const clockPart = Math.min(runClockPartMs(task), s.endedAtMs - start);
+    const realRest =
+      realElapsed(anchors, start, s.endedAtMs) - realElapsed(anchors, start, start + clockPart);
+    const durationMs = Math.round((clockPart + Math.max(0, realRest)) / 1000) * 1000;
+    out.push({ taskId: task.id, runId: state.runId, mode: state.mode, durationMs });
   }
   return out;
 }
