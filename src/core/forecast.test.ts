@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildDurationModels, drawDuration } from './duration-model.js';
+import { buildDurationModels, compileModels, drawDuration } from './duration-model.js';
 import { runForecast } from './forecast.js';
 import { loadPlan } from './load-plan.js';
 import type { ObservedDuration } from './observed-durations.js';
@@ -197,6 +197,28 @@ describe('forecast properties', () => {
         expect(d).toBeLessThanOrEqual(lonely.estimateMs * 1.4 + 1e-6);
         for (const m of models.filter((x) => x.id !== lonely.id)) expect(m.basis).toBe('history');
       }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the compiled models draw exactly what the models say', () => {
+    fc.assert(
+      fc.property(
+        planArb,
+        fc.array(fc.integer({ min: 0, max: 7_200 }), { maxLength: 6 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 0.9999999, noNaN: true }),
+        (plan, secs, spread, u) => {
+          const history = plan.tasks
+            .slice(0, 2)
+            .flatMap((t) =>
+              secs.map((x) => ({ taskId: t.id, runId: 'r', mode: 'live' as const, durationMs: x * 1000 })),
+            );
+          const models = buildDurationModels(plan, history, { minSamples: 2, spread });
+          const draw = compileModels(models);
+          models.forEach((m, i) => expect(draw(i, u)).toBeCloseTo(drawDuration(m, u), 6));
+        },
+      ),
       { numRuns: 100 },
     );
   });

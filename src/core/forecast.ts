@@ -1,13 +1,12 @@
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { TaskDurationModel } from './duration-model.js';
-import { drawDuration } from './duration-model.js';
+import { compileModels } from './duration-model.js';
 import type { LiveTaskState } from './live-schedule.js';
 import { liveFacts } from './live-schedule.js';
 import type { Plan } from './plan.js';
 import type { RunState } from './run-state.js';
 import type { PassInput, ScheduleGraph } from './schedule-graph.js';
-import { compileGraph, forwardPass, newPassTimes, taskDurationMs } from './schedule-graph.js';
+import { compileGraph, forwardPass, newPassTimes } from './schedule-graph.js';
 import { computeSchedule, rollbackNeedsMs } from './schedule.js';
 
 export interface ForecastOptions {
@@ -43,6 +42,9 @@ export interface Forecast {
   readonly criticality: readonly Criticality[];
 }
 
+/** 32 random bits are plenty to draw a duration: 2^-32 of a 10-hour task is under a microsecond. */
+const TWO_TO_MINUS_32 = 1 / 4294967296;
+
 /** The value at quantile q (0..1] of sorted values: the nearest rank. */
 export const quantile = (sorted: Float64Array, q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -67,13 +69,13 @@ export function runForecast(
   const rng = xoroshiro128plus(options.seed | 0);
   const work = new Float64Array(n);
   const tasks = graph.tasks;
-  const duration = (i: number, startMs: number) => taskDurationMs(tasks[i]!, startMs, work[i]!);
-  let input: PassInput = { duration };
+  const draw = compileModels(models);
+  let input: PassInput = { work };
   let states: readonly LiveTaskState[] | undefined;
   if (options.live) {
     const facts = liveFacts(graph, options.live.state, options.live.nowMs);
     states = facts.states;
-    input = { ...facts, duration };
+    input = { ...facts, work };
   }
   const times = newPassTimes(graph);
   const ends = new Float64Array(samples);
@@ -84,7 +86,7 @@ export function runForecast(
   let pnrFirst = 0;
   let sum = 0;
   for (let k = 0; k < samples; k++) {
-    for (let i = 0; i < n; i++) work[i] = drawDuration(models[i]!, uniformFloat64(rng));
+    for (let i = 0; i < n; i++) work[i] = draw(i, (rng.next() >>> 0) * TWO_TO_MINUS_32);
     forwardPass(graph, input, times);
     const end = times.endMs;
     ends[k] = end;

@@ -2,13 +2,7 @@ import type { Plan } from './plan.js';
 import type { RunState, StepState } from './run-state.js';
 import { formatOffset } from './offset.js';
 import type { PassInput, PassTimes, ScheduleGraph } from './schedule-graph.js';
-import {
-  compileGraph,
-  criticalChain,
-  forwardPass,
-  latestFinishes,
-  taskDurationMs,
-} from './schedule-graph.js';
+import { compileGraph, criticalChain, forwardPass, latestFinishes, estimatesOf } from './schedule-graph.js';
 import type { Schedule } from './schedule.js';
 import { computeSchedule, rollbackNeedsMs } from './schedule.js';
 
@@ -84,7 +78,7 @@ export function liveFacts(
   graph: ScheduleGraph,
   state: RunState,
   nowEpochMs: number,
-): Omit<PassInput, 'duration'> & { readonly states: readonly LiveTaskState[] } {
+): Omit<PassInput, 'work'> & { readonly states: readonly LiveTaskState[] } {
   const n = graph.tasks.length;
   const actualStart = new Float64Array(n).fill(NaN);
   const actualFinish = new Float64Array(n).fill(NaN);
@@ -124,13 +118,7 @@ export function computeLiveSchedule(
   const graph = options.graph ?? compileGraph(plan);
   const planned = options.planned ?? computeSchedule(plan, graph);
   const facts = liveFacts(graph, state, nowEpochMs);
-  const times = forwardPass(graph, {
-    ...facts,
-    duration: (i, startMs) => {
-      const task = graph.tasks[i]!;
-      return taskDurationMs(task, startMs, task.estimateMs);
-    },
-  });
+  const times = forwardPass(graph, { ...facts, work: estimatesOf(graph) });
   return describeLive(plan, graph, planned, times, facts.states, facts.notBeforeMs ?? 0);
 }
 

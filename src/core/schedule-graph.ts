@@ -20,7 +20,18 @@ export interface ScheduleGraph {
   /** Tasks that name task i in `after:`: succs[succOffset[i] .. succOffset[i+1]). */
   readonly succOffset: Int32Array;
   readonly succs: Int32Array;
+  /** How task i's length follows from its work (see `taskDurationMs`): WORK, CAPPED or UNTIL. */
+  readonly lengthRule: Uint8Array;
+  /** The time (relative to T-0) a CAPPED or UNTIL task ends by. */
+  readonly untilMs: Float64Array;
 }
+
+/** The task lasts as long as its work. */
+const WORK = 0;
+/** A gate with an estimate: its work, but never past its deadline. */
+const CAPPED = 1;
+/** A gate or clock wait without an estimate: until its deadline or time. */
+const UNTIL = 2;
 
 /** What decided a task's start when no task did. */
 export const DECIDED_BY_PHASE_TIME = -1;
@@ -46,8 +57,8 @@ export interface PassTimes {
 
 /** What one pass takes besides the graph: how long each task lasts, and for a live run what already happened. */
 export interface PassInput {
-  /** How long task i takes when it starts at `startMs` (relative to T-0). */
-  readonly duration: (i: number, startMs: number) => number;
+  /** How long each task's work takes (the estimates, or one sample of the forecast); see `taskDurationMs`. */
+  readonly work: Float64Array;
   /** Live runs: when task i really started (NaN while it has not). */
   readonly actualStart?: Float64Array;
   /** Live runs: when task i really finished (NaN while it has not). */
@@ -131,6 +142,17 @@ export function compileGraph(plan: Plan): ScheduleGraph {
     }
   }
   phaseStart[plan.phases.length] = n;
+  const lengthRule = new Uint8Array(tasks.length);
+  const untilMs = new Float64Array(tasks.length);
+  tasks.forEach((task, i) => {
+    if (task.kind === 'gate' && task.gate?.deadlineMs !== undefined) {
+      lengthRule[i] = task.estimateDefaulted ? UNTIL : CAPPED;
+      untilMs[i] = task.gate.deadlineMs;
+    } else if (task.kind === 'wait' && task.estimateDefaulted && task.wait?.untilMs !== undefined) {
+      lengthRule[i] = UNTIL;
+      untilMs[i] = task.wait.untilMs;
+    }
+  });
   return {
     plan,
     tasks,
@@ -142,8 +164,14 @@ export function compileGraph(plan: Plan): ScheduleGraph {
     preds: Int32Array.from(predList),
     succOffset,
     succs,
+    lengthRule,
+    untilMs,
   };
 }
+
+/** The plan's estimates as pass input: the planned schedule's work. */
+export const estimatesOf = (graph: ScheduleGraph): Float64Array =>
+  Float64Array.from(graph.tasks, (t) => t.estimateMs);
 
 export function newPassTimes(graph: ScheduleGraph): PassTimes {
   const n = graph.tasks.length;
@@ -164,12 +192,12 @@ export function newPassTimes(graph: ScheduleGraph): PassTimes {
  * started. Fills `times` and returns it.
  */
 export function forwardPass(graph: ScheduleGraph, input: PassInput, times = newPassTimes(graph)): PassTimes {
-  const { order, phaseStart, phaseAtMs, predOffset, preds } = graph;
+  const { order, phaseStart, phaseAtMs, predOffset, preds, lengthRule, untilMs } = graph;
   const { start, finish, decider, phaseReady } = times;
   const actualStart = input.actualStart;
   const actualFinish = input.actualFinish;
   const notBefore = input.notBeforeMs ?? -Infinity;
-  const duration = input.duration;
+  const work = input.work;
   let previousDone = -Infinity;
   let previousLast = DECIDED_BY_PHASE_TIME;
   let lastTask = -1;
@@ -211,7 +239,15 @@ export function forwardPass(graph: ScheduleGraph, input: PassInput, times = newP
       let f: number;
       if (ended === ended) f = ended;
       else {
-        f = s + duration(i, s);
+        // The same rule as taskDurationMs, inlined: this loop runs once per task per forecast sample.
+        const rule = lengthRule[i]!;
+        let d = work[i]!;
+        if (rule !== WORK) {
+          const left = untilMs[i]! - s;
+          const untilEnd = left > 0 ? left : 0;
+          if (rule === UNTIL || untilEnd < d) d = untilEnd;
+        }
+        f = s + d;
         if (f < notBefore) f = notBefore;
       }
       start[i] = s;

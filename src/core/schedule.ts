@@ -1,12 +1,6 @@
 import type { Plan, Task } from './plan.js';
 import type { ScheduleGraph } from './schedule-graph.js';
-import {
-  compileGraph,
-  criticalChain,
-  forwardPass,
-  latestFinishes,
-  taskDurationMs,
-} from './schedule-graph.js';
+import { compileGraph, criticalChain, forwardPass, latestFinishes, estimatesOf } from './schedule-graph.js';
 import { formatOffset } from './offset.js';
 
 /** One task's place in the schedule; all times are milliseconds relative to T-0. */
@@ -51,12 +45,7 @@ export interface Schedule {
  * s.criticalPath // ['stop-jobs', 'backup', ...]
  */
 export function computeSchedule(plan: Plan, graph: ScheduleGraph = compileGraph(plan)): Schedule {
-  const times = forwardPass(graph, {
-    duration: (i, startMs) => {
-      const task = graph.tasks[i]!;
-      return taskDurationMs(task, startMs, task.estimateMs);
-    },
-  });
+  const times = forwardPass(graph, { work: estimatesOf(graph) });
   const latestFinish = latestFinishes(graph, times);
   const tasks: ScheduledTask[] = plan.tasks.map((t, i) => {
     const s = times.start[i]!;
