@@ -20,7 +20,11 @@ export interface ScheduleGraph {
   /** Tasks that name task i in `after:`: succs[succOffset[i] .. succOffset[i+1]). */
   readonly succOffset: Int32Array;
   readonly succs: Int32Array;
-  /** How task i's length follows from its work (see `taskDurationMs`): WORK, CAPPED or UNTIL. */
+  /**
+   * How task i's length follows from its work (the estimate in the plan, a sampled duration in the forecast):
+   * WORK, CAPPED (a gate never lasts past its deadline, when its timeout decides it) or UNTIL (a gate or clock
+   * wait without an estimate lasts until its deadline or time).
+   */
   readonly lengthRule: Uint8Array;
   /** The time (relative to T-0) a CAPPED or UNTIL task ends by. */
   readonly untilMs: Float64Array;
@@ -57,7 +61,7 @@ export interface PassTimes {
 
 /** What one pass takes besides the graph: how long each task lasts, and for a live run what already happened. */
 export interface PassInput {
-  /** How long each task's work takes (the estimates, or one sample of the forecast); see `taskDurationMs`. */
+  /** How long each task's work takes (the estimates, or one sample of the forecast); see `lengthRule`. */
   readonly work: Float64Array;
   /** Live runs: when task i really started (NaN while it has not). */
   readonly actualStart?: Float64Array;
@@ -67,22 +71,6 @@ export interface PassInput {
   readonly notBeforeMs?: number;
   /** Phases let start before their time (`tminus pull`): only the phase before holds them back. */
   readonly pulledPhases?: ReadonlySet<number>;
-}
-
-/**
- * How long a task lasts when it starts at `startMs`, given how long its work takes (`workMs`: the estimate in
- * the plan, a sampled duration in the forecast). A gate or a clock wait without an estimate lasts until its
- * deadline or time; a gate never lasts past its deadline, when it is decided by its timeout.
- */
-export function taskDurationMs(task: Task, startMs: number, workMs: number): number {
-  if (task.kind === 'gate' && task.gate?.deadlineMs !== undefined) {
-    const untilDeadline = Math.max(0, task.gate.deadlineMs - startMs);
-    return task.estimateDefaulted ? untilDeadline : Math.min(workMs, untilDeadline);
-  }
-  if (task.kind === 'wait' && task.estimateDefaulted && task.wait?.untilMs !== undefined) {
-    return Math.max(0, task.wait.untilMs - startMs);
-  }
-  return workMs;
 }
 
 /** Whether a task's length is set by the clock alone (a gate or wait with no estimate), not by work. */
@@ -239,7 +227,7 @@ export function forwardPass(graph: ScheduleGraph, input: PassInput, times = newP
       let f: number;
       if (ended === ended) f = ended;
       else {
-        // The same rule as taskDurationMs, inlined: this loop runs once per task per forecast sample.
+        // Inlined: this loop runs once per task per forecast sample.
         const rule = lengthRule[i]!;
         let d = work[i]!;
         if (rule !== WORK) {
