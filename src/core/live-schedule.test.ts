@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPlan } from './load-plan.js';
 import type { Plan } from './plan.js';
 import { computeLiveSchedule, windowVerdict } from './live-schedule.js';
-import type { RunEvent, RunEventData } from './run-event.js';
-import { GENESIS_HASH } from './run-event.js';
+import type { RunEventData } from './run-event.js';
+import { ev, runStarted, stored } from '../../test/support/run-events.js';
 import { foldRun } from './run-state.js';
 import { computeSchedule } from './schedule.js';
 
@@ -16,36 +16,14 @@ function planOf(text: string): Plan {
   return plan;
 }
 
-/** A run whose T-0 is T0; events at offsets (minutes) from T-0. */
-function runOf(events: [number, RunEventData][]) {
-  let seq = 0;
-  const e = (atMs: number, data: RunEventData): RunEvent => ({
-    runId: 'r',
-    seq: ++seq,
-    atMs,
-    actor: 'system',
-    data,
-    prevHash: GENESIS_HASH,
-    hash: `h${seq}`,
-  });
-  return foldRun([
-    e(T0 - 60 * M, {
-      type: 'run.started',
-      planName: 'p',
-      planTitle: 'P',
-      planText: '',
-      planPath: '/p',
-      mode: 'live',
-      goLiveMs: T0,
-      dryRun: false,
-      autoApprove: false,
-      comms: 'off',
-      speed: 1,
-      rollbackSteps: ['r1'],
-    }),
-    ...events.map(([min, data]) => e(T0 + min * M, data)),
-  ]);
-}
+/** A live run whose T-0 is T0; events at offsets (minutes) from T-0. */
+const runOf = (events: [number, RunEventData][]) =>
+  foldRun(
+    stored([
+      { ...runStarted({ mode: 'live', goLiveMs: T0, rollbackSteps: ['r1'] }), atMs: T0 - 60 * M },
+      ...events.map(([min, data]) => ev(data, T0 + min * M)),
+    ]),
+  );
 
 const started = (id: string): RunEventData => ({ type: 'step.started', stepId: id, attempt: 1 });
 const succeeded = (id: string): RunEventData => ({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from './load-plan.js';
 import { observedDurations } from './observed-durations.js';
-import type { RunEvent, RunEventData } from './run-event.js';
-import { GENESIS_HASH } from './run-event.js';
+import type { RunEventData } from './run-event.js';
+import { ev, runStarted, stored } from '../../test/support/run-events.js';
 
 const S = 1000;
 const M = 60_000;
@@ -23,34 +23,22 @@ function journal(
   options: { speed: number; dryRun?: boolean; planName?: string },
   steps: [number, RunEventData, string?][],
 ) {
-  let seq = 0;
-  const e = (atMs: number, data: RunEventData, actor = 'system'): RunEvent => ({
-    runId: 'r1',
-    seq: ++seq,
-    atMs,
-    actor,
-    data,
-    prevHash: GENESIS_HASH,
-    hash: `h${seq}`,
-  });
-  return [
-    e(0, {
-      type: 'run.started',
-      planName: options.planName ?? 'shop',
-      planTitle: 'Shop',
-      planText: '',
-      planPath: '/p',
-      mode: 'rehearsal',
-      goLiveMs: 0,
-      dryRun: options.dryRun ?? false,
-      autoApprove: false,
-      comms: 'off',
-      speed: options.speed,
-      rollbackSteps: [],
-    }),
-    e(0, { type: 'executor.started', holder: 'h', realMs: 0, speed: options.speed }),
-    ...steps.map(([at, data, actor]) => e(at, data, actor)),
-  ];
+  return stored(
+    [
+      {
+        ...runStarted({
+          planName: options.planName ?? 'shop',
+          speed: options.speed,
+          dryRun: options.dryRun ?? false,
+          goLiveMs: 0,
+        }),
+        atMs: 0,
+      },
+      ev({ type: 'executor.started', holder: 'h', realMs: 0, speed: options.speed }, 0),
+      ...steps.map(([at, data, actor]) => ev(data, at, actor)),
+    ],
+    'r1',
+  );
 }
 const start = (id: string): RunEventData => ({ type: 'step.started', stepId: id, attempt: 1 });
 const ok = (id: string): RunEventData => ({ type: 'step.succeeded', stepId: id, attempt: 1, summary: 'ok' });
