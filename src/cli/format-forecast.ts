@@ -56,7 +56,13 @@ export function formatForecast(r: ForecastReport, style: Style): string {
     out.push(f.chanceInsideWindow < 0.9 ? style.warning(line) : line);
   } else out.push('window               - (the plan has no window)');
   if (f.pointOfNoReturnMs !== undefined && f.chancePointOfNoReturnFirst !== undefined) {
-    const line = `point of no return   ${at(f.pointOfNoReturnMs)}  chance it passes before the last task is done: ${percent(f.chancePointOfNoReturnFirst)}`;
+    const last =
+      f.guarded.length === 0
+        ? 'the last task'
+        : f.guarded.length === 1
+          ? `${f.guarded[0]!} (the change the rollback undoes)`
+          : `the last of ${f.guarded.join(', ')} (the changes the rollback undoes)`;
+    const line = `point of no return   ${at(f.pointOfNoReturnMs)}  chance it passes before ${last} is done: ${percent(f.chancePointOfNoReturnFirst)}`;
     out.push(f.chancePointOfNoReturnFirst > 0.1 ? style.warning(line) : line);
   }
   const critical = f.criticality.slice(0, MOST_CRITICAL_SHOWN).map((c) => `${c.id} ${percent(c.share)}`);
@@ -107,6 +113,7 @@ export function forecastJson(r: ForecastReport) {
     chanceInsideWindow: f.chanceInsideWindow ?? null,
     pointOfNoReturn: time(f.pointOfNoReturnMs),
     chancePointOfNoReturnFirst: f.chancePointOfNoReturnFirst ?? null,
+    rollbackGuards: f.guarded,
     criticality: f.criticality,
     tasks: r.models.map((m) => ({
       id: m.id,

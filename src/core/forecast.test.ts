@@ -78,6 +78,18 @@ rollback: { steps: [{ id: rb, title: Back, owner: ops, budget: 3m }] }
     expect(f.criticality[0]!.share).toBeCloseTo(0.75, 1);
   });
 
+  it('the point of no return counts against the last task the rollback exists for', () => {
+    const models = buildDurationModels(parallel, history);
+    const chance = (guarded: string[]) =>
+      runForecast(parallel, models, { samples: 20_000, seed: 7, guarded }).chancePointOfNoReturnFirst!;
+    // b always ends at T+20m, before the point of no return (T+22m); a ends at T+30m one time in four.
+    expect(chance(['b'])).toBe(0);
+    expect(chance(['a'])).toBeCloseTo(0.25, 1);
+    expect(runForecast(parallel, models, { samples: 10, seed: 1, guarded: ['b', 'nope'] }).guarded).toEqual([
+      'b',
+    ]);
+  });
+
   it('converges: the error of the chance of finishing inside the window shrinks with more samples', () => {
     const models = buildDurationModels(parallel, history);
     const error = (samples: number) =>

@@ -15,6 +15,11 @@ export interface ForecastOptions {
   /** During a run: start from what already happened, as of `nowMs` (epoch). */
   readonly live?: { readonly state: RunState; readonly nowMs: number };
   readonly graph?: ScheduleGraph;
+  /**
+   * The tasks the rollback exists for (forward changes a rollback step undoes): the point of no return must
+   * come after the last of them is done. Empty or absent: the whole plan.
+   */
+  readonly guarded?: readonly string[];
 }
 
 /** How often a task lay on the critical path. */
@@ -36,8 +41,10 @@ export interface Forecast {
   /** Share of samples that end inside the window; undefined without a window. */
   readonly chanceInsideWindow: number | undefined;
   readonly pointOfNoReturnMs: number | undefined;
-  /** Share of samples in which the point of no return comes before the last task is done. */
+  /** Share of samples in which the point of no return comes before the last guarded task is done. */
   readonly chancePointOfNoReturnFirst: number | undefined;
+  /** The tasks that share is about (`options.guarded` found in the plan); empty: the whole plan. */
+  readonly guarded: readonly string[];
   /** Tasks not yet over, most often critical first (only those critical in at least one sample). */
   readonly criticality: readonly Criticality[];
 }
@@ -82,6 +89,9 @@ export function runForecast(
   const critical = new Float64Array(n);
   const rollbackMs = rollbackNeedsMs(plan);
   const pointOfNoReturnMs = plan.window === undefined ? undefined : plan.window.endMs - rollbackMs;
+  const guarded = Int32Array.from(
+    (options.guarded ?? []).map((id) => graph.indexOf.get(id) ?? -1).filter((i) => i >= 0),
+  );
   let inside = 0;
   let pnrFirst = 0;
   let sum = 0;
@@ -92,7 +102,9 @@ export function runForecast(
     ends[k] = end;
     sum += end;
     if (plan.window !== undefined && end <= plan.window.endMs) inside++;
-    if (pointOfNoReturnMs !== undefined && end > pointOfNoReturnMs) pnrFirst++;
+    let guardedEnd = guarded.length === 0 ? end : -Infinity;
+    for (let g = 0; g < guarded.length; g++) guardedEnd = Math.max(guardedEnd, times.finish[guarded[g]!]!);
+    if (pointOfNoReturnMs !== undefined && guardedEnd > pointOfNoReturnMs) pnrFirst++;
     for (let i = times.lastTask; i >= 0; i = times.decider[i]!) critical[i]! += 1;
   }
   ends.sort();
@@ -114,5 +126,6 @@ export function runForecast(
     pointOfNoReturnMs,
     chancePointOfNoReturnFirst: pointOfNoReturnMs === undefined ? undefined : pnrFirst / samples,
     criticality,
+    guarded: Array.from(guarded, (i) => tasks[i]!.id),
   };
 }

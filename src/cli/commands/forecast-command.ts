@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { builtinActions } from '../../actions/builtin-actions.js';
+import { ACTION_TYPES } from '../../core/action-types.js';
+import { forwardChanges, undoes } from '../../core/rollback-coverage.js';
 import type { DurationModelOptions } from '../../core/duration-model.js';
 import { DEFAULT_MODEL_OPTIONS, buildDurationModels } from '../../core/duration-model.js';
 import { runForecast } from '../../core/forecast.js';
@@ -163,7 +166,11 @@ export async function forecastCommand(
       excludeRunId: subject.live?.state.runId,
     });
     const models = buildDurationModels(subject.plan, history.observed, options);
-    const forecast = runForecast(subject.plan, models, { samples, seed, live: subject.live });
+    const catalog = builtinActions().catalog(ACTION_TYPES);
+    const guarded = forwardChanges(subject.plan, catalog)
+      .filter((change) => subject.plan.rollback.steps.some((step) => undoes(step, change, catalog)))
+      .map((change) => change.task.id);
+    const forecast = runForecast(subject.plan, models, { samples, seed, live: subject.live, guarded });
     const planGoLive = subject.plan.goLive;
     const goLiveMs =
       subject.live?.state.goLiveMs ??
