@@ -7,6 +7,8 @@ import { membersOf } from '../../core/roles.js';
 import type { RunState, StepState } from '../../core/run-state.js';
 import { stepOf } from '../../core/run-state.js';
 import { eligibleVoters, unmetRequirements } from '../../engine/scheduler.js';
+import { computeLiveSchedule } from '../../core/live-schedule.js';
+import { formatLiveSchedule, liveScheduleJson } from '../format-live-schedule.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
@@ -92,6 +94,7 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   out.push(
     `  now ${formatOffset(now - state.goLiveMs)}   T-0 ${new Date(state.goLiveMs).toISOString()}${state.goLiveHistory.length > 1 ? ` (rebaselined ${state.goLiveHistory.length - 1}×)` : ''}${pnrText}`,
   );
+  out.push(...formatLiveSchedule(plan, state, now, style));
   for (const phase of plan.phases) {
     out.push(
       style.bold(
@@ -145,6 +148,7 @@ export async function statusCommand(options: StoreOptions & { json?: boolean }, 
       nowMs: now,
       executor: driving ?? null,
       owed: owed(plan, state),
+      schedule: liveScheduleJson(computeLiveSchedule(plan, state, now), state.goLiveMs),
     };
     io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {
