@@ -17,14 +17,8 @@ import { EXIT } from '../cli-io.js';
 import { formatForecast, forecastJson } from '../format-forecast.js';
 import { formatIssues } from '../format-issues.js';
 import { readPlanFile } from '../read-plan-file.js';
-import {
-  currentRunTime,
-  displayStore,
-  isPostgresUrl,
-  openRun,
-  openStore,
-  storeNextTo,
-} from '../run-context.js';
+import { openSession, storeNextTo } from '../run-context.js';
+import { displayStore, isPostgresUrl, openStore } from '../../store/open-store.js';
 import { createStyle } from '../style.js';
 
 export interface ForecastFlags {
@@ -109,21 +103,22 @@ async function subjectOf(
     const storePath = ownStore(flags, io, path);
     return { plan, storePath, store: storePath === undefined ? undefined : await openStore(storePath) };
   }
-  const opened = await openRun(flags, io, 'unended');
-  if (opened.state.status === 'ended') {
+  const opened = await openSession(flags, io, { unfinished: true });
+  const { session } = opened;
+  if (session.state.status === 'ended') {
     await opened.store.close();
     throw new TminusError(
       'USAGE',
-      `run ${opened.runId} has ended (${opened.state.outcome ?? 'ended'}): there is nothing left to forecast`,
+      `run ${session.runId} has ended (${session.state.outcome ?? 'ended'}): there is nothing left to forecast`,
       { hint: 'forecast the next run of its plan with `tminus forecast PLAN`' },
     );
   }
-  const nowMs = await currentRunTime(opened.store, opened.state, io.now());
+  const nowMs = await session.now();
   return {
-    plan: opened.plan,
+    plan: session.plan,
     storePath: opened.storePath,
     store: opened.store,
-    live: { state: opened.state, nowMs },
+    live: { state: session.state, nowMs },
   };
 }
 
