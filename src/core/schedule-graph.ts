@@ -259,7 +259,10 @@ export function forwardPass(graph: ScheduleGraph, input: PassInput, times = newP
 /** The chain of tasks that decided the end, first to last: walks back from the last task through deciders. */
 export function criticalChain(graph: ScheduleGraph, times: PassTimes): number[] {
   const path: number[] = [];
-  for (let i = times.lastTask; i >= 0; i = times.decider[i]!) path.push(i);
+  // Bounded by the number of tasks: a plan with a dependency cycle (reported by validation, which still
+  // schedules what it can) must not walk the deciders forever.
+  for (let i = times.lastTask; i >= 0 && path.length < times.decider.length; i = times.decider[i]!)
+    path.push(i);
   return path.reverse();
 }
 
