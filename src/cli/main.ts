@@ -98,6 +98,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       '--no-native-hash',
       'PostgreSQL to PostgreSQL: use the canonical hash instead of native row hashes',
     )
+    .option('--json-as-text', 'compare JSON as stored text (key order and spacing count)')
+    .option(
+      '--timestamp-rounding <rule>',
+      'round or truncate to the lower precision (default: the target engine)',
+    )
+    .option('--no-checksums', 'download and compare every row in tminus (a slow cross-check of checksums)')
     .option('--report <file>', 'write the reconciliation report (.md or .html)')
     .option('--json', 'machine-readable output')
     .action(async (opts: DataDiffFlags) => setExit(await dataDiffCommand(opts, io)));

@@ -28,6 +28,18 @@ export interface CompareOptions {
   readonly recheckAfterMs?: number | undefined;
   /** PostgreSQL → PostgreSQL of one major version: use native row hashes (default true). */
   readonly nativeHash?: boolean | undefined;
+  /** Compare JSON columns as stored text (key order and spacing count) instead of by value (default false). */
+  readonly jsonAsText?: boolean | undefined;
+  /**
+   * How timestamps are cut to the lower precision of the two sides (default: the rule of the target's engine,
+   * rounding for PostgreSQL and MySQL, truncation for MariaDB and SQLite).
+   */
+  readonly timestampRounding?: 'round' | 'truncate' | undefined;
+  /**
+   * False: download every row's canonical rendering and compare it in tminus instead of comparing checksums
+   * computed in the databases (slower; a cross-check of the checksum path). Default true.
+   */
+  readonly checksums?: boolean | undefined;
 }
 
 export const DEFAULTS = {

@@ -52,7 +52,18 @@ export interface RenderSpec {
   /** The column's kind on this side (drives the SQL), next to the canonical kind both sides agree on. */
   readonly source: ColumnInfo;
   readonly as: RenderKind;
+  /**
+   * PostgreSQL native row hash: the column's type has no extended hash function (`json`, `xml`, `point`…), so
+   * the native row hashes its canonical rendering (`jsonb` for JSON) instead.
+   */
+  readonly nativeFallback?: boolean | undefined;
 }
+
+/**
+ * How a timestamp is cut to fewer fractional digits: truncated (MariaDB, SQLite), rounded half up (MySQL), or
+ * rounded as PostgreSQL does (half up after 2000-01-01, half down before: ties go away from its epoch).
+ */
+export type TimestampRounding = 'truncate' | 'round-half-up' | 'round-postgres';
 
 export type RenderKind =
   | { readonly kind: 'int' }
@@ -62,9 +73,21 @@ export type RenderKind =
   | { readonly kind: 'text' }
   | { readonly kind: 'uuid' }
   | { readonly kind: 'binary' }
-  | { readonly kind: 'timestamp'; readonly digits: number; readonly zone: string | undefined }
+  | {
+      readonly kind: 'timestamp';
+      readonly digits: number;
+      readonly zone: string | undefined;
+      /** How the side with more digits is cut to `digits` (truncation when absent). */
+      readonly rounding?: TimestampRounding | undefined;
+    }
   | { readonly kind: 'date' }
-  | { readonly kind: 'time'; readonly digits: number };
+  | { readonly kind: 'time'; readonly digits: number }
+  /**
+   * JSON by value (canonical text: sorted keys, no spacing, numbers by value). `jsonb`: both sides are
+   * PostgreSQL, so checksums hash `jsonb` inside the database; otherwise checksums are computed in tminus from
+   * the downloaded canonical rendering (no engine pair agrees on a canonical JSON text in SQL).
+   */
+  | { readonly kind: 'json'; readonly jsonb: boolean };
 
 /** What to compare in one table on one side: the columns to render (keys first), the key, a filter. */
 export interface TableQuery {
@@ -138,6 +161,8 @@ export interface Dialect {
   bucketRows(query: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]>;
   /** A PostgreSQL-only native checksum of a range, used when both sides are PostgreSQL of one major version. */
   nativeChecksum?(query: TableQuery, range: KeyRange): Promise<Checksum>;
+  /** Columns whose type has no native (extended) hash function: probed with a value of the table. */
+  nativeUnhashable?(query: TableQuery): Promise<string[]>;
   close(): Promise<void>;
 }
 

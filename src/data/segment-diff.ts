@@ -13,7 +13,8 @@ const MAX_SEGMENT = 5_000_000;
 export async function diffSegments(ctx: DiffContext): Promise<void> {
   const target = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
   const lookahead = (ctx.options.connections ?? DEFAULTS.connections) + 1;
-  let step: number = DEFAULTS.firstSegmentRows;
+  // The download path reads segments of at most the download threshold, whatever their duration.
+  let step: number = ctx.checksums ? DEFAULTS.firstSegmentRows : ctx.threshold;
   let rate = 0; // source rows per ms, exponentially averaged
   const running = new Set<Promise<void>>();
   let failure: unknown;
@@ -32,7 +33,7 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
         const ms = Math.max(1, ctx.clock.now() - started);
         const r = rows / ms;
         rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
-        if (rate > 0) step = clamp(Math.round(rate * target), MIN_SEGMENT, MAX_SEGMENT);
+        if (rate > 0 && ctx.checksums) step = clamp(Math.round(rate * target), MIN_SEGMENT, MAX_SEGMENT);
       })
       .catch((error: unknown) => {
         failure ??= error;
@@ -68,6 +69,14 @@ async function compareSegment(
   depth: number,
   expectedRows: number,
 ): Promise<number> {
+  if (!ctx.checksums) {
+    const rows = await ctx.compareRows((side, which) =>
+      side.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, range),
+    );
+    ctx.tally(BigInt(rows.source), BigInt(rows.target));
+    ctx.progress(rows.source);
+    return rows.source;
+  }
   if (!ctx.residues) {
     const sum = (d: Dialect, q: TableQuery): Promise<Checksum> =>
       ctx.plan.native && d.nativeChecksum ? d.nativeChecksum(q, range) : d.checksum(q, range);

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import { TminusError } from '../../core/tminus-error.js';
 import { redactUrls } from '../connection-url.js';
@@ -12,13 +13,31 @@ import type {
   TableInfo,
   TableQuery,
 } from '../dialect.js';
+import type { RenderedValues } from '../tminus-hashing.js';
+import {
+  bucketChecksumsOf,
+  checksumOf,
+  finishRendered,
+  hashesInTminus,
+  keyIndexes,
+  residueChecksumsOf,
+  toCanonicalRow,
+} from '../tminus-hashing.js';
 import { pgIdent, postgresKeyHashSql, postgresRowHashSql, postgresValueSql } from './postgres-render.js';
 
-/** The part of a `pg.Pool` the dialect uses. */
-export interface PgPoolLike {
-  query(config: { text: string; values?: unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
-  end(): Promise<void>;
+/** The part of a pg-cursor the dialect uses (the package ships no types). */
+interface CursorLike {
+  read(rows: number): Promise<unknown[]>;
+  close(): Promise<void>;
 }
+const Cursor = createRequire(import.meta.url)('pg-cursor') as new (
+  text: string,
+  values: unknown[],
+  config: { rowMode: 'array' },
+) => CursorLike & pg.Submittable;
+
+/** Rows fetched per round trip when a query is streamed. */
+const STREAM_BATCH = 2_000;
 
 const KINDS: Readonly<Record<string, ColumnKind>> = {
   smallint: 'int',
@@ -53,7 +72,7 @@ export class PostgresDialect implements Dialect {
   readonly engine = 'postgres' as const;
 
   private constructor(
-    private readonly pool: PgPoolLike,
+    private readonly pool: pg.Pool,
     readonly label: string,
     readonly version: string,
   ) {}
@@ -144,6 +163,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
+    if (hashesInTminus(q)) return checksumOf(this.renderedRows(q, range));
     return this.sumOf(q, range, postgresRowHashSql(q.specs));
   }
 
@@ -151,10 +171,33 @@ export class PostgresDialect implements Dialect {
     return this.sumOf(q, range, this.nativeHashSql(q));
   }
 
-  /** PostgreSQL's own 64-bit row hash, cut to 48 bits: no text rendering, several times cheaper than MD5. */
+  /**
+   * PostgreSQL's own 64-bit row hash, cut to 48 bits: no text rendering, several times cheaper than MD5. A
+   * column whose type has no extended hash is hashed through its canonical rendering (`jsonb` for JSON).
+   */
   private nativeHashSql(q: TableQuery): string {
-    const row = `ROW(${q.specs.map((s) => pgIdent(s.column)).join(', ')})`;
-    return `(hash_record_extended(${row}, 0) & 281474976710655)`;
+    const columns = q.specs.map((s) => {
+      if (!s.nativeFallback) return pgIdent(s.column);
+      return s.as.kind === 'json' ? `(${pgIdent(s.column)})::jsonb` : postgresValueSql(s);
+    });
+    return `(hash_record_extended(ROW(${columns.join(', ')}), 0) & 281474976710655)`;
+  }
+
+  async nativeUnhashable(q: TableQuery): Promise<string[]> {
+    const out: string[] = [];
+    for (const s of q.specs) {
+      const c = pgIdent(s.column);
+      // A typed NULL finds a missing hash function for the type; a stored value finds one of an element type.
+      const probe = `SELECT hash_record_extended(ROW(v), 0) FROM ((SELECT ${c} AS v FROM ${pgIdent(q.table)}
+        WHERE ${c} IS NOT NULL LIMIT 1) UNION ALL (SELECT (SELECT ${c} FROM ${pgIdent(q.table)} LIMIT 0))) z`;
+      try {
+        await this.pool.query(probe);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42883') throw queryError(this.label, error);
+        out.push(s.column);
+      }
+    }
+    return out;
   }
 
   async residueChecksums(
@@ -163,6 +206,9 @@ export class PostgresDialect implements Dialect {
     modulus: number,
     native: boolean,
   ): Promise<Map<number, Checksum>> {
+    if (!native && hashesInTminus(q)) {
+      return residueChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, modulus);
+    }
     const cond = this.cond(q, range);
     const k = pgIdent(this.singleKey(q));
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
@@ -204,6 +250,9 @@ export class PostgresDialect implements Dialect {
   }
 
   async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
+    if (hashesInTminus(q)) {
+      return bucketChecksumsOf(this.renderedRows(q, { lo: null, hi: null }), keyIndexes(q), bits, parent);
+    }
     const cond = this.cond(q, { lo: null, hi: null });
     const keyIdx = q.specs.filter((s) => q.key.includes(s.column));
     const inner = `SELECT ${postgresKeyHashSql(keyIdx)} AS kh, ${postgresRowHashSql(q.specs)} AS h FROM ${pgIdent(q.table)}${cond.sql}`;
@@ -249,9 +298,41 @@ export class PostgresDialect implements Dialect {
   }
 
   private async canonicalRows(q: TableQuery, sql: string, values: unknown[]): Promise<CanonicalRow[]> {
-    const keyIdx = q.key.map((k) => q.specs.findIndex((s) => s.column === k));
     const rows = await this.runArray(sql, values);
-    return rows.map((values) => ({ key: keyIdx.map((i) => values[i] ?? ''), values }));
+    return rows.map((v) => toCanonicalRow(q, finishRendered(q, v)));
+  }
+
+  /** The rendered rows of a range, streamed (for checksums computed in tminus). */
+  private async *renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
+    const cond = this.cond(q, range);
+    const sql = `SELECT ${this.valuesSql(q)} FROM ${pgIdent(q.table)}${cond.sql}`;
+    for await (const v of this.stream(sql, cond.values)) yield finishRendered(q, v);
+  }
+
+  /** Streams a query's rows through a cursor, so memory stays flat whatever the range size. */
+  private async *stream(text: string, values: unknown[]): AsyncGenerator<RenderedValues> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw queryError(this.label, error);
+    }
+    const cursor = client.query(new Cursor(text, values, { rowMode: 'array' }));
+    try {
+      for (;;) {
+        let rows: unknown[];
+        try {
+          rows = await cursor.read(STREAM_BATCH);
+        } catch (error) {
+          throw queryError(this.label, error);
+        }
+        if (rows.length === 0) break;
+        for (const r of rows) yield r as RenderedValues;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+      client.release();
+    }
   }
 
   private singleKey(q: TableQuery): string {
