@@ -133,24 +133,20 @@ export interface Dialect {
   /** The planner's row estimate of the table (no scan), or 0 when it has none. */
   estimateRows(query: TableQuery): Promise<number>;
   checksum(query: TableQuery, range: KeyRange): Promise<Checksum>;
+  /** The lowest and highest key of a single integer key (index look-ups), or null for an empty table. */
+  keyBounds(query: TableQuery): Promise<{ min: bigint; max: bigint } | null>;
   /**
-   * Count and sum per residue of `key % modulus` inside a range of a single integer key: one scan of the range
-   * gives checksums fine enough that a few scattered differences are downloaded without another hashed scan.
-   * `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
+   * Count and sum per group of `width` consecutive key values inside a range of a single integer key (group
+   * `g` holds keys `[lo + g·width, lo + (g+1)·width)`, `lo` the range's start): one scan of the range gives
+   * checksums fine enough that scattered differences are downloaded by small key ranges, without another
+   * hashed scan. `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
    */
-  residueChecksums(
+  groupChecksums(
     query: TableQuery,
-    range: KeyRange,
-    modulus: number,
+    range: KeyRange & { readonly lo: bigint },
+    width: bigint,
     native: boolean,
   ): Promise<Map<number, Checksum>>;
-  /** Rows of a range whose `key % modulus` is one of `residues`, ordered by key. */
-  residueRows(
-    query: TableQuery,
-    range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */
   boundary(query: TableQuery, range: KeyRange, step: number): Promise<bigint | null>;
   /** Rows of a range, ordered by key. */

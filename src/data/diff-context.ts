@@ -28,8 +28,6 @@ export class DiffContext {
   rowsChecked = 0;
   /** Exact row counts per side, summed from the checksums of the ranges or buckets that cover the table. */
   readonly rows = { source: 0n, target: 0n };
-  /** Set once a segment differed: from then on segments are checksummed per key residue. */
-  residues = false;
 
   constructor(
     readonly source: Dialect,

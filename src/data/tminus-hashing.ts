@@ -83,21 +83,21 @@ export async function checksumOf(rows: RenderedRows): Promise<Checksum> {
   return sums.checksum;
 }
 
-/** Count and sum per residue of the integer key (at `keyIndex`) modulo `modulus`. */
-export async function residueChecksumsOf(
+/** Count and sum per group of `width` consecutive values of the integer key (at `keyIndex`) from `lo`. */
+export async function groupChecksumsOf(
   rows: RenderedRows,
   keyIndex: number,
-  modulus: number,
+  lo: bigint,
+  width: bigint,
 ): Promise<Map<number, Checksum>> {
-  const m = BigInt(modulus);
   const acc = new Map<number, Sums>();
   await each(rows, (v) => {
-    const residue = Number(BigInt(v[keyIndex] ?? '0') % m);
-    let sums = acc.get(residue);
-    if (!sums) acc.set(residue, (sums = new Sums()));
+    const group = Number((BigInt(v[keyIndex] ?? '0') - lo) / width);
+    let sums = acc.get(group);
+    if (!sums) acc.set(group, (sums = new Sums()));
     sums.add(v);
   });
-  return new Map([...acc].map(([r, s]) => [r, s.checksum]));
+  return new Map([...acc].map(([g, s]) => [g, s.checksum]));
 }
 
 /** The key-hash bucket of a row at `bits` bits. */

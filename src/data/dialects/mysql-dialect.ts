@@ -19,7 +19,7 @@ import {
   finishRendered,
   hashesInTminus,
   keyIndexes,
-  residueChecksumsOf,
+  groupChecksumsOf,
   toCanonicalRow,
 } from '../tminus-hashing.js';
 import { myIdent, mysqlKeyHashSql, mysqlRowHashSql, mysqlValueSql } from './mysql-render.js';
@@ -194,33 +194,37 @@ export class MysqlDialect implements Dialect {
     return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
   }
 
-  async residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
+  async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
+    const k = myIdent(this.singleKey(q));
+    const cond = this.cond(q, { lo: null, hi: null });
+    const r = await this.runArray(
+      `SELECT CAST(MIN(${k}) AS CHAR), CAST(MAX(${k}) AS CHAR) FROM ${myIdent(q.table)}${cond.sql}`,
+      cond.values,
+    );
+    const [min, max] = r[0] ?? [];
+    return min === null || min === undefined || max === null || max === undefined
+      ? null
+      : { min: BigInt(min), max: BigInt(max) };
+  }
+
+  async groupChecksums(
+    q: TableQuery,
+    range: KeyRange & { readonly lo: bigint },
+    width: bigint,
+  ): Promise<Map<number, Checksum>> {
     if (hashesInTminus(q)) {
-      return residueChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, modulus);
+      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, range.lo, width);
     }
     const cond = this.cond(q, range);
     const k = myIdent(this.singleKey(q));
     // GROUP BY 1, never an alias: MySQL resolves a GROUP BY name to a table column first, so an alias that a
-    // column shares (a column named `b`) would group by that column and lose rows.
+    // column shares (a column named `b`) would group by that column and lose rows. ORDER BY NULL: no sort.
     const r = await this.runArray(
-      `SELECT ${k} % ${modulus}, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql} GROUP BY 1`,
-      cond.values,
+      `SELECT (${k} - ?) DIV ?, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql}
+        GROUP BY 1 ORDER BY NULL`,
+      [range.lo.toString(), width.toString(), ...cond.values],
     );
     return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
-  }
-
-  async residueRows(
-    q: TableQuery,
-    range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]> {
-    const cond = this.cond(q, range);
-    const k = myIdent(this.singleKey(q));
-    const where = `${cond.sql ? `${cond.sql} AND` : ' WHERE'} (${k} % ${modulus}) IN (?)`;
-    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
-    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${where} ORDER BY ${k}`;
-    return this.canonicalRows(q, sql, [...cond.values, residues.length ? [...residues] : [-1]]);
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {

@@ -20,7 +20,7 @@ import {
   finishRendered,
   hashesInTminus,
   keyIndexes,
-  residueChecksumsOf,
+  groupChecksumsOf,
   toCanonicalRow,
 } from '../tminus-hashing.js';
 import { pgIdent, postgresKeyHashSql, postgresRowHashSql, postgresValueSql } from './postgres-render.js';
@@ -200,37 +200,39 @@ export class PostgresDialect implements Dialect {
     return out;
   }
 
-  async residueChecksums(
+  async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
+    const k = pgIdent(this.singleKey(q));
+    const cond = this.cond(q, { lo: null, hi: null });
+    const r = await this.runArray(
+      `SELECT min(${k})::text, max(${k})::text FROM ${pgIdent(q.table)}${cond.sql}`,
+      cond.values,
+    );
+    const [min, max] = r[0] ?? [];
+    return min === null || min === undefined || max === null || max === undefined
+      ? null
+      : { min: BigInt(min), max: BigInt(max) };
+  }
+
+  async groupChecksums(
     q: TableQuery,
-    range: KeyRange,
-    modulus: number,
+    range: KeyRange & { readonly lo: bigint },
+    width: bigint,
     native: boolean,
   ): Promise<Map<number, Checksum>> {
     if (!native && hashesInTminus(q)) {
-      return residueChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, modulus);
+      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, range.lo, width);
     }
     const cond = this.cond(q, range);
     const k = pgIdent(this.singleKey(q));
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
+    const p = cond.values.length;
+    // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
     const r = await this.runArray(
-      `SELECT (${k} % ${modulus})::text, count(*)::text, sum(${h})::text FROM ${pgIdent(q.table)}${cond.sql} GROUP BY 1`,
-      cond.values,
+      `SELECT g::text, c::text, s::text FROM (SELECT (${k} - $${p + 1}::bigint) / $${p + 2}::bigint AS g,
+        count(*) AS c, sum(${h}) AS s FROM ${pgIdent(q.table)}${cond.sql} GROUP BY 1) z`,
+      [...cond.values, range.lo.toString(), width.toString()],
     );
     return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
-  }
-
-  async residueRows(
-    q: TableQuery,
-    range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]> {
-    const cond = this.cond(q, range);
-    const k = pgIdent(this.singleKey(q));
-    const p = cond.values.length + 1;
-    const where = `${cond.sql ? `${cond.sql} AND` : ' WHERE'} (${k} % ${modulus}) = ANY($${p}::bigint[])`;
-    const sql = `SELECT ${this.valuesSql(q)} FROM ${pgIdent(q.table)}${where} ORDER BY ${k}`;
-    return this.canonicalRows(q, sql, [...cond.values, residues.map(String)]);
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {

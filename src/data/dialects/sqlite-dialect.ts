@@ -17,7 +17,7 @@ import {
   bucketOf,
   checksumOf,
   keyIndexes,
-  residueChecksumsOf,
+  groupChecksumsOf,
 } from '../tminus-hashing.js';
 import type { SqliteValue } from './sqlite-render.js';
 import { sqliteValueText } from './sqlite-render.js';
@@ -135,31 +135,25 @@ export class SqliteDialect implements Dialect {
     return checksumOf(this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params));
   }
 
-  residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
-    const { sql, params } = this.cond(q, range);
-    const rows = this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params);
-    return residueChecksumsOf(rows, keyIndexes(q)[0] ?? 0, modulus);
+  keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
+    const k = ident(this.singleKey(q));
+    const { sql, params } = this.cond(q, { lo: null, hi: null });
+    const [min, max] = this.all(`SELECT min(${k}), max(${k}) FROM ${ident(q.table)}${sql}`, ...params)[0] ?? [];
+    return Promise.resolve(
+      min === null || min === undefined || max === null || max === undefined
+        ? null
+        : { min: BigInt(min as bigint), max: BigInt(max as bigint) },
+    );
   }
 
-  residueRows(
+  groupChecksums(
     q: TableQuery,
-    range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]> {
+    range: KeyRange & { readonly lo: bigint },
+    width: bigint,
+  ): Promise<Map<number, Checksum>> {
     const { sql, params } = this.cond(q, range);
-    const keyIdx = keyIndexes(q);
-    const k = keyIdx[0] ?? 0;
-    const m = BigInt(modulus);
-    const wanted = new Set(residues);
-    const out: CanonicalRow[] = [];
-    const text = `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql} ORDER BY ${ident(this.singleKey(q))}`;
-    for (const row of this.iterate(text, params)) {
-      if (!wanted.has(Number(BigInt(row[k] as bigint) % m))) continue;
-      const values = this.render(q, row);
-      out.push({ key: keyIdx.map((i) => values[i] ?? ''), values });
-    }
-    return Promise.resolve(out);
+    const rows = this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params);
+    return groupChecksumsOf(rows, keyIndexes(q)[0] ?? 0, range.lo, width);
   }
 
   boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
