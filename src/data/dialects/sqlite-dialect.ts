@@ -12,13 +12,7 @@ import type {
   TableQuery,
 } from '../dialect.js';
 import type { RenderedValues } from '../tminus-hashing.js';
-import {
-  bucketChecksumsOf,
-  bucketOf,
-  checksumOf,
-  keyIndexes,
-  groupChecksumsOf,
-} from '../tminus-hashing.js';
+import { bucketChecksumsOf, bucketOf, checksumOf, keyIndexes, groupChecksumsOf } from '../tminus-hashing.js';
 import type { SqliteValue } from './sqlite-render.js';
 import { sqliteValueText } from './sqlite-render.js';
 
@@ -138,7 +132,8 @@ export class SqliteDialect implements Dialect {
   keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
     const k = ident(this.singleKey(q));
     const { sql, params } = this.cond(q, { lo: null, hi: null });
-    const [min, max] = this.all(`SELECT min(${k}), max(${k}) FROM ${ident(q.table)}${sql}`, ...params)[0] ?? [];
+    const [min, max] =
+      this.all(`SELECT min(${k}), max(${k}) FROM ${ident(q.table)}${sql}`, ...params)[0] ?? [];
     return Promise.resolve(
       min === null || min === undefined || max === null || max === undefined
         ? null
