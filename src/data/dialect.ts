@@ -103,7 +103,17 @@ export interface TableQuery {
 export interface KeyRange {
   readonly lo: bigint | null;
   readonly hi: bigint | null;
+  /** PostgreSQL: only the heap pages `[from, to)` (a TID range scan; `to` null: to the end). */
+  readonly pages?: { readonly from: number; readonly to: number | null } | undefined;
 }
+
+/**
+ * How a side is read best for a whole-table pass: by heap pages (PostgreSQL 14+: TID range scans read each
+ * page once whatever the key order), or by key ranges (InnoDB and SQLite store rows in key order).
+ */
+export type ScanLayout =
+  | { readonly by: 'pages'; readonly pages: number; readonly rowsPerPage: number }
+  | { readonly by: 'keys' };
 
 /** Row count and the exact sum of 48-bit row hashes of a segment or bucket. */
 export interface Checksum {
@@ -137,16 +147,19 @@ export interface Dialect {
   keyBounds(query: TableQuery): Promise<{ min: bigint; max: bigint } | null>;
   /**
    * Count and sum per group of `width` consecutive key values inside a range of a single integer key (group
-   * `g` holds keys `[lo + g·width, lo + (g+1)·width)`, `lo` the range's start): one scan of the range gives
+   * `g` holds keys `[origin + g·width, origin + (g+1)·width)`): one scan of the range gives
    * checksums fine enough that scattered differences are downloaded by small key ranges, without another
    * hashed scan. `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
    */
   groupChecksums(
     query: TableQuery,
-    range: KeyRange & { readonly lo: bigint },
+    range: KeyRange,
+    origin: bigint,
     width: bigint,
     native: boolean,
   ): Promise<Map<number, Checksum>>;
+  /** How a whole-table pass reads this side. */
+  scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */
   boundary(query: TableQuery, range: KeyRange, step: number): Promise<bigint | null>;
   /** Rows of a range, ordered by key. */

@@ -12,12 +12,14 @@ const MAX_GROUPS = 16_384;
 type Bounded = KeyRange & { readonly lo: bigint; readonly hi: bigint };
 
 /**
- * Compares a table with a single integer key by segments of the key range, taken from the lowest and highest
- * key of both sides (two index look-ups: no boundary queries, key gaps only make segments thinner). Each
- * segment is one query per side that returns the checksum of every group of consecutive keys in it, so the
- * one scan that proves a segment identical also points at the few small key ranges that differ; those are
- * downloaded by key range (an index range scan), or re-grouped finer when they hold many rows. Segment size
- * adapts so one query takes about `segmentSeconds`.
+ * Compares a table with a single integer key in one pass over each side. The keys are cut into groups of
+ * consecutive values (about `ROWS_PER_GROUP` rows each, from the lowest and highest key of both sides: two
+ * index look-ups, no boundary queries). Each side is read in parts in its physical order — heap page ranges on
+ * PostgreSQL (TID range scans), key ranges on InnoDB and SQLite — and every part returns the count and sum of
+ * each group it holds, so the sides never wait for each other and every row is hashed once. Groups are
+ * additive: once both sides are read, the groups that differ are downloaded by key range (an index range scan)
+ * or, when one holds many rows, compared again by finer groups. Part size adapts so one query takes about
+ * `segmentSeconds`.
  */
 export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (!ctx.checksums) return downloadSegments(ctx);
@@ -28,85 +30,122 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (!a && !b) return;
   const min = minOf(a?.min, b?.min);
   const end = maxOf(a?.max, b?.max) + 1n;
-  const target = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
-  const lookahead = ctx.options.connections ?? DEFAULTS.connections;
-  // Rows per key value, first from the planner's estimate, then from what the segments counted.
-  let seenRows = 0;
-  let seenKeys = 0n;
-  const density = () =>
-    seenKeys > 0n && seenRows > 0
-      ? seenRows / Number(seenKeys)
-      : Math.max(ctx.totalRows, 1) / Number(end - min);
-  let step: number = DEFAULTS.firstSegmentRows;
-  let rate = 0; // rows per ms, exponentially averaged
-  const running = new Set<Promise<void>>();
-  let failure: unknown;
-  for (let lo = min; lo < end;) {
-    ctx.checkAborted();
-    if (failure !== undefined) break;
-    const width = BigInt(Math.max(1, Math.ceil(step / Math.max(density(), 1e-12))));
-    const hi = lo + width < end ? lo + width : end;
-    const range: Bounded = { lo, hi };
-    const started = ctx.clock.now();
-    const job = compareRange(ctx, range, step, true)
-      .then((rows) => {
-        seenRows += rows;
-        seenKeys += range.hi - range.lo;
-        const ms = Math.max(1, ctx.clock.now() - started);
-        if (rows >= MIN_SEGMENT) {
-          const r = rows / ms;
-          rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
-        }
-        if (rate > 0) step = clamp(Math.round(rate * target), MIN_SEGMENT, MAX_SEGMENT);
-      })
-      .catch((error: unknown) => {
-        failure ??= error;
-      })
-      .finally(() => running.delete(job));
-    running.add(job);
-    lo = hi;
-    if (running.size >= lookahead) await Promise.race(running);
-  }
-  await Promise.all(running);
-  if (failure !== undefined) throw failure;
+  const span = end - min;
+  const groups = BigInt(
+    clamp(Math.ceil(Math.max(ctx.totalRows, 1) / ROWS_PER_GROUP), 1, Math.min(MAX_GROUPS, Number(span))),
+  );
+  const width = (span + groups - 1n) / groups;
+  const [source, target] = await Promise.all([
+    scanSide(ctx, 'source', min, end, width),
+    scanSide(ctx, 'target', min, end, width),
+  ]);
+  const differing = differingGroups(source, target, min, width);
+  ctx.tally(total(source), total(target));
+  await narrow(ctx, differing);
 }
 
-/**
- * Compares one key range by its groups; returns the number of rows it covered on the side with more. Groups
- * that differ are downloaded together (up to the download threshold per query) or, when one holds too many
- * rows, compared again by finer groups.
- */
-async function compareRange(
+/** Reads one side in parts of its physical order and adds up the group checksums of every part. */
+async function scanSide(
   ctx: DiffContext,
-  range: Bounded,
-  expectedRows: number,
-  top: boolean,
-): Promise<number> {
+  which: 'source' | 'target',
+  min: bigint,
+  end: bigint,
+  width: bigint,
+): Promise<Map<number, Checksum>> {
+  const side = which === 'source' ? ctx.source : ctx.target;
+  const query = which === 'source' ? ctx.plan.source : ctx.plan.target;
+  const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
+  const layout = await slots.run(() => side.scanLayout(query));
+  ctx.stats.queries++;
+  const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
+  const keysPerRow = Number(end - min) / Math.max(ctx.totalRows, 1);
+  const sums = new Map<number, Checksum>();
+  let step: number = DEFAULTS.firstSegmentRows;
+  let rate = 0; // rows per ms, exponentially averaged
+  let page = 0;
+  let key: bigint | null = null;
+  for (let last = false; !last;) {
+    ctx.checkAborted();
+    let part: KeyRange;
+    if (layout.by === 'pages') {
+      const to = page + Math.max(1, Math.ceil(step / layout.rowsPerPage));
+      last = to >= layout.pages;
+      part = { lo: null, hi: null, pages: { from: page, to: last ? null : to } };
+      page = to;
+    } else {
+      const next: bigint = (key ?? min) + BigInt(Math.max(1, Math.ceil(step * keysPerRow)));
+      last = next >= end;
+      part = { lo: key, hi: last ? null : next };
+      key = next;
+    }
+    const started = ctx.clock.now();
+    const got = await slots.run(() => side.groupChecksums(query, part, min, width, ctx.plan.native));
+    ctx.stats.queries++;
+    let rows = 0;
+    for (const [g, c] of got) {
+      rows += Number(c.count);
+      const had = sums.get(g);
+      sums.set(g, had ? { count: had.count + c.count, sum: had.sum + c.sum } : c);
+    }
+    if (which === 'source') ctx.progress(rows);
+    if (rows >= MIN_SEGMENT) {
+      const r = rows / Math.max(1, ctx.clock.now() - started);
+      rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
+      step = clamp(Math.round(rate * goal), MIN_SEGMENT, MAX_SEGMENT);
+    }
+  }
+  return sums;
+}
+
+interface Differing {
+  readonly range: Bounded;
+  readonly rows: number;
+  readonly source: bigint;
+  readonly target: bigint;
+}
+
+/** The key ranges of the groups whose count or sum differ, in key order. */
+function differingGroups(
+  a: Map<number, Checksum>,
+  b: Map<number, Checksum>,
+  origin: bigint,
+  width: bigint,
+): Differing[] {
+  const out: Differing[] = [];
+  for (const g of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(g) ?? EMPTY;
+    const y = b.get(g) ?? EMPTY;
+    if (same(x, y)) continue;
+    const lo = origin + BigInt(g) * width;
+    // Not clamped to `end`: a key a live source added past the highest one still falls in its group's range.
+    const hi = lo + width;
+    const rows = Number(x.count > y.count ? x.count : y.count);
+    out.push({ range: { lo, hi }, rows, source: x.count, target: y.count });
+  }
+  return out.sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1));
+}
+
+const total = (m: Map<number, Checksum>) => [...m.values()].reduce((n, c) => n + c.count, 0n);
+
+/** Compares a differing key range again by finer groups (an index range scan on each side). */
+async function compareRange(ctx: DiffContext, range: Bounded, expectedRows: number): Promise<void> {
   const keys = range.hi - range.lo;
   const groups = BigInt(
     clamp(Math.ceil(expectedRows / ROWS_PER_GROUP), 1, Math.min(MAX_GROUPS, Number(keys))),
   );
   const width = (keys + groups - 1n) / groups;
   const [a, b] = await ctx.both(
-    () => ctx.source.groupChecksums(ctx.plan.source, range, width, ctx.plan.native),
-    () => ctx.target.groupChecksums(ctx.plan.target, range, width, ctx.plan.native),
+    () => ctx.source.groupChecksums(ctx.plan.source, range, range.lo, width, ctx.plan.native),
+    () => ctx.target.groupChecksums(ctx.plan.target, range, range.lo, width, ctx.plan.native),
   );
-  let sourceRows = 0n;
-  let targetRows = 0n;
-  const differing: { range: Bounded; rows: number; source: bigint; target: bigint }[] = [];
-  for (const g of new Set([...a.keys(), ...b.keys()])) {
-    const x = a.get(g) ?? EMPTY;
-    const y = b.get(g) ?? EMPTY;
-    sourceRows += x.count;
-    targetRows += y.count;
-    if (same(x, y)) continue;
-    const lo = range.lo + BigInt(g) * width;
-    const hi = lo + width < range.hi ? lo + width : range.hi;
-    const rows = Number(x.count > y.count ? x.count : y.count);
-    differing.push({ range: { lo, hi }, rows, source: x.count, target: y.count });
-  }
-  if (top) ctx.tally(sourceRows, targetRows);
-  differing.sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1));
+  await narrow(ctx, differingGroups(a, b, range.lo, width));
+}
+
+/**
+ * Resolves differing groups: downloaded together (up to the download threshold of rows per query), counted
+ * without download when one side is empty and the key list is full, or compared again by finer groups.
+ */
+async function narrow(ctx: DiffContext, differing: readonly Differing[]): Promise<void> {
   let batch: Bounded[] = [];
   let batchRows = 0;
   const flush = async () => {
@@ -127,7 +166,8 @@ async function compareRange(
       // Every row of the group is missing on one side and the key list is already full: count, don't download.
       ctx.collector.countOnly(emptySide, d.rows);
     } else if (d.rows > ctx.threshold && d.range.hi - d.range.lo > 1n) {
-      await compareRange(ctx, d.range, d.rows, false);
+      await flush();
+      await compareRange(ctx, d.range, d.rows);
     } else {
       if (batchRows + d.rows > ctx.threshold) await flush();
       batch.push(d.range);
@@ -135,9 +175,6 @@ async function compareRange(
     }
   }
   await flush();
-  const rows = Number(sourceRows > targetRows ? sourceRows : targetRows);
-  if (top) ctx.progress(Number(sourceRows));
-  return rows;
 }
 
 /** The download path: segments of at most the download threshold (by row count), downloaded and compared. */

@@ -9,6 +9,7 @@ import type {
   ColumnKind,
   Dialect,
   KeyRange,
+  ScanLayout,
   TableInfo,
   TableQuery,
 } from '../dialect.js';
@@ -207,13 +208,19 @@ export class MysqlDialect implements Dialect {
       : { min: BigInt(min), max: BigInt(max) };
   }
 
+  scanLayout(): Promise<ScanLayout> {
+    // InnoDB stores rows in primary-key order: key ranges are read in physical order.
+    return Promise.resolve({ by: 'keys' });
+  }
+
   async groupChecksums(
     q: TableQuery,
-    range: KeyRange & { readonly lo: bigint },
+    range: KeyRange,
+    origin: bigint,
     width: bigint,
   ): Promise<Map<number, Checksum>> {
     if (hashesInTminus(q)) {
-      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, range.lo, width);
+      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
     }
     const cond = this.cond(q, range);
     const k = myIdent(this.singleKey(q));
@@ -222,7 +229,7 @@ export class MysqlDialect implements Dialect {
     const r = await this.runArray(
       `SELECT (${k} - ?) DIV ?, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql}
         GROUP BY 1 ORDER BY NULL`,
-      [range.lo.toString(), width.toString(), ...cond.values],
+      [origin.toString(), width.toString(), ...cond.values],
     );
     return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
   }

@@ -10,6 +10,7 @@ import type {
   ColumnKind,
   Dialect,
   KeyRange,
+  ScanLayout,
   TableInfo,
   TableQuery,
 } from '../dialect.js';
@@ -213,14 +214,28 @@ export class PostgresDialect implements Dialect {
       : { min: BigInt(min), max: BigInt(max) };
   }
 
+  async scanLayout(q: TableQuery): Promise<ScanLayout> {
+    // TID range scans arrived in PostgreSQL 14.
+    if (Number(/^\d+/.exec(this.version)?.[0] ?? 0) < 14) return { by: 'keys' };
+    const r = await this.runArray(
+      `SELECT greatest(relpages, 1)::text, (CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 0 END)::text
+         FROM pg_class WHERE oid = $1::regclass`,
+      [pgIdent(q.table)],
+    );
+    const pages = Number(r[0]?.[0] ?? 0);
+    const rowsPerPage = Number(r[0]?.[1] ?? 0);
+    return pages > 0 && rowsPerPage > 0 ? { by: 'pages', pages, rowsPerPage } : { by: 'keys' };
+  }
+
   async groupChecksums(
     q: TableQuery,
-    range: KeyRange & { readonly lo: bigint },
+    range: KeyRange,
+    origin: bigint,
     width: bigint,
     native: boolean,
   ): Promise<Map<number, Checksum>> {
     if (!native && hashesInTminus(q)) {
-      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, range.lo, width);
+      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
     }
     const cond = this.cond(q, range);
     const k = pgIdent(this.singleKey(q));
@@ -230,7 +245,7 @@ export class PostgresDialect implements Dialect {
     const r = await this.runArray(
       `SELECT g::text, c::text, s::text FROM (SELECT (${k} - $${p + 1}::bigint) / $${p + 2}::bigint AS g,
         count(*) AS c, sum(${h}) AS s FROM ${pgIdent(q.table)}${cond.sql} GROUP BY 1) z`,
-      [...cond.values, range.lo.toString(), width.toString()],
+      [...cond.values, origin.toString(), width.toString()],
     );
     return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
   }
@@ -348,6 +363,10 @@ export class PostgresDialect implements Dialect {
   private cond(q: TableQuery, range: KeyRange): Cond {
     const parts: string[] = [];
     const values: unknown[] = [];
+    if (range.pages) {
+      parts.push(`ctid >= $${values.push(`(${range.pages.from},0)`)}::tid`);
+      if (range.pages.to !== null) parts.push(`ctid < $${values.push(`(${range.pages.to},0)`)}::tid`);
+    }
     if (range.lo !== null || range.hi !== null) {
       const k = pgIdent(this.singleKey(q));
       if (range.lo !== null) parts.push(`${k} >= $${values.push(range.lo.toString())}`);

@@ -8,6 +8,7 @@ import type {
   ColumnKind,
   Dialect,
   KeyRange,
+  ScanLayout,
   TableInfo,
   TableQuery,
 } from '../dialect.js';
@@ -141,14 +142,20 @@ export class SqliteDialect implements Dialect {
     );
   }
 
+  scanLayout(): Promise<ScanLayout> {
+    // A rowid (INTEGER PRIMARY KEY) table is stored in key order.
+    return Promise.resolve({ by: 'keys' });
+  }
+
   groupChecksums(
     q: TableQuery,
-    range: KeyRange & { readonly lo: bigint },
+    range: KeyRange,
+    origin: bigint,
     width: bigint,
   ): Promise<Map<number, Checksum>> {
     const { sql, params } = this.cond(q, range);
     const rows = this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params);
-    return groupChecksumsOf(rows, keyIndexes(q)[0] ?? 0, range.lo, width);
+    return groupChecksumsOf(rows, keyIndexes(q)[0] ?? 0, origin, width);
   }
 
   boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
