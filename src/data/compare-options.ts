@@ -18,7 +18,7 @@ export interface CompareOptions {
   readonly where?: string | undefined;
   /** Sessions per side (default 1). */
   readonly connections?: number | undefined;
-  /** Target duration of one checksum query, in seconds (default 1). */
+  /** Target duration of one checksum query, in seconds (default 5). */
   readonly segmentSeconds?: number | undefined;
   /** Ranges with at most this many rows are downloaded and compared row by row (default 10,000). */
   readonly downloadThreshold?: number | undefined;
@@ -46,7 +46,7 @@ export const DEFAULTS = {
   floatDecimals: 10,
   loadTimeZone: 'UTC',
   connections: 1,
-  segmentSeconds: 1,
+  segmentSeconds: 5,
   downloadThreshold: 10_000,
   maxDiffs: 1_000,
   firstSegmentRows: 20_000,

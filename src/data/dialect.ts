@@ -112,8 +112,7 @@ export interface KeyRange {
  * page once whatever the key order), or by key ranges (InnoDB and SQLite store rows in key order).
  */
 export type ScanLayout =
-  | { readonly by: 'pages'; readonly pages: number; readonly rowsPerPage: number }
-  | { readonly by: 'keys' };
+  { readonly by: 'pages'; readonly pages: number; readonly rowsPerPage: number } | { readonly by: 'keys' };
 
 /** Row count and the exact sum of 48-bit row hashes of a segment or bucket. */
 export interface Checksum {

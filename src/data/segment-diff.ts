@@ -60,7 +60,9 @@ async function scanSide(
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
   const keysPerRow = Number(end - min) / Math.max(ctx.totalRows, 1);
   const sums = new Map<number, Checksum>();
-  let step: number = DEFAULTS.firstSegmentRows;
+  // The first part is a sixteenth of the table (at least the usual first segment): on a loaded machine every
+  // query also pays a fixed cost, so a whole-table pass starts with few, large parts.
+  let step = clamp(Math.round(ctx.totalRows / 16), DEFAULTS.firstSegmentRows, MAX_SEGMENT);
   let rate = 0; // rows per ms, exponentially averaged
   let page = 0;
   let key: bigint | null = null;
