@@ -105,6 +105,8 @@ export interface KeyRange {
   readonly hi: bigint | null;
   /** PostgreSQL: only the heap pages `[from, to)` (a TID range scan; `to` null: to the end). */
   readonly pages?: { readonly from: number; readonly to: number | null } | undefined;
+  /** Only keys inside one of these `[lo, hi)` ranges (small differing groups, fetched in one query). */
+  readonly within?: readonly { readonly lo: bigint; readonly hi: bigint }[] | undefined;
 }
 
 /**

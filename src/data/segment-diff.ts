@@ -155,12 +155,14 @@ async function narrow(ctx: DiffContext, differing: readonly Differing[]): Promis
     batch = [];
     batchRows = 0;
     if (parts.length === 0) return;
-    await ctx.compareRows(async (side, which) => {
-      const q = which === 'source' ? ctx.plan.source : ctx.plan.target;
-      const rows = [];
-      for (const part of parts) rows.push(...(await side.rows(q, part)));
-      return rows;
-    });
+    // One query per side for the whole batch: scattered groups cost one round trip, not one each.
+    await ctx.compareRows((side, which) =>
+      side.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, {
+        lo: null,
+        hi: null,
+        within: parts,
+      }),
+    );
   };
   for (const d of differing) {
     const emptySide = d.target === 0n ? 'missingInTarget' : d.source === 0n ? 'missingInSource' : undefined;

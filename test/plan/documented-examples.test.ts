@@ -56,7 +56,7 @@ phases:
 
 /*
  * Every YAML block of the user docs is a plan or a piece of one: a whole plan (`version: 1`), a task (a mapping
- * with `action`), a list of tasks, or top-level sections (`connections:`, `monitors:`, …). Pieces are set into
+ * with `action`), a list of tasks or of rollback steps (items with a `budget`), or top-level sections (`connections:`, `monitors:`, …). Pieces are set into
  * a small plan that has the roles and connections the docs use, and validated with the real action catalog.
  */
 const docFiles = readdirSync(new URL('../../docs/', import.meta.url))
@@ -82,7 +82,15 @@ function asPlan(block: string): string {
     phases: [{ id: 'p', at: 'T-0', tasks: [] as unknown[] }],
   };
   const tasks = (plan.phases as { tasks: unknown[] }[])[0]!.tasks;
-  if (Array.isArray(piece)) tasks.push(...(piece as unknown[]));
+  const isStep = (x: unknown) => typeof x === 'object' && x !== null && 'budget' in x;
+  if (Array.isArray(piece) && piece.every(isStep)) {
+    // Drafted steps name the task they undo (`inverse`), which lives in the plan they were drafted from.
+    plan.rollback = {
+      steps: (piece as Record<string, unknown>[]).map((step) =>
+        Object.fromEntries(Object.entries(step).filter(([k]) => k !== 'inverse')),
+      ),
+    };
+  } else if (Array.isArray(piece)) tasks.push(...(piece as unknown[]));
   else if (piece && typeof piece === 'object' && 'action' in piece) {
     tasks.push({ id: 'doc', owner: 'ops', ...piece });
   } else if (piece && typeof piece === 'object') {

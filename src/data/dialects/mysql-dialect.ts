@@ -337,6 +337,11 @@ export class MysqlDialect implements Dialect {
         values.push(range.hi.toString());
       }
     }
+    if (range.within?.length) {
+      const k = myIdent(this.singleKey(q));
+      parts.push(`(${range.within.map(() => `(${k} >= ? AND ${k} < ?)`).join(' OR ')})`);
+      for (const r of range.within) values.push(r.lo.toString(), r.hi.toString());
+    }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };
   }

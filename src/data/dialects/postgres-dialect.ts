@@ -374,6 +374,13 @@ export class PostgresDialect implements Dialect {
       if (range.lo !== null) parts.push(`${k} >= $${values.push(range.lo.toString())}`);
       if (range.hi !== null) parts.push(`${k} < $${values.push(range.hi.toString())}`);
     }
+    if (range.within?.length) {
+      const k = pgIdent(this.singleKey(q));
+      const any = range.within.map(
+        (r) => `(${k} >= $${values.push(r.lo.toString())} AND ${k} < $${values.push(r.hi.toString())})`,
+      );
+      parts.push(`(${any.join(' OR ')})`);
+    }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };
   }

@@ -237,6 +237,11 @@ export class SqliteDialect implements Dialect {
       parts.push(`${ident(this.singleKey(q))} < ?`);
       params.push(range.hi);
     }
+    if (range.within?.length) {
+      const k = ident(this.singleKey(q));
+      parts.push(`(${range.within.map(() => `(${k} >= ? AND ${k} < ?)`).join(' OR ')})`);
+      for (const r of range.within) params.push(r.lo, r.hi);
+    }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', params };
   }
