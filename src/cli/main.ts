@@ -127,7 +127,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--timestamp-digits <n>', 'fractional-second digits compared (default: the lower precision)')
     .option('--load-time-zone <tz>', 'zone the zone-less side was loaded in (default UTC)')
     .option('--connections <n>', 'sessions per side (default 1)')
-    .option('--segment-seconds <s>', 'target duration of one checksum query (default 1)')
+    .option('--segment-seconds <s>', 'target duration of one checksum query (default 5)')
     .option('--download-threshold <n>', 'download and compare rows of ranges this small (default 10000)')
     .option('--max-diffs <n>', 'differing keys listed per kind and table (default 1000)')
     .option('--recheck-after <duration>', 'live source: re-check differences after this lag (e.g. 30s)')
@@ -135,6 +135,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       '--no-native-hash',
       'PostgreSQL to PostgreSQL: use the canonical hash instead of native row hashes',
     )
+    .option('--json-as-text', 'compare JSON as stored text (key order and spacing count)')
+    .option(
+      '--timestamp-rounding <rule>',
+      'round or truncate to the lower precision (default: the target engine)',
+    )
+    .option('--no-checksums', 'download and compare every row in tminus (a slow cross-check of checksums)')
     .option('--report <file>', 'write the reconciliation report (.md or .html)')
     .option('--json', 'machine-readable output')
     .action(async (opts: DataDiffFlags) => setExit(await dataDiffCommand(opts, io)));
