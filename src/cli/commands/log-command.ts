@@ -3,11 +3,15 @@ import { realSleep } from '../../engine/system-clock.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { eventJson, formatEvent } from '../format-event.js';
+import { journalWarning } from '../journal-verdict.js';
 import type { StoreOptions } from '../run-context.js';
 import { openRun } from '../run-context.js';
 import { createStyle } from '../style.js';
 
-/** `tminus log [--follow] [--json]`: the journal, one line per event; --follow until the run ends. */
+/**
+ * `tminus log [--follow] [--json]`: the journal, one line per event; --follow until the run ends. A journal
+ * that does not verify (or cannot be verified here) is announced loudly on stderr first.
+ */
 export async function logCommand(
   options: StoreOptions & { json?: boolean; follow?: boolean },
   io: CliIo,
@@ -21,6 +25,8 @@ export async function logCommand(
     io.stdout.write((options.json ? JSON.stringify(eventJson(e)) : formatEvent(e, goLive, style)) + '\n');
   };
   try {
+    const warning = journalWarning(await store.verifyJournal(runId), createStyle(io.stderr));
+    if (warning) io.stderr.write(`${warning}\n`);
     events.forEach(print);
     let last = events.at(-1);
     let ended = state.status === 'ended';
