@@ -83,7 +83,15 @@ export class StoreJournal {
       this.#keys.set(key.id, key);
       return { key, created: true };
     }
-    return { key: this.keyForRun('(new)', storeKeyId)!, created: false };
+    const key = this.#find(storeKeyId);
+    if (!key) {
+      throw new TminusError(
+        'JOURNAL_KEY_MISSING',
+        `cannot start a run: this store's journal key ${storeKeyId} is not on this machine`,
+        { hint: `copy it to ${this.#keyring.whereIs(storeKeyId)}, or set TMINUS_JOURNAL_KEY=\${file:PATH}` },
+      );
+    }
+    return { key, created: false };
   }
 
   /** Checkpoints a committed head to the witness. */
