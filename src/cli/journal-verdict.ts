@@ -1,4 +1,4 @@
-import type { JournalVerdict } from '../store/journal/journal-audit.js';
+import type { JournalVerdict } from '../engine/verify-journal.js';
 import type { Style } from './style.js';
 
 /** `tminus audit verify`'s lines for one run. */

@@ -22,6 +22,9 @@ const USAGE_CODES = new Set([
   'NO_GO_LIVE',
   'UNKNOWN_STEP',
   'RUN_NOT_FOUND',
+  'SECRET_UNRESOLVED',
+  'RUN_ACTIVE',
+  'RUN_AMBIGUOUS',
 ]);
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
@@ -211,6 +211,7 @@ describe('the secrets canary', () => {
       ['status'],
       ['log', '--json'],
       ['log'],
+      ['log', '--origin'],
       ['audit', 'verify', '--json'],
     ]) {
       const r = spawnCli(args, { cwd: dir, env });
@@ -224,6 +225,19 @@ describe('the secrets canary', () => {
     }
     const log = outputs.find(([what]) => what === 'tminus log --json')![1];
     expect(log).toContain('check.recorded');
+    // Provenance (issue #10 item 3): a person's command records, beside the person, the OS user, host and
+    // process it came from; `tminus log --origin` shows it (and the canary scan covers it too).
+    const pull = log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string; actor: string; origin?: unknown })
+      .find((e) => e.type === 'phase.pulled');
+    expect(pull?.actor).toBe('bob');
+    const origin = { via: 'cli', osUser: userInfo().username, host: hostname(), pid: pulled.child.pid };
+    expect(pull?.origin).toEqual(origin);
+    expect(outputs.find(([what]) => what === 'tminus log --origin')![1]).toContain(
+      `[cli ${origin.osUser}@${origin.host} pid ${origin.pid}]`,
+    );
 
     // The journal, raw: every column of every row of every table.
     const db = new Database(env.TMINUS_STORE, { readonly: true });

@@ -130,7 +130,7 @@ describe('the shell action', () => {
         (x: unknown) => x,
       )) as TminusError;
       expect(e.code).toBe('SECRET_UNRESOLVED');
-      expect(e.message).toMatch(/LEGACY_DB_URL is (not set|empty)|empty\.secret is empty/);
+      expect(e.message).toMatch(/\$\{env:LEGACY_DB_URL\} is (not set|empty)|empty\.secret is empty/);
       expect(existsSync(marker)).toBe(false);
     }
   });

@@ -1,8 +1,10 @@
+import { openStore } from '../../store/open-store.js';
+import { verifyJournals } from '../../engine/verify-journal.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { formatVerdict } from '../journal-verdict.js';
 import type { StoreOptions } from '../run-context.js';
-import { findStorePath, openStore } from '../run-context.js';
+import { findStorePath } from '../run-context.js';
 import { createStyle } from '../style.js';
 
 /**
@@ -17,13 +19,11 @@ export async function auditVerifyCommand(
   const store = await openStore(findStorePath(options, io));
   const style = createStyle(io.stdout);
   try {
-    const runs = (await store.listRuns()).filter((r) => options.run === undefined || r.runId === options.run);
-    if (options.run !== undefined && runs.length === 0) {
+    const report = await verifyJournals(store, options.run === undefined ? undefined : [options.run]);
+    if (options.run !== undefined && report.length === 0) {
       io.stderr.write(`no run '${options.run}' in this store\n`);
       return EXIT.usage;
     }
-    const report = [];
-    for (const run of runs) report.push(await store.verifyJournal(run.runId));
     if (options.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else for (const v of report) io.stdout.write(formatVerdict(v, style) + '\n');
     return report.every((v) => v.status === 'intact' || v.status === 'legacy') ? EXIT.ok : EXIT.notOk;

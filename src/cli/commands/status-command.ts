@@ -10,7 +10,7 @@ import { eligibleVoters, unmetRequirements } from '../../engine/scheduler.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { holderIsDead, openRun, runNow } from '../run-context.js';
+import { openSession } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
 
@@ -77,6 +77,13 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   out.push(
     `${style.bold(state.planTitle)}  run ${state.runId} (${state.mode}${state.dryRun ? ', dry run' : ''})  ${state.status}${state.outcome ? `: ${style.bold(state.outcome)}` : ''}`,
   );
+  if (state.mode === 'live') {
+    out.push(
+      state.rehearsal
+        ? `  rehearsed: run ${state.rehearsal.runId} of this exact plan ended ${state.rehearsal.outcome}`
+        : style.warning('  not rehearsed: no rehearsal of this exact plan ended completed or rolled back'),
+    );
+  }
   const pnr = computeSchedule(plan).pointOfNoReturnMs;
   const pnrText =
     pnr === undefined
@@ -121,23 +128,16 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
 
 /** `tminus status [--json]`. */
 export async function statusCommand(options: StoreOptions & { json?: boolean }, io: CliIo): Promise<number> {
-  const { store, plan, state, runId } = await openRun(options, io);
-  let lease: Awaited<ReturnType<typeof store.leaseOf>>;
+  const { store, session } = await openSession(options, io);
+  let driving: Awaited<ReturnType<typeof session.driver>>;
+  let now: number;
   try {
-    lease = await store.leaseOf(runId);
+    driving = await session.driver();
+    now = await session.now();
   } finally {
     await store.close();
   }
-  const driving =
-    lease !== undefined && lease.expiresAtMs > io.now() && !holderIsDead(lease.holder)
-      ? lease.holder
-      : undefined;
-  const now =
-    state.status === 'ended'
-      ? state.lastAtMs
-      : state.mode === 'live' || driving
-        ? runNow(state, io.now())
-        : state.lastAtMs;
+  const { plan, state } = session;
   if (options.json) {
     const json = {
       ...state,
