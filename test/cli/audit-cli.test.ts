@@ -85,13 +85,18 @@ describe('one executor per run, and the audit trail', () => {
   }, 30_000);
 
   it('warns loudly in `tminus log` before a journal that does not verify', async () => {
-    const log = await run(['log']);
+    const verdicts = JSON.parse((await run(['audit', 'verify', '--json'])).stdout) as {
+      runId: string;
+      findings: { kind: string }[];
+    }[];
+    const tampered = verdicts.find((v) => v.findings.some((f) => f.kind === 'changed'))!.runId;
+    const log = await run(['log', '--run', tampered]);
     expect(log.code).toBe(0);
     expect(log.stderr).toMatch(
-      /^WARNING: this journal does not verify — it was altered after it was written\n {2}event \d+: content changed/,
+      /\nWARNING: this journal does not verify — it was altered after it was written\n {2}event \d+: content changed/,
     );
     expect(log.stderr).toContain('tminus audit verify --run');
-    const json = await run(['log', '--json']);
+    const json = await run(['log', '--json', '--run', tampered]);
     expect(json.stderr).toContain('WARNING: this journal does not verify');
     expect(() =>
       json.stdout
