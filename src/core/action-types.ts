@@ -35,6 +35,15 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
   'traffic.maintenance': ['connection'],
 };
 
+/**
+ * Parameters of an action that a shell parses (`/bin/sh -c`). A secret reference there is refused: secrets
+ * reach a command only as environment variables (`env:`), never as shell text.
+ */
+export const COMMAND_LINE_PARAMS: Readonly<Partial<Record<ActionType, readonly string[]>>> = {
+  shell: ['run'],
+  smoke: ['run'],
+};
+
 /** Engines a `connections:` entry may name. */
 export const CONNECTION_KINDS = [
   'postgres',

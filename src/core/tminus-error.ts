@@ -67,6 +67,9 @@ export const ERROR_CODES = [
   'ACTION_ABORTED',
   'PARAMS_INVALID',
   'SECRET_UNRESOLVED',
+  'SECRET_IN_COMMAND',
+  'JOURNAL_KEY_MISSING',
+  'JOURNAL_KEY_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,4 +1,5 @@
 import type { NewRunEvent, RunEvent } from '../core/run-event.js';
+import type { JournalVerdict } from './journal/journal-audit.js';
 
 /** One run as listed by the store. */
 export interface RunSummary {
@@ -50,6 +51,11 @@ export interface RunStore {
   listRuns(): Promise<readonly RunSummary[]>;
   /** The stored head of the chain (seq and hash), kept apart from the events to detect a deleted tail. */
   head(runId: string): Promise<{ readonly seq: number; readonly hash: string } | undefined>;
+  /**
+   * Verifies a run's journal against its key (kept outside the store) and the witness: what was changed,
+   * deleted, inserted, reordered or appended, and where. Throws `RUN_NOT_FOUND` for an unknown run.
+   */
+  verifyJournal(runId: string): Promise<JournalVerdict>;
   acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult>;
   /** Extends a lease this holder has; false when it was lost (another process took over). */
   renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean>;
