@@ -17,6 +17,7 @@ import { dataCompareAction } from './data-compare/data-compare-action.js';
 import { dataSyncWaitAction } from './data-sync-wait/data-sync-wait-action.js';
 import { shellAction } from './shell/shell-action.js';
 import { configSetAction } from './config-set/config-set-action.js';
+import { configVerifyAction } from './config-verify/config-verify-action.js';
 import { waitAction } from './wait/wait-action.js';
 
 /**
@@ -42,6 +43,7 @@ export function builtinActions(): ActionRegistry {
   registry.register(dataCompareAction);
   registry.register(dataSyncWaitAction);
   registry.register(configSetAction);
+  registry.register(configVerifyAction);
   registry.register(shellAction);
   registry.register(waitAction);
   return registry;
