@@ -143,6 +143,10 @@ export const rollbackStepSchema = z.strictObject({
   owner: id().optional(),
   action: z.string().optional(),
   with: params().optional(),
+  inverse: id().optional().meta({
+    description:
+      'Undo what this task actually did when it ran (the values it recorded), instead of an action: written by hand.',
+  }),
   budget: duration().meta({ description: 'The time this step may take.' }),
   timeout: duration().optional(),
   retry: retrySchema.optional(),

@@ -106,6 +106,8 @@ export interface RollbackStep {
   readonly title: string;
   readonly owner: string | undefined;
   readonly call: ActionCall | undefined;
+  /** `inverse: TASK`: the step undoes what that task did, from what it recorded when it ran. */
+  readonly inverse: { readonly task: string; readonly timeoutMs: number | undefined } | undefined;
   readonly budgetMs: number;
   readonly retry: RetryPolicy;
   readonly idempotent: boolean | undefined;
@@ -302,6 +304,7 @@ export function buildPlan(raw: RawPlan): Plan {
         title: s.title,
         owner: s.owner,
         call: call(s.action, s.with, s.timeout),
+        inverse: s.inverse === undefined ? undefined : { task: s.inverse, timeoutMs: ms(s.timeout) },
         budgetMs: ms(s.budget) ?? 0,
         retry: retryPolicy(s.retry, undefined),
         idempotent: s.idempotent,

@@ -11,8 +11,9 @@ export function keySecrecy(
   ctx: Pick<ActionContext, 'redact'>,
   secret: boolean | readonly string[] | undefined,
 ) {
+  // Resolved, the redactor knows the value; unresolved (a dry run), the reference itself says so.
   const fromReference = (v: ConfigValue | null | undefined) =>
-    typeof v === 'string' && v !== '' && ctx.redact(v) !== v;
+    typeof v === 'string' && v !== '' && (ctx.redact(v) !== v || /\$\{(env|file):/.test(v));
   return (key: string, stored: StoredValue | undefined, ...given: (ConfigValue | null | undefined)[]) =>
     secret === true ||
     (Array.isArray(secret) && secret.includes(key)) ||

@@ -234,6 +234,13 @@ export function createTrafficMaintenanceAction(
       };
     },
 
+    undo(params, output) {
+      if (output.changed !== true) {
+        return { nothing: `maintenance was already ${params.mode} on ${String(output.target)} when it ran` };
+      }
+      return this.inverse!(params)!;
+    },
+
     inverse(params) {
       // The probe expected the other mode's answer, so the inverse goes without it.
       const rest: Record<string, unknown> = { ...params };
