@@ -106,11 +106,15 @@ export interface RollbackStep {
   readonly title: string;
   readonly owner: string | undefined;
   readonly call: ActionCall | undefined;
-  /** `inverse: TASK`: the step undoes what that task did, from what it recorded when it ran. */
-  readonly inverse: { readonly task: string; readonly timeoutMs: number | undefined } | undefined;
+  /** The step's `timeout:` (for an `inverse:` step, that of the undo call). */
+  readonly timeoutMs: number | undefined;
   readonly budgetMs: number;
   readonly retry: RetryPolicy;
   readonly idempotent: boolean | undefined;
+  /** `inverse:` — the forward task whose recorded change this step undoes. */
+  readonly inverseOf: string | undefined;
+  /** `undoes:` — forward tasks this step puts back, for rollback coverage. */
+  readonly undoes: readonly string[];
 }
 
 export interface Plan {
@@ -140,6 +144,8 @@ export interface Plan {
   /** Every task in plan order (phase by phase). */
   readonly tasks: readonly Task[];
   readonly monitors: readonly Monitor[];
+  /** `live.requireRehearsal`: a live run needs an accepted rehearsal of this exact plan. */
+  readonly requireRehearsal: boolean;
   readonly rollback: {
     readonly auto: boolean;
     readonly decisionDeadlineMs: number | undefined;
@@ -289,6 +295,7 @@ export function buildPlan(raw: RawPlan): Plan {
       inconclusiveLimit: m.inconclusiveLimit ?? 0,
       consecutiveErrorLimit: m.consecutiveErrorLimit ?? 4,
     })),
+    requireRehearsal: raw.live?.requireRehearsal ?? false,
     rollback: {
       auto: raw.rollback?.auto ?? false,
       decisionDeadlineMs: ms(raw.rollback?.decisionDeadline),
@@ -304,10 +311,12 @@ export function buildPlan(raw: RawPlan): Plan {
         title: s.title,
         owner: s.owner,
         call: call(s.action, s.with, s.timeout),
-        inverse: s.inverse === undefined ? undefined : { task: s.inverse, timeoutMs: ms(s.timeout) },
+        timeoutMs: ms(s.timeout),
         budgetMs: ms(s.budget) ?? 0,
         retry: retryPolicy(s.retry, undefined),
         idempotent: s.idempotent,
+        inverseOf: s.inverse,
+        undoes: s.undoes ?? [],
       })),
     },
   };

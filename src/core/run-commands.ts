@@ -73,7 +73,7 @@ function stepCommand(
   const automated =
     found.kind === 'task'
       ? found.task.kind === 'automated'
-      : found.step.call !== undefined || found.step.inverse !== undefined;
+      : found.step.call !== undefined || found.step.inverseOf !== undefined;
   const reason = cmd.reason?.trim() || undefined;
   const withReason = <T extends object>(e: T): T => (reason === undefined ? e : { ...e, reason });
   if (isFinished(s)) throw refuse(`'${id}' is already ${s.status}${s.by ? ` (by ${s.by})` : ''}`);

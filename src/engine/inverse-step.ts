@@ -15,14 +15,14 @@ export type InverseResolution =
  * undo. Pure (the scheduler's question); undefined when the step must run.
  */
 export function inverseSkipReason(state: RunState, step: RollbackStep): string | undefined {
-  if (!step.inverse) return undefined;
-  const s = state.steps[step.inverse.task];
-  if (s === undefined || s.starts === 0) return `task '${step.inverse.task}' never started: nothing to undo`;
+  if (step.inverseOf === undefined) return undefined;
+  const s = state.steps[step.inverseOf];
+  if (s === undefined || s.starts === 0) return `task '${step.inverseOf}' never started: nothing to undo`;
   return undefined;
 }
 
 /**
- * The call that undoes what task `step.inverse.task` actually did in this run. A task that succeeded is
+ * The call that undoes what task `step.inverseOf` actually did in this run. A task that succeeded is
  * undone from the output it recorded (the action's `undo`: only what it changed, back to the values it
  * found); a task that failed, was interrupted or has no recorded output falls back to the action's declared
  * `inverse` of its parameters (a compare-and-swap on the new values, so it changes nothing that did not
@@ -34,7 +34,7 @@ export function resolveInverse(
   actions: ActionLookup,
   step: RollbackStep,
 ): InverseResolution {
-  const taskId = step.inverse?.task ?? '';
+  const taskId = step.inverseOf ?? '';
   const task = taskById(plan, taskId);
   const call = task?.call;
   const action = call && actions.get(call.action);
@@ -52,7 +52,7 @@ export function resolveInverse(
   const s = state.steps[taskId];
   const asCall = (c: InverseCall, note: string): InverseResolution => ({
     kind: 'call',
-    call: { action: c.action, with: c.with, timeoutMs: step.inverse?.timeoutMs },
+    call: { action: c.action, with: c.with, timeoutMs: step.timeoutMs },
     note,
   });
   if (s?.status === 'succeeded' && s.output && action.undo && !state.dryRun) {

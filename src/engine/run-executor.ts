@@ -185,7 +185,9 @@ export class RunExecutor {
     const declared = task?.idempotent ?? step?.idempotent;
     if (declared !== undefined) return declared;
     const call =
-      task?.call ?? step?.call ?? (step?.inverse && taskById(this.#o.plan, step.inverse.task)?.call);
+      task?.call ??
+      step?.call ??
+      (step?.inverseOf !== undefined ? taskById(this.#o.plan, step.inverseOf)?.call : undefined);
     return (call && this.#o.actions.get(call.action)?.idempotent) ?? false;
   }
 
@@ -264,7 +266,7 @@ export class RunExecutor {
     if (task?.call) return { call: task.call, retry: task.retry, title: task.title };
     const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
     if (step?.call) return { call: step.call, retry: step.retry, title: step.title };
-    if (step?.inverse) {
+    if (step?.inverseOf !== undefined) {
       const undo = resolveInverse(this.#o.plan, this.#state, this.#o.actions, step);
       return undo.kind === 'call'
         ? { call: undo.call, retry: step.retry, title: `${step.title} (${undo.note})` }

@@ -306,7 +306,7 @@ function rollback(plan: Plan, state: RunState, nowMs: number, out: Collector): v
     if (s.status === 'pending' || s.status === 'retrying') {
       const skip = inverseSkipReason(state, step);
       if (skip) out.add({ type: 'step.skipped', stepId: step.id, reason: skip });
-      else if (step.call || step.inverse) out.starts.push(step.id);
+      else if (step.call || step.inverseOf !== undefined) out.starts.push(step.id);
       else if (state.autoApprove) {
         out.add(
           { type: 'step.completed', stepId: step.id, reason: 'completed automatically (rehearsal)' },

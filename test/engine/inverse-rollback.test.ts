@@ -232,11 +232,11 @@ ${rollback}
     - { id: d, title: D, inverse: set-config, action: shell, with: { run: x }, budget: 5m }`),
     ).toEqual([
       "13:35 unknown-task: unknown task 'set-confg' (did you mean 'set-config'?)",
-      "14:35 inverse-of-manual-task: task 'by-hand' is done by a person: it runs no action that tminus could undo (write the rollback step by hand (owner: and a description, or an action:))",
+      "14:35 inverse-without-action: inverse: 'by-hand' is a manual task: there is no action to undo (undo it with a manual step (owner:) or an action:)",
       expect.stringMatching(
         /^15:35 no-inverse: task 'run-script' runs shell, which has no inverse \(actions with one: config\.set, .*dns\.update.*\)$/,
       ),
-      "16:35 inverse-with-action: rollback step 'd' has both inverse: and action: — it either undoes a task or runs an action (remove action:/with: to undo the task with what it recorded, or remove inverse:)",
+      "16:35 inverse-with-action: rollback step 'd' has both inverse: 'set-config' and an action (keep one: inverse runs the inverse of what the task did; action runs the call you write)",
     ]);
   });
 });

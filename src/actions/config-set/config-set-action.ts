@@ -218,6 +218,12 @@ export function createConfigSetAction(deps: ConfigStoreDeps = {}): ActionDefinit
       };
     },
 
+    // What rollback coverage matches on: the same key of the same store.
+    touches: (p) => {
+      const where = p.file ?? p.secretId ?? p.endpoints?.join(',') ?? p.connection ?? p.region ?? '(default)';
+      return targets(p).map(([key]) => `config ${p.store} ${where} ${key}`);
+    },
+
     inverse(p) {
       const keys = targets(p);
       if (keys.some(([k]) => p.expect?.[k] === undefined)) return undefined;

@@ -153,6 +153,7 @@ export function createDnsUpdateAction(factories: DnsClientFactories = {}): Actio
         },
       };
     },
+    touches: (p) => [`dns ${absoluteName(p.name, p.zone)} ${p.type}`],
 
     inverse(p) {
       const expect = asList(p.expect);

@@ -13,6 +13,7 @@ import {
   serverName,
   targetSchemas,
   type ProviderDeps,
+  targetName,
 } from '../traffic/traffic-target.js';
 import {
   describeSetting,
@@ -240,6 +241,7 @@ export function createTrafficMaintenanceAction(
       }
       return this.inverse!(params)!;
     },
+    touches: (params) => [`maintenance page of ${targetName(params)}`],
 
     inverse(params) {
       // The probe expected the other mode's answer, so the inverse goes without it.
