@@ -178,7 +178,7 @@ describe('exit codes and messages for bad input', () => {
       code: 2,
       stderr: expect.stringContaining("unknown command 'frobnicate'"),
     });
-  });
+  }, 180_000); // seven real CLI processes: slow to start on a loaded machine
 
   it('exits 2 when no T-0 is known', () => {
     const plan = join(dir, 'nogo.yaml');
