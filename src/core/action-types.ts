@@ -18,6 +18,8 @@ export const ACTION_TYPES = [
   'sql.assert',
   'data.compare',
   'data.sync-wait',
+  'config.set',
+  'config.verify',
   'notify',
   'smoke',
   'wait',
@@ -33,6 +35,8 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
   'metrics.query': ['connection'],
   'traffic.shift': ['connection'],
   'traffic.maintenance': ['connection'],
+  'config.set': ['connection'],
+  'config.verify': ['connection'],
 };
 
 /**
@@ -59,5 +63,6 @@ export const CONNECTION_KINDS = [
   'webhook',
   'aws',
   'cloudflare',
+  'etcd',
 ] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];

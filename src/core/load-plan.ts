@@ -15,6 +15,7 @@ import { validateGates } from './validate-gates.js';
 import { validateTaskKeys } from './validate-task-keys.js';
 import { validateConditions } from './validate-conditions.js';
 import { validateDnsTtl } from './validate-dns-ttl.js';
+import { validateInverseSteps } from './validate-inverse-steps.js';
 import { ACTION_TYPES } from './action-types.js';
 import { validateRollbackCoverage } from './rollback-coverage.js';
 import { computeSchedule } from './schedule.js';
@@ -75,6 +76,7 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateTiming(model),
           ...validateConditions(model),
           ...validateDnsTtl(model),
+          ...validateInverseSteps(model, options.actions ?? DEFAULT_ACTIONS),
         );
         // Coverage needs the schedule, which needs a plan without errors (no cycles, known tasks).
         if (!hasErrors(issues)) {

@@ -106,6 +106,8 @@ export interface RollbackStep {
   readonly title: string;
   readonly owner: string | undefined;
   readonly call: ActionCall | undefined;
+  /** The step's `timeout:` (for an `inverse:` step, that of the undo call). */
+  readonly timeoutMs: number | undefined;
   readonly budgetMs: number;
   readonly retry: RetryPolicy;
   readonly idempotent: boolean | undefined;
@@ -309,6 +311,7 @@ export function buildPlan(raw: RawPlan): Plan {
         title: s.title,
         owner: s.owner,
         call: call(s.action, s.with, s.timeout),
+        timeoutMs: ms(s.timeout),
         budgetMs: ms(s.budget) ?? 0,
         retry: retryPolicy(s.retry, undefined),
         idempotent: s.idempotent,

@@ -70,7 +70,10 @@ function stepCommand(
     throw refuse(`'${id}' is a gate: it is decided by votes`, `tminus vote ${id} go|no-go --as PERSON`);
   }
   const s = stepOf(state, id);
-  const automated = found.kind === 'task' ? found.task.kind === 'automated' : found.step.call !== undefined;
+  const automated =
+    found.kind === 'task'
+      ? found.task.kind === 'automated'
+      : found.step.call !== undefined || found.step.inverseOf !== undefined;
   const reason = cmd.reason?.trim() || undefined;
   const withReason = <T extends object>(e: T): T => (reason === undefined ? e : { ...e, reason });
   if (isFinished(s)) throw refuse(`'${id}' is already ${s.status}${s.by ? ` (by ${s.by})` : ''}`);

@@ -7,6 +7,8 @@ import { didYouMeanHint } from './did-you-mean.js';
 /** What validation needs to know of the actions available: their names and, optionally, their parameters. */
 export interface ActionCatalog {
   readonly types: readonly string[];
+  /** The types whose action can undo itself (for rollback steps' `inverse:`); unknown when absent. */
+  readonly invertible?: readonly string[];
   /** Problems with an action's `with:` parameters; their paths are relative to `with`. */
   checkParams?(type: string, params: Readonly<Record<string, unknown>>): readonly Issue[];
   /** What a call changes (records, backends, frozen sources), for rollback coverage; [] when nothing known. */

@@ -17,6 +17,7 @@ import { decide } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
 import { runReadinessCheck } from './readiness-check.js';
 import { pollUntilTrue } from './poll-condition.js';
+import { resolveInverse } from './inverse-step.js';
 import type { SecretSources } from './secret-resolver.js';
 
 export interface ExecutorOptions {
@@ -185,7 +186,10 @@ export class RunExecutor {
     const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
     const declared = task?.idempotent ?? step?.idempotent;
     if (declared !== undefined) return declared;
-    const call = task?.call ?? step?.call;
+    const call =
+      task?.call ??
+      step?.call ??
+      (step?.inverseOf !== undefined ? taskById(this.#o.plan, step.inverseOf)?.call : undefined);
     return (call && this.#o.actions.get(call.action)?.idempotent) ?? false;
   }
 
@@ -254,8 +258,10 @@ export class RunExecutor {
     for (const { id, attempt } of launched) void this.#execute(id, attempt);
   }
 
-  /** The action call behind a step. */
-  private callOf(id: string): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } {
+  /** The action call behind a step (for `inverse: TASK`, the undo of what the task did, or why there is none). */
+  private callOf(
+    id: string,
+  ): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } | { nothing: string } {
     const task = taskById(this.#o.plan, id);
     if (task?.wait?.condition) {
       const c = task.wait.condition;
@@ -264,6 +270,12 @@ export class RunExecutor {
     if (task?.call) return { call: task.call, retry: task.retry, title: task.title };
     const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
     if (step?.call) return { call: step.call, retry: step.retry, title: step.title };
+    if (step?.inverseOf !== undefined) {
+      const undo = resolveInverse(this.#o.plan, this.#state, this.#o.actions, step);
+      return undo.kind === 'call'
+        ? { call: undo.call, retry: step.retry, title: `${step.title} (${undo.note})` }
+        : { nothing: undo.reason };
+    }
     throw new TminusError('INTERNAL', `step '${id}' has no action to run`);
   }
 
@@ -275,18 +287,31 @@ export class RunExecutor {
       target = this.callOf(id);
     } catch (error) {
       this.#inflight.delete(id);
-      this.#o.logger.error(String(error));
+      const e = coerceError(error);
+      this.#o.logger.error(e.message);
+      this.#results.push({
+        id,
+        attempt,
+        data: { type: 'step.failed', stepId: id, attempt, error: { code: e.code, message: e.message } },
+      });
+      await this.#recordResults();
+      return;
+    }
+    if ('nothing' in target) {
+      this.#inflight.delete(id);
       this.#results.push({
         id,
         attempt,
         data: {
-          type: 'step.failed',
+          type: 'step.succeeded',
           stepId: id,
           attempt,
-          error: { code: 'INTERNAL', message: String(error) },
+          summary: target.nothing,
+          output: { undone: false },
         },
       });
       await this.#recordResults();
+      this.#wake();
       return;
     }
     const { call, retry, title, poll } = target;

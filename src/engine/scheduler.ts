@@ -6,6 +6,7 @@ import { AUTO, SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { isDone, stepOf } from '../core/run-state.js';
 import { formatOffset } from '../core/offset.js';
+import { inverseSkipReason } from './inverse-step.js';
 
 /** What the scheduler wants done next, decided from the plan, the folded state and the time only. */
 export interface Decisions {
@@ -303,7 +304,9 @@ function rollback(plan: Plan, state: RunState, nowMs: number, out: Collector): v
       return;
     }
     if (s.status === 'pending' || s.status === 'retrying') {
-      if (step.call) out.starts.push(step.id);
+      const skip = inverseSkipReason(state, step);
+      if (skip) out.add({ type: 'step.skipped', stepId: step.id, reason: skip });
+      else if (step.call || step.inverseOf !== undefined) out.starts.push(step.id);
       else if (state.autoApprove) {
         out.add(
           { type: 'step.completed', stepId: step.id, reason: 'completed automatically (rehearsal)' },
