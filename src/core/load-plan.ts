@@ -15,6 +15,7 @@ import { validateGates } from './validate-gates.js';
 import { validateTaskKeys } from './validate-task-keys.js';
 import { validateConditions } from './validate-conditions.js';
 import { validateDnsTtl } from './validate-dns-ttl.js';
+import { validateGoLive } from './validate-go-live.js';
 import { ACTION_TYPES } from './action-types.js';
 
 export interface LoadPlanOptions {
@@ -73,6 +74,7 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateTiming(model),
           ...validateConditions(model),
           ...validateDnsTtl(model),
+          ...validateGoLive(model),
         );
         plan = model;
       }
