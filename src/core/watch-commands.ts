@@ -125,8 +125,9 @@ export function decideWatchCommand(
     return [{ type: 'criterion.declared', criterionId: criterion.id, reason }];
   }
 
-  if (!run.firedCriteria[criterion.id])
-    {throw refuse(`criterion '${criterion.id}' has not fired: nothing to decide`);}
+  if (!run.firedCriteria[criterion.id]) {
+    throw refuse(`criterion '${criterion.id}' has not fired: nothing to decide`);
+  }
   const decided = watch.decisions[criterion.id];
   if (decided) {
     throw refuse(`criterion '${criterion.id}' was already decided: ${decided.decision} by ${decided.by}`);
