@@ -180,7 +180,8 @@ describe('criteria and decisions', () => {
     j.step(T0 + M);
     const asked = j.step(T0 + M);
     expect(asked.events[0]?.data).toMatchObject({ type: 'decision.asked', severity: 'inconclusive' });
-    expect(j.step(T0 + 100 * M).types).toEqual([]);
+    expect(j.step(T0 + 80 * M).types).toEqual([]);
+    expect(j.step(T0 + 100 * M).types).toEqual(['ponr.passed']);
     expect(j.run.rollback).toBeUndefined();
   });
 

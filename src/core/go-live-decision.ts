@@ -7,6 +7,8 @@ import type { RunState, StepState } from './run-state.js';
 import type { CriterionSeverity } from './watch-event.js';
 import type { WatchState } from './watch-state.js';
 import { progressOf } from './watch-state.js';
+import { ponrStatus } from './point-of-no-return.js';
+import { nextOverBudgetAtMs, rollbackBurn } from './rollback-burn.js';
 
 /** What the watch needs to know of time: now, T-0, the forecast end and the point of no return. */
 export interface WatchClock {
@@ -140,9 +142,28 @@ export function watchDecisions(
   const wake = (at: number) => {
     if (wakeAtMs === undefined || at < wakeAtMs) wakeAtMs = at;
   };
-  if (run.status === 'ended' || run.rollback) return { events, wakeAtMs };
-  const ponrPassed = clock.ponrAtMs !== undefined && clock.nowMs >= clock.ponrAtMs;
   const add = (data: RunEventData, actor: Actor = SYSTEM) => events.push({ actor, data });
+  if (run.status === 'ended') return { events, wakeAtMs };
+  if (run.rollback) {
+    const burn = rollbackBurn(plan, run, watch.overBudget, clock.nowMs);
+    for (const s of burn.newlyOver) {
+      add({ type: 'rollback.over-budget', stepId: s.id, budgetMs: s.budgetMs, usedMs: s.usedMs });
+    }
+    const next = nextOverBudgetAtMs(plan, run);
+    if (next !== undefined && next > clock.nowMs) wake(next);
+    return { events, wakeAtMs };
+  }
+  const ponr = ponrStatus(plan, run.goLiveMs, clock.rollbackMs, watch.ponrWarned, clock.nowMs);
+  const ponrPassed = ponr.passed;
+  if (ponr.atMs !== undefined) {
+    if (ponr.warnLeadMs !== undefined) {
+      add({ type: 'ponr.warned', leadMs: ponr.warnLeadMs, ponrAtMs: ponr.atMs });
+    }
+    if (ponr.passed && watch.ponrPassedAtMs === undefined) add({ type: 'ponr.passed', ponrAtMs: ponr.atMs });
+    if (ponr.nextAtMs !== undefined) wake(ponr.nextAtMs);
+  }
+  // A paused run still watches and asks, but takes no decision by itself until it is resumed.
+  const paused = run.status === 'paused';
 
   for (const c of plan.rollback.criteria) {
     const fired = run.firedCriteria[c.id];
@@ -158,7 +179,7 @@ export function watchDecisions(
     const reason = `criterion '${c.id}' fired: ${fired.detail}`;
     if (!asked) {
       const severity = criterionTrigger(plan, c, run, watch, clock)?.severity ?? 'failed';
-      if (plan.rollback.auto && severity === 'failed' && !ponrPassed) {
+      if (plan.rollback.auto && severity === 'failed' && !ponrPassed && !paused) {
         add({ type: 'decision.made', criterionId: c.id, decision: 'rollback', basis: 'auto', reason });
         add({ type: 'rollback.started', reason, criterionId: c.id });
         return { events, wakeAtMs: undefined };
@@ -179,6 +200,7 @@ export function watchDecisions(
       wake(asked.deadlineAtMs);
       continue;
     }
+    if (paused) continue;
     if (asked.default === 'rollback' && ponrPassed) continue; // past the PONR only a person may roll back
     const why = `nobody decided by the deadline: default ${asked.default}`;
     add({

@@ -26,7 +26,7 @@ export function successVerdict(plan: Plan, watch: WatchState, goLiveMs: number):
   const evidence: Record<string, unknown> = {};
   for (const m of plan.monitors) {
     const p = progressOf(watch, m.id);
-    const timing = monitorTiming(m, goLiveMs, p);
+    const timing = monitorTiming(m, goLiveMs, p, plan.window?.endMs);
     const phase = timing.state === 'closed' ? closeMonitor(m, p) : p.phase;
     evidence[m.id] = { phase, dryRun: m.dryRun, measurements: p.taken, ...p.counters };
     if (m.dryRun) continue;

@@ -16,17 +16,24 @@ export type MonitorTiming =
 /**
  * When a monitor measures next, from the plan, T-0 and what the journal says it has measured: the first
  * measurement at `from` (default T-0) + `initialDelay`, then one `interval` after the previous one (10 s after
- * an error, as Argo), until `until`, `count` measurements or a final phase. A measurement that fell due while
+ * an error, as Argo), until `until` (default: the window's end), `count` measurements or a final phase. A measurement that fell due while
  * no executor ran is due at once, and only once: missed intervals are not replayed, since a health check
  * cannot measure the past.
  */
-export function monitorTiming(monitor: Monitor, goLiveMs: number, progress: MonitorProgress): MonitorTiming {
+export function monitorTiming(
+  monitor: Monitor,
+  goLiveMs: number,
+  progress: MonitorProgress,
+  /** The window's end (relative to T-0): where a monitor without `until` stops. */
+  windowEndMs?: number,
+): MonitorTiming {
   if (monitor.count !== undefined && progress.counters.count >= monitor.count) {
     return { state: 'closed', reason: 'count' };
   }
   if (isFinalPhase(progress.phase)) return { state: 'closed', reason: 'final' };
   const firstAt = goLiveMs + (monitor.fromMs ?? 0) + monitor.initialDelayMs;
-  const untilAt = monitor.untilMs === undefined ? undefined : goLiveMs + monitor.untilMs;
+  const until = monitor.untilMs ?? windowEndMs;
+  const untilAt = until === undefined ? undefined : goLiveMs + until;
   const dueAtMs =
     progress.lastAtMs === undefined
       ? firstAt
