@@ -154,7 +154,9 @@ describe('criteria and decisions', () => {
     expect(j.step(T0 + 6 * M)).toMatchObject({ types: [], wakeAtMs: T0 + 7 * M });
     expect(j.step(T0 + 7 * M).types).toEqual(['decision.made', 'rollback.started']);
     expect(j.watch.decisions['error-rate']).toMatchObject({ basis: 'deadline', decision: 'rollback' });
-    expect(j.run.rollback?.reason).toContain('nobody decided by the deadline: default rollback');
+    expect(j.run.rollback?.reason).toContain(
+      'nobody decided within the decision deadline (default: rollback)',
+    );
   });
 
   it("applies a criterion's own default 'continue' at its own deadline, and the run goes on", () => {

@@ -170,7 +170,11 @@ export function watchDecisions(
     if (!fired) {
       const t = criterionTrigger(plan, c, run, watch, clock);
       if (t) add({ type: 'criterion.fired', criterionId: c.id, detail: t.detail });
-      else if (c.when === 'window-exceeded' && plan.window) wake(run.goLiveMs + plan.window.endMs);
+      else if (c.when === 'window-exceeded' && plan.window) {
+        // The forecast end moves at most as fast as the clock: look again when it could first cross the end.
+        const margin = plan.window.endMs - clock.forecastEndMs;
+        wake(Math.min(run.goLiveMs + plan.window.endMs, clock.nowMs + Math.max(1, margin + 1)));
+      }
       continue;
     }
     if (watch.decisions[c.id]) continue;
@@ -202,7 +206,7 @@ export function watchDecisions(
     }
     if (paused) continue;
     if (asked.default === 'rollback' && ponrPassed) continue; // past the PONR only a person may roll back
-    const why = `nobody decided by the deadline: default ${asked.default}`;
+    const why = `nobody decided within the decision deadline (default: ${asked.default})`;
     add({
       type: 'decision.made',
       criterionId: c.id,
