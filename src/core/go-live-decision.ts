@@ -183,7 +183,9 @@ export function watchDecisions(
     const reason = `criterion '${c.id}' fired: ${fired.detail}`;
     if (!asked) {
       const severity = criterionTrigger(plan, c, run, watch, clock)?.severity ?? 'failed';
-      if (plan.rollback.auto && severity === 'failed' && !ponrPassed && !paused) {
+      const auto = plan.rollback.auto && severity === 'failed' && !ponrPassed;
+      if (auto && paused) continue; // decided automatically once the run is resumed
+      if (auto) {
         add({ type: 'decision.made', criterionId: c.id, decision: 'rollback', basis: 'auto', reason });
         add({ type: 'rollback.started', reason, criterionId: c.id });
         return { events, wakeAtMs: undefined };
