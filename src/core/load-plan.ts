@@ -17,6 +17,8 @@ import { validateConditions } from './validate-conditions.js';
 import { validateDnsTtl } from './validate-dns-ttl.js';
 import { validateGoLive } from './validate-go-live.js';
 import { ACTION_TYPES } from './action-types.js';
+import { validateRollbackCoverage } from './rollback-coverage.js';
+import { computeSchedule } from './schedule.js';
 
 export interface LoadPlanOptions {
   /** The actions available; defaults to the format v1 vocabulary without parameter checks. */
@@ -76,6 +78,12 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateDnsTtl(model),
           ...validateGoLive(model),
         );
+        // Coverage needs the schedule, which needs a plan without errors (no cycles, known tasks).
+        if (!hasErrors(issues)) {
+          issues.push(
+            ...validateRollbackCoverage(model, options.actions ?? DEFAULT_ACTIONS, computeSchedule(model)),
+          );
+        }
         plan = model;
       }
     }

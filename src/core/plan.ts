@@ -132,6 +132,10 @@ export interface RollbackStep {
   readonly budgetMs: number;
   readonly retry: RetryPolicy;
   readonly idempotent: boolean | undefined;
+  /** `inverse:` — the forward task whose recorded change this step undoes. */
+  readonly inverseOf: string | undefined;
+  /** `undoes:` — forward tasks this step puts back, for rollback coverage. */
+  readonly undoes: readonly string[];
 }
 
 export interface Plan {
@@ -161,6 +165,8 @@ export interface Plan {
   /** Every task in plan order (phase by phase). */
   readonly tasks: readonly Task[];
   readonly monitors: readonly Monitor[];
+  /** `live.requireRehearsal`: a live run needs an accepted rehearsal of this exact plan. */
+  readonly requireRehearsal: boolean;
   readonly rollback: {
     readonly auto: boolean;
     readonly decisionDeadlineMs: number | undefined;
@@ -324,6 +330,7 @@ export function buildPlan(raw: RawPlan): Plan {
         recoveryThreshold: m.debounce.recoveryThreshold ?? 1,
       },
     })),
+    requireRehearsal: raw.live?.requireRehearsal ?? false,
     rollback: {
       auto: raw.rollback?.auto ?? false,
       decisionDeadlineMs: ms(raw.rollback?.decisionDeadline),
@@ -355,6 +362,8 @@ export function buildPlan(raw: RawPlan): Plan {
         budgetMs: ms(s.budget) ?? 0,
         retry: retryPolicy(s.retry, undefined),
         idempotent: s.idempotent,
+        inverseOf: s.inverse,
+        undoes: s.undoes ?? [],
       })),
     },
   };
