@@ -60,7 +60,8 @@ export class MonitorWatch {
 
   /** Starts the measurements due now; returns when the next one falls due. */
   tick(run: RunState, nowMs: number): number | undefined {
-    if (run.status === 'ended' || run.rollback) return undefined; // a rollback leaves the new side
+    // A rollback leaves the new side; a dry run only describes actions, so there is nothing to measure.
+    if (run.status === 'ended' || run.rollback || run.dryRun) return undefined;
     let wakeAtMs: number | undefined;
     const watch = this.#o.watch();
     for (const m of this.#o.plan.monitors) {

@@ -259,7 +259,8 @@ function gate(plan: Plan, state: RunState, task: Task, nowMs: number, out: Colle
  * successful (recorded as a decision, with the evidence) or a person declared it.
  */
 function endWatch(plan: Plan, state: RunState, watch: WatchState, out: Collector): void {
-  if (plan.monitors.length > 0 && !watch.success) {
+  // A dry run measures nothing (its actions are only described): its watch has nothing to wait for.
+  if (plan.monitors.length > 0 && !watch.success && !state.dryRun) {
     const verdict = successVerdict(plan, watch, state.goLiveMs);
     if (!verdict.ready) return; // still watching, or a monitor failed: criteria and people decide
     out.add({
