@@ -10,6 +10,7 @@ import { checkCommand } from './commands/check-command.js';
 import { logCommand } from './commands/log-command.js';
 import type { RunOptions } from './commands/run-command.js';
 import { resumeCommand, runCommand } from './commands/run-command.js';
+import { runsCommand } from './commands/runs-command.js';
 import { statusCommand } from './commands/status-command.js';
 
 interface Common {
@@ -25,7 +26,7 @@ const common = (cmd: Command, person = true): Command => {
       '--store <path>',
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
     )
-    .option('--run <id>', 'the run (default: the most recent)');
+    .option('--run <id>', 'the run (default: the most recent; `tminus runs` lists them)');
   if (person) cmd.option('--as <person>', 'who is acting (env TMINUS_AS)');
   return cmd;
 };
@@ -53,6 +54,10 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)',
     )
     .option(
+      '--concurrent',
+      'start even though another run of this plan is unfinished in the store (refused otherwise)',
+    )
+    .option(
       '--require-rehearsal',
       'live: refuse unless a rehearsal of this exact plan ended completed or rolled back (plan: live.requireRehearsal)',
     )
@@ -69,6 +74,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--reason <text>', 'why')
     .action(async (opts: Common) => setExit(await resumeCommand(opts, io)));
 
+  program
+    .command('runs')
+    .description('list the runs in the store, newest first: id, plan, state, mode, T-0, outcome')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { store?: string; json?: boolean }) => setExit(await runsCommand(opts, io)));
+
   common(program.command('status'), false)
     .description('the run at a glance: phases, tasks, who owes what')
     .option('--json', 'machine-readable output')
@@ -77,8 +92,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
   common(program.command('log'), false)
     .description('the run journal, one line per event')
     .option('--follow', 'keep printing new events until the run ends')
+    .option('--origin', "add where each person's command came from (user@host pid, or API token)")
     .option('--json', 'one JSON object per line')
-    .action(async (opts: Common & { json?: boolean; follow?: boolean }) =>
+    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) =>
       setExit(await logCommand(opts, io)),
     );
 

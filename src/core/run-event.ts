@@ -20,7 +20,21 @@ export interface StoredError {
   readonly message: string;
 }
 
-export type RunEventData =
+/**
+ * Where a person's command came from, recorded in the event beside the actor (and covered by its hash):
+ * the actor says who, the origin says through which door — a terminal (OS user, host, pid) or the HTTP API
+ * (token id, client address).
+ */
+export type Origin =
+  | { readonly via: 'cli'; readonly osUser: string; readonly host: string; readonly pid: number }
+  | { readonly via: 'api'; readonly tokenId: string; readonly clientAddress: string };
+
+export type RunEventData = RunEventBody & {
+  /** Set on events a person's command (or `tminus check`) appended; absent on the engine's own events. */
+  readonly origin?: Origin;
+};
+
+type RunEventBody =
   | {
       readonly type: 'run.started';
       readonly planName: string;
@@ -109,7 +123,7 @@ export type RunEventData =
   /** The go-live watch: measurements, decisions, point of no return, success (src/core/watch-event.ts). */
   | WatchEventData;
 
-export type RunEventType = RunEventData['type'];
+export type RunEventType = RunEventBody['type'];
 
 /** An event as it is stored: numbered, timed, attributed and chained to the one before. */
 export interface RunEvent {
