@@ -2,6 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import { formatOffset } from '../core/offset.js';
 import type { Origin, RunEvent } from '../core/run-event.js';
 import type { Style } from './style.js';
+import { describeWatchEvent } from './format-watch-event.js';
 
 /** What one event says, in words. */
 export function describeEvent(e: RunEvent): string {
@@ -59,6 +60,8 @@ export function describeEvent(e: RunEvent): string {
       return `ROLLBACK started${by}: ${d.reason}`;
     case 'run.ended':
       return `run ended: ${d.outcome.toUpperCase()}${d.reason ? ` — ${d.reason}` : ''}`;
+    default:
+      return describeWatchEvent(d, e.actor);
   }
 }
 

@@ -16,6 +16,7 @@ import { validateTaskKeys } from './validate-task-keys.js';
 import { validateConditions } from './validate-conditions.js';
 import { validateDnsTtl } from './validate-dns-ttl.js';
 import { validateInverseSteps } from './validate-inverse-steps.js';
+import { validateGoLive } from './validate-go-live.js';
 import { ACTION_TYPES } from './action-types.js';
 import { validateRollbackCoverage } from './rollback-coverage.js';
 import { computeSchedule } from './schedule.js';
@@ -77,6 +78,7 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateConditions(model),
           ...validateDnsTtl(model),
           ...validateInverseSteps(model, options.actions ?? DEFAULT_ACTIONS),
+          ...validateGoLive(model),
         );
         // Coverage needs the schedule, which needs a plan without errors (no cycles, known tasks).
         if (!hasErrors(issues)) {

@@ -18,6 +18,10 @@ import { appendDecided } from './append-decided.js';
 import { runReadinessCheck } from './readiness-check.js';
 import { pollUntilTrue } from './poll-condition.js';
 import { resolveInverse } from './inverse-step.js';
+import type { WatchState } from '../core/watch-state.js';
+import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
+import { MonitorWatch } from './monitor-watch.js';
+import { watchClock } from './watch-clock.js';
 import type { SecretSources } from './secret-resolver.js';
 
 export interface ExecutorOptions {
@@ -69,10 +73,22 @@ export class RunExecutor {
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
   readonly #stop = new AbortController();
+  /** The go-live watch folded from the same journal (measurements, decisions, PONR, success). */
+  readonly #watch: WatchState;
+  readonly #monitors: MonitorWatch;
 
-  private constructor(options: ExecutorOptions, state: RunState) {
+  private constructor(options: ExecutorOptions, state: RunState, journal: readonly RunEvent[]) {
     this.#o = options;
     this.#state = state;
+    this.#watch = foldWatch(options.plan, journal);
+    this.#monitors = new MonitorWatch({
+      plan: options.plan,
+      run: (call, m) => runAction(this.#actionInput(call, m.id, m.title, this.#stop.signal, 1)),
+      record: (make) => this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data }))),
+      watch: () => this.#watch,
+      wake: () => this.#wake(),
+      logger: options.logger,
+    });
   }
 
   /** The live state (equal to the fold of the journal at all times). */
@@ -88,7 +104,7 @@ export class RunExecutor {
   ): Promise<RunExecutor> {
     if (!started.dryRun) requireActions(options.plan, options.actions);
     const events = await options.store.createRun(options.runId, [{ atMs, actor: SYSTEM, data: started }]);
-    return new RunExecutor(options, foldRun(events));
+    return new RunExecutor(options, foldRun(events), events);
   }
 
   /** Opens an existing run from its journal (or from events the caller has just read from it). */
@@ -97,7 +113,7 @@ export class RunExecutor {
     if (events.length === 0) throw new TminusError('RUN_NOT_FOUND', `no run ${options.runId} in this store`);
     const state = foldRun(events);
     if (!state.dryRun) requireActions(options.plan, options.actions);
-    return new RunExecutor(options, state);
+    return new RunExecutor(options, state, events);
   }
 
   /** Stops at once without writing anything more: what a SIGKILL does (used by tests). */
@@ -130,7 +146,10 @@ export class RunExecutor {
         if (this.#state.status === 'ended') break;
         const now = this.#o.clock.now();
         const decidedAt = this.#state.lastSeq;
-        const d = decide(this.#o.plan, this.#state, now, { concurrency: this.#o.plan.concurrency });
+        const d = decide(this.#o.plan, this.#state, now, {
+          concurrency: this.#o.plan.concurrency,
+          watch: { state: this.#watch, clock: watchClock(this.#o.plan, this.#state, now) },
+        });
         if (d.events.length > 0) {
           await this.#append(d.events.map((e) => ({ atMs: now, actor: e.actor, data: e.data })));
           continue;
@@ -140,7 +159,8 @@ export class RunExecutor {
           await this.#start(d.starts, decidedAt);
           continue;
         }
-        await this.#sleepUntil(d.wakeAtMs);
+        const measureAt = this.#monitors.tick(this.#state, now);
+        await this.#sleepUntil(Math.min(d.wakeAtMs ?? Infinity, measureAt ?? Infinity));
       }
       for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'the run ended'));
       return this.#state.outcome ?? 'aborted';
@@ -201,6 +221,7 @@ export class RunExecutor {
 
   #applied(e: RunEvent): void {
     applyEvent(this.#state, e);
+    applyWatchEvent(this.#o.plan, this.#watch, e);
     this.#o.onEvent?.(e);
   }
 
