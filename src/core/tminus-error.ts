@@ -62,6 +62,9 @@ export const ERROR_CODES = [
   'ACTION_ABORTED',
   'PARAMS_INVALID',
   'SECRET_UNRESOLVED',
+  // the war-room API
+  'UNAUTHENTICATED',
+  'FORBIDDEN_ORIGIN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -34,4 +34,14 @@ export const PG_MIGRATIONS: readonly string[] = [
      BEGIN RAISE EXCEPTION 'events are append-only'; END $$;
    CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION tminus_events_append_only();
    CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION tminus_events_append_only();`,
+  // API tokens for `tminus serve` (issue 15): only a hash of each secret is kept.
+  `CREATE TABLE access_tokens (
+     token_id      text PRIMARY KEY,
+     person        text NOT NULL,
+     role          text NOT NULL CHECK (role IN ('person', 'viewer')),
+     secret_hash   text NOT NULL,
+     created_at_ms bigint NOT NULL,
+     expires_at_ms bigint,
+     revoked_at_ms bigint
+   );`,
 ];

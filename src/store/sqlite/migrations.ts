@@ -33,4 +33,14 @@ export const MIGRATIONS: readonly string[] = [
   // changes made with the triggers dropped).
   `CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
    CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;`,
+  // API tokens for `tminus serve` (issue 15): only a hash of each secret is kept.
+  `CREATE TABLE access_tokens (
+     token_id      TEXT PRIMARY KEY,
+     person        TEXT NOT NULL,
+     role          TEXT NOT NULL CHECK (role IN ('person', 'viewer')),
+     secret_hash   TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     expires_at_ms INTEGER,
+     revoked_at_ms INTEGER
+   );`,
 ];
