@@ -11,7 +11,7 @@ import type { RunState } from '../core/run-state.js';
 import { foldRun } from '../core/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
-import type { LeaseHolder, RunStore } from '../store/store.js';
+import type { LeaseHolder, RunStore, TokenStore } from '../store/store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { CliIo } from './cli-io.js';
@@ -49,7 +49,7 @@ export function findStorePath(options: StoreOptions, io: CliIo): string {
 export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
 
 /** Opens an existing store (a SQLite file must exist; a PostgreSQL database is set up on first use). */
-export async function openStore(location: string): Promise<RunStore> {
+export async function openStore(location: string): Promise<RunStore & TokenStore> {
   if (isPostgresUrl(location)) return PostgresStore.open(location);
   if (!existsSync(location)) {
     throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${location}`, {
@@ -60,7 +60,7 @@ export async function openStore(location: string): Promise<RunStore> {
 }
 
 /** Opens or creates the store a new run goes into. */
-export const createStore = (location: string): Promise<RunStore> =>
+export const createStore = (location: string): Promise<RunStore & TokenStore> =>
   isPostgresUrl(location) ? PostgresStore.open(location) : Promise.resolve(SqliteStore.open(location));
 
 /** Where a store is, for messages: never a PostgreSQL password. */
