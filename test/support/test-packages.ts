@@ -7,4 +7,5 @@ export const TEST_PACKAGES: Readonly<Record<string, string>> = {
   'bind9-dnsutils': '/usr/bin/dig',
   knot: '/usr/sbin/knotd',
   unbound: '/usr/sbin/unbound',
+  chromium: '/usr/bin/chromium',
 };
