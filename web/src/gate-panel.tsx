@@ -23,7 +23,7 @@ export function GatePanel(props: {
             <div class="gate-head">
               <strong>{t.title}</strong>
               <span
-                class={`pill big-pill ${g.outcome === 'go' ? 's-succeeded' : g.outcome === 'no-go' ? 's-held' : 's-waiting'}`}
+                class={`pill big-pill ${g.outcome === 'go' ? 's-succeeded' : g.outcome === 'no-go' ? 's-held' : `s-${t.state.status}`}`}
                 data-testid={`gate-${t.id}`}
               >
                 {g.outcome

@@ -42,6 +42,11 @@ export function RunPage({
     });
   }, [token, runId]);
   useEffect(() => {
+    if (!notice || notice.bad) return;
+    const t = setTimeout(() => setNotice(undefined), 8_000);
+    return () => clearTimeout(t);
+  }, [notice]);
+  useEffect(() => {
     const t = setInterval(() => setWall(Date.now()), 1000);
     return () => clearInterval(t);
   }, []);
