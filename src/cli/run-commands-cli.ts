@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { parseGoLive } from '../core/go-live.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
+import { rollbackDraftCommand } from './commands/rollback-draft-command.js';
 import { actCommand } from './commands/act-command.js';
 import { auditVerifyCommand } from './commands/audit-command.js';
 import { checkCommand } from './commands/check-command.js';
@@ -66,6 +67,15 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option(
       '--store <path>',
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)',
+    )
+    .option(
+      '--require-rehearsal',
+      'live: refuse unless a rehearsal of this exact plan ended completed or rolled back (plan: live.requireRehearsal)',
+    )
+    .option(
+      '--rehearsals-from <store>',
+      'live: also accept rehearsals recorded in this store (a SQLite file or postgres:// URL)',
+      (v, acc: string[] = []) => [...acc, v],
     )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
@@ -136,7 +146,15 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       );
   simple('pause', 'pause the run: nothing new starts until `tminus resume`');
   simple('abort', 'stop the run now (outcome: aborted)');
-  simple('rollback', 'start the rollback procedure');
+  simple('rollback', 'start the rollback procedure')
+    .command('draft')
+    .description("draft rollback.steps from the forward steps' inverses (YAML to paste into the plan)")
+    .argument('<plan>', 'plan file (YAML or JSON)')
+    .option('--out <file>', 'write the draft to a file instead of stdout')
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (file: string, opts: { out?: string; force?: boolean }) =>
+      setExit(await rollbackDraftCommand(file, opts, io)),
+    );
 
   remotable(program.command('rebaseline'))
     .description('move T-0 (every time shifts; the journal keeps both)')

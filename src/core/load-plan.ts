@@ -16,6 +16,8 @@ import { validateTaskKeys } from './validate-task-keys.js';
 import { validateConditions } from './validate-conditions.js';
 import { validateDnsTtl } from './validate-dns-ttl.js';
 import { ACTION_TYPES } from './action-types.js';
+import { validateRollbackCoverage } from './rollback-coverage.js';
+import { computeSchedule } from './schedule.js';
 
 export interface LoadPlanOptions {
   /** The actions available; defaults to the format v1 vocabulary without parameter checks. */
@@ -74,6 +76,12 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateConditions(model),
           ...validateDnsTtl(model),
         );
+        // Coverage needs the schedule, which needs a plan without errors (no cycles, known tasks).
+        if (!hasErrors(issues)) {
+          issues.push(
+            ...validateRollbackCoverage(model, options.actions ?? DEFAULT_ACTIONS, computeSchedule(model)),
+          );
+        }
         plan = model;
       }
     }

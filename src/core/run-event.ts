@@ -34,6 +34,10 @@ export type RunEventData =
       readonly speed: number;
       /** Ids of the plan's rollback steps: a rollback abandons every other step still in flight. */
       readonly rollbackSteps: readonly string[];
+      /** sha256 of the plan's content (comments, layout and goLive aside); absent in older journals. */
+      readonly planHash?: string;
+      /** A live run: the accepted rehearsal of the same plan it matched, if any. */
+      readonly rehearsal?: { readonly runId: string; readonly outcome: RunOutcome };
     }
   /** An executor took the run; `realMs`/`speed` anchor the run clock so other processes can read it. */
   | {

@@ -55,6 +55,7 @@ export const ERROR_CODES = [
   'UNKNOWN_STEP',
   'NOT_ALLOWED',
   'REFUSED',
+  'REHEARSAL_REQUIRED',
   'ACTION_MISSING',
   // actions
   'ACTION_FAILED',

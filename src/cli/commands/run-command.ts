@@ -7,7 +7,9 @@ import type { Logger } from '../../core/logger.js';
 import type { Plan } from '../../core/plan.js';
 import type { RunEvent, RunOutcome } from '../../core/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
+import { describePlanChanges } from '../../core/plan-fingerprint.js';
 import { Redactor } from '../../engine/redactor.js';
+import { checkRehearsal, planHash } from '../../engine/rehearsal-gate.js';
 import { RunExecutor } from '../../engine/run-executor.js';
 import { ScaledClock } from '../../engine/scaled-clock.js';
 import { SystemClock } from '../../engine/system-clock.js';
@@ -24,6 +26,7 @@ import {
   holderIsDead,
   isPostgresUrl,
   openRun,
+  openStore,
   runCatalog,
   storeNextTo,
   thisProcess,
@@ -41,6 +44,8 @@ export interface RunOptions {
   readonly dryRun?: boolean;
   readonly store?: string;
   readonly runId?: string;
+  readonly requireRehearsal?: boolean;
+  readonly rehearsalsFrom?: readonly string[];
 }
 
 /** Real milliseconds between looks at the journal for what other terminals appended. */
@@ -118,6 +123,14 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const storePath =
     given !== undefined && isPostgresUrl(given) ? given : resolve(io.cwd, given ?? storeNextTo(planPath));
   const store = await createStore(storePath);
+  const planText = readFileSync(planPath, 'utf8');
+  let rehearsal: { planHash: string; matched?: { runId: string; outcome: RunOutcome } };
+  try {
+    rehearsal = await gateOnRehearsal(store, plan, planText, live, options, file, io);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const runId =
     options.runId ??
     `${plan.name}-${new Date(realNow).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${Math.random().toString(36).slice(2, 6)}`;
@@ -135,7 +148,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
         type: 'run.started',
         planName: plan.name,
         planTitle: plan.title,
-        planText: readFileSync(planPath, 'utf8'),
+        planText,
         planPath,
         mode: live ? 'live' : 'rehearsal',
         goLiveMs,
@@ -144,6 +157,8 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
         comms: live ? 'on' : 'test',
         speed,
         rollbackSteps: plan.rollback.steps.map((s) => s.id),
+        planHash: rehearsal.planHash,
+        ...(rehearsal.matched ? { rehearsal: rehearsal.matched } : {}),
       },
       clock.now(),
     );
@@ -152,6 +167,47 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     return await drive(executor, plan, clock, io, view, anchor);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * A live run looks for an accepted rehearsal of the same plan (same content hash) in its store and in any
+ * `--rehearsals-from` store: without one it warns, or refuses when the plan or the flag requires one, naming
+ * what changed since the last rehearsal.
+ */
+async function gateOnRehearsal(
+  store: RunStore,
+  plan: Plan,
+  planText: string,
+  live: boolean,
+  options: RunOptions,
+  file: string,
+  io: CliIo,
+): Promise<{ planHash: string; matched?: { runId: string; outcome: RunOutcome } }> {
+  if (!live) return { planHash: planHash(planText) };
+  const imported = await Promise.all(
+    (options.rehearsalsFrom ?? []).map((s) => openStore(isPostgresUrl(s) ? s : resolve(io.cwd, s))),
+  );
+  try {
+    const check = await checkRehearsal([store, ...imported], plan.name, planText);
+    if (check.matched) {
+      const { runId, outcome } = check.matched;
+      io.stderr.write(`rehearsed: run ${runId} of this exact plan ended ${outcome}\n`);
+      return { planHash: check.planHash, matched: { runId, outcome } };
+    }
+    const since = check.latest
+      ? `; since the last rehearsal (run ${check.latest.runId}, ${check.latest.outcome}) the plan changed: ${describePlanChanges(check.latest.changes)}`
+      : '';
+    const message = `no rehearsal of this plan ended completed or rolled back${since}`;
+    if (options.requireRehearsal || plan.requireRehearsal) {
+      throw new TminusError('REHEARSAL_REQUIRED', message, {
+        hint: `rehearse this version first (tminus run ${file} --rehearsal), or name a store that has one with --rehearsals-from`,
+      });
+    }
+    io.stderr.write(`warning: ${message}\n`);
+    return { planHash: check.planHash };
+  } finally {
+    await Promise.all(imported.map((s) => s.close()));
   }
 }
 

@@ -42,6 +42,13 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   out.push(
     `${style.bold(state.planTitle)}  run ${state.runId} (${state.mode}${state.dryRun ? ', dry run' : ''})  ${state.status}${state.outcome ? `: ${style.bold(state.outcome)}` : ''}`,
   );
+  if (state.mode === 'live') {
+    out.push(
+      state.rehearsal
+        ? `  rehearsed: run ${state.rehearsal.runId} of this exact plan ended ${state.rehearsal.outcome}`
+        : style.warning('  not rehearsed: no rehearsal of this exact plan ended completed or rolled back'),
+    );
+  }
   const pnr = computeSchedule(plan).pointOfNoReturnMs;
   const pnrText =
     pnr === undefined
