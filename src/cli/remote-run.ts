@@ -4,7 +4,7 @@ import { formatOffset } from '../core/offset.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ErrorCode } from '../core/tminus-error.js';
-import type { RunView } from '../server/run-view.js';
+import type { RunView } from '../core/run-view.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT } from './cli-io.js';
 import { createStyle } from './style.js';
