@@ -23,6 +23,9 @@ const USAGE_CODES = new Set([
   'UNKNOWN_STEP',
   'RUN_NOT_FOUND',
   'UNAUTHENTICATED',
+  'SECRET_UNRESOLVED',
+  'RUN_ACTIVE',
+  'RUN_AMBIGUOUS',
 ]);
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {

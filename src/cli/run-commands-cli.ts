@@ -77,6 +77,10 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       'live: also accept rehearsals recorded in this store (a SQLite file or postgres:// URL)',
       (v, acc: string[] = []) => [...acc, v],
     )
+    .option(
+      '--concurrent',
+      'start even though another run of this plan is unfinished in the store (refused otherwise)',
+    )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
 
@@ -96,8 +100,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
   remotable(program.command('log'), false)
     .description('the run journal, one line per event')
     .option('--follow', 'keep printing new events until the run ends')
+    .option('--origin', "add where each person's command came from (user@host pid, or API token)")
     .option('--json', 'one JSON object per line')
-    .action(async (opts: Common & { json?: boolean; follow?: boolean }) => {
+    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) => {
       const remote = remoteOf(opts, io);
       setExit(await (remote ? remoteLog(remote, opts, io) : logCommand(opts, io)));
     });

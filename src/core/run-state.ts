@@ -334,7 +334,7 @@ export function initialState(first: RunEvent): RunState {
 /**
  * The state of a run: a pure fold of its journal.
  *
- * @example const state = foldRun(await store.readEvents(runId));
+ * @example const state = foldRun(await session.events());
  */
 export function foldRun(events: readonly RunEvent[]): RunState {
   const first = events[0];

@@ -107,3 +107,7 @@ export const RunViewAnswer = z.record(z.string(), z.unknown()).openapi('RunView'
   description:
     'The run as the dashboard shows it: run, clock, roles, schedule (critical path, point of no return), phases, tasks with state and lateness, gates with votes, checklist with evidence, rollback steps, who owes what.',
 });
+
+export const ChecksAnswer = z
+  .object({ checks: z.array(z.object({ itemId: z.string(), ok: z.boolean(), summary: z.string() })) })
+  .openapi('ChecksResult');

@@ -2,6 +2,7 @@ import type { Plan } from '../core/plan.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
+import type { CheckRecorded } from '../engine/readiness-check.js';
 import type { RunSummary } from '../store/store.js';
 
 /** Where a person's command came from, for the journal and messages. */
@@ -20,7 +21,7 @@ export interface OpenedRunView {
 
 /**
  * Everything the HTTP server does to runs, in one seam: list, open, read events, act as a person. The
- * server holds no rule of its own; every decision is the engine's (`decideCommand`, the run clock).
+ * server holds no rule of its own: `SessionRunAccess` passes everything to the engine's run session.
  */
 export interface RunAccess {
   listRuns(): Promise<readonly RunSummary[]>;
@@ -38,4 +39,6 @@ export interface RunAccess {
     command: PersonCommand | ((nowMs: number) => PersonCommand),
     origin: CommandOrigin,
   ): Promise<readonly RunEvent[]>;
+  /** Runs the automated readiness checks now and records their evidence (the executor's own code). */
+  runChecks(runId: string, origin: CommandOrigin): Promise<readonly CheckRecorded[]>;
 }

@@ -9,6 +9,7 @@ import { authenticate } from '../engine/access-tokens.js';
 import type { TokenStore } from '../store/store.js';
 import {
   ActAnswer,
+  ChecksAnswer,
   ControlParams,
   ErrorAnswer,
   EventAnswer,
@@ -59,6 +60,15 @@ const errors = {
 };
 const bearer = [{ bearer: [] }];
 const body = <T>(schema: T, required = true) => ({ body: { required, ...json(schema) } });
+
+const viewerRefusal = (p: Principal) =>
+  new TminusError(
+    'NOT_ALLOWED',
+    `token ${p.tokenId} is a read-only viewer token: ${p.person} can watch, not act`,
+    {
+      hint: 'ask a run lead for a person token: tminus token create --as PERSON',
+    },
+  );
 
 /**
  * The war-room HTTP API: every route authenticates a per-person token and calls the same engine functions
@@ -156,15 +166,7 @@ export function createWarRoomApp(deps: WarRoomDeps): OpenAPIHono<Env> {
     command: PersonCommand | ((now: number) => PersonCommand),
   ) => {
     const p = c.get('principal');
-    if (p.role === 'viewer') {
-      throw new TminusError(
-        'NOT_ALLOWED',
-        `token ${p.tokenId} is a read-only viewer token: ${p.person} can watch, not act`,
-        {
-          hint: 'ask a run lead for a person token: tminus token create --as PERSON',
-        },
-      );
-    }
+    if (p.role === 'viewer') throw viewerRefusal(p);
     const follower = await followers.get(runId);
     const events = await access.act(runId, p.person, command, origin(c));
     follower.ingest(events);
@@ -386,6 +388,29 @@ export function createWarRoomApp(deps: WarRoomDeps): OpenAPIHono<Env> {
       const { runId, phaseId } = c.req.valid('param');
       const { reason } = c.req.valid('json');
       return act(c, runId, { kind: 'pull', phaseId, ...(reason ? { reason } : {}) });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/runs/{runId}/checks',
+      summary: 'Run the automated readiness checks now and record their evidence (as on `tminus check`)',
+      security: bearer,
+      request: { params: RunParams },
+      responses: { 200: { description: 'What was recorded', ...json(ChecksAnswer) }, ...errors },
+    }),
+    async (c) => {
+      const p = c.get('principal');
+      if (p.role === 'viewer') throw viewerRefusal(p);
+      const { runId } = c.req.valid('param');
+      const follower = await followers.get(runId);
+      const recorded = await access.runChecks(runId, origin(c));
+      await follower.refresh();
+      return c.json(
+        { checks: recorded.map((r) => ({ itemId: r.itemId, ok: r.ok, summary: r.summary })) },
+        200,
+      );
     },
   );
 

@@ -7,7 +7,9 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { Logger } from '../core/logger.js';
 import type { RunStore, TokenStore } from '../store/store.js';
 import { RunFollowers } from './run-follower.js';
-import { StoreRunAccess } from './store-run-access.js';
+import { builtinActions } from '../actions/builtin-actions.js';
+import { ACTION_TYPES } from '../core/action-types.js';
+import { SessionRunAccess } from './session-run-access.js';
 import { createWarRoomApp } from './war-room-app.js';
 
 /** The built dashboard: `dist/web` in the package, whether running from `dist/server` or `src/server`. */
@@ -22,6 +24,10 @@ export interface WarRoomOptions {
   /** How often a watched run's journal is read for events appended by other processes. */
   readonly pollMs?: number;
   readonly allowedOrigins?: readonly string[];
+  /** Where `${env:…}` secrets of readiness checks come from (default: this process's environment). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Names the store in messages (never a password). */
+  readonly where?: string;
 }
 
 export interface WarRoom {
@@ -32,7 +38,14 @@ export interface WarRoom {
 /** Starts `tminus serve`: the API, the live stream and the dashboard on one port. */
 export async function startWarRoom(options: WarRoomOptions): Promise<WarRoom> {
   const realNow = options.realNow ?? (() => Date.now());
-  const access = new StoreRunAccess(options.store, realNow);
+  const actions = builtinActions();
+  const access = new SessionRunAccess(options.store, {
+    actions,
+    catalog: actions.catalog(ACTION_TYPES),
+    env: options.env ?? process.env,
+    realNow,
+    where: options.where ?? 'the store',
+  });
   const followers = new RunFollowers(access, options.pollMs ?? 250, realNow);
   const app = createWarRoomApp({
     access,

@@ -123,6 +123,7 @@ describe('war-room API: the public routes', () => {
       '/api/runs/{runId}/checklist/{itemId}/sign',
       '/api/runs/{runId}/rollback',
       '/api/runs/{runId}/rebaseline',
+      '/api/runs/{runId}/checks',
       '/api/runs/{runId}/phases/{phaseId}/pull',
       '/api/runs/{runId}/{act}',
     ]) {
@@ -363,6 +364,11 @@ describe('war-room API: acting as a person', () => {
       text: 'stop-jobs: completed by bob — cron stopped',
     });
     const [stored] = await store.readEvents(RUN, r.json.events[0].seq - 1, 1);
+    expect(stored?.data.origin).toMatchObject({
+      via: 'api',
+      tokenId: tokens.bob.slice(4, 14),
+      clientAddress: '127.0.0.1',
+    });
     expect(stored).toMatchObject({
       actor: 'bob',
       data: { type: 'step.completed', stepId: 'stop-jobs', reason: 'cron stopped' },
@@ -423,6 +429,18 @@ describe('war-room API: acting as a person', () => {
     expect((await api('POST', `/api/runs/${RUN}/resume`, { token: tokens.alice })).status).toBe(200);
     const view = await api('GET', `/api/runs/${RUN}`, { token: tokens.frank });
     expect(view.json.run.status).toBe('running');
+  });
+
+  it('runs the readiness checks through the engine (person tokens only)', async () => {
+    const r = await api('POST', `/api/runs/${RUN}/checks`, { token: tokens.alice });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json).toEqual({ checks: [] });
+    await refused(RUN, 403, 'NOT_ALLOWED', () =>
+      api('POST', `/api/runs/${RUN}/checks`, { token: tokens.frank }),
+    );
+    await refused(ENDED, 409, 'RUN_ENDED', () =>
+      api('POST', `/api/runs/${ENDED}/checks`, { token: tokens.alice }),
+    );
   });
 
   it('refuses every action on a finished run with 409', async () => {

@@ -3,7 +3,8 @@ import { startWarRoom } from '../../server/war-room-server.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { createStore, displayStore, findStorePath } from '../run-context.js';
+import { findStorePath } from '../run-context.js';
+import { createStore, displayStore } from '../../store/open-store.js';
 
 /** `tminus serve`: the war room (API, live stream, dashboard) until SIGINT/SIGTERM or `signal`. */
 export async function serveCommand(
@@ -27,6 +28,8 @@ export async function serveCommand(
       port,
       bind,
       realNow: io.now,
+      env: io.env,
+      where: displayStore(location),
       logger: {
         debug: () => undefined,
         info: (m) => io.stderr.write(`${m}\n`),

@@ -8,7 +8,7 @@ import { owed } from '../../engine/who-owes-what.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { holderIsDead, openRun, runNow } from '../run-context.js';
+import { openSession } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
 
@@ -93,23 +93,16 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
 
 /** `tminus status [--json]`. */
 export async function statusCommand(options: StoreOptions & { json?: boolean }, io: CliIo): Promise<number> {
-  const { store, plan, state, runId } = await openRun(options, io);
-  let lease: Awaited<ReturnType<typeof store.leaseOf>>;
+  const { store, session } = await openSession(options, io);
+  let driving: Awaited<ReturnType<typeof session.driver>>;
+  let now: number;
   try {
-    lease = await store.leaseOf(runId);
+    driving = await session.driver();
+    now = await session.now();
   } finally {
     await store.close();
   }
-  const driving =
-    lease !== undefined && lease.expiresAtMs > io.now() && !holderIsDead(lease.holder)
-      ? lease.holder
-      : undefined;
-  const now =
-    state.status === 'ended'
-      ? state.lastAtMs
-      : state.mode === 'live' || driving
-        ? runNow(state, io.now())
-        : state.lastAtMs;
+  const { plan, state } = session;
   if (options.json) {
     const json = {
       ...state,

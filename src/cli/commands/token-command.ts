@@ -7,7 +7,8 @@ import type { TokenRole } from '../../store/store.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { STORE_DIR, STORE_FILE, createStore, displayStore, findStorePath } from '../run-context.js';
+import { STORE_DIR, STORE_FILE, findStorePath } from '../run-context.js';
+import { createStore, displayStore } from '../../store/open-store.js';
 
 /** The store tokens go into: the one runs use, or a new `.tminus/tminus.db` here. */
 function tokenStoreLocation(options: StoreOptions, io: CliIo): string {
