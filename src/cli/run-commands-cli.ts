@@ -12,8 +12,13 @@ import type { RunOptions } from './commands/run-command.js';
 import { resumeCommand, runCommand } from './commands/run-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { statusCommand } from './commands/status-command.js';
+import { serveCommand } from './commands/serve-command.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token-command.js';
+import type { PersonCommand } from '../core/run-commands.js';
+import { remoteAct, remoteLog, remoteOf, remoteStatus } from './remote-run.js';
 
 interface Common {
+  server?: string;
   store?: string;
   run?: string;
   as?: string;
@@ -31,8 +36,19 @@ const common = (cmd: Command, person = true): Command => {
   return cmd;
 };
 
+/** Commands that can also go through a war-room server (`--server URL`, token in TMINUS_TOKEN). */
+const remotable = (cmd: Command, person = true): Command =>
+  common(cmd, person).option(
+    '--server <url>',
+    'act through a war-room server (env TMINUS_SERVER; token in TMINUS_TOKEN)',
+  );
+
 /** Registers the commands that start, drive, inspect and act on runs. */
 export function registerRunCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const act = (opts: Common, command: PersonCommand | ((now: number) => PersonCommand)) => {
+    const remote = remoteOf(opts, io);
+    return remote ? remoteAct(remote, opts, io, command) : actCommand(opts, io, command);
+  };
   program
     .command('run')
     .description('start a run of a plan and drive it in the foreground until it ends')
@@ -84,19 +100,23 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--json', 'machine-readable output')
     .action(async (opts: { store?: string; json?: boolean }) => setExit(await runsCommand(opts, io)));
 
-  common(program.command('status'), false)
+  remotable(program.command('status'), false)
     .description('the run at a glance: phases, tasks, who owes what')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { json?: boolean }) => setExit(await statusCommand(opts, io)));
+    .action(async (opts: Common & { json?: boolean }) => {
+      const remote = remoteOf(opts, io);
+      setExit(await (remote ? remoteStatus(remote, opts, io) : statusCommand(opts, io)));
+    });
 
-  common(program.command('log'), false)
+  remotable(program.command('log'), false)
     .description('the run journal, one line per event')
     .option('--follow', 'keep printing new events until the run ends')
     .option('--origin', "add where each person's command came from (user@host pid, or API token)")
     .option('--json', 'one JSON object per line')
-    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) =>
-      setExit(await logCommand(opts, io)),
-    );
+    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) => {
+      const remote = remoteOf(opts, io);
+      setExit(await (remote ? remoteLog(remote, opts, io) : logCommand(opts, io)));
+    });
 
   for (const kind of ['complete', 'fail', 'skip', 'retry'] as const) {
     const what = {
@@ -105,18 +125,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       skip: 'skip a task with a reason',
       retry: 'run a held step again',
     }[kind];
-    common(program.command(kind))
+    remotable(program.command(kind))
       .description(what)
       .argument('<task>', 'task or rollback step id')
       .option('--reason <text>', kind === 'skip' ? 'why (required)' : 'why')
       .action(async (task: string, opts: Common) =>
-        setExit(
-          await actCommand(opts, io, { kind, stepId: task, ...(opts.reason ? { reason: opts.reason } : {}) }),
-        ),
+        setExit(await act(opts, { kind, stepId: task, ...(opts.reason ? { reason: opts.reason } : {}) })),
       );
   }
 
-  common(program.command('vote'))
+  remotable(program.command('vote'))
     .description('vote go or no-go on a gate (no-go needs a reason)')
     .argument('<gate>', 'gate id')
     .argument('<vote>', 'go | no-go')
@@ -126,7 +144,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
         throw new TminusError('USAGE', `vote: '${vote}' is not a vote`, { hint: 'go or no-go' });
       }
       setExit(
-        await actCommand(opts, io, {
+        await act(opts, {
           kind: 'vote',
           gateId: gate,
           vote,
@@ -136,11 +154,11 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     });
 
   const simple = (name: 'pause' | 'abort' | 'rollback', description: string) =>
-    common(program.command(name))
+    remotable(program.command(name))
       .description(description)
       .option('--reason <text>', name === 'rollback' ? 'why (required)' : 'why')
       .action(async (opts: Common) =>
-        setExit(await actCommand(opts, io, { kind: name, ...(opts.reason ? { reason: opts.reason } : {}) })),
+        setExit(await act(opts, { kind: name, ...(opts.reason ? { reason: opts.reason } : {}) })),
       );
   simple('pause', 'pause the run: nothing new starts until `tminus resume`');
   simple('abort', 'stop the run now (outcome: aborted)');
@@ -154,13 +172,13 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       setExit(await rollbackDraftCommand(file, opts, io)),
     );
 
-  common(program.command('rebaseline'))
+  remotable(program.command('rebaseline'))
     .description('move T-0 (every time shifts; the journal keeps both)')
     .requiredOption('--go-live <time>', 'the new T-0: ISO time with a zone, or now+10m')
     .option('--reason <text>', 'why')
     .action(async (opts: Common & { goLive: string }) =>
       setExit(
-        await actCommand(opts, io, (now) => {
+        await act(opts, (now) => {
           const goLiveMs = parseGoLive(opts.goLive, now);
           if (goLiveMs === undefined) {
             throw new TminusError('USAGE', `--go-live: '${opts.goLive}' is not a time`, {
@@ -172,13 +190,13 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       ),
     );
 
-  common(program.command('pull'))
+  remotable(program.command('pull'))
     .description('let a phase start before its time (still after the phases before it)')
     .argument('<phase>', 'phase id')
     .option('--reason <text>', 'why')
     .action(async (phase: string, opts: Common) =>
       setExit(
-        await actCommand(opts, io, {
+        await act(opts, {
           kind: 'pull',
           phaseId: phase,
           ...(opts.reason ? { reason: opts.reason } : {}),
@@ -191,13 +209,75 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--sign <item>', 'sign off a manual checklist item (with --as)')
     .option('--note <text>', 'a note with the sign-off')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { sign?: string; note?: string; json?: boolean }) =>
-      setExit(await checkCommand(opts, io)),
-    );
+    .option('--server <url>', 'sign off through a war-room server (env TMINUS_SERVER; token in TMINUS_TOKEN)')
+    .action(async (opts: Common & { sign?: string; note?: string; json?: boolean }) => {
+      const remote = remoteOf(opts, io);
+      if (remote && opts.sign === undefined) {
+        throw new TminusError('USAGE', 'running the readiness checks through a server is not available yet', {
+          hint: 'run `tminus check` where the store is, or sign off with --sign ITEM --server URL',
+        });
+      }
+      setExit(
+        await (remote && opts.sign !== undefined
+          ? remoteAct(remote, opts, io, {
+              kind: 'sign',
+              itemId: opts.sign,
+              ...(opts.note ? { note: opts.note } : {}),
+            })
+          : checkCommand(opts, io)),
+      );
+    });
 
   const audit = program.command('audit').description('audit trail');
   common(audit.command('verify'), false)
     .description('re-compute the hash chain of the journal; exit 1 if anything was edited or deleted')
     .option('--json', 'machine-readable output')
     .action(async (opts: Common & { json?: boolean }) => setExit(await auditVerifyCommand(opts, io)));
+
+  program
+    .command('serve')
+    .description('the war room: HTTP API, live stream and dashboard for the runs in a store')
+    .option('--port <n>', 'port to listen on (0: any free port)', '7070')
+    .option('--bind <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
+    .option(
+      '--allow-origin <origin>',
+      'also accept writes from this origin (e.g. a TLS proxy), repeatable',
+      (v, acc: string[] = []) => [...acc, v],
+    )
+    .action(async (opts: Common & { port?: string; bind?: string; allowOrigin?: string[] }) =>
+      setExit(await serveCommand(opts, io)),
+    );
+
+  const token = program.command('token').description('per-person API tokens for the war room');
+  token
+    .command('create')
+    .description('create a token that acts as a person (printed once; only its hash is stored)')
+    .option('--as <person>', 'whose token (env TMINUS_AS)')
+    .option(
+      '--role <role>',
+      'person (act as them, checked against plan roles) or viewer (read-only)',
+      'person',
+    )
+    .option('--expires <duration>', 'lifetime, e.g. 12h (default: until revoked)')
+    .option('--store <path>', 'a SQLite file or a postgres:// URL (default: the store here or above)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Common & { role?: string; expires?: string; json?: boolean }) =>
+      setExit(await tokenCreateCommand(opts, io)),
+    );
+  token
+    .command('list')
+    .description('every token with its person, role and state (never a secret)')
+    .option('--store <path>', 'a SQLite file or a postgres:// URL')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Common & { json?: boolean }) => setExit(await tokenListCommand(opts, io)));
+  token
+    .command('revoke')
+    .description('stop a token working, at once')
+    .argument('<id>', 'token id (see token list)')
+    .option('--store <path>', 'a SQLite file or a postgres:// URL')
+    .action(async (id: string, opts: Common) => setExit(await tokenRevokeCommand(id, opts, io)));
 }

@@ -79,6 +79,9 @@ export const ERROR_CODES = [
   'SECRET_IN_COMMAND',
   'JOURNAL_KEY_MISSING',
   'JOURNAL_KEY_INVALID',
+  // the war-room API
+  'UNAUTHENTICATED',
+  'FORBIDDEN_ORIGIN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -64,3 +64,30 @@ export interface RunStore {
   leaseOf(runId: string): Promise<{ readonly holder: LeaseHolder; readonly expiresAtMs: number } | undefined>;
   close(): Promise<void>;
 }
+
+/** What a token lets its bearer do: act as its person (role-checked by the plan), or only look. */
+export type TokenRole = 'person' | 'viewer';
+
+/** A per-person API token as stored: only a hash of its secret, never the secret itself. */
+export interface AccessTokenRecord {
+  /** Public id, part of the token text; used to list and revoke. */
+  readonly id: string;
+  readonly person: string;
+  readonly role: TokenRole;
+  /** SHA-256 of the secret part, hex. */
+  readonly secretHash: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs?: number;
+  readonly revokedAtMs?: number;
+}
+
+/** Where API tokens live (same file or database as the runs); SQLite and PostgreSQL implement it. */
+export interface TokenStore {
+  /** Stores a new token; fails with STORE_CONFLICT if the id exists. */
+  createToken(token: AccessTokenRecord): Promise<void>;
+  tokenById(id: string): Promise<AccessTokenRecord | undefined>;
+  /** Every token, newest first (revoked and expired ones too: the list is the record). */
+  listTokens(): Promise<readonly AccessTokenRecord[]>;
+  /** Marks a token revoked at `atMs`; false when no such token or it was already revoked. */
+  revokeToken(id: string, atMs: number): Promise<boolean>;
+}

@@ -8,4 +8,5 @@ export const TEST_PACKAGES: Readonly<Record<string, string>> = {
   knot: '/usr/sbin/knotd',
   unbound: '/usr/sbin/unbound',
   'etcd-server': '/usr/bin/etcd',
+  chromium: '/usr/bin/chromium',
 };

@@ -77,6 +77,16 @@ export const PG_MIGRATIONS: readonly string[] = [
        RETURN NEW;
      END $$;
    CREATE TRIGGER events_in_order BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION tminus_events_in_order();`,
+  // API tokens for `tminus serve` (issue 15): only a hash of each secret is kept.
+  `CREATE TABLE access_tokens (
+     token_id      text PRIMARY KEY,
+     person        text NOT NULL,
+     role          text NOT NULL CHECK (role IN ('person', 'viewer')),
+     secret_hash   text NOT NULL,
+     created_at_ms bigint NOT NULL,
+     expires_at_ms bigint,
+     revoked_at_ms bigint
+   );`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */

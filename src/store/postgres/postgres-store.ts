@@ -7,13 +7,17 @@ import type { JournalKey } from '../journal/journal-key.js';
 import { sealEvent } from '../journal/journal-seal.js';
 import type { JournalOptions } from '../journal/store-journal.js';
 import { StoreJournal, journalOptionsFromEnv } from '../journal/store-journal.js';
+import type { AccessTokenRow } from '../access-token-row.js';
+import { tokenFromRow, tokenInsertValues } from '../access-token-row.js';
 import type {
+  AccessTokenRecord,
   AcquireLeaseOptions,
   AppendResult,
   LeaseHolder,
   LeaseResult,
   RunStore,
   RunSummary,
+  TokenStore,
 } from '../store.js';
 import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
 
@@ -43,7 +47,7 @@ const toEvent = (r: EventRow): RunEvent => ({
  *
  * @example const store = await PostgresStore.open('postgres://tminus@db/tminus');
  */
-export class PostgresStore implements RunStore {
+export class PostgresStore implements RunStore, TokenStore {
   readonly #pool: pg.Pool;
   readonly #journal: StoreJournal;
 
@@ -288,6 +292,36 @@ export class PostgresStore implements RunStore {
         expiresAtMs: Number(row.expires_at_ms),
       }
     );
+  }
+
+  async createToken(token: AccessTokenRecord): Promise<void> {
+    const r = await this.#pool.query(
+      `INSERT INTO access_tokens (token_id, person, role, secret_hash, created_at_ms, expires_at_ms)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (token_id) DO NOTHING`,
+      tokenInsertValues(token),
+    );
+    if (r.rowCount !== 1) throw new TminusError('STORE_CONFLICT', `token ${token.id} already exists`);
+  }
+
+  async tokenById(id: string): Promise<AccessTokenRecord | undefined> {
+    const r = await this.#pool.query<AccessTokenRow>('SELECT * FROM access_tokens WHERE token_id = $1', [id]);
+    const row = r.rows[0];
+    return row && tokenFromRow(row);
+  }
+
+  async listTokens(): Promise<readonly AccessTokenRecord[]> {
+    const r = await this.#pool.query<AccessTokenRow>(
+      'SELECT * FROM access_tokens ORDER BY created_at_ms DESC, token_id',
+    );
+    return r.rows.map(tokenFromRow);
+  }
+
+  async revokeToken(id: string, atMs: number): Promise<boolean> {
+    const r = await this.#pool.query(
+      'UPDATE access_tokens SET revoked_at_ms = $1 WHERE token_id = $2 AND revoked_at_ms IS NULL',
+      [atMs, id],
+    );
+    return r.rowCount === 1;
   }
 
   async close(): Promise<void> {

@@ -64,6 +64,16 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER events_in_order BEFORE INSERT ON events
      WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM events WHERE run_id = NEW.run_id), 0) + 1
      BEGIN SELECT RAISE(ABORT, 'events are appended in order'); END;`,
+  // API tokens for `tminus serve` (issue 15): only a hash of each secret is kept.
+  `CREATE TABLE access_tokens (
+     token_id      TEXT PRIMARY KEY,
+     person        TEXT NOT NULL,
+     role          TEXT NOT NULL CHECK (role IN ('person', 'viewer')),
+     secret_hash   TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     expires_at_ms INTEGER,
+     revoked_at_ms INTEGER
+   );`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing. */

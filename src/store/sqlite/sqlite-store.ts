@@ -9,13 +9,17 @@ import type { JournalKey } from '../journal/journal-key.js';
 import { sealEvent } from '../journal/journal-seal.js';
 import type { JournalOptions } from '../journal/store-journal.js';
 import { StoreJournal, inMemoryJournal, journalOptionsFromEnv } from '../journal/store-journal.js';
+import type { AccessTokenRow } from '../access-token-row.js';
+import { tokenFromRow, tokenInsertValues } from '../access-token-row.js';
 import type {
+  AccessTokenRecord,
   AcquireLeaseOptions,
   AppendResult,
   LeaseHolder,
   LeaseResult,
   RunStore,
   RunSummary,
+  TokenStore,
 } from '../store.js';
 import { JOURNAL_GUARDS, MIGRATIONS } from './migrations.js';
 
@@ -62,7 +66,7 @@ const toEvent = (r: EventRow): RunEvent => ({
  *
  * @example const store = SqliteStore.open('.tminus/tminus.db');
  */
-export class SqliteStore implements RunStore {
+export class SqliteStore implements RunStore, TokenStore {
   readonly #db: Database.Database;
   readonly #journal: StoreJournal;
 
@@ -263,6 +267,36 @@ export class SqliteStore implements RunStore {
       .prepare('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
       .get(runId) as LeaseRow | undefined;
     return r && { holder: { id: r.holder_id, pid: r.pid, host: r.host }, expiresAtMs: r.expires_at_ms };
+  }
+
+  async createToken(token: AccessTokenRecord): Promise<void> {
+    const r = this.#db
+      .prepare(
+        `INSERT INTO access_tokens (token_id, person, role, secret_hash, created_at_ms, expires_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token_id) DO NOTHING`,
+      )
+      .run(...tokenInsertValues(token));
+    if (r.changes !== 1) throw new TminusError('STORE_CONFLICT', `token ${token.id} already exists`);
+  }
+
+  async tokenById(id: string): Promise<AccessTokenRecord | undefined> {
+    const r = this.#db.prepare('SELECT * FROM access_tokens WHERE token_id = ?').get(id) as
+      AccessTokenRow | undefined;
+    return r && tokenFromRow(r);
+  }
+
+  async listTokens(): Promise<readonly AccessTokenRecord[]> {
+    const rows = this.#db
+      .prepare('SELECT * FROM access_tokens ORDER BY created_at_ms DESC, token_id')
+      .all() as AccessTokenRow[];
+    return rows.map(tokenFromRow);
+  }
+
+  async revokeToken(id: string, atMs: number): Promise<boolean> {
+    const r = this.#db
+      .prepare('UPDATE access_tokens SET revoked_at_ms = ? WHERE token_id = ? AND revoked_at_ms IS NULL')
+      .run(atMs, id);
+    return r.changes === 1;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
-import { formatDuration } from '../core/duration.js';
-import type { Actor } from '../core/run-event.js';
-import type { WatchEventData } from '../core/watch-event.js';
+import { formatDuration } from './duration.js';
+import type { Actor } from './run-event.js';
+import type { WatchEventData } from './watch-event.js';
 
 const show = (v: unknown): string =>
   typeof v === 'number' ? String(v) : (JSON.stringify(v, (_k, x: unknown) => x)?.slice(0, 80) ?? 'none');
