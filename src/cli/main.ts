@@ -22,6 +22,7 @@ const USAGE_CODES = new Set([
   'NO_GO_LIVE',
   'UNKNOWN_STEP',
   'RUN_NOT_FOUND',
+  'STORE_UNUSABLE',
 ]);
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {

@@ -34,7 +34,7 @@ export const storeNextTo = (planPath: string): string => join(dirname(planPath),
  */
 export function findStorePath(options: StoreOptions, io: CliIo): string {
   const given = options.store ?? io.env.TMINUS_STORE;
-  if (given) return isPostgresUrl(given) ? given : resolve(io.cwd, given);
+  if (given) return storeLocation(given, io.cwd);
   for (let dir = io.cwd; ; dir = dirname(dir)) {
     const candidate = join(dir, STORE_DIR, STORE_FILE);
     if (existsSync(candidate)) return candidate;
@@ -48,15 +48,37 @@ export function findStorePath(options: StoreOptions, io: CliIo): string {
 /** A `postgres://` or `postgresql://` URL names the shared PostgreSQL store; anything else is a SQLite file. */
 export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
 
+/**
+ * The store a `--store` / `TMINUS_STORE` value names: a PostgreSQL URL as given, a SQLite file resolved
+ * against `cwd`. Any other `scheme://` is refused rather than taken for a file name.
+ */
+export function storeLocation(given: string, cwd: string): string {
+  if (isPostgresUrl(given)) return given;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(given)?.[1];
+  if (scheme !== undefined) {
+    throw new TminusError(
+      'USAGE',
+      `--store: '${displayStore(given)}' is not a store tminus can keep runs in`,
+      {
+        hint: `${scheme}:// is not supported: give a SQLite file path (e.g. .tminus/tminus.db) or a postgres:// URL`,
+      },
+    );
+  }
+  return resolve(cwd, given);
+}
+
+/** How a command uses the store: reading commands open it read-only, so a user who may not write can look. */
+export type StoreAccess = 'read' | 'write';
+
 /** Opens an existing store (a SQLite file must exist; a PostgreSQL database is set up on first use). */
-export async function openStore(location: string): Promise<RunStore> {
+export async function openStore(location: string, access: StoreAccess = 'write'): Promise<RunStore> {
   if (isPostgresUrl(location)) return PostgresStore.open(location);
   if (!existsSync(location)) {
     throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${location}`, {
       hint: 'start a run with `tminus run PLAN`',
     });
   }
-  return SqliteStore.open(location);
+  return SqliteStore.open(location, { readonly: access === 'read' });
 }
 
 /** Opens or creates the store a new run goes into. */
@@ -65,7 +87,9 @@ export const createStore = (location: string): Promise<RunStore> =>
 
 /** Where a store is, for messages: never a PostgreSQL password. */
 export const displayStore = (location: string): string =>
-  isPostgresUrl(location) ? location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : location;
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(location)
+    ? location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+    : location;
 
 /** What validation needs to accept every action of the v1 vocabulary and check the ones built in. */
 export function runCatalog(registry: ActionRegistry): ActionCatalog {
@@ -84,9 +108,14 @@ export interface OpenedRun {
 }
 
 /** Opens a run (`--run ID`, else the most recent) with the plan text it was started with. */
-export async function openRun(options: StoreOptions, io: CliIo, prefer?: 'unended'): Promise<OpenedRun> {
+export async function openRun(
+  options: StoreOptions,
+  io: CliIo,
+  prefer?: 'unended',
+  access: StoreAccess = 'write',
+): Promise<OpenedRun> {
   const storePath = findStorePath(options, io);
-  const store = await openStore(storePath);
+  const store = await openStore(storePath, access);
   try {
     const runs = await store.listRuns();
     let runId = options.run;

@@ -10,7 +10,7 @@ export async function auditVerifyCommand(
   options: StoreOptions & { json?: boolean },
   io: CliIo,
 ): Promise<number> {
-  const store = await openStore(findStorePath(options, io));
+  const store = await openStore(findStorePath(options, io), 'read');
   const style = createStyle(io.stdout);
   try {
     const runs = (await store.listRuns()).filter((r) => options.run === undefined || r.runId === options.run);

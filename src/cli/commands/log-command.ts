@@ -13,7 +13,7 @@ export async function logCommand(
   io: CliIo,
   signal?: AbortSignal,
 ): Promise<number> {
-  const { store, runId, events, state } = await openRun(options, io);
+  const { store, runId, events, state } = await openRun(options, io, undefined, 'read');
   const style = createStyle(io.stdout);
   let goLive = state.goLiveHistory[0] ?? 0;
   const print = (e: RunEvent) => {

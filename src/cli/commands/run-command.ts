@@ -22,9 +22,9 @@ import {
   currentRunTime,
   displayStore,
   holderIsDead,
-  isPostgresUrl,
   openRun,
   runCatalog,
+  storeLocation,
   storeNextTo,
   thisProcess,
 } from '../run-context.js';
@@ -115,8 +115,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const realNow = io.now();
   const goLiveMs = goLiveOf(plan, options, live, realNow);
   const given = options.store ?? io.env.TMINUS_STORE;
-  const storePath =
-    given !== undefined && isPostgresUrl(given) ? given : resolve(io.cwd, given ?? storeNextTo(planPath));
+  const storePath = given !== undefined ? storeLocation(given, io.cwd) : storeNextTo(planPath);
   const store = await createStore(storePath);
   const runId =
     options.runId ??

@@ -121,7 +121,7 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
 
 /** `tminus status [--json]`. */
 export async function statusCommand(options: StoreOptions & { json?: boolean }, io: CliIo): Promise<number> {
-  const { store, plan, state, runId } = await openRun(options, io);
+  const { store, plan, state, runId } = await openRun(options, io, undefined, 'read');
   let lease: Awaited<ReturnType<typeof store.leaseOf>>;
   try {
     lease = await store.leaseOf(runId);
