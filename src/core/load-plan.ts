@@ -16,6 +16,8 @@ import { validateTaskKeys } from './validate-task-keys.js';
 import { validateConditions } from './validate-conditions.js';
 import { validateDnsTtl } from './validate-dns-ttl.js';
 import { ACTION_TYPES } from './action-types.js';
+import type { Repaired } from './repair-for-checks.js';
+import { concernsRepair, repairForChecks } from './repair-for-checks.js';
 
 export interface LoadPlanOptions {
   /** The actions available; defaults to the format v1 vocabulary without parameter checks. */
@@ -52,28 +54,28 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
       });
     } else {
       let parsed = planSchema.safeParse(source.value);
+      let repaired: Repaired | undefined;
       if (!parsed.success) {
         issues.push(...schemaIssues(planSchema, source.value, parsed.error.issues));
-        // Unknown keys alone do not stop the semantic checks: without them the plan still has a meaning,
-        // so a typo'd key and, say, an unknown role are reported in the same run.
-        const unknown = parsed.error.issues.filter((i) => i.code === 'unrecognized_keys');
-        if (unknown.length === parsed.error.issues.length) {
-          parsed = planSchema.safeParse(withoutKeys(source.value, unknown));
-        }
+        // Problems the schema finds do not stop the semantic checks: they run on a copy without the refused
+        // values (unknown keys dropped, bad values replaced by placeholders), so a typo'd key, a malformed
+        // offset, an unknown role and a cycle are all reported in the same run.
+        repaired = repairForChecks(planSchema, source.value, parsed.error.issues);
+        if (repaired) parsed = planSchema.safeParse(repaired.value);
       }
       if (parsed.success) {
         const model = buildPlan(parsed.data);
-        issues.push(
+        const semantic = [
           ...validateSecrets(parsed.data),
           ...validateTaskKeys(parsed.data),
           ...validateIds(model),
           ...validateReferences(model, options.actions ?? DEFAULT_ACTIONS),
           ...validateDependencies(model),
           ...validateGates(model),
-          ...validateTiming(model),
+          ...(repaired?.timeReplaced ? [] : [...validateTiming(model), ...validateDnsTtl(model)]),
           ...validateConditions(model),
-          ...validateDnsTtl(model),
-        );
+        ];
+        issues.push(...(repaired ? semantic.filter((i) => !concernsRepair(repaired, i)) : semantic));
         plan = model;
       }
     }
@@ -84,17 +86,4 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
     ...(i.related ? { relatedPosition: source.positionOf(i.related) } : {}),
   }));
   return { plan: hasErrors(positioned) ? undefined : plan, issues: sortIssues(positioned) };
-}
-
-/** A copy of `value` without the keys that the schema did not recognise. */
-function withoutKeys(value: unknown, unknown: readonly { path: PropertyKey[]; keys?: string[] }[]): unknown {
-  const copy = structuredClone(value) as Record<string, unknown>;
-  for (const u of unknown) {
-    let node: unknown = copy;
-    for (const segment of u.path) node = (node as Record<PropertyKey, unknown> | undefined)?.[segment];
-    if (node && typeof node === 'object') {
-      for (const key of u.keys ?? []) delete (node as Record<string, unknown>)[key];
-    }
-  }
-  return copy;
 }
