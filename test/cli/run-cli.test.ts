@@ -195,7 +195,7 @@ describe('acting on a run from another terminal', () => {
   });
 
   it('reports that an ended run cannot be acted on', async () => {
-    const r = await run(['abort', '--as', 'alice']);
+    const r = await run(['abort', '--as', 'alice', '--reason', 'too late']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('has ended (completed)');
   });

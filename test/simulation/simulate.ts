@@ -226,7 +226,9 @@ export async function simulate(seed: number): Promise<CaseResult> {
       const events = await store.readEvents('sim');
       const state = foldRun(events);
       const { person, cmd } =
-        i > 500 ? { person: 'p1', cmd: { kind: 'abort' } as const } : humanCommand(r, plan, state);
+        i > 500
+          ? { person: 'p1', cmd: { kind: 'abort', reason: 'simulation too long' } as const }
+          : humanCommand(r, plan, state);
       try {
         const data = decideCommand(plan, state, person, cmd, clock.now());
         const res = await store.append(
