@@ -72,6 +72,8 @@ export interface RunState {
   /** Every T-0 the run has had, oldest first (rebaselining keeps the record). */
   goLiveHistory: number[];
   status: 'running' | 'paused' | 'ended';
+  /** Who paused the run, when and why, while it is paused. */
+  pause?: { readonly by: Actor; readonly atMs: number; readonly reason?: string };
   outcome?: RunOutcome;
   endReason?: string;
   endedAtMs?: number;
@@ -265,10 +267,14 @@ export function applyEvent(state: RunState, event: RunEvent): void {
       };
       break;
     case 'run.paused':
-      if (state.status === 'running') state.status = 'paused';
+      if (state.status === 'running') {
+        state.status = 'paused';
+        state.pause = { by: actor, atMs, ...(data.reason === undefined ? {} : { reason: data.reason }) };
+      }
       break;
     case 'run.unpaused':
       if (state.status === 'paused') state.status = 'running';
+      delete state.pause;
       break;
     case 'run.rebaselined':
       state.goLiveMs = data.goLiveMs;

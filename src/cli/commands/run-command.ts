@@ -207,6 +207,7 @@ async function drive(
       plan,
       () => executor.state,
       () => clock.now(),
+      () => ({ columns: io.stdout.columns || 80, rows: io.stdout.rows || 24 }),
     );
     view.current.start();
   }
