@@ -1,8 +1,38 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/** Which layer may not import which: each entry forbids `from` for files in `target`. */
+const LAYERS = {
+  core: ['engine', 'store', 'data', 'actions', 'cli', 'server'],
+  engine: ['data', 'actions', 'cli', 'server', 'store/sqlite', 'store/postgres'],
+  store: ['data', 'actions', 'cli', 'server'],
+  data: ['engine', 'store', 'actions', 'cli', 'server'],
+  actions: ['store', 'cli', 'server'],
+  server: ['cli'],
+};
+/** The zones for a source tree at `root` (the project's, and the planted fixture's in the walls test). */
+const layerZones = (root) => [
+  ...Object.entries(LAYERS).map(([layer, forbidden]) => ({
+    target: `${root}/${layer}`,
+    from: forbidden.map((f) => `${root}/${f}`),
+    message: `the ${layer} layer may not depend on this (layers: cli/server → engine → core; see eslint.config.js)`,
+  })),
+];
+const LAYER_ZONES = [
+  ...layerZones('./src'),
+  ...layerZones('./test/fixtures/lint/src'),
+  {
+    target: './web/src',
+    from: './src',
+    except: ['./core'],
+    message: 'the dashboard talks to the server over HTTP',
+  },
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'web/dist/**', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,22 +46,27 @@ export default tseslint.config(
     },
   },
   {
-    // core is pure: no I/O, no node built-ins, no outer layers.
-    files: ['src/core/**/*.ts'],
-    ignores: ['src/core/**/*.test.ts'],
+    // The walls between layers (cli/server → engine → core; store, data and actions implement interfaces from
+    // core and engine), and no import cycles anywhere. test/lint/lint-walls.test.ts plants a breach of each.
+    files: ['src/**/*.ts', 'web/src/**/*.ts', 'web/src/**/*.tsx', 'test/fixtures/lint/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+      // Without these, import-x does not parse .ts dependencies and so never sees a cycle through them.
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+    },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['node:*', '../engine/*', '../store/*', '../actions/*', '../cli/*', '../server/*'] },
-      ],
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: LAYER_ZONES }],
     },
   },
   {
-    files: ['src/engine/**/*.ts'],
-    ignores: ['src/engine/**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['../cli/*', '../server/*'] }],
-    },
+    // core is pure: no I/O, no node built-ins.
+    files: ['src/core/**/*.ts', 'test/fixtures/lint/src/core/**/*.ts'],
+    ignores: ['src/core/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['node:*'] }] },
   },
   {
     files: ['**/*.js'],

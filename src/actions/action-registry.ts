@@ -39,6 +39,16 @@ export class ActionRegistry {
         const result = action.params.safeParse(params);
         return result.success ? [] : schemaIssues(action.params, params, result.error.issues);
       },
+      touches: (type, params) => {
+        const action = this.#actions.get(type);
+        const parsed = action?.touches ? action.params.safeParse(params) : undefined;
+        return parsed?.success ? action!.touches!(parsed.data) : [];
+      },
+      inverse: (type, params) => {
+        const action = this.#actions.get(type);
+        const parsed = action?.inverse ? action.params.safeParse(params) : undefined;
+        return parsed?.success ? action!.inverse!(parsed.data) : undefined;
+      },
     };
   }
 }

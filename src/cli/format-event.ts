@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import { formatOffset } from '../core/offset.js';
-import type { RunEvent } from '../core/run-event.js';
+import type { Origin, RunEvent } from '../core/run-event.js';
 import type { Style } from './style.js';
 
 /** What one event says, in words. */
@@ -79,7 +79,14 @@ export const eventJson = (e: RunEvent): Record<string, unknown> => ({
   seq: e.seq,
   at: new Date(e.atMs).toISOString(),
   actor: e.actor,
+  ...(e.data.origin ? { origin: e.data.origin } : {}),
   ...e.data,
   ...(e.data.type === 'run.started' ? { planText: undefined } : {}),
   hash: e.hash,
 });
+
+/** `cli alice@bastion pid 4242` / `api token ops-1 from 10.0.0.7`. */
+export const describeOrigin = (o: Origin): string =>
+  o.via === 'cli'
+    ? `cli ${o.osUser}@${o.host} pid ${o.pid}`
+    : `api token ${o.tokenId} from ${o.clientAddress}`;

@@ -4,6 +4,8 @@ import type { CliIo } from './cli-io.js';
 import { EXIT, processIo } from './cli-io.js';
 import { validateCommand } from './commands/validate-command.js';
 import { planCommand } from './commands/plan-command.js';
+import type { ForecastFlags } from './commands/forecast-command.js';
+import { forecastCommand } from './commands/forecast-command.js';
 import { initCommand } from './commands/init-command.js';
 import { schemaCommand } from './commands/schema-command.js';
 import { actionsCommand } from './commands/actions-command.js';
@@ -22,6 +24,9 @@ const USAGE_CODES = new Set([
   'NO_GO_LIVE',
   'UNKNOWN_STEP',
   'RUN_NOT_FOUND',
+  'SECRET_UNRESOLVED',
+  'RUN_ACTIVE',
+  'RUN_AMBIGUOUS',
   'STORE_UNUSABLE',
 ]);
 
@@ -48,6 +53,38 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: { json?: boolean; goLive?: string }) =>
       setExit(await planCommand(file, opts, io)),
+    );
+
+  program
+    .command('forecast')
+    .description(
+      'P50/P90 end, chance to finish inside the window, learned from earlier runs (live during a run)',
+    )
+    .argument('[file]', 'plan file: forecast before a run (default: the current run, from where it is now)')
+    .option('--run <id>', 'forecast this run from where it is now (default: the unended run)')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan)',
+    )
+    .option(
+      '--from <store>',
+      'also learn from the runs in another store (repeat)',
+      (v, acc: string[] = []) => [...acc, v],
+    )
+    .option('--samples <n>', 'Monte Carlo samples (default 10000)')
+    .option('--seed <s>', 'random seed: the same seed gives the same forecast (default 1)')
+    .option(
+      '--spread <x>',
+      'tasks without enough history take (1-x) to (1+2x) times their estimate (default 0.2)',
+    )
+    .option(
+      '--min-samples <n>',
+      'earlier durations a task needs before they replace its estimate (default 3)',
+    )
+    .option('--go-live <time>', 'T-0 for clock times, as an ISO time or now+10m (default: the plan goLive)')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string | undefined, opts: ForecastFlags) =>
+      setExit(await forecastCommand(file, opts, io)),
     );
 
   program

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { findSecretRefs } from '../core/secret-ref.js';
 import { TminusError } from '../core/tminus-error.js';
+import { resolveSecretText } from '../engine/secret-resolver.js';
 import type { CliIo } from './cli-io.js';
 import { readPlanFile } from './read-plan-file.js';
 
@@ -35,23 +35,18 @@ export async function planConnectionUrl(
     );
   }
   if (c.url === undefined) throw new TminusError('USAGE', `connection ${name} in ${planFile} has no url`);
-  const { refs, problems } = findSecretRefs(c.url);
+  const { problems } = findSecretRefs(c.url);
   if (problems[0]) throw new TminusError('USAGE', `connection ${name}: ${problems[0].message}`);
-  let url = c.url;
-  const secrets: string[] = [];
-  for (const ref of refs) {
-    let value: string | undefined;
-    if (ref.provider === 'env') value = io.env[ref.name];
-    else {
-      try {
-        value = (await readFile(resolve(path, '..', ref.name), 'utf8')).trim();
-      } catch (error) {
-        throw new TminusError('USAGE', `connection ${name}: cannot read ${ref.text}`, { cause: error });
-      }
-    }
-    if (value === undefined) throw new TminusError('USAGE', `connection ${name}: ${ref.text} is not set`);
-    if (value) secrets.push(value);
-    url = url.split(ref.text).join(value);
+  let url: string;
+  let secrets: string[];
+  try {
+    ({ value: url, secrets } = resolveSecretText(c.url, { env: io.env, baseDir: dirname(path) }));
+  } catch (error) {
+    if (!(error instanceof TminusError)) throw error;
+    throw new TminusError(error.code, `connection ${name}: ${error.message}`, {
+      cause: error,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    });
   }
   if (c.kind === 'sqlite' && !url.startsWith('sqlite:')) url = `sqlite:${resolve(path, '..', url)}`;
   return { url, secrets };

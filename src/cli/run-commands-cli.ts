@@ -3,12 +3,14 @@ import { Option } from 'commander';
 import { parseGoLive } from '../core/go-live.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
+import { rollbackDraftCommand } from './commands/rollback-draft-command.js';
 import { actCommand } from './commands/act-command.js';
 import { auditVerifyCommand } from './commands/audit-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { logCommand } from './commands/log-command.js';
 import type { RunOptions } from './commands/run-command.js';
 import { resumeCommand, runCommand } from './commands/run-command.js';
+import { runsCommand } from './commands/runs-command.js';
 import { statusCommand } from './commands/status-command.js';
 
 interface Common {
@@ -24,7 +26,7 @@ const common = (cmd: Command, person = true): Command => {
       '--store <path>',
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
     )
-    .option('--run <id>', 'the run (default: the most recent)');
+    .option('--run <id>', 'the run (default: the most recent; `tminus runs` lists them)');
   if (person) cmd.option('--as <person>', 'who is acting (env TMINUS_AS)');
   return cmd;
 };
@@ -51,6 +53,19 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       '--store <path>',
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan; env TMINUS_STORE)',
     )
+    .option(
+      '--concurrent',
+      'start even though another run of this plan is unfinished in the store (refused otherwise)',
+    )
+    .option(
+      '--require-rehearsal',
+      'live: refuse unless a rehearsal of this exact plan ended completed or rolled back (plan: live.requireRehearsal)',
+    )
+    .option(
+      '--rehearsals-from <store>',
+      'live: also accept rehearsals recorded in this store (a SQLite file or postgres:// URL)',
+      (v, acc: string[] = []) => [...acc, v],
+    )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
 
@@ -58,6 +73,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .description('continue a run after a crash (becomes its executor); un-pause a paused run')
     .option('--reason <text>', 'why')
     .action(async (opts: Common) => setExit(await resumeCommand(opts, io)));
+
+  program
+    .command('runs')
+    .description('list the runs in the store, newest first: id, plan, state, mode, T-0, outcome')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { store?: string; json?: boolean }) => setExit(await runsCommand(opts, io)));
 
   common(program.command('status'), false)
     .description('the run at a glance: phases, tasks, who owes what')
@@ -67,8 +92,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
   common(program.command('log'), false)
     .description('the run journal, one line per event')
     .option('--follow', 'keep printing new events until the run ends')
+    .option('--origin', "add where each person's command came from (user@host pid, or API token)")
     .option('--json', 'one JSON object per line')
-    .action(async (opts: Common & { json?: boolean; follow?: boolean }) =>
+    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) =>
       setExit(await logCommand(opts, io)),
     );
 
@@ -118,7 +144,15 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       );
   simple('pause', 'pause the run: nothing new starts until `tminus resume`');
   simple('abort', 'stop the run now (outcome: aborted)');
-  simple('rollback', 'start the rollback procedure');
+  simple('rollback', 'start the rollback procedure')
+    .command('draft')
+    .description("draft rollback.steps from the forward steps' inverses (YAML to paste into the plan)")
+    .argument('<plan>', 'plan file (YAML or JSON)')
+    .option('--out <file>', 'write the draft to a file instead of stdout')
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (file: string, opts: { out?: string; force?: boolean }) =>
+      setExit(await rollbackDraftCommand(file, opts, io)),
+    );
 
   common(program.command('rebaseline'))
     .description('move T-0 (every time shifts; the journal keeps both)')

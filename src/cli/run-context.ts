@@ -1,19 +1,18 @@
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { builtinActions } from '../actions/builtin-actions.js';
 import type { ActionRegistry } from '../actions/action-registry.js';
 import { ACTION_TYPES } from '../core/action-types.js';
-import { loadPlan } from '../core/load-plan.js';
-import type { Plan } from '../core/plan.js';
-import type { RunEvent } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
-import { foldRun } from '../core/run-state.js';
+import type { Origin } from '../core/run-event.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
-import type { LeaseHolder, RunStore } from '../store/store.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { StoreAccess } from '../store/open-store.js';
+import { displayStore, openStore, storeLocation } from '../store/open-store.js';
+import type { RunRef } from '../engine/run-selection.js';
+import type { SessionContext } from '../engine/run-session.js';
+import { RunSession } from '../engine/run-session.js';
+import type { RunStore } from '../store/store.js';
 import type { CliIo } from './cli-io.js';
 
 /** Options every run command accepts. */
@@ -45,107 +44,63 @@ export function findStorePath(options: StoreOptions, io: CliIo): string {
   });
 }
 
-/** A `postgres://` or `postgresql://` URL names the shared PostgreSQL store; anything else is a SQLite file. */
-export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
-
-/**
- * The store a `--store` / `TMINUS_STORE` value names: a PostgreSQL URL as given, a SQLite file resolved
- * against `cwd`. Any other `scheme://` is refused rather than taken for a file name.
- */
-export function storeLocation(given: string, cwd: string): string {
-  if (isPostgresUrl(given)) return given;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(given)?.[1];
-  if (scheme !== undefined) {
-    throw new TminusError(
-      'USAGE',
-      `--store: '${displayStore(given)}' is not a store tminus can keep runs in`,
-      {
-        hint: `${scheme}:// is not supported: give a SQLite file path (e.g. .tminus/tminus.db) or a postgres:// URL`,
-      },
-    );
-  }
-  return resolve(cwd, given);
-}
-
-/** How a command uses the store: reading commands open it read-only, so a user who may not write can look. */
-export type StoreAccess = 'read' | 'write';
-
-/** Opens an existing store (a SQLite file must exist; a PostgreSQL database is set up on first use). */
-export async function openStore(location: string, access: StoreAccess = 'write'): Promise<RunStore> {
-  if (isPostgresUrl(location)) return PostgresStore.open(location);
-  if (!existsSync(location)) {
-    throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${location}`, {
-      hint: 'start a run with `tminus run PLAN`',
-    });
-  }
-  return SqliteStore.open(location, { readonly: access === 'read' });
-}
-
-/** Opens or creates the store a new run goes into. */
-export const createStore = (location: string): Promise<RunStore> =>
-  isPostgresUrl(location) ? PostgresStore.open(location) : Promise.resolve(SqliteStore.open(location));
-
-/** Where a store is, for messages: never a PostgreSQL password. */
-export const displayStore = (location: string): string =>
-  /^[a-z][a-z0-9+.-]*:\/\//i.test(location)
-    ? location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
-    : location;
-
 /** What validation needs to accept every action of the v1 vocabulary and check the ones built in. */
 export function runCatalog(registry: ActionRegistry): ActionCatalog {
-  const own = registry.catalog();
-  return { types: [...new Set([...ACTION_TYPES, ...own.types])], checkParams: own.checkParams };
+  return registry.catalog(ACTION_TYPES);
 }
 
-export interface OpenedRun {
+/** What a run session needs from this process. */
+export function sessionContext(io: CliIo, storePath: string): SessionContext {
+  const actions = builtinActions();
+  return {
+    actions,
+    catalog: runCatalog(actions),
+    env: io.env,
+    realNow: io.now,
+    where: displayStore(storePath),
+  };
+}
+
+/** Where a command typed in this terminal comes from, recorded beside the person in the journal. */
+export function cliOrigin(): Origin {
+  let osUser: string;
+  try {
+    osUser = userInfo().username;
+  } catch {
+    osUser = process.env.USER ?? `uid ${process.getuid?.() ?? '?'}`;
+  }
+  return { via: 'cli', osUser, host: hostname(), pid: process.pid };
+}
+
+export interface OpenedSession {
   readonly store: RunStore;
   readonly storePath: string;
-  readonly runId: string;
-  readonly plan: Plan;
-  readonly events: readonly RunEvent[];
-  readonly state: RunState;
-  readonly actions: ActionRegistry;
+  readonly session: RunSession;
 }
 
-/** Opens a run (`--run ID`, else the most recent) with the plan text it was started with. */
-export async function openRun(
+/**
+ * Opens the store and the run a command means (`--run ID`, else the most recent; `unfinished` for resume)
+ * and says on stderr which run it acts on, so --json output stays clean. The caller closes `store`.
+ */
+export async function openSession(
   options: StoreOptions,
   io: CliIo,
-  prefer?: 'unended',
+  ref: Omit<RunRef, 'runId'> = {},
   access: StoreAccess = 'write',
-): Promise<OpenedRun> {
+): Promise<OpenedSession> {
   const storePath = findStorePath(options, io);
   const store = await openStore(storePath, access);
   try {
-    const runs = await store.listRuns();
-    let runId = options.run;
-    if (runId === undefined) {
-      runId = (prefer === 'unended' ? runs.find((r) => !r.ended) : undefined)?.runId ?? runs[0]?.runId;
-      if (runId === undefined) {
-        throw new TminusError('RUN_NOT_FOUND', `no runs in ${displayStore(storePath)}`);
-      }
-    } else if (!runs.some((r) => r.runId === runId)) {
-      throw new TminusError('RUN_NOT_FOUND', `no run '${runId}' in ${displayStore(storePath)}`, {
-        hint: runs.length
-          ? `runs: ${runs
-              .slice(0, 5)
-              .map((r) => r.runId)
-              .join(', ')}`
-          : undefined,
-      });
-    }
-    const events = await store.readEvents(runId);
-    const state = foldRun(events);
-    const actions = builtinActions();
-    const { plan, issues } = loadPlan(state.planText, { actions: runCatalog(actions) });
-    if (!plan) {
-      const first = issues.find((i) => i.severity === 'error');
-      throw new TminusError(
-        'STORE_CORRUPT',
-        `the plan stored with run ${runId} no longer loads: ${first ? `${first.position?.line ?? '?'}:${first.position?.col ?? '?'} ${first.message}` : 'unknown problem'}`,
-      );
-    }
-    return { store, storePath, runId, plan, events, state, actions };
+    const session = await RunSession.open(
+      store,
+      { ...ref, ...(options.run === undefined ? {} : { runId: options.run }) },
+      sessionContext(io, storePath),
+    );
+    const s = session.state;
+    io.stderr.write(
+      `run ${s.runId} (plan ${s.planName}, ${s.mode}, ${s.status === 'ended' ? `ended: ${s.outcome ?? 'ended'}` : s.status}) in ${displayStore(storePath)}\n`,
+    );
+    return { store, storePath, session };
   } catch (error) {
     await store.close();
     throw error;
@@ -161,37 +116,4 @@ export function personOf(as: string | undefined, io: CliIo): string {
     });
   }
   return person;
-}
-
-/** The run's time now, from its clock anchor (virtual in sped-up rehearsals, wall-clock in live runs). */
-export const runNow = (state: RunState, realNowMs: number): number =>
-  Math.round(state.clockAnchor.atMs + (realNowMs - state.clockAnchor.realMs) * state.clockAnchor.speed);
-
-/**
- * The run's time as the executor will see it: a rehearsal's clock stands still while no executor drives it
- * (it resumes from the last event), a live run's clock is the wall clock.
- */
-export async function currentRunTime(store: RunStore, state: RunState, realNowMs: number): Promise<number> {
-  if (state.mode === 'live') return runNow(state, realNowMs);
-  const lease = await store.leaseOf(state.runId);
-  const driven = lease !== undefined && lease.expiresAtMs > realNowMs && !holderIsDead(lease.holder);
-  return driven ? Math.max(state.lastAtMs, runNow(state, realNowMs)) : state.lastAtMs;
-}
-
-/** This process as a lease holder. */
-export const thisProcess = (): LeaseHolder => ({
-  id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
-  pid: process.pid,
-  host: hostname(),
-});
-
-/** A lease held by a process of this host that no longer exists can be taken over at once. */
-export function holderIsDead(holder: LeaseHolder): boolean {
-  if (holder.host !== hostname()) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }

@@ -18,6 +18,8 @@ import { validateDnsTtl } from './validate-dns-ttl.js';
 import { ACTION_TYPES } from './action-types.js';
 import type { Repaired } from './repair-for-checks.js';
 import { concernsRepair, repairForChecks } from './repair-for-checks.js';
+import { validateRollbackCoverage } from './rollback-coverage.js';
+import { computeSchedule } from './schedule.js';
 
 export interface LoadPlanOptions {
   /** The actions available; defaults to the format v1 vocabulary without parameter checks. */
@@ -76,6 +78,12 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateConditions(model),
         ];
         issues.push(...(repaired ? semantic.filter((i) => !concernsRepair(repaired, i)) : semantic));
+        // Coverage needs the schedule, which needs a plan without errors (no cycles, known tasks).
+        if (!hasErrors(issues)) {
+          issues.push(
+            ...validateRollbackCoverage(model, options.actions ?? DEFAULT_ACTIONS, computeSchedule(model)),
+          );
+        }
         plan = model;
       }
     }

@@ -147,6 +147,13 @@ export const rollbackStepSchema = z.strictObject({
   timeout: duration().optional(),
   retry: retrySchema.optional(),
   idempotent: z.boolean().optional(),
+  inverse: id().optional().meta({
+    description:
+      "A forward task this step undoes by running its action's inverse with the values recorded when it ran.",
+  }),
+  undoes: z.array(id()).optional().meta({
+    description: 'Forward tasks this step puts back (by hand or by its own action), for rollback coverage.',
+  }),
 });
 
 export const planSchema = z
@@ -194,6 +201,14 @@ export const planSchema = z
     checklist: z.record(id(), z.array(checklistItemSchema)).optional(),
     phases: z.array(phaseSchema).min(1, { error: 'a plan needs at least one phase' }),
     monitors: z.array(monitorSchema).optional(),
+    live: z
+      .strictObject({
+        requireRehearsal: z.boolean().optional().meta({
+          description:
+            'Refuse a live run unless a rehearsal of this exact plan (same content hash) ended completed or rolled back.',
+        }),
+      })
+      .optional(),
     rollback: z
       .strictObject({
         auto: z.boolean().optional(),

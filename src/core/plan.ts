@@ -109,6 +109,10 @@ export interface RollbackStep {
   readonly budgetMs: number;
   readonly retry: RetryPolicy;
   readonly idempotent: boolean | undefined;
+  /** `inverse:` — the forward task whose recorded change this step undoes. */
+  readonly inverseOf: string | undefined;
+  /** `undoes:` — forward tasks this step puts back, for rollback coverage. */
+  readonly undoes: readonly string[];
 }
 
 export interface Plan {
@@ -138,6 +142,8 @@ export interface Plan {
   /** Every task in plan order (phase by phase). */
   readonly tasks: readonly Task[];
   readonly monitors: readonly Monitor[];
+  /** `live.requireRehearsal`: a live run needs an accepted rehearsal of this exact plan. */
+  readonly requireRehearsal: boolean;
   readonly rollback: {
     readonly auto: boolean;
     readonly decisionDeadlineMs: number | undefined;
@@ -287,6 +293,7 @@ export function buildPlan(raw: RawPlan): Plan {
       inconclusiveLimit: m.inconclusiveLimit ?? 0,
       consecutiveErrorLimit: m.consecutiveErrorLimit ?? 4,
     })),
+    requireRehearsal: raw.live?.requireRehearsal ?? false,
     rollback: {
       auto: raw.rollback?.auto ?? false,
       decisionDeadlineMs: ms(raw.rollback?.decisionDeadline),
@@ -305,6 +312,8 @@ export function buildPlan(raw: RawPlan): Plan {
         budgetMs: ms(s.budget) ?? 0,
         retry: retryPolicy(s.retry, undefined),
         idempotent: s.idempotent,
+        inverseOf: s.inverse,
+        undoes: s.undoes ?? [],
       })),
     },
   };

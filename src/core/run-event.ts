@@ -18,7 +18,21 @@ export interface StoredError {
   readonly message: string;
 }
 
-export type RunEventData =
+/**
+ * Where a person's command came from, recorded in the event beside the actor (and covered by its hash):
+ * the actor says who, the origin says through which door — a terminal (OS user, host, pid) or the HTTP API
+ * (token id, client address).
+ */
+export type Origin =
+  | { readonly via: 'cli'; readonly osUser: string; readonly host: string; readonly pid: number }
+  | { readonly via: 'api'; readonly tokenId: string; readonly clientAddress: string };
+
+export type RunEventData = RunEventBody & {
+  /** Set on events a person's command (or `tminus check`) appended; absent on the engine's own events. */
+  readonly origin?: Origin;
+};
+
+type RunEventBody =
   | {
       readonly type: 'run.started';
       readonly planName: string;
@@ -34,6 +48,10 @@ export type RunEventData =
       readonly speed: number;
       /** Ids of the plan's rollback steps: a rollback abandons every other step still in flight. */
       readonly rollbackSteps: readonly string[];
+      /** sha256 of the plan's content (comments, layout and goLive aside); absent in older journals. */
+      readonly planHash?: string;
+      /** A live run: the accepted rehearsal of the same plan it matched, if any. */
+      readonly rehearsal?: { readonly runId: string; readonly outcome: RunOutcome };
     }
   /** An executor took the run; `realMs`/`speed` anchor the run clock so other processes can read it. */
   | {
@@ -101,7 +119,7 @@ export type RunEventData =
   | { readonly type: 'rollback.started'; readonly reason: string; readonly criterionId?: string }
   | { readonly type: 'run.ended'; readonly outcome: RunOutcome; readonly reason?: string };
 
-export type RunEventType = RunEventData['type'];
+export type RunEventType = RunEventBody['type'];
 
 /** An event as it is stored: numbered, timed, attributed and chained to the one before. */
 export interface RunEvent {

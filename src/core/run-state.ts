@@ -67,6 +67,10 @@ export interface RunState {
   comms: 'off' | 'test' | 'on';
   speed: number;
   rollbackSteps: readonly string[];
+  /** The plan's content hash (absent in journals older than it). */
+  planHash?: string;
+  /** A live run: the accepted rehearsal of the same plan it matched. */
+  rehearsal?: { readonly runId: string; readonly outcome: RunOutcome };
   startedAtMs: number;
   goLiveMs: number;
   /** Every T-0 the run has had, oldest first (rebaselining keeps the record). */
@@ -323,6 +327,8 @@ export function initialState(first: RunEvent): RunState {
     comms: d.comms,
     speed: d.speed,
     rollbackSteps: d.rollbackSteps,
+    ...(d.planHash !== undefined ? { planHash: d.planHash } : {}),
+    ...(d.rehearsal !== undefined ? { rehearsal: d.rehearsal } : {}),
     startedAtMs: first.atMs,
     goLiveMs: d.goLiveMs,
     goLiveHistory: [d.goLiveMs],
@@ -342,7 +348,7 @@ export function initialState(first: RunEvent): RunState {
 /**
  * The state of a run: a pure fold of its journal.
  *
- * @example const state = foldRun(await store.readEvents(runId));
+ * @example const state = foldRun(await session.events());
  */
 export function foldRun(events: readonly RunEvent[]): RunState {
   const first = events[0];

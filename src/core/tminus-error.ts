@@ -50,6 +50,10 @@ export const ERROR_CODES = [
   'RUN_NOT_FOUND',
   'RUN_ENDED',
   'RUN_LOCKED',
+  /** Another unfinished run of the same plan is in the store (start a second one only when asked). */
+  'RUN_ACTIVE',
+  /** More than one run could be meant: the command names them and asks for `--run ID`. */
+  'RUN_AMBIGUOUS',
   'STORE_CONFLICT',
   'STORE_CORRUPT',
   /** The store file cannot be used: not a database, damaged, not writable, not creatable. */
@@ -57,6 +61,7 @@ export const ERROR_CODES = [
   'UNKNOWN_STEP',
   'NOT_ALLOWED',
   'REFUSED',
+  'REHEARSAL_REQUIRED',
   'ACTION_MISSING',
   // actions
   'ACTION_FAILED',

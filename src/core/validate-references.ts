@@ -9,6 +9,13 @@ export interface ActionCatalog {
   readonly types: readonly string[];
   /** Problems with an action's `with:` parameters; their paths are relative to `with`. */
   checkParams?(type: string, params: Readonly<Record<string, unknown>>): readonly Issue[];
+  /** What a call changes (records, backends, frozen sources), for rollback coverage; [] when nothing known. */
+  touches?(type: string, params: Readonly<Record<string, unknown>>): readonly string[];
+  /** The call that undoes this one, when the action can say from its parameters. */
+  inverse?(
+    type: string,
+    params: Readonly<Record<string, unknown>>,
+  ): { readonly action: string; readonly with: Readonly<Record<string, unknown>> } | undefined;
 }
 
 /**
@@ -120,7 +127,7 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
   plan.rollback.steps.forEach((s, i) => {
     const path = ['rollback', 'steps', i];
     if (s.owner !== undefined) role(s.owner, [...path, 'owner']);
-    else if (!s.call) {
+    else if (!s.call && s.inverseOf === undefined) {
       issues.push(
         error(
           'missing-owner',
@@ -131,6 +138,38 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
       );
     }
     action(s.call, path);
+    if (s.inverseOf !== undefined && s.call) {
+      issues.push(
+        error(
+          'inverse-with-action',
+          [...path, 'inverse'],
+          `rollback step '${s.id}' has both inverse: '${s.inverseOf}' and an action`,
+          'keep one: inverse runs the inverse of what the task did; action runs the call you write',
+        ),
+      );
+    }
+    const forward = (id: string, p: readonly PathSegment[]) => {
+      const task = plan.tasks.find((t) => t.id === id);
+      if (!task) {
+        const ids = plan.tasks.map((t) => t.id);
+        issues.push(error('unknown-task', p, `unknown task '${id}'`, didYouMeanHint(id, ids)));
+      }
+      return task;
+    };
+    if (s.inverseOf !== undefined) {
+      const task = forward(s.inverseOf, [...path, 'inverse']);
+      if (task && !task.call) {
+        issues.push(
+          error(
+            'inverse-without-action',
+            [...path, 'inverse'],
+            `inverse: '${s.inverseOf}' is a ${task.kind} task: there is no action to undo`,
+            'undo it with a manual step (owner:) or an action:',
+          ),
+        );
+      }
+    }
+    s.undoes.forEach((id, j) => forward(id, [...path, 'undoes', j]));
   });
 
   // Criteria name what fires them.

@@ -97,6 +97,12 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   /** What it would change, without changing anything (`--dry-run`). */
   plan?(ctx: ActionContext, params: P): Promise<ActionPlan>;
   execute(ctx: ActionContext, params: P): Promise<ActionResult>;
+  /**
+   * What a call changes, named so that a forward step and the rollback step that puts it back name it alike
+   * (`dns www.example.com. A`, `haproxy backend app`). Declared by every action that changes the world and can
+   * say what; `tminus validate` warns when no rollback step undoes it.
+   */
+  touches?(params: P): readonly string[];
   /** The call that undoes this one, used to draft the rollback procedure. */
   inverse?(
     params: P,

@@ -14,6 +14,8 @@ import type { Redactor } from './redactor.js';
 import type { ActionLookup } from './run-action.js';
 import { requireActions, runAction } from './run-action.js';
 import { decide } from './scheduler.js';
+import { appendDecided } from './append-decided.js';
+import { runReadinessCheck } from './readiness-check.js';
 import { pollUntilTrue } from './poll-condition.js';
 import type { SecretSources } from './secret-resolver.js';
 
@@ -203,23 +205,25 @@ export class RunExecutor {
     make: (state: RunState) => { actor: Actor; data: RunEventData }[] | undefined,
   ): Promise<boolean> {
     const job = this.#lock.then(async () => {
-      for (;;) {
-        if (this.#dead) return false;
-        await this.#sync();
-        const made = make(this.#state);
-        if (!made || made.length === 0) return false;
-        const atMs = this.#o.clock.now();
-        const events: NewRunEvent[] = made.map((e) => ({
-          atMs,
-          actor: e.actor,
-          data: this.#o.redactor.redactValue(e.data),
-        }));
-        if (this.#dead) return false;
-        const r = await this.#o.store.append(this.#o.runId, this.#state.lastSeq, events);
-        if (!r.ok) continue;
-        for (const e of r.events) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
-        return true;
-      }
+      const appended = await appendDecided({
+        store: this.#o.store,
+        runId: this.#o.runId,
+        what: 'the executor',
+        read: async () => {
+          if (this.#dead) return undefined;
+          await this.#sync();
+          return this.#state;
+        },
+        decide: (state) => {
+          const made = make(state);
+          if (!made || made.length === 0 || this.#dead) return undefined;
+          const atMs = this.#o.clock.now();
+          return made.map((e) => ({ atMs, actor: e.actor, data: this.#o.redactor.redactValue(e.data) }));
+        },
+      });
+      if (!appended) return false;
+      for (const e of appended) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+      return true;
     });
     this.#lock = job.catch(() => undefined);
     return job;
@@ -391,20 +395,7 @@ export class RunExecutor {
     this.#checking.add(itemId);
     const call = item.check;
     void (async () => {
-      let data: RunEventData;
-      try {
-        const r = await runAction(this.#actionInput(call, itemId, item.title, this.#stop.signal, 1));
-        data = {
-          type: 'check.recorded',
-          itemId,
-          ok: true,
-          summary: r.summary,
-          ...(r.output ? { evidence: r.output } : {}),
-        };
-      } catch (thrown) {
-        const e = coerceError(thrown);
-        data = { type: 'check.recorded', itemId, ok: false, summary: `${e.code}: ${e.message}` };
-      }
+      const data = await runReadinessCheck(this.#actionInput(call, itemId, item.title, this.#stop.signal, 1));
       if (this.#dead) return;
       await this.#mutate((state) => (state.checks[itemId] ? undefined : [{ actor: SYSTEM, data }])).catch(
         (e: unknown) => this.#o.logger.error(`could not record check '${itemId}'`, { error: String(e) }),

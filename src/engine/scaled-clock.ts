@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { runTimeAt } from './run-clock.js';
 import { realSleep } from './system-clock.js';
 
 /**
@@ -25,7 +26,7 @@ export class ScaledClock implements Clock {
   }
 
   now(): number {
-    return Math.round(this.#atMs + (this.#realNow() - this.#realMs) * this.speed);
+    return runTimeAt({ atMs: this.#atMs, realMs: this.#realMs, speed: this.speed }, this.#realNow());
   }
 
   /**

@@ -16,19 +16,40 @@ export interface SecretSources {
  * non-retryable `SECRET_UNRESOLVED` that names the reference, never the value.
  */
 export function resolveSecrets<T>(value: T, sources: SecretSources, redactor: Redactor): T {
-  return walk(value, sources, redactor) as T;
+  return walk(value, sources, (secret) => redactor.add(secret)) as T;
 }
 
-function walk(value: unknown, sources: SecretSources, redactor: Redactor): unknown {
-  if (typeof value === 'string') return resolveString(value, sources, redactor);
-  if (Array.isArray(value)) return value.map((v) => walk(v, sources, redactor));
+/**
+ * The same resolution for one text outside a run (e.g. a plan connection's URL for `tminus data-diff`):
+ * returns the resolved text and the secret values it now holds, for the caller to mask.
+ */
+export function resolveSecretText(
+  text: string,
+  sources: SecretSources,
+): { value: string; secrets: string[] } {
+  const secrets: string[] = [];
+  const value = resolveString(text, sources, (secret) => {
+    if (secret) secrets.push(secret);
+  });
+  return { value, secrets };
+}
+
+type OnSecret = (secret: string) => void;
+
+function walk(value: unknown, sources: SecretSources, onSecret: OnSecret): unknown {
+  if (typeof value === 'string') return resolveString(value, sources, onSecret);
+  if (Array.isArray(value)) return value.map((v) => walk(v, sources, onSecret));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, sources, redactor)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, sources, onSecret)]));
   }
   return value;
 }
 
-function resolveString(text: string, sources: SecretSources, redactor: Redactor): string {
+/**
+ * One rule for every secret: an environment variable is taken as is; a file's content loses one final
+ * line break (what editors and `echo` add), nothing else — spaces inside a password are the password.
+ */
+function resolveString(text: string, sources: SecretSources, onSecret: OnSecret): string {
   const { refs } = findSecretRefs(text);
   let out = text;
   for (const ref of refs) {
@@ -38,7 +59,7 @@ function resolveString(text: string, sources: SecretSources, redactor: Redactor)
       if (v === undefined) {
         throw new TminusError(
           'SECRET_UNRESOLVED',
-          `environment variable ${ref.name} is not set (${ref.text})`,
+          `${ref.text} is not set (environment variable ${ref.name})`,
           {
             retryable: false,
             hint: `export ${ref.name} in the environment of the process running the cutover`,
@@ -57,7 +78,7 @@ function resolveString(text: string, sources: SecretSources, redactor: Redactor)
         });
       }
     }
-    redactor.add(secret);
+    onSecret(secret);
     out = out.split(ref.text).join(secret);
   }
   return out;

@@ -52,6 +52,8 @@ describe('one executor per run, and the audit trail', () => {
       '--dry-run',
       '--go-live',
       'now+2h',
+      // the run the test before left unfinished (its executor was stopped) is still in the store
+      '--concurrent',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('backup: succeeded — dry run: would run: echo backup >>');

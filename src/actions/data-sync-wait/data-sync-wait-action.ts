@@ -84,9 +84,11 @@ export const dataSyncWaitAction: ActionDefinition<DataSyncWaitParams> = {
     });
   },
 
+  touches: (p) => (p.freeze === 'read-only' ? [`writes on ${p.source}`] : []),
+
   inverse(p) {
     return p.freeze === 'read-only'
-      ? { action: 'sql.query', with: { connection: p.source, sql: UNFREEZE } }
+      ? { action: 'sql.query', with: { connection: p.source, query: UNFREEZE } }
       : undefined;
   },
 

@@ -124,6 +124,8 @@ export function createDnsUpdateAction(factories: DnsClientFactories = {}): Actio
       return { summary: ctx.redact(summary), output };
     },
 
+    touches: (p) => [`dns ${absoluteName(p.name, p.zone)} ${p.type}`],
+
     inverse(p) {
       const expect = asList(p.expect);
       // Without the old value there is nothing to go back to; `[]` (created) is undone by hand.

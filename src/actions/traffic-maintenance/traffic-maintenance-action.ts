@@ -13,6 +13,7 @@ import {
   serverName,
   targetSchemas,
   type ProviderDeps,
+  targetName,
 } from '../traffic/traffic-target.js';
 import {
   describeSetting,
@@ -233,6 +234,8 @@ export function createTrafficMaintenanceAction(
         },
       };
     },
+
+    touches: (params) => [`maintenance page of ${targetName(params)}`],
 
     inverse(params) {
       // The probe expected the other mode's answer, so the inverse goes without it.

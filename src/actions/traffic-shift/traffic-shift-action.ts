@@ -13,6 +13,7 @@ import {
   durationMs,
   durationText,
   type ProviderDeps,
+  targetName,
 } from '../traffic/traffic-target.js';
 import { describeSetting, type ServerSettings, type TrafficProvider } from '../traffic/traffic-provider.js';
 import { names, shiftSteps } from './traffic-shift-plan.js';
@@ -274,6 +275,8 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
         },
       };
     },
+
+    touches: (params) => [`traffic weights of ${targetName(params)}`],
 
     inverse(params) {
       if (params.weights !== undefined || params.states !== undefined) return undefined;

@@ -237,3 +237,25 @@ export async function createProvider(
     timeoutMs: durationMs(params.timeout, 5_000),
   });
 }
+
+/** The balancer object a traffic action steers, named alike in forward and rollback steps (rollback coverage). */
+export function targetName(
+  p:
+    | Pick<z.infer<typeof haproxyTarget>, 'provider' | 'socket' | 'address' | 'connection' | 'backend'>
+    | Pick<z.infer<typeof nginxTarget>, 'provider' | 'file' | 'upstream'>
+    | {
+        readonly provider: 'alb';
+        readonly region: string;
+        readonly listenerArn?: string;
+        readonly ruleArn?: string;
+      },
+): string {
+  switch (p.provider) {
+    case 'haproxy':
+      return `haproxy ${p.socket ?? p.address ?? `connection ${p.connection}`} backend ${p.backend}`;
+    case 'nginx':
+      return `nginx ${p.file} upstream ${p.upstream}`;
+    case 'alb':
+      return `alb ${p.region} ${p.ruleArn ?? p.listenerArn ?? ''}`.trimEnd();
+  }
+}

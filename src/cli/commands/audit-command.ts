@@ -1,8 +1,9 @@
-import { verifyChain } from '../../store/event-hash.js';
+import { openStore } from '../../store/open-store.js';
+import { verifyJournals } from '../../engine/verify-journal.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { findStorePath, openStore } from '../run-context.js';
+import { findStorePath } from '../run-context.js';
 import { createStyle } from '../style.js';
 
 /** `tminus audit verify [--run ID]`: re-computes the hash chain of every run (or one); exit 1 on tampering. */
@@ -13,14 +14,8 @@ export async function auditVerifyCommand(
   const store = await openStore(findStorePath(options, io), 'read');
   const style = createStyle(io.stdout);
   try {
-    const runs = (await store.listRuns()).filter((r) => options.run === undefined || r.runId === options.run);
-    const report = [];
-    for (const run of runs) {
-      const events = await store.readEvents(run.runId);
-      const problems = verifyChain(events, await store.head(run.runId));
-      report.push({ runId: run.runId, events: events.length, ok: problems.length === 0, problems });
-    }
-    if (options.run !== undefined && runs.length === 0) {
+    const report = await verifyJournals(store, options.run === undefined ? undefined : [options.run]);
+    if (options.run !== undefined && report.length === 0) {
       io.stderr.write(`no run '${options.run}' in this store\n`);
       return EXIT.usage;
     }

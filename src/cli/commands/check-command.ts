@@ -1,13 +1,7 @@
-import { dirname } from 'node:path';
-import type { RunEventData } from '../../core/run-event.js';
-import { TminusError, coerceError } from '../../core/tminus-error.js';
-import { Redactor } from '../../engine/redactor.js';
-import { runAction } from '../../engine/run-action.js';
-import { SystemClock } from '../../engine/system-clock.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { currentRunTime, openRun } from '../run-context.js';
+import { cliOrigin, openSession } from '../run-context.js';
 import { createStyle } from '../style.js';
 import { actCommand } from './act-command.js';
 
@@ -26,77 +20,11 @@ export async function checkCommand(
       ...(options.note ? { note: options.note } : {}),
     });
   }
-  const { store, runId, plan, state, actions } = await openRun(options, io);
+  const { store, session } = await openSession(options, io);
   const style = createStyle(io.stdout);
   try {
-    if (state.status === 'ended') {
-      throw new TminusError(
-        'RUN_ENDED',
-        `run ${runId} has ended (${state.outcome ?? 'ended'}); start a new run to check readiness`,
-      );
-    }
-    const redactor = new Redactor();
-    const recorded: Extract<RunEventData, { type: 'check.recorded' }>[] = [];
-    for (const item of plan.checklist) {
-      if (!item.check) continue;
-      try {
-        const r = await runAction({
-          plan,
-          call: item.check,
-          actions,
-          clock: new SystemClock(),
-          logger: {
-            debug: () => undefined,
-            info: () => undefined,
-            warn: () => undefined,
-            error: () => undefined,
-          },
-          redactor,
-          secrets: { env: io.env, baseDir: dirname(state.planPath) },
-          signal: new AbortController().signal,
-          attempt: 1,
-          dryRun: state.dryRun,
-          run: {
-            runId,
-            mode: state.mode,
-            comms: state.comms,
-            goLiveMs: state.goLiveMs,
-            stepId: item.id,
-            stepTitle: item.title,
-          },
-        });
-        recorded.push({
-          type: 'check.recorded',
-          itemId: item.id,
-          ok: true,
-          summary: r.summary,
-          ...(r.output ? { evidence: r.output } : {}),
-        });
-      } catch (thrown) {
-        const e = coerceError(thrown);
-        recorded.push({
-          type: 'check.recorded',
-          itemId: item.id,
-          ok: false,
-          summary: `${e.code}: ${e.message}`,
-        });
-      }
-    }
-    let seq = state.lastSeq;
-    const atMs = await currentRunTime(store, state, io.now());
-    for (;;) {
-      const r = await store.append(
-        runId,
-        seq,
-        recorded.map((data) => ({
-          atMs,
-          actor: 'system',
-          data: redactor.redactValue(data),
-        })),
-      );
-      if (r.ok) break;
-      seq = r.lastSeq;
-    }
+    const { plan, state } = session;
+    const recorded = await session.runChecks(cliOrigin());
     const checks = new Map(recorded.map((d) => [d.itemId, d]));
     const rows = plan.checklist.map((item) => {
       const fresh = checks.get(item.id);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { builtinActions } from '../../actions/builtin-actions.js';
 import type { Clock } from '../../core/clock.js';
 import { parseGoLive } from '../../core/go-live.js';
@@ -7,30 +7,24 @@ import type { Logger } from '../../core/logger.js';
 import type { Plan } from '../../core/plan.js';
 import type { RunEvent, RunOutcome } from '../../core/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
+import { describePlanChanges } from '../../core/plan-fingerprint.js';
 import { Redactor } from '../../engine/redactor.js';
-import { RunExecutor } from '../../engine/run-executor.js';
+import { checkRehearsal, planHash } from '../../engine/rehearsal-gate.js';
+import type { RunExecutor } from '../../engine/run-executor.js';
 import { ScaledClock } from '../../engine/scaled-clock.js';
 import { SystemClock } from '../../engine/system-clock.js';
-import type { RunStore } from '../../store/store.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { formatIssues } from '../format-issues.js';
 import { describeEvent, formatEvent } from '../format-event.js';
 import { readPlanFile } from '../read-plan-file.js';
-import {
-  createStore,
-  currentRunTime,
-  displayStore,
-  holderIsDead,
-  openRun,
-  runCatalog,
-  storeLocation,
-  storeNextTo,
-  thisProcess,
-} from '../run-context.js';
+import { createStore, displayStore, openStore, storeLocation } from '../../store/open-store.js';
+import type { RunStore } from '../../store/store.js';
+import { holderIsDead, thisProcess } from '../../engine/lease-liveness.js';
+import { RunSession } from '../../engine/run-session.js';
+import { cliOrigin, openSession, runCatalog, sessionContext, storeNextTo } from '../run-context.js';
 import { createStyle } from '../style.js';
 import { LiveView } from '../live-view.js';
-import { decideCommand } from '../../core/run-commands.js';
 
 export interface RunOptions {
   readonly rehearsal?: boolean;
@@ -41,6 +35,9 @@ export interface RunOptions {
   readonly dryRun?: boolean;
   readonly store?: string;
   readonly runId?: string;
+  readonly concurrent?: boolean;
+  readonly requireRehearsal?: boolean;
+  readonly rehearsalsFrom?: readonly string[];
 }
 
 /** Real milliseconds between looks at the journal for what other terminals appended. */
@@ -117,6 +114,14 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const given = options.store ?? io.env.TMINUS_STORE;
   const storePath = given !== undefined ? storeLocation(given, io.cwd) : storeNextTo(planPath);
   const store = await createStore(storePath);
+  const planText = readFileSync(planPath, 'utf8');
+  let rehearsal: { planHash: string; matched?: { runId: string; outcome: RunOutcome } };
+  try {
+    rehearsal = await gateOnRehearsal(store, plan, planText, live, options, file, io);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const runId =
     options.runId ??
     `${plan.name}-${new Date(realNow).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${Math.random().toString(36).slice(2, 6)}`;
@@ -128,40 +133,88 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const redactor = new Redactor();
   const view: { current?: LiveView } = {};
   try {
-    const executor = await RunExecutor.create(
-      executorOptions(store, runId, plan, clock, redactor, io, dirname(planPath), anchor, goLiveMs, view),
+    const session = await RunSession.create(
+      store,
       {
-        type: 'run.started',
-        planName: plan.name,
-        planTitle: plan.title,
-        planText: readFileSync(planPath, 'utf8'),
-        planPath,
-        mode: live ? 'live' : 'rehearsal',
-        goLiveMs,
-        dryRun: options.dryRun === true,
-        autoApprove: options.autoApprove === true,
-        comms: live ? 'on' : 'test',
-        speed,
-        rollbackSteps: plan.rollback.steps.map((s) => s.id),
+        runId,
+        atMs: clock.now(),
+        allowConcurrent: options.concurrent === true,
+        started: {
+          type: 'run.started',
+          planName: plan.name,
+          planTitle: plan.title,
+          planText,
+          planPath,
+          mode: live ? 'live' : 'rehearsal',
+          goLiveMs,
+          dryRun: options.dryRun === true,
+          autoApprove: options.autoApprove === true,
+          comms: live ? 'on' : 'test',
+          speed,
+          rollbackSteps: plan.rollback.steps.map((s) => s.id),
+          planHash: rehearsal.planHash,
+          ...(rehearsal.matched ? { rehearsal: rehearsal.matched } : {}),
+        },
       },
-      clock.now(),
+      sessionContext(io, storePath),
+    );
+    const executor = await session.openExecutor(
+      executorOptions(plan, clock, redactor, io, anchor, goLiveMs, view),
     );
     io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);
-    io.stdout.write(`${describeEvent((await store.readEvents(runId, 0, 1))[0]!)}\n`);
+    io.stdout.write(`${describeEvent((await session.events())[0]!)}\n`);
     return await drive(executor, plan, clock, io, view, anchor);
   } finally {
     await store.close();
   }
 }
 
-function executorOptions(
+/**
+ * A live run looks for an accepted rehearsal of the same plan (same content hash) in its store and in any
+ * `--rehearsals-from` store: without one it warns, or refuses when the plan or the flag requires one, naming
+ * what changed since the last rehearsal.
+ */
+async function gateOnRehearsal(
   store: RunStore,
-  runId: string,
+  plan: Plan,
+  planText: string,
+  live: boolean,
+  options: RunOptions,
+  file: string,
+  io: CliIo,
+): Promise<{ planHash: string; matched?: { runId: string; outcome: RunOutcome } }> {
+  if (!live) return { planHash: planHash(planText) };
+  const imported = await Promise.all(
+    (options.rehearsalsFrom ?? []).map((s) => openStore(storeLocation(s, io.cwd), 'read')),
+  );
+  try {
+    const check = await checkRehearsal([store, ...imported], plan.name, planText);
+    if (check.matched) {
+      const { runId, outcome } = check.matched;
+      io.stderr.write(`rehearsed: run ${runId} of this exact plan ended ${outcome}\n`);
+      return { planHash: check.planHash, matched: { runId, outcome } };
+    }
+    const since = check.latest
+      ? `; since the last rehearsal (run ${check.latest.runId}, ${check.latest.outcome}) the plan changed: ${describePlanChanges(check.latest.changes)}`
+      : '';
+    const message = `no rehearsal of this plan ended completed or rolled back${since}`;
+    if (options.requireRehearsal || plan.requireRehearsal) {
+      throw new TminusError('REHEARSAL_REQUIRED', message, {
+        hint: `rehearse this version first (tminus run ${file} --rehearsal), or name a store that has one with --rehearsals-from`,
+      });
+    }
+    io.stderr.write(`warning: ${message}\n`);
+    return { planHash: check.planHash };
+  } finally {
+    await Promise.all(imported.map((s) => s.close()));
+  }
+}
+
+function executorOptions(
   plan: Plan,
   clock: Clock,
   redactor: Redactor,
   io: CliIo,
-  baseDir: string,
   /** Read when the executor attaches; `drive` moves it to the moment the run really starts. */
   anchor: { realMs: number; speed: number },
   initialGoLiveMs?: number,
@@ -170,13 +223,8 @@ function executorOptions(
   const style = createStyle(io.stdout);
   let goLiveMs: number | undefined = initialGoLiveMs;
   return {
-    store,
-    runId,
-    plan,
-    actions: builtinActions(),
     clock,
     redactor,
-    secrets: { env: io.env, baseDir },
     logger: cliLogger(io, redactor),
     pollMs: POLL_REAL_MS * anchor.speed,
     timeoutClock: new SystemClock(),
@@ -244,8 +292,9 @@ export async function resumeCommand(
   options: { store?: string; run?: string; as?: string; reason?: string },
   io: CliIo,
 ): Promise<number> {
-  const opened = await openRun(options, io, 'unended');
-  const { store, runId, plan, state, events } = opened;
+  const { store, session } = await openSession(options, io, { unfinished: true });
+  const { runId, plan } = session;
+  const state = session.state;
   try {
     if (state.status === 'ended') {
       throw new TminusError(
@@ -253,22 +302,16 @@ export async function resumeCommand(
         `run ${runId} has ended (${state.outcome ?? 'ended'}); nothing to resume`,
       );
     }
-    if (state.status === 'paused') {
+    const wasPaused = state.status === 'paused';
+    if (wasPaused) {
       const person = options.as ?? io.env.TMINUS_AS;
       if (!person) {
         throw new TminusError('USAGE', 'the run is paused: resume it --as a lead (or set TMINUS_AS)');
       }
-      const events = decideCommand(plan, state, person, {
+      await session.act(person, cliOrigin(), {
         kind: 'unpause',
         ...(options.reason ? { reason: options.reason } : {}),
       });
-      const now = await currentRunTime(store, state, io.now());
-      const r = await store.append(
-        runId,
-        state.lastSeq,
-        events.map((data) => ({ atMs: now, actor: person, data })),
-      );
-      if (!r.ok) throw new TminusError('STORE_CONFLICT', 'the run changed meanwhile; try again');
       io.stdout.write(`run ${runId} resumed by ${person}\n`);
     }
     const realNow = io.now();
@@ -280,25 +323,13 @@ export async function resumeCommand(
       : new ScaledClock({ atMs: state.lastAtMs, realMs: realNow, speed }, io.now);
     const anchor = { realMs: realNow, speed: live ? 1 : speed };
     const view: { current?: LiveView } = {};
-    const executor = await RunExecutor.open(
-      executorOptions(
-        store,
-        runId,
-        plan,
-        clock,
-        new Redactor(),
-        io,
-        dirname(state.planPath),
-        anchor,
-        state.goLiveMs,
-        view,
-      ),
-      events,
+    const executor = await session.openExecutor(
+      executorOptions(plan, clock, new Redactor(), io, anchor, state.goLiveMs, view),
     );
     try {
       return await drive(executor, plan, clock, io, view, anchor);
     } catch (error) {
-      if (error instanceof TminusError && error.code === 'RUN_LOCKED' && state.status === 'paused') {
+      if (error instanceof TminusError && error.code === 'RUN_LOCKED' && wasPaused) {
         return EXIT.ok;
       }
       throw error;

@@ -7,10 +7,12 @@ import { membersOf } from '../../core/roles.js';
 import type { RunState, StepState } from '../../core/run-state.js';
 import { stepOf } from '../../core/run-state.js';
 import { eligibleVoters, unmetRequirements } from '../../engine/scheduler.js';
+import { computeLiveSchedule } from '../../core/live-schedule.js';
+import { formatLiveSchedule, liveScheduleJson } from '../format-live-schedule.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
-import { holderIsDead, openRun, runNow } from '../run-context.js';
+import { openSession } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
 
@@ -87,6 +89,13 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   out.push(
     `${style.bold(state.planTitle)}  run ${state.runId} (${state.mode}${state.dryRun ? ', dry run' : ''})  ${state.status}${state.outcome ? `: ${style.bold(state.outcome)}` : ''}`,
   );
+  if (state.mode === 'live') {
+    out.push(
+      state.rehearsal
+        ? `  rehearsed: run ${state.rehearsal.runId} of this exact plan ended ${state.rehearsal.outcome}`
+        : style.warning('  not rehearsed: no rehearsal of this exact plan ended completed or rolled back'),
+    );
+  }
   const pnr = computeSchedule(plan).pointOfNoReturnMs;
   const pnrText =
     pnr === undefined
@@ -95,6 +104,7 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   out.push(
     `  now ${formatOffset(now - state.goLiveMs)}   T-0 ${new Date(state.goLiveMs).toISOString()}${state.goLiveHistory.length > 1 ? ` (rebaselined ${state.goLiveHistory.length - 1}×)` : ''}${pnrText}`,
   );
+  out.push(...formatLiveSchedule(plan, state, now, style));
   for (const phase of plan.phases) {
     out.push(
       style.bold(
@@ -131,23 +141,16 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
 
 /** `tminus status [--json]`. */
 export async function statusCommand(options: StoreOptions & { json?: boolean }, io: CliIo): Promise<number> {
-  const { store, plan, state, runId } = await openRun(options, io, undefined, 'read');
-  let lease: Awaited<ReturnType<typeof store.leaseOf>>;
+  const { store, session } = await openSession(options, io, {}, 'read');
+  let driving: Awaited<ReturnType<typeof session.driver>>;
+  let now: number;
   try {
-    lease = await store.leaseOf(runId);
+    driving = await session.driver();
+    now = await session.now();
   } finally {
     await store.close();
   }
-  const driving =
-    lease !== undefined && lease.expiresAtMs > io.now() && !holderIsDead(lease.holder)
-      ? lease.holder
-      : undefined;
-  const now =
-    state.status === 'ended'
-      ? state.lastAtMs
-      : state.mode === 'live' || driving
-        ? runNow(state, io.now())
-        : state.lastAtMs;
+  const { plan, state } = session;
   if (options.json) {
     const json = {
       ...state,
@@ -155,6 +158,7 @@ export async function statusCommand(options: StoreOptions & { json?: boolean }, 
       nowMs: now,
       executor: driving ?? null,
       owed: owed(plan, state),
+      schedule: liveScheduleJson(computeLiveSchedule(plan, state, now), state.goLiveMs),
     };
     io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {
