@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { builtinActions } from '../actions/builtin-actions.js';
 import type { ActionRegistry } from '../actions/action-registry.js';
 import { ACTION_TYPES } from '../core/action-types.js';
