@@ -136,7 +136,8 @@ describe('stores that cannot be used', () => {
       chmodSync(join(dir, '.tminus'), 0o555);
     }
     const status = asReader(['status']);
-    expect(status.stderr).toBe('');
+    // The only line on stderr says which run it reads.
+    expect(status.stderr).toMatch(/^run \S+ \(plan shop-rehearsal, rehearsal, ended: completed\) in .+\n$/);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('completed');
     const log = asReader(['log']);
@@ -167,7 +168,7 @@ describe('output closed early', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdout.once('data', () => child.stdout.destroy());
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(stderr).toBe('');
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
     expect(code).toBe(0);
   });
 });
