@@ -5,8 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    // Generous: a test waits for states and events, and only a hang should run into these. On a shared,
+    // loaded 2-core machine a test that starts servers or processes can take minutes without being wrong.
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
     // Journal keys and witnesses that tests' stores create go here, not into the developer's ~/.config.

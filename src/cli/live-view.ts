@@ -1,18 +1,27 @@
-import { formatDuration } from '../core/duration.js';
-import { formatOffset } from '../core/offset.js';
 import type { Plan } from '../core/plan.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { formatEvent } from './format-event.js';
-import { formatStatus } from './commands/status-command.js';
+import { renderLiveFrame } from './live-frame.js';
 import type { Style } from './style.js';
 
-const CLEAR = '\x1b[H\x1b[2J';
-const RECENT = 8;
+const RECENT = 50;
+/** The alternate screen (like `less` or `top`): frames never pile up in the scrollback. */
+const ENTER = '\x1b[?1049h\x1b[?25l';
+const LEAVE = '\x1b[?25h\x1b[?1049l';
+const HOME = '\x1b[H';
+const CLEAR_LINE = '\x1b[K';
+const CLEAR_BELOW = '\x1b[J';
+
+export interface TerminalSize {
+  readonly columns: number;
+  readonly rows: number;
+}
 
 /**
- * The terminal view of a run being driven, for a TTY: countdown, phases and tasks, who owes what and the
- * latest events, redrawn in place. Without a TTY (CI, pipes) the run prints plain event lines instead.
+ * The terminal view of a run being driven, for a TTY: a frame that fits the terminal (see renderLiveFrame),
+ * redrawn in place on the alternate screen; when the run ends the last frame is printed once on the normal
+ * screen. Without a TTY (CI, pipes) the run prints plain event lines instead.
  */
 export class LiveView {
   readonly #recent: string[] = [];
@@ -26,12 +35,14 @@ export class LiveView {
     private readonly plan: Plan,
     private readonly state: () => RunState,
     private readonly now: () => number,
+    private readonly size: () => TerminalSize = () => ({ columns: 80, rows: 24 }),
   ) {
     this.#write = write;
     this.#style = style;
   }
 
   start(intervalMs = 500): void {
+    this.#write(ENTER);
     this.#timer = setInterval(() => this.draw(), intervalMs);
     this.draw();
   }
@@ -41,28 +52,29 @@ export class LiveView {
     if (this.#recent.length > RECENT) this.#recent.shift();
   }
 
-  draw(): void {
+  /** The frame as lines, for the current state and terminal size. */
+  frame(): string[] {
     const state = this.state();
-    const now = state.status === 'ended' ? state.lastAtMs : this.now();
-    const toT0 = state.goLiveMs - now;
-    const next = this.plan.phases.find((p) => state.goLiveMs + p.atMs > now);
-    const header = [
-      this.#style.bold(`now T${toT0 > 0 ? '-' : '+'}${formatDuration(Math.abs(toT0))}`),
-      toT0 > 0 ? `(${formatDuration(toT0)} to T-0)` : '(past T-0)',
-      next ? `· next phase ${next.id} at ${formatOffset(next.atMs)}` : '',
-      state.speed !== 1 ? `· ×${state.speed}` : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
-    this.#write(
-      `${CLEAR}${header}\n${formatStatus(this.plan, state, now, this.#style)}\n\n${this.#style.bold('latest')}\n${this.#recent.join('\n')}\n`,
-    );
+    const { columns, rows } = this.size();
+    return renderLiveFrame({
+      plan: this.plan,
+      state,
+      now: state.status === 'ended' ? state.lastAtMs : this.now(),
+      recent: this.#recent,
+      style: this.#style,
+      columns: Math.max(20, columns),
+      rows: Math.max(5, rows - 1),
+    });
+  }
+
+  draw(): void {
+    this.#write(`${HOME}${this.frame().join(`${CLEAR_LINE}\n`)}${CLEAR_LINE}\n${CLEAR_BELOW}`);
   }
 
   stop(): void {
     if (this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.draw();
+    this.#write(`${LEAVE}${this.frame().join('\n')}\n`);
   }
 }

@@ -28,6 +28,7 @@ const USAGE_CODES = new Set([
   'SECRET_UNRESOLVED',
   'RUN_ACTIVE',
   'RUN_AMBIGUOUS',
+  'STORE_UNUSABLE',
 ]);
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {

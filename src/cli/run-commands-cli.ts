@@ -156,7 +156,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
   const simple = (name: 'pause' | 'abort' | 'rollback', description: string) =>
     remotable(program.command(name))
       .description(description)
-      .option('--reason <text>', name === 'rollback' ? 'why (required)' : 'why')
+      .option('--reason <text>', name === 'pause' ? 'why' : 'why (required)')
       .action(async (opts: Common) =>
         setExit(await act(opts, { kind: name, ...(opts.reason ? { reason: opts.reason } : {}) })),
       );

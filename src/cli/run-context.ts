@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { builtinActions } from '../actions/builtin-actions.js';
 import type { ActionRegistry } from '../actions/action-registry.js';
 import { ACTION_TYPES } from '../core/action-types.js';
 import type { Origin } from '../core/run-event.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
-import { displayStore, isPostgresUrl, openStore } from '../store/open-store.js';
+import type { StoreAccess } from '../store/open-store.js';
+import { displayStore, openStore, storeLocation } from '../store/open-store.js';
 import type { RunRef } from '../engine/run-selection.js';
 import type { SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';
@@ -32,7 +33,7 @@ export const storeNextTo = (planPath: string): string => join(dirname(planPath),
  */
 export function findStorePath(options: StoreOptions, io: CliIo): string {
   const given = options.store ?? io.env.TMINUS_STORE;
-  if (given) return isPostgresUrl(given) ? given : resolve(io.cwd, given);
+  if (given) return storeLocation(given, io.cwd);
   for (let dir = io.cwd; ; dir = dirname(dir)) {
     const candidate = join(dir, STORE_DIR, STORE_FILE);
     if (existsSync(candidate)) return candidate;
@@ -85,9 +86,10 @@ export async function openSession(
   options: StoreOptions,
   io: CliIo,
   ref: Omit<RunRef, 'runId'> = {},
+  access: StoreAccess = 'write',
 ): Promise<OpenedSession> {
   const storePath = findStorePath(options, io);
-  const store = await openStore(storePath);
+  const store = await openStore(storePath, access);
   try {
     const session = await RunSession.open(
       store,

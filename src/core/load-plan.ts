@@ -18,6 +18,8 @@ import { validateDnsTtl } from './validate-dns-ttl.js';
 import { validateInverseSteps } from './validate-inverse-steps.js';
 import { validateGoLive } from './validate-go-live.js';
 import { ACTION_TYPES } from './action-types.js';
+import type { Repaired } from './repair-for-checks.js';
+import { concernsRepair, repairForChecks } from './repair-for-checks.js';
 import { validateRollbackCoverage } from './rollback-coverage.js';
 import { computeSchedule } from './schedule.js';
 
@@ -56,30 +58,30 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
       });
     } else {
       let parsed = planSchema.safeParse(source.value);
+      let repaired: Repaired | undefined;
       if (!parsed.success) {
         issues.push(...schemaIssues(planSchema, source.value, parsed.error.issues));
-        // Unknown keys alone do not stop the semantic checks: without them the plan still has a meaning,
-        // so a typo'd key and, say, an unknown role are reported in the same run.
-        const unknown = parsed.error.issues.filter((i) => i.code === 'unrecognized_keys');
-        if (unknown.length === parsed.error.issues.length) {
-          parsed = planSchema.safeParse(withoutKeys(source.value, unknown));
-        }
+        // Problems the schema finds do not stop the semantic checks: they run on a copy without the refused
+        // values (unknown keys dropped, bad values replaced by placeholders), so a typo'd key, a malformed
+        // offset, an unknown role and a cycle are all reported in the same run.
+        repaired = repairForChecks(planSchema, source.value, parsed.error.issues);
+        if (repaired) parsed = planSchema.safeParse(repaired.value);
       }
       if (parsed.success) {
         const model = buildPlan(parsed.data);
-        issues.push(
+        const semantic = [
           ...validateSecrets(parsed.data),
           ...validateTaskKeys(parsed.data),
           ...validateIds(model),
           ...validateReferences(model, options.actions ?? DEFAULT_ACTIONS),
           ...validateDependencies(model),
           ...validateGates(model),
-          ...validateTiming(model),
+          ...(repaired?.timeReplaced ? [] : [...validateTiming(model), ...validateDnsTtl(model)]),
           ...validateConditions(model),
-          ...validateDnsTtl(model),
           ...validateInverseSteps(model, options.actions ?? DEFAULT_ACTIONS),
           ...validateGoLive(model),
-        );
+        ];
+        issues.push(...(repaired ? semantic.filter((i) => !concernsRepair(repaired, i)) : semantic));
         // Coverage needs the schedule, which needs a plan without errors (no cycles, known tasks).
         if (!hasErrors(issues)) {
           issues.push(
@@ -96,17 +98,4 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
     ...(i.related ? { relatedPosition: source.positionOf(i.related) } : {}),
   }));
   return { plan: hasErrors(positioned) ? undefined : plan, issues: sortIssues(positioned) };
-}
-
-/** A copy of `value` without the keys that the schema did not recognise. */
-function withoutKeys(value: unknown, unknown: readonly { path: PropertyKey[]; keys?: string[] }[]): unknown {
-  const copy = structuredClone(value) as Record<string, unknown>;
-  for (const u of unknown) {
-    let node: unknown = copy;
-    for (const segment of u.path) node = (node as Record<PropertyKey, unknown> | undefined)?.[segment];
-    if (node && typeof node === 'object') {
-      for (const key of u.keys ?? []) delete (node as Record<string, unknown>)[key];
-    }
-  }
-  return copy;
 }

@@ -132,8 +132,14 @@ function voteCommand(
       `voting on '${task.id}' closed at its deadline ${formatOffset(deadline)}; it takes its default outcome (${task.gate.onTimeout})`,
     );
   }
+  // A person may change their vote until the gate closes; both votes stay in the journal, the latest counts.
   const earlier = g?.votes.find((v) => v.by === person);
-  if (earlier) throw refuse(`${person} already voted ${earlier.vote} on '${task.id}'; one vote per person`);
+  if (earlier?.vote === cmd.vote) {
+    throw refuse(
+      `${person} already voted ${earlier.vote} on '${task.id}'`,
+      `to change it: tminus vote ${task.id} ${cmd.vote === 'go' ? 'no-go --reason "..."' : 'go'} --as ${person}`,
+    );
+  }
   const reason = cmd.reason?.trim() || undefined;
   if (cmd.vote === 'no-go' && reason === undefined) {
     throw new TminusError('USAGE', 'a no-go vote needs a reason', { hint: '--reason "what is not ready"' });
@@ -209,7 +215,12 @@ export function decideCommand(
       return [reason ? { type: 'run.unpaused', reason } : { type: 'run.unpaused' }];
     case 'abort':
       control('abort the run');
-      return [{ type: 'run.ended', outcome: 'aborted', reason: reason ?? `aborted by ${person}` }];
+      if (reason === undefined) {
+        throw new TminusError('USAGE', 'aborting a run needs a reason', {
+          hint: '--reason "why the run stops"',
+        });
+      }
+      return [{ type: 'run.ended', outcome: 'aborted', reason }];
     case 'rollback': {
       control('start a rollback');
       if (reason === undefined) {

@@ -30,11 +30,14 @@ export interface StepState {
   reason?: string;
 }
 
+/** A person's vote on a gate: the latest one counts; the journal keeps every vote they cast. */
 export interface VoteRecord {
   readonly by: Actor;
   readonly vote: Vote;
   readonly reason?: string;
   readonly atMs: number;
+  /** The vote this one replaced, when the person changed their mind before the gate closed. */
+  readonly changedFrom?: Vote;
 }
 
 export interface GateState {
@@ -73,6 +76,8 @@ export interface RunState {
   /** Every T-0 the run has had, oldest first (rebaselining keeps the record). */
   goLiveHistory: number[];
   status: 'running' | 'paused' | 'ended';
+  /** Who paused the run, when and why, while it is paused. */
+  pause?: { readonly by: Actor; readonly atMs: number; readonly reason?: string };
   outcome?: RunOutcome;
   endReason?: string;
   endedAtMs?: number;
@@ -227,10 +232,15 @@ export function applyEvent(state: RunState, event: RunEvent): void {
     }
     case 'gate.voted': {
       const g = (state.gates[data.gateId] ??= { votes: [] });
-      const vote: VoteRecord =
-        data.reason === undefined
-          ? { by: actor, vote: data.vote, atMs }
-          : { by: actor, vote: data.vote, reason: data.reason, atMs };
+      const earlier = g.votes.findIndex((v) => v.by === actor);
+      const vote: VoteRecord = {
+        by: actor,
+        vote: data.vote,
+        ...(data.reason === undefined ? {} : { reason: data.reason }),
+        atMs,
+        ...(earlier >= 0 ? { changedFrom: g.votes[earlier]!.vote } : {}),
+      };
+      if (earlier >= 0) g.votes.splice(earlier, 1);
       g.votes.push(vote);
       break;
     }
@@ -261,10 +271,14 @@ export function applyEvent(state: RunState, event: RunEvent): void {
       };
       break;
     case 'run.paused':
-      if (state.status === 'running') state.status = 'paused';
+      if (state.status === 'running') {
+        state.status = 'paused';
+        state.pause = { by: actor, atMs, ...(data.reason === undefined ? {} : { reason: data.reason }) };
+      }
       break;
     case 'run.unpaused':
       if (state.status === 'paused') state.status = 'running';
+      delete state.pause;
       break;
     case 'run.rebaselined':
       state.goLiveMs = data.goLiveMs;

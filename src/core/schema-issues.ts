@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Issue, PathSegment } from './issue.js';
 import { didYouMeanHint } from './did-you-mean.js';
+import { redactUrl } from './redact-url.js';
 
 type AnySchema = z.core.$ZodType;
 
@@ -57,6 +58,20 @@ const typeName = (v: unknown): string =>
           ? 'text'
           : `a ${typeof v}`;
 
+const SECRET_KEY = /pass|secret|token|key|credential|auth/i;
+
+/**
+ * `, got 'T-30x'`: the refused value, quoted so the person sees what is wrong with it. Never a value under a
+ * key that may hold a secret, never a URL's password, and long values shortened.
+ */
+function quoted(value: unknown, key: PathSegment | undefined): string {
+  if (typeof value !== 'string' && typeof value !== 'number') return '';
+  if (typeof key === 'string' && SECRET_KEY.test(key)) return '';
+  const text = redactUrl(String(value));
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return typeof value === 'number' ? `, got ${shown}` : `, got '${shown}'`;
+}
+
 /**
  * Turns schema issues into plan issues a person can act on: unknown keys one by one with "did you mean",
  * missing keys named, wrong types said in plain words.
@@ -97,6 +112,7 @@ export function schemaIssues(
       continue;
     }
     const where = last === undefined ? 'the plan' : typeof last === 'number' ? `item ${last}` : `'${last}'`;
+    const got = quoted(value, last);
     if (zi.code === 'invalid_type') {
       const expected =
         zi.expected === 'object' || zi.expected === 'record'
@@ -125,7 +141,7 @@ export function schemaIssues(
         severity: 'error',
         code: 'bad-value',
         path,
-        message: `${where}: ${message}`,
+        message: `${where}: ${message}${got}`,
         ...(hint ? { hint } : {}),
       });
       continue;
@@ -138,7 +154,7 @@ export function schemaIssues(
       severity: 'error',
       code: zi.code === 'invalid_format' ? 'bad-format' : 'bad-value',
       path,
-      message: `${where}: ${message}`,
+      message: `${where}: ${message}${got}`,
     });
   }
   return issues;

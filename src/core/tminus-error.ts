@@ -65,6 +65,8 @@ export const ERROR_CODES = [
   'RUN_AMBIGUOUS',
   'STORE_CONFLICT',
   'STORE_CORRUPT',
+  /** The store file cannot be used: not a database, damaged, not writable, not creatable. */
+  'STORE_UNUSABLE',
   'UNKNOWN_STEP',
   'NOT_ALLOWED',
   'REFUSED',

@@ -9,7 +9,9 @@ import { didYouMeanHint } from './did-you-mean.js';
  */
 export function validateDependencies(plan: Plan): Issue[] {
   const issues: Issue[] = [];
-  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  // The first task of an id: a duplicate (reported by validateIds) must not hide the first one's links.
+  const byId = new Map<string, Task>();
+  for (const t of plan.tasks) if (!byId.has(t.id)) byId.set(t.id, t);
   const otherSteps = new Map<string, string>([
     ...plan.checklist.map((c) => [c.id, 'a checklist item'] as const),
     ...plan.rollback.steps.map((s) => [s.id, 'a rollback step'] as const),
@@ -81,7 +83,8 @@ function findCycles(tasks: readonly Task[], byId: ReadonlyMap<string, Task>): st
         if (s === 'open') {
           const cycle = onPath.slice(onPath.indexOf(dep)).reverse();
           // Rotate so it starts with the task that appears first in the plan: stable output.
-          const order = new Map(tasks.map((t, i) => [t.id, i]));
+          const order = new Map<string, number>();
+          tasks.forEach((t, i) => order.set(t.id, order.get(t.id) ?? i));
           const start = cycle.reduce(
             (best, id, i) => (order.get(id)! < order.get(cycle[best]!)! ? i : best),
             0,

@@ -123,7 +123,7 @@ describe('tminus forecast', () => {
   it('during a run, starts from the live state (and status shows the schedule now)', async () => {
     // A rehearsal without --auto-approve: both waits finish, then `sign` waits for ann.
     executor = spawnCli(['run', 'plan.yaml', '--speed', '2000'], { cwd: dir });
-    await waitFor(() => executor!.output().includes('sign: waiting'), 60_000, 'sign to wait');
+    await waitFor(() => executor!.output().includes('sign: waiting'), 'sign to wait');
     executor.child.kill('SIGKILL');
     await executor.exited;
     const s = SqliteStore.open(store);

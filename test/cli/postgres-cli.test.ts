@@ -29,9 +29,9 @@ afterAll(async () => {
 describe('a run kept in the shared PostgreSQL store', () => {
   it('is driven, acted on from another terminal, killed, resumed and verified', async () => {
     const run = (args: string[]) => cli(args, { cwd: dir, env });
-    const first = spawnCli(['run', 'plan.yaml', '--speed', '100'], { cwd: dir, env });
+    const first = spawnCli(['run', 'plan.yaml'], { cwd: dir, env });
     spawned.push(first);
-    await waitFor(() => first.output().includes('go-no-go: waiting'), 30_000, 'the gate');
+    await waitFor(() => first.output().includes('go-no-go: waiting'), 'the gate');
     expect(first.output()).not.toMatch(/store postgres:\/\/[^ ]*:[^*@ ]+@/);
     expect((await run(['check', '--sign', 'users-informed', '--as', 'alice'])).code).toBe(0);
     expect((await run(['vote', 'go-no-go', 'go', '--as', 'alice'])).code).toBe(0);
@@ -40,9 +40,9 @@ describe('a run kept in the shared PostgreSQL store', () => {
     expect((await run(['vote', 'go-no-go', 'go', '--as', 'bob'])).code).toBe(0);
     const resumed = spawnCli(['resume'], { cwd: dir, env });
     spawned.push(resumed);
-    await waitFor(() => resumed.output().includes('executor attached'), 30_000, 'resume');
+    await waitFor(() => resumed.output().includes('executor attached'), 'resume');
     expect((await run(['vote', 'go-no-go', 'go', '--as', 'frank'])).code).toBe(0);
-    await waitFor(() => resumed.output().includes('go-no-go: decided GO'), 30_000, 'the decision');
+    await waitFor(() => resumed.output().includes('go-no-go: decided GO'), 'the decision');
     expect((await run(['abort', '--as', 'alice', '--reason', 'test over'])).code).toBe(0);
     expect(await resumed.exited).toBe(1);
     const status = JSON.parse((await run(['status', '--json'])).stdout) as {
@@ -52,5 +52,5 @@ describe('a run kept in the shared PostgreSQL store', () => {
     expect(status.outcome).toBe('aborted');
     expect(status.gates['go-no-go']?.votes).toHaveLength(3);
     expect((await run(['audit', 'verify'])).code).toBe(0);
-  }, 90_000);
+  }, 600_000);
 });

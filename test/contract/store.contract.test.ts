@@ -60,7 +60,7 @@ function sqliteHandle(path: string): Handle {
   return {
     store: SqliteStore.open(path),
     reopen: () => Promise.resolve(SqliteStore.open(path)),
-    elsewhere: () => Promise.resolve(SqliteStore.open(path, elsewhere())),
+    elsewhere: () => Promise.resolve(SqliteStore.open(path, { journal: elsewhere() })),
     raw: async (sql) => {
       await Promise.resolve();
       exec(sql, false);

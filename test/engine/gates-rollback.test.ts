@@ -40,6 +40,33 @@ describe('gates', () => {
     expect(h.state.gates.g).toMatchObject({ outcome: 'go', basis: 'votes' });
   });
 
+  it('lets a person change their vote until the gate closes: both votes in the journal, the latest counts', async () => {
+    const h = await harness(gatePlan('quorum: majority'));
+    await h.driveUntil(() => h.state.steps.g?.status === 'waiting');
+    // 4 voters, majority 3: two no-go votes would end the run; bob's first no-go no longer counts once changed.
+    await h.act('bob', { kind: 'vote', gateId: 'g', vote: 'no-go', reason: 'backup not verified' });
+    await h.act('bob', { kind: 'vote', gateId: 'g', vote: 'go', reason: 'backup verified after all' });
+    await h.act('dave', { kind: 'vote', gateId: 'g', vote: 'no-go', reason: 'replica lag' });
+    await h.driveUntil(() => true);
+    expect(h.state.status).toBe('running');
+    expect(h.state.gates.g?.outcome).toBeUndefined();
+    await h.act('alice', { kind: 'vote', gateId: 'g', vote: 'go' });
+    await h.act('frank', { kind: 'vote', gateId: 'g', vote: 'go' });
+    await h.driveUntil(() => h.state.steps['after-gate']?.status === 'waiting');
+    expect(h.state.gates.g).toMatchObject({ outcome: 'go', basis: 'votes' });
+    const bobs = (await h.events()).flatMap((e) =>
+      e.data.type === 'gate.voted' && e.actor === 'bob' ? [e.data.vote] : [],
+    );
+    expect(bobs).toEqual(['no-go', 'go']);
+    expect(h.state.gates.g?.votes.filter((v) => v.by === 'bob')).toEqual([
+      expect.objectContaining({ vote: 'go', changedFrom: 'no-go' }),
+    ]);
+    // Closed once decided.
+    await expect(
+      h.act('bob', { kind: 'vote', gateId: 'g', vote: 'no-go', reason: 'changed my mind again' }),
+    ).rejects.toMatchObject({ code: 'REFUSED', message: "gate 'g' is already decided: go" });
+  });
+
   it('ends the run cleanly as no-go on a no-go vote that makes the quorum unreachable, keeping the reason', async () => {
     const h = await harness(gatePlan('quorum: majority'));
     await h.driveUntil(() => h.state.steps.g?.status === 'waiting');
@@ -284,6 +311,17 @@ phases:
       ['a', -120],
       ['b', -119],
     ]);
+  });
+
+  it('refuses an abort without a reason', async () => {
+    const h = await harness(plan, { actions: [testAction('t', false, [])] });
+    await h.driveUntil(() => h.state.steps.a?.status === 'running');
+    await expect(h.act('alice', { kind: 'abort' })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: 'aborting a run needs a reason',
+    });
+    await expect(h.act('alice', { kind: 'abort', reason: '  ' })).rejects.toMatchObject({ code: 'USAGE' });
+    expect(h.state.status).not.toBe('ended');
   });
 
   it('aborts the run: running work is abandoned and the outcome is aborted', async () => {

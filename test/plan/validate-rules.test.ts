@@ -42,27 +42,27 @@ describe('validate: shape', () => {
       '    at: T-4 hours\n',
     );
     expect(issuesOf(text)).toEqual([
-      "10:9 error bad-format 'at': expected an offset from T-0 such as 'T-4h', 'T-1h30m', 'T-0' or 'T+30m'",
-      "14:19 error bad-format 'estimate': expected a duration such as '30s', '10m' or '1h30m' (units d, h, m, s in that order)",
+      "10:9 error bad-format 'at': expected an offset from T-0 such as 'T-4h', 'T-1h30m', 'T-0' or 'T+30m', got 'T-4 hours'",
+      "14:19 error bad-format 'estimate': expected a duration such as '30s', '10m' or '1h30m' (units d, h, m, s in that order), got '1m1h'",
     ]);
   });
 
   it('rejects an id that is not lower-case letters, digits and dashes', () => {
     expect(issuesOf(BASE.replace('id: backup', 'id: Final_Backup'))).toEqual([
-      "15:13 error bad-format 'id': ids use lower-case letters, digits and dashes, e.g. final-backup",
+      "15:13 error bad-format 'id': ids use lower-case letters, digits and dashes, e.g. final-backup, got 'Final_Backup'",
     ]);
   });
 
   it('suggests the closest value of a closed set', () => {
     const text = BASE.replace('        estimate: 10m\n', '        estimate: 10m\n        type: gaet\n');
     expect(issuesOf(text)).toEqual([
-      "15:15 error bad-value 'type': expected one of: task, gate, wait | did you mean 'gate'?",
+      "15:15 error bad-value 'type': expected one of: task, gate, wait, got 'gaet' | did you mean 'gate'?",
     ]);
   });
 
   it('requires version 1', () => {
     expect(issuesOf(BASE.replace('version: 1', 'version: 2'))).toEqual([
-      "1:10 error bad-value 'version': expected version: 1",
+      "1:10 error bad-value 'version': expected version: 1, got 2",
     ]);
   });
 });
@@ -338,5 +338,55 @@ describe('validate: reports everything at once', () => {
       'unknown-action',
       'unknown-task',
     ]);
+  });
+
+  it('reports a plan full of mistakes in one pass: shape, references, ids, cycles and inline secrets', () => {
+    const text = [
+      'version: 1',
+      'name: mistakes',
+      'title: A plan full of mistakes',
+      'roles:',
+      '  lead: { title: Lead, members: [alice] }',
+      'connections:',
+      "  db: { kind: postgres, url: 'postgres://app:hunter2@db.example/app' }",
+      'phases:',
+      '  - id: prep',
+      '    at: T-30x',
+      '    tasks:',
+      '      - id: a',
+      '        owner: lead',
+      '        after: [b]',
+      '      - id: b',
+      '        owner: lead',
+      '        after: [a]',
+      '      - id: a',
+      '        owner: nobody-role',
+      '      - id: probe',
+      '        owner: lead',
+      '        estimate: 10 minutes',
+      '        action: http.check',
+      "        with: { url: 'https://x.example', headers: { Authorization: 'Bearer abcdef0123456789abcdef' } }",
+      '  - id: go',
+      '    at: T-0',
+      '    tasks:',
+      '      - id: c',
+      '        owner: lead',
+      '        after: [zzz]',
+      '',
+    ].join('\n');
+    const issues = issuesOf(text);
+    expect(issues).toEqual([
+      "7:30 error inline-secret a password is written inline in the URL at 'connections.db.url' | reference it instead: ${env:NAME} or ${file:PATH}; it is resolved only when the action runs",
+      "10:9 error bad-format 'at': expected an offset from T-0 such as 'T-4h', 'T-1h30m', 'T-0' or 'T+30m', got 'T-30x'",
+      '14:16 error dependency-cycle dependency cycle: a → b → a | remove one of the after: links in the cycle',
+      "18:13 error duplicate-id duplicate id 'a': a task already has it",
+      "19:16 error unknown-role unknown role 'nobody-role' | roles: lead",
+      "22:19 error bad-format 'estimate': expected a duration such as '30s', '10m' or '1h30m' (units d, h, m, s in that order), got '10 minutes'",
+      "24:69 error inline-secret secret written inline in 'phases.0.tasks.3.with.headers.Authorization' | reference it instead: ${env:NAME} or ${file:PATH}; it is resolved only when the action runs",
+      "30:17 error unknown-task unknown task 'zzz' in after:",
+    ]);
+    expect(text).toContain('hunter2');
+    expect(issues.join('\n')).not.toContain('hunter2');
+    expect(issues.join('\n')).not.toContain('abcdef0123456789');
   });
 });

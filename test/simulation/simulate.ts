@@ -114,8 +114,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
   const plan = loaded.plan;
   // A fixed journal key: a replayed seed must give the very same journal, hashes included.
   const sqlite = SqliteStore.open(':memory:', {
-    keyring: memoryKeyring(Buffer.alloc(32, 7)),
-    witnessDir: undefined,
+    journal: { keyring: memoryKeyring(Buffer.alloc(32, 7)), witnessDir: undefined },
   });
   // Reads and writes complete after a random number of turns of the event loop, as a networked store's
   // would, so the executor's own concurrent reads and writes interleave in many orders.
@@ -231,7 +230,9 @@ export async function simulate(seed: number): Promise<CaseResult> {
       const events = await store.readEvents('sim');
       const state = foldRun(events);
       const { person, cmd } =
-        i > 500 ? { person: 'p1', cmd: { kind: 'abort' } as const } : humanCommand(r, plan, state);
+        i > 500
+          ? { person: 'p1', cmd: { kind: 'abort', reason: 'simulation too long' } as const }
+          : humanCommand(r, plan, state);
       try {
         const data = decideCommand(plan, state, person, cmd, clock.now());
         const res = await store.append(

@@ -83,16 +83,4 @@ export function spawnCli(
   return { child, output: () => out, exited };
 }
 
-/** Polls until `check` returns true or the time is up (real time, for real processes). */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-  what = 'condition',
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export { WAIT_MS, waitFor } from './wait-for.js';

@@ -13,7 +13,7 @@ export interface HaproxyServerSpec {
   readonly backup?: boolean;
   /** Starts in maintenance (`disabled`). */
   readonly disabled?: boolean;
-  /** Active health check (`GET /` every 500 ms, rise 1, fall 2); default true. */
+  /** Active health check (`GET /` every 500 ms, rise 1, fall 2, 10 s to answer); default true. */
   readonly check?: boolean;
 }
 
@@ -89,6 +89,10 @@ export async function startHaproxy(options: {
         '  timeout connect 2s',
         '  timeout client 30s',
         '  timeout server 30s',
+        // A check fails on a refused connection or a bad status at once; a slow answer from a test backend on
+        // a loaded machine is not a failure (without this the check times out after `inter`, 500 ms, and
+        // HAProxy answers 503 while both servers are wrongly marked down).
+        '  timeout check 10s',
         '  option redispatch',
         '  retries 2',
         ...(stateFilePath ? ['  load-server-state-from-file global'] : []),

@@ -3,6 +3,8 @@ import { Agent, get } from 'node:http';
 export interface LoadSample {
   /** Milliseconds since the load started, when the request was sent. */
   readonly at: number;
+  /** Milliseconds since the load started, when the answer (or the failure) came back. */
+  readonly doneAt: number;
   /** `x-env` of the answer, or undefined on failure. */
   readonly env: string | undefined;
   readonly status: number | undefined;
@@ -15,7 +17,10 @@ export interface LoadResult {
   readonly total: number;
   readonly failures: number;
   readonly failureKinds: Readonly<Record<string, number>>;
-  /** Share (0–1) of successful answers from `env` among samples sent in [fromMs, toMs). */
+  /**
+   * Share (0–1) of successful answers from `env` among samples sent in [fromMs, toMs); NaN when none
+   * succeeded in that window, so an empty window never passes for 0 % or 100 %.
+   */
   share(env: string, fromMs?: number, toMs?: number): number;
 }
 
@@ -32,6 +37,12 @@ export async function runLoad(options: {
   readonly timeoutMs?: number;
   /** Stops sending (before `count`) once aborted; requests already sent still finish and count. */
   readonly signal?: AbortSignal;
+  /** Told of each request as it leaves (ms since the start), e.g. to stop the load some time after an event. */
+  readonly onSend?: (atMs: number, sent: number) => void;
+  /** `performance.now()` the sample times count from (default: when the load starts). */
+  readonly origin?: number;
+  /** Told of each answer or failure as it comes back. */
+  readonly onDone?: (sample: LoadSample) => void;
 }): Promise<LoadResult> {
   const url = new URL(options.url);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') {
@@ -40,17 +51,20 @@ export async function runLoad(options: {
   const agent = new Agent({ keepAlive: options.keepAlive ?? true, maxSockets: 64 });
   const samples: LoadSample[] = [];
   const pending: Promise<void>[] = [];
-  const started = performance.now();
+  const started = options.origin ?? performance.now();
   const one = (at: number) =>
     new Promise<void>((resolve) => {
       let done = false;
-      const finish = (sample: Omit<LoadSample, 'at'>) => {
+      const finish = (sample: Omit<LoadSample, 'at' | 'doneAt'>) => {
         if (done) return;
         done = true;
-        samples.push({ at, ...sample });
+        const full = { at, doneAt: performance.now() - started, ...sample };
+        samples.push(full);
+        options.onDone?.(full);
         resolve();
       };
-      const req = get(url, { agent, timeout: options.timeoutMs ?? 5_000 }, (res) => {
+      // Generous: on a loaded machine a loopback answer can take seconds, and that is not what a test checks.
+      const req = get(url, { agent, timeout: options.timeoutMs ?? 30_000 }, (res) => {
         res.resume();
         res.on('end', () => {
           const env = res.headers['x-env'];
@@ -75,7 +89,9 @@ export async function runLoad(options: {
     const due = started + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(one(performance.now() - started));
+    const at = performance.now() - started;
+    pending.push(one(at));
+    options.onSend?.(at, i + 1);
   }
   await Promise.all(pending);
   agent.destroy();
@@ -89,7 +105,13 @@ export async function runLoad(options: {
     failureKinds,
     share(env, fromMs = 0, toMs = Infinity) {
       const inWindow = samples.filter((s) => s.at >= fromMs && s.at < toMs && !s.failure);
-      return inWindow.length === 0 ? 0 : inWindow.filter((s) => s.env === env).length / inWindow.length;
+      return shareOf(inWindow, env);
     },
   };
+}
+
+/** Share (0–1) of successful answers from `env` among `samples`; NaN when none of them succeeded. */
+export function shareOf(samples: readonly LoadSample[], env: string): number {
+  const ok = samples.filter((s) => !s.failure);
+  return ok.length === 0 ? Number.NaN : ok.filter((s) => s.env === env).length / ok.length;
 }

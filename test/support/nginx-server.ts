@@ -91,7 +91,9 @@ export async function startNginx(options: {
     async reload() {
       const before = new Set(workers());
       execFileSync(NGINX_BINARY, ['-s', 'reload', ...args], { stdio: 'pipe' });
-      for (let i = 0; i < 100; i++) {
+      // Generous: on a loaded machine the master can take seconds to start its new workers.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         if (workers().some((w) => !before.has(w))) return;
       }

@@ -3,11 +3,13 @@ import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { actionTestContext, realClock } from '../../../test/support/action-test-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { startHaproxy, type HaproxyServer } from '../../../test/support/haproxy-server.js';
 import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
-import { runLoad } from '../../../test/support/load-generator.js';
+import { shareOf } from '../../../test/support/load-generator.js';
+import { shiftUnderLoad } from '../../../test/support/shift-under-load.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { HaproxyRuntime } from '../traffic/haproxy-runtime.js';
 import { trafficShiftAction, trafficShiftParams, type TrafficShiftParams } from './traffic-shift-action.js';
 
@@ -157,48 +159,78 @@ describe('traffic.shift with the HAProxy runtime API', () => {
 
   it('shifts in steps and drains legacy under load with zero failed requests while the new share rises', async () => {
     await reset();
-    const load = runLoad({ url: `http://127.0.0.1:${lb.port}/`, rate: 400, count: 2400 });
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1000));
-    const shiftStart = performance.now() - t0;
-    const result = await trafficShiftAction.execute(
-      actionTestContext(),
-      params({ from: 'legacy', to: 'new', steps: [10, 50, 100], pause: '1s', drain: true }),
-    );
-    const shiftEnd = performance.now() - t0;
-    const outcome = await load;
-    expect(outcome.total).toBe(2400);
-    expect(outcome.failureKinds).toEqual({});
-    expect(outcome.failures).toBe(0);
-    expect(outcome.share('new', 0, shiftStart)).toBe(0);
-    expect(outcome.share('new', shiftStart + 50, shiftStart + 950)).toBeGreaterThan(0.02);
-    expect(outcome.share('new', shiftStart + 50, shiftStart + 950)).toBeLessThan(0.25);
-    expect(outcome.share('new', shiftEnd + 100)).toBe(1);
+    const run = await shiftUnderLoad({
+      url: `http://127.0.0.1:${lb.port}/`,
+      rate: 400,
+      before: 200,
+      after: 400,
+      shift: (ctx) =>
+        trafficShiftAction.execute(
+          ctx,
+          params({ from: 'legacy', to: 'new', steps: [10, 50, 100], pause: '1s', drain: true }),
+        ),
+    });
+    const { load, shiftStart, shiftEnd } = run;
+    expect(load.total).toBe(run.sent);
+    expect(load.failureKinds).toEqual({});
+    expect(load.failures).toBe(0);
+    // Each request is judged by what was in force when HAProxy routed it: answered before the shift began,
+    // sent after the 10 % step served and answered before the pause that follows it ended, sent after the end.
+    const before = load.samples.filter((s) => s.doneAt <= shiftStart);
+    const tenPercent = run.logged.find((m) => m.message.startsWith('traffic.shift 10 % to new'));
+    const pause = run.pauses[0];
+    expect(tenPercent).toBeDefined();
+    expect(pause).toBeDefined();
+    const duringTen = load.samples.filter((s) => s.at >= tenPercent!.at && s.doneAt <= pause!.to);
+    const after = load.samples.filter((s) => s.at >= shiftEnd);
+    expect(before.length).toBeGreaterThanOrEqual(200);
+    expect(duringTen.length).toBeGreaterThanOrEqual(50);
+    expect(after.length).toBeGreaterThanOrEqual(400);
+    expect(shareOf(before, 'new')).toBe(0);
+    expect(shareOf(duringTen, 'new')).toBeGreaterThan(0.02);
+    expect(shareOf(duringTen, 'new')).toBeLessThan(0.25);
+    expect(shareOf(after, 'new')).toBe(1);
     expect(await state()).toEqual({ legacy: '0/drain', new: '100/ready' });
-    expect(result.output).toMatchObject({ changed: true });
+    expect(run.result.output).toMatchObject({ changed: true });
   });
 
   it('drains legacy and waits until its in-flight requests have finished, which all succeed', async () => {
     await reset();
-    const slow = Array.from(
+    const heldBefore = legacy.hitsOn('/hold');
+    const inFlight = Array.from(
       { length: 8 },
       () =>
         new Promise<string>((resolve, reject) => {
-          get(`http://127.0.0.1:${lb.port}/slow`, { agent: false }, (res) => {
+          get(`http://127.0.0.1:${lb.port}/hold`, { agent: false }, (res) => {
             res.resume();
             res.on('end', () => resolve(`${res.statusCode} ${String(res.headers['x-env'])}`));
           }).on('error', reject);
         }),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // All eight are in flight at legacy before the drain starts; legacy answers them only when released.
+    await waitFor(() => legacy.hitsOn('/hold') === heldBefore + 8, 'the requests to reach legacy');
+    // Released once the action, past its only step, has looked at the open sessions and started waiting.
+    let stepServed = false;
+    const base = actionTestContext();
+    const ctx = {
+      ...base,
+      logger: { ...base.logger, info: () => void (stepServed = true) },
+      clock: {
+        now: realClock.now,
+        sleep: (ms: number, signal?: AbortSignal) => {
+          if (stepServed) legacy.release();
+          return realClock.sleep(ms, signal);
+        },
+      },
+    };
     const result = await trafficShiftAction.execute(
-      actionTestContext(),
-      params({ from: 'legacy', to: 'new', drain: true, drainWait: '5s' }),
+      ctx,
+      params({ from: 'legacy', to: 'new', drain: true, drainWait: '2m' }),
     );
     const drain = (result.output as { drain: { open: number; waitedMs: number } }).drain;
     expect(drain.open).toBe(0);
-    expect(drain.waitedMs).toBeGreaterThan(100);
-    expect(await Promise.all(slow)).toEqual(Array.from({ length: 8 }, () => '200 legacy'));
+    expect(drain.waitedMs).toBeGreaterThan(0);
+    expect(await Promise.all(inFlight)).toEqual(Array.from({ length: 8 }, () => '200 legacy'));
     expect(await state()).toEqual({ legacy: '0/drain', new: '100/ready' });
   });
 

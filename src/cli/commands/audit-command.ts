@@ -16,7 +16,7 @@ export async function auditVerifyCommand(
   options: StoreOptions & { json?: boolean },
   io: CliIo,
 ): Promise<number> {
-  const store = await openStore(findStorePath(options, io));
+  const store = await openStore(findStorePath(options, io), 'read');
   const style = createStyle(io.stdout);
   try {
     const report = await verifyJournals(store, options.run === undefined ? undefined : [options.run]);

@@ -17,8 +17,8 @@ import { EXIT } from '../cli-io.js';
 import { formatForecast, forecastJson } from '../format-forecast.js';
 import { formatIssues } from '../format-issues.js';
 import { readPlanFile } from '../read-plan-file.js';
-import { openSession, storeNextTo } from '../run-context.js';
 import { displayStore, isPostgresUrl, openStore } from '../../store/open-store.js';
+import { openSession, storeNextTo } from '../run-context.js';
 import { createStyle } from '../style.js';
 
 export interface ForecastFlags {
@@ -103,13 +103,17 @@ async function subjectOf(
     const storePath = ownStore(flags, io, path);
     return { plan, storePath, store: storePath === undefined ? undefined : await openStore(storePath) };
   }
-  const opened = await openSession(flags, io, { unfinished: true });
-  const { session } = opened;
-  if (session.state.status === 'ended') {
+  const {
+    store: runStore,
+    storePath: runStorePath,
+    session,
+  } = await openSession(flags, io, { unfinished: true }, 'read');
+  const opened = { store: runStore, storePath: runStorePath, plan: session.plan, state: session.state };
+  if (opened.state.status === 'ended') {
     await opened.store.close();
     throw new TminusError(
       'USAGE',
-      `run ${session.runId} has ended (${session.state.outcome ?? 'ended'}): there is nothing left to forecast`,
+      `run ${opened.state.runId} has ended (${opened.state.outcome ?? 'ended'}): there is nothing left to forecast`,
       { hint: 'forecast the next run of its plan with `tminus forecast PLAN`' },
     );
   }

@@ -18,7 +18,7 @@ export async function logCommand(
   io: CliIo,
   signal?: AbortSignal,
 ): Promise<number> {
-  const { store, session } = await openSession(options, io);
+  const { store, session } = await openSession(options, io, {}, 'read');
   const style = createStyle(io.stdout);
   let goLive = session.state.goLiveHistory[0] ?? 0;
   const print = (e: RunEvent) => {

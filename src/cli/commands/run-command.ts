@@ -18,7 +18,7 @@ import { EXIT } from '../cli-io.js';
 import { formatIssues } from '../format-issues.js';
 import { describeEvent, formatEvent } from '../format-event.js';
 import { readPlanFile } from '../read-plan-file.js';
-import { createStore, displayStore, isPostgresUrl, openStore } from '../../store/open-store.js';
+import { createStore, displayStore, openStore, storeLocation } from '../../store/open-store.js';
 import type { RunStore } from '../../store/store.js';
 import { holderIsDead, thisProcess } from '../../engine/lease-liveness.js';
 import { RunSession } from '../../engine/run-session.js';
@@ -112,8 +112,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const realNow = io.now();
   const goLiveMs = goLiveOf(plan, options, live, realNow);
   const given = options.store ?? io.env.TMINUS_STORE;
-  const storePath =
-    given !== undefined && isPostgresUrl(given) ? given : resolve(io.cwd, given ?? storeNextTo(planPath));
+  const storePath = given !== undefined ? storeLocation(given, io.cwd) : storeNextTo(planPath);
   const store = await createStore(storePath);
   const planText = readFileSync(planPath, 'utf8');
   let rehearsal: { planHash: string; matched?: { runId: string; outcome: RunOutcome } };
@@ -186,7 +185,7 @@ async function gateOnRehearsal(
 ): Promise<{ planHash: string; matched?: { runId: string; outcome: RunOutcome } }> {
   if (!live) return { planHash: planHash(planText) };
   const imported = await Promise.all(
-    (options.rehearsalsFrom ?? []).map((s) => openStore(isPostgresUrl(s) ? s : resolve(io.cwd, s))),
+    (options.rehearsalsFrom ?? []).map((s) => openStore(storeLocation(s, io.cwd), 'read')),
   );
   try {
     const check = await checkRehearsal([store, ...imported], plan.name, planText);
@@ -256,6 +255,7 @@ async function drive(
       plan,
       () => executor.state,
       () => clock.now(),
+      () => ({ columns: io.stdout.columns || 80, rows: io.stdout.rows || 24 }),
     );
     view.current.start();
   }

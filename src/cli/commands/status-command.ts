@@ -15,6 +15,17 @@ import { openSession } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
 
+/** Why a held step waits, never empty: the error, else what the hold means. */
+export function heldDetail(s: StepState): string {
+  const why =
+    s.error?.message ??
+    s.reason ??
+    (s.hold === 'outcome-unknown'
+      ? 'it was running when its executor stopped; not run again (not idempotent)'
+      : 'failed after its retries');
+  return `${s.hold ?? 'held'}: ${why}`;
+}
+
 function line(id: string, s: StepState, style: Style, now: number, budgetMs?: number): string {
   const mark =
     s.status === 'succeeded'
@@ -34,8 +45,7 @@ function line(id: string, s: StepState, style: Style, now: number, budgetMs?: nu
     budgetMs !== undefined && s.firstStartedAtMs !== undefined
       ? ` budget ${formatDuration((s.endedAtMs ?? now) - s.firstStartedAtMs)} / ${formatDuration(budgetMs)}`
       : '';
-  const detail =
-    s.status === 'held' ? ` ${s.hold}: ${s.error?.message ?? ''}` : s.reason ? ` — ${s.reason}` : '';
+  const detail = s.status === 'held' ? ` ${heldDetail(s)}` : s.reason ? ` — ${s.reason}` : '';
   return `  ${mark} ${id.padEnd(24)} ${s.status}${s.by && s.by !== 'system' ? ` (${s.by})` : ''}${burn}${detail}`;
 }
 
@@ -56,7 +66,7 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   const pnrText =
     pnr === undefined
       ? ''
-      : `   point of no return ${formatOffset(pnr)}${now - state.goLiveMs > pnr ? ' (PASSED: a rollback no longer fits the window)' : ` (in ${formatDuration(pnr - (now - state.goLiveMs))})`}`;
+      : `   point of no return ${formatOffset(pnr)}${state.status === 'ended' ? '' : now - state.goLiveMs > pnr ? ' (PASSED: a rollback no longer fits the window)' : ` (in ${formatDuration(pnr - (now - state.goLiveMs))})`}`;
   out.push(
     `  now ${formatOffset(now - state.goLiveMs)}   T-0 ${new Date(state.goLiveMs).toISOString()}${state.goLiveHistory.length > 1 ? ` (rebaselined ${state.goLiveHistory.length - 1}×)` : ''}${pnrText}`,
   );
@@ -97,7 +107,7 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
 
 /** `tminus status [--json]`. */
 export async function statusCommand(options: StoreOptions & { json?: boolean }, io: CliIo): Promise<number> {
-  const { store, session } = await openSession(options, io);
+  const { store, session } = await openSession(options, io, {}, 'read');
   let driving: Awaited<ReturnType<typeof session.driver>>;
   let now: number;
   try {

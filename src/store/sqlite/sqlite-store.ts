@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NewRunEvent, RunEvent, RunEventData } from '../../core/run-event.js';
 import { GENESIS_HASH } from '../../core/run-event.js';
@@ -22,6 +23,17 @@ import type {
   TokenStore,
 } from '../store.js';
 import { JOURNAL_GUARDS, MIGRATIONS } from './migrations.js';
+import { aboutStore, sqliteFailure } from './sqlite-failure.js';
+
+export interface SqliteOpenOptions {
+  /**
+   * Only read (status, log, audit verify): never creates, migrates or writes anything, so it works on a store
+   * the user may read but not write.
+   */
+  readonly readonly?: boolean;
+  /** Where the journal key and witness are (default: from the environment; see `journalOptionsFromEnv`). */
+  readonly journal?: JournalOptions;
+}
 
 interface EventRow {
   run_id: string;
@@ -69,36 +81,40 @@ const toEvent = (r: EventRow): RunEvent => ({
 export class SqliteStore implements RunStore, TokenStore {
   readonly #db: Database.Database;
   readonly #journal: StoreJournal;
+  readonly #cleanup: (() => void) | undefined;
 
-  private constructor(db: Database.Database, journal: StoreJournal) {
+  private constructor(db: Database.Database, journal: StoreJournal, cleanup?: () => void) {
     this.#db = db;
     this.#journal = journal;
+    this.#cleanup = cleanup;
   }
 
   /**
-   * Opens (creating if needed) a store file, or `:memory:` for tests and simulations. The journal key and
-   * witness live outside the store (`journal`, default: from the environment; see `journalOptionsFromEnv`).
+   * Opens (creating if needed) a store file, or `:memory:` for tests and simulations. A file that is not a
+   * tminus store, is damaged, or cannot be created or written fails with `STORE_UNUSABLE` naming it, here or
+   * in any later call. The journal key and witness live outside the store.
    */
-  static open(path: string, journal?: JournalOptions): SqliteStore {
-    const options =
-      journal ??
+  static open(path: string, options: SqliteOpenOptions = {}): SqliteStore {
+    const journal =
+      options.journal ??
       (path === ':memory:' ? inMemoryJournal() : journalOptionsFromEnv(process.env, dirname(resolve(path))));
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    let db: Database.Database;
-    try {
-      db = new Database(path);
-    } catch (cause) {
-      throw new TminusError('FILE_UNREADABLE', `cannot open the store ${path}: ${(cause as Error).message}`, {
-        cause,
-      });
+    const journalOf = (db: Database.Database) => {
+      const { store_id: storeId } = db.prepare('SELECT store_id FROM journal').get() as { store_id: string };
+      return new StoreJournal(journal, storeId);
+    };
+    if (path === ':memory:') {
+      const db = setUp(new Database(path), path);
+      return new SqliteStore(db, journalOf(db));
     }
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 10000');
-    db.pragma('foreign_keys = ON');
-    migrate(db);
-    const { store_id: storeId } = db.prepare('SELECT store_id FROM journal').get() as { store_id: string };
-    return new SqliteStore(db, new StoreJournal(options, storeId));
+    const opened = options.readonly ? openReadonly(path) : { db: openWritable(path) };
+    return translatingFailures(
+      new SqliteStore(
+        opened.db,
+        aboutStore(path, () => journalOf(opened.db)),
+        opened.cleanup,
+      ),
+      path,
+    );
   }
 
   async createRun(runId: string, events: readonly NewRunEvent[]): Promise<readonly RunEvent[]> {
@@ -301,12 +317,118 @@ export class SqliteStore implements RunStore, TokenStore {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+    this.#cleanup?.();
     return;
   }
 }
 
-function migrate(db: Database.Database): void {
+function openWritable(path: string): Database.Database {
+  return aboutStore(path, () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      return setUp(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  });
+}
+
+function setUp(db: Database.Database, path: string): Database.Database {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  migrate(db, path);
+  return db;
+}
+
+/**
+ * A read-only connection. SQLite cannot open a WAL-mode file read-only in a directory it may not write
+ * unless a writer has the `-wal`/`-shm` files open; with no `-wal` file every event is in the main file, so
+ * a private copy of it is read instead (a writer that starts meanwhile cannot be this user, who may not
+ * write there).
+ */
+function openReadonly(path: string): { db: Database.Database; cleanup?: () => void } {
+  try {
+    return { db: readonlyAt(path) };
+  } catch (cause) {
+    const code = String((cause as { code?: unknown }).code ?? '');
+    if (code !== 'SQLITE_READONLY_DIRECTORY' || existsSync(`${path}-wal`)) {
+      throw sqliteFailure(path, cause) ?? cause;
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tminus-read-'));
+  try {
+    copyFileSync(path, join(dir, 'tminus.db'));
+    const db = readonlyAt(join(dir, 'tminus.db'), path);
+    return { db, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch (cause) {
+    rmSync(dir, { recursive: true, force: true });
+    throw sqliteFailure(path, cause) ?? cause;
+  }
+}
+
+function readonlyAt(file: string, shownAs = file): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 10000');
+    const version = schemaVersion(db, shownAs);
+    if (version < MIGRATIONS.length) {
+      throw new TminusError(
+        'STORE_UNUSABLE',
+        `the store ${shownAs} was written by an older tminus (schema ${version}, this one reads ${MIGRATIONS.length})`,
+        { hint: 'a command that writes (such as `tminus resume`) upgrades it; reading alone cannot' },
+      );
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The schema version; a SQLite file that is not (yet) a tminus store but has tables of its own is refused. */
+function schemaVersion(db: Database.Database, path: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === 0) {
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
+      n: number;
+    };
+    if (tables.n > 0) {
+      throw new TminusError('STORE_UNUSABLE', `${path} is a SQLite database, but not a tminus store`, {
+        hint: 'it was left untouched: keep the store elsewhere with --store PATH (or TMINUS_STORE)',
+      });
+    }
+  }
+  return version;
+}
+
+/** Every call of the store translates what SQLite throws about the file (damage found later, a full disk). */
+function translatingFailures(store: SqliteStore, path: string): SqliteStore {
+  return new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result instanceof Promise
+            ? result.catch((cause: unknown) => {
+                throw sqliteFailure(path, cause) ?? cause;
+              })
+            : result;
+        } catch (cause) {
+          throw sqliteFailure(path, cause) ?? cause;
+        }
+      };
+    },
+  });
+}
+
+function migrate(db: Database.Database, path: string): void {
+  const version = schemaVersion(db, path);
   if (version > MIGRATIONS.length) {
     throw new TminusError(
       'STORE_CORRUPT',
