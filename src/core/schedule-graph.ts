@@ -261,8 +261,9 @@ export function criticalChain(graph: ScheduleGraph, times: PassTimes): number[] 
   const path: number[] = [];
   // Bounded by the number of tasks: a plan with a dependency cycle (reported by validation, which still
   // schedules what it can) must not walk the deciders forever.
-  for (let i = times.lastTask; i >= 0 && path.length < times.decider.length; i = times.decider[i]!)
+  for (let i = times.lastTask; i >= 0 && path.length < times.decider.length; i = times.decider[i]!) {
     path.push(i);
+  }
   return path.reverse();
 }
 

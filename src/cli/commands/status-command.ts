@@ -4,7 +4,6 @@ import { computeSchedule } from '../../core/schedule.js';
 import type { Plan } from '../../core/plan.js';
 import type { RunState, StepState } from '../../core/run-state.js';
 import { stepOf } from '../../core/run-state.js';
-import { eligibleVoters, unmetRequirements } from '../../engine/scheduler.js';
 import { computeLiveSchedule } from '../../core/live-schedule.js';
 import { formatLiveSchedule, liveScheduleJson } from '../format-live-schedule.js';
 import { owed } from '../../engine/who-owes-what.js';
