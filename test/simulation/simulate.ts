@@ -333,8 +333,9 @@ export function checkInvariants(
       lastStartKind.set(d.stepId, d.rerun ? 'rerun' : 'unknown');
     }
     if (d.type === 'gate.voted') {
-      if (state.gates[d.gateId]?.votes.some((v) => v.by === e.actor)) {
-        fail(`${e.actor} voted twice on '${d.gateId}'`, e);
+      // One standing vote per person: it may change before the gate decides, never be cast again as is.
+      if (state.gates[d.gateId]?.votes.some((v) => v.by === e.actor && v.vote === d.vote)) {
+        fail(`${e.actor} voted ${d.vote} twice on '${d.gateId}'`, e);
       }
       if (state.gates[d.gateId]?.outcome) fail(`a vote was counted after '${d.gateId}' was decided`, e);
     }
