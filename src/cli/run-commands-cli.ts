@@ -3,15 +3,12 @@ import { Option } from 'commander';
 import { parseGoLive } from '../core/go-live.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
-import { rollbackDraftCommand } from './commands/rollback-draft-command.js';
-import { actCommand } from './commands/act-command.js';
-import { auditVerifyCommand } from './commands/audit-command.js';
-import { checkCommand } from './commands/check-command.js';
-import { logCommand } from './commands/log-command.js';
 import type { RunOptions } from './commands/run-command.js';
-import { resumeCommand, runCommand } from './commands/run-command.js';
-import { runsCommand } from './commands/runs-command.js';
-import { statusCommand } from './commands/status-command.js';
+import type { actCommand as ActCommand } from './commands/act-command.js';
+
+// Command modules load in their action handlers, so a command loads only what it uses (see main.ts).
+const actCommand = async (...args: Parameters<typeof ActCommand>) =>
+  (await import('./commands/act-command.js')).actCommand(...args);
 
 interface Common {
   store?: string;
@@ -67,12 +64,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       (v, acc: string[] = []) => [...acc, v],
     )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
-    .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
+    .action(async (file: string, opts: RunOptions) =>
+      setExit(await (await import('./commands/run-command.js')).runCommand(file, opts, io)),
+    );
 
   common(program.command('resume'))
     .description('continue a run after a crash (becomes its executor); un-pause a paused run')
     .option('--reason <text>', 'why')
-    .action(async (opts: Common) => setExit(await resumeCommand(opts, io)));
+    .action(async (opts: Common) =>
+      setExit(await (await import('./commands/run-command.js')).resumeCommand(opts, io)),
+    );
 
   program
     .command('runs')
@@ -82,12 +83,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
     )
     .option('--json', 'machine-readable output')
-    .action(async (opts: { store?: string; json?: boolean }) => setExit(await runsCommand(opts, io)));
+    .action(async (opts: { store?: string; json?: boolean }) =>
+      setExit(await (await import('./commands/runs-command.js')).runsCommand(opts, io)),
+    );
 
   common(program.command('status'), false)
     .description('the run at a glance: phases, tasks, who owes what')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { json?: boolean }) => setExit(await statusCommand(opts, io)));
+    .action(async (opts: Common & { json?: boolean }) =>
+      setExit(await (await import('./commands/status-command.js')).statusCommand(opts, io)),
+    );
 
   common(program.command('log'), false)
     .description('the run journal, one line per event')
@@ -95,7 +100,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--origin', "add where each person's command came from (user@host pid, or API token)")
     .option('--json', 'one JSON object per line')
     .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) =>
-      setExit(await logCommand(opts, io)),
+      setExit(await (await import('./commands/log-command.js')).logCommand(opts, io)),
     );
 
   for (const kind of ['complete', 'fail', 'skip', 'retry'] as const) {
@@ -151,7 +156,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--out <file>', 'write the draft to a file instead of stdout')
     .option('--force', 'overwrite --out if it exists')
     .action(async (file: string, opts: { out?: string; force?: boolean }) =>
-      setExit(await rollbackDraftCommand(file, opts, io)),
+      setExit(
+        await (await import('./commands/rollback-draft-command.js')).rollbackDraftCommand(file, opts, io),
+      ),
     );
 
   common(program.command('rebaseline'))
@@ -192,12 +199,14 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--note <text>', 'a note with the sign-off')
     .option('--json', 'machine-readable output')
     .action(async (opts: Common & { sign?: string; note?: string; json?: boolean }) =>
-      setExit(await checkCommand(opts, io)),
+      setExit(await (await import('./commands/check-command.js')).checkCommand(opts, io)),
     );
 
   const audit = program.command('audit').description('audit trail');
   common(audit.command('verify'), false)
     .description('re-compute the hash chain of the journal; exit 1 if anything was edited or deleted')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { json?: boolean }) => setExit(await auditVerifyCommand(opts, io)));
+    .action(async (opts: Common & { json?: boolean }) =>
+      setExit(await (await import('./commands/audit-command.js')).auditVerifyCommand(opts, io)),
+    );
 }

@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
 import { TminusError } from '../core/tminus-error.js';
-import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { RunStore } from './store.js';
 
 /** A `postgres://` or `postgresql://` URL names the shared PostgreSQL store; anything else is a SQLite file. */
 export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
 
+/** The PostgreSQL store, loaded on first use so a SQLite run never loads the pg driver. */
+const openPostgres = async (url: string): Promise<RunStore> =>
+  (await import('./postgres/postgres-store.js')).PostgresStore.open(url);
+
 /** Opens an existing store (a SQLite file must exist; a PostgreSQL database is set up on first use). */
 export async function openStore(location: string): Promise<RunStore> {
-  if (isPostgresUrl(location)) return PostgresStore.open(location);
+  if (isPostgresUrl(location)) return openPostgres(location);
   if (!existsSync(location)) {
     throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${location}`, {
       hint: 'start a run with `tminus run PLAN`',
@@ -20,7 +23,7 @@ export async function openStore(location: string): Promise<RunStore> {
 
 /** Opens or creates the store a new run goes into. */
 export const createStore = (location: string): Promise<RunStore> =>
-  isPostgresUrl(location) ? PostgresStore.open(location) : Promise.resolve(SqliteStore.open(location));
+  isPostgresUrl(location) ? openPostgres(location) : Promise.resolve(SqliteStore.open(location));
 
 /** Where a store is, for messages: never a PostgreSQL password. */
 export const displayStore = (location: string): string =>
