@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
+    // Journal keys and witnesses that tests' stores create go here, not into the developer's ~/.config.
+    env: { XDG_CONFIG_HOME: join(tmpdir(), 'tminus-test-config') },
   },
 });

@@ -3,6 +3,7 @@
  * each side with the same canonical expression, both sides at once (SPEC §5, research E).
  *
  *   npx tsx bench/data-diff.ts [--rows 1000000] [--reps 3] [--reuse] [--pairs pg-pg,my-my,my-pg]
+ *     [--hashes native,canonical]   (PostgreSQL → PostgreSQL: which row hashes to measure)
  *
  * Data: deterministic 8-column tables (test/support/data-tables.ts) generated inside PostgreSQL and MariaDB.
  * Prints a table and a JSON line per measurement. Runs outside the test suite.
@@ -31,6 +32,7 @@ const ROWS = Number(arg('rows', '1000000'));
 const REPS = Number(arg('reps', '3'));
 const REUSE = process.argv.includes('--reuse');
 const PAIRS = arg('pairs', 'pg-pg,my-my,my-pg').split(',');
+const HASHES = arg('hashes', 'native,canonical').split(',');
 const PG = 'postgres://postgres@127.0.0.1:5432';
 const MY = 'mysql://root@127.0.0.1:3306';
 const suffix = `${ROWS >= 1e6 ? `${ROWS / 1e6}m` : ROWS}`.replace('.', '_');
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
     const t = await openDialect(tu, { connections: 2 });
     console.error(`${name}: ${s.label} (${s.version}) -> ${t.label} (${t.version})`);
     await bound(s, t, false); // warm caches
-    const modes = name === 'pg-pg' ? [true, false] : [false];
+    const modes = name === 'pg-pg' ? HASHES.map((h) => h === 'native') : [false];
     for (const native of modes) {
       const b: number[] = [];
       const same: number[] = [];

@@ -33,6 +33,10 @@ export class ActionRegistry {
   catalog(alsoKnown: readonly string[] = []): ActionCatalog {
     return {
       types: [...new Set([...this.types(), ...alsoKnown])].sort(),
+      invertible: [...this.#actions.values()]
+        .filter((a) => a.inverse !== undefined || a.undo !== undefined)
+        .map((a) => a.type)
+        .sort(),
       checkParams: (type, params) => {
         const action = this.#actions.get(type);
         if (!action) return [];

@@ -16,6 +16,8 @@ import { dnsLowerTtlAction } from './dns-lower-ttl/dns-lower-ttl-action.js';
 import { dataCompareAction } from './data-compare/data-compare-action.js';
 import { dataSyncWaitAction } from './data-sync-wait/data-sync-wait-action.js';
 import { shellAction } from './shell/shell-action.js';
+import { configSetAction } from './config-set/config-set-action.js';
+import { configVerifyAction } from './config-verify/config-verify-action.js';
 import { waitAction } from './wait/wait-action.js';
 
 /**
@@ -40,6 +42,8 @@ export function builtinActions(): ActionRegistry {
   registry.register(dnsLowerTtlAction);
   registry.register(dataCompareAction);
   registry.register(dataSyncWaitAction);
+  registry.register(configSetAction);
+  registry.register(configVerifyAction);
   registry.register(shellAction);
   registry.register(waitAction);
   return registry;

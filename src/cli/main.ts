@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { TminusError, coerceError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT, processIo } from './cli-io.js';
+import type { ForecastFlags } from './commands/forecast-command.js';
 import type { DataDiffFlags } from './commands/data-diff-command.js';
 import { createStyle } from './style.js';
 import { registerRunCommands } from './run-commands-cli.js';
@@ -16,6 +17,7 @@ const USAGE_CODES = new Set([
   'NO_GO_LIVE',
   'UNKNOWN_STEP',
   'RUN_NOT_FOUND',
+  'UNAUTHENTICATED',
   'SECRET_UNRESOLVED',
   'RUN_ACTIVE',
   'RUN_AMBIGUOUS',
@@ -23,8 +25,8 @@ const USAGE_CODES = new Set([
 
 /*
  * Every command's module is imported in its action handler, not at the top: a command loads only what
- * it uses (the cloud SDKs, pg and mysql2 load when a command needs them), so `tminus --version` and
- * `tminus status` start about as fast as node itself (bench/cli-start.ts).
+ * it uses (the cloud SDKs, pg and mysql2 load when a command needs them), so `tminus --version` starts
+ * about as fast as node itself (bench/cli-start.ts).
  */
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('tminus')
@@ -51,6 +53,38 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: { json?: boolean; goLive?: string }) =>
       setExit(await (await import('./commands/plan-command.js')).planCommand(file, opts, io)),
+    );
+
+  program
+    .command('forecast')
+    .description(
+      'P50/P90 end, chance to finish inside the window, learned from earlier runs (live during a run)',
+    )
+    .argument('[file]', 'plan file: forecast before a run (default: the current run, from where it is now)')
+    .option('--run <id>', 'forecast this run from where it is now (default: the unended run)')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db next to the plan)',
+    )
+    .option(
+      '--from <store>',
+      'also learn from the runs in another store (repeat)',
+      (v, acc: string[] = []) => [...acc, v],
+    )
+    .option('--samples <n>', 'Monte Carlo samples (default 10000)')
+    .option('--seed <s>', 'random seed: the same seed gives the same forecast (default 1)')
+    .option(
+      '--spread <x>',
+      'tasks without enough history take (1-x) to (1+2x) times their estimate (default 0.2)',
+    )
+    .option(
+      '--min-samples <n>',
+      'earlier durations a task needs before they replace its estimate (default 3)',
+    )
+    .option('--go-live <time>', 'T-0 for clock times, as an ISO time or now+10m (default: the plan goLive)')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string | undefined, opts: ForecastFlags) =>
+      setExit(await (await import('./commands/forecast-command.js')).forecastCommand(file, opts, io)),
     );
 
   program
@@ -96,7 +130,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--timestamp-digits <n>', 'fractional-second digits compared (default: the lower precision)')
     .option('--load-time-zone <tz>', 'zone the zone-less side was loaded in (default UTC)')
     .option('--connections <n>', 'sessions per side (default 1)')
-    .option('--segment-seconds <s>', 'target duration of one checksum query (default 1)')
+    .option('--segment-seconds <s>', 'target duration of one checksum query (default 5)')
     .option('--download-threshold <n>', 'download and compare rows of ranges this small (default 10000)')
     .option('--max-diffs <n>', 'differing keys listed per kind and table (default 1000)')
     .option('--recheck-after <duration>', 'live source: re-check differences after this lag (e.g. 30s)')
@@ -104,6 +138,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       '--no-native-hash',
       'PostgreSQL to PostgreSQL: use the canonical hash instead of native row hashes',
     )
+    .option('--json-as-text', 'compare JSON as stored text (key order and spacing count)')
+    .option(
+      '--timestamp-rounding <rule>',
+      'round or truncate to the lower precision (default: the target engine)',
+    )
+    .option('--no-checksums', 'download and compare every row in tminus (a slow cross-check of checksums)')
     .option('--report <file>', 'write the reconciliation report (.md or .html)')
     .option('--json', 'machine-readable output')
     .action(async (opts: DataDiffFlags) =>

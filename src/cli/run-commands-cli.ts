@@ -4,13 +4,11 @@ import { parseGoLive } from '../core/go-live.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
 import type { RunOptions } from './commands/run-command.js';
-import type { actCommand as ActCommand } from './commands/act-command.js';
-
-// Command modules load in their action handlers, so a command loads only what it uses (see main.ts).
-const actCommand = async (...args: Parameters<typeof ActCommand>) =>
-  (await import('./commands/act-command.js')).actCommand(...args);
+import type { PersonCommand } from '../core/run-commands.js';
+import { remoteAct, remoteLog, remoteOf, remoteStatus } from './remote-run.js';
 
 interface Common {
+  server?: string;
   store?: string;
   run?: string;
   as?: string;
@@ -28,8 +26,22 @@ const common = (cmd: Command, person = true): Command => {
   return cmd;
 };
 
+/** Commands that can also go through a war-room server (`--server URL`, token in TMINUS_TOKEN). */
+const remotable = (cmd: Command, person = true): Command =>
+  common(cmd, person).option(
+    '--server <url>',
+    'act through a war-room server (env TMINUS_SERVER; token in TMINUS_TOKEN)',
+  );
+
 /** Registers the commands that start, drive, inspect and act on runs. */
 export function registerRunCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  // Command modules load in their action handlers, so a command loads only what it uses (see main.ts).
+  const act = async (opts: Common, command: PersonCommand | ((now: number) => PersonCommand)) => {
+    const remote = remoteOf(opts, io);
+    return remote
+      ? remoteAct(remote, opts, io, command)
+      : (await import('./commands/act-command.js')).actCommand(opts, io, command);
+  };
   program
     .command('run')
     .description('start a run of a plan and drive it in the foreground until it ends')
@@ -87,21 +99,31 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       setExit(await (await import('./commands/runs-command.js')).runsCommand(opts, io)),
     );
 
-  common(program.command('status'), false)
+  remotable(program.command('status'), false)
     .description('the run at a glance: phases, tasks, who owes what')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { json?: boolean }) =>
-      setExit(await (await import('./commands/status-command.js')).statusCommand(opts, io)),
-    );
+    .action(async (opts: Common & { json?: boolean }) => {
+      const remote = remoteOf(opts, io);
+      setExit(
+        await (remote
+          ? remoteStatus(remote, opts, io)
+          : (await import('./commands/status-command.js')).statusCommand(opts, io)),
+      );
+    });
 
-  common(program.command('log'), false)
+  remotable(program.command('log'), false)
     .description('the run journal, one line per event')
     .option('--follow', 'keep printing new events until the run ends')
     .option('--origin', "add where each person's command came from (user@host pid, or API token)")
     .option('--json', 'one JSON object per line')
-    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) =>
-      setExit(await (await import('./commands/log-command.js')).logCommand(opts, io)),
-    );
+    .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) => {
+      const remote = remoteOf(opts, io);
+      setExit(
+        await (remote
+          ? remoteLog(remote, opts, io)
+          : (await import('./commands/log-command.js')).logCommand(opts, io)),
+      );
+    });
 
   for (const kind of ['complete', 'fail', 'skip', 'retry'] as const) {
     const what = {
@@ -110,18 +132,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       skip: 'skip a task with a reason',
       retry: 'run a held step again',
     }[kind];
-    common(program.command(kind))
+    remotable(program.command(kind))
       .description(what)
       .argument('<task>', 'task or rollback step id')
       .option('--reason <text>', kind === 'skip' ? 'why (required)' : 'why')
       .action(async (task: string, opts: Common) =>
-        setExit(
-          await actCommand(opts, io, { kind, stepId: task, ...(opts.reason ? { reason: opts.reason } : {}) }),
-        ),
+        setExit(await act(opts, { kind, stepId: task, ...(opts.reason ? { reason: opts.reason } : {}) })),
       );
   }
 
-  common(program.command('vote'))
+  remotable(program.command('vote'))
     .description('vote go or no-go on a gate (no-go needs a reason)')
     .argument('<gate>', 'gate id')
     .argument('<vote>', 'go | no-go')
@@ -131,7 +151,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
         throw new TminusError('USAGE', `vote: '${vote}' is not a vote`, { hint: 'go or no-go' });
       }
       setExit(
-        await actCommand(opts, io, {
+        await act(opts, {
           kind: 'vote',
           gateId: gate,
           vote,
@@ -141,11 +161,11 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     });
 
   const simple = (name: 'pause' | 'abort' | 'rollback', description: string) =>
-    common(program.command(name))
+    remotable(program.command(name))
       .description(description)
       .option('--reason <text>', name === 'rollback' ? 'why (required)' : 'why')
       .action(async (opts: Common) =>
-        setExit(await actCommand(opts, io, { kind: name, ...(opts.reason ? { reason: opts.reason } : {}) })),
+        setExit(await act(opts, { kind: name, ...(opts.reason ? { reason: opts.reason } : {}) })),
       );
   simple('pause', 'pause the run: nothing new starts until `tminus resume`');
   simple('abort', 'stop the run now (outcome: aborted)');
@@ -161,13 +181,13 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       ),
     );
 
-  common(program.command('rebaseline'))
+  remotable(program.command('rebaseline'))
     .description('move T-0 (every time shifts; the journal keeps both)')
     .requiredOption('--go-live <time>', 'the new T-0: ISO time with a zone, or now+10m')
     .option('--reason <text>', 'why')
     .action(async (opts: Common & { goLive: string }) =>
       setExit(
-        await actCommand(opts, io, (now) => {
+        await act(opts, (now) => {
           const goLiveMs = parseGoLive(opts.goLive, now);
           if (goLiveMs === undefined) {
             throw new TminusError('USAGE', `--go-live: '${opts.goLive}' is not a time`, {
@@ -179,13 +199,13 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       ),
     );
 
-  common(program.command('pull'))
+  remotable(program.command('pull'))
     .description('let a phase start before its time (still after the phases before it)')
     .argument('<phase>', 'phase id')
     .option('--reason <text>', 'why')
     .action(async (phase: string, opts: Common) =>
       setExit(
-        await actCommand(opts, io, {
+        await act(opts, {
           kind: 'pull',
           phaseId: phase,
           ...(opts.reason ? { reason: opts.reason } : {}),
@@ -198,9 +218,24 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--sign <item>', 'sign off a manual checklist item (with --as)')
     .option('--note <text>', 'a note with the sign-off')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { sign?: string; note?: string; json?: boolean }) =>
-      setExit(await (await import('./commands/check-command.js')).checkCommand(opts, io)),
-    );
+    .option('--server <url>', 'sign off through a war-room server (env TMINUS_SERVER; token in TMINUS_TOKEN)')
+    .action(async (opts: Common & { sign?: string; note?: string; json?: boolean }) => {
+      const remote = remoteOf(opts, io);
+      if (remote && opts.sign === undefined) {
+        throw new TminusError('USAGE', 'running the readiness checks through a server is not available yet', {
+          hint: 'run `tminus check` where the store is, or sign off with --sign ITEM --server URL',
+        });
+      }
+      setExit(
+        await (remote && opts.sign !== undefined
+          ? remoteAct(remote, opts, io, {
+              kind: 'sign',
+              itemId: opts.sign,
+              ...(opts.note ? { note: opts.note } : {}),
+            })
+          : (await import('./commands/check-command.js')).checkCommand(opts, io)),
+      );
+    });
 
   const audit = program.command('audit').description('audit trail');
   common(audit.command('verify'), false)
@@ -208,5 +243,56 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--json', 'machine-readable output')
     .action(async (opts: Common & { json?: boolean }) =>
       setExit(await (await import('./commands/audit-command.js')).auditVerifyCommand(opts, io)),
+    );
+
+  program
+    .command('serve')
+    .description('the war room: HTTP API, live stream and dashboard for the runs in a store')
+    .option('--port <n>', 'port to listen on (0: any free port)', '7070')
+    .option('--bind <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
+    .option(
+      '--allow-origin <origin>',
+      'also accept writes from this origin (e.g. a TLS proxy), repeatable',
+      (v, acc: string[] = []) => [...acc, v],
+    )
+    .action(async (opts: Common & { port?: string; bind?: string; allowOrigin?: string[] }) =>
+      setExit(await (await import('./commands/serve-command.js')).serveCommand(opts, io)),
+    );
+
+  const token = program.command('token').description('per-person API tokens for the war room');
+  token
+    .command('create')
+    .description('create a token that acts as a person (printed once; only its hash is stored)')
+    .option('--as <person>', 'whose token (env TMINUS_AS)')
+    .option(
+      '--role <role>',
+      'person (act as them, checked against plan roles) or viewer (read-only)',
+      'person',
+    )
+    .option('--expires <duration>', 'lifetime, e.g. 12h (default: until revoked)')
+    .option('--store <path>', 'a SQLite file or a postgres:// URL (default: the store here or above)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Common & { role?: string; expires?: string; json?: boolean }) =>
+      setExit(await (await import('./commands/token-command.js')).tokenCreateCommand(opts, io)),
+    );
+  token
+    .command('list')
+    .description('every token with its person, role and state (never a secret)')
+    .option('--store <path>', 'a SQLite file or a postgres:// URL')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Common & { json?: boolean }) =>
+      setExit(await (await import('./commands/token-command.js')).tokenListCommand(opts, io)),
+    );
+  token
+    .command('revoke')
+    .description('stop a token working, at once')
+    .argument('<id>', 'token id (see token list)')
+    .option('--store <path>', 'a SQLite file or a postgres:// URL')
+    .action(async (id: string, opts: Common) =>
+      setExit(await (await import('./commands/token-command.js')).tokenRevokeCommand(id, opts, io)),
     );
 }

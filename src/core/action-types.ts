@@ -18,6 +18,8 @@ export const ACTION_TYPES = [
   'sql.assert',
   'data.compare',
   'data.sync-wait',
+  'config.set',
+  'config.verify',
   'notify',
   'smoke',
   'wait',
@@ -33,6 +35,17 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
   'metrics.query': ['connection'],
   'traffic.shift': ['connection'],
   'traffic.maintenance': ['connection'],
+  'config.set': ['connection'],
+  'config.verify': ['connection'],
+};
+
+/**
+ * Parameters of an action that a shell parses (`/bin/sh -c`). A secret reference there is refused: secrets
+ * reach a command only as environment variables (`env:`), never as shell text.
+ */
+export const COMMAND_LINE_PARAMS: Readonly<Partial<Record<ActionType, readonly string[]>>> = {
+  shell: ['run'],
+  smoke: ['run'],
 };
 
 /** Engines a `connections:` entry may name. */
@@ -50,5 +63,6 @@ export const CONNECTION_KINDS = [
   'webhook',
   'aws',
   'cloudflare',
+  'etcd',
 ] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];

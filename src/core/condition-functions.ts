@@ -31,11 +31,9 @@ export const FUNCTIONS: Readonly<Record<string, ConditionFunction>> = {
   isNaN: { min: 1, max: 1, call: ([v]) => typeof v === 'number' && Number.isNaN(v) },
   isInf: { min: 1, max: 1, call: ([v]) => v === Infinity || v === -Infinity },
   isNil: { min: 1, max: 1, call: ([v]) => v === null || v === undefined },
-  default: {
-    min: 2,
-    max: 2,
-    call: ([v, d]) => (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? d : v),
-  },
+  // Replaces a missing value only, as Argo's does: NaN stays NaN (and fails comparisons) so that it can never
+  // pass silently; write `isNaN(result) ? 0 : result` to replace it on purpose.
+  default: { min: 2, max: 2, call: ([v, d]) => (v === null || v === undefined ? d : v) },
   len: {
     min: 1,
     max: 1,
@@ -78,8 +76,12 @@ export function typeName(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** The element at an index of a list, or an evaluation failure saying why not. */
+/**
+ * The element at an index of a list, or an evaluation failure saying why not. A single number is also a list
+ * of one, so that a single-series metric reads the same as `result` and as Argo's usual `result[0]`.
+ */
 export function element(v: unknown, index: number, at: number): unknown {
+  if (typeof v === 'number' && index === 0) return v;
   if (!Array.isArray(v)) throw evalError(`cannot index ${typeName(v)}`, at);
   if (!Number.isInteger(index) || index < 0 || index >= v.length) {
     throw evalError(`index ${index} is out of range: the list has ${v.length} element(s)`, at);

@@ -39,6 +39,14 @@ describe('conditions', () => {
     expect(run('result == [1, 2]', [1, 2])).toBe(true);
   });
 
+  it('read a single number as a list of one, so result and result[0] agree', () => {
+    expect(run('result[0] >= 0.95', 0.97)).toBe(true);
+    expect(run('result >= 0.95', 0.97)).toBe(true);
+    expect(run('first(result) == 3 and last(result) == 3', 3)).toBe(true);
+    expect(errorOf(() => run('result[1] > 0', 3)).message).toContain('cannot index a number');
+    expect(errorOf(() => run('result[0] > 0', 'x')).message).toContain('cannot index a string');
+  });
+
   it('aggregate range results and refuse to aggregate an empty one', () => {
     expect(run('max(result) > 0.5', [0.1, 0.7])).toBe(true);
     expect(run('avg(result) < 0.5', [0.1, 0.7])).toBe(true);
@@ -58,8 +66,12 @@ describe('conditions', () => {
     expect(run('result > 0.02', NaN)).toBe(false);
     expect(run('result <= 0.02', NaN)).toBe(false);
     expect(run('isNaN(result) or result > 0.02', NaN)).toBe(true);
-    expect(run('default(result, 0) < 1', NaN)).toBe(true);
+    // default() replaces a missing value only (as Argo's): NaN stays NaN and fails the comparison.
+    expect(run('default(result, 0) < 1', NaN)).toBe(false);
+    expect(run('isNaN(default(result, 0))', NaN)).toBe(true);
     expect(run('default(result, 0) < 1', null)).toBe(true);
+    expect(run('default(result, 5) == 5', undefined)).toBe(true);
+    expect(run('isNaN(result) ? true : result < 1', NaN)).toBe(true);
     expect(run('isInf(result)', Infinity)).toBe(true);
     expect(run('isNil(result)', null)).toBe(true);
   });
@@ -73,6 +85,21 @@ describe('conditions', () => {
       "condition 'result + 1' gave a number, not true or false",
     );
     expect(errorOf(() => run('result.x == 1', [1])).message).toContain("cannot read 'x' of a list");
+    // Equality is as strict as ordering: a number never silently differs from a string.
+    expect(errorOf(() => run('result == "1.1"', 1.1)).message).toBe(
+      'cannot compare a number with a string at column 8 of condition \'result == "1.1"\'',
+    );
+    expect(errorOf(() => run('result != 1', 'up')).code).toBe('CONDITION_ERROR');
+    expect(errorOf(() => run('result in ["200"]', 200)).message).toContain(
+      'cannot compare a number with a string',
+    );
+    expect(errorOf(() => run('result == true', 1)).message).toContain(
+      'cannot compare a number with a boolean',
+    );
+    expect(errorOf(() => run('result == [1]', 1)).message).toContain('cannot compare a number with a list');
+    expect(run('result == null', 1)).toBe(false);
+    expect(run('result != null', 'x')).toBe(true);
+    expect(run('result in [200, 204]', 201)).toBe(false);
   });
 
   it('give no access to prototypes or host objects', () => {

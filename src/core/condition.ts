@@ -24,8 +24,24 @@ function bool(v: unknown, what: string, at: number): boolean {
   return v;
 }
 
-function equal(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
+/** The kind of a value for comparisons: values of different kinds are never silently unequal. */
+const kindOf = (v: unknown): string =>
+  v === null || v === undefined ? 'null' : Array.isArray(v) ? 'list' : typeof v;
+
+/**
+ * Equality without coercion. Comparing a number with a string (`result == "1.1"`) is an error, as in Argo
+ * Rollouts and as `<` already is here: a wrong-type result must not read as "not equal" and pass a check.
+ * `null` compares with anything (`result == null`).
+ */
+function equal(a: unknown, b: unknown, at: number): boolean {
+  const ka = kindOf(a);
+  const kb = kindOf(b);
+  if (ka !== kb && ka !== 'null' && kb !== 'null') {
+    throw evalError(`cannot compare ${typeName(a)} with ${typeName(b)}`, at);
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => equal(x, b[i], at));
+  }
   return a === b;
 }
 
@@ -90,12 +106,12 @@ function binary(node: Extract<ConditionNode, { kind: 'binary' }>, vars: Conditio
   const b = evaluateNode(node.right, vars);
   switch (node.op) {
     case '==':
-      return equal(a, b);
+      return equal(a, b, node.at);
     case '!=':
-      return !equal(a, b);
+      return !equal(a, b, node.at);
     case 'in':
       if (!Array.isArray(b)) throw evalError(`'in' needs a list on its right, got ${typeName(b)}`, node.at);
-      return b.some((x) => equal(a, x));
+      return b.some((x) => equal(a, x, node.at));
     case '<':
     case '<=':
     case '>':

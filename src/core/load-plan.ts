@@ -15,6 +15,8 @@ import { validateGates } from './validate-gates.js';
 import { validateTaskKeys } from './validate-task-keys.js';
 import { validateConditions } from './validate-conditions.js';
 import { validateDnsTtl } from './validate-dns-ttl.js';
+import { validateInverseSteps } from './validate-inverse-steps.js';
+import { validateGoLive } from './validate-go-live.js';
 import { ACTION_TYPES } from './action-types.js';
 import { validateRollbackCoverage } from './rollback-coverage.js';
 import { computeSchedule } from './schedule.js';
@@ -75,6 +77,8 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
           ...validateTiming(model),
           ...validateConditions(model),
           ...validateDnsTtl(model),
+          ...validateInverseSteps(model, options.actions ?? DEFAULT_ACTIONS),
+          ...validateGoLive(model),
         );
         // Coverage needs the schedule, which needs a plan without errors (no cycles, known tasks).
         if (!hasErrors(issues)) {

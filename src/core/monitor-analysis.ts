@@ -1,5 +1,6 @@
 import { compileCondition, type CompiledCondition } from './condition.js';
 import { TminusError } from './tminus-error.js';
+import { INITIAL_HEALTH, observeHealth, type HealthState, type HealthThresholds } from './health-debounce.js';
 
 /** What one measurement says (Argo Rollouts' measurement phases). */
 export type MeasurementOutcome = 'successful' | 'failed' | 'inconclusive' | 'error';
@@ -181,4 +182,166 @@ export function judgeMeasurement(
       ? `successWhen '${successWhen.text}' is true`
       : `failWhen '${failWhen?.text}' is false`,
   };
+}
+
+/** Error codes that mean "could not measure" (the provider or the plan failed), not "the target is bad". */
+const MEASUREMENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'METRICS_UNREACHABLE',
+  'METRICS_QUERY_FAILED',
+  'AWS_REQUEST_FAILED',
+  'DNS_PROVIDER_ERROR',
+  'CONDITION_ERROR',
+  'SECRET_UNRESOLVED',
+  'UNKNOWN_CONNECTION',
+  'INVALID_PARAMS',
+  'PARAMS_INVALID',
+  'ACTION_MISSING',
+  'INTERNAL',
+]);
+
+/** What one run of a monitor's action gave: a value (and the action's own data verdict), or an error. */
+export type ActionResult =
+  | {
+      readonly kind: 'value';
+      readonly value: unknown;
+      readonly outcome?: MeasurementOutcome;
+      readonly reason?: string;
+    }
+  | { readonly kind: 'thrown'; readonly code: string; readonly message: string };
+
+/**
+ * Judges one monitor measurement from its action's result. A check that throws (a health check failing,
+ * `sql.assert` false) is a failed measurement; a provider that could not answer (Prometheus unreachable, a
+ * query rejected) is an error, which counts against `consecutiveErrorLimit`, never as a pass or a failure.
+ */
+export function judgeActionResult(
+  conditions: MeasurementConditions,
+  result: ActionResult,
+): MeasurementJudgement {
+  if (result.kind === 'thrown') {
+    return {
+      outcome: MEASUREMENT_ERROR_CODES.has(result.code) ? 'error' : 'failed',
+      reason: `${result.code}: ${result.message}`,
+    };
+  }
+  const judged = judgeMeasurement(conditions, result.value, result.outcome ?? 'successful');
+  return result.outcome !== undefined && result.outcome !== 'successful' && result.reason
+    ? { outcome: judged.outcome, reason: result.reason }
+    : judged;
+}
+
+/** What a monitor is, for the pure bookkeeping: its limits, dry-run flag and health debouncing. */
+export interface MonitorSpec extends MonitorLimits {
+  readonly dryRun?: boolean | undefined;
+  readonly debounce?: HealthThresholds | undefined;
+}
+
+/** One recorded measurement, as the journal keeps it. */
+export interface Measurement {
+  /** 1, 2, 3, … per monitor: a measurement recorded twice (a resumed executor) is counted once. */
+  readonly n: number;
+  readonly atMs: number;
+  /** What the action said, before debouncing. */
+  readonly raw: MeasurementOutcome;
+  /** What counts (after debouncing). */
+  readonly outcome: MeasurementOutcome;
+  readonly reason: string;
+  readonly value?: unknown;
+}
+
+/** A monitor's progress: its counters, debounced health and phase, folded from its measurements. */
+export interface MonitorProgress {
+  readonly counters: MonitorCounters;
+  readonly health: HealthState;
+  readonly phase: MonitorPhase;
+  /** Measurements recorded, the next one is `taken + 1`. */
+  readonly taken: number;
+  readonly lastAtMs: number | undefined;
+  readonly lastOutcome: MeasurementOutcome | undefined;
+  /** The latest measurements, newest last (Argo keeps 10). */
+  readonly recent: readonly Measurement[];
+}
+
+export const MEASUREMENT_HISTORY = 10;
+
+export const INITIAL_PROGRESS: MonitorProgress = {
+  counters: EMPTY_COUNTERS,
+  health: INITIAL_HEALTH,
+  phase: 'pending',
+  taken: 0,
+  lastAtMs: undefined,
+  lastOutcome: undefined,
+  recent: [],
+};
+
+/**
+ * The outcome that counts, after health debouncing: a failure counts only once `failureThreshold` failures
+ * came in a row, and once failing a monitor stays failed until `recoveryThreshold` successes in a row.
+ * Errors and inconclusive measurements pass through (they say nothing about the target's health). A raw
+ * failure absorbed by the debounce is recorded with its reason, so it is visible, but counts as successful.
+ */
+export function debounceOutcome(
+  spec: MonitorSpec,
+  health: HealthState,
+  judged: MeasurementJudgement,
+): { health: HealthState; outcome: MeasurementOutcome; reason: string } {
+  if (!spec.debounce || (judged.outcome !== 'successful' && judged.outcome !== 'failed')) {
+    return { health, outcome: judged.outcome, reason: judged.reason };
+  }
+  const ok = judged.outcome === 'successful';
+  const next = observeHealth(health, ok, spec.debounce);
+  const { failureThreshold, recoveryThreshold } = spec.debounce;
+  if (next.status === 'unhealthy') {
+    return {
+      health: next,
+      outcome: 'failed',
+      reason: ok
+        ? `${judged.reason}; still unhealthy (${next.consecutiveSuccesses} of ${recoveryThreshold} successes to recover)`
+        : judged.reason,
+    };
+  }
+  return {
+    health: next,
+    outcome: 'successful',
+    reason: ok
+      ? judged.reason
+      : `${judged.reason}; debounced (${next.consecutiveFailures} of ${failureThreshold} failures in a row)`,
+  };
+}
+
+/**
+ * Folds one recorded measurement into a monitor's progress. Idempotent per `n`: a measurement already folded
+ * (or one that skips ahead) is ignored, which is what makes a crash and resume count each exactly once.
+ * A final phase does not move (a failed monitor stays failed).
+ */
+export function applyMeasurement(spec: MonitorSpec, p: MonitorProgress, m: Measurement): MonitorProgress {
+  if (m.n !== p.taken + 1 || isFinalPhase(p.phase)) return p;
+  const counters = recordMeasurement(p.counters, m.outcome);
+  const health =
+    spec.debounce && (m.raw === 'successful' || m.raw === 'failed')
+      ? observeHealth(p.health, m.raw === 'successful', spec.debounce)
+      : p.health;
+  return {
+    counters,
+    health,
+    phase: assessMonitor(spec, counters),
+    taken: m.n,
+    lastAtMs: m.atMs,
+    lastOutcome: m.outcome,
+    recent: [...p.recent, m].slice(-MEASUREMENT_HISTORY),
+  };
+}
+
+/** The phase a monitor ends with when its window closes or the watch ends: within its limits is success. */
+export const closeMonitor = (spec: MonitorSpec, p: MonitorProgress): MonitorPhase =>
+  isFinalPhase(p.phase) ? p.phase : assessMonitor(spec, p.counters, true);
+
+/**
+ * The verdict over every monitor (Argo `assessRunStatus`): the worst phase among non-dry-run monitors. A
+ * dry-run monitor is measured and shown but never decides anything.
+ */
+export function watchPhase(
+  monitors: readonly { readonly spec: MonitorSpec; readonly progress: MonitorProgress }[],
+): MonitorPhase {
+  return worstPhase(monitors.filter((m) => !m.spec.dryRun).map((m) => m.progress.phase));
 }

@@ -70,6 +70,9 @@ export const taskSchema = z.strictObject({
     .boolean()
     .optional()
     .meta({ description: 'Safe to re-run after a crash (overrides the action).' }),
+  critical: z.boolean().optional().meta({
+    description: 'Its failure fires the rollback criteria with `when: task-failed` that name no task.',
+  }),
   // gate
   voters: z.array(id()).optional().meta({ description: 'Gate: the roles whose members vote.' }),
   quorum: z
@@ -120,13 +123,49 @@ export const monitorSchema = z.strictObject({
     .optional()
     .meta({ description: "Condition on 'result' that makes a measurement failed." }),
   successWhen: z.string().optional(),
-  failureLimit: z.int().min(0).optional(),
+  failureLimit: z
+    .int()
+    .min(-1, { error: 'failureLimit is a number of failed measurements (0 or more), or -1 to never fail' })
+    .optional()
+    .meta({ description: 'Failed measurements tolerated (default 0); -1: never fail on failures.' }),
   inconclusiveLimit: z.int().min(0).optional(),
   consecutiveErrorLimit: z.int().min(0).optional(),
+  consecutiveSuccessLimit: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Consecutive successful measurements that end the monitor as successful.' }),
+  dryRun: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Measure and record, but never fire a criterion or decide the go-live.' }),
+  debounce: z
+    .strictObject({
+      failureThreshold: z.int().min(1).max(100).optional(),
+      recoveryThreshold: z.int().min(1).max(100).optional(),
+    })
+    .optional()
+    .meta({
+      description:
+        'Health-check debouncing: consecutive failures before a measurement counts as failed (default 1), consecutive successes before it counts as successful again (default 1).',
+    }),
 });
 
-/** What fires a rollback criterion; `manual` criteria are judged by people. */
-export const CRITERION_WHEN = ['window-exceeded', 'monitor-failed', 'task-failed', 'manual'] as const;
+/**
+ * What fires a rollback criterion: a monitor failing, a task failing (any, or those marked `critical: true`
+ * with `task-failed` and no `task:`), the window no longer fitting, a data comparison finding differences,
+ * or a person's declaration (`manual`).
+ */
+export const CRITERION_WHEN = [
+  'window-exceeded',
+  'monitor-failed',
+  'task-failed',
+  'data-differences',
+  'manual',
+] as const;
+
+/** What a pending decision turns into at its deadline. */
+export const DECISION_DEFAULTS = ['rollback', 'continue'] as const;
 
 export const criterionSchema = z.strictObject({
   id: id(),
@@ -135,6 +174,12 @@ export const criterionSchema = z.strictObject({
   task: id().optional(),
   when: z.enum(CRITERION_WHEN).optional(),
   description: z.string().optional(),
+  decisionDeadline: duration().optional().meta({
+    description: "How long people have to decide once this criterion fires (overrides rollback's).",
+  }),
+  default: z.enum(DECISION_DEFAULTS).optional().meta({
+    description: "What happens when nobody decided by the deadline (overrides rollback's).",
+  }),
 });
 
 export const rollbackStepSchema = z.strictObject({
@@ -213,9 +258,31 @@ export const planSchema = z
       .strictObject({
         auto: z.boolean().optional(),
         decisionDeadline: duration().optional().meta({
-          description:
-            'How long people have to decide after a criterion fires, before rollback starts by itself.',
+          description: 'How long people have to decide after a criterion fires, before the default applies.',
         }),
+        default: z.enum(DECISION_DEFAULTS).optional().meta({
+          description: 'What happens when nobody decided by the deadline (default: rollback).',
+        }),
+        ponrWarnings: z
+          .array(duration())
+          .optional()
+          .meta({ description: 'Warn this long before the point of no return, e.g. [30m, 10m].' }),
+        verify: checkSchema.optional().meta({
+          description: 'A check that the legacy side is healthy, run after the last rollback step.',
+        }),
+        followUp: z
+          .array(
+            z.strictObject({
+              id: id(),
+              title: z.string(),
+              owner: id().optional(),
+              due: duration().optional(),
+            }),
+          )
+          .optional()
+          .meta({
+            description: 'Tasks recorded in the run once it has rolled back (the post-rollback analysis).',
+          }),
         criteria: z.array(criterionSchema).optional(),
         steps: z.array(rollbackStepSchema).optional(),
       })

@@ -1,5 +1,5 @@
 import type { PathSegment } from './issue.js';
-import type { CRITERION_WHEN, RawPlan, RawRetry } from './plan-schema.js';
+import type { CRITERION_WHEN, DECISION_DEFAULTS, RawPlan, RawRetry } from './plan-schema.js';
 import { parseDuration } from './duration.js';
 import { parseOffset } from './offset.js';
 
@@ -53,6 +53,8 @@ export interface Task {
   readonly retry: RetryPolicy;
   /** Explicit override of the action's own idempotency; undefined means "ask the action". */
   readonly idempotent: boolean | undefined;
+  /** Its failure fires `task-failed` criteria that name no task. */
+  readonly critical: boolean;
   readonly gate: GateSpec | undefined;
   readonly wait: WaitSpec | undefined;
   /** Where the task sits in the plan document, for messages. */
@@ -88,10 +90,19 @@ export interface Monitor {
   readonly count: number | undefined;
   readonly failWhen: string | undefined;
   readonly successWhen: string | undefined;
+  /** Failed measurements tolerated; −1: failures never fail the monitor. */
   readonly failureLimit: number;
   readonly inconclusiveLimit: number;
   readonly consecutiveErrorLimit: number;
+  /** Consecutive successes that end the monitor as successful; undefined: off. */
+  readonly consecutiveSuccessLimit: number | undefined;
+  /** Measures and records, never fires a criterion nor decides the go-live. */
+  readonly dryRun: boolean;
+  /** Health-check debouncing of the raw measurements; undefined: none. */
+  readonly debounce: { readonly failureThreshold: number; readonly recoveryThreshold: number } | undefined;
 }
+
+export type DecisionDefault = (typeof DECISION_DEFAULTS)[number];
 
 export interface RollbackCriterion {
   readonly id: string;
@@ -99,6 +110,18 @@ export interface RollbackCriterion {
   readonly monitor: string | undefined;
   readonly task: string | undefined;
   readonly when: (typeof CRITERION_WHEN)[number];
+  /** Overrides `rollback.decisionDeadlineMs` for this criterion. */
+  readonly decisionDeadlineMs: number | undefined;
+  /** Overrides `rollback.default` for this criterion. */
+  readonly default: DecisionDefault | undefined;
+}
+
+export interface FollowUpTask {
+  readonly id: string;
+  readonly title: string;
+  readonly owner: string | undefined;
+  /** Due this long after the rollback completed. */
+  readonly dueMs: number | undefined;
 }
 
 export interface RollbackStep {
@@ -106,6 +129,8 @@ export interface RollbackStep {
   readonly title: string;
   readonly owner: string | undefined;
   readonly call: ActionCall | undefined;
+  /** The step's `timeout:` (for an `inverse:` step, that of the undo call). */
+  readonly timeoutMs: number | undefined;
   readonly budgetMs: number;
   readonly retry: RetryPolicy;
   readonly idempotent: boolean | undefined;
@@ -147,8 +172,15 @@ export interface Plan {
   readonly rollback: {
     readonly auto: boolean;
     readonly decisionDeadlineMs: number | undefined;
+    /** What a decision nobody took by its deadline becomes. */
+    readonly default: DecisionDefault;
     readonly criteria: readonly RollbackCriterion[];
     readonly steps: readonly RollbackStep[];
+    /** Lead times before the point of no return at which to warn, longest first. */
+    readonly ponrWarningsMs: readonly number[];
+    /** The final check that the legacy side is healthy after the last step. */
+    readonly verify: ActionCall | undefined;
+    readonly followUp: readonly FollowUpTask[];
   };
 }
 
@@ -206,6 +238,7 @@ export function buildPlan(raw: RawPlan): Plan {
         timeoutMs: ms(t.timeout ?? defaults.timeout),
         retry: retryPolicy(t.retry, defaults.retry),
         idempotent: t.idempotent,
+        critical: t.critical ?? false,
         gate:
           kind === 'gate'
             ? {
@@ -292,23 +325,43 @@ export function buildPlan(raw: RawPlan): Plan {
       failureLimit: m.failureLimit ?? 0,
       inconclusiveLimit: m.inconclusiveLimit ?? 0,
       consecutiveErrorLimit: m.consecutiveErrorLimit ?? 4,
+      consecutiveSuccessLimit: m.consecutiveSuccessLimit,
+      dryRun: m.dryRun ?? false,
+      debounce: m.debounce && {
+        failureThreshold: m.debounce.failureThreshold ?? 1,
+        recoveryThreshold: m.debounce.recoveryThreshold ?? 1,
+      },
     })),
     requireRehearsal: raw.live?.requireRehearsal ?? false,
     rollback: {
       auto: raw.rollback?.auto ?? false,
       decisionDeadlineMs: ms(raw.rollback?.decisionDeadline),
+      default: raw.rollback?.default ?? 'rollback',
+      ponrWarningsMs: (raw.rollback?.ponrWarnings ?? []).map((w) => ms(w) ?? 0).sort((a, b) => b - a),
+      verify:
+        raw.rollback?.verify &&
+        call(raw.rollback.verify.action, raw.rollback.verify.with, raw.rollback.verify.timeout),
+      followUp: (raw.rollback?.followUp ?? []).map((f) => ({
+        id: f.id,
+        title: f.title,
+        owner: f.owner,
+        dueMs: ms(f.due),
+      })),
       criteria: (raw.rollback?.criteria ?? []).map((c) => ({
         id: c.id,
         title: c.title,
         monitor: c.monitor,
         task: c.task,
         when: c.when ?? (c.monitor ? 'monitor-failed' : c.task ? 'task-failed' : 'manual'),
+        decisionDeadlineMs: ms(c.decisionDeadline),
+        default: c.default,
       })),
       steps: (raw.rollback?.steps ?? []).map((s) => ({
         id: s.id,
         title: s.title,
         owner: s.owner,
         call: call(s.action, s.with, s.timeout),
+        timeoutMs: ms(s.timeout),
         budgetMs: ms(s.budget) ?? 0,
         retry: retryPolicy(s.retry, undefined),
         idempotent: s.idempotent,

@@ -6,6 +6,8 @@ import type { RunEventData, Vote } from './run-event.js';
 import type { RunState } from './run-state.js';
 import { isFinished, stepOf } from './run-state.js';
 import { TminusError } from './tminus-error.js';
+import { computeSchedule } from './schedule.js';
+import { requireOverrideAfterPonr } from './watch-commands.js';
 
 /** What a person can ask of a run. Each becomes events only after role and state checks pass. */
 export type PersonCommand =
@@ -18,7 +20,8 @@ export type PersonCommand =
   | { readonly kind: 'pause'; readonly reason?: string }
   | { readonly kind: 'unpause'; readonly reason?: string }
   | { readonly kind: 'abort'; readonly reason?: string }
-  | { readonly kind: 'rollback'; readonly reason?: string }
+  /** After the point of no return a rollback needs `override: true` (knowingly, with the reason). */
+  | { readonly kind: 'rollback'; readonly reason?: string; readonly override?: boolean }
   | { readonly kind: 'rebaseline'; readonly goLiveMs: number; readonly reason?: string }
   | { readonly kind: 'pull'; readonly phaseId: string; readonly reason?: string };
 
@@ -70,7 +73,10 @@ function stepCommand(
     throw refuse(`'${id}' is a gate: it is decided by votes`, `tminus vote ${id} go|no-go --as PERSON`);
   }
   const s = stepOf(state, id);
-  const automated = found.kind === 'task' ? found.task.kind === 'automated' : found.step.call !== undefined;
+  const automated =
+    found.kind === 'task'
+      ? found.task.kind === 'automated'
+      : found.step.call !== undefined || found.step.inverseOf !== undefined;
   const reason = cmd.reason?.trim() || undefined;
   const withReason = <T extends object>(e: T): T => (reason === undefined ? e : { ...e, reason });
   if (isFinished(s)) throw refuse(`'${id}' is already ${s.status}${s.by ? ` (by ${s.by})` : ''}`);
@@ -210,6 +216,10 @@ export function decideCommand(
         throw new TminusError('USAGE', 'a rollback needs a reason', { hint: '--reason "what went wrong"' });
       }
       if (state.rollback) throw refuse(`a rollback is already running (started by ${state.rollback.by})`);
+      if (nowMs !== undefined && plan.window) {
+        const ponrAtMs = state.goLiveMs + plan.window.endMs - computeSchedule(plan).rollbackMs;
+        requireOverrideAfterPonr(ponrAtMs, nowMs, cmd.override ?? false, state.goLiveMs);
+      }
       return [{ type: 'rollback.started', reason }];
     }
     case 'rebaseline':

@@ -1,3 +1,5 @@
+import type { WatchEventData } from './watch-event.js';
+
 /**
  * The journal of a run: every change is one of these events, appended and never edited. The run's state is
  * a pure fold of them (`foldRun`). Times are epoch milliseconds on the run's clock (virtual in rehearsals).
@@ -117,7 +119,9 @@ type RunEventBody =
   /** The seam for rollback criteria: monitors (a later issue), task failures and the window fire them. */
   | { readonly type: 'criterion.fired'; readonly criterionId: string; readonly detail: string }
   | { readonly type: 'rollback.started'; readonly reason: string; readonly criterionId?: string }
-  | { readonly type: 'run.ended'; readonly outcome: RunOutcome; readonly reason?: string };
+  | { readonly type: 'run.ended'; readonly outcome: RunOutcome; readonly reason?: string }
+  /** The go-live watch: measurements, decisions, point of no return, success (src/core/watch-event.ts). */
+  | WatchEventData;
 
 export type RunEventType = RunEventBody['type'];
 

@@ -1,4 +1,6 @@
 import type { Plan, Task } from './plan.js';
+import type { ScheduleGraph } from './schedule-graph.js';
+import { compileGraph, criticalChain, forwardPass, latestFinishes, estimatesOf } from './schedule-graph.js';
 import { formatOffset } from './offset.js';
 
 /** One task's place in the schedule; all times are milliseconds relative to T-0. */
@@ -34,43 +36,6 @@ export interface Schedule {
   readonly warnings: readonly ScheduleWarning[];
 }
 
-/** Tasks in an order where every dependency comes first: phase by phase, then Kahn's algorithm inside. */
-function topologicalOrder(plan: Plan, byId: ReadonlyMap<string, Task>): Task[] {
-  const order: Task[] = [];
-  for (const phase of plan.phases) {
-    const inPhase = new Set(phase.taskIds);
-    const pending = new Map<string, number>();
-    const dependents = new Map<string, string[]>();
-    for (const id of phase.taskIds) {
-      const local = (byId.get(id)?.after ?? []).filter((d) => inPhase.has(d));
-      pending.set(id, local.length);
-      for (const d of local) dependents.set(d, [...(dependents.get(d) ?? []), id]);
-    }
-    const queue = phase.taskIds.filter((id) => pending.get(id) === 0);
-    for (let i = 0; i < queue.length; i++) {
-      const id = queue[i]!;
-      order.push(byId.get(id)!);
-      for (const next of dependents.get(id) ?? []) {
-        const left = pending.get(next)! - 1;
-        pending.set(next, left);
-        if (left === 0) queue.push(next);
-      }
-    }
-  }
-  return order;
-}
-
-/** How long a task is planned to take when it starts at `startMs`. */
-function plannedDuration(task: Task, startMs: number): number {
-  if (task.kind === 'gate' && task.estimateDefaulted && task.gate?.deadlineMs !== undefined) {
-    return Math.max(0, task.gate.deadlineMs - startMs);
-  }
-  if (task.kind === 'wait' && task.estimateDefaulted && task.wait?.untilMs !== undefined) {
-    return Math.max(0, task.wait.untilMs - startMs);
-  }
-  return task.estimateMs;
-}
-
 /**
  * Computes the planned schedule of a valid plan: forward and backward passes over the dependency graph
  * where each phase's tasks start no earlier than the phase's `at` and after every task of the phase before.
@@ -79,61 +44,13 @@ function plannedDuration(task: Task, startMs: number): number {
  * const s = computeSchedule(plan);
  * s.criticalPath // ['stop-jobs', 'backup', ...]
  */
-export function computeSchedule(plan: Plan): Schedule {
-  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
-  const order = topologicalOrder(plan, byId);
-  const start = new Map<string, number>();
-  const finish = new Map<string, number>();
-  const phaseReady: number[] = [];
-  const phaseDone: number[] = [];
-
-  // Forward pass.
-  let previousDone = -Infinity;
-  for (const phase of plan.phases) {
-    const ready = Math.max(phase.atMs, previousDone);
-    phaseReady[phase.index] = ready;
-    let done = ready;
-    for (const task of order.filter((t) => t.phaseIndex === phase.index)) {
-      const s = Math.max(ready, ...task.after.map((d) => finish.get(d) ?? ready));
-      const f = s + plannedDuration(task, s);
-      start.set(task.id, s);
-      finish.set(task.id, f);
-      done = Math.max(done, f);
-    }
-    phaseDone[phase.index] = done;
-    previousDone = done;
-  }
-  const expectedEndMs = plan.phases.length === 0 ? 0 : phaseDone[plan.phases.length - 1]!;
-  const startMs = plan.phases.length === 0 ? 0 : phaseReady[0]!;
-
-  // Backward pass: latest finish is bounded by explicit dependents and by the next phase's barrier.
-  const successors = new Map<string, string[]>();
-  for (const task of plan.tasks) {
-    for (const d of task.after) successors.set(d, [...(successors.get(d) ?? []), task.id]);
-  }
-  const latestStart = new Map<string, number>();
-  const latestReady: number[] = [];
-  for (let i = order.length - 1; i >= 0; i--) {
-    const task = order[i]!;
-    const barrier = latestReadyAfter(task.phaseIndex);
-    let lf = barrier;
-    for (const s of successors.get(task.id) ?? []) lf = Math.min(lf, latestStart.get(s) ?? lf);
-    const ls = lf - (finish.get(task.id)! - start.get(task.id)!);
-    latestStart.set(task.id, ls);
-    latestReady[task.phaseIndex] = Math.min(latestReady[task.phaseIndex] ?? Infinity, ls);
-  }
-  function latestReadyAfter(phaseIndex: number): number {
-    for (let p = phaseIndex + 1; p < plan.phases.length; p++) {
-      const v = latestReady[p];
-      if (v !== undefined) return v;
-    }
-    return expectedEndMs;
-  }
-
-  const tasks: ScheduledTask[] = plan.tasks.map((t) => {
-    const s = start.get(t.id) ?? 0;
-    const f = finish.get(t.id) ?? s;
-    const slack = Math.max(0, (latestStart.get(t.id) ?? s) - s);
+export function computeSchedule(plan: Plan, graph: ScheduleGraph = compileGraph(plan)): Schedule {
+  const times = forwardPass(graph, { work: estimatesOf(graph) });
+  const latestFinish = latestFinishes(graph, times);
+  const tasks: ScheduledTask[] = plan.tasks.map((t, i) => {
+    const s = times.start[i]!;
+    const f = times.finish[i]!;
+    const slack = Math.max(0, latestFinish[i]! - f);
     return {
       id: t.id,
       phase: t.phaseId,
@@ -148,51 +65,23 @@ export function computeSchedule(plan: Plan): Schedule {
       critical: slack === 0,
     };
   });
-
-  const criticalPath = traceCriticalPath(byId, order, start, finish, phaseReady);
-  const rollbackMs = plan.rollback.steps.reduce((sum, s) => sum + s.budgetMs, 0);
+  const criticalPath = criticalChain(graph, times).map((i) => graph.tasks[i]!.id);
+  const rollbackMs = rollbackNeedsMs(plan);
   const pointOfNoReturnMs = plan.window === undefined ? undefined : plan.window.endMs - rollbackMs;
   return {
     tasks,
     criticalPath,
-    startMs,
-    expectedEndMs,
+    startMs: times.startMs,
+    expectedEndMs: times.endMs,
     rollbackMs,
     pointOfNoReturnMs,
-    warnings: scheduleWarnings(plan, tasks, expectedEndMs, pointOfNoReturnMs),
+    warnings: scheduleWarnings(plan, tasks, times.endMs, pointOfNoReturnMs),
   };
 }
 
-/** Walks back from the last task to finish, through the predecessor that made each task start when it did. */
-function traceCriticalPath(
-  byId: ReadonlyMap<string, Task>,
-  order: readonly Task[],
-  start: ReadonlyMap<string, number>,
-  finish: ReadonlyMap<string, number>,
-  phaseReady: readonly number[],
-): string[] {
-  let current: Task | undefined;
-  for (const t of order) if (!current || finish.get(t.id)! >= finish.get(current.id)!) current = t;
-  const path: string[] = [];
-  while (current) {
-    path.push(current.id);
-    const s = start.get(current.id)!;
-    const explicit = current.after.find((d) => finish.get(d) === s);
-    if (explicit !== undefined) {
-      current = byId.get(explicit);
-      continue;
-    }
-    if (s !== phaseReady[current.phaseIndex]) break;
-    // Started when its phase became ready: a task of an earlier phase that finished exactly then decided
-    // it (if none did, the phase's own start time did, and the path begins here).
-    let blocker: Task | undefined;
-    for (const t of order) {
-      if (t.phaseIndex < current.phaseIndex && finish.get(t.id) === s) blocker = t;
-    }
-    current = blocker;
-  }
-  return path.reverse();
-}
+/** Time the rollback steps need, run one after the other, from their budgets. */
+export const rollbackNeedsMs = (plan: Plan): number =>
+  plan.rollback.steps.reduce((sum, s) => sum + s.budgetMs, 0);
 
 function scheduleWarnings(
   plan: Plan,

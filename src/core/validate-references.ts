@@ -7,6 +7,8 @@ import { didYouMeanHint } from './did-you-mean.js';
 /** What validation needs to know of the actions available: their names and, optionally, their parameters. */
 export interface ActionCatalog {
   readonly types: readonly string[];
+  /** The types whose action can undo itself (for rollback steps' `inverse:`); unknown when absent. */
+  readonly invertible?: readonly string[];
   /** Problems with an action's `with:` parameters; their paths are relative to `with`. */
   checkParams?(type: string, params: Readonly<Record<string, unknown>>): readonly Issue[];
   /** What a call changes (records, backends, frozen sources), for rollback coverage; [] when nothing known. */
@@ -171,6 +173,10 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
     }
     s.undoes.forEach((id, j) => forward(id, [...path, 'undoes', j]));
   });
+  action(plan.rollback.verify, ['rollback', 'verify']);
+  plan.rollback.followUp.forEach((f, i) => {
+    if (f.owner !== undefined) role(f.owner, ['rollback', 'followUp', i, 'owner']);
+  });
 
   // Criteria name what fires them.
   const monitors = plan.monitors.map((m) => m.id);
@@ -202,13 +208,19 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
         ),
       );
     }
-    if (c.when === 'task-failed' && c.task === undefined) {
+    const critical = plan.tasks.some((t) => t.critical);
+    if (
+      (c.when === 'task-failed' && c.task === undefined && !critical) ||
+      (c.when === 'data-differences' && c.task === undefined)
+    ) {
       issues.push(
         error(
           'criterion-without-task',
           path,
-          `criterion '${c.id}' fires on a failed task but names none`,
-          'add task: ID',
+          c.when === 'task-failed'
+            ? `criterion '${c.id}' fires on a failed task but names none, and no task is marked critical`
+            : `criterion '${c.id}' fires on data differences but names no data.compare task`,
+          c.when === 'task-failed' ? 'add task: ID, or mark tasks critical: true' : 'add task: ID',
         ),
       );
     }

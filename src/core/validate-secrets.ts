@@ -1,5 +1,7 @@
 import type { Issue, PathSegment } from './issue.js';
 import { error } from './issue.js';
+import { COMMAND_LINE_PARAMS, type ActionType } from './action-types.js';
+import { commandLineHint, commandLineSecrets } from './command-line-secrets.js';
 import { findSecretRefs, isOnlyRefs } from './secret-ref.js';
 import type { RawPlan } from './plan-schema.js';
 
@@ -63,17 +65,40 @@ export function validateSecrets(raw: RawPlan): Issue[] {
       }
     }
   };
+  /** A secret reference in a command line a shell parses is refused, with the safe rewrite as the hint. */
+  const commandLines = (action: string | undefined, params: unknown, path: PathSegment[]) => {
+    if (action === undefined || params === null || typeof params !== 'object') return;
+    for (const key of COMMAND_LINE_PARAMS[action as ActionType] ?? []) {
+      const line = (params as Record<string, unknown>)[key];
+      const rewrite = typeof line === 'string' ? commandLineSecrets(line) : undefined;
+      if (!rewrite) continue;
+      issues.push(
+        error(
+          'secret-in-command',
+          [...path, key],
+          `${rewrite.refs.map((r) => r.text).join(', ')} in a command line would be pasted into shell text; tminus refuses that`,
+          commandLineHint(key, rewrite),
+        ),
+      );
+    }
+  };
+  const call = (action: string | undefined, params: unknown, path: PathSegment[]) => {
+    visit(params, path, 0);
+    commandLines(action, params, path);
+  };
   visit(raw.connections ?? {}, ['connections'], 0);
   raw.phases.forEach((phase, p) =>
     phase.tasks.forEach((t, i) => {
-      visit(t.with, ['phases', p, 'tasks', i, 'with'], 0);
-      visit(t.condition?.with, ['phases', p, 'tasks', i, 'condition', 'with'], 0);
+      call(t.action, t.with, ['phases', p, 'tasks', i, 'with']);
+      call(t.condition?.action, t.condition?.with, ['phases', p, 'tasks', i, 'condition', 'with']);
     }),
   );
   for (const [category, items] of Object.entries(raw.checklist ?? {})) {
-    items.forEach((item, i) => visit(item.check?.with, ['checklist', category, i, 'check', 'with'], 0));
+    items.forEach((item, i) =>
+      call(item.check?.action, item.check?.with, ['checklist', category, i, 'check', 'with']),
+    );
   }
-  (raw.monitors ?? []).forEach((m, i) => visit(m.with, ['monitors', i, 'with'], 0));
-  (raw.rollback?.steps ?? []).forEach((s, i) => visit(s.with, ['rollback', 'steps', i, 'with'], 0));
+  (raw.monitors ?? []).forEach((m, i) => call(m.action, m.with, ['monitors', i, 'with']));
+  (raw.rollback?.steps ?? []).forEach((s, i) => call(s.action, s.with, ['rollback', 'steps', i, 'with']));
   return issues;
 }

@@ -13,6 +13,7 @@ const REFINE_FACTOR = 4;
  * difference. An updated row stays in its bucket because the bucket depends on the key only.
  */
 export async function diffBuckets(ctx: DiffContext, rows: number): Promise<void> {
+  if (!ctx.checksums) return downloadBuckets(ctx, rows);
   const bits = Math.min(MAX_BITS, Math.max(0, Math.ceil(Math.log2(Math.max(1, rows) / ROWS_PER_BUCKET))));
   await compareLevel(ctx, bits, undefined);
 }
@@ -65,6 +66,21 @@ async function compareLevel(ctx: DiffContext, bits: number, parent: Bucket | und
   }
   await flush();
   for (const d of big) await compareLevel(ctx, bits + 4, { bits, value: d.bucket });
+}
+
+/**
+ * The download path: every row is downloaded, bucket by bucket (each about one download threshold of rows),
+ * and compared in tminus.
+ */
+async function downloadBuckets(ctx: DiffContext, rows: number): Promise<void> {
+  const bits = Math.min(MAX_BITS, Math.max(0, Math.ceil(Math.log2(Math.max(1, rows) / ctx.threshold))));
+  for (let bucket = 0; bucket < 2 ** bits; bucket++) {
+    const n = await ctx.compareRows((side, which) =>
+      side.bucketRows(which === 'source' ? ctx.plan.source : ctx.plan.target, bits, [bucket]),
+    );
+    ctx.tally(BigInt(n.source), BigInt(n.target));
+    ctx.progress(n.source);
+  }
 }
 
 function same(x: Checksum, y: Checksum): boolean {

@@ -18,7 +18,7 @@ export interface CompareOptions {
   readonly where?: string | undefined;
   /** Sessions per side (default 1). */
   readonly connections?: number | undefined;
-  /** Target duration of one checksum query, in seconds (default 1). */
+  /** Target duration of one checksum query, in seconds (default 5). */
   readonly segmentSeconds?: number | undefined;
   /** Ranges with at most this many rows are downloaded and compared row by row (default 10,000). */
   readonly downloadThreshold?: number | undefined;
@@ -28,13 +28,25 @@ export interface CompareOptions {
   readonly recheckAfterMs?: number | undefined;
   /** PostgreSQL → PostgreSQL of one major version: use native row hashes (default true). */
   readonly nativeHash?: boolean | undefined;
+  /** Compare JSON columns as stored text (key order and spacing count) instead of by value (default false). */
+  readonly jsonAsText?: boolean | undefined;
+  /**
+   * How timestamps are cut to the lower precision of the two sides (default: the rule of the target's engine,
+   * rounding for PostgreSQL and MySQL, truncation for MariaDB and SQLite).
+   */
+  readonly timestampRounding?: 'round' | 'truncate' | undefined;
+  /**
+   * False: download every row's canonical rendering and compare it in tminus instead of comparing checksums
+   * computed in the databases (slower; a cross-check of the checksum path). Default true.
+   */
+  readonly checksums?: boolean | undefined;
 }
 
 export const DEFAULTS = {
   floatDecimals: 10,
   loadTimeZone: 'UTC',
   connections: 1,
-  segmentSeconds: 1,
+  segmentSeconds: 5,
   downloadThreshold: 10_000,
   maxDiffs: 1_000,
   firstSegmentRows: 20_000,

@@ -49,6 +49,13 @@ export const compareOptionsSchema = z
       .refine((d) => parseDuration(d) !== undefined, { message: 'expected a duration such as 30s or 2m' })
       .optional(),
     nativeHash: z.boolean().optional(),
+    jsonAsText: z.boolean().optional(),
+    timestampRounding: z
+      .enum(['round', 'truncate'], {
+        error: (issue) => `expected round or truncate, got '${String(issue.input)}'`,
+      })
+      .optional(),
+    checksums: z.boolean().optional(),
   })
   .strict();
 

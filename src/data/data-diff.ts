@@ -75,10 +75,22 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
             : `the target (${req.target.label})`;
       throw new TminusError('DATA_TABLE_NOT_FOUND', `table ${name} not found on ${where}`);
     }
-    plan = planTable(src, dst, options, { source: req.source.engine, target: req.target.engine });
+    plan = planTable(src, dst, options, {
+      source: req.source.engine,
+      target: req.target.engine,
+      targetFlavor:
+        req.target.engine === 'mysql'
+          ? /mariadb/i.test(req.target.version)
+            ? 'mariadb'
+            : 'mysql'
+          : undefined,
+    });
     // Native row hashes are only comparable within one PostgreSQL major version.
     if (plan.native && majorVersion(req.source.version) !== majorVersion(req.target.version)) {
       plan = { ...plan, native: false };
+    }
+    if (plan.native && req.source.nativeUnhashable) {
+      plan = withNativeFallback(plan, await req.source.nativeUnhashable(plan.source));
     }
     const p = plan;
     // The exact counts come out of the checksum pass itself (every range or bucket reports its count), so no
@@ -156,3 +168,20 @@ async function diffTable(req: DataDiffRequest, name: string): Promise<TableResul
 }
 
 const majorVersion = (version: string) => /^\d+/.exec(version)?.[0];
+
+/** Columns without a native hash are hashed through their canonical rendering, and the report says so. */
+function withNativeFallback(plan: TablePlan, columns: readonly string[]): TablePlan {
+  if (columns.length === 0) return plan;
+  const mark = (q: TablePlan['source']) => ({
+    ...q,
+    specs: q.specs.map((s) => (columns.includes(s.column) ? { ...s, nativeFallback: true } : s)),
+  });
+  const notes = plan.source.specs
+    .filter((s) => columns.includes(s.column))
+    .map((s) => ({
+      level: 'info' as const,
+      column: s.column,
+      message: `${s.column}: no native hash for type ${s.source.nativeType}: its canonical rendering${s.as.kind === 'json' ? ' (jsonb)' : ''} is hashed instead`,
+    }));
+  return { ...plan, source: mark(plan.source), target: mark(plan.target), notes: [...plan.notes, ...notes] };
+}

@@ -52,7 +52,18 @@ export interface RenderSpec {
   /** The column's kind on this side (drives the SQL), next to the canonical kind both sides agree on. */
   readonly source: ColumnInfo;
   readonly as: RenderKind;
+  /**
+   * PostgreSQL native row hash: the column's type has no extended hash function (`json`, `xml`, `point`…), so
+   * the native row hashes its canonical rendering (`jsonb` for JSON) instead.
+   */
+  readonly nativeFallback?: boolean | undefined;
 }
+
+/**
+ * How a timestamp is cut to fewer fractional digits: truncated (MariaDB, SQLite), rounded half up (MySQL), or
+ * rounded as PostgreSQL does (half up after 2000-01-01, half down before: ties go away from its epoch).
+ */
+export type TimestampRounding = 'truncate' | 'round-half-up' | 'round-postgres';
 
 export type RenderKind =
   | { readonly kind: 'int' }
@@ -62,9 +73,21 @@ export type RenderKind =
   | { readonly kind: 'text' }
   | { readonly kind: 'uuid' }
   | { readonly kind: 'binary' }
-  | { readonly kind: 'timestamp'; readonly digits: number; readonly zone: string | undefined }
+  | {
+      readonly kind: 'timestamp';
+      readonly digits: number;
+      readonly zone: string | undefined;
+      /** How the side with more digits is cut to `digits` (truncation when absent). */
+      readonly rounding?: TimestampRounding | undefined;
+    }
   | { readonly kind: 'date' }
-  | { readonly kind: 'time'; readonly digits: number };
+  | { readonly kind: 'time'; readonly digits: number }
+  /**
+   * JSON by value (canonical text: sorted keys, no spacing, numbers by value). `jsonb`: both sides are
+   * PostgreSQL, so checksums hash `jsonb` inside the database; otherwise checksums are computed in tminus from
+   * the downloaded canonical rendering (no engine pair agrees on a canonical JSON text in SQL).
+   */
+  | { readonly kind: 'json'; readonly jsonb: boolean };
 
 /** What to compare in one table on one side: the columns to render (keys first), the key, a filter. */
 export interface TableQuery {
@@ -80,7 +103,18 @@ export interface TableQuery {
 export interface KeyRange {
   readonly lo: bigint | null;
   readonly hi: bigint | null;
+  /** PostgreSQL: only the heap pages `[from, to)` (a TID range scan; `to` null: to the end). */
+  readonly pages?: { readonly from: number; readonly to: number | null } | undefined;
+  /** Only keys inside one of these `[lo, hi)` ranges (small differing groups, fetched in one query). */
+  readonly within?: readonly { readonly lo: bigint; readonly hi: bigint }[] | undefined;
 }
+
+/**
+ * How a side is read best for a whole-table pass: by heap pages (PostgreSQL 14+: TID range scans read each
+ * page once whatever the key order), or by key ranges (InnoDB and SQLite store rows in key order).
+ */
+export type ScanLayout =
+  { readonly by: 'pages'; readonly pages: number; readonly rowsPerPage: number } | { readonly by: 'keys' };
 
 /** Row count and the exact sum of 48-bit row hashes of a segment or bucket. */
 export interface Checksum {
@@ -110,24 +144,23 @@ export interface Dialect {
   /** The planner's row estimate of the table (no scan), or 0 when it has none. */
   estimateRows(query: TableQuery): Promise<number>;
   checksum(query: TableQuery, range: KeyRange): Promise<Checksum>;
+  /** The lowest and highest key of a single integer key (index look-ups), or null for an empty table. */
+  keyBounds(query: TableQuery): Promise<{ min: bigint; max: bigint } | null>;
   /**
-   * Count and sum per residue of `key % modulus` inside a range of a single integer key: one scan of the range
-   * gives checksums fine enough that a few scattered differences are downloaded without another hashed scan.
-   * `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
+   * Count and sum per group of `width` consecutive key values inside a range of a single integer key (group
+   * `g` holds keys `[origin + g·width, origin + (g+1)·width)`): one scan of the range gives
+   * checksums fine enough that scattered differences are downloaded by small key ranges, without another
+   * hashed scan. `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
    */
-  residueChecksums(
+  groupChecksums(
     query: TableQuery,
     range: KeyRange,
-    modulus: number,
+    origin: bigint,
+    width: bigint,
     native: boolean,
   ): Promise<Map<number, Checksum>>;
-  /** Rows of a range whose `key % modulus` is one of `residues`, ordered by key. */
-  residueRows(
-    query: TableQuery,
-    range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]>;
+  /** How a whole-table pass reads this side. */
+  scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */
   boundary(query: TableQuery, range: KeyRange, step: number): Promise<bigint | null>;
   /** Rows of a range, ordered by key. */
@@ -138,6 +171,8 @@ export interface Dialect {
   bucketRows(query: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]>;
   /** A PostgreSQL-only native checksum of a range, used when both sides are PostgreSQL of one major version. */
   nativeChecksum?(query: TableQuery, range: KeyRange): Promise<Checksum>;
+  /** Columns whose type has no native (extended) hash function: probed with a value of the table. */
+  nativeUnhashable?(query: TableQuery): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -28,8 +28,6 @@ export class DiffContext {
   rowsChecked = 0;
   /** Exact row counts per side, summed from the checksums of the ranges or buckets that cover the table. */
   readonly rows = { source: 0n, target: 0n };
-  /** Set once a segment differed: from then on segments are checksummed per key residue. */
-  residues = false;
 
   constructor(
     readonly source: Dialect,
@@ -64,13 +62,16 @@ export class DiffContext {
    */
   async compareRows(
     fetch: (side: Dialect, which: 'source' | 'target') => Promise<CanonicalRow[]>,
-  ): Promise<void> {
+  ): Promise<{ source: number; target: number }> {
+    const rows = { source: 0, target: 0 };
     const once = async (): Promise<RowDifferences> => {
       const [a, b] = await this.both(
         () => fetch(this.source, 'source'),
         () => fetch(this.target, 'target'),
       );
       this.stats.rowsDownloaded += a.length + b.length;
+      rows.source = a.length;
+      rows.target = b.length;
       return mergeRows(a, b);
     };
     let diff = await once();
@@ -82,6 +83,12 @@ export class DiffContext {
       diff = intersectDifferences(diff, differenceKeys(await once()));
     }
     this.collector.add(diff);
+    return rows;
+  }
+
+  /** False when every row is downloaded and compared in tminus instead of comparing checksums. */
+  get checksums(): boolean {
+    return this.options.checksums !== false;
   }
 
   /** Adds the counts of a range or bucket set that is part of the table's cover. */

@@ -29,7 +29,8 @@ beforeAll(async () => {
     createMariadbDatabase('tminus_inj'),
   ]);
   await Promise.all([
-    pgExec(pgSource.url, postgresTableSql('big', ROWS)),
+    // Analysed, so PostgreSQL sides are read by heap page ranges (TID range scans), as a real table would be.
+    pgExec(pgSource.url, [...postgresTableSql('big', ROWS), 'ANALYZE big']),
     mariadbExec(mySource.url, mariadbTableSql('big', ROWS)),
   ]);
 }, 180_000);
@@ -40,7 +41,12 @@ afterAll(async () => {
 
 /** A fresh target copy with the given changes applied. */
 async function target(changes: string[]): Promise<void> {
-  await pgExec(pgTarget.url, ['DROP TABLE IF EXISTS big', ...postgresTableSql('big', ROWS), ...changes]);
+  await pgExec(pgTarget.url, [
+    'DROP TABLE IF EXISTS big',
+    ...postgresTableSql('big', ROWS),
+    ...changes,
+    'ANALYZE big',
+  ]);
 }
 
 async function compare(source: string, options: CompareOptions = {}): Promise<TableResult> {
@@ -129,6 +135,15 @@ describe('injected differences on a 150,000-row table with gapped integer keys',
     const deleted = new Set(ids(range(20_001, 120_000)));
     expect(r.missingInTarget.every((k) => deleted.has(k as number))).toBe(true);
     expect(r.stats.rowsDownloaded).toBeLessThan(60_000);
+  });
+
+  it('reads an analysed PostgreSQL table by heap page ranges', async () => {
+    const d = await openDialect(pgSource.url);
+    try {
+      expect(await d.scanLayout({ table: 'big', specs: [], key: ['id'] })).toMatchObject({ by: 'pages' });
+    } finally {
+      await d.close();
+    }
   });
 
   it('reports identical tables as identical, reading each side in segments', async () => {

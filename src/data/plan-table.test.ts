@@ -32,14 +32,47 @@ describe('pairing column types across engines', () => {
         loadTimeZone: 'Europe/Paris',
       },
     );
-    expect(r.as).toEqual({ kind: 'timestamp', digits: 0, zone: 'Europe/Paris' });
-    expect(r.note).toBe('compared to 0 fractional digits (truncated); zone-less side taken as Europe/Paris');
+    expect(r.as).toEqual({ kind: 'timestamp', digits: 0, zone: 'Europe/Paris', rounding: 'round-postgres' });
+    expect(r.note).toBe(
+      'compared to 0 fractional digits, rounded as PostgreSQL does on the target; zone-less side taken as Europe/Paris',
+    );
   });
 
-  it('warns that JSON is compared as text and that unrelated types are compared as text', () => {
-    expect(pairKinds(col('j', 'json'), col('j', 'text'), {}).note).toBe(
+  it('cuts timestamps by the rule of the target engine, or the one asked for', () => {
+    const a = col('t', 'timestamp', { fractionDigits: 6 });
+    const b = col('t', 'timestamp', { fractionDigits: 3 });
+    const rule = (
+      o: Parameters<typeof pairKinds>[2],
+      target: 'postgres' | 'mysql' | 'sqlite',
+      flavor?: 'mysql',
+    ) => pairKinds(a, b, o, { source: 'postgres', target, targetFlavor: flavor }).as;
+    expect(rule({}, 'postgres')).toMatchObject({ digits: 3, rounding: 'round-postgres' });
+    expect(rule({}, 'mysql')).toMatchObject({ digits: 3, rounding: 'truncate' });
+    expect(rule({}, 'mysql', 'mysql')).toMatchObject({ digits: 3, rounding: 'round-half-up' });
+    expect(rule({}, 'sqlite')).toMatchObject({ digits: 3, rounding: 'truncate' });
+    expect(rule({ timestampRounding: 'truncate' }, 'postgres')).toMatchObject({ rounding: 'truncate' });
+    expect(rule({ timestampRounding: 'round' }, 'mysql')).toMatchObject({ rounding: 'round-half-up' });
+    // Same precision on both sides and only --timestamp-digits: truncated, no note.
+    const same = pairKinds(a, a, { timestampDigits: 2 });
+    expect(same).toEqual({ as: { kind: 'timestamp', digits: 2, zone: undefined, rounding: undefined } });
+  });
+
+  it('compares JSON by value unless asked to compare it as text, and says which', () => {
+    expect(pairKinds(col('j', 'json'), col('j', 'text'), { jsonAsText: true }).note).toBe(
       'JSON compared as stored text: key order and spacing count',
     );
+    const pg = { source: 'postgres', target: 'postgres' } as const;
+    const jsonb = col('j', 'json', { nativeType: 'jsonb' });
+    expect(pairKinds(col('j', 'json', { nativeType: 'json' }), jsonb, {}, pg).as).toEqual({
+      kind: 'json',
+      jsonb: true,
+    });
+    const cross = pairKinds(col('j', 'json'), jsonb, {}, { source: 'mysql', target: 'postgres' });
+    expect(cross.as).toEqual({ kind: 'json', jsonb: false });
+    expect(cross.note).toMatch(/^JSON compared by value: .*computed in tminus/);
+  });
+
+  it('warns that unrelated types are compared as text', () => {
     expect(
       pairKinds(col('x', 'binary', { nativeType: 'bytea' }), col('x', 'date', { nativeType: 'date' }), {})
         .note,

@@ -1,7 +1,15 @@
 import { TminusError } from '../core/tminus-error.js';
 import type { CompareOptions } from './compare-options.js';
 import { DEFAULTS } from './compare-options.js';
-import type { ColumnInfo, Engine, RenderKind, RenderSpec, TableInfo, TableQuery } from './dialect.js';
+import type {
+  ColumnInfo,
+  Engine,
+  RenderKind,
+  RenderSpec,
+  TableInfo,
+  TableQuery,
+  TimestampRounding,
+} from './dialect.js';
 
 /** Something the schema comparison found, and what it means for the data comparison. */
 export interface SchemaNote {
@@ -30,11 +38,36 @@ function minDefined(...values: (number | undefined)[]): number | undefined {
   return d.length ? Math.min(...d) : undefined;
 }
 
+/** The engines of a comparison; `targetFlavor` tells MariaDB (truncates) from MySQL (rounds). */
+export interface PlanEngines {
+  readonly source: Engine;
+  readonly target: Engine;
+  readonly targetFlavor?: 'mariadb' | 'mysql' | undefined;
+}
+
+/** The rule the target's engine applies when it stores a timestamp at a lower precision, and its words. */
+function targetRounding(o: CompareOptions, engines: PlanEngines): [TimestampRounding, string] {
+  if (o.timestampRounding === 'truncate') return ['truncate', 'truncated (--timestamp-rounding)'];
+  if (o.timestampRounding === 'round') {
+    return engines.target === 'postgres'
+      ? ['round-postgres', 'rounded (--timestamp-rounding), ties as PostgreSQL breaks them']
+      : ['round-half-up', 'rounded half up (--timestamp-rounding)'];
+  }
+  if (engines.target === 'postgres') return ['round-postgres', 'rounded as PostgreSQL does on the target'];
+  if (engines.target === 'sqlite') return ['truncate', 'truncated as SQLite text is cut on the target'];
+  return engines.targetFlavor === 'mysql'
+    ? ['round-half-up', 'rounded half up as MySQL does on the target']
+    : ['truncate', 'truncated as MariaDB does on the target'];
+}
+
+const JSON_NATIVE = new Set(['json', 'jsonb']);
+
 /** The canonical kind a pair of columns is compared as, and a note when the pairing loses something. */
 export function pairKinds(
   a: ColumnInfo,
   b: ColumnInfo,
   o: CompareOptions,
+  engines: PlanEngines = { source: 'postgres', target: 'postgres' },
 ): { as: RenderKind; note?: string } {
   const kinds = new Set([a.kind, b.kind]);
   const has = (k: string) => kinds.has(k as ColumnInfo['kind']);
@@ -58,11 +91,23 @@ export function pairKinds(
       note: 'float compared with decimal: rounded to the decimal scale',
     };
   }
-  if (only('text', 'json')) {
-    return has('json')
-      ? { as: { kind: 'text' }, note: 'JSON compared as stored text: key order and spacing count' }
-      : { as: { kind: 'text' } };
+  if (only('text', 'json') && has('json')) {
+    if (o.jsonAsText) {
+      return { as: { kind: 'text' }, note: 'JSON compared as stored text: key order and spacing count' };
+    }
+    const jsonb =
+      engines.source === 'postgres' &&
+      engines.target === 'postgres' &&
+      JSON_NATIVE.has(a.nativeType) &&
+      JSON_NATIVE.has(b.nativeType);
+    return {
+      as: { kind: 'json', jsonb },
+      note: jsonb
+        ? 'JSON compared by value: checksums hash jsonb inside PostgreSQL'
+        : 'JSON compared by value: no engine pair agrees on a canonical JSON text in SQL, so its checksums are computed in tminus from the downloaded rows (slower than in-database checksums)',
+    };
   }
+  if (only('text')) return { as: { kind: 'text' } };
   if (only('uuid') || only('uuid', 'text')) {
     return a.kind === b.kind
       ? { as: { kind: 'uuid' } }
@@ -75,13 +120,18 @@ export function pairKinds(
     const mixed = has('timestamp') && has('timestamptz');
     const zone = mixed ? (o.loadTimeZone ?? DEFAULTS.loadTimeZone) : undefined;
     const notes: string[] = [];
-    if (a.fractionDigits !== b.fractionDigits) {
-      notes.push(`compared to ${digits} fractional digits (truncated)`);
+    // The sides store different precisions: the copy cut the digits, by the rule of the target's engine. When
+    // only --timestamp-digits asks for fewer digits, they are truncated unless --timestamp-rounding says round.
+    const copied = (a.fractionDigits ?? 6) !== (b.fractionDigits ?? 6);
+    let rounding: TimestampRounding | undefined;
+    if (copied || o.timestampRounding !== undefined) {
+      const [rule, words] = targetRounding(o, engines);
+      rounding = rule;
+      if (copied) notes.push(`compared to ${digits} fractional digits, ${words}`);
     }
     if (mixed) notes.push(`zone-less side taken as ${zone}`);
-    return notes.length
-      ? { as: { kind: 'timestamp', digits, zone }, note: notes.join('; ') }
-      : { as: { kind: 'timestamp', digits, zone } };
+    const as: RenderKind = { kind: 'timestamp', digits, zone, rounding };
+    return notes.length ? { as, note: notes.join('; ') } : { as };
   }
   if (only('time')) {
     const digits = minDefined(a.fractionDigits, b.fractionDigits, o.timestampDigits) ?? 6;
@@ -99,7 +149,7 @@ export function planTable(
   source: TableInfo,
   target: TableInfo,
   o: CompareOptions,
-  engines: { source: Engine; target: Engine },
+  engines: PlanEngines,
 ): TablePlan {
   const notes: SchemaNote[] = [];
   const keyOverride = o.keys?.[source.name] ?? o.key;
@@ -145,7 +195,7 @@ export function planTable(
       });
       continue;
     }
-    const { as, note } = pairKinds(col, other, o);
+    const { as, note } = pairKinds(col, other, o, engines);
     if (note) notes.push({ level: 'info', column: col.name, message: `${col.name}: ${note}` });
     if (col.nullable !== other.nullable) {
       notes.push({ level: 'info', column: col.name, message: `${col.name}: nullable on one side only` });
@@ -179,6 +229,7 @@ export function planTable(
     o.nativeHash !== false &&
     o.floatDecimals === undefined &&
     o.timestampDigits === undefined &&
+    o.jsonAsText !== true &&
     sourceSpecs.every((s, i) => s.source.nativeType === targetSpecs[i]?.source.nativeType);
   if (!intKey) {
     notes.push({

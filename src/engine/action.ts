@@ -77,6 +77,12 @@ export interface ActionResult {
   readonly value?: unknown;
 }
 
+/** A call to an action with its parameters, e.g. the one that undoes a change. */
+export interface InverseCall {
+  readonly action: string;
+  readonly with: Readonly<Record<string, unknown>>;
+}
+
 /**
  * A plugin: a declarative description (type, parameter schema, capabilities) next to its behaviour.
  *
@@ -104,7 +110,12 @@ export interface ActionDefinition<P = Record<string, unknown>> {
    */
   touches?(params: P): readonly string[];
   /** The call that undoes this one, used to draft the rollback procedure. */
-  inverse?(
-    params: P,
-  ): { readonly action: string; readonly with: Readonly<Record<string, unknown>> } | undefined;
+  inverse?(params: P): InverseCall | undefined;
+  /**
+   * The call that undoes what one execution actually did, for a rollback step `inverse: TASK`. `params` are
+   * the task's parameters as written in the plan (secret references unresolved: the undo resolves them when
+   * it runs), `output` what the execution recorded (secrets masked). `{ nothing }` says why there is nothing
+   * to undo. Without it, the rollback uses `inverse(params)`.
+   */
+  undo?(params: P, output: Readonly<Record<string, unknown>>): InverseCall | { readonly nothing: string };
 }

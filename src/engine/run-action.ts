@@ -1,4 +1,6 @@
+import { COMMAND_LINE_PARAMS, type ActionType } from '../core/action-types.js';
 import type { Clock } from '../core/clock.js';
+import { commandLineHint, commandLineSecrets } from '../core/command-line-secrets.js';
 import type { Logger } from '../core/logger.js';
 import type { ActionCall, Plan } from '../core/plan.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
@@ -110,6 +112,7 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
     );
   }
   try {
+    refuseSecretsInCommandLines(call);
     const params = input.dryRun ? call.with : resolveSecrets(call.with, input.secrets, redactor);
     const parsed = action.params.safeParse(params);
     if (!parsed.success && !input.dryRun) {
@@ -139,6 +142,24 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
   } finally {
     timer.abort();
     input.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * A secret is never substituted into a command line a shell parses (validation refuses such a plan; this
+ * guards a plan stored by an older tminus). The command gets it through `env:` instead.
+ */
+function refuseSecretsInCommandLines(call: ActionCall): void {
+  for (const key of COMMAND_LINE_PARAMS[call.action as ActionType] ?? []) {
+    const line = call.with[key];
+    const rewrite = typeof line === 'string' ? commandLineSecrets(line) : undefined;
+    if (rewrite) {
+      throw new TminusError(
+        'SECRET_IN_COMMAND',
+        `${call.action}: ${rewrite.refs.map((r) => r.text).join(', ')} in '${key}' would be pasted into shell text; nothing was run`,
+        { retryable: false, hint: commandLineHint(key, rewrite) },
+      );
+    }
   }
 }
 

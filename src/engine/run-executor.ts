@@ -17,6 +17,11 @@ import { decide } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
 import { runReadinessCheck } from './readiness-check.js';
 import { pollUntilTrue } from './poll-condition.js';
+import { resolveInverse } from './inverse-step.js';
+import type { WatchState } from '../core/watch-state.js';
+import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
+import { MonitorWatch } from './monitor-watch.js';
+import { watchClock } from './watch-clock.js';
 import type { SecretSources } from './secret-resolver.js';
 
 export interface ExecutorOptions {
@@ -68,10 +73,22 @@ export class RunExecutor {
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
   readonly #stop = new AbortController();
+  /** The go-live watch folded from the same journal (measurements, decisions, PONR, success). */
+  readonly #watch: WatchState;
+  readonly #monitors: MonitorWatch;
 
-  private constructor(options: ExecutorOptions, state: RunState) {
+  private constructor(options: ExecutorOptions, state: RunState, journal: readonly RunEvent[]) {
     this.#o = options;
     this.#state = state;
+    this.#watch = foldWatch(options.plan, journal);
+    this.#monitors = new MonitorWatch({
+      plan: options.plan,
+      run: (call, m) => runAction(this.#actionInput(call, m.id, m.title, this.#stop.signal, 1)),
+      record: (make) => this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data }))),
+      watch: () => this.#watch,
+      wake: () => this.#wake(),
+      logger: options.logger,
+    });
   }
 
   /** The live state (equal to the fold of the journal at all times). */
@@ -87,7 +104,7 @@ export class RunExecutor {
   ): Promise<RunExecutor> {
     if (!started.dryRun) requireActions(options.plan, options.actions);
     const events = await options.store.createRun(options.runId, [{ atMs, actor: SYSTEM, data: started }]);
-    return new RunExecutor(options, foldRun(events));
+    return new RunExecutor(options, foldRun(events), events);
   }
 
   /** Opens an existing run from its journal (or from events the caller has just read from it). */
@@ -96,7 +113,7 @@ export class RunExecutor {
     if (events.length === 0) throw new TminusError('RUN_NOT_FOUND', `no run ${options.runId} in this store`);
     const state = foldRun(events);
     if (!state.dryRun) requireActions(options.plan, options.actions);
-    return new RunExecutor(options, state);
+    return new RunExecutor(options, state, events);
   }
 
   /** Stops at once without writing anything more: what a SIGKILL does (used by tests). */
@@ -129,7 +146,10 @@ export class RunExecutor {
         if (this.#state.status === 'ended') break;
         const now = this.#o.clock.now();
         const decidedAt = this.#state.lastSeq;
-        const d = decide(this.#o.plan, this.#state, now, { concurrency: this.#o.plan.concurrency });
+        const d = decide(this.#o.plan, this.#state, now, {
+          concurrency: this.#o.plan.concurrency,
+          watch: { state: this.#watch, clock: watchClock(this.#o.plan, this.#state, now) },
+        });
         if (d.events.length > 0) {
           await this.#append(d.events.map((e) => ({ atMs: now, actor: e.actor, data: e.data })));
           continue;
@@ -139,7 +159,8 @@ export class RunExecutor {
           await this.#start(d.starts, decidedAt);
           continue;
         }
-        await this.#sleepUntil(d.wakeAtMs);
+        const measureAt = this.#monitors.tick(this.#state, now);
+        await this.#sleepUntil(Math.min(d.wakeAtMs ?? Infinity, measureAt ?? Infinity));
       }
       for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'the run ended'));
       return this.#state.outcome ?? 'aborted';
@@ -185,7 +206,10 @@ export class RunExecutor {
     const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
     const declared = task?.idempotent ?? step?.idempotent;
     if (declared !== undefined) return declared;
-    const call = task?.call ?? step?.call;
+    const call =
+      task?.call ??
+      step?.call ??
+      (step?.inverseOf !== undefined ? taskById(this.#o.plan, step.inverseOf)?.call : undefined);
     return (call && this.#o.actions.get(call.action)?.idempotent) ?? false;
   }
 
@@ -197,6 +221,7 @@ export class RunExecutor {
 
   #applied(e: RunEvent): void {
     applyEvent(this.#state, e);
+    applyWatchEvent(this.#o.plan, this.#watch, e);
     this.#o.onEvent?.(e);
   }
 
@@ -254,8 +279,10 @@ export class RunExecutor {
     for (const { id, attempt } of launched) void this.#execute(id, attempt);
   }
 
-  /** The action call behind a step. */
-  private callOf(id: string): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } {
+  /** The action call behind a step (for `inverse: TASK`, the undo of what the task did, or why there is none). */
+  private callOf(
+    id: string,
+  ): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } | { nothing: string } {
     const task = taskById(this.#o.plan, id);
     if (task?.wait?.condition) {
       const c = task.wait.condition;
@@ -264,6 +291,12 @@ export class RunExecutor {
     if (task?.call) return { call: task.call, retry: task.retry, title: task.title };
     const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
     if (step?.call) return { call: step.call, retry: step.retry, title: step.title };
+    if (step?.inverseOf !== undefined) {
+      const undo = resolveInverse(this.#o.plan, this.#state, this.#o.actions, step);
+      return undo.kind === 'call'
+        ? { call: undo.call, retry: step.retry, title: `${step.title} (${undo.note})` }
+        : { nothing: undo.reason };
+    }
     throw new TminusError('INTERNAL', `step '${id}' has no action to run`);
   }
 
@@ -275,18 +308,31 @@ export class RunExecutor {
       target = this.callOf(id);
     } catch (error) {
       this.#inflight.delete(id);
-      this.#o.logger.error(String(error));
+      const e = coerceError(error);
+      this.#o.logger.error(e.message);
+      this.#results.push({
+        id,
+        attempt,
+        data: { type: 'step.failed', stepId: id, attempt, error: { code: e.code, message: e.message } },
+      });
+      await this.#recordResults();
+      return;
+    }
+    if ('nothing' in target) {
+      this.#inflight.delete(id);
       this.#results.push({
         id,
         attempt,
         data: {
-          type: 'step.failed',
+          type: 'step.succeeded',
           stepId: id,
           attempt,
-          error: { code: 'INTERNAL', message: String(error) },
+          summary: target.nothing,
+          output: { undone: false },
         },
       });
       await this.#recordResults();
+      this.#wake();
       return;
     }
     const { call, retry, title, poll } = target;

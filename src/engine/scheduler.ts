@@ -6,6 +6,11 @@ import { AUTO, SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { isDone, stepOf } from '../core/run-state.js';
 import { formatOffset } from '../core/offset.js';
+import { inverseSkipReason } from './inverse-step.js';
+import type { WatchClock } from '../core/go-live-decision.js';
+import { watchDecisions } from '../core/go-live-decision.js';
+import { followUpTasks, successVerdict } from '../core/go-live-success.js';
+import type { WatchState } from '../core/watch-state.js';
 
 /** What the scheduler wants done next, decided from the plan, the folded state and the time only. */
 export interface Decisions {
@@ -22,6 +27,8 @@ export interface Decisions {
 export interface SchedulerOptions {
   /** Most automated steps running at once; undefined: no limit. */
   readonly concurrency: number | undefined;
+  /** The go-live watch (criteria, decisions, PONR, success); see `watchDecisions`. */
+  readonly watch: { readonly state: WatchState; readonly clock: WatchClock };
 }
 
 /** People who may vote on a gate: members of its voter roles, each counted once. */
@@ -94,7 +101,9 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
   }
   for (const item of plan.checklist) if (item.check && !state.checks[item.id]) out.checks.push(item.id);
 
-  if (!state.rollback) criteria(plan, state, nowMs, out);
+  const watch = watchDecisions(plan, state, options.watch.state, options.watch.clock);
+  for (const e of watch.events) out.add(e.data, e.actor);
+  if (watch.wakeAtMs !== undefined) out.wake(watch.wakeAtMs);
   if (out.events.length > 0 || state.status === 'paused') return out;
 
   if (state.rollback) {
@@ -139,7 +148,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
       break;
     }
   }
-  if (allDone) out.add({ type: 'run.ended', outcome: 'completed', reason: 'every task is done' });
+  if (allDone) endWatch(plan, state, options.watch.state, out);
   return out;
 }
 
@@ -246,51 +255,28 @@ function gate(plan: Plan, state: RunState, task: Task, nowMs: number, out: Colle
   }
 }
 
-function criteria(plan: Plan, state: RunState, nowMs: number, out: Collector): void {
-  for (const c of plan.rollback.criteria) {
-    if (state.firedCriteria[c.id]) continue;
-    if (c.when === 'task-failed' && c.task !== undefined) {
-      const s = state.steps[c.task];
-      if (s?.status === 'held' && s.hold === 'failed') {
-        out.add({
-          type: 'criterion.fired',
-          criterionId: c.id,
-          detail: `task '${c.task}' failed: ${s.error?.message ?? 'failed'}`,
-        });
-      }
-    } else if (c.when === 'window-exceeded' && plan.window) {
-      const end = state.goLiveMs + plan.window.endMs;
-      if (nowMs >= end) {
-        out.add({
-          type: 'criterion.fired',
-          criterionId: c.id,
-          detail: `the window ended at ${formatOffset(plan.window.endMs)}`,
-        });
-      } else {
-        out.wake(end);
-      }
-    }
+/**
+ * Every task is done: the run completes once the go-live watch ends in success — every monitor finished
+ * successful (recorded as a decision, with the evidence) or a person declared it.
+ */
+function endWatch(plan: Plan, state: RunState, watch: WatchState, out: Collector): void {
+  // A dry run measures nothing (its actions are only described): its watch has nothing to wait for.
+  if (plan.monitors.length > 0 && !watch.success && !state.dryRun) {
+    const verdict = successVerdict(plan, watch, state.goLiveMs);
+    if (!verdict.ready) return; // still watching, or a monitor failed: criteria and people decide
+    out.add({
+      type: 'success.declared',
+      basis: 'monitors',
+      reason: 'every task is done and every monitor finished successful',
+      evidence: verdict.evidence,
+    });
+    return;
   }
-  if (state.status === 'paused' || out.events.length > 0) return;
-  for (const [id, fired] of Object.entries(state.firedCriteria)) {
-    const reason = `criterion '${id}' fired: ${fired.detail}`;
-    if (plan.rollback.auto) {
-      out.add({ type: 'rollback.started', reason, criterionId: id });
-      return;
-    }
-    if (plan.rollback.decisionDeadlineMs !== undefined) {
-      const at = fired.atMs + plan.rollback.decisionDeadlineMs;
-      if (nowMs >= at) {
-        out.add({
-          type: 'rollback.started',
-          reason: `${reason}; nobody decided within the decision deadline`,
-          criterionId: id,
-        });
-        return;
-      }
-      out.wake(at);
-    }
-  }
+  out.add({
+    type: 'run.ended',
+    outcome: 'completed',
+    reason: watch.success ? `every task is done; success: ${watch.success.reason}` : 'every task is done',
+  });
 }
 
 function rollback(plan: Plan, state: RunState, nowMs: number, out: Collector): void {
@@ -303,7 +289,9 @@ function rollback(plan: Plan, state: RunState, nowMs: number, out: Collector): v
       return;
     }
     if (s.status === 'pending' || s.status === 'retrying') {
-      if (step.call) out.starts.push(step.id);
+      const skip = inverseSkipReason(state, step);
+      if (skip) out.add({ type: 'step.skipped', stepId: step.id, reason: skip });
+      else if (step.call || step.inverseOf !== undefined) out.starts.push(step.id);
       else if (state.autoApprove) {
         out.add(
           { type: 'step.completed', stepId: step.id, reason: 'completed automatically (rehearsal)' },
@@ -319,6 +307,9 @@ function rollback(plan: Plan, state: RunState, nowMs: number, out: Collector): v
       );
     }
     return;
+  }
+  if (plan.rollback.followUp.length > 0) {
+    out.add({ type: 'followup.recorded', tasks: followUpTasks(plan, nowMs) });
   }
   out.add({ type: 'run.ended', outcome: 'rolled-back', reason: state.rollback?.reason ?? 'rolled back' });
 }

@@ -12,8 +12,9 @@ export interface SecretSources {
 
 /**
  * Replaces `${env:NAME}` and `${file:PATH}` everywhere inside a parameter value, right before an action
- * runs, and registers each resolved value with the redactor. A missing variable or unreadable file is a
- * non-retryable `SECRET_UNRESOLVED` that names the reference, never the value.
+ * runs, and registers each resolved value with the redactor. A missing or empty variable, or an unreadable or
+ * empty file, is a non-retryable `SECRET_UNRESOLVED` that names the reference, never the value: an empty
+ * secret would otherwise let a command fall back to a default (a `pg_dump` of some other local database).
  */
 export function resolveSecrets<T>(value: T, sources: SecretSources, redactor: Redactor): T {
   return walk(value, sources, (secret) => redactor.add(secret)) as T;
@@ -56,10 +57,10 @@ function resolveString(text: string, sources: SecretSources, onSecret: OnSecret)
     let secret: string;
     if (ref.provider === 'env') {
       const v = sources.env[ref.name];
-      if (v === undefined) {
+      if (v === undefined || v === '') {
         throw new TminusError(
           'SECRET_UNRESOLVED',
-          `${ref.text} is not set (environment variable ${ref.name})`,
+          `${ref.text} is ${v === undefined ? 'not set' : 'empty'} (environment variable ${ref.name}); nothing was run`,
           {
             retryable: false,
             hint: `export ${ref.name} in the environment of the process running the cutover`,
@@ -76,6 +77,15 @@ function resolveString(text: string, sources: SecretSources, onSecret: OnSecret)
           cause,
           retryable: false,
         });
+      }
+      if (secret === '') {
+        throw new TminusError(
+          'SECRET_UNRESOLVED',
+          `secret file ${path} is empty (${ref.text}); nothing was run`,
+          {
+            retryable: false,
+          },
+        );
       }
     }
     onSecret(secret);

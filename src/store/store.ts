@@ -1,4 +1,5 @@
 import type { NewRunEvent, RunEvent } from '../core/run-event.js';
+import type { JournalVerdict } from './journal/journal-audit.js';
 
 /** One run as listed by the store. */
 export interface RunSummary {
@@ -50,6 +51,11 @@ export interface RunStore {
   listRuns(): Promise<readonly RunSummary[]>;
   /** The stored head of the chain (seq and hash), kept apart from the events to detect a deleted tail. */
   head(runId: string): Promise<{ readonly seq: number; readonly hash: string } | undefined>;
+  /**
+   * Verifies a run's journal against its key (kept outside the store) and the witness: what was changed,
+   * deleted, inserted, reordered or appended, and where. Throws `RUN_NOT_FOUND` for an unknown run.
+   */
+  verifyJournal(runId: string): Promise<JournalVerdict>;
   acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult>;
   /** Extends a lease this holder has; false when it was lost (another process took over). */
   renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean>;
@@ -57,4 +63,31 @@ export interface RunStore {
   /** Who holds the run's lease and until when (wall clock), if anyone ever did and did not release it. */
   leaseOf(runId: string): Promise<{ readonly holder: LeaseHolder; readonly expiresAtMs: number } | undefined>;
   close(): Promise<void>;
+}
+
+/** What a token lets its bearer do: act as its person (role-checked by the plan), or only look. */
+export type TokenRole = 'person' | 'viewer';
+
+/** A per-person API token as stored: only a hash of its secret, never the secret itself. */
+export interface AccessTokenRecord {
+  /** Public id, part of the token text; used to list and revoke. */
+  readonly id: string;
+  readonly person: string;
+  readonly role: TokenRole;
+  /** SHA-256 of the secret part, hex. */
+  readonly secretHash: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs?: number;
+  readonly revokedAtMs?: number;
+}
+
+/** Where API tokens live (same file or database as the runs); SQLite and PostgreSQL implement it. */
+export interface TokenStore {
+  /** Stores a new token; fails with STORE_CONFLICT if the id exists. */
+  createToken(token: AccessTokenRecord): Promise<void>;
+  tokenById(id: string): Promise<AccessTokenRecord | undefined>;
+  /** Every token, newest first (revoked and expired ones too: the list is the record). */
+  listTokens(): Promise<readonly AccessTokenRecord[]>;
+  /** Marks a token revoked at `atMs`; false when no such token or it was already revoked. */
+  revokeToken(id: string, atMs: number): Promise<boolean>;
 }

@@ -77,10 +77,63 @@ describe('one executor per run, and the audit trail', () => {
     tamper(`UPDATE events SET data = replace(data, '"auto-approve"', '"votes"') WHERE type = 'gate.decided'`);
     const edited = await run(['audit', 'verify']);
     expect(edited.code).toBe(1);
-    expect(edited.stdout).toMatch(/TAMPERED .*\n {2}event \d+: content was changed after it was written/);
+    expect(edited.stdout).toMatch(/TAMPERED .*\n {2}event \d+: content changed after it was written/);
     tamper(`DELETE FROM events WHERE seq = (SELECT max(seq) FROM events WHERE type = 'step.started')`);
     const deleted = await run(['audit', 'verify', '--json']);
     expect(deleted.code).toBe(1);
-    expect(deleted.stdout).toMatch(/event \d+ missing/);
+    expect(deleted.stdout).toMatch(/event \d+ deleted \(missing from the journal\)/);
   }, 30_000);
+
+  it('warns loudly in `tminus log` before a journal that does not verify', async () => {
+    const verdicts = JSON.parse((await run(['audit', 'verify', '--json'])).stdout) as {
+      runId: string;
+      findings: { kind: string }[];
+    }[];
+    const tampered = verdicts.find((v) => v.findings.some((f) => f.kind === 'changed'))!.runId;
+    const log = await run(['log', '--run', tampered]);
+    expect(log.code).toBe(0);
+    expect(log.stderr).toMatch(
+      /\nWARNING: this journal does not verify — it was altered after it was written\n {2}event \d+: content changed/,
+    );
+    expect(log.stderr).toContain('tminus audit verify --run');
+    const json = await run(['log', '--json', '--run', tampered]);
+    expect(json.stderr).toContain('WARNING: this journal does not verify');
+    expect(() =>
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).not.toThrow();
+  }, 30_000);
+
+  it('calls a store copied to a machine without its key unverifiable, never intact', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'tminus-elsewhere-'));
+    try {
+      const fresh = join(dir, 'fresh');
+      const r = await cli(['run', join(dir, 'plan.yaml'), '--speed', '5000', '--auto-approve', '--dry-run'], {
+        cwd: dir,
+        env: { TMINUS_STORE: join(fresh, 'tminus.db'), TMINUS_TEST_OUT: join(dir, 'out.txt') },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(
+        (await cli(['audit', 'verify'], { cwd: dir, env: { TMINUS_STORE: join(fresh, 'tminus.db') } }))
+          .stdout,
+      ).toMatch(
+        /^ok .*: \d+ events, keyed hash chain intact \(key [0-9a-f]{16}, witnessed up to event \d+\)/,
+      );
+      copyFileSync(join(fresh, 'tminus.db'), join(other, 'tminus.db'));
+      const there = spawnCli(['audit', 'verify', '--store', join(other, 'tminus.db')], {
+        cwd: other,
+        env: { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'tminus-elsewhere-config-')) },
+      });
+      spawned.push(there);
+      expect(await there.exited).toBe(1);
+      expect(there.output()).toMatch(
+        /^UNVERIFIABLE .*: \d+ events\n {2}unverifiable: key missing — the journal is sealed with key [0-9a-f]{16}, which is not on this machine/,
+      );
+      expect(there.output()).not.toMatch(/intact/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -59,8 +59,8 @@ describe('tminus init, validate and plan, as a newcomer runs them', () => {
     expect(task('active-monitoring').plannedFinish).toBe('2026-12-05T06:00:00.000Z');
     expect(json.criticalPath).toEqual(['active-monitoring', 'review-functionality', 'declare-success']);
     expect(json.expectedEnd).toBe('2026-12-05T07:00:00.000Z');
-    // window end T+6h minus 50m of rollback budgets
-    expect(json.pointOfNoReturn).toBe('2026-12-05T07:10:00.000Z');
+    // window end T+6h minus 55m of rollback budgets
+    expect(json.pointOfNoReturn).toBe('2026-12-05T07:05:00.000Z');
   });
 
   it('prints a readable table with a Gantt and the key times', () => {

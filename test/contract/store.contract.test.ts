@@ -5,7 +5,12 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../src/core/run-event.js';
-import { verifyChain } from '../../src/store/event-hash.js';
+import type { RunEvent } from '../../src/core/run-event.js';
+import type { JournalVerdict } from '../../src/store/journal/journal-audit.js';
+import { memoryKeyring } from '../../src/store/journal/journal-key.js';
+import { legacyEventHash } from '../../src/store/journal/journal-seal.js';
+import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { RunStore } from '../../src/store/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -17,47 +22,93 @@ interface Handle {
   readonly store: RunStore;
   /** A second handle on the same data (another process's view). */
   reopen(): Promise<RunStore>;
-  /** Changes the data behind the store's back, append-only guards removed (an attacker with SQL access). */
+  /** Changes the data behind the store's back, every guard (trigger) dropped (an attacker with SQL access). */
   tamper(sql: string): Promise<void>;
   /** Runs SQL as is, guards in place. */
   raw(sql: string): Promise<void>;
+  /** The same data opened on another machine: without this machine's journal key and witness. */
+  elsewhere(): Promise<RunStore>;
 }
 
 interface Backend {
   readonly name: string;
   /** A fresh, empty store. */
   open(): Promise<Handle>;
+  /** A store at the schema of tminus before journal keys, holding what `setup` (raw SQL) writes. */
+  openLegacy(setup: string): Promise<Handle>;
   cleanup?(): Promise<void>;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tminus-contract-'));
 let n = 0;
 const pgDatabases: TestDatabase[] = [];
+const elsewhere = () => ({ keyring: memoryKeyring(), witnessDir: undefined });
+
+function sqliteHandle(path: string): Handle {
+  const exec = (sql: string, dropGuards: boolean) => {
+    const db = new Database(path);
+    try {
+      if (dropGuards) {
+        const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all();
+        for (const t of triggers as { name: string }[]) db.exec(`DROP TRIGGER ${t.name}`);
+      }
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    store: SqliteStore.open(path),
+    reopen: () => Promise.resolve(SqliteStore.open(path)),
+    elsewhere: () => Promise.resolve(SqliteStore.open(path, elsewhere())),
+    raw: async (sql) => {
+      await Promise.resolve();
+      exec(sql, false);
+    },
+    tamper: async (sql) => {
+      await Promise.resolve();
+      exec(sql, true);
+    },
+  };
+}
+
+async function pgHandle(url: string): Promise<Handle> {
+  const exec = async (sql: string) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    store: await PostgresStore.open(url),
+    reopen: () => PostgresStore.open(url),
+    elsewhere: () => PostgresStore.open(url, elsewhere()),
+    raw: exec,
+    tamper: async (sql) => {
+      await exec(`DO $$ DECLARE t record; BEGIN
+        FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger WHERE NOT tgisinternal LOOP
+          EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+        END LOOP; END $$;`);
+      await exec(sql);
+    },
+  };
+}
+
 const BACKENDS: readonly Backend[] = [
   {
     name: 'sqlite',
-    open() {
+    open: () => Promise.resolve(sqliteHandle(join(dir, `store-${++n}.db`))),
+    openLegacy(setup) {
       const path = join(dir, `store-${++n}.db`);
-      return Promise.resolve({
-        store: SqliteStore.open(path),
-        reopen: () => Promise.resolve(SqliteStore.open(path)),
-        raw: async (sql) => {
-          await Promise.resolve();
-          const db = new Database(path);
-          try {
-            db.exec(sql);
-          } finally {
-            db.close();
-          }
-        },
-        tamper: (sql) => {
-          const db = new Database(path);
-          db.exec('DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;');
-          db.exec(sql);
-          db.close();
-          return Promise.resolve();
-        },
-      });
+      const db = new Database(path);
+      db.exec(MIGRATIONS[0]! + MIGRATIONS[1]!);
+      db.pragma('user_version = 2');
+      db.exec(setup);
+      db.close();
+      return Promise.resolve(sqliteHandle(path));
     },
   },
   {
@@ -65,34 +116,55 @@ const BACKENDS: readonly Backend[] = [
     async open() {
       const db = await createPostgresDatabase('tminus_store');
       pgDatabases.push(db);
-      return {
-        store: await PostgresStore.open(db.url),
-        reopen: () => PostgresStore.open(db.url),
-        raw: async (sql) => {
-          const c = new pg.Client({ connectionString: db.url });
-          await c.connect();
-          try {
-            await c.query(sql);
-          } finally {
-            await c.end();
-          }
-        },
-        tamper: async (sql) => {
-          const c = new pg.Client({ connectionString: db.url });
-          await c.connect();
-          await c.query(
-            'DROP TRIGGER IF EXISTS events_no_update ON events; DROP TRIGGER IF EXISTS events_no_delete ON events;',
-          );
-          await c.query(sql);
-          await c.end();
-        },
-      };
+      return pgHandle(db.url);
+    },
+    async openLegacy(setup) {
+      const db = await createPostgresDatabase('tminus_store');
+      pgDatabases.push(db);
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      await c.query(
+        `CREATE TABLE tminus_schema (version integer NOT NULL); INSERT INTO tminus_schema VALUES (1); ${PG_MIGRATIONS[0]!}`,
+      );
+      await c.query(setup);
+      await c.end();
+      return pgHandle(db.url);
     },
     async cleanup() {
       for (const db of pgDatabases.splice(0)) await db.drop();
     },
   },
 ];
+
+/** SQL that re-chains run r1 with the unkeyed SHA-256 anyone can compute (a forger without the key). */
+function rechainUnkeyed(events: readonly RunEvent[]): string {
+  let prev = GENESIS_HASH;
+  const sql: string[] = [];
+  for (const e of events) {
+    const hash = legacyEventHash(prev, e);
+    sql.push(
+      `UPDATE events SET prev_hash = '${prev}', hash = '${hash}' WHERE run_id = 'r1' AND seq = ${e.seq};`,
+    );
+    prev = hash;
+  }
+  sql.push(`UPDATE runs SET head_hash = '${prev}' WHERE run_id = 'r1';`);
+  return sql.join('\n');
+}
+
+/** A legacy (pre-key) run `old` of two events, as raw SQL. */
+function legacyRunSql(): string {
+  const bodies = [runStarted(), ev({ type: 'gate.voted', gateId: 'g', vote: 'go' }, 2_000, 'alice')];
+  let prev = GENESIS_HASH;
+  const rows = bodies.map((b, i) => {
+    const body = { runId: 'old', seq: i + 1, atMs: b.atMs, actor: b.actor, data: b.data };
+    const hash = legacyEventHash(prev, body);
+    const row = `('old', ${i + 1}, ${b.atMs}, '${b.actor}', '${b.data.type}', '${JSON.stringify(b.data)}', '${prev}', '${hash}')`;
+    prev = hash;
+    return row;
+  });
+  return `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash) VALUES ('old', 'shop', 1000, 2, '${prev}');
+    INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash) VALUES ${rows.join(', ')};`;
+}
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -141,7 +213,7 @@ for (const backend of BACKENDS) {
       ]);
       expect((await h.store.readEvents('r1', 2)).map((e) => e.seq)).toEqual([3]);
       expect((await h.store.readEvents('r1', 0, 2)).map((e) => e.seq)).toEqual([1, 2]);
-      expect(verifyChain(all, await h.store.head('r1'))).toEqual([]);
+      expect(await h.store.verifyJournal('r1')).toMatchObject({ status: 'intact', findings: [] });
     });
 
     it('refuses an append made on a stale view and appends nothing of it', async () => {
@@ -214,32 +286,189 @@ for (const backend of BACKENDS) {
       const again = await h.reopen();
       const events = await again.readEvents('r1');
       expect(events.map((e) => e.data)).toContainEqual({ type: 'gate.voted', gateId: 'g', vote: 'go' });
-      expect(verifyChain(events, await again.head('r1'))).toEqual([]);
+      expect(await again.verifyJournal('r1')).toMatchObject({ status: 'intact', findings: [] });
       await again.close();
     });
 
-    it('refuses to edit or delete events through ordinary SQL, and verification catches it when forced', async () => {
+    /** A finished run r1 of five events; the store is closed afterwards (the attacker works on the data). */
+    const finishedRun = async () => {
       await h.store.createRun('r1', [runStarted()]);
       await h.store.append('r1', 1, [
         ev({ type: 'gate.voted', gateId: 'g', vote: 'no-go', reason: 'not ready' }, 2_000, 'carol'),
         ev({ type: 'step.started', stepId: 'a', attempt: 1 }),
+        ev({ type: 'step.succeeded', stepId: 'a', attempt: 1, summary: 'ok' }),
+        ev({ type: 'run.ended', outcome: 'completed' }),
       ]);
-      await expect(h.raw(`UPDATE events SET actor = 'alice' WHERE seq = 2`)).rejects.toThrow('append-only');
-      await expect(h.raw(`DELETE FROM events WHERE seq = 2`)).rejects.toThrow('append-only');
       await h.store.close();
-      // Edit: a no-go vote turned into a go.
+    };
+    const verdict = async (): Promise<JournalVerdict> => {
+      const s = await h.reopen();
+      try {
+        return await s.verifyJournal('r1');
+      } finally {
+        await s.close();
+      }
+    };
+    const events = async () => {
+      const s = await h.reopen();
+      try {
+        return await s.readEvents('r1');
+      } finally {
+        await s.close();
+      }
+    };
+    const finding = (kind: string, seq: number, message?: RegExp) =>
+      expect.objectContaining({ kind, seq, ...(message ? { message: expect.stringMatching(message) } : {}) });
+
+    it('guards every table the chain depends on against ordinary SQL', async () => {
+      await finishedRun();
+      await expect(h.raw(`UPDATE events SET actor = 'alice' WHERE seq = 2`)).rejects.toThrow('append-only');
+      await expect(h.raw(`DELETE FROM events WHERE seq = 5`)).rejects.toThrow('append-only');
+      await expect(h.raw(`UPDATE runs SET head_seq = 4 WHERE run_id = 'r1'`)).rejects.toThrow(
+        'moves forward',
+      );
+      await expect(h.raw(`UPDATE runs SET ended = false WHERE run_id = 'r1'`)).rejects.toThrow(
+        'moves forward',
+      );
+      await expect(h.raw(`DELETE FROM runs WHERE run_id = 'r1'`)).rejects.toThrow('append-only');
+      await expect(
+        h.raw(`INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash)
+               VALUES ('r1', 9, 0, 'x', 'run.paused', '{"type":"run.paused"}', 'x', 'y')`),
+      ).rejects.toThrow('in order');
+      await expect(h.raw(`UPDATE journal SET key_id = 'mine'`)).rejects.toThrow('written once');
+      await expect(h.raw(`DELETE FROM journal`)).rejects.toThrow('written once');
+      expect(await verdict()).toMatchObject({ status: 'intact', events: 5, witnessedSeq: 5, findings: [] });
+    });
+
+    it('names an event edited with the guards dropped, and says the guards are gone', async () => {
+      await finishedRun();
       await h.tamper(`UPDATE events SET data = replace(data, 'no-go', 'go') WHERE seq = 2`);
-      let s = await h.reopen();
-      expect(verifyChain(await s.readEvents('r1'), await s.head('r1'))).toContainEqual({
-        seq: 2,
-        message: 'content was changed after it was written',
-      });
-      await s.close();
-      // Deletion in the middle.
-      await h.tamper(`DELETE FROM events WHERE seq = 2`);
-      s = await h.reopen();
-      const problems = verifyChain(await s.readEvents('r1'), await s.head('r1'));
-      expect(problems.map((p) => p.message)).toContain('event 2 missing');
+      const v = await verdict();
+      expect(v.status).toBe('tampered');
+      expect(v.findings).toContainEqual(
+        finding('changed', 2, /^event 2: content changed after it was written$/),
+      );
+      expect(v.findings).toContainEqual(expect.objectContaining({ kind: 'guards' }));
+    });
+
+    it('names the edited event when the chain was recomputed without the key', async () => {
+      await finishedRun();
+      await h.tamper(
+        `UPDATE events SET data = replace(data, 'not ready', 'approved by CAB (forged)') WHERE seq = 2`,
+      );
+      await h.tamper(rechainUnkeyed(await events()));
+      const v = await verdict();
+      expect(v.status).toBe('tampered');
+      expect(v.findings.filter((f) => f.kind !== 'guards')).toEqual([
+        finding(
+          'rehashed',
+          1,
+          /^event 1: hash chain recomputed without the journal key \(an unkeyed SHA-256 chain\)/,
+        ),
+        finding('changed', 2, /^event 2: content changed/),
+        finding('rehashed', 3, /^events 3–5: hash chain recomputed/),
+      ]);
+    });
+
+    it('detects a deleted tail whose head was fixed, from the witness', async () => {
+      await finishedRun();
+      await h.tamper(`DELETE FROM events WHERE run_id = 'r1' AND seq >= 4;
+        UPDATE runs SET head_seq = 3, ended = false,
+          head_hash = (SELECT hash FROM events WHERE run_id = 'r1' AND seq = 3) WHERE run_id = 'r1';`);
+      const v = await verdict();
+      expect(v.status).toBe('tampered');
+      expect(v.findings).toContainEqual(
+        finding(
+          'deleted',
+          4,
+          /^events 4–5 deleted: the witness .* saw the journal reach event 5, it now ends at event 3$/,
+        ),
+      );
+    });
+
+    it('detects an inserted event and names it', async () => {
+      await finishedRun();
+      const [, second] = await events();
+      await h.tamper(`UPDATE events SET seq = seq + 1000 WHERE run_id = 'r1' AND seq >= 3;
+        UPDATE events SET seq = seq - 999 WHERE run_id = 'r1' AND seq >= 1000;
+        INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac)
+          VALUES ('r1', 3, 2000, 'alice', 'check.signed', '{"type":"check.signed","itemId":"x"}',
+                  '${second!.hash}', '${'f'.repeat(64)}', '${'e'.repeat(64)}');
+        UPDATE runs SET head_seq = 6, head_hash = (SELECT hash FROM events WHERE run_id = 'r1' AND seq = 6);`);
+      const v = await verdict();
+      expect(v.findings).toContainEqual(
+        finding('inserted', 3, /^event 3 was not written by tminus: inserted$/),
+      );
+      expect(v.findings).toContainEqual(
+        finding('inserted', 4, /^events 4–6 renumbered: each was written 1 place earlier/),
+      );
+    });
+
+    it('detects reordered events', async () => {
+      await finishedRun();
+      await h.tamper(`UPDATE events SET seq = 100 WHERE run_id = 'r1' AND seq = 3;
+        UPDATE events SET seq = 3 WHERE run_id = 'r1' AND seq = 4;
+        UPDATE events SET seq = 4 WHERE run_id = 'r1' AND seq = 100;`);
+      const v = await verdict();
+      expect(v.findings).toContainEqual(
+        finding(
+          'reordered',
+          3,
+          /^events reordered: event 3 was written as event 4, event 4 was written as event 3$/,
+        ),
+      );
+    });
+
+    it('detects a forged event appended at the end with the head moved', async () => {
+      await finishedRun();
+      const last = (await events()).at(-1)!;
+      await h.tamper(`INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash)
+          VALUES ('r1', 6, 9000, 'alice', 'run.paused', '{"type":"run.paused"}', '${last.hash}', '${'a'.repeat(64)}');
+        UPDATE runs SET head_seq = 6, head_hash = '${'a'.repeat(64)}' WHERE run_id = 'r1';`);
+      const v = await verdict();
+      expect(v.findings).toContainEqual(
+        finding(
+          'appended',
+          6,
+          /^event 6 was not written by tminus: appended after event 5 \(its seal was removed\)$/,
+        ),
+      );
+    });
+
+    it('never calls a journal intact on a machine without its key, and writes nothing there', async () => {
+      await finishedRun();
+      const copy = await h.elsewhere();
+      try {
+        const v = await copy.verifyJournal('r1');
+        expect(v.status).toBe('unverifiable');
+        expect(v.notes[0]).toMatch(
+          /^unverifiable: key missing — the journal is sealed with key [0-9a-f]{16}/,
+        );
+        await expect(copy.append('r1', 5, [ev({ type: 'run.paused' })])).rejects.toMatchObject({
+          code: 'JOURNAL_KEY_MISSING',
+        });
+        await expect(copy.createRun('r2', [runStarted()])).rejects.toMatchObject({
+          code: 'JOURNAL_KEY_MISSING',
+        });
+      } finally {
+        await copy.close();
+      }
+      expect((await events()).length).toBe(5);
+    });
+
+    it('opens a store written before journal keys: old runs verify as legacy, new runs are keyed', async () => {
+      await h.store.close();
+      h = await backend.openLegacy(legacyRunSql());
+      opened.push(h.store);
+      expect(await h.store.verifyJournal('old')).toMatchObject({ status: 'legacy', events: 2, findings: [] });
+      expect((await h.store.append('old', 2, [ev({ type: 'run.paused' })])).ok).toBe(true);
+      expect(await h.store.verifyJournal('old')).toMatchObject({ status: 'legacy', events: 3, findings: [] });
+      await h.store.createRun('new', [runStarted()]);
+      expect(await h.store.verifyJournal('new')).toMatchObject({ status: 'intact', findings: [] });
+      await h.store.close();
+      await h.tamper(`UPDATE events SET actor = 'mallory' WHERE run_id = 'old' AND seq = 2`);
+      const s = await h.reopen();
+      expect((await s.verifyJournal('old')).findings).toContainEqual(finding('changed', 2));
       await s.close();
     });
   });

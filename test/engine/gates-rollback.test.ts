@@ -204,8 +204,38 @@ rollback:
   steps: [{ id: declare, title: Declare, owner: lead, budget: 5m }]
 `,
     );
-    await h.driveUntil(() => h.state.rollback !== undefined);
+    await h.driveUntil(() => h.state.firedCriteria.late !== undefined);
     expect((h.state.firedCriteria.late!.atMs - T0) / M).toBe(60);
+    // The point of no return (T+55m: window end − the 5m rollback) has passed: even in auto mode nothing
+    // rolls back by itself any more; the lead is asked.
+    await h.advance(M);
+    expect(h.state.rollback).toBeUndefined();
+    expect((await h.events()).map((e) => e.data.type)).toEqual(
+      expect.arrayContaining(['ponr.passed', 'criterion.fired', 'decision.asked']),
+    );
+  });
+
+  it('rolls back by itself on window-exceeded when the forecast end passes the window before the PONR', async () => {
+    const h = await harness(
+      `version: 1
+name: window
+window: { start: T-1h, end: T+1h }
+${roles}
+phases:
+  - { id: p, at: T-0, tasks: [{ id: a, owner: ops, estimate: 10m }, { id: b, owner: ops, estimate: 40m, after: [a] }] }
+rollback:
+  auto: true
+  criteria: [{ id: late, title: too late, when: window-exceeded }]
+  steps: [{ id: declare, title: Declare, owner: lead, budget: 5m }]
+`,
+    );
+    // 'a' waits for a person; by T+20m (10 minutes late) the forecast end T+60m+ passes the window's end.
+    await h.driveUntil(() => h.state.rollback !== undefined);
+    const fired = h.state.firedCriteria.late!;
+    expect((fired.atMs - T0) / M).toBeLessThan(55);
+    expect(fired.detail).toMatch(
+      /^the forecast end T\+1h\d*m? is after the window's end T\+1h; a rollback started now \(5m\) still fits$/,
+    );
     expect(h.state.steps.a?.status).toBe('abandoned');
   });
 });

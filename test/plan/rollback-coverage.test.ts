@@ -156,6 +156,13 @@ describe('tminus rollback draft', () => {
     const steps = parse(r.stdout) as Record<string, unknown>[];
     expect(steps).toEqual([
       {
+        id: 'undo-update-config',
+        title: expect.stringMatching(/^Undo: /),
+        owner: 'tech',
+        budget: '5m',
+        inverse: 'update-config',
+      },
+      {
         id: 'undo-final-sync',
         title: expect.stringMatching(/^Undo: /),
         owner: 'dba',

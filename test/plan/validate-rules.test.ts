@@ -303,6 +303,31 @@ describe('validate: secrets', () => {
   });
 });
 
+describe('validate: secrets never reach a shell parser', () => {
+  it('refuses a reference in a command line and shows the line rewritten to use an environment variable', () => {
+    const text = BASE.replace(
+      "with: { run: 'echo backup' }",
+      `with: { run: 'pg_dump "\${env:LEGACY_DB_URL}" > x; cat \${file:keys/api-token.txt}' }`,
+    );
+    expect(issuesOf(text)).toEqual([
+      `18:22 error secret-in-command \${env:LEGACY_DB_URL}, \${file:keys/api-token.txt} in a command line would be pasted into shell text; tminus refuses that | write run: 'pg_dump "\${LEGACY_DB_URL}" > x; cat "\${API_TOKEN}"' with env: { LEGACY_DB_URL: '\${env:LEGACY_DB_URL}', API_TOKEN: '\${file:keys/api-token.txt}' } — the command gets the value as an environment variable, never as shell text`,
+    ]);
+  });
+
+  it('checks smoke suites too, and accepts references under env:', () => {
+    const text = BASE.replace(
+      "with: { run: 'echo backup' }",
+      "with: { run: './smoke.sh --token ${env:T}' }",
+    ).replace('action: shell', 'action: smoke');
+    expect(issuesOf(text)[0]).toContain('18:22 error secret-in-command ${env:T}');
+    const ok = BASE.replace(
+      "with: { run: 'echo backup' }",
+      `with: { run: 'echo "$T"', env: { T: '\${env:T}' } }`,
+    );
+    expect(issuesOf(ok)).toEqual([]);
+  });
+});
+
 describe('validate: reports everything at once', () => {
   it('returns every independent problem in file order', () => {
     const text = BASE.replace('owner: dba', 'owner: dab')

@@ -63,6 +63,10 @@ export interface Spawned {
   readonly exited: Promise<number | null>;
 }
 
+/** Where journal keys and witnesses go (vitest.config.ts points it at a temp dir): same as this process. */
+const journalHome = (): Record<string, string> =>
+  process.env.XDG_CONFIG_HOME ? { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME } : {};
+
 /** Starts `node bin/tminus.js ARGS` as a real process. */
 export function spawnCli(
   args: readonly string[],
@@ -70,7 +74,7 @@ export function spawnCli(
 ): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...journalHome(), ...options.env },
   });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

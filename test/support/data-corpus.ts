@@ -26,7 +26,13 @@ export interface EdgeRow {
   b: boolean | null;
   u: string | null;
   bin: Buffer | null;
+  /** JSON text (the spelling varies by variant), or null for SQL NULL. */
+  j: string | null;
+  jb: string | null;
 }
+
+/** Which spelling of each JSON document a database gets: the two spell the same values differently. */
+export type JsonVariant = 'a' | 'b';
 
 const TEXTS = [
   null,
@@ -95,8 +101,39 @@ const UUIDS = [
   '00000000-0000-0000-0000-000000000000',
 ];
 
+/**
+ * JSON documents equal by value, spelled two ways: key order, spacing, number spelling (`1.0` vs `1`, `1e2` vs
+ * `100`), unicode escapes, nested arrays and objects. Index 6 is JSON `null` (not SQL NULL).
+ */
+export const JSON_PAIRS: readonly (readonly [string, string])[] = [
+  ['{"b":1,"a":[true,false,null]}', '{"a": [true, false, null], "b": 1}'],
+  ['[1,2,3]', '[1, 2, 3]'],
+  ['{}', '{ }'],
+  ['[]', '[ ]'],
+  ['"text"', ' "text" '],
+  ['123', '123.0'],
+  ['null', 'null'],
+  ['1.0', '1'],
+  ['{"n":1e2}', '{"n": 100}'],
+  ['"\\u00e9t\\u00e9"', '"été"'],
+  ['{"a":{"c":[{"y":2,"x":1}],"b":null}}', '{"a": {"b": null, "c": [{"x": 1, "y": 2}]}}'],
+  ['[[1,[2,[3]]],[]]', '[ [1, [2, [3]]], [] ]'],
+  ['{"s":"a\\"b\\\\c\\n"}', '{"s": "a\\u0022b\\u005cc\\u000a"}'],
+  ['{"z":-0}', '{"z": 0}'],
+  ['12345678901234567890', '12345678901234567890.00'],
+  ['{"emoji":"😀","k":"\\ud83d\\ude00"}', '{"k": "😀", "emoji": "\\ud83d\\ude00"}'],
+  ['true', 'true'],
+  ['""', '""'],
+  ['{"a":1,"b":2,"c":3}', '{"c":3,"b":2,"a":1}'],
+  ['[1e-7,-2.50]', '[0.0000001, -2.5]'],
+  ['"[1,2]"', '"[1,2]"'],
+  ['{"k":"{}"}', '{"k": "{}"}'],
+  ['[{"a":null},{"a":"null"}]', '[{"a": null}, {"a": "null"}]'],
+];
+
 /** The corpus rows: every edge value appears, in several combinations, with NULLs sprinkled in. */
-export function edgeRows(): EdgeRow[] {
+export function edgeRows(variant: JsonVariant = 'a'): EdgeRow[] {
+  const json = (i: number) => JSON_PAIRS[i % JSON_PAIRS.length]![variant === 'a' ? 0 : 1];
   const rows: EdgeRow[] = [];
   for (let i = 0; i < 60; i++) {
     const dec = DECIMALS[i % DECIMALS.length]!;
@@ -120,23 +157,25 @@ export function edgeRows(): EdgeRow[] {
       b: nul ? null : i % 3 === 0,
       u: nul ? null : UUIDS[i % UUIDS.length]!,
       bin: nul ? null : Buffer.from([i, 0, 255, 10, 13, 0x7c].slice(0, (i % 6) + 1)),
+      j: nul ? null : json(i),
+      jb: i % 13 === 4 ? null : json(i * 7 + 3),
     });
   }
   return rows;
 }
 
-/** Creates and fills `edge` in a PostgreSQL database. */
-export async function loadEdgePostgres(url: string): Promise<void> {
+/** Creates and fills `edge` in a PostgreSQL database (`j` is `json`, kept as written; `jb` is `jsonb`). */
+export async function loadEdgePostgres(url: string, rows: EdgeRow[] = edgeRows()): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     await c.query(`CREATE TABLE edge (
       id bigint PRIMARY KEY, t_text text, t_var varchar(50), t_char char(10), d0 numeric(10,0), d2 numeric(12,2),
       d5 numeric(15,5), d10 numeric(20,10), f8 double precision, f4 real, ts0 timestamp(0), ts3 timestamp(3),
-      ts6 timestamp(6), tstz timestamptz(6), dt date, b boolean, u uuid, bin bytea)`);
-    for (const r of edgeRows()) {
+      ts6 timestamp(6), tstz timestamptz(6), dt date, b boolean, u uuid, bin bytea, j json, jb jsonb)`);
+    for (const r of rows) {
       await c.query(
-        `INSERT INTO edge VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+        `INSERT INTO edge VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
         [
           r.id,
           r.t_text,
@@ -156,6 +195,8 @@ export async function loadEdgePostgres(url: string): Promise<void> {
           r.b,
           r.u,
           r.bin,
+          r.j,
+          r.jb,
         ],
       );
     }
@@ -165,17 +206,18 @@ export async function loadEdgePostgres(url: string): Promise<void> {
 }
 
 /** Creates and fills `edge` in a MariaDB database (booleans as tinyint(1), UUIDs as upper-case char(36)). */
-export async function loadEdgeMariadb(url: string): Promise<void> {
+export async function loadEdgeMariadb(url: string, rows: EdgeRow[] = edgeRows()): Promise<void> {
   const c = await mysql.createConnection({ uri: url, charset: 'UTF8MB4_BIN' });
   try {
     await c.query(`SET time_zone = '+00:00'`);
     await c.query(`CREATE TABLE edge (
       id bigint PRIMARY KEY, t_text text, t_var varchar(50), t_char char(10), d0 decimal(10,0), d2 decimal(12,2),
       d5 decimal(15,5), d10 decimal(20,10), f8 double, f4 float, ts0 datetime(0), ts3 datetime(3),
-      ts6 datetime(6), tstz timestamp(6) NULL, dt date, b tinyint(1), u char(36), bin varbinary(16)
+      ts6 datetime(6), tstz timestamp(6) NULL, dt date, b tinyint(1), u char(36), bin varbinary(16), j json,
+      jb json
     ) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    for (const r of edgeRows()) {
-      await c.query(`INSERT INTO edge VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, [
+    for (const r of rows) {
+      await c.query(`INSERT INTO edge VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, [
         r.id,
         r.t_text,
         r.t_var,
@@ -194,6 +236,8 @@ export async function loadEdgeMariadb(url: string): Promise<void> {
         r.b === null ? null : r.b ? 1 : 0,
         r.u?.toUpperCase() ?? null,
         r.bin,
+        r.j,
+        r.jb,
       ]);
     }
   } finally {
@@ -209,15 +253,15 @@ interface SqliteDb {
 const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => SqliteDb;
 
 /** Creates and fills `edge` in a SQLite file (timestamps as ISO text, booleans as 0/1). */
-export function loadEdgeSqlite(path: string): void {
+export function loadEdgeSqlite(path: string, rows: EdgeRow[] = edgeRows()): void {
   const db = new SqliteDatabase(path);
   try {
     db.exec(`CREATE TABLE edge (
       id INTEGER PRIMARY KEY, t_text TEXT, t_var VARCHAR(50), t_char CHAR(10), d0 NUMERIC(10,0), d2 NUMERIC(12,2),
       d5 NUMERIC(15,5), d10 DECIMAL_TEXT(20,10), f8 DOUBLE, f4 REAL, ts0 DATETIME(0), ts3 DATETIME(3), ts6 DATETIME(6),
-      tstz TIMESTAMPTZ, dt DATE, b BOOLEAN, u UUID, bin BLOB)`);
-    const insert = db.prepare(`INSERT INTO edge VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-    for (const r of edgeRows()) {
+      tstz TIMESTAMPTZ, dt DATE, b BOOLEAN, u UUID, bin BLOB, j TEXT, jb JSON TEXT)`);
+    const insert = db.prepare(`INSERT INTO edge VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    for (const r of rows) {
       insert.run(
         r.id,
         r.t_text,
@@ -237,6 +281,8 @@ export function loadEdgeSqlite(path: string): void {
         r.b === null ? null : r.b ? 1 : 0,
         r.u?.toUpperCase() ?? null,
         r.bin,
+        r.j,
+        r.jb,
       );
     }
   } finally {
@@ -247,4 +293,153 @@ export function loadEdgeSqlite(path: string): void {
 function floatText(v: number | null): string | null {
   if (v === null) return null;
   return Object.is(v, -0) ? '-0' : String(v);
+}
+
+/** What comparing the corpus with its injected copy must report, derived from the injected changes. */
+export interface EdgeExpectation {
+  readonly changed: { key: number; columns: string[] }[];
+  readonly missingInTarget: number[];
+  readonly missingInSource: number[];
+}
+
+type EdgeChange = readonly [index: number, column: keyof EdgeRow, value: EdgeRow[keyof EdgeRow]];
+
+/**
+ * Changes injected into a copy of the corpus: JSON values that differ by value (not by spelling), JSON `null`
+ * ↔ SQL NULL, numbers beyond double precision, one changed value of every other type, rows deleted (one of
+ * them holding `{}` while another `{}` row stays) and rows added before, between and after the source keys.
+ */
+const EDGE_CHANGES: readonly EdgeChange[] = [
+  [6, 'j', null],
+  [5, 'j', 'null'],
+  [7, 'j', '1.5'],
+  [8, 'j', '{"n": 101}'],
+  [14, 'j', '12345678901234567891'],
+  [1, 'j', '[1,3,2]'],
+  [11, 'j', '[[1,[2,[3]]],{}]'],
+  [20, 'j', '[1,2]'],
+  [20, 't_text', ''],
+  [4, 'j', '"Text"'],
+  [10, 'jb', '"text "'],
+  [9, 'j', '"ete"'],
+  [12, 'j', '{"s":"a\\"b\\\\c"}'],
+  [13, 't_text', 'x'],
+  [15, 'd10', '0.0000000001'],
+  [16, 'f8', 0.1000000001],
+  [17, 'ts6', '2000-01-01 00:00:00.000002'],
+  [18, 'ts3', '2020-06-15 12:30:45.501'],
+  [19, 'b', true],
+  [21, 'u', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
+  [22, 'bin', Buffer.from([99, 0, 255, 10, 13])],
+  [23, 't_var', 'trailing '],
+  [24, 'dt', '2000-01-02'],
+  [26, 'tstz', '2038-01-19 03:14:07.999998'],
+];
+const EDGE_DELETED = [2, 25 + 23, 59];
+const EDGE_ADDED = [0, 3, 10_000];
+
+/** The corpus with the injected changes applied, and what a comparison with the clean corpus must report. */
+export function injectedEdgeRows(variant: JsonVariant): { rows: EdgeRow[]; expected: EdgeExpectation } {
+  const clean = edgeRows(variant);
+  const rows = clean.map((r) => ({ ...r }));
+  const columns = new Map<number, Set<string>>();
+  for (const [i, column, value] of EDGE_CHANGES) {
+    const row = rows[i]!;
+    if (JSON.stringify(row[column]) === JSON.stringify(value)) {
+      throw new Error(`corpus change ${i}.${column} changes nothing`);
+    }
+    (row as unknown as Record<string, unknown>)[column] = value;
+    const set = columns.get(row.id) ?? new Set<string>();
+    columns.set(row.id, set.add(column));
+  }
+  const deleted = EDGE_DELETED.map((i) => clean[i]!.id);
+  const out = rows.filter((r) => !deleted.includes(r.id));
+  for (const id of EDGE_ADDED) out.push({ ...clean[10]!, id });
+  const order = Object.keys(clean[0]!);
+  return {
+    rows: out,
+    expected: {
+      changed: [...columns]
+        .sort((a, b) => a[0] - b[0])
+        .map(([key, set]) => ({ key, columns: order.filter((c) => set.has(c)) })),
+      missingInTarget: deleted.sort((a, b) => a - b),
+      missingInSource: [...EDGE_ADDED],
+    },
+  };
+}
+
+/**
+ * Timestamps for precision reduction: full-precision values, rounding ties at every precision before and after
+ * 2000-01-01 (PostgreSQL rounds ties away from its epoch), carries through second, day and year, and NULL.
+ */
+export function timestampValues(): (string | null)[] {
+  const out: (string | null)[] = [
+    '1999-12-31 23:59:59.999999',
+    '2000-01-01 00:00:00.000000',
+    '2024-02-29 23:59:59.500000',
+    '2021-06-30 12:00:00.499999',
+    '2010-01-01 00:00:00.123456',
+    '2010-01-01 00:00:00.050000',
+    '2038-01-19 03:14:07.999999',
+    '1971-05-05 05:05:05.555555',
+    null,
+  ];
+  for (let p = 0; p < 6; p++) {
+    const tie = `${'3'.repeat(p)}5`.padEnd(6, '0');
+    const above = `${'7'.repeat(p)}5`.padEnd(6, '1');
+    out.push(`2015-03-14 15:09:26.${tie}`, `1995-03-14 15:09:26.${tie}`, `2015-03-14 15:09:26.${above}`);
+  }
+  return out;
+}
+
+/** How a timestamp table is written: all columns at precision 6, or column `pN` at precision N. */
+export type TimestampLoad = 'full' | 'copy' | 'truncated-copy';
+
+const TS_COLUMNS = [0, 1, 2, 3, 4, 5, 6];
+const truncateTs = (v: string | null, p: number) => (v === null ? null : v.slice(0, p === 0 ? 19 : 20 + p));
+
+/** Creates and fills `edge_ts` in PostgreSQL: a `copy` lets PostgreSQL reduce the precision (it rounds). */
+export async function loadTimestampsPostgres(url: string, load: TimestampLoad): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const cols = TS_COLUMNS.map((p) => `p${p} timestamp(${load === 'full' ? 6 : p})`).join(', ');
+    await c.query(`CREATE TABLE edge_ts (id int PRIMARY KEY, ${cols})`);
+    for (const [i, v] of timestampValues().entries()) {
+      const values = TS_COLUMNS.map((p) => (load === 'truncated-copy' ? truncateTs(v, p) : v));
+      await c.query(`INSERT INTO edge_ts VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, [i + 1, ...values]);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates and fills `edge_ts` in MariaDB: a `copy` lets MariaDB reduce the precision (it truncates). */
+export async function loadTimestampsMariadb(url: string, load: TimestampLoad): Promise<void> {
+  const c = await mysql.createConnection({ uri: url, charset: 'UTF8MB4_BIN' });
+  try {
+    const cols = TS_COLUMNS.map((p) => `p${p} datetime(${load === 'full' ? 6 : p})`).join(', ');
+    await c.query(`CREATE TABLE edge_ts (id int PRIMARY KEY, ${cols})`);
+    for (const [i, v] of timestampValues().entries()) {
+      const values = TS_COLUMNS.map((p) => (load === 'truncated-copy' ? truncateTs(v, p) : v));
+      await c.query(`INSERT INTO edge_ts VALUES (?,?,?,?,?,?,?,?)`, [i + 1, ...values]);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates and fills `edge_ts` in SQLite (text; a `copy` is truncated by the loader, SQLite's own rule). */
+export function loadTimestampsSqlite(path: string, load: TimestampLoad): void {
+  const db = new SqliteDatabase(path);
+  try {
+    const cols = TS_COLUMNS.map((p) => `p${p} DATETIME(${load === 'full' ? 6 : p})`).join(', ');
+    db.exec(`CREATE TABLE edge_ts (id INTEGER PRIMARY KEY, ${cols})`);
+    const insert = db.prepare(`INSERT INTO edge_ts VALUES (?,?,?,?,?,?,?,?)`);
+    for (const [i, v] of timestampValues().entries()) {
+      insert.run(i + 1, ...TS_COLUMNS.map((p) => (load === 'full' ? v : truncateTs(v, p))));
+    }
+  } finally {
+    db.close();
+  }
 }

@@ -1,4 +1,5 @@
-import type { NewRunEvent, RunEventData } from '../../src/core/run-event.js';
+import type { NewRunEvent, RunEvent, RunEventData } from '../../src/core/run-event.js';
+import { GENESIS_HASH } from '../../src/core/run-event.js';
 
 /** A `run.started` event for tests, with overridable fields. */
 export function runStarted(
@@ -30,3 +31,7 @@ export const ev = (data: RunEventData, atMs = 2_000, actor = 'system'): NewRunEv
   actor,
   data,
 });
+
+/** Events as a store returns them (numbered, with placeholder hashes), for folding in unit tests. */
+export const stored = (events: readonly NewRunEvent[], runId = 'r'): RunEvent[] =>
+  events.map((e, i) => ({ ...e, runId, seq: i + 1, prevHash: GENESIS_HASH, hash: `h${i + 1}` }));

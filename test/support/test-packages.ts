@@ -7,4 +7,6 @@ export const TEST_PACKAGES: Readonly<Record<string, string>> = {
   'bind9-dnsutils': '/usr/bin/dig',
   knot: '/usr/sbin/knotd',
   unbound: '/usr/sbin/unbound',
+  'etcd-server': '/usr/bin/etcd',
+  chromium: '/usr/bin/chromium',
 };

@@ -83,7 +83,7 @@ describe('the data.sync-wait action', () => {
     );
     expect(inverse?.action).toBe('sql.query');
     expect(inverse?.with).toMatchObject({ connection: 'legacy' });
-    expect(String(inverse?.with.sql)).toContain('RESET default_transaction_read_only');
+    expect(String(inverse?.with.query)).toContain('RESET default_transaction_read_only');
   });
 
   it('freezes a source being written to, waits for the subscription to pass the fence, syncs sequences and verifies', async () => {

@@ -124,6 +124,35 @@ export function createDnsUpdateAction(factories: DnsClientFactories = {}): Actio
       return { summary: ctx.redact(summary), output };
     },
 
+    undo(p, output) {
+      const from = output.from as { values: string[]; ttl: number } | null | undefined;
+      const to = output.to as { values: string[] } | undefined;
+      if (output.changed !== true) {
+        return (
+          this.inverse?.(p) ?? {
+            nothing: `${String(output.name)} ${p.type} already held the target when it ran, and the task gives no expect to go back to`,
+          }
+        );
+      }
+      if (!from) {
+        return {
+          nothing: `it created ${String(output.name)} ${p.type}, which did not exist before: delete it by hand if it must go`,
+        };
+      }
+      const rest: Record<string, unknown> = { ...p };
+      delete rest.value;
+      delete rest.values;
+      const written = to?.values ?? [];
+      return {
+        action: 'dns.update',
+        with: {
+          ...rest,
+          ...(from.values.length === 1 ? { value: from.values[0] } : { values: from.values }),
+          ttl: from.ttl,
+          expect: written.length === 1 ? written[0] : written,
+        },
+      };
+    },
     touches: (p) => [`dns ${absoluteName(p.name, p.zone)} ${p.type}`],
 
     inverse(p) {

@@ -209,7 +209,9 @@ export function createMetricsQueryAction(deps: MetricsDeps = {}): ActionDefiniti
     },
     async execute(ctx, params) {
       const conditions = compileMeasurementConditions(params);
-      const now = ctx.clock.now();
+      // Metrics are stored at wall-clock time: a sped-up or virtual rehearsal clock would ask the server about
+      // a future it has no samples for. In a live run both clocks agree.
+      const now = (ctx.realClock ?? ctx.clock).now();
       const data = await fetchData(params, ctx, now, deps).catch((error: unknown) => {
         if (error instanceof TminusError) {
           throw new TminusError(error.code, ctx.redact(error.message), {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,58 @@ describe('the shell action', () => {
       { env: { API_TOKEN: 'tok-98765' }, redactor },
     ).catch((x: unknown) => x)) as TminusError;
     expect(e.message).toBe('command failed (exit code 1): bad ***');
+  });
+
+  // Every character a POSIX shell gives meaning to, plus the injection from issue #10.
+  const NASTY =
+    'pa$$w0rd; echo INJECTED > injected.txt && touch pwned | cat || true & $(touch sub) `touch tick` ' +
+    '"dq" \'sq\' \\bs *glob ?x [ab] ~home #hash !bang {a,b} (sub) <in >out 2>&1 %p ^c =e\nnewline\ttab';
+
+  it('never lets a shell parse a secret: the value reaches the command intact, as an environment variable', async () => {
+    const redactor = new Redactor();
+    const out = join(dir, 'received.txt');
+    const r = await run(
+      {
+        run: `printf '%s' "$PW" > ${out}; printf 'connecting with %s\\n' "$PW"`,
+        env: { PW: '${env:PW}' },
+        cwd: dir,
+      },
+      { env: { PW: NASTY }, redactor },
+    );
+    expect(readFileSync(out, 'utf8')).toBe(NASTY);
+    for (const f of ['injected.txt', 'pwned', 'sub', 'tick', 'out']) {
+      expect(existsSync(join(dir, f))).toBe(false);
+    }
+    expect(r.output?.stdoutTail).toBe('connecting with ***\n');
+  });
+
+  it('refuses a secret reference inside the command line before anything runs, with the rewrite as the hint', async () => {
+    const e = (await run({ run: 'echo connecting with ${env:PW}', cwd: dir }, { env: { PW: NASTY } }).catch(
+      (x: unknown) => x,
+    )) as TminusError;
+    expect(e.code).toBe('SECRET_IN_COMMAND');
+    expect(e.retryable).toBe(false);
+    expect(e.hint).toContain(`run: 'echo connecting with "\${PW}"' with env: { PW: '\${env:PW}' }`);
+    expect(`${e.message} ${e.hint}`).not.toContain('pa$$w0rd');
+    expect(existsSync(join(dir, 'injected.txt'))).toBe(false);
+  });
+
+  it('fails with SECRET_UNRESOLVED, running nothing, when a referenced secret is unset or empty', async () => {
+    const marker = join(dir, 'ran-anyway');
+    writeFileSync(join(dir, 'empty.secret'), '\n');
+    const cases: [Record<string, string>, Record<string, string>][] = [
+      [{ DB: '${env:LEGACY_DB_URL}' }, {}],
+      [{ DB: '${env:LEGACY_DB_URL}' }, { LEGACY_DB_URL: '' }],
+      [{ DB: '${file:empty.secret}' }, {}],
+    ];
+    for (const [env, processEnv] of cases) {
+      const e = (await run({ run: `touch ${marker}`, env }, { env: processEnv }).catch(
+        (x: unknown) => x,
+      )) as TminusError;
+      expect(e.code).toBe('SECRET_UNRESOLVED');
+      expect(e.message).toMatch(/\$\{env:LEGACY_DB_URL\} is (not set|empty)|empty\.secret is empty/);
+      expect(existsSync(marker)).toBe(false);
+    }
   });
 
   it('kills the whole process group at the timeout, children included', async () => {

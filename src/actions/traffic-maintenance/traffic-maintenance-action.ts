@@ -235,6 +235,12 @@ export function createTrafficMaintenanceAction(
       };
     },
 
+    undo(params, output) {
+      if (output.changed !== true) {
+        return { nothing: `maintenance was already ${params.mode} on ${String(output.target)} when it ran` };
+      }
+      return this.inverse!(params)!;
+    },
     touches: (params) => [`maintenance page of ${targetName(params)}`],
 
     inverse(params) {

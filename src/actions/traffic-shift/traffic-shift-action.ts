@@ -276,6 +276,47 @@ export function createTrafficShiftAction(deps: ProviderDeps = {}): ActionDefinit
       };
     },
 
+    undo(params, output) {
+      const before = output.before as ServerSettings | undefined;
+      const after = output.after as ServerSettings | undefined;
+      if (output.changed !== true || !before || !after) {
+        return (
+          this.inverse?.(params) ?? {
+            nothing: `${String(output.target)} already had these weights when it ran`,
+          }
+        );
+      }
+      const moved = Object.keys(after).filter(
+        (n) => before[n] && (before[n].weight !== after[n]?.weight || before[n].state !== after[n]?.state),
+      );
+      const rest: Record<string, unknown> = { ...params };
+      for (const key of [
+        'from',
+        'to',
+        'steps',
+        'drain',
+        'drainWait',
+        'pause',
+        'readyTimeout',
+        'check',
+        'weights',
+        'states',
+      ]) {
+        delete rest[key];
+      }
+      const states = moved.filter((n) => before[n]!.state !== after[n]!.state);
+      // Back at once to the weights and states it found, for the servers it changed only.
+      return {
+        action: 'traffic.shift',
+        with: {
+          ...rest,
+          weights: Object.fromEntries(moved.map((n) => [n, before[n]!.weight])),
+          ...(states.length > 0
+            ? { states: Object.fromEntries(states.map((n) => [n, before[n]!.state])) }
+            : {}),
+        },
+      };
+    },
     touches: (params) => [`traffic weights of ${targetName(params)}`],
 
     inverse(params) {

@@ -2,11 +2,16 @@ import { openStore } from '../../store/open-store.js';
 import { verifyJournals } from '../../engine/verify-journal.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
+import { formatVerdict } from '../journal-verdict.js';
 import type { StoreOptions } from '../run-context.js';
 import { findStorePath } from '../run-context.js';
 import { createStyle } from '../style.js';
 
-/** `tminus audit verify [--run ID]`: re-computes the hash chain of every run (or one); exit 1 on tampering. */
+/**
+ * `tminus audit verify [--run ID]`: verifies every run's journal (or one) against its key and witness and
+ * says what was changed, deleted, inserted, reordered or appended, and where. Exit 0 when every journal is
+ * intact (or a legacy chain that verifies), 1 when one is tampered with or cannot be verified here.
+ */
 export async function auditVerifyCommand(
   options: StoreOptions & { json?: boolean },
   io: CliIo,
@@ -20,16 +25,8 @@ export async function auditVerifyCommand(
       return EXIT.usage;
     }
     if (options.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    else {
-      for (const r of report) {
-        io.stdout.write(
-          r.ok
-            ? `${style.ok('ok')} ${r.runId}: ${r.events} events, hash chain intact\n`
-            : `${style.error('TAMPERED')} ${r.runId}:\n${r.problems.map((p) => `  event ${p.seq}: ${p.message}`).join('\n')}\n`,
-        );
-      }
-    }
-    return report.every((r) => r.ok) ? EXIT.ok : EXIT.notOk;
+    else for (const v of report) io.stdout.write(formatVerdict(v, style) + '\n');
+    return report.every((v) => v.status === 'intact' || v.status === 'legacy') ? EXIT.ok : EXIT.notOk;
   } finally {
     await store.close();
   }

@@ -28,8 +28,12 @@ beforeAll(async () => {
       ...common(`(1,'ann',10.50),(2,'bob',20.00),(3,'cy',5.25),(4,'dee',0.01)`),
       `CREATE TABLE same (id int PRIMARY KEY)`,
       `INSERT INTO same VALUES (1),(2)`,
+      `CREATE TABLE docs (id int PRIMARY KEY, body json)`,
+      `INSERT INTO docs VALUES (1, '{"b":1,"a":[1.0,null]}'), (2, 'null'), (3, '[]')`,
     ]),
     pgExec(pgDb.url, [
+      `CREATE TABLE docs (id int PRIMARY KEY, body jsonb)`,
+      `INSERT INTO docs VALUES (1, '{"a": [1, null], "b": 1}'), (2, NULL), (3, '[]')`,
       ...common(`(1,'ann',10.50),(2,'bob',21.00),(4,'dee',0.01),(9,'zed',1.00)`),
       `CREATE TABLE same (id int PRIMARY KEY)`,
       `INSERT INTO same VALUES (1),(2)`,
@@ -98,6 +102,7 @@ describe('tminus data diff', () => {
       tables: { table: string; status: string; error?: { code: string } }[];
     };
     expect(json.tables.map((t) => [t.table, t.status, t.error?.code])).toEqual([
+      ['docs', 'different', undefined],
       ['nokey', 'error', 'DATA_NO_KEY'],
       ['orders', 'different', undefined],
       ['same', 'identical', undefined],
@@ -119,6 +124,24 @@ describe('tminus data diff', () => {
     expect(keyed.out).toContain('key column a is not a column of orders');
   });
 
+  it('compares JSON by value on both paths, or as text with --json-as-text', async () => {
+    const args = ['--source', myDb.url, '--target', pgDb.url, '--table', 'docs', '--json'];
+    for (const extra of [[], ['--no-checksums']]) {
+      const r = await run(...args, ...extra);
+      expect(r.code).toBe(1);
+      const table = (JSON.parse(r.out) as { tables: { changed: unknown[]; notes: { message: string }[] }[] })
+        .tables[0]!;
+      // Row 1 is the same document spelled differently; row 2 holds JSON null on one side, SQL NULL on the other.
+      expect(table.changed).toEqual([{ key: 2, columns: ['body'] }]);
+      expect(table.notes.map((n) => n.message)).toContain(
+        'body: JSON compared by value: no engine pair agrees on a canonical JSON text in SQL, so its checksums are computed in tminus from the downloaded rows (slower than in-database checksums)',
+      );
+    }
+    const text = await run(...args, '--json-as-text');
+    const changed = (JSON.parse(text.out) as { tables: { changed: { key: number }[] }[] }).tables[0]!.changed;
+    expect(changed.map((c) => c.key)).toEqual([1, 2]);
+  });
+
   it('compares a table without a primary key when given --key', async () => {
     const r = await run('--source', myDb.url, '--target', pgDb.url, '--table', 'nokey', '--key', 'a');
     expect(r.code).toBe(0);
@@ -138,6 +161,8 @@ describe('tminus data diff', () => {
       'out.pdf',
       '--recheck-after',
       'soon',
+      '--timestamp-rounding',
+      'nearest',
     );
     expect(r.code).toBe(2);
     for (const needle of [
@@ -149,6 +174,7 @@ describe('tminus data diff', () => {
       '--load-time-zone: not a known time zone',
       '--report: out.pdf must end in .md or .html',
       '--recheck-after: expected a duration',
+      "--timestamp-rounding: expected round or truncate, got 'nearest'",
     ]) {
       expect(r.err).toContain(needle);
     }

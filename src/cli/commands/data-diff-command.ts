@@ -39,6 +39,9 @@ export interface DataDiffFlags {
   maxDiffs?: string;
   recheckAfter?: string;
   nativeHash?: boolean;
+  jsonAsText?: boolean;
+  timestampRounding?: string;
+  checksums?: boolean;
   json?: boolean;
   report?: string;
 }
@@ -60,6 +63,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   where: '--where',
   loadTimeZone: '--load-time-zone',
   recheckAfter: '--recheck-after',
+  timestampRounding: '--timestamp-rounding',
 };
 
 /** Every password in the connection URLs, so no output can carry one even if a driver echoes it. */
@@ -138,10 +142,20 @@ export async function dataDiffCommand(flags: DataDiffFlags, io: CliIo): Promise<
     if (!/^\d+(\.\d+)?$/.test(v.trim())) issues.push(`${flag}: expected a number, got '${v}'`);
     else raw[k] = Number(v);
   }
-  for (const k of ['key', 'columns', 'exclude', 'where', 'loadTimeZone', 'recheckAfter'] as const) {
+  for (const k of [
+    'key',
+    'columns',
+    'exclude',
+    'where',
+    'loadTimeZone',
+    'recheckAfter',
+    'timestampRounding',
+  ] as const) {
     if (flags[k] !== undefined) raw[k] = flags[k];
   }
   if (flags.nativeHash === false) raw.nativeHash = false;
+  if (flags.checksums === false) raw.checksums = false;
+  if (flags.jsonAsText) raw.jsonAsText = true;
   const parsed = compareOptionsSchema.safeParse(raw);
   if (!parsed.success) {
     for (const i of parsed.error.issues) {

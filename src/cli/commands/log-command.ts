@@ -1,14 +1,17 @@
 import type { RunEvent } from '../../core/run-event.js';
+import { verifyJournals } from '../../engine/verify-journal.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { describeOrigin, eventJson, formatEvent } from '../format-event.js';
+import { journalWarning } from '../journal-verdict.js';
 import type { StoreOptions } from '../run-context.js';
 import { openSession } from '../run-context.js';
 import { createStyle } from '../style.js';
 
 /**
  * `tminus log [--follow] [--json] [--origin]`: the journal, one line per event; --follow until the run
- * ends; --origin adds where each person's command came from (always in --json).
+ * ends; --origin adds where each person's command came from (always in --json). A journal that does not
+ * verify (or cannot be verified here) is announced loudly on stderr first.
  */
 export async function logCommand(
   options: StoreOptions & { json?: boolean; follow?: boolean; origin?: boolean },
@@ -26,6 +29,10 @@ export async function logCommand(
     );
   };
   try {
+    for (const verdict of await verifyJournals(store, [session.runId])) {
+      const warning = journalWarning(verdict, createStyle(io.stderr));
+      if (warning) io.stderr.write(`${warning}\n`);
+    }
     if (options.follow) {
       for await (const e of session.follow(signal ? { signal } : {})) print(e);
     } else {

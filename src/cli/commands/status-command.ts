@@ -2,50 +2,18 @@ import { formatDuration } from '../../core/duration.js';
 import { formatOffset } from '../../core/offset.js';
 import { computeSchedule } from '../../core/schedule.js';
 import type { Plan } from '../../core/plan.js';
-import { findStep } from '../../core/run-commands.js';
-import { membersOf } from '../../core/roles.js';
 import type { RunState, StepState } from '../../core/run-state.js';
 import { stepOf } from '../../core/run-state.js';
 import { eligibleVoters, unmetRequirements } from '../../engine/scheduler.js';
+import { computeLiveSchedule } from '../../core/live-schedule.js';
+import { formatLiveSchedule, liveScheduleJson } from '../format-live-schedule.js';
+import { owed } from '../../engine/who-owes-what.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
 import { openSession } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
-
-/** Who owes what: people a waiting or held step needs, and the voters a gate still waits for. */
-export function owed(plan: Plan, state: RunState): { step: string; who: string[]; what: string }[] {
-  const out: { step: string; who: string[]; what: string }[] = [];
-  for (const [id, s] of Object.entries(state.steps)) {
-    if (s.status !== 'waiting' && s.status !== 'held') continue;
-    const found = findStep(plan, id);
-    if (found?.kind === 'task' && found.task.kind === 'gate') {
-      const voted = new Set((state.gates[id]?.votes ?? []).map((v) => v.by));
-      const missing = eligibleVoters(plan, found.task).filter((p) => !voted.has(p));
-      const unmet = unmetRequirements(plan, state, found.task.gate?.requires ?? []);
-      out.push({
-        step: id,
-        who: missing,
-        what: `vote${unmet.length ? ` (blocked by: ${unmet.join(', ')})` : ''}`,
-      });
-    } else if (found && found.kind !== 'check') {
-      const who = found.owner ? [...membersOf(plan, found.owner)] : [];
-      out.push({
-        step: id,
-        who,
-        what:
-          s.status === 'held' ? `decide (${s.hold ?? 'held'}): complete / fail / retry / skip` : 'complete',
-      });
-    }
-  }
-  for (const item of plan.checklist) {
-    if (!item.check && !state.checks[item.id]?.ok) {
-      out.push({ step: item.id, who: [...membersOf(plan, item.owner)], what: 'sign off (checklist)' });
-    }
-  }
-  return out;
-}
 
 function line(id: string, s: StepState, style: Style, now: number, budgetMs?: number): string {
   const mark =
@@ -92,6 +60,7 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   out.push(
     `  now ${formatOffset(now - state.goLiveMs)}   T-0 ${new Date(state.goLiveMs).toISOString()}${state.goLiveHistory.length > 1 ? ` (rebaselined ${state.goLiveHistory.length - 1}×)` : ''}${pnrText}`,
   );
+  out.push(...formatLiveSchedule(plan, state, now, style));
   for (const phase of plan.phases) {
     out.push(
       style.bold(
@@ -145,6 +114,7 @@ export async function statusCommand(options: StoreOptions & { json?: boolean }, 
       nowMs: now,
       executor: driving ?? null,
       owed: owed(plan, state),
+      schedule: liveScheduleJson(computeLiveSchedule(plan, state, now), state.goLiveMs),
     };
     io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {

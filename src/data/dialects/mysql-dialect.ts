@@ -9,20 +9,23 @@ import type {
   ColumnKind,
   Dialect,
   KeyRange,
+  ScanLayout,
   TableInfo,
   TableQuery,
 } from '../dialect.js';
+import type { RenderedValues } from '../tminus-hashing.js';
+import {
+  bucketChecksumsOf,
+  checksumOf,
+  finishRendered,
+  hashesInTminus,
+  keyIndexes,
+  groupChecksumsOf,
+  toCanonicalRow,
+} from '../tminus-hashing.js';
 import { myIdent, mysqlKeyHashSql, mysqlRowHashSql, mysqlValueSql } from './mysql-render.js';
 
-/** The part of a mysql2 callback pool the dialect uses. */
-export interface MysqlPoolLike {
-  query(
-    options: { sql: string; rowsAsArray?: boolean },
-    values: unknown[],
-    callback: (error: Error | null, rows: unknown) => void,
-  ): unknown;
-  end(callback: (error: unknown) => void): void;
-}
+type MysqlPool = ReturnType<typeof mysql.createPool>;
 
 const KINDS: Readonly<Record<string, ColumnKind>> = {
   tinyint: 'int',
@@ -66,7 +69,7 @@ export class MysqlDialect implements Dialect {
   readonly engine = 'mysql' as const;
 
   private constructor(
-    private readonly pool: MysqlPoolLike,
+    private readonly pool: MysqlPool,
     readonly label: string,
     readonly version: string,
   ) {}
@@ -80,16 +83,19 @@ export class MysqlDialect implements Dialect {
       bigNumberStrings: true,
       decimalNumbers: false,
       dateStrings: true,
+      // Every value is canonical text rendered in SQL: mysql2 would otherwise parse a column it sees as JSON,
+      // turning JSON `null` into SQL NULL and objects into values that never compare equal.
+      jsonStrings: true,
       connectTimeout: 10_000,
     });
     pool.on('connection', (c) => {
       // One round trip before the connection's first statement: UTC and utf8mb4 decide every rendering.
       c.query(`SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_bin`);
     });
-    const dialect = new MysqlDialect(pool as unknown as MysqlPoolLike, label, '?');
+    const dialect = new MysqlDialect(pool, label, '?');
     try {
       const r = await dialect.runRaw<{ v: string }>('SELECT VERSION() AS v', []);
-      return new MysqlDialect(pool as unknown as MysqlPoolLike, label, r[0]?.v ?? '?');
+      return new MysqlDialect(pool, label, r[0]?.v ?? '?');
     } catch (error) {
       await dialect.close().catch(() => undefined);
       throw new TminusError(
@@ -134,12 +140,24 @@ export class MysqlDialect implements Dialect {
         ORDER BY ORDINAL_POSITION`,
       [schema, name],
     );
+    // MariaDB's JSON is LONGTEXT with a `json_valid(col)` check; MySQL's is a type of its own.
+    const checks = await this.run<{ c: string }>(
+      `SELECT CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS
+        WHERE CONSTRAINT_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
+      [schema, name],
+    ).catch(() => [] as { c: string }[]);
+    const jsonColumns = new Set(
+      checks.flatMap((x) => {
+        const m = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(x.c.trim());
+        return m ? [m[1]!.replace(/``/g, '`')] : [];
+      }),
+    );
     const columns: ColumnInfo[] = cols.map((c) => {
-      const dt = c.dt.toLowerCase();
+      const dt = jsonColumns.has(c.n) && c.dt.toLowerCase() === 'longtext' ? 'json' : c.dt.toLowerCase();
       const ct = c.ct.toLowerCase();
       return {
         name: c.n,
-        nativeType: ct,
+        nativeType: dt === 'json' ? 'json' : ct,
         kind: dt === 'bit' && /^bit\(1\)/.test(ct) ? 'bool' : (KINDS[dt] ?? 'other'),
         nullable: c.nl === 'YES',
         scale: c.sc === null || dt !== 'decimal' ? undefined : Number(c.sc),
@@ -168,6 +186,7 @@ export class MysqlDialect implements Dialect {
   }
 
   async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
+    if (hashesInTminus(q)) return checksumOf(this.renderedRows(q, range));
     const cond = this.cond(q, range);
     const r = await this.runArray(
       `SELECT COUNT(*), COALESCE(SUM(${mysqlRowHashSql(q.specs)}), 0) FROM ${myIdent(q.table)}${cond.sql}`,
@@ -176,28 +195,43 @@ export class MysqlDialect implements Dialect {
     return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
   }
 
-  async residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
-    const cond = this.cond(q, range);
+  async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
     const k = myIdent(this.singleKey(q));
+    const cond = this.cond(q, { lo: null, hi: null });
     const r = await this.runArray(
-      `SELECT ${k} % ${modulus} AS b, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql} GROUP BY b`,
+      `SELECT CAST(MIN(${k}) AS CHAR), CAST(MAX(${k}) AS CHAR) FROM ${myIdent(q.table)}${cond.sql}`,
       cond.values,
     );
-    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+    const [min, max] = r[0] ?? [];
+    return min === null || min === undefined || max === null || max === undefined
+      ? null
+      : { min: BigInt(min), max: BigInt(max) };
   }
 
-  async residueRows(
+  scanLayout(): Promise<ScanLayout> {
+    // InnoDB stores rows in primary-key order: key ranges are read in physical order.
+    return Promise.resolve({ by: 'keys' });
+  }
+
+  async groupChecksums(
     q: TableQuery,
     range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]> {
+    origin: bigint,
+    width: bigint,
+  ): Promise<Map<number, Checksum>> {
+    if (hashesInTminus(q)) {
+      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
+    }
     const cond = this.cond(q, range);
     const k = myIdent(this.singleKey(q));
-    const where = `${cond.sql ? `${cond.sql} AND` : ' WHERE'} (${k} % ${modulus}) IN (?)`;
-    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
-    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${where} ORDER BY ${k}`;
-    return this.canonicalRows(q, sql, [...cond.values, residues.length ? [...residues] : [-1]]);
+    // GROUP BY 1, never an alias: MySQL resolves a GROUP BY name to a table column first, so an alias that a
+    // column shares (a column named `b`) would group by that column and lose rows. ORDER BY NULL: no sort.
+    const r = await this.runArray(
+      `SELECT (${k} - ?) DIV ?, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql}
+        GROUP BY 1 ORDER BY NULL`,
+      [origin.toString(), width.toString(), ...cond.values],
+    );
+    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
@@ -219,12 +253,15 @@ export class MysqlDialect implements Dialect {
   }
 
   async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
+    if (hashesInTminus(q)) {
+      return bucketChecksumsOf(this.renderedRows(q, { lo: null, hi: null }), keyIndexes(q), bits, parent);
+    }
     const cond = this.cond(q, { lo: null, hi: null });
     const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
     const inner = `SELECT ${mysqlKeyHashSql(keySpecs)} AS kh, ${mysqlRowHashSql(q.specs)} AS h FROM ${myIdent(q.table)}${cond.sql}`;
     const filter = parent ? ` WHERE (kh >> ${32 - parent.bits}) = ${parent.value}` : '';
     const r = await this.runArray(
-      `SELECT kh >> ${32 - bits} AS b, COUNT(*), SUM(h) FROM (${inner}) z${filter} GROUP BY b`,
+      `SELECT kh >> ${32 - bits}, COUNT(*), SUM(h) FROM (${inner}) z${filter} GROUP BY 1`,
       cond.values,
     );
     return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
@@ -245,9 +282,37 @@ export class MysqlDialect implements Dialect {
   }
 
   private async canonicalRows(q: TableQuery, sql: string, values: unknown[]): Promise<CanonicalRow[]> {
-    const keyIdx = q.key.map((k) => q.specs.findIndex((s) => s.column === k));
     const rows = await this.runArray(sql, values);
-    return rows.map((values) => ({ key: keyIdx.map((i) => values[i] ?? ''), values }));
+    return rows.map((v) => toCanonicalRow(q, finishRendered(q, v)));
+  }
+
+  /** The rendered rows of a range, streamed (for checksums computed in tminus). */
+  private async *renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
+    const cond = this.cond(q, range);
+    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
+    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${cond.sql}`;
+    for await (const v of this.stream(sql, cond.values)) yield finishRendered(q, v);
+  }
+
+  /** Streams a query's rows on one pooled connection, with back-pressure, so memory stays flat. */
+  private async *stream(sql: string, values: unknown[]): AsyncGenerator<RenderedValues> {
+    const conn = await new Promise<mysql.PoolConnection>((resolve, reject) =>
+      this.pool.getConnection((error, c) => (error ? reject(this.queryError(error)) : resolve(c))),
+    );
+    try {
+      const rows = conn.query({ sql, rowsAsArray: true }, values).stream({ highWaterMark: 2_000 });
+      try {
+        for await (const r of rows) yield r as RenderedValues;
+      } catch (error) {
+        throw this.queryError(error);
+      }
+    } finally {
+      conn.release();
+    }
+  }
+
+  private queryError(error: unknown): TminusError {
+    return new TminusError('DATA_QUERY', `${this.label}: ${redactUrls(messageOf(error))}`, { cause: error });
   }
 
   private singleKey(q: TableQuery): string {
@@ -271,6 +336,11 @@ export class MysqlDialect implements Dialect {
         parts.push(`${k} < ?`);
         values.push(range.hi.toString());
       }
+    }
+    if (range.within?.length) {
+      const k = myIdent(this.singleKey(q));
+      parts.push(`(${range.within.map(() => `(${k} >= ? AND ${k} < ?)`).join(' OR ')})`);
+      for (const r of range.within) values.push(r.lo.toString(), r.hi.toString());
     }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };

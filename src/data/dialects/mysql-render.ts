@@ -1,5 +1,5 @@
 import { CANONICAL } from '../canonical-format.js';
-import type { RenderSpec } from '../dialect.js';
+import type { RenderSpec, TimestampRounding } from '../dialect.js';
 
 /** Quotes a MySQL/MariaDB identifier, `schema.table` aware. */
 export function myIdent(name: string): string {
@@ -10,6 +10,21 @@ export function myIdent(name: string): string {
 }
 
 const UTF8 = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
+
+/**
+ * A DATETIME/TIMESTAMP cut to `digits` by a rounding rule, in whole microseconds: half up (MySQL), or ties
+ * away from 2000-01-01 as PostgreSQL rounds. MariaDB's own casts truncate, so rounding is spelled out.
+ */
+function roundedSql(x: string, digits: number, rounding: TimestampRounding | undefined): string {
+  if (rounding === undefined || rounding === 'truncate' || digits >= 6) return x;
+  const unit = 10 ** (6 - Math.max(0, digits));
+  const rest = `(MICROSECOND(${x}) MOD ${unit})`;
+  const up =
+    rounding === 'round-half-up'
+      ? `${rest} * 2 >= ${unit}`
+      : `${rest} * 2 > ${unit} OR (${rest} * 2 = ${unit} AND ${x} >= '2000-01-01')`;
+  return `(${x} - INTERVAL ${rest} MICROSECOND + INTERVAL IF(${up}, ${unit}, 0) MICROSECOND)`;
+}
 
 function timestampSql(x: string, digits: number): string {
   if (digits <= 0) return `DATE_FORMAT(${x}, '%Y-%m-%d %H:%i:%s')`;
@@ -49,7 +64,12 @@ export function mysqlValueSql(spec: RenderSpec): string {
     case 'binary':
       return `LOWER(HEX(${x}))`;
     case 'timestamp':
-      return timestampSql(x, as.digits);
+      return timestampSql(roundedSql(x, as.digits, as.rounding), as.digits);
+    case 'json':
+      // The stored text; tminus writes its canonical form (see canonical-json.ts).
+      return info.charset !== undefined && !UTF8.has(info.charset)
+        ? `CONVERT(${x} USING utf8mb4)`
+        : `CAST(${x} AS CHAR)`;
     case 'date':
       return `DATE_FORMAT(${x}, '%Y-%m-%d')`;
     case 'time':

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import { TminusError } from '../../core/tminus-error.js';
 import { redactUrls } from '../connection-url.js';
@@ -9,16 +10,35 @@ import type {
   ColumnKind,
   Dialect,
   KeyRange,
+  ScanLayout,
   TableInfo,
   TableQuery,
 } from '../dialect.js';
+import type { RenderedValues } from '../tminus-hashing.js';
+import {
+  bucketChecksumsOf,
+  checksumOf,
+  finishRendered,
+  hashesInTminus,
+  keyIndexes,
+  groupChecksumsOf,
+  toCanonicalRow,
+} from '../tminus-hashing.js';
 import { pgIdent, postgresKeyHashSql, postgresRowHashSql, postgresValueSql } from './postgres-render.js';
 
-/** The part of a `pg.Pool` the dialect uses. */
-export interface PgPoolLike {
-  query(config: { text: string; values?: unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
-  end(): Promise<void>;
+/** The part of a pg-cursor the dialect uses (the package ships no types). */
+interface CursorLike {
+  read(rows: number): Promise<unknown[]>;
+  close(): Promise<void>;
 }
+const Cursor = createRequire(import.meta.url)('pg-cursor') as new (
+  text: string,
+  values: unknown[],
+  config: { rowMode: 'array' },
+) => CursorLike & pg.Submittable;
+
+/** Rows fetched per round trip when a query is streamed. */
+const STREAM_BATCH = 2_000;
 
 const KINDS: Readonly<Record<string, ColumnKind>> = {
   smallint: 'int',
@@ -53,7 +73,7 @@ export class PostgresDialect implements Dialect {
   readonly engine = 'postgres' as const;
 
   private constructor(
-    private readonly pool: PgPoolLike,
+    private readonly pool: pg.Pool,
     readonly label: string,
     readonly version: string,
   ) {}
@@ -144,6 +164,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
+    if (hashesInTminus(q)) return checksumOf(this.renderedRows(q, range));
     return this.sumOf(q, range, postgresRowHashSql(q.specs));
   }
 
@@ -151,40 +172,84 @@ export class PostgresDialect implements Dialect {
     return this.sumOf(q, range, this.nativeHashSql(q));
   }
 
-  /** PostgreSQL's own 64-bit row hash, cut to 48 bits: no text rendering, several times cheaper than MD5. */
+  /**
+   * PostgreSQL's own 64-bit row hash, cut to 48 bits: no text rendering, several times cheaper than MD5. A
+   * column whose type has no extended hash is hashed through its canonical rendering (`jsonb` for JSON).
+   */
   private nativeHashSql(q: TableQuery): string {
-    const row = `ROW(${q.specs.map((s) => pgIdent(s.column)).join(', ')})`;
-    return `(hash_record_extended(${row}, 0) & 281474976710655)`;
+    const columns = q.specs.map((s) => {
+      if (!s.nativeFallback) return pgIdent(s.column);
+      return s.as.kind === 'json' ? `(${pgIdent(s.column)})::jsonb` : postgresValueSql(s);
+    });
+    return `(hash_record_extended(ROW(${columns.join(', ')}), 0) & 281474976710655)`;
   }
 
-  async residueChecksums(
+  async nativeUnhashable(q: TableQuery): Promise<string[]> {
+    const out: string[] = [];
+    // Scalar types tminus knows all have a hash opclass; JSON and unknown types (arrays, xml, geometry…) are
+    // probed, one query each.
+    for (const s of q.specs.filter((x) => x.source.kind === 'json' || x.source.kind === 'other')) {
+      const c = pgIdent(s.column);
+      // A typed NULL finds a missing hash function for the type; a stored value finds one of an element type.
+      const probe = `SELECT hash_record_extended(ROW(v), 0) FROM ((SELECT ${c} AS v FROM ${pgIdent(q.table)}
+        WHERE ${c} IS NOT NULL LIMIT 1) UNION ALL (SELECT (SELECT ${c} FROM ${pgIdent(q.table)} LIMIT 0))) z`;
+      try {
+        await this.pool.query(probe);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42883') throw queryError(this.label, error);
+        out.push(s.column);
+      }
+    }
+    return out;
+  }
+
+  async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
+    const k = pgIdent(this.singleKey(q));
+    const cond = this.cond(q, { lo: null, hi: null });
+    const r = await this.runArray(
+      `SELECT min(${k})::text, max(${k})::text FROM ${pgIdent(q.table)}${cond.sql}`,
+      cond.values,
+    );
+    const [min, max] = r[0] ?? [];
+    return min === null || min === undefined || max === null || max === undefined
+      ? null
+      : { min: BigInt(min), max: BigInt(max) };
+  }
+
+  async scanLayout(q: TableQuery): Promise<ScanLayout> {
+    // TID range scans arrived in PostgreSQL 14.
+    if (Number(/^\d+/.exec(this.version)?.[0] ?? 0) < 14) return { by: 'keys' };
+    const r = await this.runArray(
+      `SELECT greatest(relpages, 1)::text, (CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 0 END)::text
+         FROM pg_class WHERE oid = $1::regclass`,
+      [pgIdent(q.table)],
+    );
+    const pages = Number(r[0]?.[0] ?? 0);
+    const rowsPerPage = Number(r[0]?.[1] ?? 0);
+    return pages > 0 && rowsPerPage > 0 ? { by: 'pages', pages, rowsPerPage } : { by: 'keys' };
+  }
+
+  async groupChecksums(
     q: TableQuery,
     range: KeyRange,
-    modulus: number,
+    origin: bigint,
+    width: bigint,
     native: boolean,
   ): Promise<Map<number, Checksum>> {
+    if (!native && hashesInTminus(q)) {
+      return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
+    }
     const cond = this.cond(q, range);
     const k = pgIdent(this.singleKey(q));
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
+    const p = cond.values.length;
+    // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
     const r = await this.runArray(
-      `SELECT (${k} % ${modulus})::text, count(*)::text, sum(${h})::text FROM ${pgIdent(q.table)}${cond.sql} GROUP BY 1`,
-      cond.values,
+      `SELECT g::text, c::text, s::text FROM (SELECT (${k} - $${p + 1}::bigint) / $${p + 2}::bigint AS g,
+        count(*) AS c, sum(${h}) AS s FROM ${pgIdent(q.table)}${cond.sql} GROUP BY 1) z`,
+      [...cond.values, origin.toString(), width.toString()],
     );
     return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
-  }
-
-  async residueRows(
-    q: TableQuery,
-    range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]> {
-    const cond = this.cond(q, range);
-    const k = pgIdent(this.singleKey(q));
-    const p = cond.values.length + 1;
-    const where = `${cond.sql ? `${cond.sql} AND` : ' WHERE'} (${k} % ${modulus}) = ANY($${p}::bigint[])`;
-    const sql = `SELECT ${this.valuesSql(q)} FROM ${pgIdent(q.table)}${where} ORDER BY ${k}`;
-    return this.canonicalRows(q, sql, [...cond.values, residues.map(String)]);
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
@@ -204,6 +269,9 @@ export class PostgresDialect implements Dialect {
   }
 
   async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
+    if (hashesInTminus(q)) {
+      return bucketChecksumsOf(this.renderedRows(q, { lo: null, hi: null }), keyIndexes(q), bits, parent);
+    }
     const cond = this.cond(q, { lo: null, hi: null });
     const keyIdx = q.specs.filter((s) => q.key.includes(s.column));
     const inner = `SELECT ${postgresKeyHashSql(keyIdx)} AS kh, ${postgresRowHashSql(q.specs)} AS h FROM ${pgIdent(q.table)}${cond.sql}`;
@@ -249,9 +317,41 @@ export class PostgresDialect implements Dialect {
   }
 
   private async canonicalRows(q: TableQuery, sql: string, values: unknown[]): Promise<CanonicalRow[]> {
-    const keyIdx = q.key.map((k) => q.specs.findIndex((s) => s.column === k));
     const rows = await this.runArray(sql, values);
-    return rows.map((values) => ({ key: keyIdx.map((i) => values[i] ?? ''), values }));
+    return rows.map((v) => toCanonicalRow(q, finishRendered(q, v)));
+  }
+
+  /** The rendered rows of a range, streamed (for checksums computed in tminus). */
+  private async *renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
+    const cond = this.cond(q, range);
+    const sql = `SELECT ${this.valuesSql(q)} FROM ${pgIdent(q.table)}${cond.sql}`;
+    for await (const v of this.stream(sql, cond.values)) yield finishRendered(q, v);
+  }
+
+  /** Streams a query's rows through a cursor, so memory stays flat whatever the range size. */
+  private async *stream(text: string, values: unknown[]): AsyncGenerator<RenderedValues> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw queryError(this.label, error);
+    }
+    const cursor = client.query(new Cursor(text, values, { rowMode: 'array' }));
+    try {
+      for (;;) {
+        let rows: unknown[];
+        try {
+          rows = await cursor.read(STREAM_BATCH);
+        } catch (error) {
+          throw queryError(this.label, error);
+        }
+        if (rows.length === 0) break;
+        for (const r of rows) yield r as RenderedValues;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+      client.release();
+    }
   }
 
   private singleKey(q: TableQuery): string {
@@ -265,10 +365,21 @@ export class PostgresDialect implements Dialect {
   private cond(q: TableQuery, range: KeyRange): Cond {
     const parts: string[] = [];
     const values: unknown[] = [];
+    if (range.pages) {
+      parts.push(`ctid >= $${values.push(`(${range.pages.from},0)`)}::tid`);
+      if (range.pages.to !== null) parts.push(`ctid < $${values.push(`(${range.pages.to},0)`)}::tid`);
+    }
     if (range.lo !== null || range.hi !== null) {
       const k = pgIdent(this.singleKey(q));
       if (range.lo !== null) parts.push(`${k} >= $${values.push(range.lo.toString())}`);
       if (range.hi !== null) parts.push(`${k} < $${values.push(range.hi.toString())}`);
+    }
+    if (range.within?.length) {
+      const k = pgIdent(this.singleKey(q));
+      const any = range.within.map(
+        (r) => `(${k} >= $${values.push(r.lo.toString())} AND ${k} < $${values.push(r.hi.toString())})`,
+      );
+      parts.push(`(${any.join(' OR ')})`);
     }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };

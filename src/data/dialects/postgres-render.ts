@@ -1,5 +1,5 @@
 import { CANONICAL } from '../canonical-format.js';
-import type { RenderSpec } from '../dialect.js';
+import type { RenderSpec, TimestampRounding } from '../dialect.js';
 
 /** Quotes a PostgreSQL identifier, `schema.table` aware. */
 export function pgIdent(name: string): string {
@@ -10,6 +10,19 @@ export function pgIdent(name: string): string {
 }
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * A timestamp (or timestamptz, `tz`) cut to `digits` by a rounding rule. PostgreSQL's own rule is its cast;
+ * half up is done in whole microseconds (interval × integer is exact).
+ */
+function roundedSql(x: string, digits: number, rounding: TimestampRounding | undefined, tz: boolean): string {
+  if (rounding === undefined || rounding === 'truncate' || digits >= 6) return x;
+  const d = Math.max(0, digits);
+  if (rounding === 'round-postgres') return `(${x})::${tz ? 'timestamptz' : 'timestamp'}(${d})`;
+  const unit = 10 ** (6 - d);
+  const rest = `(extract(microseconds from ${x})::bigint % ${unit})`;
+  return `(${x} + (CASE WHEN ${rest} * 2 >= ${unit} THEN ${unit} - ${rest} ELSE -${rest} END) * interval '1 microsecond')`;
+}
 
 function timestampSql(x: string, digits: number): string {
   if (digits <= 0) return `to_char(${x}, 'YYYY-MM-DD HH24:MI:SS')`;
@@ -48,10 +61,13 @@ export function postgresValueSql(spec: RenderSpec): string {
     case 'binary':
       return `encode(${x}, 'hex')`;
     case 'timestamp': {
-      const v =
-        from === 'timestamptz' && as.zone !== undefined ? `(${x} AT TIME ZONE ${literal(as.zone)})` : x;
-      return timestampSql(v, as.digits);
+      const zoned = from === 'timestamptz' && as.zone !== undefined;
+      const v = zoned ? `(${x} AT TIME ZONE ${literal(as.zone!)})` : x;
+      return timestampSql(roundedSql(v, as.digits, as.rounding, from === 'timestamptz' && !zoned), as.digits);
     }
+    case 'json':
+      // The stored text; tminus writes its canonical form (see canonical-json.ts).
+      return `(${x})::text`;
     case 'date':
       return `to_char(${x}, 'YYYY-MM-DD')`;
     case 'time':
@@ -61,12 +77,23 @@ export function postgresValueSql(spec: RenderSpec): string {
   }
 }
 
-/** The canonical row string of the given columns. */
+/**
+ * The value hashed for a column inside PostgreSQL: its canonical text, except JSON between two PostgreSQL
+ * databases, which is hashed as `jsonb` (equal by value: key order, spacing and `1.0` vs `1` do not count).
+ */
+export function postgresHashedValueSql(spec: RenderSpec): string {
+  if (spec.as.kind === 'json' && spec.as.jsonb) {
+    return `jsonb_hash_extended((${pgIdent(spec.column)})::jsonb, 0)::text`;
+  }
+  return postgresValueSql(spec);
+}
+
+/** The canonical row string of the given columns, as hashed. */
 export function postgresRowSql(specs: readonly RenderSpec[]): string {
   if (specs.length === 0) return `''`;
   return specs
     .map((s) => {
-      const v = postgresValueSql(s);
+      const v = postgresHashedValueSql(s);
       return `coalesce(length(${v})::text || ':' || ${v}, '-')`;
     })
     .join(' || ');

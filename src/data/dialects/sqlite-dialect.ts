@@ -8,11 +8,14 @@ import type {
   ColumnKind,
   Dialect,
   KeyRange,
+  ScanLayout,
   TableInfo,
   TableQuery,
 } from '../dialect.js';
+import type { RenderedValues } from '../tminus-hashing.js';
+import { bucketChecksumsOf, bucketOf, checksumOf, keyIndexes, groupChecksumsOf } from '../tminus-hashing.js';
 import type { SqliteValue } from './sqlite-render.js';
-import { canonicalRow, keyHash, rowHashHalves, sqliteValueText } from './sqlite-render.js';
+import { sqliteValueText } from './sqlite-render.js';
 
 /** The part of a better-sqlite3 statement the dialect uses. */
 export interface SqliteStatementLike {
@@ -124,54 +127,35 @@ export class SqliteDialect implements Dialect {
 
   checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
     const { sql, params } = this.cond(q, range);
-    let count = 0;
-    let hi = 0;
-    let lo = 0;
-    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
-      const [h, l] = rowHashHalves(canonicalRow(this.render(q, row)));
-      hi += h;
-      lo += l;
-      count++;
-    }
-    return Promise.resolve({ count: BigInt(count), sum: (BigInt(hi) << 24n) + BigInt(lo) });
+    return checksumOf(this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params));
   }
 
-  residueChecksums(q: TableQuery, range: KeyRange, modulus: number): Promise<Map<number, Checksum>> {
-    const { sql, params } = this.cond(q, range);
-    const keyIdx = this.keyIndexes(q)[0] ?? 0;
-    const m = BigInt(modulus);
-    const acc = new Map<number, { count: number; hi: number; lo: number }>();
-    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
-      const b = Number(BigInt(row[keyIdx] as bigint) % m);
-      const [h, l] = rowHashHalves(canonicalRow(this.render(q, row)));
-      const a = acc.get(b) ?? { count: 0, hi: 0, lo: 0 };
-      a.count++;
-      a.hi += h;
-      a.lo += l;
-      acc.set(b, a);
-    }
-    return Promise.resolve(toChecksums(acc));
+  keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
+    const k = ident(this.singleKey(q));
+    const { sql, params } = this.cond(q, { lo: null, hi: null });
+    const [min, max] =
+      this.all(`SELECT min(${k}), max(${k}) FROM ${ident(q.table)}${sql}`, ...params)[0] ?? [];
+    return Promise.resolve(
+      min === null || min === undefined || max === null || max === undefined
+        ? null
+        : { min: BigInt(min as bigint), max: BigInt(max as bigint) },
+    );
   }
 
-  residueRows(
+  scanLayout(): Promise<ScanLayout> {
+    // A rowid (INTEGER PRIMARY KEY) table is stored in key order.
+    return Promise.resolve({ by: 'keys' });
+  }
+
+  groupChecksums(
     q: TableQuery,
     range: KeyRange,
-    modulus: number,
-    residues: readonly number[],
-  ): Promise<CanonicalRow[]> {
+    origin: bigint,
+    width: bigint,
+  ): Promise<Map<number, Checksum>> {
     const { sql, params } = this.cond(q, range);
-    const keyIdx = this.keyIndexes(q);
-    const k = keyIdx[0] ?? 0;
-    const m = BigInt(modulus);
-    const wanted = new Set(residues);
-    const out: CanonicalRow[] = [];
-    const text = `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql} ORDER BY ${ident(this.singleKey(q))}`;
-    for (const row of this.iterate(text, params)) {
-      if (!wanted.has(Number(BigInt(row[k] as bigint) % m))) continue;
-      const values = this.render(q, row);
-      out.push({ key: keyIdx.map((i) => values[i] ?? ''), values });
-    }
-    return Promise.resolve(out);
+    const rows = this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params);
+    return groupChecksumsOf(rows, keyIndexes(q)[0] ?? 0, origin, width);
   }
 
   boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
@@ -188,7 +172,7 @@ export class SqliteDialect implements Dialect {
   rows(q: TableQuery, range: KeyRange): Promise<CanonicalRow[]> {
     const { sql, params } = this.cond(q, range);
     const out: CanonicalRow[] = [];
-    const keyIdx = this.keyIndexes(q);
+    const keyIdx = keyIndexes(q);
     const text = `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql} ORDER BY ${ident(this.singleKey(q))}`;
     for (const row of this.iterate(text, params)) {
       const values = this.render(q, row);
@@ -199,37 +183,18 @@ export class SqliteDialect implements Dialect {
 
   bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
     const { sql, params } = this.cond(q, { lo: null, hi: null });
-    const keyIdx = this.keyIndexes(q);
-    const acc = new Map<number, { count: number; hi: number; lo: number }>();
-    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
-      const values = this.render(q, row);
-      const kh = keyHash(canonicalRow(keyIdx.map((i) => values[i] ?? null)));
-      if (parent && Math.floor(kh / 2 ** (32 - parent.bits)) !== parent.value) continue;
-      const b = Math.floor(kh / 2 ** (32 - bits));
-      const [h, l] = rowHashHalves(canonicalRow(values));
-      const a = acc.get(b) ?? { count: 0, hi: 0, lo: 0 };
-      a.count++;
-      a.hi += h;
-      a.lo += l;
-      acc.set(b, a);
-    }
-    const out = new Map<number, Checksum>();
-    for (const [b, a] of acc) {
-      out.set(b, { count: BigInt(a.count), sum: (BigInt(a.hi) << 24n) + BigInt(a.lo) });
-    }
-    return Promise.resolve(out);
+    const rows = this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params);
+    return bucketChecksumsOf(rows, keyIndexes(q), bits, parent);
   }
 
   bucketRows(q: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]> {
     const { sql, params } = this.cond(q, { lo: null, hi: null });
-    const keyIdx = this.keyIndexes(q);
+    const keyIdx = keyIndexes(q);
     const wanted = new Set(buckets);
     const out: CanonicalRow[] = [];
-    for (const row of this.iterate(`SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
-      const values = this.render(q, row);
-      const key = keyIdx.map((i) => values[i] ?? null);
-      if (!wanted.has(Math.floor(keyHash(canonicalRow(key)) / 2 ** (32 - bits)))) continue;
-      out.push({ key: key.map((k) => k ?? ''), values });
+    for (const values of this.rendered(q, `SELECT ${this.columns(q)} FROM ${ident(q.table)}${sql}`, params)) {
+      if (!wanted.has(bucketOf(values, keyIdx, bits))) continue;
+      out.push({ key: keyIdx.map((i) => values[i] ?? ''), values });
     }
     return Promise.resolve(out);
   }
@@ -239,14 +204,14 @@ export class SqliteDialect implements Dialect {
     return Promise.resolve();
   }
 
+  private *rendered(q: TableQuery, sql: string, params: unknown[]): Generator<RenderedValues> {
+    for (const row of this.iterate(sql, params)) yield this.render(q, row);
+  }
+
   private render(q: TableQuery, row: SqliteValue[]): (string | null)[] {
     const out: (string | null)[] = new Array<string | null>(q.specs.length);
     for (let i = 0; i < q.specs.length; i++) out[i] = sqliteValueText(q.specs[i]!, row[i] ?? null);
     return out;
-  }
-
-  private keyIndexes(q: TableQuery): number[] {
-    return q.key.map((k) => q.specs.findIndex((s) => s.column === k));
   }
 
   private columns(q: TableQuery): string {
@@ -271,6 +236,11 @@ export class SqliteDialect implements Dialect {
     if (range.hi !== null) {
       parts.push(`${ident(this.singleKey(q))} < ?`);
       params.push(range.hi);
+    }
+    if (range.within?.length) {
+      const k = ident(this.singleKey(q));
+      parts.push(`(${range.within.map(() => `(${k} >= ? AND ${k} < ?)`).join(' OR ')})`);
+      for (const r of range.within) params.push(r.lo, r.hi);
     }
     if (q.where) parts.push(`(${q.where})`);
     return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', params };
@@ -299,10 +269,4 @@ export class SqliteDialect implements Dialect {
       throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
     }
   }
-}
-
-function toChecksums(acc: Map<number, { count: number; hi: number; lo: number }>): Map<number, Checksum> {
-  const out = new Map<number, Checksum>();
-  for (const [b, a] of acc) out.set(b, { count: BigInt(a.count), sum: (BigInt(a.hi) << 24n) + BigInt(a.lo) });
-  return out;
 }

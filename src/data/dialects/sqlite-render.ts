@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { CANONICAL, wrapCanonical } from '../canonical-format.js';
+import { CANONICAL } from '../canonical-format.js';
+import { canonicalJson } from '../canonical-json.js';
 import { plainDecimal, roundDecimal, trimScale } from '../decimal-text.js';
-import type { RenderSpec } from '../dialect.js';
+import type { RenderSpec, TimestampRounding } from '../dialect.js';
 
 /** A value as better-sqlite3 returns it with `safeIntegers(true)`. */
 export type SqliteValue = bigint | number | string | Buffer | null;
@@ -25,7 +25,34 @@ function floatText(v: bigint | number | string, decimals: number): string {
   return String(n).replace('e+', 'e');
 }
 
-function timestampText(v: SqliteValue, digits: number): string {
+const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
+
+/**
+ * Rounds `date time.frac6` (UTC) to `digits` fractional digits by the given rule, carrying into the seconds,
+ * day and year; returns the new date, time and six-digit fraction.
+ */
+function roundTimestamp(
+  date: string,
+  time: string,
+  frac6: string,
+  digits: number,
+  rounding: TimestampRounding,
+): [string, string, string] {
+  const unit = 10 ** (6 - digits);
+  const micros = Number(frac6);
+  const rest = micros % unit;
+  if (rest === 0) return [date, time, frac6];
+  const ms = Date.parse(`${date}T${time}Z`);
+  const up =
+    rest * 2 > unit || (rest * 2 === unit && (rounding === 'round-half-up' || ms >= POSTGRES_EPOCH_MS));
+  if (!up) return [date, time, String(micros - rest).padStart(6, '0')];
+  const next = micros - rest + unit;
+  if (next < 1_000_000) return [date, time, String(next).padStart(6, '0')];
+  const iso = new Date(ms + 1000).toISOString();
+  return [iso.slice(0, 10), iso.slice(11, 19), String(next - 1_000_000).padStart(6, '0')];
+}
+
+function timestampText(v: SqliteValue, digits: number, rounding: TimestampRounding | undefined): string {
   let text: string;
   if (typeof v === 'bigint' || typeof v === 'number') {
     // Integers and reals are Unix seconds (SQLite's `unixepoch` convention).
@@ -48,7 +75,11 @@ function timestampText(v: SqliteValue, digits: number): string {
     date = iso.slice(0, 10);
     time = iso.slice(11, 19);
   }
-  frac = frac.padEnd(6, '0').slice(0, Math.min(digits, 6));
+  frac = frac.padEnd(6, '0').slice(0, 6);
+  if (rounding !== undefined && rounding !== 'truncate' && digits < 6) {
+    [date, time, frac] = roundTimestamp(date, time, frac, Math.max(0, digits), rounding);
+  }
+  frac = frac.slice(0, Math.min(digits, 6));
   return digits <= 0 ? `${date} ${time}` : `${date} ${time}.${frac}`;
 }
 
@@ -84,7 +115,9 @@ export function sqliteValueText(spec: RenderSpec, v: SqliteValue): string | null
     case 'binary':
       return Buffer.from(String(v), 'utf8').toString('hex');
     case 'timestamp':
-      return timestampText(v, as.digits);
+      return timestampText(v, as.digits, as.rounding);
+    case 'json':
+      return canonicalJson(typeof v === 'string' ? v : numberText(v));
     case 'date':
       return String(v).slice(0, 10);
     case 'time': {
@@ -92,22 +125,4 @@ export function sqliteValueText(spec: RenderSpec, v: SqliteValue): string | null
       return as.digits <= 0 ? hms : `${hms}.${frac.padEnd(6, '0').slice(0, Math.min(as.digits, 6))}`;
     }
   }
-}
-
-/** The canonical row string of already-rendered values. */
-export function canonicalRow(values: readonly (string | null)[]): string {
-  let out = '';
-  for (const v of values) out += wrapCanonical(v);
-  return out;
-}
-
-/** Last 48 bits of the MD5 of a canonical row, as two exact 24-bit halves (cheap to sum as numbers). */
-export function rowHashHalves(row: string): [number, number] {
-  const hex = createHash('md5').update(row, 'utf8').digest('hex');
-  return [parseInt(hex.slice(20, 26), 16), parseInt(hex.slice(26, 32), 16)];
-}
-
-/** The 32-bit key hash of a canonical key string. */
-export function keyHash(key: string): number {
-  return parseInt(createHash('md5').update(key, 'utf8').digest('hex').slice(0, 8), 16);
 }

@@ -34,4 +34,69 @@ export const PG_MIGRATIONS: readonly string[] = [
      BEGIN RAISE EXCEPTION 'events are append-only'; END $$;
    CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION tminus_events_append_only();
    CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION tminus_events_append_only();`,
+  // Keyed journal (issue #10), as in the SQLite store: runs.key_id (NULL = legacy unkeyed chain), events.mac,
+  // the store's identity and key, and guards on everything the chain depends on.
+  `ALTER TABLE runs ADD COLUMN key_id text;
+   ALTER TABLE events ADD COLUMN mac text;
+   CREATE TABLE journal (
+     store_id      text NOT NULL,
+     key_id        text,
+     created_at_ms bigint NOT NULL
+   );
+   INSERT INTO journal (store_id, created_at_ms)
+     VALUES (md5(random()::text || clock_timestamp()::text), (extract(epoch from now()) * 1000)::bigint);
+   CREATE FUNCTION tminus_journal_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF TG_OP = 'UPDATE' AND OLD.key_id IS NULL AND NEW.store_id = OLD.store_id
+          AND NEW.created_at_ms = OLD.created_at_ms THEN RETURN NEW; END IF;
+       RAISE EXCEPTION 'the journal identity is written once';
+     END $$;
+   CREATE TRIGGER journal_no_insert BEFORE INSERT ON journal FOR EACH ROW EXECUTE FUNCTION tminus_journal_guard();
+   CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal FOR EACH ROW EXECUTE FUNCTION tminus_journal_guard();
+   CREATE TRIGGER journal_key_once BEFORE UPDATE ON journal FOR EACH ROW EXECUTE FUNCTION tminus_journal_guard();
+   CREATE FUNCTION tminus_runs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'runs are append-only'; END IF;
+       IF NEW.run_id IS DISTINCT FROM OLD.run_id OR NEW.plan_name IS DISTINCT FROM OLD.plan_name
+          OR NEW.created_at_ms IS DISTINCT FROM OLD.created_at_ms OR NEW.key_id IS DISTINCT FROM OLD.key_id
+          OR NEW.head_seq < OLD.head_seq OR (OLD.ended AND NOT NEW.ended)
+          OR NEW.head_hash IS DISTINCT FROM
+             (SELECT hash FROM events WHERE run_id = NEW.run_id AND seq = NEW.head_seq) THEN
+         RAISE EXCEPTION 'the head of a run only moves forward with its journal';
+       END IF;
+       RETURN NEW;
+     END $$;
+   CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs FOR EACH ROW EXECUTE FUNCTION tminus_runs_guard();
+   CREATE TRIGGER runs_head_forward BEFORE UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION tminus_runs_guard();
+   CREATE FUNCTION tminus_events_in_order() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF NEW.seq IS DISTINCT FROM
+          coalesce((SELECT max(seq) FROM events WHERE run_id = NEW.run_id), 0) + 1 THEN
+         RAISE EXCEPTION 'events are appended in order';
+       END IF;
+       RETURN NEW;
+     END $$;
+   CREATE TRIGGER events_in_order BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION tminus_events_in_order();`,
+  // API tokens for `tminus serve` (issue 15): only a hash of each secret is kept.
+  `CREATE TABLE access_tokens (
+     token_id      text PRIMARY KEY,
+     person        text NOT NULL,
+     role          text NOT NULL CHECK (role IN ('person', 'viewer')),
+     secret_hash   text NOT NULL,
+     created_at_ms bigint NOT NULL,
+     expires_at_ms bigint,
+     revoked_at_ms bigint
+   );`,
 ];
+
+/** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */
+export const PG_JOURNAL_GUARDS = [
+  'events_no_update',
+  'events_no_delete',
+  'events_in_order',
+  'runs_no_delete',
+  'runs_head_forward',
+  'journal_no_insert',
+  'journal_no_delete',
+  'journal_key_once',
+] as const;

@@ -2,16 +2,24 @@ import pg from 'pg';
 import type { NewRunEvent, RunEvent, RunEventData } from '../../core/run-event.js';
 import { GENESIS_HASH } from '../../core/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
-import { eventHash } from '../event-hash.js';
+import type { JournalRow, JournalVerdict } from '../journal/journal-audit.js';
+import type { JournalKey } from '../journal/journal-key.js';
+import { sealEvent } from '../journal/journal-seal.js';
+import type { JournalOptions } from '../journal/store-journal.js';
+import { StoreJournal, journalOptionsFromEnv } from '../journal/store-journal.js';
+import type { AccessTokenRow } from '../access-token-row.js';
+import { tokenFromRow, tokenInsertValues } from '../access-token-row.js';
 import type {
+  AccessTokenRecord,
   AcquireLeaseOptions,
   AppendResult,
   LeaseHolder,
   LeaseResult,
   RunStore,
   RunSummary,
+  TokenStore,
 } from '../store.js';
-import { PG_MIGRATIONS } from './migrations.js';
+import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
 
 interface EventRow {
   run_id: string;
@@ -39,17 +47,23 @@ const toEvent = (r: EventRow): RunEvent => ({
  *
  * @example const store = await PostgresStore.open('postgres://tminus@db/tminus');
  */
-export class PostgresStore implements RunStore {
+export class PostgresStore implements RunStore, TokenStore {
   readonly #pool: pg.Pool;
+  readonly #journal: StoreJournal;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, journal: StoreJournal) {
     this.#pool = pool;
+    this.#journal = journal;
   }
 
-  static async open(url: string): Promise<PostgresStore> {
+  /** Opens the store; the journal key and witness live outside it (default: from the environment). */
+  static async open(url: string, journal?: JournalOptions): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
+    let storeId: string;
     try {
       await migrate(pool);
+      const r = await pool.query<{ store_id: string }>('SELECT store_id FROM journal');
+      storeId = r.rows[0]!.store_id;
     } catch (cause) {
       await pool.end();
       throw new TminusError(
@@ -60,7 +74,10 @@ export class PostgresStore implements RunStore {
         },
       );
     }
-    return new PostgresStore(pool);
+    return new PostgresStore(
+      pool,
+      new StoreJournal(journal ?? journalOptionsFromEnv(process.env, undefined), storeId),
+    );
   }
 
   async #tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -84,28 +101,44 @@ export class PostgresStore implements RunStore {
       throw new TminusError('INTERNAL', 'a run starts with a run.started event');
     }
     const planName = first.data.planName;
-    return this.#tx(async (c) => {
+    let key: JournalKey | undefined;
+    const stored = await this.#tx(async (c) => {
+      const store = await c.query<{ key_id: string | null }>('SELECT key_id FROM journal FOR UPDATE');
+      const chosen = this.#journal.keyForNewRun(store.rows[0]?.key_id ?? null);
+      key = chosen.key;
       const inserted = await c.query(
-        `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash) VALUES ($1, $2, $3, 0, $4)
-         ON CONFLICT (run_id) DO NOTHING`,
-        [runId, planName, Math.round(first.atMs), GENESIS_HASH],
+        `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash, key_id)
+         VALUES ($1, $2, $3, 0, $4, $5) ON CONFLICT (run_id) DO NOTHING`,
+        [runId, planName, Math.round(first.atMs), GENESIS_HASH, key.id],
       );
       if (inserted.rowCount !== 1) throw new TminusError('STORE_CONFLICT', `run ${runId} already exists`);
-      return this.#insert(c, runId, 0, GENESIS_HASH, events);
+      if (chosen.created) await c.query('UPDATE journal SET key_id = $1', [key.id]);
+      return this.#insert(c, runId, 0, GENESIS_HASH, events, key);
     });
+    this.#witness(runId, stored, key);
+    return stored;
+  }
+
+  #witness(runId: string, stored: readonly RunEvent[], key: JournalKey | undefined): void {
+    const last = stored.at(-1);
+    if (last) this.#journal.witnessHead(runId, last.seq, last.hash, key);
   }
 
   async append(runId: string, expectedSeq: number, events: readonly NewRunEvent[]): Promise<AppendResult> {
-    return this.#tx(async (c): Promise<AppendResult> => {
-      const run = await c.query<{ head_seq: number; head_hash: string }>(
-        'SELECT head_seq, head_hash FROM runs WHERE run_id = $1 FOR UPDATE',
+    let key: JournalKey | undefined;
+    const result = await this.#tx(async (c): Promise<AppendResult> => {
+      const run = await c.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
+        'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1 FOR UPDATE',
         [runId],
       );
       const row = run.rows[0];
       if (!row) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
       if (row.head_seq !== expectedSeq) return { ok: false, lastSeq: row.head_seq };
-      return { ok: true, events: await this.#insert(c, runId, row.head_seq, row.head_hash, events) };
+      key = this.#journal.keyForRun(runId, row.key_id);
+      return { ok: true, events: await this.#insert(c, runId, row.head_seq, row.head_hash, events, key) };
     });
+    if (result.ok) this.#witness(runId, result.events, key);
+    return result;
   }
 
   async #insert(
@@ -114,6 +147,7 @@ export class PostgresStore implements RunStore {
     headSeq: number,
     headHash: string,
     events: readonly NewRunEvent[],
+    key: JournalKey | undefined,
   ): Promise<RunEvent[]> {
     const stored: RunEvent[] = [];
     const values: unknown[] = [];
@@ -123,18 +157,18 @@ export class PostgresStore implements RunStore {
     for (const e of events) {
       seq += 1;
       const body = { runId, seq, atMs: Math.round(e.atMs), actor: e.actor, data: e.data };
-      const hash = eventHash(prevHash, body);
-      values.push(runId, seq, body.atMs, e.actor, e.data.type, JSON.stringify(e.data), prevHash, hash);
+      const { hash, mac } = sealEvent(key, prevHash, body);
+      values.push(runId, seq, body.atMs, e.actor, e.data.type, JSON.stringify(e.data), prevHash, hash, mac);
       stored.push({ ...body, prevHash, hash });
       prevHash = hash;
       if (e.data.type === 'run.ended') ended = true;
     }
     if (stored.length > 0) {
       const rows = stored.map(
-        (_, i) => `(${Array.from({ length: 8 }, (__, j) => `$${i * 8 + j + 1}`).join(', ')})`,
+        (_, i) => `(${Array.from({ length: 9 }, (__, j) => `$${i * 9 + j + 1}`).join(', ')})`,
       );
       await c.query(
-        `INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash) VALUES ${rows.join(', ')}`,
+        `INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac) VALUES ${rows.join(', ')}`,
         values,
       );
     }
@@ -180,6 +214,33 @@ export class PostgresStore implements RunStore {
     );
     const row = r.rows[0];
     return row && { seq: row.head_seq, hash: row.head_hash };
+  }
+
+  async verifyJournal(runId: string): Promise<JournalVerdict> {
+    const run = await this.#pool.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
+      'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1',
+      [runId],
+    );
+    const head = run.rows[0];
+    if (!head) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+    const rows = await this.#pool.query<Omit<JournalRow, 'atMs'> & { atMs: string }>(
+      `SELECT seq, at_ms AS "atMs", actor, data, prev_hash AS "prevHash", hash, mac FROM events
+       WHERE run_id = $1 ORDER BY seq`,
+      [runId],
+    );
+    // A trigger counts only while enabled ('O' origin, 'A' always); 'D' is disabled.
+    const triggers = await this.#pool.query<{ tgname: string }>(
+      `SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('O', 'A')
+       AND tgrelid IN ('events'::regclass, 'runs'::regclass, 'journal'::regclass)`,
+    );
+    const present = new Set(triggers.rows.map((t) => t.tgname));
+    return this.#journal.verify({
+      runId,
+      keyId: head.key_id,
+      head: { seq: head.head_seq, hash: head.head_hash },
+      rows: rows.rows.map((r) => ({ ...r, atMs: Number(r.atMs) })),
+      missingGuards: PG_JOURNAL_GUARDS.filter((g) => !present.has(g)),
+    });
   }
 
   async acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult> {
@@ -231,6 +292,36 @@ export class PostgresStore implements RunStore {
         expiresAtMs: Number(row.expires_at_ms),
       }
     );
+  }
+
+  async createToken(token: AccessTokenRecord): Promise<void> {
+    const r = await this.#pool.query(
+      `INSERT INTO access_tokens (token_id, person, role, secret_hash, created_at_ms, expires_at_ms)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (token_id) DO NOTHING`,
+      tokenInsertValues(token),
+    );
+    if (r.rowCount !== 1) throw new TminusError('STORE_CONFLICT', `token ${token.id} already exists`);
+  }
+
+  async tokenById(id: string): Promise<AccessTokenRecord | undefined> {
+    const r = await this.#pool.query<AccessTokenRow>('SELECT * FROM access_tokens WHERE token_id = $1', [id]);
+    const row = r.rows[0];
+    return row && tokenFromRow(row);
+  }
+
+  async listTokens(): Promise<readonly AccessTokenRecord[]> {
+    const r = await this.#pool.query<AccessTokenRow>(
+      'SELECT * FROM access_tokens ORDER BY created_at_ms DESC, token_id',
+    );
+    return r.rows.map(tokenFromRow);
+  }
+
+  async revokeToken(id: string, atMs: number): Promise<boolean> {
+    const r = await this.#pool.query(
+      'UPDATE access_tokens SET revoked_at_ms = $1 WHERE token_id = $2 AND revoked_at_ms IS NULL',
+      [atMs, id],
+    );
+    return r.rowCount === 1;
   }
 
   async close(): Promise<void> {

@@ -33,4 +33,57 @@ export const MIGRATIONS: readonly string[] = [
   // changes made with the triggers dropped).
   `CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
    CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;`,
+  // Keyed journal (issue #10): runs sealed with a key kept outside the store (runs.key_id; NULL = a legacy
+  // unkeyed chain), a content seal per event (events.mac), the store's identity and key (journal), and
+  // guards on everything the chain depends on: the head only moves forward with the journal, events are
+  // appended in order, the store's key is set once.
+  `ALTER TABLE runs ADD COLUMN key_id TEXT;
+   ALTER TABLE events ADD COLUMN mac TEXT;
+   CREATE TABLE journal (
+     store_id      TEXT NOT NULL,
+     key_id        TEXT,
+     created_at_ms INTEGER NOT NULL
+   );
+   INSERT INTO journal (store_id, created_at_ms)
+     VALUES (lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+   CREATE TRIGGER journal_no_insert BEFORE INSERT ON journal
+     BEGIN SELECT RAISE(ABORT, 'the journal identity is written once'); END;
+   CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+     BEGIN SELECT RAISE(ABORT, 'the journal identity is written once'); END;
+   CREATE TRIGGER journal_key_once BEFORE UPDATE ON journal
+     WHEN OLD.key_id IS NOT NULL OR NEW.store_id IS NOT OLD.store_id OR NEW.created_at_ms IS NOT OLD.created_at_ms
+     BEGIN SELECT RAISE(ABORT, 'the journal identity is written once'); END;
+   CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs
+     BEGIN SELECT RAISE(ABORT, 'runs are append-only'); END;
+   CREATE TRIGGER runs_head_forward BEFORE UPDATE ON runs
+     WHEN NEW.run_id IS NOT OLD.run_id OR NEW.plan_name IS NOT OLD.plan_name
+       OR NEW.created_at_ms IS NOT OLD.created_at_ms OR NEW.key_id IS NOT OLD.key_id
+       OR NEW.head_seq < OLD.head_seq OR NEW.ended < OLD.ended
+       OR NEW.head_hash IS NOT (SELECT hash FROM events WHERE run_id = NEW.run_id AND seq = NEW.head_seq)
+     BEGIN SELECT RAISE(ABORT, 'the head of a run only moves forward with its journal'); END;
+   CREATE TRIGGER events_in_order BEFORE INSERT ON events
+     WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM events WHERE run_id = NEW.run_id), 0) + 1
+     BEGIN SELECT RAISE(ABORT, 'events are appended in order'); END;`,
+  // API tokens for `tminus serve` (issue 15): only a hash of each secret is kept.
+  `CREATE TABLE access_tokens (
+     token_id      TEXT PRIMARY KEY,
+     person        TEXT NOT NULL,
+     role          TEXT NOT NULL CHECK (role IN ('person', 'viewer')),
+     secret_hash   TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     expires_at_ms INTEGER,
+     revoked_at_ms INTEGER
+   );`,
 ];
+
+/** The triggers the journal's integrity depends on; `audit verify` reports any that are missing. */
+export const JOURNAL_GUARDS = [
+  'events_no_update',
+  'events_no_delete',
+  'events_in_order',
+  'runs_no_delete',
+  'runs_head_forward',
+  'journal_no_insert',
+  'journal_no_delete',
+  'journal_key_once',
+] as const;

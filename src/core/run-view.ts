@@ -1,0 +1,93 @@
+import type { CheckState, RunState, StepState, VoteRecord } from './run-state.js';
+
+/**
+ * The war room's picture of a run, as the API answers it and the dashboard draws it (`buildRunView` in
+ * src/server computes it). Types only: the dashboard imports them from here.
+ */
+
+/** One task as the war room shows it; times relative to T-0 unless named `…AtMs`. */
+export interface TaskView {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'manual' | 'automated' | 'gate' | 'wait' | 'rollback';
+  readonly phase: string;
+  readonly owner: string | null;
+  /** People who may complete/fail/skip/retry it (gates: who may vote). */
+  readonly actors: readonly string[];
+  readonly plannedStartMs: number;
+  readonly plannedFinishMs: number;
+  readonly critical: boolean;
+  readonly slackMs: number;
+  readonly state: StepState;
+  /** How late it is (finished late, or still open past its planned finish); 0 when on time. */
+  readonly lateMs: number;
+  readonly gate?: {
+    readonly votes: readonly VoteRecord[];
+    readonly required: number;
+    readonly quorum: string;
+    readonly deadlineMs: number | null;
+    readonly onTimeout: string;
+    readonly outcome: string | null;
+    readonly blockedBy: readonly string[];
+  };
+  readonly budgetMs?: number;
+}
+
+/** Everything the dashboard draws, computed once per change and sent to every client. */
+export interface RunView {
+  readonly run: {
+    readonly id: string;
+    readonly title: string;
+    readonly planName: string;
+    readonly mode: string;
+    readonly dryRun: boolean;
+    readonly status: RunState['status'];
+    readonly outcome: string | null;
+    readonly endReason: string | null;
+    readonly goLiveMs: number;
+    readonly goLiveHistory: readonly number[];
+    readonly startedAtMs: number;
+    readonly endedAtMs: number | null;
+    readonly lastSeq: number;
+    readonly rollback: RunState['rollback'] | null;
+    readonly firedCriteria: RunState['firedCriteria'];
+  };
+  /** The run clock: run now = atMs + (wall now − realMs) × speed while `ticking`. */
+  readonly clock: {
+    readonly nowMs: number;
+    readonly serverWallMs: number;
+    readonly speed: number;
+    readonly ticking: boolean;
+  };
+  readonly executor: { readonly pid: number; readonly host: string } | null;
+  readonly roles: Readonly<Record<string, { readonly title: string; readonly members: readonly string[] }>>;
+  /** Who may pause, abort, roll back. */
+  readonly leads: readonly string[];
+  readonly schedule: {
+    readonly criticalPath: readonly string[];
+    readonly expectedEndMs: number;
+    readonly pointOfNoReturnMs: number | null;
+    readonly rollbackMs: number;
+    readonly window: { readonly startMs: number; readonly endMs: number } | null;
+  };
+  readonly phases: readonly {
+    readonly id: string;
+    readonly title: string;
+    readonly atMs: number;
+    readonly pulled: boolean;
+    readonly taskIds: readonly string[];
+  }[];
+  readonly tasks: readonly TaskView[];
+  readonly rollbackSteps: readonly TaskView[];
+  readonly checklist: readonly {
+    readonly id: string;
+    readonly category: string;
+    readonly title: string;
+    readonly owner: string;
+    readonly signers: readonly string[];
+    readonly automated: boolean;
+    readonly check: CheckState | null;
+  }[];
+  readonly monitors: readonly { readonly id: string; readonly title: string; readonly intervalMs: number }[];
+  readonly owed: readonly { readonly step: string; readonly who: readonly string[]; readonly what: string }[];
+}
