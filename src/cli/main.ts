@@ -2,15 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { TminusError, coerceError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT, processIo } from './cli-io.js';
-import { validateCommand } from './commands/validate-command.js';
-import { planCommand } from './commands/plan-command.js';
 import type { ForecastFlags } from './commands/forecast-command.js';
-import { forecastCommand } from './commands/forecast-command.js';
-import { initCommand } from './commands/init-command.js';
-import { schemaCommand } from './commands/schema-command.js';
-import { actionsCommand } from './commands/actions-command.js';
 import type { DataDiffFlags } from './commands/data-diff-command.js';
-import { dataDiffCommand } from './commands/data-diff-command.js';
 import { createStyle } from './style.js';
 import { registerRunCommands } from './run-commands-cli.js';
 
@@ -31,6 +24,11 @@ const USAGE_CODES = new Set([
   'STORE_UNUSABLE',
 ]);
 
+/*
+ * Every command's module is imported in its action handler, not at the top: a command loads only what
+ * it uses (the cloud SDKs, pg and mysql2 load when a command needs them), so `tminus --version` starts
+ * about as fast as node itself (bench/cli-start.ts).
+ */
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('tminus')
     .description('Run the cutover of an application and its data from a legacy environment to a new one.')
@@ -44,7 +42,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('check a plan file and report every problem with file:line:col')
     .argument('<file>', 'plan file (YAML or JSON)')
     .option('--json', 'machine-readable output')
-    .action(async (file: string, opts: { json?: boolean }) => setExit(await validateCommand(file, opts, io)));
+    .action(async (file: string, opts: { json?: boolean }) =>
+      setExit(await (await import('./commands/validate-command.js')).validateCommand(file, opts, io)),
+    );
 
   program
     .command('plan')
@@ -53,7 +53,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--go-live <time>', 'T-0 as an ISO time with a zone, or now+10m (default: the plan goLive)')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: { json?: boolean; goLive?: string }) =>
-      setExit(await planCommand(file, opts, io)),
+      setExit(await (await import('./commands/plan-command.js')).planCommand(file, opts, io)),
     );
 
   program
@@ -85,7 +85,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--go-live <time>', 'T-0 for clock times, as an ISO time or now+10m (default: the plan goLive)')
     .option('--json', 'machine-readable output')
     .action(async (file: string | undefined, opts: ForecastFlags) =>
-      setExit(await forecastCommand(file, opts, io)),
+      setExit(await (await import('./commands/forecast-command.js')).forecastCommand(file, opts, io)),
     );
 
   program
@@ -95,19 +95,21 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('-t, --template <name>', 'template to start from').default('webapp'))
     .option('--force', 'overwrite an existing plan.yaml')
     .action(async (dir: string, opts: { template: string; force?: boolean }) =>
-      setExit(await initCommand(dir, opts, io)),
+      setExit(await (await import('./commands/init-command.js')).initCommand(dir, opts, io)),
     );
 
   program
     .command('schema')
     .description('print the JSON Schema of the plan format (for editors)')
-    .action(() => setExit(schemaCommand(io)));
+    .action(async () => setExit((await import('./commands/schema-command.js')).schemaCommand(io)));
 
   program
     .command('actions')
     .description('list the actions a plan may use, and whether each is idempotent')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => setExit(actionsCommand(opts, io)));
+    .action(async (opts: { json?: boolean }) =>
+      setExit((await import('./commands/actions-command.js')).actionsCommand(opts, io)),
+    );
 
   const data = program.command('data').description('compare data between two databases');
   data
@@ -145,7 +147,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--no-checksums', 'download and compare every row in tminus (a slow cross-check of checksums)')
     .option('--report <file>', 'write the reconciliation report (.md or .html)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: DataDiffFlags) => setExit(await dataDiffCommand(opts, io)));
+    .action(async (opts: DataDiffFlags) =>
+      setExit(await (await import('./commands/data-diff-command.js')).dataDiffCommand(opts, io)),
+    );
 
   registerRunCommands(program, io, setExit);
   return program;

@@ -3,17 +3,7 @@ import { Option } from 'commander';
 import { parseGoLive } from '../core/go-live.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
-import { rollbackDraftCommand } from './commands/rollback-draft-command.js';
-import { actCommand } from './commands/act-command.js';
-import { auditVerifyCommand } from './commands/audit-command.js';
-import { checkCommand } from './commands/check-command.js';
-import { logCommand } from './commands/log-command.js';
 import type { RunOptions } from './commands/run-command.js';
-import { resumeCommand, runCommand } from './commands/run-command.js';
-import { runsCommand } from './commands/runs-command.js';
-import { statusCommand } from './commands/status-command.js';
-import { serveCommand } from './commands/serve-command.js';
-import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token-command.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import { remoteAct, remoteLog, remoteOf, remoteStatus } from './remote-run.js';
 
@@ -45,9 +35,12 @@ const remotable = (cmd: Command, person = true): Command =>
 
 /** Registers the commands that start, drive, inspect and act on runs. */
 export function registerRunCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  const act = (opts: Common, command: PersonCommand | ((now: number) => PersonCommand)) => {
+  // Command modules load in their action handlers, so a command loads only what it uses (see main.ts).
+  const act = async (opts: Common, command: PersonCommand | ((now: number) => PersonCommand)) => {
     const remote = remoteOf(opts, io);
-    return remote ? remoteAct(remote, opts, io, command) : actCommand(opts, io, command);
+    return remote
+      ? remoteAct(remote, opts, io, command)
+      : (await import('./commands/act-command.js')).actCommand(opts, io, command);
   };
   program
     .command('run')
@@ -83,12 +76,16 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       (v, acc: string[] = []) => [...acc, v],
     )
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
-    .action(async (file: string, opts: RunOptions) => setExit(await runCommand(file, opts, io)));
+    .action(async (file: string, opts: RunOptions) =>
+      setExit(await (await import('./commands/run-command.js')).runCommand(file, opts, io)),
+    );
 
   common(program.command('resume'))
     .description('continue a run after a crash (becomes its executor); un-pause a paused run')
     .option('--reason <text>', 'why')
-    .action(async (opts: Common) => setExit(await resumeCommand(opts, io)));
+    .action(async (opts: Common) =>
+      setExit(await (await import('./commands/run-command.js')).resumeCommand(opts, io)),
+    );
 
   program
     .command('runs')
@@ -98,14 +95,20 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
     )
     .option('--json', 'machine-readable output')
-    .action(async (opts: { store?: string; json?: boolean }) => setExit(await runsCommand(opts, io)));
+    .action(async (opts: { store?: string; json?: boolean }) =>
+      setExit(await (await import('./commands/runs-command.js')).runsCommand(opts, io)),
+    );
 
   remotable(program.command('status'), false)
     .description('the run at a glance: phases, tasks, who owes what')
     .option('--json', 'machine-readable output')
     .action(async (opts: Common & { json?: boolean }) => {
       const remote = remoteOf(opts, io);
-      setExit(await (remote ? remoteStatus(remote, opts, io) : statusCommand(opts, io)));
+      setExit(
+        await (remote
+          ? remoteStatus(remote, opts, io)
+          : (await import('./commands/status-command.js')).statusCommand(opts, io)),
+      );
     });
 
   remotable(program.command('log'), false)
@@ -115,7 +118,11 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--json', 'one JSON object per line')
     .action(async (opts: Common & { json?: boolean; follow?: boolean; origin?: boolean }) => {
       const remote = remoteOf(opts, io);
-      setExit(await (remote ? remoteLog(remote, opts, io) : logCommand(opts, io)));
+      setExit(
+        await (remote
+          ? remoteLog(remote, opts, io)
+          : (await import('./commands/log-command.js')).logCommand(opts, io)),
+      );
     });
 
   for (const kind of ['complete', 'fail', 'skip', 'retry'] as const) {
@@ -169,7 +176,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--out <file>', 'write the draft to a file instead of stdout')
     .option('--force', 'overwrite --out if it exists')
     .action(async (file: string, opts: { out?: string; force?: boolean }) =>
-      setExit(await rollbackDraftCommand(file, opts, io)),
+      setExit(
+        await (await import('./commands/rollback-draft-command.js')).rollbackDraftCommand(file, opts, io),
+      ),
     );
 
   remotable(program.command('rebaseline'))
@@ -224,7 +233,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
               itemId: opts.sign,
               ...(opts.note ? { note: opts.note } : {}),
             })
-          : checkCommand(opts, io)),
+          : (await import('./commands/check-command.js')).checkCommand(opts, io)),
       );
     });
 
@@ -232,7 +241,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
   common(audit.command('verify'), false)
     .description('re-compute the hash chain of the journal; exit 1 if anything was edited or deleted')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { json?: boolean }) => setExit(await auditVerifyCommand(opts, io)));
+    .action(async (opts: Common & { json?: boolean }) =>
+      setExit(await (await import('./commands/audit-command.js')).auditVerifyCommand(opts, io)),
+    );
 
   program
     .command('serve')
@@ -249,7 +260,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       (v, acc: string[] = []) => [...acc, v],
     )
     .action(async (opts: Common & { port?: string; bind?: string; allowOrigin?: string[] }) =>
-      setExit(await serveCommand(opts, io)),
+      setExit(await (await import('./commands/serve-command.js')).serveCommand(opts, io)),
     );
 
   const token = program.command('token').description('per-person API tokens for the war room');
@@ -266,18 +277,22 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--store <path>', 'a SQLite file or a postgres:// URL (default: the store here or above)')
     .option('--json', 'machine-readable output')
     .action(async (opts: Common & { role?: string; expires?: string; json?: boolean }) =>
-      setExit(await tokenCreateCommand(opts, io)),
+      setExit(await (await import('./commands/token-command.js')).tokenCreateCommand(opts, io)),
     );
   token
     .command('list')
     .description('every token with its person, role and state (never a secret)')
     .option('--store <path>', 'a SQLite file or a postgres:// URL')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Common & { json?: boolean }) => setExit(await tokenListCommand(opts, io)));
+    .action(async (opts: Common & { json?: boolean }) =>
+      setExit(await (await import('./commands/token-command.js')).tokenListCommand(opts, io)),
+    );
   token
     .command('revoke')
     .description('stop a token working, at once')
     .argument('<id>', 'token id (see token list)')
     .option('--store <path>', 'a SQLite file or a postgres:// URL')
-    .action(async (id: string, opts: Common) => setExit(await tokenRevokeCommand(id, opts, io)));
+    .action(async (id: string, opts: Common) =>
+      setExit(await (await import('./commands/token-command.js')).tokenRevokeCommand(id, opts, io)),
+    );
 }

@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TminusError } from '../core/tminus-error.js';
-import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { RunStore, TokenStore } from './store.js';
 
 /** A `postgres://` or `postgresql://` URL names the shared PostgreSQL store; anything else is a SQLite file. */
 export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
+
+/** The PostgreSQL store, loaded on first use so a SQLite run never loads the pg driver. */
+const openPostgres = async (url: string): Promise<RunStore & TokenStore> =>
+  (await import('./postgres/postgres-store.js')).PostgresStore.open(url);
 
 /**
  * The store a `--store` / `TMINUS_STORE` value names: a PostgreSQL URL as given, a SQLite file resolved
@@ -35,7 +38,7 @@ export async function openStore(
   location: string,
   access: StoreAccess = 'write',
 ): Promise<RunStore & TokenStore> {
-  if (isPostgresUrl(location)) return PostgresStore.open(location);
+  if (isPostgresUrl(location)) return openPostgres(location);
   if (!existsSync(location)) {
     throw new TminusError('RUN_NOT_FOUND', `no tminus store at ${location}`, {
       hint: 'start a run with `tminus run PLAN`',
@@ -46,7 +49,7 @@ export async function openStore(
 
 /** Opens or creates the store a new run goes into. */
 export const createStore = (location: string): Promise<RunStore & TokenStore> =>
-  isPostgresUrl(location) ? PostgresStore.open(location) : Promise.resolve(SqliteStore.open(location));
+  isPostgresUrl(location) ? openPostgres(location) : Promise.resolve(SqliteStore.open(location));
 
 /** Where a store is, for messages: never a PostgreSQL password. */
 export const displayStore = (location: string): string =>
