@@ -243,8 +243,9 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--format <format>', 'md, html or pdf (default: from --out, else md)')
     .option('--out <file>', 'write the report here instead of stdout (required for pdf)')
     .option('--force', 'replace --out if it exists')
-    .action(async (run: string | undefined, opts: Common & { format?: string; out?: string; force?: boolean }) =>
-      setExit(await (await import('./commands/report-command.js')).reportCommand(run, opts, io)),
+    .action(
+      async (run: string | undefined, opts: Common & { format?: string; out?: string; force?: boolean }) =>
+        setExit(await (await import('./commands/report-command.js')).reportCommand(run, opts, io)),
     );
 
   const audit = program.command('audit').description('audit trail');

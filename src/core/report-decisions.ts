@@ -50,7 +50,9 @@ export interface AuditEntry {
 }
 
 const describeOrigin = (o: Origin): string =>
-  o.via === 'cli' ? `cli ${o.osUser}@${o.host} pid ${o.pid}` : `api token ${o.tokenId} from ${o.clientAddress}`;
+  o.via === 'cli'
+    ? `cli ${o.osUser}@${o.host} pid ${o.pid}`
+    : `api token ${o.tokenId} from ${o.clientAddress}`;
 
 export const auditOrigin = (e: RunEvent): string | undefined =>
   e.data.origin === undefined ? undefined : describeOrigin(e.data.origin);
@@ -184,7 +186,10 @@ function checklistAt(plan: Plan, events: readonly RunEvent[], seq: number): stri
   return `${done} of ${plan.checklist.length} checklist items ok${open.length ? ` (open: ${open.join(', ')})` : ''}`;
 }
 
-function settlement(s: StepState | undefined, afterMs: number): { settled: string; atMs: number | undefined } {
+function settlement(
+  s: StepState | undefined,
+  afterMs: number,
+): { settled: string; atMs: number | undefined } {
   if (s === undefined) return { settled: 'open', atMs: undefined };
   const at = s.endedAtMs !== undefined && s.endedAtMs >= afterMs ? s.endedAtMs : undefined;
   switch (s.status) {

@@ -79,6 +79,15 @@ export function reportMilestones(plan: Plan, state: RunState, events: readonly R
   for (const s of plan.rollback.steps) steps.set(s.id, { title: s.title, call: s.call, rollback: true });
   const out: Milestone[] = [];
   const add = (m: Milestone) => out.push(m);
+  // First, so that at the same moment T-0 comes before what happened at it (the sort keeps the order).
+  if (state.lastAtMs >= state.goLiveMs && state.outcome !== 'no-go') {
+    add({
+      kind: 'go-live',
+      atMs: state.goLiveMs,
+      label: LABEL['go-live'],
+      detail: new Date(state.goLiveMs).toISOString(),
+    });
+  }
   for (const e of events) {
     const d = e.data;
     if (d.type === 'run.started') {
@@ -105,11 +114,21 @@ export function reportMilestones(plan: Plan, state: RunState, events: readonly R
         });
       }
     } else if (d.type === 'ponr.passed') {
-      add({ kind: 'ponr-passed', atMs: e.atMs, label: LABEL['ponr-passed'], detail: 'a rollback now needs an override' });
+      add({
+        kind: 'ponr-passed',
+        atMs: e.atMs,
+        label: LABEL['ponr-passed'],
+        detail: 'a rollback now needs an override',
+      });
     } else if (d.type === 'success.declared') {
       add({ kind: 'success', atMs: e.atMs, label: LABEL.success, detail: `${d.basis}: ${d.reason}` });
     } else if (d.type === 'rollback.started') {
-      add({ kind: 'rollback-started', atMs: e.atMs, label: LABEL['rollback-started'], detail: `by ${e.actor}: ${d.reason}` });
+      add({
+        kind: 'rollback-started',
+        atMs: e.atMs,
+        label: LABEL['rollback-started'],
+        detail: `by ${e.actor}: ${d.reason}`,
+      });
     } else if (d.type === 'run.ended') {
       add({
         kind: 'run-ended',
@@ -118,9 +137,6 @@ export function reportMilestones(plan: Plan, state: RunState, events: readonly R
         detail: d.reason ?? '',
       });
     }
-  }
-  if (state.lastAtMs >= state.goLiveMs && state.outcome !== 'no-go') {
-    add({ kind: 'go-live', atMs: state.goLiveMs, label: LABEL['go-live'], detail: new Date(state.goLiveMs).toISOString() });
   }
   return out.sort((a, b) => a.atMs - b.atMs);
 }

@@ -187,7 +187,8 @@ export function reportTimeline(
       plannedEndAtMs,
       forecastEndAtMs: t0 + forecast.endMs,
       actualEndAtMs: tasks.length === 0 ? undefined : actualEndAtMs,
-      varianceMs: actualEndAtMs === undefined || tasks.length === 0 ? undefined : actualEndAtMs - plannedEndAtMs,
+      varianceMs:
+        actualEndAtMs === undefined || tasks.length === 0 ? undefined : actualEndAtMs - plannedEndAtMs,
     },
     late: tasks
       .filter((t) => t.lateMs !== undefined && t.lateMs > 0 && t.status === 'succeeded')

@@ -80,7 +80,12 @@ export interface ReportRollback {
   readonly budgetMs: number;
   readonly usedMs: number;
   readonly overBudget: readonly string[];
-  readonly followUp: readonly { readonly id: string; readonly title: string; readonly owner?: string; readonly dueAtMs?: number }[];
+  readonly followUp: readonly {
+    readonly id: string;
+    readonly title: string;
+    readonly owner?: string;
+    readonly dueAtMs?: number;
+  }[];
 }
 
 export interface ReportDataTable {
@@ -261,7 +266,9 @@ export function buildRunReport(input: RunReportInput): RunReport {
   }
   const windowEndAtMs = plan.window === undefined ? undefined : t0 + plan.window.endMs;
   const insideWindow =
-    windowEndAtMs === undefined || state.endedAtMs === undefined ? undefined : state.endedAtMs <= windowEndAtMs;
+    windowEndAtMs === undefined || state.endedAtMs === undefined
+      ? undefined
+      : state.endedAtMs <= windowEndAtMs;
 
   const rollback = rollbackRecord(plan, state, watch.overBudget, watch.followUp ?? [], endAt);
   const failures = incidents.filter((i) => i.kind !== 'paused' && i.kind !== 'criterion').length;
@@ -284,7 +291,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
       goLiveHistory: state.goLiveHistory,
       windowStartAtMs: plan.window === undefined ? undefined : t0 + plan.window.startMs,
       windowEndAtMs,
-      pointOfNoReturnAtMs: planned.pointOfNoReturnMs === undefined ? undefined : t0 + planned.pointOfNoReturnMs,
+      pointOfNoReturnAtMs:
+        planned.pointOfNoReturnMs === undefined ? undefined : t0 + planned.pointOfNoReturnMs,
       rehearsal: state.rehearsal,
       events: events.length,
     },
@@ -332,7 +340,10 @@ export function buildRunReport(input: RunReportInput): RunReport {
       return {
         id: m.id,
         title: m.title,
-        condition: [m.failWhen && `fails when ${m.failWhen}`, m.successWhen && `succeeds when ${m.successWhen}`]
+        condition: [
+          m.failWhen && `fails when ${m.failWhen}`,
+          m.successWhen && `succeeds when ${m.successWhen}`,
+        ]
           .filter(Boolean)
           .join('; '),
         verdict: p.phase,
@@ -501,7 +512,13 @@ function historyOf(
     .map((o) => {
       const seen = byTask.get(o.taskId)!;
       const m = median(seen);
-      return { id: o.taskId, thisMs: o.durationMs, medianMs: m, runs: seen.length, differenceMs: o.durationMs - m };
+      return {
+        id: o.taskId,
+        thisMs: o.durationMs,
+        medianMs: m,
+        runs: seen.length,
+        differenceMs: o.durationMs - m,
+      };
     })
     .sort((a, b) => Math.abs(b.differenceMs) - Math.abs(a.differenceMs));
   return {
@@ -525,9 +542,15 @@ function actionItems(
       `Re-estimate ${t.id} (planned ${formatDuration(t.plannedMs)}, took ${formatDuration(t.actualMs ?? 0)})`,
     );
   }
-  const failed = [...new Set(incidents.filter((i) => i.kind === 'held' || i.kind === 'failed').map((i) => i.id))];
+  const failed = [
+    ...new Set(incidents.filter((i) => i.kind === 'held' || i.kind === 'failed').map((i) => i.id)),
+  ];
   for (const id of failed.slice(0, 5)) items.push(`Find why ${id} failed and make it pass first time`);
-  for (const id of rollback?.overBudget ?? []) items.push(`Rollback step ${id} ran over its budget: re-budget or speed it up`);
-  if (impact.startAtMs === undefined) items.push('Mark when users are affected (a traffic.maintenance step) so downtime is measured');
+  for (const id of rollback?.overBudget ?? []) {
+    items.push(`Rollback step ${id} ran over its budget: re-budget or speed it up`);
+  }
+  if (impact.startAtMs === undefined) {
+    items.push('Mark when users are affected (a traffic.maintenance step) so downtime is measured');
+  }
   return items;
 }

@@ -96,7 +96,9 @@ const runIds = async (): Promise<string[]> => {
 
 function database(path: string, rows: readonly [number, string][]): void {
   const db = new Database(path);
-  db.exec('CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL); DELETE FROM items;');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL); DELETE FROM items;',
+  );
   const insert = db.prepare('INSERT INTO items (id, name) VALUES (?, ?)');
   for (const r of rows) insert.run(...r);
   db.close();
@@ -106,7 +108,10 @@ function database(path: string, rows: readonly [number, string][]): void {
 const taskRow = (md: string, id: string): string[] => {
   const line = md.split('\n').find((l) => l.startsWith(`| ${id} `) && l.split(' | ').length >= 8);
   if (!line) throw new Error(`no row for ${id}`);
-  return line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+  return line
+    .split(/(?<!\\)\|/)
+    .slice(1, -1)
+    .map((c) => c.trim());
 };
 
 beforeAll(async () => {
@@ -137,8 +142,36 @@ beforeAll(async () => {
     async () => (await journal(rollbackId)).some((e) => e.data.type === 'step.waiting'),
     'the gate to open',
   );
-  expect((await run(['vote', 'go-no-go', 'go', '--as', 'alice', '--run', rollbackId, '--reason', 'checklist green'])).code).toBe(0);
-  expect((await run(['vote', 'go-no-go', 'go', '--as', 'bob', '--run', rollbackId, '--reason', 'backups verified'])).code).toBe(0);
+  expect(
+    (
+      await run([
+        'vote',
+        'go-no-go',
+        'go',
+        '--as',
+        'alice',
+        '--run',
+        rollbackId,
+        '--reason',
+        'checklist green',
+      ])
+    ).code,
+  ).toBe(0);
+  expect(
+    (
+      await run([
+        'vote',
+        'go-no-go',
+        'go',
+        '--as',
+        'bob',
+        '--run',
+        rollbackId,
+        '--reason',
+        'backups verified',
+      ])
+    ).code,
+  ).toBe(0);
   const done = await second;
   expect(done.stdout).toContain('ROLLED-BACK');
 }, 300_000);
@@ -163,7 +196,9 @@ describe('tminus report, Markdown, against the journal', () => {
             : [],
       ),
     );
-    expect(r.stdout).toContain(`- **Tasks:** 4: ${succeeded.size} succeeded, 0 skipped, 0 abandoned, 0 not done`);
+    expect(r.stdout).toContain(
+      `- **Tasks:** 4: ${succeeded.size} succeeded, 0 skipped, 0 abandoned, 0 not done`,
+    );
     // Each automated task's actual duration: first start to success, from the journal.
     for (const id of ['backup', 'compare', 'smoke']) {
       const start = events.find((e) => e.data.type === 'step.started' && e.data.stepId === id)!;

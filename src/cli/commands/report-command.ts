@@ -67,7 +67,11 @@ export async function reportCommand(
       overwrite: flags.force === true,
     });
     if (out === undefined) io.stdout.write(written.content);
-    else io.stderr.write(`wrote the ${format} report of run ${session.runId} to ${relative(io.cwd, out) || out}\n`);
+    else {
+      io.stderr.write(
+        `wrote the ${format} report of run ${session.runId} to ${relative(io.cwd, out) || out}\n`,
+      );
+    }
     return EXIT.ok;
   } finally {
     await store.close();

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type * as Playwright from 'playwright-core';
 import { TminusError } from '../../core/tminus-error.js';
 
 /** Where Debian's Chromium is; the same browser the tests drive. */
@@ -17,7 +18,7 @@ export async function printPdf(html: string, chromiumPath = DEFAULT_CHROMIUM): P
       hint: HINT,
     });
   }
-  let playwright: typeof import('playwright-core');
+  let playwright: typeof Playwright;
   try {
     playwright = await import('playwright-core');
   } catch (cause) {

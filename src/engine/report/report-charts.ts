@@ -62,13 +62,18 @@ export function timelineSvg(report: RunReport): string {
         actualFrom: p.actualStartAtMs,
         actualTo: p.actualEndAtMs,
         forecastTo: p.forecastEndAtMs,
-        status: p.actualEndAtMs !== undefined ? 'succeeded' : p.actualStartAtMs !== undefined ? 'held' : 'pending',
+        status:
+          p.actualEndAtMs !== undefined ? 'succeeded' : p.actualStartAtMs !== undefined ? 'held' : 'pending',
         critical: false,
       }));
   const marks = [
     { at: t0, label: 'T-0' },
-    ...(report.run.pointOfNoReturnAtMs === undefined ? [] : [{ at: report.run.pointOfNoReturnAtMs, label: 'PONR' }]),
-    ...(report.run.windowEndAtMs === undefined ? [] : [{ at: report.run.windowEndAtMs, label: 'window end' }]),
+    ...(report.run.pointOfNoReturnAtMs === undefined
+      ? []
+      : [{ at: report.run.pointOfNoReturnAtMs, label: 'PONR' }]),
+    ...(report.run.windowEndAtMs === undefined
+      ? []
+      : [{ at: report.run.windowEndAtMs, label: 'window end' }]),
   ];
   const times = rows.flatMap((r) =>
     [r.plannedFrom, r.plannedTo, r.actualFrom, r.actualTo].filter((x): x is number => x !== undefined),
@@ -79,7 +84,7 @@ export function timelineSvg(report: RunReport): string {
   const labelW = 190;
   const plotW = 760;
   const rowH = 18;
-  const top = 24;
+  const top = 34;
   const height = top + rows.length * rowH + 24;
   const x = (at: number) => labelW + ((at - from) / (to - from)) * plotW;
   const parts: string[] = [];
@@ -107,12 +112,13 @@ export function timelineSvg(report: RunReport): string {
       );
     }
   });
-  for (const m of marks) {
+  marks.forEach((m, k) => {
+    // Labels alternate between two lines so that marks close together stay readable.
     parts.push(
       `<line x1="${x(m.at).toFixed(1)}" y1="${top - 8}" x2="${x(m.at).toFixed(1)}" y2="${height - 20}" stroke="#b71c1c" stroke-dasharray="4 3"/>`,
-      `<text x="${x(m.at).toFixed(1)}" y="${top - 10}" font-size="10" text-anchor="middle" fill="#b71c1c">${escapeHtml(m.label)}</text>`,
+      `<text x="${x(m.at).toFixed(1)}" y="${top - 10 - (k % 2) * 12}" font-size="10" text-anchor="middle" fill="#b71c1c">${escapeHtml(m.label)}</text>`,
     );
-  }
+  });
   return `<svg class="chart" role="img" aria-label="timeline: planned against actual" viewBox="0 0 ${labelW + plotW + 20} ${height}" width="100%" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
 }
 
@@ -154,7 +160,9 @@ export function monitorSvg(m: ReportMonitor, goLiveMs: number): string {
 }
 
 /** Each rollback step's time used against its budget. */
-export function budgetSvg(steps: readonly { id: string; budgetMs: number; usedMs: number; over: boolean }[]): string {
+export function budgetSvg(
+  steps: readonly { id: string; budgetMs: number; usedMs: number; over: boolean }[],
+): string {
   if (steps.length === 0) return '';
   const max = Math.max(...steps.flatMap((s) => [s.budgetMs, s.usedMs]), 1);
   const labelW = 170;

@@ -7,7 +7,11 @@ import { budgetSvg, monitorSvg, timelineSvg } from './report-charts.js';
 export type Block =
   | { readonly kind: 'p'; readonly text: string; readonly tone?: 'ok' | 'warn' | 'bad' }
   | { readonly kind: 'facts'; readonly rows: readonly (readonly [string, string])[] }
-  | { readonly kind: 'table'; readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] }
+  | {
+      readonly kind: 'table';
+      readonly head: readonly string[];
+      readonly rows: readonly (readonly string[])[];
+    }
   | { readonly kind: 'list'; readonly items: readonly string[] }
   | { readonly kind: 'h3'; readonly text: string }
   /** A chart: inline SVG for HTML, a Mermaid block (if any) for Markdown. */
@@ -27,7 +31,11 @@ export interface ReportDocument {
   readonly sections: readonly Section[];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+const iso = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 const dur = (ms: number | undefined) => (ms === undefined ? '—' : formatDuration(ms));
 const signed = (ms: number | undefined) =>
   ms === undefined ? '—' : ms === 0 ? '0s' : `${ms > 0 ? '+' : '-'}${formatDuration(Math.abs(ms))}`;
@@ -56,7 +64,10 @@ export function reportDocument(r: RunReport): ReportDocument {
         ],
         ['Outcome', r.run.outcome ?? `not ended (${r.run.status})`],
         ...(r.run.endReason ? [['Reason', r.run.endReason] as const] : []),
-        ['T-0', iso(t0) + (r.run.goLiveHistory.length > 1 ? ` (moved ${r.run.goLiveHistory.length - 1}×)` : '')],
+        [
+          'T-0',
+          iso(t0) + (r.run.goLiveHistory.length > 1 ? ` (moved ${r.run.goLiveHistory.length - 1}×)` : ''),
+        ],
         ['Started', at(r.run.startedAtMs)],
         ['Ended', at(r.run.endedAtMs)],
         ['Duration', dur(r.summary.durationMs)],
@@ -214,7 +225,13 @@ export function reportDocument(r: RunReport): ReportDocument {
       : {
           kind: 'table',
           head: ['When', 'Step', 'What happened', 'How it was settled', 'Settled at'],
-          rows: r.incidents.map((i) => [at(i.atMs), `${i.id} (${i.kind})`, i.what, i.settled, at(i.settledAtMs)]),
+          rows: r.incidents.map((i) => [
+            at(i.atMs),
+            `${i.id} (${i.kind})`,
+            i.what,
+            i.settled,
+            at(i.settledAtMs),
+          ]),
         },
   ]);
 
@@ -280,7 +297,15 @@ export function reportDocument(r: RunReport): ReportDocument {
     if (d.tables.length) {
       dataBlocks.push({
         kind: 'table',
-        head: ['Table', 'Status', 'Source rows', 'Target rows', 'Missing in target', 'Missing in source', 'Changed'],
+        head: [
+          'Table',
+          'Status',
+          'Source rows',
+          'Target rows',
+          'Missing in target',
+          'Missing in source',
+          'Changed',
+        ],
         rows: d.tables.map((t) => [
           t.table,
           t.status,
@@ -349,7 +374,13 @@ export function reportDocument(r: RunReport): ReportDocument {
             kind: 'table',
             head: ['Run', 'Mode', 'Outcome', 'Started', 'Duration'],
             rows: [
-              [`${r.run.runId} (this run)`, r.run.mode, r.run.outcome ?? r.run.status, iso(r.run.startedAtMs), dur(r.summary.durationMs)],
+              [
+                `${r.run.runId} (this run)`,
+                r.run.mode,
+                r.run.outcome ?? r.run.status,
+                iso(r.run.startedAtMs),
+                dur(r.summary.durationMs),
+              ],
               ...h.runs.map((x) => [
                 x.runId,
                 `${x.mode}${x.dryRun ? ', dry run' : ''}`,
@@ -360,11 +391,20 @@ export function reportDocument(r: RunReport): ReportDocument {
             ],
           },
           h.tasks.length === 0
-            ? { kind: 'p', text: 'No task was timed both in this run and in an earlier one (automatic completions are not timed).' }
+            ? {
+                kind: 'p',
+                text: 'No task was timed both in this run and in an earlier one (automatic completions are not timed).',
+              }
             : {
                 kind: 'table',
                 head: ['Task', 'This run', 'Earlier median', 'Earlier runs', 'Difference'],
-                rows: h.tasks.map((t) => [t.id, dur(t.thisMs), dur(t.medianMs), String(t.runs), signed(t.differenceMs)]),
+                rows: h.tasks.map((t) => [
+                  t.id,
+                  dur(t.thisMs),
+                  dur(t.medianMs),
+                  String(t.runs),
+                  signed(t.differenceMs),
+                ]),
               },
         ],
   );
@@ -414,9 +454,13 @@ function ganttMermaid(r: RunReport): string {
   const lines = ['gantt', '  dateFormat x', '  axisFormat %H:%M'];
   for (const p of r.timeline.phases) {
     lines.push(`  section ${clean(p.id)}`);
-    lines.push(`  planned :${Math.round(p.plannedStartAtMs)}, ${Math.max(1, Math.round((p.plannedEndAtMs - p.plannedStartAtMs) / 1000))}s`);
+    lines.push(
+      `  planned :${Math.round(p.plannedStartAtMs)}, ${Math.max(1, Math.round((p.plannedEndAtMs - p.plannedStartAtMs) / 1000))}s`,
+    );
     if (p.actualStartAtMs !== undefined && p.actualEndAtMs !== undefined) {
-      lines.push(`  actual :active, ${Math.round(p.actualStartAtMs)}, ${Math.max(1, Math.round((p.actualEndAtMs - p.actualStartAtMs) / 1000))}s`);
+      lines.push(
+        `  actual :active, ${Math.round(p.actualStartAtMs)}, ${Math.max(1, Math.round((p.actualEndAtMs - p.actualStartAtMs) / 1000))}s`,
+      );
     }
   }
   return lines.join('\n');
