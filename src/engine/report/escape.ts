@@ -12,6 +12,10 @@ export const escapeMarkdown = (text: string): string =>
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/\r?\n/g, ' ')
+    .replace(/\r?\n/g, ' ');
+
+/** A paragraph of Markdown: also what would start a heading, quote, list or numbered list. */
+export const escapeMarkdownLine = (text: string): string =>
+  escapeMarkdown(text)
     .replace(/^([#>+-])/, '\\$1')
     .replace(/^(\d+)\./, '$1\\.');

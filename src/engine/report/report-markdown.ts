@@ -1,10 +1,10 @@
 import type { Block, ReportDocument } from './report-document.js';
-import { escapeMarkdown as md } from './escape.js';
+import { escapeMarkdown as md, escapeMarkdownLine } from './escape.js';
 
 function block(b: Block): string {
   switch (b.kind) {
     case 'p':
-      return md(b.text);
+      return escapeMarkdownLine(b.text);
     case 'h3':
       return `### ${md(b.text)}`;
     case 'facts':
