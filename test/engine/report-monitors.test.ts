@@ -60,7 +60,10 @@ describe('the report of a run rolled back by a monitor', () => {
       { runId: 'test' },
       {
         actions: registry,
-        catalog: { types: [...ACTION_TYPES, ...registry.types()], checkParams: registry.catalog().checkParams },
+        catalog: {
+          types: [...ACTION_TYPES, ...registry.types()],
+          checkParams: registry.catalog().checkParams,
+        },
         env: {},
         realNow: () => h.clock.now(),
       },
@@ -90,5 +93,47 @@ describe('the report of a run rolled back by a monitor', () => {
     expect(chart.match(/<circle/g)).toHaveLength(measured.length);
     expect(chart.match(/fill="#c62828"/g)).toHaveLength(2); // the two failed measurements in red
     expect(chart).toContain('<polyline');
+  });
+});
+
+describe('the report masks secrets a second time', () => {
+  it("masks a plan secret's value even where the journal let it through", async () => {
+    const SECRET = 'tok-report-7f3a9c2e';
+    const leaky = testAction('leak', false, [], () => ({ summary: `called with ${SECRET}` }));
+    const text = `version: 1
+name: leak
+roles: { ops: { members: [bob] } }
+phases:
+  - id: p
+    at: T-0
+    tasks:
+      - { id: call, owner: ops, action: leak, estimate: 1m }
+rollback:
+  steps:
+    - { id: undo, title: Undo, owner: ops, action: leak, with: { text: '\${env:API_TOKEN}' }, budget: 1m }
+`;
+    const h = await harness(text, { actions: [leaky], env: { API_TOKEN: SECRET } });
+    await h.driveUntil(() => h.state.status === 'ended');
+    // The step that used the secret never ran, so the engine never learnt the value: the journal holds it.
+    expect(JSON.stringify(await h.events())).toContain(SECRET);
+    const registry = new ActionRegistry().register(leaky);
+    const session = await RunSession.open(
+      h.store,
+      { runId: 'test' },
+      {
+        actions: registry,
+        catalog: {
+          types: [...ACTION_TYPES, ...registry.types()],
+          checkParams: registry.catalog().checkParams,
+        },
+        env: { API_TOKEN: SECRET },
+        realNow: () => h.clock.now(),
+      },
+    );
+    for (const format of ['md', 'html'] as const) {
+      const { content } = await writeReport(session, { format });
+      expect(content).not.toContain(SECRET);
+      expect(content).toContain(format === 'md' ? 'called with \\*\\*\\*' : 'called with ***');
+    }
   });
 });
