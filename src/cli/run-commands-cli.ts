@@ -243,9 +243,12 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .option('--format <format>', 'md, html or pdf (default: from --out, else md)')
     .option('--out <file>', 'write the report here instead of stdout (required for pdf)')
     .option('--force', 'replace --out if it exists')
+    .option('--json', "the report's model as JSON (times in epoch milliseconds)")
     .action(
-      async (run: string | undefined, opts: Common & { format?: string; out?: string; force?: boolean }) =>
-        setExit(await (await import('./commands/report-command.js')).reportCommand(run, opts, io)),
+      async (
+        run: string | undefined,
+        opts: Common & { format?: string; out?: string; force?: boolean; json?: boolean },
+      ) => setExit(await (await import('./commands/report-command.js')).reportCommand(run, opts, io)),
     );
 
   const audit = program.command('audit').description('audit trail');

@@ -251,6 +251,31 @@ describe('tminus report, Markdown, against the journal', () => {
   }, 60_000);
 });
 
+describe('tminus report --json', () => {
+  it("prints the report's model, its figures the journal's", async () => {
+    const r = await run(['report', rollbackId, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const model = JSON.parse(r.stdout) as {
+      run: { runId: string; outcome: string; events: number };
+      summary: { tasks: { total: number; abandoned: number } };
+      rollback: { criterionId: string };
+      audit: { verdict: { status: string } };
+    };
+    const events = await journal(rollbackId);
+    expect(model.run).toMatchObject({ runId: rollbackId, outcome: 'rolled-back', events: events.length });
+    expect(model.summary.tasks.total).toBe(4);
+    expect(model.rollback.criterionId).toBe('smoke-failed');
+    expect(model.audit.verdict.status).toBe('intact');
+    expect(r.stdout).not.toContain(SECRET);
+  });
+
+  it('refuses --json with --format or --out', async () => {
+    const r = await run(['report', rollbackId, '--json', '--format', 'html']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--json prints the report model');
+  });
+});
+
 describe('tminus report, HTML and PDF', () => {
   it('writes one self-contained page that Chromium shows with every section and no network request', async () => {
     const out = join(dir, 'review.html');

@@ -1,7 +1,7 @@
 import { extname, relative, resolve } from 'node:path';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ReportFormat } from '../../engine/report/write-report.js';
-import { REPORT_FORMATS, writeReport } from '../../engine/report/write-report.js';
+import { REPORT_FORMATS, buildReport, writeReport } from '../../engine/report/write-report.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import type { StoreOptions } from '../run-context.js';
@@ -11,6 +11,7 @@ export interface ReportFlags extends StoreOptions {
   readonly format?: string;
   readonly out?: string;
   readonly force?: boolean;
+  readonly json?: boolean;
 }
 
 const BY_EXTENSION: Readonly<Record<string, ReportFormat>> = {
@@ -34,9 +35,9 @@ function formatOf(flags: ReportFlags): ReportFormat {
 }
 
 /**
- * `tminus report [RUN] [--format md|html|pdf] [--out FILE] [--force]`: the post-migration review of a run
- * (the most recent by default), written from its journal. Markdown and HTML go to stdout without --out; a
- * PDF needs --out.
+ * `tminus report [RUN] [--format md|html|pdf] [--out FILE] [--force] [--json]`: the post-migration review of
+ * a run (the most recent by default), written from its journal. Markdown and HTML go to stdout without
+ * --out; a PDF needs --out; --json prints the report's model (times in epoch milliseconds).
  */
 export async function reportCommand(
   runArg: string | undefined,
@@ -46,6 +47,11 @@ export async function reportCommand(
   if (runArg !== undefined && flags.run !== undefined && runArg !== flags.run) {
     throw new TminusError('USAGE', `two runs given: '${runArg}' and --run '${flags.run}'`, {
       hint: 'name the run once',
+    });
+  }
+  if (flags.json && (flags.format !== undefined || flags.out !== undefined)) {
+    throw new TminusError('USAGE', '--json prints the report model: give it without --format and --out', {
+      hint: 'tminus report --json > review.json',
     });
   }
   const format = formatOf(flags);
@@ -61,6 +67,10 @@ export async function reportCommand(
     'read',
   );
   try {
+    if (flags.json) {
+      io.stdout.write(JSON.stringify(await buildReport(session), null, 2) + '\n');
+      return EXIT.ok;
+    }
     const written = await writeReport(session, {
       format,
       ...(out === undefined ? {} : { out }),
