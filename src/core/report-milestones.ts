@@ -79,13 +79,13 @@ export function reportMilestones(plan: Plan, state: RunState, events: readonly R
   for (const s of plan.rollback.steps) steps.set(s.id, { title: s.title, call: s.call, rollback: true });
   const out: Milestone[] = [];
   const add = (m: Milestone) => out.push(m);
-  // First, so that at the same moment T-0 comes before what happened at it (the sort keeps the order).
   if (state.lastAtMs >= state.goLiveMs && state.outcome !== 'no-go') {
+    const moved = state.goLiveHistory.length - 1;
     add({
       kind: 'go-live',
       atMs: state.goLiveMs,
       label: LABEL['go-live'],
-      detail: new Date(state.goLiveMs).toISOString(),
+      detail: moved > 0 ? `T-0 was moved ${moved} time(s)` : 'as planned',
     });
   }
   for (const e of events) {
@@ -138,7 +138,10 @@ export function reportMilestones(plan: Plan, state: RunState, events: readonly R
       });
     }
   }
-  return out.sort((a, b) => a.atMs - b.atMs);
+  // At the same moment: the start first, then T-0, then what happened at it, the end last.
+  const rank = (m: Milestone) =>
+    m.kind === 'run-started' ? 0 : m.kind === 'go-live' ? 1 : m.kind === 'run-ended' ? 3 : 2;
+  return out.sort((a, b) => a.atMs - b.atMs || rank(a) - rank(b));
 }
 
 /**

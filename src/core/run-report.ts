@@ -403,8 +403,8 @@ function headline(
   if (v !== undefined) {
     parts.push(
       v === 0
-        ? 'the cutover finished on plan'
-        : `the cutover finished ${formatDuration(Math.abs(v))} ${v > 0 ? 'later' : 'earlier'} than planned`,
+        ? 'the planned tasks finished on time'
+        : `the planned tasks finished ${formatDuration(Math.abs(v))} ${v > 0 ? 'later' : 'earlier'} than planned`,
     );
   }
   if (impact.downtimeMs !== undefined) parts.push(`downtime ${formatDuration(impact.downtimeMs)}`);
