@@ -237,6 +237,20 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       );
     });
 
+  common(program.command('report'), false)
+    .description('the post-migration review of a run, written from its journal (Markdown, HTML or PDF)')
+    .argument('[run]', 'run id (default: --run, else the most recent run)')
+    .option('--format <format>', 'md, html or pdf (default: from --out, else md)')
+    .option('--out <file>', 'write the report here instead of stdout (required for pdf)')
+    .option('--force', 'replace --out if it exists')
+    .option('--json', "the report's model as JSON (times in epoch milliseconds)")
+    .action(
+      async (
+        run: string | undefined,
+        opts: Common & { format?: string; out?: string; force?: boolean; json?: boolean },
+      ) => setExit(await (await import('./commands/report-command.js')).reportCommand(run, opts, io)),
+    );
+
   const audit = program.command('audit').description('audit trail');
   common(audit.command('verify'), false)
     .description('re-compute the hash chain of the journal; exit 1 if anything was edited or deleted')

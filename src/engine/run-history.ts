@@ -1,7 +1,8 @@
 import type { ObservedDuration } from '../core/observed-durations.js';
 import { observedDurations } from '../core/observed-durations.js';
 import type { Plan } from '../core/plan.js';
-import type { RunMode } from '../core/run-event.js';
+import type { RunMode, RunOutcome } from '../core/run-event.js';
+import { foldRun } from '../core/run-state.js';
 import type { RunStore } from '../store/store.js';
 
 /** One earlier run the forecast learned from. */
@@ -11,6 +12,10 @@ export interface HistoryRun {
   readonly dryRun: boolean;
   readonly speed: number;
   readonly durations: number;
+  readonly outcome: RunOutcome | undefined;
+  readonly startedAtMs: number;
+  readonly endedAtMs: number | undefined;
+  readonly goLiveMs: number;
 }
 
 export interface PlanHistory {
@@ -42,7 +47,12 @@ export async function readPlanHistory(
       const first = events[0]?.data;
       if (first?.type !== 'run.started') continue;
       const durations = observedDurations(plan, events);
+      const state = foldRun(events);
       runs.push({
+        outcome: state.outcome,
+        startedAtMs: state.startedAtMs,
+        endedAtMs: state.endedAtMs,
+        goLiveMs: state.goLiveMs,
         runId: summary.runId,
         mode: first.mode,
         dryRun: first.dryRun,
