@@ -3,9 +3,7 @@ import { formatDuration } from './duration.js';
 import type { DurationModelOptions } from './duration-model.js';
 import { DEFAULT_MODEL_OPTIONS, buildDurationModels } from './duration-model.js';
 import { runForecast } from './forecast.js';
-import type { MeasurementOutcome, MonitorCounters, MonitorPhase } from './monitor-analysis.js';
 import type { ObservedDuration } from './observed-durations.js';
-import { observedDurations } from './observed-durations.js';
 import type { Plan } from './plan.js';
 import type { AuditEntry, ReportDecision, ReportIncident } from './report-decisions.js';
 import { auditOrigin, reportDecisions, reportIncidents } from './report-decisions.js';
@@ -13,28 +11,30 @@ import type { Impact, Milestone } from './report-milestones.js';
 import { reportImpact, reportMilestones } from './report-milestones.js';
 import type { ReportTimeline } from './report-timeline.js';
 import { reportTimeline } from './report-timeline.js';
-import { rollbackBurn } from './rollback-burn.js';
 import type { RunEvent, RunMode, RunOutcome } from './run-event.js';
 import type { RunState } from './run-state.js';
 import { foldRun } from './run-state.js';
 import { compileGraph } from './schedule-graph.js';
 import { computeSchedule } from './schedule.js';
-import { foldWatch, progressOf } from './watch-state.js';
+import { foldWatch } from './watch-state.js';
+import type { EarlierRun, ReportHistory } from './report-history.js';
+import { historyOf } from './report-history.js';
+import type { ReportCheck, ReportDataCheck, ReportMonitor, ReportRollback } from './report-records.js';
+import { dataChecks, reportMonitors, reportReadiness, rollbackRecord } from './report-records.js';
 
 export type { AuditEntry, ReportDecision, ReportIncident } from './report-decisions.js';
 export type { Impact, Milestone } from './report-milestones.js';
 export type { ReportPhase, ReportTask, ReportTimeline } from './report-timeline.js';
-
-/** An earlier run of the same plan, as the store holds it. */
-export interface EarlierRun {
-  readonly runId: string;
-  readonly mode: RunMode;
-  readonly dryRun: boolean;
-  readonly outcome: RunOutcome | undefined;
-  readonly startedAtMs: number;
-  readonly endedAtMs: number | undefined;
-  readonly goLiveMs: number;
-}
+export type { EarlierRun, ReportHistory } from './report-history.js';
+export type {
+  ReportCheck,
+  ReportDataCheck,
+  ReportDataTable,
+  ReportMeasurement,
+  ReportMonitor,
+  ReportRollback,
+  ReportRollbackStep,
+} from './report-records.js';
 
 /** The journal's verification, as `RunStore.verifyJournal` gives it (structurally). */
 export interface AuditVerdict {
@@ -57,99 +57,6 @@ export interface RunReportInput {
   /** Monte Carlo samples for the forecast end (default 2,000). */
   readonly samples?: number;
   readonly modelOptions?: DurationModelOptions;
-}
-
-export interface ReportRollbackStep {
-  readonly id: string;
-  readonly title: string;
-  readonly owner: string | undefined;
-  readonly status: string;
-  readonly budgetMs: number;
-  readonly usedMs: number;
-  readonly over: boolean;
-  readonly summary: string | undefined;
-}
-
-export interface ReportRollback {
-  readonly startedAtMs: number;
-  readonly endedAtMs: number | undefined;
-  readonly by: string;
-  readonly reason: string;
-  readonly criterionId: string | undefined;
-  readonly steps: readonly ReportRollbackStep[];
-  readonly budgetMs: number;
-  readonly usedMs: number;
-  readonly overBudget: readonly string[];
-  readonly followUp: readonly {
-    readonly id: string;
-    readonly title: string;
-    readonly owner?: string;
-    readonly dueAtMs?: number;
-  }[];
-}
-
-export interface ReportDataTable {
-  readonly table: string;
-  readonly status: string;
-  readonly sourceRows: number | null;
-  readonly targetRows: number | null;
-  readonly missingInTarget: number;
-  readonly missingInSource: number;
-  readonly changed: number;
-}
-
-export interface ReportDataCheck {
-  readonly id: string;
-  readonly title: string;
-  readonly action: string;
-  readonly status: string;
-  readonly atMs: number | undefined;
-  readonly summary: string | undefined;
-  readonly error: string | undefined;
-  readonly tables: readonly ReportDataTable[];
-}
-
-export interface ReportMeasurement {
-  readonly n: number;
-  readonly atMs: number;
-  readonly outcome: MeasurementOutcome;
-  readonly raw: MeasurementOutcome;
-  readonly value: number | undefined;
-  readonly valueText: string | undefined;
-  readonly reason: string;
-}
-
-export interface ReportMonitor {
-  readonly id: string;
-  readonly title: string;
-  readonly condition: string;
-  readonly verdict: MonitorPhase;
-  readonly counters: MonitorCounters;
-  readonly measurements: readonly ReportMeasurement[];
-}
-
-export interface ReportCheck {
-  readonly id: string;
-  readonly category: string;
-  readonly title: string;
-  readonly owner: string;
-  readonly state: 'ok' | 'not ok' | 'signed' | 'open';
-  readonly summary: string | undefined;
-  readonly by: string | undefined;
-  readonly atMs: number | undefined;
-  readonly evidence: string | undefined;
-}
-
-export interface ReportHistory {
-  readonly runs: readonly (EarlierRun & { readonly durationMs: number | undefined })[];
-  /** Tasks this run and earlier runs both timed: this run's duration against their median. */
-  readonly tasks: readonly {
-    readonly id: string;
-    readonly thisMs: number;
-    readonly medianMs: number;
-    readonly runs: number;
-    readonly differenceMs: number;
-  }[];
 }
 
 export interface ReportForecast {
@@ -214,19 +121,6 @@ export interface RunReport {
   readonly lessons: { readonly prompts: readonly string[]; readonly actionItems: readonly string[] };
   readonly audit: { readonly verdict: AuditVerdict | undefined; readonly entries: readonly AuditEntry[] };
 }
-
-const DATA_ACTIONS = new Set(['data.compare', 'data.sync-wait', 'sql.assert']);
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
-};
-
-const numberOf = (v: unknown): number | undefined => {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (Array.isArray(v) && v.length === 1) return numberOf(v[0]);
-  return undefined;
-};
 
 /**
  * The post-migration review of one run, from its journal and plan alone (plus the journal's verification
@@ -321,50 +215,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
     incidents,
     rollback,
     data: dataChecks(plan, state),
-    monitors: plan.monitors.map((m): ReportMonitor => {
-      const p = progressOf(watch, m.id);
-      const measurements: ReportMeasurement[] = [];
-      for (const e of events) {
-        if (e.data.type !== 'monitor.measured' || e.data.monitorId !== m.id) continue;
-        const v = e.data.value;
-        measurements.push({
-          n: e.data.n,
-          atMs: e.atMs,
-          outcome: e.data.outcome,
-          raw: e.data.raw,
-          value: numberOf(v),
-          valueText: v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v),
-          reason: e.data.reason,
-        });
-      }
-      return {
-        id: m.id,
-        title: m.title,
-        condition: [
-          m.failWhen && `fails when ${m.failWhen}`,
-          m.successWhen && `succeeds when ${m.successWhen}`,
-        ]
-          .filter(Boolean)
-          .join('; '),
-        verdict: p.phase,
-        counters: p.counters,
-        measurements,
-      };
-    }),
-    readiness: plan.checklist.map((item): ReportCheck => {
-      const c = state.checks[item.id];
-      return {
-        id: item.id,
-        category: item.category,
-        title: item.title,
-        owner: item.owner,
-        state: c === undefined ? 'open' : c.signed ? 'signed' : c.ok ? 'ok' : 'not ok',
-        summary: c?.summary,
-        by: c?.by,
-        atMs: c?.atMs,
-        evidence: c?.evidence === undefined ? undefined : JSON.stringify(c.evidence),
-      };
-    }),
+    monitors: reportMonitors(plan, events),
+    readiness: reportReadiness(plan, state),
     history: historyOf(plan, events, input.history, state),
     lessons: {
       prompts: ['What went well', 'What went wrong', 'Where we got lucky'],
@@ -416,118 +268,6 @@ function headline(
     );
   }
   return parts.join('; ') + '.';
-}
-
-function rollbackRecord(
-  plan: Plan,
-  state: RunState,
-  overBudget: readonly string[],
-  followUp: ReportRollback['followUp'],
-  nowMs: number,
-): ReportRollback | undefined {
-  if (state.rollback === undefined) return undefined;
-  const burn = rollbackBurn(plan, state, [], nowMs);
-  return {
-    startedAtMs: state.rollback.startedAtMs,
-    endedAtMs: state.outcome === 'rolled-back' ? state.endedAtMs : undefined,
-    by: state.rollback.by,
-    reason: state.rollback.reason,
-    criterionId: state.rollback.criterionId,
-    steps: burn.steps.map((b) => {
-      const spec = plan.rollback.steps.find((s) => s.id === b.id);
-      const s = state.steps[b.id];
-      return {
-        id: b.id,
-        title: spec?.title ?? b.id,
-        owner: spec?.owner,
-        status: s?.status ?? 'pending',
-        budgetMs: b.budgetMs,
-        usedMs: b.usedMs,
-        over: b.over,
-        summary: s?.summary ?? s?.error?.message,
-      };
-    }),
-    budgetMs: burn.budgetMs,
-    usedMs: burn.usedMs,
-    overBudget,
-    followUp,
-  };
-}
-
-function dataChecks(plan: Plan, state: RunState): ReportDataCheck[] {
-  const steps = [
-    ...plan.tasks.map((t) => ({ id: t.id, title: t.title, call: t.call })),
-    ...plan.rollback.steps.map((s) => ({ id: s.id, title: s.title, call: s.call })),
-  ];
-  return steps
-    .filter((s) => s.call !== undefined && DATA_ACTIONS.has(s.call.action))
-    .map((s) => {
-      const st = state.steps[s.id];
-      const tables = Array.isArray(st?.output?.tables) ? (st.output.tables as unknown[]) : [];
-      return {
-        id: s.id,
-        title: s.title,
-        action: s.call!.action,
-        status: st?.status ?? 'pending',
-        atMs: st?.endedAtMs,
-        summary: st?.summary,
-        error: st?.error === undefined ? undefined : `${st.error.code}: ${st.error.message}`,
-        tables: tables.flatMap((t): ReportDataTable[] => {
-          if (t === null || typeof t !== 'object') return [];
-          const r = t as Record<string, unknown>;
-          const c = (r.counts ?? {}) as Record<string, unknown>;
-          const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-          return [
-            {
-              table: String(r.table),
-              status: String(r.status),
-              sourceRows: typeof r.sourceRows === 'number' ? r.sourceRows : null,
-              targetRows: typeof r.targetRows === 'number' ? r.targetRows : null,
-              missingInTarget: n(c.missingInTarget),
-              missingInSource: n(c.missingInSource),
-              changed: n(c.changed),
-            },
-          ];
-        }),
-      };
-    });
-}
-
-function historyOf(
-  plan: Plan,
-  events: readonly RunEvent[],
-  history: RunReportInput['history'],
-  state: RunState,
-): ReportHistory | undefined {
-  const runs = (history?.runs ?? []).filter((r) => r.runId !== state.runId);
-  if (runs.length === 0) return undefined;
-  const mine = observedDurations(plan, events);
-  const byTask = new Map<string, number[]>();
-  for (const o of history?.observed ?? []) {
-    if (o.runId === state.runId) continue;
-    byTask.set(o.taskId, [...(byTask.get(o.taskId) ?? []), o.durationMs]);
-  }
-  const tasks = mine
-    .filter((o) => byTask.has(o.taskId))
-    .map((o) => {
-      const seen = byTask.get(o.taskId)!;
-      const m = median(seen);
-      return {
-        id: o.taskId,
-        thisMs: o.durationMs,
-        medianMs: m,
-        runs: seen.length,
-        differenceMs: o.durationMs - m,
-      };
-    })
-    .sort((a, b) => Math.abs(b.differenceMs) - Math.abs(a.differenceMs));
-  return {
-    runs: runs.map((r) => ({
-      ...r,
-      durationMs: r.endedAtMs === undefined ? undefined : r.endedAtMs - r.startedAtMs,
-    })),
-    tasks,
-  };
 }
 
 function actionItems(
