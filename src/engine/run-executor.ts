@@ -121,8 +121,8 @@ export class RunExecutor {
   /** Stops at once without writing anything more: what a SIGKILL does (used by tests). */
   crash(): void {
     this.#dead = true;
-    this.#stop.abort(new TminusError('ACTION_ABORTED', 'executor stopped'));
-    for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'executor stopped'));
+    this.#stop.abort(new TminusError('ABORTED', 'executor stopped'));
+    for (const c of this.#inflight.values()) c.abort(new TminusError('ABORTED', 'executor stopped'));
     this.#wake();
   }
 
@@ -143,7 +143,7 @@ export class RunExecutor {
     try {
       await this.#recover();
       for (;;) {
-        if (this.#dead) throw new TminusError('ACTION_ABORTED', 'executor stopped');
+        if (this.#dead) throw new TminusError('ABORTED', 'executor stopped');
         await this.#sync();
         if (this.#state.status === 'ended') break;
         const now = this.#o.clock.now();
@@ -164,7 +164,7 @@ export class RunExecutor {
         const measureAt = this.#monitors.tick(this.#state, now);
         await this.#sleepUntil(Math.min(d.wakeAtMs ?? Infinity, measureAt ?? Infinity));
       }
-      for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'the run ended'));
+      for (const c of this.#inflight.values()) c.abort(new TminusError('ABORTED', 'the run ended'));
       return this.#state.outcome ?? 'aborted';
     } finally {
       this.#stop.abort();
@@ -446,7 +446,7 @@ export class RunExecutor {
 
   #retryAt(error: TminusError, retry: RetryPolicy, attempt: number): number | undefined {
     if (error.retryable === false || retry.nonRetryable.includes(error.code)) return undefined;
-    if (error.code === 'ACTION_ABORTED') return undefined;
+    if (error.code === 'ABORTED') return undefined;
     if (attempt >= retry.attempts) return undefined;
     const backoff = retry.backoffMs * retry.factor ** (attempt - 1);
     return this.#o.clock.now() + Math.min(backoff, retry.maxBackoffMs ?? Infinity);

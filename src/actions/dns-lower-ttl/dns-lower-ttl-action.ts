@@ -36,7 +36,7 @@ export type DnsLowerTtlParams = z.infer<typeof dnsLowerTtlParams>;
 function recordName(p: DnsLowerTtlParams): string {
   const name = absoluteName(p.name, p.zone);
   if (!isInZone(name, p.zone)) {
-    throw new TminusError('DNS_BAD_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
+    throw new TminusError('INVALID_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
   }
   return name;
 }

@@ -52,7 +52,7 @@ export function resolveUpdate(p: DnsUpdateParams) {
     if (problem) throw problem;
   }
   if (!isInZone(name, p.zone)) {
-    throw new TminusError('DNS_BAD_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
+    throw new TminusError('INVALID_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
   }
   return { name, values, expect };
 }
