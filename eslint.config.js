@@ -24,6 +24,11 @@ const LAYER_ZONES = [
   ...layerZones('./src'),
   ...layerZones('./test/fixtures/lint/src'),
   {
+    target: './src',
+    from: './test',
+    message: 'shipped code never depends on tests or test support (where tests live: CONTRIBUTING.md)',
+  },
+  {
     target: './web/src',
     from: './src',
     except: ['./core'],

@@ -22,6 +22,7 @@ const USAGE_CODES = new Set([
   'RUN_ACTIVE',
   'RUN_AMBIGUOUS',
   'STORE_UNUSABLE',
+  'STORE_UNREACHABLE',
 ]);
 
 /*

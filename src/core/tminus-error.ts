@@ -31,7 +31,6 @@ export const ERROR_CODES = [
   'CONDITION_ERROR',
   'AWS_REQUEST_FAILED',
   // DNS actions (dns.query, dns.verify, dns.update, dns.lower-ttl).
-  'DNS_BAD_PARAMS',
   'DNS_UNREACHABLE',
   'DNS_BAD_RESPONSE',
   'DNS_AUTH_FAILED',
@@ -67,6 +66,8 @@ export const ERROR_CODES = [
   'STORE_CORRUPT',
   /** The store file cannot be used: not a database, damaged, not writable, not creatable. */
   'STORE_UNUSABLE',
+  /** A PostgreSQL store that cannot be reached or opened (refused, wrong credentials, no such database). */
+  'STORE_UNREACHABLE',
   'UNKNOWN_STEP',
   'NOT_ALLOWED',
   'REFUSED',
@@ -74,9 +75,6 @@ export const ERROR_CODES = [
   'ACTION_MISSING',
   // actions
   'ACTION_FAILED',
-  'ACTION_TIMEOUT',
-  'ACTION_ABORTED',
-  'PARAMS_INVALID',
   'SECRET_UNRESOLVED',
   'SECRET_IN_COMMAND',
   'JOURNAL_KEY_MISSING',

@@ -44,7 +44,7 @@ export function resolveInverse(
   const parsed = action.params.safeParse(call.with);
   if (!parsed.success) {
     throw new TminusError(
-      'PARAMS_INVALID',
+      'INVALID_PARAMS',
       `rollback step '${step.id}': the parameters of task '${taskId}' do not parse: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       { retryable: false },
     );

@@ -111,7 +111,7 @@ export class MonitorWatch {
       };
     } catch (thrown) {
       const e = coerceError(thrown);
-      if (e.code === 'ACTION_ABORTED') return; // the run ended or the executor stopped: nothing measured
+      if (e.code === 'ABORTED') return; // the run ended or the executor stopped: nothing measured
       result = { kind: 'thrown', code: e.code, message: e.message };
     }
     const judged = judgeActionResult(this.#conditionsOf(m), result);

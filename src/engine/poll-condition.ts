@@ -27,7 +27,7 @@ export async function pollUntilTrue(
       const error = coerceError(thrown);
       if (error.retryable === false || o.signal.aborted) throw error;
       if (deadline !== undefined && o.clock.now() + o.intervalMs > deadline) {
-        throw new TminusError('ACTION_TIMEOUT', `condition not met within the timeout: ${error.message}`);
+        throw new TminusError('TIMEOUT', `condition not met within the timeout: ${error.message}`);
       }
       await o.clock.sleep(o.intervalMs, o.signal);
     }

@@ -103,10 +103,7 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
     (input.timeoutClock ?? input.clock).sleep(ms, timer.signal).then(
       () =>
         controller.abort(
-          new TminusError(
-            'ACTION_TIMEOUT',
-            `${call.action} did not finish within its timeout (${ms / 1000}s)`,
-          ),
+          new TminusError('TIMEOUT', `${call.action} did not finish within its timeout (${ms / 1000}s)`),
         ),
       () => undefined, // the action finished first and the timer was cancelled
     );
@@ -119,7 +116,7 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
       const detail = parsed.error.issues
         .map((i) => `${i.path.join('.') || '(with)'}: ${i.message}`)
         .join('; ');
-      throw new TminusError('PARAMS_INVALID', `${call.action}: ${detail}`, { retryable: false });
+      throw new TminusError('INVALID_PARAMS', `${call.action}: ${detail}`, { retryable: false });
     }
     const ctx = context(input, controller.signal);
     if (input.dryRun) {

@@ -69,6 +69,8 @@ export class RunExecutor {
   readonly #inflight = new Map<string, AbortController>();
   readonly #checking = new Set<string>();
   readonly #results: StepResult[] = [];
+  /** A write of results that has not yet taken its batch: results finishing meanwhile ride along with it. */
+  #recordQueued: Promise<void> | undefined;
   #wakeSleeper: () => void = noWake;
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
@@ -119,8 +121,8 @@ export class RunExecutor {
   /** Stops at once without writing anything more: what a SIGKILL does (used by tests). */
   crash(): void {
     this.#dead = true;
-    this.#stop.abort(new TminusError('ACTION_ABORTED', 'executor stopped'));
-    for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'executor stopped'));
+    this.#stop.abort(new TminusError('ABORTED', 'executor stopped'));
+    for (const c of this.#inflight.values()) c.abort(new TminusError('ABORTED', 'executor stopped'));
     this.#wake();
   }
 
@@ -141,7 +143,7 @@ export class RunExecutor {
     try {
       await this.#recover();
       for (;;) {
-        if (this.#dead) throw new TminusError('ACTION_ABORTED', 'executor stopped');
+        if (this.#dead) throw new TminusError('ABORTED', 'executor stopped');
         await this.#sync();
         if (this.#state.status === 'ended') break;
         const now = this.#o.clock.now();
@@ -162,7 +164,7 @@ export class RunExecutor {
         const measureAt = this.#monitors.tick(this.#state, now);
         await this.#sleepUntil(Math.min(d.wakeAtMs ?? Infinity, measureAt ?? Infinity));
       }
-      for (const c of this.#inflight.values()) c.abort(new TminusError('ACTION_ABORTED', 'the run ended'));
+      for (const c of this.#inflight.values()) c.abort(new TminusError('ABORTED', 'the run ended'));
       return this.#state.outcome ?? 'aborted';
     } finally {
       this.#stop.abort();
@@ -230,13 +232,17 @@ export class RunExecutor {
     make: (state: RunState) => { actor: Actor; data: RunEventData }[] | undefined,
   ): Promise<boolean> {
     const job = this.#lock.then(async () => {
+      let tries = 0;
       const appended = await appendDecided({
         store: this.#o.store,
         runId: this.#o.runId,
         what: 'the executor',
         read: async () => {
           if (this.#dead) return undefined;
-          await this.#sync();
+          // The first try decides on the state as this executor knows it, without reading: the append is
+          // conditional on the journal still ending there, and when another process appended first it
+          // fails and the next try reads. A lone executor thus reads only in its loop, not on every write.
+          if (tries++ > 0) await this.#sync();
           return this.#state;
         },
         decide: (state) => {
@@ -390,9 +396,13 @@ export class RunExecutor {
 
   /** Appends every result that finished meanwhile in one transaction (fewer fsyncs under load). */
   async #recordResults(): Promise<void> {
+    if (this.#recordQueued) return this.#recordQueued;
     let batch: StepResult[] | undefined;
-    await this.#mutate((state) => {
-      batch ??= this.#results.splice(0);
+    const job = this.#mutate((state) => {
+      if (batch === undefined) {
+        batch = this.#results.splice(0);
+        this.#recordQueued = undefined; // results finishing from now on need a write of their own
+      }
       // Abandoned (rollback, abort) or settled by a person meanwhile: such a result no longer applies.
       return batch
         .filter((r) => {
@@ -400,7 +410,14 @@ export class RunExecutor {
           return s.status === 'running' && s.attempt === r.attempt;
         })
         .map((r) => ({ actor: SYSTEM, data: r.data }));
-    });
+    }).then(() => undefined);
+    this.#recordQueued = job;
+    void job
+      .finally(() => {
+        if (this.#recordQueued === job) this.#recordQueued = undefined;
+      })
+      .catch(() => undefined);
+    return job;
   }
 
   #actionInput(call: ActionCall, stepId: string, stepTitle: string, signal: AbortSignal, attempt: number) {
@@ -429,7 +446,7 @@ export class RunExecutor {
 
   #retryAt(error: TminusError, retry: RetryPolicy, attempt: number): number | undefined {
     if (error.retryable === false || retry.nonRetryable.includes(error.code)) return undefined;
-    if (error.code === 'ACTION_ABORTED') return undefined;
+    if (error.code === 'ABORTED') return undefined;
     if (attempt >= retry.attempts) return undefined;
     const backoff = retry.backoffMs * retry.factor ** (attempt - 1);
     return this.#o.clock.now() + Math.min(backoff, retry.maxBackoffMs ?? Infinity);

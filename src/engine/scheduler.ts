@@ -67,6 +67,7 @@ class Collector {
   readonly starts: string[] = [];
   readonly checks: string[] = [];
   wakeAtMs: number | undefined;
+  #ended = false;
 
   wake(at: number): void {
     if (this.wakeAtMs === undefined || at < this.wakeAtMs) this.wakeAtMs = at;
@@ -74,7 +75,8 @@ class Collector {
 
   add(data: RunEventData, actor: Actor = SYSTEM): void {
     // Nothing follows the end of a run (a no-go gate ends it mid-pass).
-    if (this.events.some((e) => e.data.type === 'run.ended')) return;
+    if (this.#ended) return;
+    this.#ended = data.type === 'run.ended';
     this.events.push({ actor, data });
   }
 }
@@ -132,9 +134,9 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     const open = barrierDone && timeReached;
     let phaseDone = true;
     for (const id of phase.taskIds) {
-      const task = taskById(plan, id)!;
       const s = stepOf(state, id);
       if (isDone(s)) continue;
+      const task = taskById(plan, id)!;
       phaseDone = false;
       allDone = false;
       if (!open) continue;

@@ -14,18 +14,23 @@ const schedules = new WeakMap<Plan, Schedule>();
  * forecast once that exists.
  */
 export function watchClock(plan: Plan, state: RunState, nowMs: number): WatchClock {
-  let schedule = schedules.get(plan);
-  if (!schedule) {
-    schedule = computeSchedule(plan);
-    schedules.set(plan, schedule);
-  }
-  const tasks: Record<string, { started: boolean; done: boolean }> = {};
-  for (const [id, s] of Object.entries(state.steps)) {
-    tasks[id] = { started: s.firstStartedAtMs !== undefined, done: isDone(s) };
-  }
+  const schedule = schedules.get(plan) ?? computeSchedule(plan);
+  schedules.set(plan, schedule);
+  let forecast: number | undefined;
   return {
     nowMs,
-    forecastEndMs: forecastEndMs(schedule, tasks, nowMs - state.goLiveMs),
+    // Only a plan with a window reads it, and it costs a pass over every task: computed on first read, so
+    // the executor's loop does not pay it on every turn (that made a run's cost grow with the square of its size).
+    get forecastEndMs(): number {
+      if (forecast === undefined) {
+        const tasks: Record<string, { started: boolean; done: boolean }> = {};
+        for (const [id, s] of Object.entries(state.steps)) {
+          tasks[id] = { started: s.firstStartedAtMs !== undefined, done: isDone(s) };
+        }
+        forecast = forecastEndMs(schedule, tasks, nowMs - state.goLiveMs);
+      }
+      return forecast;
+    },
     rollbackMs: schedule.rollbackMs,
     ponrAtMs: plan.window ? state.goLiveMs + plan.window.endMs - schedule.rollbackMs : undefined,
   };

@@ -1,15 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ensureBuilt } from '../support/cli.js';
+import { ROOT, cli, ensureBuilt } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tminus-start-'));
 const HEAVY = ['@aws-sdk/', 'cloudflare', 'pg', 'mysql2', 'nodemailer'];
 
 /** Runs the built CLI with a module-resolution hook and returns the packages (under node_modules) it loaded. */
-function packagesLoaded(args: string[], name: string): { code: number | null; packages: Set<string> } {
+function packagesLoaded(
+  args: string[],
+  name: string,
+  extraEnv: Record<string, string> = {},
+): { code: number | null; output: string; packages: Set<string> } {
   const trace = join(dir, `${name}.txt`);
   const r = spawnSync(
     process.execPath,
@@ -17,7 +21,7 @@ function packagesLoaded(args: string[], name: string): { code: number | null; pa
     {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', TMINUS_MODULE_TRACE: trace },
+      env: { ...process.env, NO_COLOR: '1', TMINUS_MODULE_TRACE: trace, ...extraEnv },
       timeout: 60_000,
     },
   );
@@ -26,7 +30,7 @@ function packagesLoaded(args: string[], name: string): { code: number | null; pa
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (m) packages.add(m[1]!);
   }
-  return { code: r.status, packages };
+  return { code: r.status, output: `${r.stdout}${r.stderr}`, packages };
 }
 
 const heavyIn = (packages: Set<string>) =>
@@ -43,11 +47,27 @@ describe('CLI start', () => {
     expect(heavyIn(packages)).toEqual([]);
   });
 
-  it('the trace sees them when a command does load every action (`tminus actions`)', () => {
-    const { code, packages } = packagesLoaded(['actions'], 'actions');
-    expect(code).toBe(0);
-    expect(heavyIn(packages)).toEqual(
-      expect.arrayContaining(['@aws-sdk/client-route-53', 'cloudflare', 'pg']),
+  it('`tminus status` on an ended run opens the store and loads no action implementation', async () => {
+    copyFileSync(join(ROOT, 'test', 'fixtures', 'rehearsal.yaml'), join(dir, 'plan.yaml'));
+    const env = { TMINUS_TEST_OUT: join(dir, 'out.txt') };
+    const ran = await cli(
+      ['run', 'plan.yaml', '--dry-run', '--auto-approve', '--speed', '5000', '--go-live', 'now+1h'],
+      { cwd: dir, env },
     );
+    expect(ran.stdout, ran.stderr).toContain('run ended:');
+    const { code, output, packages } = packagesLoaded(['status'], 'status');
+    expect(code, output).toBe(0);
+    expect(output).toContain('shop-rehearsal');
+    expect(output).toMatch(/ended/);
+    expect(packages).toContain('better-sqlite3'); // it did read the run from the store
+    expect(heavyIn(packages)).toEqual([]);
+  });
+
+  it('the trace sees a driver loaded on first use (`tminus status` on a PostgreSQL store)', () => {
+    const { code, packages } = packagesLoaded(['status'], 'status-pg', {
+      TMINUS_STORE: 'postgres://postgres@127.0.0.1:5432/tminus_speed_no_such_database',
+    });
+    expect(code).not.toBe(0); // the database does not exist: what matters is what was loaded to find out
+    expect(heavyIn(packages)).toEqual(['pg']);
   });
 });

@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { ROOT, cli, ensureBuilt } from '../support/cli.js';
 
 const BIN = join(ROOT, 'bin', 'tminus.js');
@@ -67,6 +68,15 @@ describe('stores that cannot be used', () => {
     expect(started.code).toBe(2);
     expect(started.stderr).toContain("'mysql://root@127.0.0.1/x' is not a store");
     expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('calls a PostgreSQL store it cannot open STORE_UNREACHABLE, not a file problem (exit 2)', async () => {
+    const url = 'postgres://postgres@127.0.0.1:5432/tminus_speed_no_such_database';
+    await expect(PostgresStore.open(url)).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
+    const r = await run(['status', '--store', url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot open the PostgreSQL store');
+    expect(r.stderr).toContain('tminus_speed_no_such_database');
   });
 
   it('names a file that is not a database, leaves it untouched, and never calls it a bug', async () => {

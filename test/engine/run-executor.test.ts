@@ -125,7 +125,7 @@ phases:
     at: T-0
     tasks:
       - { id: a, owner: ops, action: t, with: { ms: 0, fail: 'NOPE!' }, retry: { attempts: 5, backoff: 1s } }
-      - { id: b, owner: ops, action: t, with: { ms: 0, fail: ACTION_TIMEOUT }, retry: { attempts: 5, backoff: 1s, nonRetryable: [ACTION_TIMEOUT] } }
+      - { id: b, owner: ops, action: t, with: { ms: 0, fail: TIMEOUT }, retry: { attempts: 5, backoff: 1s, nonRetryable: [TIMEOUT] } }
 `,
       { actions: [testAction('t', false, calls)] },
     );
@@ -163,7 +163,7 @@ phases:
     await h.driveUntil(() => h.state.steps.slow?.status === 'held');
     expect(sawAbort).toBe(true);
     expect(calls.map((c) => (c.at - T0) / M)).toEqual([0, 6]);
-    expect(h.state.steps.slow?.error?.code).toBe('ACTION_TIMEOUT');
+    expect(h.state.steps.slow?.error?.code).toBe('TIMEOUT');
   });
 
   it('measures action timeouts on the timeout clock (real time in a sped-up rehearsal), not the run clock', async () => {
@@ -182,7 +182,7 @@ phases:
     expect(h.state.steps.slow?.status).toBe('running');
     real.advanceTo(5 * M);
     await h.flush();
-    expect(h.state.steps.slow).toMatchObject({ status: 'held', error: { code: 'ACTION_TIMEOUT' } });
+    expect(h.state.steps.slow).toMatchObject({ status: 'held', error: { code: 'TIMEOUT' } });
   });
 
   it('holds a failed branch for its owner while other branches keep going, then continues after a retry', async () => {

@@ -6,7 +6,8 @@ import { configScalar, configStoreFields, refineStore } from '../config-stores/c
 import type { ConfigValue } from '../config-stores/config-value.js';
 import { MASK, sameValue, showValue } from '../config-stores/config-value.js';
 import type { ConfigStoreDeps } from '../config-stores/create-config-store.js';
-import { createConfigStore } from '../config-stores/create-config-store.js';
+/** The stores and their SDK clients (SSM, Secrets Manager, etcd) load when a call runs, not with the declaration. */
+const stores = () => import('../config-stores/create-config-store.js');
 import { keySecrecy } from '../config-stores/key-secrecy.js';
 import { checkStoreKeys } from '../config-stores/check-store-keys.js';
 
@@ -82,7 +83,7 @@ const targets = (p: ConfigSetParams): [string, ConfigValue | undefined][] => [
 
 /** Reads the keys and decides, per key: already there, to change, or refused by its `expect`. */
 async function resolve(ctx: ActionContext, p: ConfigSetParams, deps: ConfigStoreDeps): Promise<Resolved> {
-  const store = createConfigStore(ctx, p, deps);
+  const store = (await stores()).createConfigStore(ctx, p, deps);
   const wanted = targets(p);
   checkStoreKeys(
     store,
@@ -146,7 +147,7 @@ export function createConfigSetAction(deps: ConfigStoreDeps = {}): ActionDefinit
 
     async plan(ctx, p) {
       const isSecret = keySecrecy(ctx, p.secret);
-      const label = createConfigStore(ctx, p, deps).label;
+      const label = (await stores()).createConfigStore(ctx, p, deps).label;
       const note = (key: string, secret: boolean) => {
         const expected = p.expect?.[key];
         return expected === undefined

@@ -5,7 +5,8 @@ import { checkStoreKeys } from '../config-stores/check-store-keys.js';
 import { configScalar, configStoreFields, refineStore } from '../config-stores/config-store-params.js';
 import { MASK, sameValue, showValue } from '../config-stores/config-value.js';
 import type { ConfigStoreDeps } from '../config-stores/create-config-store.js';
-import { createConfigStore } from '../config-stores/create-config-store.js';
+/** The stores and their SDK clients (SSM, Secrets Manager, etcd) load when a call runs, not with the declaration. */
+const stores = () => import('../config-stores/create-config-store.js');
 import { keySecrecy } from '../config-stores/key-secrecy.js';
 
 export const configVerifyParams = z
@@ -48,7 +49,7 @@ export function createConfigVerifyAction(deps: ConfigStoreDeps = {}): ActionDefi
     idempotent: true,
 
     async plan(ctx, p) {
-      const store = createConfigStore(ctx, p, deps);
+      const store = (await stores()).createConfigStore(ctx, p, deps);
       const isSecret = keySecrecy(ctx, p.secret);
       const changes = [
         ...Object.entries(p.expect ?? {}).map(([key, v]) => ({
@@ -64,7 +65,7 @@ export function createConfigVerifyAction(deps: ConfigStoreDeps = {}): ActionDefi
     },
 
     async execute(ctx, p) {
-      const store = createConfigStore(ctx, p, deps);
+      const store = (await stores()).createConfigStore(ctx, p, deps);
       const keys = [...new Set([...Object.keys(p.expect ?? {}), ...Object.keys(p.changedFrom ?? {})])];
       checkStoreKeys(store, keys);
       const current = await store.read(keys, ctx.signal);

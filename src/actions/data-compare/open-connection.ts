@@ -1,7 +1,6 @@
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import type { Dialect } from '../../data/dialect.js';
-import { openDialect } from '../../data/open-dialect.js';
 
 const DATA_KINDS = new Set(['postgres', 'mysql', 'mariadb', 'sqlite']);
 
@@ -18,6 +17,8 @@ export async function openConnection(ctx: ActionContext, name: string, sessions:
   if (url === undefined) throw new TminusError('USAGE', `connection ${name} has no url`);
   if (c.kind === 'sqlite' && !url.startsWith('sqlite:')) url = `sqlite:${url}`;
   try {
+    // The database drivers (pg, mysql2, better-sqlite3) load when a data action runs, not with its declaration.
+    const { openDialect } = await import('../../data/open-dialect.js');
     return await openDialect(url, { connections: sessions, what: `connection ${name}` });
   } catch (error) {
     if (error instanceof TminusError) {

@@ -5,7 +5,7 @@ import type { ActionContext, ActionDefinition } from '../../engine/action.js';
 import { compareOptionsSchema, toCompareOptions } from '../../data/compare-params.js';
 import { dataDiff } from '../../data/data-diff.js';
 import type { Dialect } from '../../data/dialect.js';
-import { PostgresDialect } from '../../data/dialects/postgres-dialect.js';
+import type { PostgresDialect } from '../../data/dialects/postgres-dialect.js';
 import { tableVerdict } from '../../data/reconciliation-report.js';
 import { openConnection } from '../data-compare/open-connection.js';
 import { syncSequences } from './sync-sequences.js';
@@ -44,7 +44,8 @@ const FREEZE = `START TRANSACTION READ WRITE; DO $$ BEGIN EXECUTE format('ALTER 
 
 async function openPostgres(ctx: ActionContext, name: string): Promise<PostgresDialect> {
   const d: Dialect = await openConnection(ctx, name, 2);
-  if (!(d instanceof PostgresDialect)) {
+  // By engine, not instanceof: the PostgreSQL driver loads only when a connection needs it.
+  if (d.engine !== 'postgres') {
     await d.close();
     throw new TminusError(
       'USAGE',
@@ -54,7 +55,7 @@ async function openPostgres(ctx: ActionContext, name: string): Promise<PostgresD
       },
     );
   }
-  return d;
+  return d as PostgresDialect;
 }
 
 /**

@@ -4,7 +4,8 @@ import { TminusError } from '../../core/tminus-error.js';
 import { absoluteName, isInZone } from '../dns-wire/dns-name.js';
 import { checkTarget, recordTargetFields } from '../dns-providers/dns-record-params.js';
 import type { DnsClientFactories } from '../dns-providers/create-provider.js';
-import { createProvider } from '../dns-providers/create-provider.js';
+/** The providers and their SDK clients (Route 53, Cloudflare) load when a call runs, not with the declaration. */
+const providers = () => import('../dns-providers/create-provider.js');
 import { applyRecordChange, describeSet } from '../dns-providers/apply-record-change.js';
 
 export const dnsLowerTtlParams = z
@@ -35,7 +36,7 @@ export type DnsLowerTtlParams = z.infer<typeof dnsLowerTtlParams>;
 function recordName(p: DnsLowerTtlParams): string {
   const name = absoluteName(p.name, p.zone);
   if (!isInZone(name, p.zone)) {
-    throw new TminusError('DNS_BAD_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
+    throw new TminusError('INVALID_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
   }
   return name;
 }
@@ -59,7 +60,7 @@ export function createDnsLowerTtlAction(
 
     async plan(ctx, p) {
       const name = recordName(p);
-      const provider = createProvider(ctx, p, factories);
+      const provider = (await providers()).createProvider(ctx, p, factories);
       const target = `${name} ${p.type} on ${provider.label}`;
       const current = await provider.read(name, p.type);
       if (!current || current.ttl <= p.ttl) {
@@ -83,7 +84,7 @@ export function createDnsLowerTtlAction(
 
     async execute(ctx, p) {
       const name = recordName(p);
-      const provider = createProvider(ctx, p, factories);
+      const provider = (await providers()).createProvider(ctx, p, factories);
       const current = await provider.read(name, p.type);
       if (!current) {
         throw new TminusError(

@@ -93,7 +93,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
   it('refuses a TTL below the Cloudflare floor before writing', async () => {
     const { fake, update, ctx } = setup();
     const error = await expectTminusError(update.execute(ctx, params({ value: '198.51.100.20', ttl: 10 })));
-    expect(error.code).toBe('DNS_BAD_PARAMS');
+    expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toBe(
       'cloudflare does not accept TTL 10: use 1 (automatic) or 60–86400 s (30 s on Enterprise plans)',
     );

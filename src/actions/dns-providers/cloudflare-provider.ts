@@ -76,7 +76,7 @@ export class CloudflareProvider implements DnsProvider {
   ): Promise<WriteReceipt> {
     if (next.ttl !== 1 && (next.ttl < 30 || next.ttl > 86_400)) {
       throw new TminusError(
-        'DNS_BAD_PARAMS',
+        'INVALID_PARAMS',
         `cloudflare does not accept TTL ${next.ttl}: use 1 (automatic) or 60–86400 s (30 s on Enterprise plans)`,
         { retryable: false },
       );

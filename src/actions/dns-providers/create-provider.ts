@@ -32,7 +32,7 @@ function tsigFrom(p: RecordTarget, conn: ResolvedConnection | undefined): TsigKe
   const parsed = tsigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new TminusError(
-      'DNS_BAD_PARAMS',
+      'INVALID_PARAMS',
       `connection '${conn?.name}': options.tsig is not a TSIG key: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
       { retryable: false },
     );
@@ -53,7 +53,7 @@ export function createProvider(
   const opt = (key: string) => text(conn?.options[key]);
   const missing = (what: string) =>
     new TminusError(
-      'DNS_BAD_PARAMS',
+      'INVALID_PARAMS',
       `${p.provider}: ${what} is not set (in with: or the connection's options)`,
       {
         retryable: false,

@@ -83,7 +83,7 @@ export class Route53Provider implements DnsProvider {
     const routed = sets.find((s) => s.SetIdentifier !== undefined);
     if (routed) {
       throw new TminusError(
-        'DNS_BAD_PARAMS',
+        'INVALID_PARAMS',
         `route53: ${name} ${type} uses a routing policy (set identifier '${routed.SetIdentifier}'): dns.update switches simple records only`,
         {
           hint: 'shift weighted records with traffic.shift, or switch them in the console',
@@ -95,7 +95,7 @@ export class Route53Provider implements DnsProvider {
     if (!set) return undefined;
     if (set.AliasTarget) {
       throw new TminusError(
-        'DNS_BAD_PARAMS',
+        'INVALID_PARAMS',
         `route53: ${name} ${type} is an alias to ${set.AliasTarget.DNSName ?? '?'}: dns.update switches records with values only`,
         { retryable: false },
       );

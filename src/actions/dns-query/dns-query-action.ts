@@ -2,7 +2,8 @@ import type { ActionDefinition } from '../../engine/action.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { DnsQueryParams } from './dns-query-params.js';
 import { dnsQueryParams } from './dns-query-params.js';
-import { checkPropagation, describeTargets, describeServers } from './check-propagation.js';
+/** The resolver side (DNS wire format, sockets) loads when a query runs, not with the declaration. */
+const propagation = () => import('./check-propagation.js');
 
 /**
  * `dns.query`: asks the chosen resolvers, or every authoritative server of a zone (RD=0), and reports per
@@ -16,11 +17,13 @@ export const dnsQueryAction: ActionDefinition<DnsQueryParams> = {
   params: dnsQueryParams,
   idempotent: true,
 
-  plan(_ctx, p) {
-    return Promise.resolve({ summary: `read-only: ${describeTargets(p)}`, changes: [] });
+  async plan(_ctx, p) {
+    const { describeTargets } = await propagation();
+    return { summary: `read-only: ${describeTargets(p)}`, changes: [] };
   },
 
   async execute(ctx, p) {
+    const { checkPropagation, describeServers } = await propagation();
     const report = await checkPropagation(ctx, p);
     if (report.servers.length > 0 && report.servers.every((s) => s.state === 'error')) {
       throw new TminusError(

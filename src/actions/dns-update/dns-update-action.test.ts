@@ -304,7 +304,7 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
         }),
       ),
     );
-    expect(error.code).toBe('DNS_BAD_PARAMS');
+    expect(error.code).toBe('INVALID_PARAMS');
     expect(`${error.message} ${error.hint}`).not.toContain(notBase64);
   });
 

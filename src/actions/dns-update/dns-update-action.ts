@@ -5,7 +5,8 @@ import { absoluteName, isInZone } from '../dns-wire/dns-name.js';
 import { checkRecordValue } from '../dns-wire/dns-rdata.js';
 import { checkTarget, recordTargetFields } from '../dns-providers/dns-record-params.js';
 import type { DnsClientFactories } from '../dns-providers/create-provider.js';
-import { createProvider } from '../dns-providers/create-provider.js';
+/** The providers and their SDK clients (Route 53, Cloudflare) load when a call runs, not with the declaration. */
+const providers = () => import('../dns-providers/create-provider.js');
 import { applyRecordChange, describeSet } from '../dns-providers/apply-record-change.js';
 
 const valueList = z.union([z.string().min(1), z.array(z.string().min(1))]);
@@ -51,7 +52,7 @@ export function resolveUpdate(p: DnsUpdateParams) {
     if (problem) throw problem;
   }
   if (!isInZone(name, p.zone)) {
-    throw new TminusError('DNS_BAD_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
+    throw new TminusError('INVALID_PARAMS', `${name} is not inside zone ${p.zone}`, { retryable: false });
   }
   return { name, values, expect };
 }
@@ -70,7 +71,7 @@ export function createDnsUpdateAction(factories: DnsClientFactories = {}): Actio
 
     async plan(ctx, p) {
       const { name, values, expect } = resolveUpdate(p);
-      const provider = createProvider(ctx, p, factories);
+      const provider = (await providers()).createProvider(ctx, p, factories);
       const target = `${name} ${p.type} on ${provider.label}`;
       const to = `${values.join(', ')} (TTL ${p.ttl})`;
       try {
@@ -104,7 +105,7 @@ export function createDnsUpdateAction(factories: DnsClientFactories = {}): Actio
 
     async execute(ctx, p) {
       const { name, values, expect } = resolveUpdate(p);
-      const provider = createProvider(ctx, p, factories);
+      const provider = (await providers()).createProvider(ctx, p, factories);
       const outcome = await applyRecordChange(provider, { name, type: p.type, ttl: p.ttl, values }, expect);
       const output = {
         provider: p.provider,

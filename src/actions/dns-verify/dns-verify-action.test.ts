@@ -326,7 +326,7 @@ describe('dns.query and dns.verify parameters', () => {
     const error = await expectTminusError(
       dnsQueryAction.execute(ctx(), dnsQueryParams.parse({ name: 'www', servers: ['ns1.example.com'] })),
     );
-    expect(error.code).toBe('DNS_BAD_PARAMS');
+    expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toContain("'ns1.example.com' is not a DNS server address");
   });
 });

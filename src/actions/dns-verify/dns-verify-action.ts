@@ -2,12 +2,8 @@ import { z } from 'zod';
 import type { ActionDefinition } from '../../engine/action.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { checkQuery, dnsQueryFields, expectationSchema } from '../dns-query/dns-query-params.js';
-import {
-  checkPropagation,
-  describeTargets,
-  describeLagging,
-  describeServers,
-} from '../dns-query/check-propagation.js';
+/** The resolver side (DNS wire format, sockets) loads when a check runs, not with the declaration. */
+const propagation = () => import('../dns-query/check-propagation.js');
 
 export const dnsVerifyParams = z
   .strictObject({ ...dnsQueryFields, expect: expectationSchema })
@@ -42,11 +38,13 @@ export const dnsVerifyAction: ActionDefinition<DnsVerifyParams> = {
   params: dnsVerifyParams,
   idempotent: true,
 
-  plan(_ctx, p) {
-    return Promise.resolve({ summary: `read-only: ${describeTargets(p)}`, changes: [] });
+  async plan(_ctx, p) {
+    const { describeTargets } = await propagation();
+    return { summary: `read-only: ${describeTargets(p)}`, changes: [] };
   },
 
   async execute(ctx, p) {
+    const { checkPropagation, describeLagging, describeServers } = await propagation();
     const report = await checkPropagation(ctx, p);
     const total = report.servers.length;
     if (report.lagging.length > 0) {

@@ -41,7 +41,7 @@ export function encodeName(name: string): Buffer {
   for (const label of n === '' ? [] : n.split('.')) {
     const bytes = Buffer.from(label, 'ascii');
     if (bytes.length === 0 || bytes.length > 63) {
-      throw new TminusError('DNS_BAD_PARAMS', `'${name}' is not a valid domain name: label '${label}'`, {
+      throw new TminusError('INVALID_PARAMS', `'${name}' is not a valid domain name: label '${label}'`, {
         hint: 'labels are 1 to 63 characters, separated by single dots',
         retryable: false,
       });
@@ -50,7 +50,7 @@ export function encodeName(name: string): Buffer {
     total += 1 + bytes.length;
   }
   if (total > 255) {
-    throw new TminusError('DNS_BAD_PARAMS', `'${name}' is longer than 255 bytes on the wire`, {
+    throw new TminusError('INVALID_PARAMS', `'${name}' is longer than 255 bytes on the wire`, {
       retryable: false,
     });
   }

@@ -31,7 +31,7 @@ function ipv6Bytes(text: string): Buffer {
 }
 
 function badValue(type: RecordType, value: string, expected: string): TminusError {
-  return new TminusError('DNS_BAD_PARAMS', `'${value}' is not a valid ${type} value: expected ${expected}`, {
+  return new TminusError('INVALID_PARAMS', `'${value}' is not a valid ${type} value: expected ${expected}`, {
     retryable: false,
   });
 }

@@ -34,7 +34,7 @@ export function parseServer(text: string, defaultPort = 53): DnsServer {
   const ipOk = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) || isIPv6(host);
   if (!ipOk || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TminusError(
-      'DNS_BAD_PARAMS',
+      'INVALID_PARAMS',
       `'${text}' is not a DNS server address: expected IP[:port] such as 127.0.0.1:5300 or [::1]:53`,
       { retryable: false },
     );

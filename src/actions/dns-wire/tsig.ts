@@ -38,7 +38,7 @@ export const tsigErrorName = (code: number): string => TSIG_ERRORS[code] ?? `TSI
 function secretBytes(key: TsigKey): Buffer {
   // Checked here, not by the schema: the secret usually arrives as `${env:...}` and is resolved at run time.
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key.secret) || key.secret.length % 4 !== 0) {
-    throw new TminusError('DNS_BAD_PARAMS', `the secret of TSIG key '${key.name}' is not valid base64`, {
+    throw new TminusError('INVALID_PARAMS', `the secret of TSIG key '${key.name}' is not valid base64`, {
       hint: 'use the secret exactly as tsig-keygen or keymgr printed it (the value itself is not shown here)',
       retryable: false,
     });

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { TminusError, coerceError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, PlannedChange } from '../../engine/action.js';
 import { commsTarget, type CommsDecision } from './comms-target.js';
-import { sendEmail } from './email-channel.js';
 import { appendAnnouncement } from './file-channel.js';
 import { renderNotifyMessage, renderOrThrow, type NotifyMessage } from './notify-message.js';
 import { notifyParams, type NotifyChannel, type NotifyParams } from './notify-params.js';
@@ -85,6 +84,8 @@ async function deliver(
   if (c.type === 'email' && 'smtp' in target) {
     const subject = c.subject === undefined ? m.title : renderOrThrow(c.subject, m.view, 'subject');
     const ca = c.ca === undefined ? undefined : await readCaFile(c.ca, label);
+    // The mail library loads only when a message goes out by email.
+    const { sendEmail } = await import('./email-channel.js');
     return sendEmail(ctx, {
       ca,
       requireTls: c.requireTls,

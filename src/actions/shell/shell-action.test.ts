@@ -141,7 +141,7 @@ describe('the shell action', () => {
     const e = (await run({ run: `(sleep 1.5; touch ${marker}) & sleep 30` }, { timeoutMs: 300 }).catch(
       (x: unknown) => x,
     )) as TminusError;
-    expect(e.code).toBe('ACTION_TIMEOUT');
+    expect(e.code).toBe('TIMEOUT');
     expect(Date.now() - started).toBeLessThan(10_000);
     await new Promise((r) => setTimeout(r, 2000));
     expect(existsSync(marker)).toBe(false);
@@ -150,13 +150,13 @@ describe('the shell action', () => {
   it('stops when the run aborts the step', async () => {
     const controller = new AbortController();
     const pending = run({ run: 'sleep 30' }, { signal: controller.signal });
-    setTimeout(() => controller.abort(new TminusError('ACTION_ABORTED', 'the run ended')), 100);
-    await expect(pending).rejects.toMatchObject({ code: 'ACTION_ABORTED' });
+    setTimeout(() => controller.abort(new TminusError('ABORTED', 'the run ended')), 100);
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
   it('refuses an empty command and unknown parameters as invalid, without retrying', async () => {
-    await expect(run({ run: '' })).rejects.toMatchObject({ code: 'PARAMS_INVALID', retryable: false });
-    await expect(run({ run: 'true', shell: 'bash' })).rejects.toMatchObject({ code: 'PARAMS_INVALID' });
+    await expect(run({ run: '' })).rejects.toMatchObject({ code: 'INVALID_PARAMS', retryable: false });
+    await expect(run({ run: 'true', shell: 'bash' })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
   });
 
   it('is not idempotent and describes itself for a dry run', async () => {

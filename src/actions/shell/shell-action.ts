@@ -93,9 +93,7 @@ export const shellAction: ActionDefinition<ShellParams> = {
         };
         if (ctx.signal.aborted) {
           const reason: unknown = ctx.signal.reason;
-          reject(
-            reason instanceof TminusError ? reason : new TminusError('ACTION_ABORTED', 'command aborted'),
-          );
+          reject(reason instanceof TminusError ? reason : new TminusError('ABORTED', 'command aborted'));
         } else if (code === 0) {
           resolve({ summary: `exit 0${stdout.text ? `: ${lastLine(output.stdoutTail)}` : ''}`, output });
         } else {

@@ -5,7 +5,10 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition } from '../../engine/action.js';
 import { formatMs } from '../action-deadline.js';
 import { durationParam } from '../duration-param.js';
-import { parseJunit, parseSmokeOutput, type SmokeSummary } from './parse-smoke-output.js';
+import type { SmokeSummary } from './parse-smoke-output.js';
+
+/** The output parsers (an XML library for JUnit reports) load when a suite has run. */
+const parsers = () => import('./parse-smoke-output.js');
 import { runSuite } from './run-suite.js';
 
 export const smokeParams = z
@@ -65,7 +68,7 @@ async function readJunit(
     );
   }
   try {
-    return parseJunit(await readFile(path, 'utf8'));
+    return (await parsers()).parseJunit(await readFile(path, 'utf8'));
   } catch (error) {
     throw new TminusError(
       'SMOKE_FAILED',
@@ -124,7 +127,7 @@ export const smokeAction: ActionDefinition<SmokeParams> = {
     const durationMs = ctx.clock.now() - started;
     const summary = junitPath
       ? await readJunit(junitPath, before, run.exitCode)
-      : parseSmokeOutput(`${run.stdout}\n${run.stderr}`);
+      : (await parsers()).parseSmokeOutput(`${run.stdout}\n${run.stderr}`);
     const failures = (summary?.failures ?? []).slice(0, p.maxFailures).map((f) => ({
       name: ctx.redact(f.name),
       ...(f.message ? { message: ctx.redact(f.message).slice(0, 300) } : {}),

@@ -3,13 +3,8 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
 import { describeNetworkError } from '../tcp-check/describe-network-error.js';
-import {
-  describeConnection,
-  engineOf,
-  openSqlSession,
-  type SqlParam,
-  type SqlSession,
-} from './sql-session.js';
+import { openSqlSession } from './open-sql-session.js';
+import { describeConnection, engineOf, type SqlParam, type SqlSession } from './sql-session.js';
 
 /** A query's answer as kept in the evidence: JSON values, capped. */
 export interface SqlResult {

@@ -64,19 +64,3 @@ export function describeConnection(connection: ResolvedConnection): string {
   }
   return `'${connection.name}' (${connection.kind}${where ? ` ${where}` : ''})`;
 }
-
-/** Opens a session with the driver for the connection's kind (drivers are loaded only when used). */
-export async function openSqlSession(
-  connection: ResolvedConnection,
-  options: SessionOptions,
-): Promise<SqlSession> {
-  const url = connection.url ?? '';
-  switch (engineOf(connection)) {
-    case 'postgres':
-      return (await import('./postgres-session.js')).openPostgresSession(url, options);
-    case 'mysql':
-      return (await import('./mysql-session.js')).openMysqlSession(url, options);
-    case 'sqlite':
-      return (await import('./sqlite-session.js')).openSqliteSession(url, options);
-  }
-}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, PlannedChange } from '../../engine/action.js';
-import { albMaintenance, planAlbMaintenance, type AlbMaintenanceOptions } from './alb-maintenance.js';
+import type { AlbMaintenanceOptions } from './alb-maintenance.js';
 import { applySettings, checkDesired } from '../traffic/apply-settings.js';
 import { runStepCheck, stepCheckSchema } from '../traffic/step-check.js';
 import { awaitServing } from '../traffic/await-serving.js';
@@ -97,6 +97,9 @@ export const trafficMaintenanceParams = z
   });
 export type TrafficMaintenanceParams = z.infer<typeof trafficMaintenanceParams>;
 
+/** The AWS load balancer side (its SDK) loads when an `alb` call runs, not with the declaration. */
+const alb = () => import('./alb-maintenance.js');
+
 type AlbMaintenanceParams = Extract<TrafficMaintenanceParams, { provider: 'alb' }>;
 type ServerMaintenanceParams = Exclude<TrafficMaintenanceParams, { provider: 'alb' }>;
 
@@ -185,7 +188,7 @@ export function createTrafficMaintenanceAction(
         const o = await albOptions(params, deps);
         return {
           summary: `maintenance ${params.mode} on alb listener ${params.listenerArn}`,
-          changes: await planAlbMaintenance(o, params.mode, ctx.signal),
+          changes: await (await alb()).planAlbMaintenance(o, params.mode, ctx.signal),
         };
       }
       const provider = await createProvider(params, deps, ctx);
@@ -204,7 +207,9 @@ export function createTrafficMaintenanceAction(
     async execute(ctx, params) {
       if (params.provider === 'alb') {
         const target = `alb listener ${params.listenerArn}`;
-        const result = await albMaintenance(await albOptions(params, deps), params.mode, ctx.signal);
+        const result = await (
+          await alb()
+        ).albMaintenance(await albOptions(params, deps), params.mode, ctx.signal);
         const check = await runCheck(ctx, params, target);
         return {
           summary: `maintenance ${params.mode} on ${target}${result.changed ? '' : ' (already)'}`,

@@ -31,6 +31,6 @@ describe('the wait action', () => {
     const c = new AbortController();
     const p = waitAction.execute(ctx(clock, c.signal), { duration: '1h' });
     c.abort(new Error('stop'));
-    await expect(p).rejects.toMatchObject({ code: 'ACTION_ABORTED' });
+    await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });

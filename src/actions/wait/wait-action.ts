@@ -30,7 +30,7 @@ export const waitAction: ActionDefinition<WaitParams> = {
     } catch (cause) {
       const reason: unknown = ctx.signal.reason;
       if (reason instanceof TminusError) throw reason;
-      throw new TminusError('ACTION_ABORTED', `wait of ${p.duration} interrupted`, { cause });
+      throw new TminusError('ABORTED', `wait of ${p.duration} interrupted`, { cause });
     }
     return { summary: `waited ${formatDuration(ms)}`, output: { waitedMs: ms } };
   },

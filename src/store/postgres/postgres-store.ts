@@ -67,7 +67,7 @@ export class PostgresStore implements RunStore, TokenStore {
     } catch (cause) {
       await pool.end();
       throw new TminusError(
-        'FILE_UNREADABLE',
+        'STORE_UNREACHABLE',
         `cannot open the PostgreSQL store: ${(cause as Error).message}`,
         {
           cause,

@@ -82,6 +82,8 @@ export class SqliteStore implements RunStore, TokenStore {
   readonly #db: Database.Database;
   readonly #journal: StoreJournal;
   readonly #cleanup: (() => void) | undefined;
+  /** Statements prepared once per connection: preparing costs more than running these small queries. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, journal: StoreJournal, cleanup?: () => void) {
     this.#db = db;
@@ -117,6 +119,15 @@ export class SqliteStore implements RunStore, TokenStore {
     );
   }
 
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (statement === undefined) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
   async createRun(runId: string, events: readonly NewRunEvent[]): Promise<readonly RunEvent[]> {
     const first = events[0];
     if (first === undefined || first.data.type !== 'run.started') {
@@ -125,14 +136,14 @@ export class SqliteStore implements RunStore, TokenStore {
     const planName = first.data.planName;
     let key: JournalKey | undefined;
     const tx = this.#db.transaction(() => {
-      const exists = this.#db.prepare('SELECT 1 FROM runs WHERE run_id = ?').get(runId);
+      const exists = this.#sql('SELECT 1 FROM runs WHERE run_id = ?').get(runId);
       if (exists) throw new TminusError('STORE_CONFLICT', `run ${runId} already exists`);
-      const store = this.#db.prepare('SELECT key_id FROM journal').get() as { key_id: string | null };
+      const store = this.#sql('SELECT key_id FROM journal').get() as { key_id: string | null };
       const chosen = this.#journal.keyForNewRun(store.key_id);
       key = chosen.key;
-      if (chosen.created) this.#db.prepare('UPDATE journal SET key_id = ?').run(key.id);
-      this.#db
-        .prepare(
+      if (chosen.created) this.#sql('UPDATE journal SET key_id = ?').run(key.id);
+      this
+        .#sql(
           'INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash, key_id) VALUES (?, ?, ?, 0, ?, ?)',
         )
         .run(runId, planName, first.atMs, GENESIS_HASH, key.id);
@@ -151,8 +162,8 @@ export class SqliteStore implements RunStore, TokenStore {
   async append(runId: string, expectedSeq: number, events: readonly NewRunEvent[]): Promise<AppendResult> {
     let key: JournalKey | undefined;
     const tx = this.#db.transaction((): AppendResult => {
-      const run = this.#db
-        .prepare('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?')
+      const run = this
+        .#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?')
         .get(runId) as Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
       if (!run) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
       if (run.head_seq !== expectedSeq) return { ok: false, lastSeq: run.head_seq };
@@ -171,7 +182,7 @@ export class SqliteStore implements RunStore, TokenStore {
     events: readonly NewRunEvent[],
     key: JournalKey | undefined,
   ): RunEvent[] {
-    const insert = this.#db.prepare(
+    const insert = this.#sql(
       'INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const stored: RunEvent[] = [];
@@ -187,22 +198,22 @@ export class SqliteStore implements RunStore, TokenStore {
       prevHash = hash;
       if (e.data.type === 'run.ended') ended = true;
     }
-    this.#db
-      .prepare('UPDATE runs SET head_seq = ?, head_hash = ?, ended = ended OR ? WHERE run_id = ?')
+    this
+      .#sql('UPDATE runs SET head_seq = ?, head_hash = ?, ended = ended OR ? WHERE run_id = ?')
       .run(seq, prevHash, ended ? 1 : 0, runId);
     return stored;
   }
 
   async readEvents(runId: string, afterSeq = 0, limit = -1): Promise<readonly RunEvent[]> {
-    const rows = this.#db
-      .prepare('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    const rows = this
+      .#sql('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
       .all(runId, afterSeq, limit) as EventRow[];
     return rows.map(toEvent);
   }
 
   async listRuns(): Promise<readonly RunSummary[]> {
-    const rows = this.#db
-      .prepare('SELECT * FROM runs ORDER BY created_at_ms DESC, run_id DESC')
+    const rows = this
+      .#sql('SELECT * FROM runs ORDER BY created_at_ms DESC, run_id DESC')
       .all() as RunRow[];
     return rows.map((r) => ({
       runId: r.run_id,
@@ -214,24 +225,24 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async head(runId: string): Promise<{ seq: number; hash: string } | undefined> {
-    const r = this.#db.prepare('SELECT head_seq, head_hash FROM runs WHERE run_id = ?').get(runId) as
+    const r = this.#sql('SELECT head_seq, head_hash FROM runs WHERE run_id = ?').get(runId) as
       Pick<RunRow, 'head_seq' | 'head_hash'> | undefined;
     return r && { seq: r.head_seq, hash: r.head_hash };
   }
 
   async verifyJournal(runId: string): Promise<JournalVerdict> {
-    const run = this.#db
-      .prepare('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?')
+    const run = this
+      .#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?')
       .get(runId) as Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
     if (!run) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
-    const rows = this.#db
-      .prepare(
+    const rows = this
+      .#sql(
         'SELECT seq, at_ms AS atMs, actor, data, prev_hash AS prevHash, hash, mac FROM events WHERE run_id = ? ORDER BY seq',
       )
       .all(runId) as JournalRow[];
     const present = new Set(
       (
-        this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]
+        this.#sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]
       ).map((t) => t.name),
     );
     return this.#journal.verify({
@@ -245,8 +256,8 @@ export class SqliteStore implements RunStore, TokenStore {
 
   async acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult> {
     const tx = this.#db.transaction((): LeaseResult => {
-      const current = this.#db
-        .prepare('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
+      const current = this
+        .#sql('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
         .get(runId) as LeaseRow | undefined;
       if (current && current.holder_id !== holder.id && current.expires_at_ms > options.nowMs) {
         const other = { id: current.holder_id, pid: current.pid, host: current.host };
@@ -254,8 +265,8 @@ export class SqliteStore implements RunStore, TokenStore {
           return { ok: false, holder: other, expiresAtMs: current.expires_at_ms };
         }
       }
-      this.#db
-        .prepare(
+      this
+        .#sql(
           `INSERT INTO leases (run_id, holder_id, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (run_id) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid,
              host = excluded.host, expires_at_ms = excluded.expires_at_ms`,
@@ -267,27 +278,27 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    const r = this.#db
-      .prepare('UPDATE leases SET expires_at_ms = ? WHERE run_id = ? AND holder_id = ?')
+    const r = this
+      .#sql('UPDATE leases SET expires_at_ms = ? WHERE run_id = ? AND holder_id = ?')
       .run(nowMs + ttlMs, runId, holderId);
     return r.changes === 1;
   }
 
   async releaseLease(runId: string, holderId: string): Promise<void> {
-    this.#db.prepare('DELETE FROM leases WHERE run_id = ? AND holder_id = ?').run(runId, holderId);
+    this.#sql('DELETE FROM leases WHERE run_id = ? AND holder_id = ?').run(runId, holderId);
     return;
   }
 
   async leaseOf(runId: string): Promise<{ holder: LeaseHolder; expiresAtMs: number } | undefined> {
-    const r = this.#db
-      .prepare('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
+    const r = this
+      .#sql('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
       .get(runId) as LeaseRow | undefined;
     return r && { holder: { id: r.holder_id, pid: r.pid, host: r.host }, expiresAtMs: r.expires_at_ms };
   }
 
   async createToken(token: AccessTokenRecord): Promise<void> {
-    const r = this.#db
-      .prepare(
+    const r = this
+      .#sql(
         `INSERT INTO access_tokens (token_id, person, role, secret_hash, created_at_ms, expires_at_ms)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token_id) DO NOTHING`,
       )
@@ -296,21 +307,21 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async tokenById(id: string): Promise<AccessTokenRecord | undefined> {
-    const r = this.#db.prepare('SELECT * FROM access_tokens WHERE token_id = ?').get(id) as
+    const r = this.#sql('SELECT * FROM access_tokens WHERE token_id = ?').get(id) as
       AccessTokenRow | undefined;
     return r && tokenFromRow(r);
   }
 
   async listTokens(): Promise<readonly AccessTokenRecord[]> {
-    const rows = this.#db
-      .prepare('SELECT * FROM access_tokens ORDER BY created_at_ms DESC, token_id')
+    const rows = this
+      .#sql('SELECT * FROM access_tokens ORDER BY created_at_ms DESC, token_id')
       .all() as AccessTokenRow[];
     return rows.map(tokenFromRow);
   }
 
   async revokeToken(id: string, atMs: number): Promise<boolean> {
-    const r = this.#db
-      .prepare('UPDATE access_tokens SET revoked_at_ms = ? WHERE token_id = ? AND revoked_at_ms IS NULL')
+    const r = this
+      .#sql('UPDATE access_tokens SET revoked_at_ms = ? WHERE token_id = ? AND revoked_at_ms IS NULL')
       .run(atMs, id);
     return r.changes === 1;
   }
