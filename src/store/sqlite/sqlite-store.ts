@@ -15,7 +15,9 @@ import { tokenFromRow, tokenInsertValues } from '../access-token-row.js';
 import type {
   AccessTokenRecord,
   AcquireLeaseOptions,
+  AppendFence,
   AppendResult,
+  ClaimedRun,
   LeaseHolder,
   LeaseResult,
   RunStore,
@@ -24,6 +26,7 @@ import type {
 } from '../store.js';
 import { JOURNAL_GUARDS, MIGRATIONS } from './migrations.js';
 import { aboutStore, sqliteFailure } from './sqlite-failure.js';
+import { rejectionEvent } from '../rejection-event.js';
 
 export interface SqliteOpenOptions {
   /**
@@ -60,6 +63,7 @@ interface LeaseRow {
   pid: number;
   host: string;
   expires_at_ms: number;
+  epoch: number;
 }
 
 const toEvent = (r: EventRow): RunEvent => ({
@@ -148,19 +152,39 @@ export class SqliteStore implements RunStore, TokenStore {
     if (last) this.#journal.witnessHead(runId, last.seq, last.hash, key);
   }
 
-  async append(runId: string, expectedSeq: number, events: readonly NewRunEvent[]): Promise<AppendResult> {
+  async append(
+    runId: string,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+    fence?: AppendFence,
+  ): Promise<AppendResult> {
     let key: JournalKey | undefined;
+    let written: readonly RunEvent[] = [];
     const tx = this.#db.transaction((): AppendResult => {
       const run = this.#db
         .prepare('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?')
         .get(runId) as Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
       if (!run) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+      if (fence) {
+        const lease = this.#db.prepare('SELECT holder_id, epoch FROM leases WHERE run_id = ?').get(runId) as
+          Pick<LeaseRow, 'holder_id' | 'epoch'> | undefined;
+        if (lease?.holder_id !== fence.holderId || lease.epoch !== fence.epoch) {
+          const head = this.#db
+            .prepare('SELECT at_ms FROM events WHERE run_id = ? AND seq = ?')
+            .get(runId, run.head_seq) as { at_ms: number } | undefined;
+          key = this.#journal.keyForRun(runId, run.key_id);
+          const rejection = rejectionEvent(fence, lease, events, head?.at_ms ?? 0);
+          written = this.#insert(runId, run.head_seq, run.head_hash, [rejection], key);
+          return { ok: false, lastSeq: run.head_seq + 1, rejected: written[0]! };
+        }
+      }
       if (run.head_seq !== expectedSeq) return { ok: false, lastSeq: run.head_seq };
       key = this.#journal.keyForRun(runId, run.key_id);
-      return { ok: true, events: this.#insert(runId, run.head_seq, run.head_hash, events, key) };
+      written = this.#insert(runId, run.head_seq, run.head_hash, events, key);
+      return { ok: true, events: written };
     });
     const result = tx.immediate();
-    if (result.ok) this.#witness(runId, result.events, key);
+    this.#witness(runId, written, key);
     return result;
   }
 
@@ -244,26 +268,60 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult> {
-    const tx = this.#db.transaction((): LeaseResult => {
-      const current = this.#db
-        .prepare('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
-        .get(runId) as LeaseRow | undefined;
-      if (current && current.holder_id !== holder.id && current.expires_at_ms > options.nowMs) {
-        const other = { id: current.holder_id, pid: current.pid, host: current.host };
-        if (!options.holderIsDead?.(other)) {
-          return { ok: false, holder: other, expiresAtMs: current.expires_at_ms };
-        }
+    return this.#db.transaction((): LeaseResult => this.#grant(runId, holder, options)).immediate();
+  }
+
+  /** Grants the lease unless another holder has it live; inside a write transaction. */
+  #grant(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): LeaseResult {
+    const current = this.#db
+      .prepare('SELECT holder_id, pid, host, expires_at_ms, epoch FROM leases WHERE run_id = ?')
+      .get(runId) as LeaseRow | undefined;
+    const other = current && { id: current.holder_id, pid: current.pid, host: current.host };
+    if (current && other && current.holder_id !== holder.id && current.expires_at_ms > options.nowMs) {
+      if (!options.holderIsDead?.(other)) {
+        return { ok: false, holder: other, expiresAtMs: current.expires_at_ms };
       }
-      this.#db
+    }
+    const { n: epoch } = this.#db.prepare('UPDATE lease_epoch SET n = n + 1 RETURNING n').get() as {
+      n: number;
+    };
+    this.#db
+      .prepare(
+        `INSERT INTO leases (run_id, holder_id, pid, host, expires_at_ms, epoch) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid,
+           host = excluded.host, expires_at_ms = excluded.expires_at_ms, epoch = excluded.epoch`,
+      )
+      .run(runId, holder.id, holder.pid, holder.host, options.nowMs + options.ttlMs, epoch);
+    return current && other && current.holder_id !== holder.id
+      ? {
+          ok: true,
+          epoch,
+          replaced: { holder: other, epoch: current.epoch, expiresAtMs: current.expires_at_ms },
+        }
+      : { ok: true, epoch };
+  }
+
+  async claimRun(holder: LeaseHolder, options: AcquireLeaseOptions): Promise<ClaimedRun | undefined> {
+    // One writer at a time (BEGIN IMMEDIATE): two workers never claim the same run.
+    const tx = this.#db.transaction((): ClaimedRun | undefined => {
+      const free = this.#db
         .prepare(
-          `INSERT INTO leases (run_id, holder_id, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (run_id) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid,
-             host = excluded.host, expires_at_ms = excluded.expires_at_ms`,
+          `SELECT r.run_id FROM runs r LEFT JOIN leases l ON l.run_id = r.run_id
+           WHERE NOT r.ended AND (l.run_id IS NULL OR l.expires_at_ms <= ?)
+           ORDER BY r.created_at_ms, r.run_id LIMIT 1`,
         )
-        .run(runId, holder.id, holder.pid, holder.host, options.nowMs + options.ttlMs);
-      return { ok: true };
+        .get(options.nowMs) as { run_id: string } | undefined;
+      if (!free) return undefined;
+      const granted = this.#grant(free.run_id, holder, options);
+      return granted.ok ? { ...granted, runId: free.run_id } : undefined;
     });
     return tx.immediate();
+  }
+
+  async leaseEpoch(runId: string): Promise<number | undefined> {
+    const r = this.#db.prepare('SELECT epoch FROM leases WHERE run_id = ?').get(runId) as
+      { epoch: number } | undefined;
+    return r?.epoch;
   }
 
   async renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean> {
