@@ -75,9 +75,33 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       'live: also accept rehearsals recorded in this store (a SQLite file or postgres:// URL)',
       (v, acc: string[] = []) => [...acc, v],
     )
+    .option('--detach', 'start the run and leave driving it to `tminus worker` processes on the same store')
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) =>
       setExit(await (await import('./commands/run-command.js')).runCommand(file, opts, io)),
+    );
+
+  program
+    .command('worker')
+    .description(
+      'drive the unfinished runs of a shared store beside other workers; take over those of a worker that died',
+    )
+    .option('--store <url>', 'a postgres:// URL (or a SQLite file on this host); env TMINUS_STORE')
+    .option(
+      '--lease-ttl <duration>',
+      'how long a run stays with a silent worker before another takes it over (default 15s)',
+    )
+    .option(
+      '--poll <duration>',
+      'how often to look for runs and events without a hint (default 1s; 500ms works)',
+    )
+    .option('--max-runs <n>', 'runs driven at once by this worker (default 8)')
+    .option(
+      '--no-listen',
+      'poll only, no LISTEN/NOTIFY hints (behind PgBouncer in transaction mode); env TMINUS_LISTEN=off',
+    )
+    .action(async (opts: import('./commands/worker-command.js').WorkerFlags) =>
+      setExit(await (await import('./commands/worker-command.js')).workerCommand(opts, io)),
     );
 
   common(program.command('resume'))

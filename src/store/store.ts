@@ -140,3 +140,22 @@ export interface TokenStore {
   /** Marks a token revoked at `atMs`; false when no such token or it was already revoked. */
   revokeToken(id: string, atMs: number): Promise<boolean>;
 }
+
+/**
+ * Wake-up hints between processes (PostgreSQL LISTEN/NOTIFY). Best effort: a hint can be lost (a dropped
+ * connection, a pooler in transaction mode), so whoever listens also polls; hints only cut latency.
+ */
+export interface AppendHints {
+  /**
+   * Calls `onAppend` after another (or this) process moved a run's head; keeps reconnecting until the
+   * returned function is called. `onLink` reports the listening connection going down and coming back.
+   */
+  listen(
+    onAppend: (runId: string, seq: number) => void,
+    onLink?: (up: boolean, error?: unknown) => void,
+  ): Promise<() => Promise<void>>;
+}
+
+/** Whether a store can send wake-up hints (the PostgreSQL store can). */
+export const hasAppendHints = (store: object): store is AppendHints =>
+  typeof (store as Partial<AppendHints>).listen === 'function';

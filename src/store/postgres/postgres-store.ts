@@ -13,6 +13,7 @@ import type {
   AccessTokenRecord,
   AcquireLeaseOptions,
   AppendFence,
+  AppendHints,
   AppendResult,
   ClaimedRun,
   LeaseHolder,
@@ -50,13 +51,15 @@ const toEvent = (r: EventRow): RunEvent => ({
  *
  * @example const store = await PostgresStore.open('postgres://tminus@db/tminus');
  */
-export class PostgresStore implements RunStore, TokenStore {
+export class PostgresStore implements RunStore, TokenStore, AppendHints {
   readonly #pool: pg.Pool;
   readonly #journal: StoreJournal;
+  readonly #url: string;
 
-  private constructor(pool: pg.Pool, journal: StoreJournal) {
+  private constructor(pool: pg.Pool, journal: StoreJournal, url: string) {
     this.#pool = pool;
     this.#journal = journal;
+    this.#url = url;
   }
 
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
@@ -80,6 +83,7 @@ export class PostgresStore implements RunStore, TokenStore {
     return new PostgresStore(
       pool,
       new StoreJournal(journal ?? journalOptionsFromEnv(process.env, undefined), storeId),
+      url,
     );
   }
 
@@ -413,6 +417,54 @@ export class PostgresStore implements RunStore, TokenStore {
 
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
+  }
+
+  /**
+   * LISTEN on 'tminus_runs' over a connection of its own (not from the pool: a pooler in transaction mode
+   * cannot hold a LISTEN, so workers there run without hints). Reconnects after a second when it drops.
+   */
+  async listen(
+    onAppend: (runId: string, seq: number) => void,
+    onLink?: (up: boolean, error?: unknown) => void,
+  ): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.#url });
+      client = c;
+      let down = false;
+      const lost = (error?: unknown) => {
+        if (down) return;
+        down = true;
+        c.removeAllListeners('notification');
+        void c.end().catch(() => undefined);
+        if (stopped) return;
+        onLink?.(false, error);
+        retry = setTimeout(() => void connect().catch(lost), 1000);
+      };
+      c.on('error', lost);
+      c.on('end', () => lost());
+      c.on('notification', (n) => {
+        const payload = n.payload ?? '';
+        const space = payload.indexOf(' ');
+        if (space > 0) onAppend(payload.slice(space + 1), Number(payload.slice(0, space)));
+      });
+      try {
+        await c.connect();
+        await c.query('LISTEN tminus_runs');
+      } catch (error) {
+        lost(error);
+        return;
+      }
+      onLink?.(true);
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
   }
 }
 
