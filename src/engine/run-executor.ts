@@ -270,6 +270,12 @@ export class RunExecutor {
   }
 
   #applied(e: RunEvent): void {
+    if (e.data.type === 'lease.taken-over' && e.data.from === this.#fence?.holderId) {
+      // Another worker took the run over while this one was stalled: stop before doing anything more.
+      this.#loseLease(
+        new TminusError('LEASE_LOST', `run ${this.#o.runId} was taken over by ${e.data.holder}`),
+      );
+    }
     applyEvent(this.#state, e);
     applyWatchEvent(this.#o.plan, this.#watch, e);
     this.#o.onEvent?.(e);
@@ -477,9 +483,12 @@ export class RunExecutor {
           .map((r) => ({ actor: SYSTEM, data: r.data }));
       });
     } catch (error) {
+      // A refused (fenced) append was recorded by the store; anything else is tried again later.
       if (batch && !this.#lost) this.#results.unshift(...batch);
       throw error;
     }
+    // Taken over while deciding: the results were not offered to the store yet; offer them for the record.
+    if (this.#lost && batch) for (const r of batch) await this.#recordLate(r.data);
   }
 
   #actionInput(call: ActionCall, stepId: string, stepTitle: string, signal: AbortSignal, attempt: number) {
