@@ -4,6 +4,7 @@ import { parseGoLive } from '../core/go-live.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
 import type { RunOptions } from './commands/run-command.js';
+import type { WorkerFlags } from './commands/worker-command.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import { remoteAct, remoteLog, remoteOf, remoteStatus } from './remote-run.js';
 
@@ -82,6 +83,20 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     );
 
   program
+    .command('store')
+    .description('the store itself')
+    .command('migrate')
+    .description('apply the numbered schema migrations this tminus has and the store lacks')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { store?: string; json?: boolean }) =>
+      setExit(await (await import('./commands/store-command.js')).storeMigrateCommand(opts, io)),
+    );
+
+  program
     .command('worker')
     .description(
       'drive the unfinished runs of a shared store beside other workers; take over those of a worker that died',
@@ -100,7 +115,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       '--no-listen',
       'poll only, no LISTEN/NOTIFY hints (behind PgBouncer in transaction mode); env TMINUS_LISTEN=off',
     )
-    .action(async (opts: import('./commands/worker-command.js').WorkerFlags) =>
+    .action(async (opts: WorkerFlags) =>
       setExit(await (await import('./commands/worker-command.js')).workerCommand(opts, io)),
     );
 

@@ -468,6 +468,24 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints {
   }
 }
 
+/** The schema version of a PostgreSQL store (0 when tminus never set it up), without changing anything. */
+export async function postgresSchemaVersion(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    const exists = await c.query<{ t: string | null }>(`SELECT to_regclass('tminus_schema') AS t`);
+    if (exists.rows[0]?.t === null) return 0;
+    const r = await c.query<{ version: number }>('SELECT version FROM tminus_schema');
+    return r.rows[0]?.version ?? 0;
+  } catch (cause) {
+    throw new TminusError('STORE_UNUSABLE', `cannot read the PostgreSQL store: ${(cause as Error).message}`, {
+      cause,
+    });
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 async function migrate(pool: pg.Pool): Promise<void> {
   const c = await pool.connect();
   try {
