@@ -9,6 +9,8 @@ import type { Spawned } from '../support/cli.js';
 import { cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
 import type { TestDatabase } from '../support/databases.js';
 import { createPostgresDatabase } from '../support/databases.js';
+import type { PrivatePostgres } from '../support/private-postgres.js';
+import { startPrivatePostgres } from '../support/private-postgres.js';
 
 /**
  * Several real `tminus worker` processes on one PostgreSQL store, killed and stopped mid-step. Shell steps
@@ -232,5 +234,69 @@ phases:
     expect((await t.run(['complete', 'approve', '--as', 'olga'])).code).toBe(0);
     await waitFor(async () => foldRun(await t.events()).outcome === 'completed', 'the run to complete');
     expect(t.count('verify')).toBe(1);
+  }, 240_000);
+});
+
+describe('tminus worker across a PostgreSQL restart', () => {
+  let server: PrivatePostgres | undefined;
+  afterAll(() => server?.stop());
+
+  it('reconnects after the server restarts mid-step: nothing lost, nothing repeated', async () => {
+    server = await startPrivatePostgres();
+    const dir = mkdtempSync(join(tmpdir(), 'tminus-workers-'));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, 'plan.yaml'),
+      PLAN.replace('idempotent: true\n', 'idempotent: false\n').replace(
+        '        after: [migrate]\n',
+        `        after: [migrate]
+      - id: report
+        title: Report
+        owner: ops
+        action: shell
+        with: { run: 'echo report >> "$TMINUS_TEST_OUT"' }
+        after: [verify]
+`,
+      ),
+    );
+    const out = join(dir, 'out.txt');
+    const hold = join(dir, 'hold');
+    const env = { TMINUS_TEST_OUT: out, TMINUS_TEST_HOLD: hold, TMINUS_STORE: server.url };
+    const count = (what: string) =>
+      existsSync(out)
+        ? readFileSync(out, 'utf8')
+            .split('\n')
+            .filter((l) => l === what).length
+        : 0;
+    writeFileSync(hold, '');
+    expect((await cli(['run', 'plan.yaml', '--detach'], { cwd: dir, env })).code).toBe(0);
+    const w = spawnCli(['worker', '--lease-ttl', '10s', '--poll', '200ms'], { cwd: dir, env });
+    children.push(w);
+    await waitFor(() => count('migrate') === 1, 'migrate to start');
+    server.restart();
+    // The step ends while the worker's connections are gone: its result must still be recorded, once.
+    rmSync(hold, { force: true });
+    const events = async () => {
+      const store = await PostgresStore.open(server!.url);
+      try {
+        const runs = await store.listRuns();
+        return [...(await store.readEvents(runs[0]!.runId))];
+      } finally {
+        await store.close();
+      }
+    };
+    await waitFor(async () => foldRun(await events()).outcome === 'completed', 'the run to complete');
+    const journal = await events();
+    expect(count('migrate')).toBe(1);
+    expect(count('verify')).toBe(1);
+    expect(count('report')).toBe(1);
+    expect(ofType(journal, 'lease.taken-over')).toEqual([]);
+    expect(ofType(journal, 'step.interrupted')).toEqual([]);
+    expect(ofType(journal, 'step.succeeded').map((e) => e.data.stepId)).toEqual([
+      'migrate',
+      'verify',
+      'report',
+    ]);
+    expect(w.output()).toMatch(/unreachable|could not renew|hints lost/);
   }, 240_000);
 });

@@ -65,6 +65,9 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints {
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
   static async open(url: string, journal?: JournalOptions): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
+    // query opens a new one. Without a listener the error would end the process.
+    pool.on('error', () => undefined);
     let storeId: string;
     try {
       await migrate(pool);
