@@ -4,6 +4,7 @@ import { parseGoLive } from '../core/go-live.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
 import type { RunOptions } from './commands/run-command.js';
+import type { WorkerFlags } from './commands/worker-command.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import { remoteAct, remoteLog, remoteOf, remoteStatus } from './remote-run.js';
 
@@ -75,9 +76,47 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       'live: also accept rehearsals recorded in this store (a SQLite file or postgres:// URL)',
       (v, acc: string[] = []) => [...acc, v],
     )
+    .option('--detach', 'start the run and leave driving it to `tminus worker` processes on the same store')
     .addOption(new Option('--run-id <id>', 'id for the new run').hideHelp())
     .action(async (file: string, opts: RunOptions) =>
       setExit(await (await import('./commands/run-command.js')).runCommand(file, opts, io)),
+    );
+
+  program
+    .command('store')
+    .description('the store itself')
+    .command('migrate')
+    .description('apply the numbered schema migrations this tminus has and the store lacks')
+    .option(
+      '--store <path>',
+      'a SQLite file or a postgres:// URL (default: .tminus/tminus.db here or above; env TMINUS_STORE)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { store?: string; json?: boolean }) =>
+      setExit(await (await import('./commands/store-command.js')).storeMigrateCommand(opts, io)),
+    );
+
+  program
+    .command('worker')
+    .description(
+      'drive the unfinished runs of a shared store beside other workers; take over those of a worker that died',
+    )
+    .option('--store <url>', 'a postgres:// URL (or a SQLite file on this host); env TMINUS_STORE')
+    .option(
+      '--lease-ttl <duration>',
+      'how long a run stays with a silent worker before another takes it over (default 15s)',
+    )
+    .option(
+      '--poll <duration>',
+      'how often to look for runs and events without a hint (default 1s; 500ms works)',
+    )
+    .option('--max-runs <n>', 'runs driven at once by this worker (default 8)')
+    .option(
+      '--no-listen',
+      'poll only, no LISTEN/NOTIFY hints (behind PgBouncer in transaction mode); env TMINUS_LISTEN=off',
+    )
+    .action(async (opts: WorkerFlags) =>
+      setExit(await (await import('./commands/worker-command.js')).workerCommand(opts, io)),
     );
 
   common(program.command('resume'))

@@ -1,6 +1,7 @@
 import { formatDuration } from './duration.js';
 import type { RunEvent } from './run-event.js';
 import { describeWatchEvent } from './describe-watch-event.js';
+import { refusedWhat } from './run-state.js';
 
 /** What one event says, in words. */
 export function describeEvent(e: RunEvent): string {
@@ -11,6 +12,10 @@ export function describeEvent(e: RunEvent): string {
       return `run started: ${d.planTitle} (${d.mode}${d.dryRun ? ', dry run' : ''}${d.speed !== 1 ? `, ×${d.speed}` : ''}${d.autoApprove ? ', auto-approve' : ''}) T-0 ${new Date(d.goLiveMs).toISOString()}`;
     case 'executor.started':
       return `executor attached (${d.holder})`;
+    case 'lease.taken-over':
+      return `TAKEN OVER by ${d.holder} (epoch ${d.epoch}) from ${d.from} (epoch ${d.fromEpoch}), whose lease ran out at ${new Date(d.expiredAtMs).toISOString()}`;
+    case 'append.rejected':
+      return `REJECTED late write${d.refused.length === 1 ? '' : 's'} from ${d.holder} (epoch ${d.epoch}; the lease is ${d.current ? `${d.current.holder}'s, epoch ${d.current.epoch}` : 'nobody’s'}): ${d.refused.map(refusedWhat).join(', ')} — not applied`;
     case 'step.waiting':
       return `${d.stepId}: waiting for people`;
     case 'step.started':

@@ -62,6 +62,31 @@ type RunEventBody =
       readonly realMs: number;
       readonly speed: number;
     }
+  /**
+   * A worker took the run over from a holder whose lease expired without being released (it died or
+   * stalled); steps it had running follow as `step.interrupted`.
+   */
+  | {
+      readonly type: 'lease.taken-over';
+      readonly holder: string;
+      readonly epoch: number;
+      readonly from: string;
+      readonly fromEpoch: number;
+      /** Wall-clock time the previous lease ran out (real time, not the run's). */
+      readonly expiredAtMs: number;
+    }
+  /**
+   * Writes a holder attempted after it lost the run's lease (fencing): kept for the record, not applied.
+   * `refused` holds exactly what it tried to append.
+   */
+  | {
+      readonly type: 'append.rejected';
+      readonly holder: string;
+      readonly epoch: number;
+      /** Who holds the lease now (absent when nobody does). */
+      readonly current?: { readonly holder: string; readonly epoch: number };
+      readonly refused: readonly RunEventData[];
+    }
   /** A manual task, gate or manual rollback step now waits for people. */
   | { readonly type: 'step.waiting'; readonly stepId: string }
   | { readonly type: 'step.started'; readonly stepId: string; readonly attempt: number }

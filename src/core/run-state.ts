@@ -1,4 +1,4 @@
-import type { Actor, RunEvent, RunMode, RunOutcome, StoredError, Vote } from './run-event.js';
+import type { Actor, RunEvent, RunEventData, RunMode, RunOutcome, StoredError, Vote } from './run-event.js';
 import { GENESIS_HASH } from './run-event.js';
 
 /**
@@ -87,6 +87,10 @@ export interface RunState {
   pulledPhases: string[];
   firedCriteria: Record<string, { atMs: number; detail: string }>;
   rollback?: { startedAtMs: number; by: Actor; reason: string; criterionId?: string };
+  /** Every take-over of the run by another worker (its previous holder's lease ran out), oldest first. */
+  takeOvers: { atMs: number; by: string; from: string; epoch: number }[];
+  /** Writes refused because their writer had lost the run's lease (fencing), oldest first. */
+  rejectedWrites: { atMs: number; holder: string; epoch: number; refused: string[] }[];
   /** The latest clock anchor: run time = atMs + (real now − realMs) × speed. */
   clockAnchor: { atMs: number; realMs: number; speed: number };
   lastSeq: number;
@@ -148,6 +152,17 @@ export function applyEvent(state: RunState, event: RunEvent): void {
       break;
     case 'executor.started':
       state.clockAnchor = { atMs, realMs: data.realMs, speed: data.speed };
+      break;
+    case 'lease.taken-over':
+      state.takeOvers.push({ atMs, by: data.holder, from: data.from, epoch: data.epoch });
+      break;
+    case 'append.rejected':
+      state.rejectedWrites.push({
+        atMs,
+        holder: data.holder,
+        epoch: data.epoch,
+        refused: data.refused.map(refusedWhat),
+      });
       break;
     case 'step.waiting': {
       const s = step(state, data.stepId);
@@ -309,6 +324,13 @@ export function applyEvent(state: RunState, event: RunEvent): void {
   }
 }
 
+/** One refused write in a few words: its type and the step, gate or check it was about. */
+export function refusedWhat(d: RunEventData): string {
+  const about =
+    'stepId' in d ? d.stepId : 'gateId' in d ? d.gateId : 'itemId' in d ? d.itemId : undefined;
+  return about === undefined ? d.type : `${d.type} ${about}`;
+}
+
 /** The state right after `run.started`, before anything else happened. */
 export function initialState(first: RunEvent): RunState {
   if (first.data.type !== 'run.started') {
@@ -338,6 +360,8 @@ export function initialState(first: RunEvent): RunState {
     checks: {},
     pulledPhases: [],
     firedCriteria: {},
+    takeOvers: [],
+    rejectedWrites: [],
     clockAnchor: { atMs: first.atMs, realMs: first.atMs, speed: 1 },
     lastSeq: 0,
     lastHash: GENESIS_HASH,

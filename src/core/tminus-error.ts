@@ -58,6 +58,8 @@ export const ERROR_CODES = [
   'RUN_NOT_FOUND',
   'RUN_ENDED',
   'RUN_LOCKED',
+  /** This process's lease on a run was taken over: its late writes are recorded as rejected, not applied. */
+  'LEASE_LOST',
   /** Another unfinished run of the same plan is in the store (start a second one only when asked). */
   'RUN_ACTIVE',
   /** More than one run could be meant: the command names them and asks for `--run ID`. */

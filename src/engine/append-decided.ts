@@ -1,7 +1,7 @@
 import type { NewRunEvent, RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
-import type { RunStore } from '../store/store.js';
+import type { AppendFence, RunStore } from '../store/store.js';
 
 /** Tries before giving up when other processes keep appending at the same moment. */
 export const MAX_APPEND_TRIES = 50;
@@ -19,6 +19,8 @@ export interface AppendDecidedInput {
   /** What is being done, for the message when the run keeps changing. */
   readonly what: string;
   readonly maxTries?: number;
+  /** A worker's writes: applied only while it still holds the run's lease at this epoch. */
+  readonly fence?: AppendFence;
 }
 
 /**
@@ -35,8 +37,20 @@ export async function appendDecided(input: AppendDecidedInput): Promise<readonly
     if (state === undefined) return undefined;
     const events = input.decide(state);
     if (!events || events.length === 0) return undefined;
-    const r = await input.store.append(input.runId, state.lastSeq, events);
+    const r = await input.store.append(input.runId, state.lastSeq, events, input.fence);
     if (r.ok) return r.events;
+    if (r.rejected) {
+      const d = r.rejected.data;
+      const now =
+        d.type === 'append.rejected' && d.current
+          ? `${d.current.holder} (epoch ${d.current.epoch})`
+          : 'nobody';
+      throw new TminusError(
+        'LEASE_LOST',
+        `${input.what} lost run ${input.runId}: its lease (epoch ${input.fence?.epoch ?? '?'}) now belongs to ${now}; the write was recorded as rejected, not applied`,
+        { retryable: false },
+      );
+    }
   }
   throw new TminusError(
     'STORE_CONFLICT',

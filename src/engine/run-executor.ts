@@ -7,7 +7,7 @@ import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun, stepOf } from '../core/run-state.js';
 import { taskById } from '../core/plan-index.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
-import type { RunStore } from '../store/store.js';
+import type { AppendFence, LeaseGrant, RunStore } from '../store/store.js';
 import type { LeaseOptions } from './run-lease.js';
 import { acquireRunLease, keepRunLease } from './run-lease.js';
 import type { Redactor } from './redactor.js';
@@ -65,6 +65,10 @@ export class RunExecutor {
   readonly #o: ExecutorOptions;
   #state: RunState;
   #dead = false;
+  /** Why the executor stopped when another holder took the run over (its late results are recorded as rejected). */
+  #lost: TminusError | undefined;
+  /** Every append is conditional on this (the run's lease at its epoch) when the executor holds a lease. */
+  #fence: AppendFence | undefined;
   #lock: Promise<unknown> = Promise.resolve();
   readonly #inflight = new Map<string, AbortController>();
   readonly #checking = new Set<string>();
@@ -133,18 +137,42 @@ export class RunExecutor {
 
   /** Runs until the run ends; returns its outcome. */
   async run(): Promise<RunOutcome> {
-    if (this.#o.lease) await acquireRunLease(this.#o.store, this.#o.runId, this.#o.lease);
+    const grant = this.#o.lease
+      ? await acquireRunLease(this.#o.store, this.#o.runId, this.#o.lease)
+      : undefined;
+    if (this.#o.lease && grant) this.#fence = { holderId: this.#o.lease.holder.id, epoch: grant.epoch };
     const renew = this.#o.lease
-      ? keepRunLease(this.#o.store, this.#o.runId, this.#o.lease, this.#stop.signal, () => {
-          this.#o.logger.error('lost the run lease to another process; stopping');
-          this.crash();
-        })
+      ? keepRunLease(
+          this.#o.store,
+          this.#o.runId,
+          this.#o.lease,
+          this.#stop.signal,
+          () =>
+            this.#loseLease(
+              new TminusError('LEASE_LOST', `run ${this.#o.runId} was taken over by another process`),
+            ),
+          this.#o.logger,
+        )
       : Promise.resolve();
+    let storeDown = false;
     try {
-      await this.#recover();
+      await this.#recover(grant);
       for (;;) {
-        if (this.#dead) throw new TminusError('ABORTED', 'executor stopped');
-        await this.#sync();
+        if (this.#dead) throw this.#lost ?? new TminusError('ABORTED', 'executor stopped');
+        try {
+          await this.#sync();
+          if (this.#results.length > 0) await this.#recordResults();
+        } catch (error) {
+          if (error instanceof TminusError) throw error;
+          // The store is unreachable (a restart, a network cut): keep trying. Fencing makes this safe: if
+          // another worker takes the run over meanwhile, nothing this one writes afterwards is applied.
+          if (!storeDown) this.#o.logger.warn(`the store is unreachable, retrying: ${String(error)}`);
+          storeDown = true;
+          await this.#sleepUntil(undefined);
+          continue;
+        }
+        if (storeDown) this.#o.logger.info('the store is reachable again');
+        storeDown = false;
         if (this.#state.status === 'ended') break;
         const now = this.#o.clock.now();
         const decidedAt = this.#state.lastSeq;
@@ -175,10 +203,32 @@ export class RunExecutor {
     }
   }
 
-  /** After a crash: anchor the clock again, and settle steps that were running when it happened. */
-  async #recover(): Promise<void> {
+  /** Stops because another holder has the run: in-flight results are then recorded as rejected. */
+  #loseLease(error: TminusError): void {
+    if (this.#dead) return;
+    this.#o.logger.error(`${error.message}; stopping`);
+    this.#lost = error;
+    this.crash();
+  }
+
+  /**
+   * After a crash or a take-over: say who took over from whom, anchor the clock again, and settle steps
+   * that were running (idempotent ones run again, others are held for a person).
+   */
+  async #recover(grant: LeaseGrant | undefined): Promise<void> {
     await this.#mutate((state) => {
       const events: RunEventData[] = [];
+      const replaced = grant?.replaced;
+      if (replaced && this.#o.lease && state.status !== 'ended') {
+        events.push({
+          type: 'lease.taken-over',
+          holder: this.#o.lease.holder.id,
+          epoch: grant.epoch,
+          from: replaced.holder.id,
+          fromEpoch: replaced.epoch,
+          expiredAtMs: replaced.expiresAtMs,
+        });
+      }
       if (this.#o.clockAnchor) {
         events.push({
           type: 'executor.started',
@@ -222,6 +272,12 @@ export class RunExecutor {
   }
 
   #applied(e: RunEvent): void {
+    if (e.data.type === 'lease.taken-over' && e.data.from === this.#fence?.holderId) {
+      // Another worker took the run over while this one was stalled: stop before doing anything more.
+      this.#loseLease(
+        new TminusError('LEASE_LOST', `run ${this.#o.runId} was taken over by ${e.data.holder}`),
+      );
+    }
     applyEvent(this.#state, e);
     applyWatchEvent(this.#o.plan, this.#watch, e);
     this.#o.onEvent?.(e);
@@ -237,6 +293,7 @@ export class RunExecutor {
         store: this.#o.store,
         runId: this.#o.runId,
         what: 'the executor',
+        ...(this.#fence ? { fence: this.#fence } : {}),
         read: async () => {
           if (this.#dead) return undefined;
           // The first try decides on the state as this executor knows it, without reading: the append is
@@ -257,7 +314,10 @@ export class RunExecutor {
       return true;
     });
     this.#lock = job.catch(() => undefined);
-    return job;
+    return job.catch((error: unknown) => {
+      if (error instanceof TminusError && error.code === 'LEASE_LOST') this.#loseLease(error);
+      throw error;
+    });
   }
 
   async #append(events: readonly NewRunEvent[]): Promise<void> {
@@ -371,7 +431,6 @@ export class RunExecutor {
         },
       };
     } catch (thrown) {
-      if (this.#dead) return;
       const error = coerceError(thrown);
       const retryAtMs = this.#retryAt(error, retry, attempt);
       result = {
@@ -386,31 +445,62 @@ export class RunExecutor {
     } finally {
       this.#inflight.delete(id);
     }
-    if (this.#dead) return;
+    if (this.#dead) {
+      if (this.#lost) await this.#recordLate(result.data);
+      return;
+    }
     this.#results.push({ id, attempt, data: result.data });
-    await this.#recordResults().catch((e: unknown) =>
-      this.#o.logger.error(`could not record the result of '${id}'`, { error: String(e) }),
-    );
+    await this.#recordResults().catch((e: unknown) => {
+      // Unrecorded results stay queued: the loop records them when the store answers again.
+      if (!(e instanceof TminusError && e.code === 'LEASE_LOST')) {
+        this.#o.logger.warn(`could not record the result of '${id}' yet`, { error: String(e) });
+      }
+    });
     this.#wake();
+  }
+
+  /**
+   * A result that finished after the run was taken over: offered to the store with the old fence, which
+   * refuses it and keeps it as an `append.rejected` event (the record shows the step did finish here).
+   */
+  async #recordLate(data: RunEventData): Promise<void> {
+    if (!this.#fence) return;
+    const event = { atMs: this.#o.clock.now(), actor: SYSTEM, data: this.#o.redactor.redactValue(data) };
+    try {
+      const r = await this.#o.store.append(this.#o.runId, this.#state.lastSeq, [event], this.#fence);
+      if (r.ok || !r.rejected) this.#o.logger.error(`a late result of run ${this.#o.runId} was not refused`);
+    } catch (error) {
+      this.#o.logger.error('could not record a late result as rejected', { error: String(error) });
+    }
   }
 
   /** Appends every result that finished meanwhile in one transaction (fewer fsyncs under load). */
   async #recordResults(): Promise<void> {
     if (this.#recordQueued) return this.#recordQueued;
     let batch: StepResult[] | undefined;
-    const job = this.#mutate((state) => {
-      if (batch === undefined) {
-        batch = this.#results.splice(0);
-        this.#recordQueued = undefined; // results finishing from now on need a write of their own
+    const job = (async () => {
+      try {
+        await this.#mutate((state) => {
+          if (batch === undefined) {
+            batch = this.#results.splice(0);
+            this.#recordQueued = undefined; // results finishing from now on need a write of their own
+          }
+          // Abandoned (rollback, abort) or settled by a person meanwhile: such a result no longer applies.
+          return batch
+            .filter((r) => {
+              const s = stepOf(state, r.id);
+              return s.status === 'running' && s.attempt === r.attempt;
+            })
+            .map((r) => ({ actor: SYSTEM, data: r.data }));
+        });
+      } catch (error) {
+        // A refused (fenced) append was recorded by the store; anything else is tried again later.
+        if (batch && !this.#lost) this.#results.unshift(...batch);
+        throw error;
       }
-      // Abandoned (rollback, abort) or settled by a person meanwhile: such a result no longer applies.
-      return batch
-        .filter((r) => {
-          const s = stepOf(state, r.id);
-          return s.status === 'running' && s.attempt === r.attempt;
-        })
-        .map((r) => ({ actor: SYSTEM, data: r.data }));
-    }).then(() => undefined);
+      // Taken over while deciding: the results were not offered to the store yet; offer them for the record.
+      if (this.#lost && batch) for (const r of batch) await this.#recordLate(r.data);
+    })();
     this.#recordQueued = job;
     void job
       .finally(() => {

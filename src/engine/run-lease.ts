@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import { TminusError } from '../core/tminus-error.js';
-import type { LeaseHolder, RunStore } from '../store/store.js';
+import type { LeaseGrant, LeaseHolder, RunStore } from '../store/store.js';
 
 export interface LeaseOptions {
   readonly holder: LeaseHolder;
@@ -8,10 +9,17 @@ export interface LeaseOptions {
   readonly clock: Clock;
   readonly ttlMs: number;
   readonly holderIsDead?: (holder: LeaseHolder) => boolean;
+  /** Already granted (a worker claimed the run): the executor drives with it rather than asking again. */
+  readonly granted?: LeaseGrant;
 }
 
 /** Takes the run's single-executor lease, or refuses naming the process that holds it. */
-export async function acquireRunLease(store: RunStore, runId: string, lease: LeaseOptions): Promise<void> {
+export async function acquireRunLease(
+  store: RunStore,
+  runId: string,
+  lease: LeaseOptions,
+): Promise<LeaseGrant> {
+  if (lease.granted) return lease.granted;
   const r = await store.acquireLease(runId, lease.holder, {
     nowMs: lease.clock.now(),
     ttlMs: lease.ttlMs,
@@ -24,6 +32,7 @@ export async function acquireRunLease(store: RunStore, runId: string, lease: Lea
       { hint: 'act on it with complete/vote/... from here, or stop that process first' },
     );
   }
+  return r;
 }
 
 /** Renews the lease every third of its lifetime until `signal` aborts; calls `onLost` if another took it. */
@@ -33,6 +42,7 @@ export async function keepRunLease(
   lease: LeaseOptions,
   signal: AbortSignal,
   onLost: () => void,
+  logger?: Logger,
 ): Promise<void> {
   for (;;) {
     try {
@@ -40,7 +50,16 @@ export async function keepRunLease(
     } catch {
       return; // the executor stopped
     }
-    if (!(await store.renewLease(runId, lease.holder.id, lease.clock.now(), lease.ttlMs))) {
+    let renewed: boolean;
+    try {
+      renewed = await store.renewLease(runId, lease.holder.id, lease.clock.now(), lease.ttlMs);
+    } catch (error) {
+      // The store is unreachable: try again. If the lease runs out meanwhile and another worker takes the
+      // run, the next renewal says so, and fencing refuses anything written in between.
+      logger?.warn(`could not renew the lease of run ${runId}: ${String(error)}`);
+      continue;
+    }
+    if (!renewed) {
       onLost();
       return;
     }

@@ -17,8 +17,36 @@ export interface LeaseHolder {
   readonly host: string;
 }
 
+/** A lease that another holder had and did not release, replaced by this one (a take-over). */
+export interface ReplacedLease {
+  readonly holder: LeaseHolder;
+  readonly epoch: number;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * A granted lease. `epoch` grows with every grant in the store (never reused): appends fenced with it are
+ * refused once anyone else was granted the run.
+ */
+export interface LeaseGrant {
+  readonly ok: true;
+  readonly epoch: number;
+  readonly replaced?: ReplacedLease;
+}
+
 export type LeaseResult =
-  { readonly ok: true } | { readonly ok: false; readonly holder: LeaseHolder; readonly expiresAtMs: number };
+  LeaseGrant | { readonly ok: false; readonly holder: LeaseHolder; readonly expiresAtMs: number };
+
+/** A run a worker claimed (see `RunStore.claimRun`). */
+export interface ClaimedRun extends LeaseGrant {
+  readonly runId: string;
+}
+
+/** Makes an append conditional on the writer still holding the run's lease at this epoch. */
+export interface AppendFence {
+  readonly holderId: string;
+  readonly epoch: number;
+}
 
 export interface AcquireLeaseOptions {
   /** Wall-clock now (leases are about processes, not about the run's possibly virtual clock). */
@@ -32,7 +60,12 @@ export interface AcquireLeaseOptions {
 export type AppendResult =
   | { readonly ok: true; readonly events: readonly RunEvent[] }
   /** Someone appended after `expectedSeq`: read the new events, re-check, try again. */
-  | { readonly ok: false; readonly lastSeq: number };
+  | { readonly ok: false; readonly lastSeq: number; readonly rejected?: undefined }
+  /**
+   * The fence failed (another holder was granted the run): nothing asked for was applied; instead the
+   * store appended one `append.rejected` event recording what was refused. Retrying cannot help.
+   */
+  | { readonly ok: false; readonly lastSeq: number; readonly rejected: RunEvent };
 
 /**
  * Where runs live, in domain terms. Every append is one transaction that numbers, hash-chains and stores the
@@ -43,8 +76,17 @@ export type AppendResult =
 export interface RunStore {
   /** Creates a run with its first events (the first must be `run.started`); fails if the id exists. */
   createRun(runId: string, events: readonly NewRunEvent[]): Promise<readonly RunEvent[]>;
-  /** Appends events atomically if the run's last sequence number is still `expectedSeq`. */
-  append(runId: string, expectedSeq: number, events: readonly NewRunEvent[]): Promise<AppendResult>;
+  /**
+   * Appends events atomically if the run's last sequence number is still `expectedSeq` and, with a
+   * `fence`, only while that holder still has the run's lease at that epoch (checked in the same
+   * transaction); a failed fence records an `append.rejected` event instead.
+   */
+  append(
+    runId: string,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+    fence?: AppendFence,
+  ): Promise<AppendResult>;
   /** Events with seq > afterSeq (all when omitted), in order. */
   readEvents(runId: string, afterSeq?: number, limit?: number): Promise<readonly RunEvent[]>;
   /** Runs, most recent first. */
@@ -57,11 +99,18 @@ export interface RunStore {
    */
   verifyJournal(runId: string): Promise<JournalVerdict>;
   acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult>;
+  /**
+   * For workers: takes the lease of one unfinished run that nobody holds (or whose lease expired), oldest
+   * first, skipping runs another worker is claiming at this moment; undefined when there is none.
+   */
+  claimRun(holder: LeaseHolder, options: AcquireLeaseOptions): Promise<ClaimedRun | undefined>;
   /** Extends a lease this holder has; false when it was lost (another process took over). */
   renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean>;
   releaseLease(runId: string, holderId: string): Promise<void>;
   /** Who holds the run's lease and until when (wall clock), if anyone ever did and did not release it. */
   leaseOf(runId: string): Promise<{ readonly holder: LeaseHolder; readonly expiresAtMs: number } | undefined>;
+  /** The lease's epoch (see `LeaseGrant`), if anyone holds the run's lease. */
+  leaseEpoch(runId: string): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -91,3 +140,22 @@ export interface TokenStore {
   /** Marks a token revoked at `atMs`; false when no such token or it was already revoked. */
   revokeToken(id: string, atMs: number): Promise<boolean>;
 }
+
+/**
+ * Wake-up hints between processes (PostgreSQL LISTEN/NOTIFY). Best effort: a hint can be lost (a dropped
+ * connection, a pooler in transaction mode), so whoever listens also polls; hints only cut latency.
+ */
+export interface AppendHints {
+  /**
+   * Calls `onAppend` after another (or this) process moved a run's head; keeps reconnecting until the
+   * returned function is called. `onLink` reports the listening connection going down and coming back.
+   */
+  listen(
+    onAppend: (runId: string, seq: number) => void,
+    onLink?: (up: boolean, error?: unknown) => void,
+  ): Promise<() => Promise<void>>;
+}
+
+/** Whether a store can send wake-up hints (the PostgreSQL store can). */
+export const hasAppendHints = (store: object): store is AppendHints =>
+  typeof (store as Partial<AppendHints>).listen === 'function';

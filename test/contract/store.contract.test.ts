@@ -131,7 +131,7 @@ const BACKENDS: readonly Backend[] = [
       return pgHandle(db.url);
     },
     async cleanup() {
-      for (const db of pgDatabases.splice(0)) await db.drop();
+      await Promise.all(pgDatabases.splice(0).map((db) => db.drop()));
     },
   },
 ];
@@ -169,7 +169,7 @@ function legacyRunSql(): string {
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   for (const b of BACKENDS) await b.cleanup?.();
-}, 60_000);
+}, 180_000);
 
 for (const backend of BACKENDS) {
   describe(`store contract: ${backend.name}`, () => {
@@ -252,7 +252,10 @@ for (const backend of BACKENDS) {
       await h.store.createRun('r1', [runStarted()]);
       const a = { id: 'a', pid: 1, host: 'h' };
       const b = { id: 'b', pid: 2, host: 'h' };
-      expect(await h.store.acquireLease('r1', a, { nowMs: 0, ttlMs: 1000 })).toEqual({ ok: true });
+      expect(await h.store.acquireLease('r1', a, { nowMs: 0, ttlMs: 1000 })).toEqual({
+        ok: true,
+        epoch: expect.any(Number) as number,
+      });
       expect(await h.store.acquireLease('r1', b, { nowMs: 500, ttlMs: 1000 })).toEqual({
         ok: false,
         holder: a,
@@ -266,6 +269,91 @@ for (const backend of BACKENDS) {
       await h.store.releaseLease('r1', 'b');
       expect(await h.store.leaseOf('r1')).toBeUndefined();
       expect((await h.store.acquireLease('r1', a, { nowMs: 2200, ttlMs: 1000 })).ok).toBe(true);
+    });
+
+    it('numbers every grant with a new epoch and says whose unreleased lease a grant replaced', async () => {
+      await h.store.createRun('r1', [runStarted()]);
+      const a = { id: 'a', pid: 1, host: 'h' };
+      const b = { id: 'b', pid: 2, host: 'h' };
+      const first = await h.store.acquireLease('r1', a, { nowMs: 0, ttlMs: 1000 });
+      if (!first.ok) throw new Error('not granted');
+      expect(first.replaced).toBeUndefined();
+      expect(await h.store.leaseEpoch('r1')).toBe(first.epoch);
+      const second = await h.store.acquireLease('r1', b, { nowMs: 1000, ttlMs: 1000 });
+      if (!second.ok) throw new Error('not granted');
+      expect(second.epoch).toBeGreaterThan(first.epoch);
+      expect(second.replaced).toEqual({ holder: a, epoch: first.epoch, expiresAtMs: 1000 });
+      await h.store.releaseLease('r1', 'b');
+      expect(await h.store.leaseEpoch('r1')).toBeUndefined();
+      const third = await h.store.acquireLease('r1', a, { nowMs: 1500, ttlMs: 1000 });
+      if (!third.ok) throw new Error('not granted');
+      // Released, so nothing was taken over; the epoch still never goes back.
+      expect(third.replaced).toBeUndefined();
+      expect(third.epoch).toBeGreaterThan(second.epoch);
+    });
+
+    it('applies a fenced append only while its holder has the lease at that epoch, and records a refused one', async () => {
+      await h.store.createRun('r1', [runStarted()]);
+      const a = { id: 'a', pid: 1, host: 'h' };
+      const b = { id: 'b', pid: 2, host: 'h' };
+      const ga = await h.store.acquireLease('r1', a, { nowMs: 0, ttlMs: 1000 });
+      if (!ga.ok) throw new Error('not granted');
+      const fenceA = { holderId: 'a', epoch: ga.epoch };
+      const started = ev({ type: 'step.started', stepId: 's', attempt: 1 }, 1_500);
+      expect(await h.store.append('r1', 1, [started], fenceA)).toMatchObject({ ok: true });
+      const gb = await h.store.acquireLease('r1', b, { nowMs: 2000, ttlMs: 1000 });
+      if (!gb.ok) throw new Error('not granted');
+      const late = ev({ type: 'step.succeeded', stepId: 's', attempt: 1, summary: 'done late' }, 1_000);
+      const r = await h.store.append('r1', 2, [late], fenceA);
+      expect(r.ok).toBe(false);
+      if (r.ok || !r.rejected) throw new Error('not rejected');
+      expect(r.rejected).toMatchObject({
+        seq: 3,
+        actor: 'system',
+        // never before the run's last event
+        atMs: 1_500,
+        data: {
+          type: 'append.rejected',
+          holder: 'a',
+          epoch: ga.epoch,
+          current: { holder: 'b', epoch: gb.epoch },
+          refused: [late.data],
+        },
+      });
+      // Refused even with an out-of-date expected seq: the record is kept whatever the writer believed.
+      const again = await h.store.append('r1', 1, [late], fenceA);
+      expect(again).toMatchObject({ ok: false, lastSeq: 4, rejected: { seq: 4 } });
+      // The same holder id with the current epoch of someone else is refused too (the epoch is checked).
+      const wrongEpoch = await h.store.append('r1', 4, [late], { holderId: 'b', epoch: ga.epoch });
+      expect(wrongEpoch).toMatchObject({ ok: false, rejected: { seq: 5 } });
+      const fenceB = { holderId: 'b', epoch: gb.epoch };
+      expect(await h.store.append('r1', 5, [late], fenceB)).toMatchObject({ ok: true });
+      expect((await h.store.readEvents('r1')).map((e) => e.data.type)).toEqual([
+        'run.started',
+        'step.started',
+        'append.rejected',
+        'append.rejected',
+        'append.rejected',
+        'step.succeeded',
+      ]);
+      expect(await h.store.verifyJournal('r1')).toMatchObject({ status: 'intact' });
+    });
+
+    it('lets each worker claim a different unfinished run, and an expired one again', async () => {
+      await h.store.createRun('r1', [ev(runStarted().data, 1)]);
+      await h.store.createRun('r2', [ev(runStarted().data, 2)]);
+      await h.store.createRun('r3', [ev(runStarted().data, 3)]);
+      await h.store.append('r3', 1, [ev({ type: 'run.ended', outcome: 'completed' }, 4)]);
+      const w = (id: string) => ({ id, pid: 1, host: 'h' });
+      const claims = await Promise.all(
+        ['a', 'b', 'c'].map((id) => h.store.claimRun(w(id), { nowMs: 10, ttlMs: 1000 })),
+      );
+      const claimed = claims.filter((c) => c !== undefined).map((c) => c.runId);
+      // Two unfinished runs, three workers: each run claimed once, the ended one never.
+      expect(claimed.sort()).toEqual(['r1', 'r2']);
+      expect(await h.store.claimRun(w('d'), { nowMs: 500, ttlMs: 1000 })).toBeUndefined();
+      const taken = await h.store.claimRun(w('d'), { nowMs: 1010, ttlMs: 1000 });
+      expect(taken).toMatchObject({ runId: 'r1', replaced: { expiresAtMs: 1010 } });
     });
 
     it('lets a caller take over a lease whose holder it knows is dead', async () => {

@@ -147,6 +147,8 @@ export async function simulate(seed: number): Promise<CaseResult> {
       renewLease: (...a) => sqlite.renewLease(...a),
       releaseLease: (...a) => sqlite.releaseLease(...a),
       leaseOf: (id) => sqlite.leaseOf(id),
+      claimRun: (...a) => sqlite.claimRun(...a),
+      leaseEpoch: (id) => sqlite.leaseEpoch(id),
       close: () => sqlite.close(),
     };
     return { store, close: () => (conn.closed = true) };

@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly concurrent?: boolean;
   readonly requireRehearsal?: boolean;
   readonly rehearsalsFrom?: readonly string[];
+  /** Create the run only; `tminus worker` processes drive it. */
+  readonly detach?: boolean;
 }
 
 /** Real milliseconds between looks at the journal for what other terminals appended. */
@@ -158,6 +160,12 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
       },
       sessionContext(io, storePath),
     );
+    if (options.detach) {
+      io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);
+      io.stdout.write(`${describeEvent((await session.events())[0]!)}\n`);
+      io.stdout.write('detached: a `tminus worker` on this store drives it; follow it with `tminus status`\n');
+      return EXIT.ok;
+    }
     const executor = await session.openExecutor(
       executorOptions(plan, clock, redactor, io, anchor, goLiveMs, view),
     );

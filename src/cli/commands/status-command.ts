@@ -96,6 +96,21 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
       );
     }
   }
+  const last = state.takeOvers.at(-1);
+  if (last) {
+    out.push(
+      style.warning(
+        `taken over ${state.takeOvers.length === 1 ? 'once' : `${state.takeOvers.length}×`}: last at ${formatOffset(last.atMs - state.goLiveMs)} by ${last.by} from ${last.from} (its lease ran out)`,
+      ),
+    );
+  }
+  for (const r of state.rejectedWrites) {
+    out.push(
+      style.warning(
+        `rejected at ${formatOffset(r.atMs - state.goLiveMs)}: late write from ${r.holder} (epoch ${r.epoch}, lease lost): ${r.refused.join(', ')} — not applied`,
+      ),
+    );
+  }
   const owes = owed(plan, state);
   if (owes.length > 0 && state.status !== 'ended') {
     out.push(style.bold('waiting for'));

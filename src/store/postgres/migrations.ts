@@ -87,6 +87,15 @@ export const PG_MIGRATIONS: readonly string[] = [
      expires_at_ms bigint,
      revoked_at_ms bigint
    );`,
+  // Workers (issue 16): every lease grant gets an epoch from a sequence (never reused), so an append fenced
+  // with an old epoch is refused after anyone else was granted the run; each head move notifies
+  // 'tminus_runs' with '<head seq> <run id>' (a hint for LISTENing workers: polling stays the fallback).
+  `CREATE SEQUENCE tminus_lease_epoch;
+   ALTER TABLE leases ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+   CREATE FUNCTION tminus_runs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN PERFORM pg_notify('tminus_runs', NEW.head_seq || ' ' || NEW.run_id); RETURN NULL; END $$;
+   CREATE TRIGGER runs_notify AFTER INSERT OR UPDATE OF head_seq ON runs
+     FOR EACH ROW EXECUTE FUNCTION tminus_runs_notify();`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */

@@ -12,7 +12,10 @@ import { tokenFromRow, tokenInsertValues } from '../access-token-row.js';
 import type {
   AccessTokenRecord,
   AcquireLeaseOptions,
+  AppendFence,
+  AppendHints,
   AppendResult,
+  ClaimedRun,
   LeaseHolder,
   LeaseResult,
   RunStore,
@@ -20,6 +23,7 @@ import type {
   TokenStore,
 } from '../store.js';
 import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
+import { rejectionEvent } from '../rejection-event.js';
 
 interface EventRow {
   run_id: string;
@@ -47,18 +51,23 @@ const toEvent = (r: EventRow): RunEvent => ({
  *
  * @example const store = await PostgresStore.open('postgres://tminus@db/tminus');
  */
-export class PostgresStore implements RunStore, TokenStore {
+export class PostgresStore implements RunStore, TokenStore, AppendHints {
   readonly #pool: pg.Pool;
   readonly #journal: StoreJournal;
+  readonly #url: string;
 
-  private constructor(pool: pg.Pool, journal: StoreJournal) {
+  private constructor(pool: pg.Pool, journal: StoreJournal, url: string) {
     this.#pool = pool;
     this.#journal = journal;
+    this.#url = url;
   }
 
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
   static async open(url: string, journal?: JournalOptions): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
+    // query opens a new one. Without a listener the error would end the process.
+    pool.on('error', () => undefined);
     let storeId: string;
     try {
       await migrate(pool);
@@ -77,6 +86,7 @@ export class PostgresStore implements RunStore, TokenStore {
     return new PostgresStore(
       pool,
       new StoreJournal(journal ?? journalOptionsFromEnv(process.env, undefined), storeId),
+      url,
     );
   }
 
@@ -124,20 +134,48 @@ export class PostgresStore implements RunStore, TokenStore {
     if (last) this.#journal.witnessHead(runId, last.seq, last.hash, key);
   }
 
-  async append(runId: string, expectedSeq: number, events: readonly NewRunEvent[]): Promise<AppendResult> {
+  async append(
+    runId: string,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+    fence?: AppendFence,
+  ): Promise<AppendResult> {
     let key: JournalKey | undefined;
+    let written: readonly RunEvent[] = [];
     const result = await this.#tx(async (c): Promise<AppendResult> => {
-      const run = await c.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
-        'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1 FOR UPDATE',
+      // The run row's lock serialises this append with any take-over (which locks it too), and the lease
+      // is read under it: the fence check and the insert are one transaction.
+      const run = await c.query<{
+        head_seq: number;
+        head_hash: string;
+        key_id: string | null;
+        holder_id: string | null;
+        epoch: string | null;
+      }>(
+        `SELECT r.head_seq, r.head_hash, r.key_id, l.holder_id, l.epoch FROM runs r
+         LEFT JOIN leases l ON l.run_id = r.run_id WHERE r.run_id = $1 FOR UPDATE OF r`,
         [runId],
       );
       const row = run.rows[0];
       if (!row) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+      if (fence && (row.holder_id !== fence.holderId || Number(row.epoch) !== fence.epoch)) {
+        const head = await c.query<{ at_ms: string }>(
+          'SELECT at_ms FROM events WHERE run_id = $1 AND seq = $2',
+          [runId, row.head_seq],
+        );
+        key = this.#journal.keyForRun(runId, row.key_id);
+        const lease =
+          row.holder_id === null ? undefined : { holder_id: row.holder_id, epoch: row.epoch ?? 0 };
+        const rejection = rejectionEvent(fence, lease, events, Number(head.rows[0]?.at_ms ?? 0));
+        written = await this.#insert(c, runId, row.head_seq, row.head_hash, [rejection], key);
+        return { ok: false, lastSeq: row.head_seq + 1, rejected: written[0]! };
+      }
       if (row.head_seq !== expectedSeq) return { ok: false, lastSeq: row.head_seq };
       key = this.#journal.keyForRun(runId, row.key_id);
-      return { ok: true, events: await this.#insert(c, runId, row.head_seq, row.head_hash, events, key) };
+      written = await this.#insert(c, runId, row.head_seq, row.head_hash, events, key);
+      return { ok: true, events: written };
     });
-    if (result.ok) this.#witness(runId, result.events, key);
+    this.#witness(runId, written, key);
     return result;
   }
 
@@ -247,25 +285,81 @@ export class PostgresStore implements RunStore, TokenStore {
     return this.#tx(async (c): Promise<LeaseResult> => {
       // Lock the run row: lease decisions for one run are serialised even when no lease row exists yet.
       await c.query('SELECT 1 FROM runs WHERE run_id = $1 FOR UPDATE', [runId]);
-      const r = await c.query<{ holder_id: string; pid: number; host: string; expires_at_ms: string }>(
-        'SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = $1',
-        [runId],
-      );
-      const current = r.rows[0];
-      if (current && current.holder_id !== holder.id && Number(current.expires_at_ms) > options.nowMs) {
-        const other = { id: current.holder_id, pid: current.pid, host: current.host };
-        if (!options.holderIsDead?.(other)) {
-          return { ok: false, holder: other, expiresAtMs: Number(current.expires_at_ms) };
-        }
-      }
-      await c.query(
-        `INSERT INTO leases (run_id, holder_id, pid, host, expires_at_ms) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (run_id) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid,
-           host = excluded.host, expires_at_ms = excluded.expires_at_ms`,
-        [runId, holder.id, holder.pid, holder.host, options.nowMs + options.ttlMs],
-      );
-      return { ok: true };
+      return this.#grant(c, runId, holder, options);
     });
+  }
+
+  /** Grants the lease unless another holder has it live; the run row is locked by the caller. */
+  async #grant(
+    c: pg.PoolClient,
+    runId: string,
+    holder: LeaseHolder,
+    options: AcquireLeaseOptions,
+  ): Promise<LeaseResult> {
+    const r = await c.query<{
+      holder_id: string;
+      pid: number;
+      host: string;
+      expires_at_ms: string;
+      epoch: string;
+    }>('SELECT holder_id, pid, host, expires_at_ms, epoch FROM leases WHERE run_id = $1', [runId]);
+    const current = r.rows[0];
+    const other = current && { id: current.holder_id, pid: current.pid, host: current.host };
+    if (
+      current &&
+      other &&
+      current.holder_id !== holder.id &&
+      Number(current.expires_at_ms) > options.nowMs
+    ) {
+      if (!options.holderIsDead?.(other)) {
+        return { ok: false, holder: other, expiresAtMs: Number(current.expires_at_ms) };
+      }
+    }
+    const granted = await c.query<{ epoch: string }>(
+      `INSERT INTO leases (run_id, holder_id, pid, host, expires_at_ms, epoch)
+       VALUES ($1, $2, $3, $4, $5, nextval('tminus_lease_epoch'))
+       ON CONFLICT (run_id) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid,
+         host = excluded.host, expires_at_ms = excluded.expires_at_ms, epoch = excluded.epoch
+       RETURNING epoch`,
+      [runId, holder.id, holder.pid, holder.host, options.nowMs + options.ttlMs],
+    );
+    const epoch = Number(granted.rows[0]!.epoch);
+    return current && other && current.holder_id !== holder.id
+      ? {
+          ok: true,
+          epoch,
+          replaced: {
+            holder: other,
+            epoch: Number(current.epoch),
+            expiresAtMs: Number(current.expires_at_ms),
+          },
+        }
+      : { ok: true, epoch };
+  }
+
+  async claimRun(holder: LeaseHolder, options: AcquireLeaseOptions): Promise<ClaimedRun | undefined> {
+    return this.#tx(async (c) => {
+      // SKIP LOCKED: a run another worker is claiming (or appending to) right now is passed over, so
+      // workers claiming at the same moment spread over the free runs instead of queueing on one.
+      const free = await c.query<{ run_id: string }>(
+        `SELECT r.run_id FROM runs r LEFT JOIN leases l ON l.run_id = r.run_id
+         WHERE NOT r.ended AND (l.run_id IS NULL OR l.expires_at_ms <= $1)
+         ORDER BY r.created_at_ms, r.run_id LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
+        [options.nowMs],
+      );
+      const runId = free.rows[0]?.run_id;
+      if (runId === undefined) return undefined;
+      const granted = await this.#grant(c, runId, holder, options);
+      return granted.ok ? { ...granted, runId } : undefined;
+    });
+  }
+
+  async leaseEpoch(runId: string): Promise<number | undefined> {
+    const r = await this.#pool.query<{ epoch: string }>('SELECT epoch FROM leases WHERE run_id = $1', [
+      runId,
+    ]);
+    const row = r.rows[0];
+    return row && Number(row.epoch);
   }
 
   async renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean> {
@@ -326,6 +420,72 @@ export class PostgresStore implements RunStore, TokenStore {
 
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
+  }
+
+  /**
+   * LISTEN on 'tminus_runs' over a connection of its own (not from the pool: a pooler in transaction mode
+   * cannot hold a LISTEN, so workers there run without hints). Reconnects after a second when it drops.
+   */
+  async listen(
+    onAppend: (runId: string, seq: number) => void,
+    onLink?: (up: boolean, error?: unknown) => void,
+  ): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.#url });
+      client = c;
+      let down = false;
+      const lost = (error?: unknown) => {
+        if (down) return;
+        down = true;
+        c.removeAllListeners('notification');
+        void c.end().catch(() => undefined);
+        if (stopped) return;
+        onLink?.(false, error);
+        retry = setTimeout(() => void connect().catch(lost), 1000);
+      };
+      c.on('error', lost);
+      c.on('end', () => lost());
+      c.on('notification', (n) => {
+        const payload = n.payload ?? '';
+        const space = payload.indexOf(' ');
+        if (space > 0) onAppend(payload.slice(space + 1), Number(payload.slice(0, space)));
+      });
+      try {
+        await c.connect();
+        await c.query('LISTEN tminus_runs');
+      } catch (error) {
+        lost(error);
+        return;
+      }
+      onLink?.(true);
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
+  }
+}
+
+/** The schema version of a PostgreSQL store (0 when tminus never set it up), without changing anything. */
+export async function postgresSchemaVersion(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    const exists = await c.query<{ t: string | null }>(`SELECT to_regclass('tminus_schema') AS t`);
+    if (exists.rows[0]?.t === null) return 0;
+    const r = await c.query<{ version: number }>('SELECT version FROM tminus_schema');
+    return r.rows[0]?.version ?? 0;
+  } catch (cause) {
+    throw new TminusError('STORE_UNUSABLE', `cannot read the PostgreSQL store: ${(cause as Error).message}`, {
+      cause,
+    });
+  } finally {
+    await c.end().catch(() => undefined);
   }
 }
 

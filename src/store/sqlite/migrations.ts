@@ -74,6 +74,11 @@ export const MIGRATIONS: readonly string[] = [
      expires_at_ms INTEGER,
      revoked_at_ms INTEGER
    );`,
+  // Workers (issue 16): every lease grant gets an epoch from one counter that never goes back, so an append
+  // fenced with an old epoch is refused after anyone else was granted the run.
+  `ALTER TABLE leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE lease_epoch (n INTEGER NOT NULL);
+   INSERT INTO lease_epoch (n) VALUES (0);`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing. */

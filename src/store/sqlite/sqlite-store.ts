@@ -15,7 +15,9 @@ import { tokenFromRow, tokenInsertValues } from '../access-token-row.js';
 import type {
   AccessTokenRecord,
   AcquireLeaseOptions,
+  AppendFence,
   AppendResult,
+  ClaimedRun,
   LeaseHolder,
   LeaseResult,
   RunStore,
@@ -24,6 +26,7 @@ import type {
 } from '../store.js';
 import { JOURNAL_GUARDS, MIGRATIONS } from './migrations.js';
 import { aboutStore, sqliteFailure } from './sqlite-failure.js';
+import { rejectionEvent } from '../rejection-event.js';
 
 export interface SqliteOpenOptions {
   /**
@@ -60,6 +63,7 @@ interface LeaseRow {
   pid: number;
   host: string;
   expires_at_ms: number;
+  epoch: number;
 }
 
 const toEvent = (r: EventRow): RunEvent => ({
@@ -142,11 +146,9 @@ export class SqliteStore implements RunStore, TokenStore {
       const chosen = this.#journal.keyForNewRun(store.key_id);
       key = chosen.key;
       if (chosen.created) this.#sql('UPDATE journal SET key_id = ?').run(key.id);
-      this
-        .#sql(
-          'INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash, key_id) VALUES (?, ?, ?, 0, ?, ?)',
-        )
-        .run(runId, planName, first.atMs, GENESIS_HASH, key.id);
+      this.#sql(
+        'INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash, key_id) VALUES (?, ?, ?, 0, ?, ?)',
+      ).run(runId, planName, first.atMs, GENESIS_HASH, key.id);
       return this.#insert(runId, 0, GENESIS_HASH, events, key);
     });
     const stored = tx.immediate();
@@ -159,19 +161,39 @@ export class SqliteStore implements RunStore, TokenStore {
     if (last) this.#journal.witnessHead(runId, last.seq, last.hash, key);
   }
 
-  async append(runId: string, expectedSeq: number, events: readonly NewRunEvent[]): Promise<AppendResult> {
+  async append(
+    runId: string,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+    fence?: AppendFence,
+  ): Promise<AppendResult> {
     let key: JournalKey | undefined;
+    let written: readonly RunEvent[] = [];
     const tx = this.#db.transaction((): AppendResult => {
-      const run = this
-        .#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?')
-        .get(runId) as Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
+      const run = this.#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?').get(runId) as
+        Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
       if (!run) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+      if (fence) {
+        const lease = this.#sql('SELECT holder_id, epoch FROM leases WHERE run_id = ?').get(runId) as
+          Pick<LeaseRow, 'holder_id' | 'epoch'> | undefined;
+        if (lease?.holder_id !== fence.holderId || lease.epoch !== fence.epoch) {
+          const head = this.#sql('SELECT at_ms FROM events WHERE run_id = ? AND seq = ?').get(
+            runId,
+            run.head_seq,
+          ) as { at_ms: number } | undefined;
+          key = this.#journal.keyForRun(runId, run.key_id);
+          const rejection = rejectionEvent(fence, lease, events, head?.at_ms ?? 0);
+          written = this.#insert(runId, run.head_seq, run.head_hash, [rejection], key);
+          return { ok: false, lastSeq: run.head_seq + 1, rejected: written[0]! };
+        }
+      }
       if (run.head_seq !== expectedSeq) return { ok: false, lastSeq: run.head_seq };
       key = this.#journal.keyForRun(runId, run.key_id);
-      return { ok: true, events: this.#insert(runId, run.head_seq, run.head_hash, events, key) };
+      written = this.#insert(runId, run.head_seq, run.head_hash, events, key);
+      return { ok: true, events: written };
     });
     const result = tx.immediate();
-    if (result.ok) this.#witness(runId, result.events, key);
+    this.#witness(runId, written, key);
     return result;
   }
 
@@ -198,23 +220,26 @@ export class SqliteStore implements RunStore, TokenStore {
       prevHash = hash;
       if (e.data.type === 'run.ended') ended = true;
     }
-    this
-      .#sql('UPDATE runs SET head_seq = ?, head_hash = ?, ended = ended OR ? WHERE run_id = ?')
-      .run(seq, prevHash, ended ? 1 : 0, runId);
+    this.#sql('UPDATE runs SET head_seq = ?, head_hash = ?, ended = ended OR ? WHERE run_id = ?').run(
+      seq,
+      prevHash,
+      ended ? 1 : 0,
+      runId,
+    );
     return stored;
   }
 
   async readEvents(runId: string, afterSeq = 0, limit = -1): Promise<readonly RunEvent[]> {
-    const rows = this
-      .#sql('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-      .all(runId, afterSeq, limit) as EventRow[];
+    const rows = this.#sql('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+      runId,
+      afterSeq,
+      limit,
+    ) as EventRow[];
     return rows.map(toEvent);
   }
 
   async listRuns(): Promise<readonly RunSummary[]> {
-    const rows = this
-      .#sql('SELECT * FROM runs ORDER BY created_at_ms DESC, run_id DESC')
-      .all() as RunRow[];
+    const rows = this.#sql('SELECT * FROM runs ORDER BY created_at_ms DESC, run_id DESC').all() as RunRow[];
     return rows.map((r) => ({
       runId: r.run_id,
       planName: r.plan_name,
@@ -231,19 +256,16 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async verifyJournal(runId: string): Promise<JournalVerdict> {
-    const run = this
-      .#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?')
-      .get(runId) as Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
+    const run = this.#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?').get(runId) as
+      Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
     if (!run) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
-    const rows = this
-      .#sql(
-        'SELECT seq, at_ms AS atMs, actor, data, prev_hash AS prevHash, hash, mac FROM events WHERE run_id = ? ORDER BY seq',
-      )
-      .all(runId) as JournalRow[];
+    const rows = this.#sql(
+      'SELECT seq, at_ms AS atMs, actor, data, prev_hash AS prevHash, hash, mac FROM events WHERE run_id = ? ORDER BY seq',
+    ).all(runId) as JournalRow[];
     const present = new Set(
-      (
-        this.#sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]
-      ).map((t) => t.name),
+      (this.#sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]).map(
+        (t) => t.name,
+      ),
     );
     return this.#journal.verify({
       runId,
@@ -255,32 +277,64 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async acquireLease(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): Promise<LeaseResult> {
-    const tx = this.#db.transaction((): LeaseResult => {
-      const current = this
-        .#sql('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
-        .get(runId) as LeaseRow | undefined;
-      if (current && current.holder_id !== holder.id && current.expires_at_ms > options.nowMs) {
-        const other = { id: current.holder_id, pid: current.pid, host: current.host };
-        if (!options.holderIsDead?.(other)) {
-          return { ok: false, holder: other, expiresAtMs: current.expires_at_ms };
-        }
+    return this.#db.transaction((): LeaseResult => this.#grant(runId, holder, options)).immediate();
+  }
+
+  /** Grants the lease unless another holder has it live; inside a write transaction. */
+  #grant(runId: string, holder: LeaseHolder, options: AcquireLeaseOptions): LeaseResult {
+    const current = this.#sql(
+      'SELECT holder_id, pid, host, expires_at_ms, epoch FROM leases WHERE run_id = ?',
+    ).get(runId) as LeaseRow | undefined;
+    const other = current && { id: current.holder_id, pid: current.pid, host: current.host };
+    if (current && other && current.holder_id !== holder.id && current.expires_at_ms > options.nowMs) {
+      if (!options.holderIsDead?.(other)) {
+        return { ok: false, holder: other, expiresAtMs: current.expires_at_ms };
       }
-      this
-        .#sql(
-          `INSERT INTO leases (run_id, holder_id, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (run_id) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid,
-             host = excluded.host, expires_at_ms = excluded.expires_at_ms`,
-        )
-        .run(runId, holder.id, holder.pid, holder.host, options.nowMs + options.ttlMs);
-      return { ok: true };
+    }
+    const { n: epoch } = this.#sql('UPDATE lease_epoch SET n = n + 1 RETURNING n').get() as {
+      n: number;
+    };
+    this.#sql(
+      `INSERT INTO leases (run_id, holder_id, pid, host, expires_at_ms, epoch) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid,
+           host = excluded.host, expires_at_ms = excluded.expires_at_ms, epoch = excluded.epoch`,
+    ).run(runId, holder.id, holder.pid, holder.host, options.nowMs + options.ttlMs, epoch);
+    return current && other && current.holder_id !== holder.id
+      ? {
+          ok: true,
+          epoch,
+          replaced: { holder: other, epoch: current.epoch, expiresAtMs: current.expires_at_ms },
+        }
+      : { ok: true, epoch };
+  }
+
+  async claimRun(holder: LeaseHolder, options: AcquireLeaseOptions): Promise<ClaimedRun | undefined> {
+    // One writer at a time (BEGIN IMMEDIATE): two workers never claim the same run.
+    const tx = this.#db.transaction((): ClaimedRun | undefined => {
+      const free = this.#sql(
+        `SELECT r.run_id FROM runs r LEFT JOIN leases l ON l.run_id = r.run_id
+           WHERE NOT r.ended AND (l.run_id IS NULL OR l.expires_at_ms <= ?)
+           ORDER BY r.created_at_ms, r.run_id LIMIT 1`,
+      ).get(options.nowMs) as { run_id: string } | undefined;
+      if (!free) return undefined;
+      const granted = this.#grant(free.run_id, holder, options);
+      return granted.ok ? { ...granted, runId: free.run_id } : undefined;
     });
     return tx.immediate();
   }
 
+  async leaseEpoch(runId: string): Promise<number | undefined> {
+    const r = this.#sql('SELECT epoch FROM leases WHERE run_id = ?').get(runId) as
+      { epoch: number } | undefined;
+    return r?.epoch;
+  }
+
   async renewLease(runId: string, holderId: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    const r = this
-      .#sql('UPDATE leases SET expires_at_ms = ? WHERE run_id = ? AND holder_id = ?')
-      .run(nowMs + ttlMs, runId, holderId);
+    const r = this.#sql('UPDATE leases SET expires_at_ms = ? WHERE run_id = ? AND holder_id = ?').run(
+      nowMs + ttlMs,
+      runId,
+      holderId,
+    );
     return r.changes === 1;
   }
 
@@ -290,19 +344,17 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async leaseOf(runId: string): Promise<{ holder: LeaseHolder; expiresAtMs: number } | undefined> {
-    const r = this
-      .#sql('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?')
-      .get(runId) as LeaseRow | undefined;
+    const r = this.#sql('SELECT holder_id, pid, host, expires_at_ms FROM leases WHERE run_id = ?').get(
+      runId,
+    ) as LeaseRow | undefined;
     return r && { holder: { id: r.holder_id, pid: r.pid, host: r.host }, expiresAtMs: r.expires_at_ms };
   }
 
   async createToken(token: AccessTokenRecord): Promise<void> {
-    const r = this
-      .#sql(
-        `INSERT INTO access_tokens (token_id, person, role, secret_hash, created_at_ms, expires_at_ms)
+    const r = this.#sql(
+      `INSERT INTO access_tokens (token_id, person, role, secret_hash, created_at_ms, expires_at_ms)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token_id) DO NOTHING`,
-      )
-      .run(...tokenInsertValues(token));
+    ).run(...tokenInsertValues(token));
     if (r.changes !== 1) throw new TminusError('STORE_CONFLICT', `token ${token.id} already exists`);
   }
 
@@ -313,16 +365,16 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async listTokens(): Promise<readonly AccessTokenRecord[]> {
-    const rows = this
-      .#sql('SELECT * FROM access_tokens ORDER BY created_at_ms DESC, token_id')
-      .all() as AccessTokenRow[];
+    const rows = this.#sql(
+      'SELECT * FROM access_tokens ORDER BY created_at_ms DESC, token_id',
+    ).all() as AccessTokenRow[];
     return rows.map(tokenFromRow);
   }
 
   async revokeToken(id: string, atMs: number): Promise<boolean> {
-    const r = this
-      .#sql('UPDATE access_tokens SET revoked_at_ms = ? WHERE token_id = ? AND revoked_at_ms IS NULL')
-      .run(atMs, id);
+    const r = this.#sql(
+      'UPDATE access_tokens SET revoked_at_ms = ? WHERE token_id = ? AND revoked_at_ms IS NULL',
+    ).run(atMs, id);
     return r.changes === 1;
   }
 
