@@ -381,8 +381,9 @@ function pickHeaders(h: IncomingMessage['headers']): Record<string, string> {
     if (
       typeof v === 'string' &&
       !['connection', 'transfer-encoding', 'keep-alive', 'content-length'].includes(k)
-    )
+    ) {
       out[k] = v;
+    }
   }
   return out;
 }
