@@ -151,6 +151,21 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       setExit(await (await import('./commands/data-diff-command.js')).dataDiffCommand(opts, io)),
     );
 
+  program
+    .command('demo')
+    .description(
+      'the whole job in one command: two versions of a shop, a traffic switch, users, the war room, a rehearsal',
+    )
+    .option('--fault <fault>', 'error-spike (automatic rollback), data-drift (differences), slow-task (a hold)')
+    .option('--headless', 'for CI: no waiting for a key; the exit code says whether the demo did what it promises')
+    .option('--json', 'print the result as JSON on stdout (the narrative goes to stderr)')
+    .option('--speed <n>', 'run-clock speed-up (default 60: one plan minute per second)')
+    .option('--port <n>', 'war-room port (default: any free port)')
+    .option('--dir <dir>', 'where the databases, the store and the report go (default: a new temporary directory)')
+    .action(async (opts: import('./commands/demo-command.js').DemoFlags) =>
+      setExit(await (await import('./commands/demo-command.js')).demoCommand(opts, io)),
+    );
+
   registerRunCommands(program, io, setExit);
   return program;
 }

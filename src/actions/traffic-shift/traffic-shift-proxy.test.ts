@@ -67,7 +67,7 @@ describe('traffic.shift and traffic.maintenance with the built-in proxy provider
       check: { url: `${proxy.url}/`, status: 200, samples: 4 },
     });
     expect(await answers(proxy.url, 4)).toEqual({ legacy: 4 });
-    const planned = await action.plan(actionTestContext(), p);
+    const planned = await action.plan!(actionTestContext(), p);
     expect(planned.summary).toBe(`shift proxy ${proxy.adminUrl} in 2 steps (50 % to new → 100 % to new)`);
     const result = await action.execute(actionTestContext(), p);
     expect(result.output).toMatchObject({
