@@ -8,7 +8,10 @@ import type { RunSession } from '../engine/run-session.js';
 import { owed } from '../engine/who-owes-what.js';
 
 /** What the simulated team does when a step is held for its owner (e.g. the fault `slow-task`). */
-export type HoldHandler = (stepId: string, person: string) => Promise<string | undefined> | string | undefined;
+export type HoldHandler = (
+  stepId: string,
+  person: string,
+) => Promise<string | undefined> | string | undefined;
 
 export interface DirectorOptions {
   /** Says what a person did, for the demo's narrative. */
@@ -16,10 +19,15 @@ export interface DirectorOptions {
   /** Called for a held step before its owner retries it; returns what they did first (for the narrative). */
   readonly onHold?: HoldHandler;
   /**
-   * Phases a person starts early (`pull`) as soon as every task of the phase before is done, e.g. the switch
-   * once the data is validated, rather than keep users held until its planned time.
+   * Moves T-0 earlier when the run is ahead of plan: once every task of phase `after` is done, `by`
+   * rebaselines so that phase `next` starts now, rather than keep users held until its planned time.
    */
-  readonly pulls?: readonly { readonly phase: string; readonly by: string; readonly reason: string }[];
+  readonly ahead?: {
+    readonly after: string;
+    readonly next: string;
+    readonly by: string;
+    readonly reason: string;
+  };
 }
 
 /**
@@ -34,6 +42,7 @@ export class DemoDirector {
   #busy: Promise<void> = Promise.resolve();
   #again = false;
   #running = false;
+  #rebaselined = false;
   /** Held steps already settled once per attempt, so one hold gets one answer. */
   readonly #settled = new Set<string>();
   /** Every command the team gave, for the summary. */
@@ -78,23 +87,39 @@ export class DemoDirector {
     const state = await this.#session.refresh();
     if (state.status !== 'running') return;
     const plan = this.#session.plan;
-    for (const pull of this.#o.pulls ?? []) {
-      const at = plan.phases.findIndex((p) => p.id === pull.phase);
-      const before = plan.phases[at - 1];
-      if (at < 1 || !before || state.pulledPhases.includes(pull.phase) || state.rollback) continue;
-      if (before.taskIds.every((id) => isDone(state.steps[id]))) {
-        await this.#act(pull.by, { kind: 'pull', phaseId: pull.phase, reason: pull.reason }, `pulls ${pull.phase} forward`);
+    const ahead = this.#o.ahead;
+    if (ahead && !this.#rebaselined && !state.rollback) {
+      const after = plan.phases.find((p) => p.id === ahead.after);
+      const next = plan.phases.find((p) => p.id === ahead.next);
+      const done = after?.taskIds.every((id) => isDone(state.steps[id])) === true;
+      const nextStarted =
+        next?.taskIds.some((id) => state.steps[id]?.firstStartedAtMs !== undefined) === true;
+      if (next && done && !nextStarted) {
+        this.#rebaselined = true;
+        await this.#act(
+          ahead.by,
+          (nowMs) => ({ kind: 'rebaseline', goLiveMs: nowMs - next.atMs, reason: ahead.reason }),
+          `moves T-0 so that ${ahead.next} starts now`,
+        );
       }
     }
     for (const item of owed(plan, state)) {
       const person = item.who[0];
       if (person === undefined) continue;
       if (item.what === 'sign off (checklist)') {
-        await this.#act(person, { kind: 'sign', itemId: item.step, note: 'checked before the night' }, `signs ${item.step}`);
+        await this.#act(
+          person,
+          { kind: 'sign', itemId: item.step, note: 'checked before the night' },
+          `signs ${item.step}`,
+        );
       } else if (item.what.startsWith('vote')) {
         if (item.what.includes('blocked by')) continue;
         for (const voter of item.who) {
-          await this.#act(voter, { kind: 'vote', gateId: item.step, vote: 'go', reason: 'ready' }, `votes go on ${item.step}`);
+          await this.#act(
+            voter,
+            { kind: 'vote', gateId: item.step, vote: 'go', reason: 'ready' },
+            `votes go on ${item.step}`,
+          );
         }
       } else if (item.what === 'complete') {
         // Only tasks a person does by hand: a wait task waits for its time, not for its owner.
@@ -102,18 +127,28 @@ export class DemoDirector {
         if (found?.kind === 'task' && found.task.kind !== 'manual') continue;
         await this.#act(person, { kind: 'complete', stepId: item.step }, `completes ${item.step}`);
       } else {
+        // A failure a rollback criterion watches is the criterion's to settle, not its owner's.
+        if (plan.rollback.criteria.some((c) => c.task === item.step)) continue;
         const step = state.steps[item.step];
         const key = `${item.step}#${step?.attempt ?? 0}`;
         if (this.#settled.has(key)) continue;
         this.#settled.add(key);
         const did = await this.#o.onHold?.(item.step, person);
         if (did) this.#o.say(`${person}: ${did}`);
-        await this.#act(person, { kind: 'retry', stepId: item.step, reason: did ?? 'trying again' }, `retries ${item.step}`);
+        await this.#act(
+          person,
+          { kind: 'retry', stepId: item.step, reason: did ?? 'trying again' },
+          `retries ${item.step}`,
+        );
       }
     }
   }
 
-  async #act(person: string, command: PersonCommand, what: string): Promise<void> {
+  async #act(
+    person: string,
+    command: PersonCommand | ((runNowMs: number) => PersonCommand),
+    what: string,
+  ): Promise<void> {
     try {
       const appended = await this.#session.act(person, this.#origin, command);
       if (appended.length > 0) this.actions.push({ person, what });

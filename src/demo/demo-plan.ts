@@ -34,7 +34,10 @@ export function demoPlanText(text: string, at: DemoAddresses): string {
   let out = text;
   for (const [from, to] of replacements) {
     if (!out.includes(from)) {
-      throw new TminusError('USAGE', `the demo plan no longer holds ${from}: the demo cannot point it at its parts`);
+      throw new TminusError(
+        'USAGE',
+        `the demo plan no longer holds ${from}: the demo cannot point it at its parts`,
+      );
     }
     out = out.split(from).join(to);
   }

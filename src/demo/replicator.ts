@@ -70,8 +70,9 @@ export class Replicator {
   }
 
   status(): ReplicationStatus {
-    const latest = (this.#legacy.prepare('SELECT coalesce(max(id), 0) AS n FROM changes').get() as { n: number })
-      .n;
+    const latest = (
+      this.#legacy.prepare('SELECT coalesce(max(id), 0) AS n FROM changes').get() as { n: number }
+    ).n;
     return { running: !this.#stalled, applied: this.#applied, latest, lag: latest - this.#applied };
   }
 

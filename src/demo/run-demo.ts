@@ -72,10 +72,12 @@ export interface DemoResult {
   /** Orders written on each side during the demo. */
   readonly writes: { readonly legacy: number; readonly new: number };
   /** The data comparison's verdict (its message when it found differences), and its report file. */
-  readonly dataValidation: { readonly ok: boolean; readonly summary: string; readonly report: string } | undefined;
+  readonly dataValidation:
+    { readonly ok: boolean; readonly summary: string; readonly report: string } | undefined;
   /** Steps that were held for a person, and how each was settled. */
   readonly holds: readonly { readonly step: string; readonly reason: string; readonly settled: string }[];
-  readonly rollback: { readonly by: string; readonly reason: string; readonly criterion?: string } | undefined;
+  readonly rollback:
+    { readonly by: string; readonly reason: string; readonly criterion?: string } | undefined;
   /** What the simulated people did through the run session. */
   readonly team: readonly { readonly person: string; readonly what: string }[];
   /** The traffic split the proxy ended with. */
@@ -84,7 +86,12 @@ export interface DemoResult {
 }
 
 const SEED = { customers: 40, orders: 400 } as const;
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** Resources to release, last started first; every one is released even when one fails. */
 class Stack {
@@ -136,8 +143,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ],
     }).start();
     stack.push(() => proxy.close());
-    say(`legacy shop   ${legacy.url}  (SQLite ${legacyDb}: ${SEED.customers} customers, ${SEED.orders} orders)`);
-    say(`new shop      ${fresh.url}  (SQLite ${newDb}, loaded from legacy; replication at ${replicator.url})`);
+    say(
+      `legacy shop   ${legacy.url}  (SQLite ${legacyDb}: ${SEED.customers} customers, ${SEED.orders} orders)`,
+    );
+    say(
+      `new shop      ${fresh.url}  (SQLite ${newDb}, loaded from legacy; replication at ${replicator.url})`,
+    );
     say(`switch        ${proxy.url}  (built-in proxy, admin ${proxy.adminUrl}): legacy 100 %, new 0 %`);
 
     const planPath = join(dir, 'plan.yaml');
@@ -206,7 +217,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const { loadPlan } = await import('../core/load-plan.js');
     const loaded = loadPlan(planText, { actions: ctx.catalog });
     if (!loaded.plan) {
-      throw new TminusError('STORE_CORRUPT', `the demo plan does not load: ${loaded.issues[0]?.message ?? '?'}`);
+      throw new TminusError(
+        'STORE_CORRUPT',
+        `the demo plan does not load: ${loaded.issues[0]?.message ?? '?'}`,
+      );
     }
     const plan = loaded.plan;
     const realNow = Date.now();
@@ -241,13 +255,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const holds: { step: string; reason: string; settled: string }[] = [];
     const director = new DemoDirector(team, {
       say,
-      pulls: [
-        {
-          phase: 'switch',
-          by: 'alice',
-          reason: 'the data is validated: switch now rather than keep users held until T-10m',
-        },
-      ],
+      ahead: {
+        after: 'prepare',
+        next: 'switch',
+        by: 'alice',
+        reason:
+          'ahead of plan: the data is validated, so the switch starts now instead of keeping users held',
+      },
       onHold: (step) => {
         const reason = team.state.steps[step]?.error?.message ?? 'held';
         if (fault === 'slow-task' && step === 'final-sync') {
@@ -260,6 +274,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       },
     });
     const anchor = { realMs: realNow, speed };
+    let shownGoLiveMs = goLiveMs;
     const executor = await session.openExecutor({
       clock,
       redactor: new Redactor(),
@@ -269,7 +284,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       lease: { holder: thisProcess(), clock: new SystemClock(), ttlMs: 10_000, holderIsDead },
       clockAnchor: anchor,
       onEvent: (e) => {
-        options.onEvent?.(e, goLiveMs);
+        if (e.data.type === 'run.rebaselined') shownGoLiveMs = e.data.goLiveMs;
+        options.onEvent?.(e, shownGoLiveMs);
         injectFault(fault, e, { replicator, fresh, say });
         director.wake(e);
       },
@@ -318,7 +334,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         : undefined,
       team: director.actions,
       finalWeights: Object.fromEntries(
-        Object.entries(settings).flatMap(([n, s]) => (s.backup || s.state !== 'ready' ? [] : [[n, s.weight]])),
+        Object.entries(settings).flatMap(([n, s]) =>
+          s.backup || s.state !== 'ready' ? [] : [[n, s.weight]],
+        ),
       ),
     };
     return { ...result, problems: problemsOf(result, director.errors) };
@@ -366,7 +384,10 @@ export function problemsOf(r: Omit<DemoResult, 'problems'>, teamErrors: readonly
   if (r.fault === 'error-spike' && r.rollback?.criterion !== 'errors') {
     p.push('the rollback was not started by the error-rate criterion');
   }
-  if (r.fault === 'data-drift' && (r.dataValidation?.ok !== false || r.rollback?.criterion !== 'data-differs')) {
+  if (
+    r.fault === 'data-drift' &&
+    (r.dataValidation?.ok !== false || r.rollback?.criterion !== 'data-differs')
+  ) {
     p.push('the data comparison did not report the differences that rolled the run back');
   }
   if (r.fault === 'slow-task' && !r.holds.some((h) => h.step === 'final-sync')) {

@@ -38,7 +38,9 @@ export function seedLegacy(path: string, counts: { customers: number; orders: nu
       'INSERT INTO orders (customer_id, item, quantity, total_cents, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     db.transaction(() => {
-      for (let i = 1; i <= counts.customers; i++) customer.run(i, `Customer ${i}`, `customer${i}@example.com`);
+      for (let i = 1; i <= counts.customers; i++) {
+        customer.run(i, `Customer ${i}`, `customer${i}@example.com`);
+      }
       for (let i = 1; i <= counts.orders; i++) {
         const item = ITEMS[i % ITEMS.length]!;
         const quantity = 1 + (i % 3);

@@ -66,7 +66,11 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
   const style = createStyle(out);
   const interactive = !flags.headless && process.stdin.isTTY === true && io.stdout.isTTY === true;
   const say = (line: string) => out.write(`${line}\n`);
-  say(style.bold('tminus demo — a rehearsal of a shop moving to its new version, with users on it the whole time'));
+  say(
+    style.bold(
+      'tminus demo — a rehearsal of a shop moving to its new version, with users on it the whole time',
+    ),
+  );
   const result: DemoResult = await runDemo({
     ...parsed,
     ...(flags.dir ? { dir: flags.dir } : {}),
@@ -111,10 +115,14 @@ export function summary(r: DemoResult, style: ReturnType<typeof createStyle>): s
   for (const h of r.holds) lines.push(`held: ${h.step} (${h.reason}) — ${h.settled}`);
   if (r.rollback) {
     lines.push(
-      `rollback: ${r.rollback.criterion ? `criterion '${r.rollback.criterion}' fired, ` : ''}by ${r.rollback.by}: ${r.rollback.reason}`,
+      r.rollback.criterion
+        ? `rollback: automatic, criterion '${r.rollback.criterion}' fired`
+        : `rollback: by ${r.rollback.by}: ${r.rollback.reason}`,
     );
   }
-  lines.push(`team: ${r.team.length} commands through the run session (${[...new Set(r.team.map((t) => t.person))].join(', ')})`);
+  lines.push(
+    `team: ${r.team.length} commands through the run session (${[...new Set(r.team.map((t) => t.person))].join(', ')})`,
+  );
   lines.push(`war room: ${r.dashboardUrl} (stopped with the demo); store ${r.store}`);
   lines.push(`report: ${style.bold(r.reportPath)}`);
   lines.push(`took ${(r.realMs / 1000).toFixed(1)} s`);
