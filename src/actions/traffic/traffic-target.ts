@@ -109,12 +109,9 @@ export const albTargetShape = {
 /** The built-in HTTP proxy (the traffic switch of `tminus demo`), steered over its admin API. */
 export const proxyTargetShape = {
   provider: z.literal('proxy'),
-  admin: z
-    .string()
-    .min(1)
-    .meta({
-      description: 'Base URL of the proxy admin API, e.g. http://127.0.0.1:8081 (or a ${env:…} reference).',
-    }),
+  admin: z.string().min(1).meta({
+    description: 'Base URL of the proxy admin API, e.g. http://127.0.0.1:8081 (or a ${env:…} reference).',
+  }),
   timeout: durationText().optional(),
 };
 
