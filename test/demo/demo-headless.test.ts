@@ -14,7 +14,7 @@ import { ensureBuilt, ROOT } from '../support/cli.js';
 const BIN = join(ROOT, 'bin', 'tminus.js');
 const dirs: string[] = [];
 
-beforeAll(() => ensureBuilt(), 180_000);
+beforeAll(() => ensureBuilt(), 600_000);
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
