@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinActions } from '../actions/builtin-actions.js';
@@ -13,7 +13,7 @@ import { planHash } from '../engine/rehearsal-gate.js';
 import { RunSession, type SessionContext } from '../engine/run-session.js';
 import { ScaledClock } from '../engine/scaled-clock.js';
 import { SystemClock } from '../engine/system-clock.js';
-import { startWarRoom, type WarRoom } from '../server/war-room-server.js';
+import { startWarRoom, WEB_ROOT, type WarRoom } from '../server/war-room-server.js';
 import { createStore } from '../store/open-store.js';
 import { DemoDirector } from './demo-director.js';
 import { DEMO_PLAN, demoPlanText } from './demo-plan.js';
@@ -46,6 +46,8 @@ export interface DemoOptions {
 
 export interface DemoReady {
   readonly dashboardUrl: string;
+  /** Whether the dashboard is built (`npm run build`; `npm ci` does it): without it the war room is the API only. */
+  readonly dashboardBuilt: boolean;
   readonly viewerToken: string;
   readonly dir: string;
   readonly proxyUrl: string;
@@ -195,6 +197,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     await options.onReady?.({
       dashboardUrl: room.url,
+      dashboardBuilt: existsSync(WEB_ROOT),
       viewerToken: token,
       dir,
       proxyUrl: proxy.url,

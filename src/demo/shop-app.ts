@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
+import { KEEP_ALIVE_MS } from './traffic-proxy.js';
 
 /** The shop's tables: the ones both sides have, and the legacy side's change log the replicator reads. */
 const SCHEMA = `
@@ -90,6 +91,7 @@ export class ShopApp {
 
   async start(): Promise<this> {
     this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.keepAliveTimeout = KEEP_ALIVE_MS;
     await new Promise<void>((resolve, reject) => {
       this.#server!.once('error', reject);
       this.#server!.listen(0, '127.0.0.1', () => resolve());

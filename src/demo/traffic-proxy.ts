@@ -254,6 +254,8 @@ export class TrafficProxy {
       return;
     }
     let answer = await this.#send(first, req, body);
+    // A keep-alive connection the server closed as it was reused: the request never got there; send it again.
+    if (answer.connectionFailed) answer = await this.#send(first, req, body);
     if (!first.backup) this.#record(first, answer);
     if (answer.status >= 500) {
       const other = this.#fallback(first.name);
@@ -362,6 +364,8 @@ export class TrafficProxy {
 }
 
 interface Answer {
+  /** No answer at all (the connection failed), as opposed to an answer with an error status. */
+  readonly connectionFailed?: boolean;
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: Buffer;
@@ -369,6 +373,7 @@ interface Answer {
 }
 
 const failedAnswer = (by: string, error: Error): Answer => ({
+  connectionFailed: true,
   status: 502,
   headers: { 'content-type': 'text/plain' },
   body: Buffer.from(`upstream ${by} failed: ${error.message}\n`),
@@ -397,9 +402,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * Idle keep-alive connections stay open well past any client's idle timeout: on a loaded machine a server
+ * closing at its default 5 s races a client reusing the connection, and that request fails.
+ */
+export const KEEP_ALIVE_MS = 65_000;
+
 function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(server));
   });

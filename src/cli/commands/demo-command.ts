@@ -78,6 +78,11 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     onEvent: (e, goLiveMs) => say(formatEvent(e, goLiveMs, style)),
     onReady: (ready) => {
       say(`war room      ${style.bold(ready.dashboardUrl)}  (paste this viewer token: ${ready.viewerToken})`);
+      if (!ready.dashboardBuilt) {
+        say(
+          '              (the dashboard is not built here: `npm run build` builds it; the API answers meanwhile)',
+        );
+      }
       say(`files         ${ready.dir}`);
     },
     ...(interactive
