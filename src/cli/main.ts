@@ -4,6 +4,7 @@ import type { CliIo } from './cli-io.js';
 import { EXIT, processIo } from './cli-io.js';
 import type { ForecastFlags } from './commands/forecast-command.js';
 import type { DataDiffFlags } from './commands/data-diff-command.js';
+import type { DemoFlags } from './commands/demo-command.js';
 import { createStyle } from './style.js';
 import { registerRunCommands } from './run-commands-cli.js';
 
@@ -150,6 +151,30 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (opts: DataDiffFlags) =>
       setExit(await (await import('./commands/data-diff-command.js')).dataDiffCommand(opts, io)),
+    );
+
+  program
+    .command('demo')
+    .description(
+      'the whole job in one command: two versions of a shop, a traffic switch, users, the war room, a rehearsal',
+    )
+    .option(
+      '--fault <fault>',
+      'error-spike (automatic rollback), data-drift (differences), slow-task (a hold)',
+    )
+    .option(
+      '--headless',
+      'for CI: no waiting for a key; the exit code says whether the demo did what it promises',
+    )
+    .option('--json', 'print the result as JSON on stdout (the narrative goes to stderr)')
+    .option('--speed <n>', 'run-clock speed-up (default 60: one plan minute per second)')
+    .option('--port <n>', 'war-room port (default: any free port)')
+    .option(
+      '--dir <dir>',
+      'where the databases, the store and the report go (default: a new temporary directory)',
+    )
+    .action(async (opts: DemoFlags) =>
+      setExit(await (await import('./commands/demo-command.js')).demoCommand(opts, io)),
     );
 
   registerRunCommands(program, io, setExit);

@@ -28,7 +28,8 @@ const maintenanceShape = {
     .enum(['on', 'off'])
     .meta({ description: 'on: the maintenance page takes all traffic; off: back to the app.' }),
   page: serverName().meta({
-    description: 'The maintenance server: an HAProxy `backup` server, or an nginx server listed in `backup`.',
+    description:
+      'The maintenance server: an HAProxy `backup` server, an nginx server listed in `backup`, or a backup (page or hold) server of the built-in proxy.',
   }),
   appServers: z.array(serverName()).min(1).optional().meta({
     description: 'The application servers to take out (default: every server but the page and backups).',
@@ -41,7 +42,7 @@ const maintenanceShape = {
     .meta({ description: 'How long the side coming up may take to pass its health check (default 30s).' }),
 };
 
-const [haproxyMaintenance, nginxMaintenance] = targetSchemas(maintenanceShape);
+const [haproxyMaintenance, nginxMaintenance, , proxyMaintenance] = targetSchemas(maintenanceShape);
 
 /** ALB: a fixed-response listener rule at a chosen priority, created for `on` and deleted for `off`. */
 const albMaintenanceParams = z.strictObject({
@@ -76,7 +77,12 @@ const albMaintenanceParams = z.strictObject({
 });
 
 export const trafficMaintenanceParams = z
-  .discriminatedUnion('provider', [haproxyMaintenance, nginxMaintenance, albMaintenanceParams])
+  .discriminatedUnion('provider', [
+    haproxyMaintenance,
+    nginxMaintenance,
+    albMaintenanceParams,
+    proxyMaintenance,
+  ])
   .superRefine((p, ctx) => {
     if (p.provider === 'alb') return;
     refineTarget(p, ctx);

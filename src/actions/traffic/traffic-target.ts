@@ -6,6 +6,7 @@ import type { ActionContext } from '../../engine/action.js';
 import { HaproxyProvider } from './haproxy-provider.js';
 import type { HaproxyEndpoint } from './haproxy-runtime.js';
 import { NginxProvider } from './nginx-provider.js';
+import { ProxyProvider } from './proxy-provider.js';
 import type { TrafficProvider } from './traffic-provider.js';
 
 /** A duration text (`30s`, `1m30s`) or a `${env:…}` reference resolved before execution. */
@@ -105,13 +106,26 @@ export const albTargetShape = {
   endpoint: z.string().min(1).optional().meta({ description: 'Custom endpoint (e.g. a VPC endpoint).' }),
 };
 
+/** The built-in HTTP proxy (the traffic switch of `tminus demo`), steered over its admin API. */
+export const proxyTargetShape = {
+  provider: z.literal('proxy'),
+  admin: z.string().min(1).meta({
+    description: 'Base URL of the proxy admin API, e.g. http://127.0.0.1:8081 (or a ${env:…} reference).',
+  }),
+  timeout: durationText().optional(),
+};
+
 export const haproxyTarget = z.strictObject(haproxyTargetShape);
 export const albTarget = z.strictObject(albTargetShape);
 export const nginxTarget = z.strictObject(nginxTargetShape);
+export const proxyTarget = z.strictObject(proxyTargetShape);
 
 /** The load balancer a traffic action steers, by provider. */
 export type TargetParams =
-  z.infer<typeof haproxyTarget> | z.infer<typeof nginxTarget> | z.infer<typeof albTarget>;
+  | z.infer<typeof haproxyTarget>
+  | z.infer<typeof nginxTarget>
+  | z.infer<typeof albTarget>
+  | z.infer<typeof proxyTarget>;
 
 /**
  * One strict parameter object per provider with the action's own fields added, for a discriminated union on
@@ -122,6 +136,7 @@ export function targetSchemas<S extends z.ZodRawShape>(extra: S) {
     z.strictObject({ ...haproxyTargetShape, ...extra }),
     z.strictObject({ ...nginxTargetShape, ...extra }),
     z.strictObject({ ...albTargetShape, ...extra }),
+    z.strictObject({ ...proxyTargetShape, ...extra }),
   ] as const;
 }
 
@@ -213,6 +228,9 @@ export async function createProvider(
       targetGroups: params.targetGroups,
     });
   }
+  if (params.provider === 'proxy') {
+    return new ProxyProvider({ admin: params.admin, timeoutMs: durationMs(params.timeout, 5_000) });
+  }
   if (params.provider === 'nginx') {
     const unknown = (params.backup ?? []).filter((b) => !(b in params.servers));
     if (unknown.length > 0) {
@@ -243,6 +261,7 @@ export function targetName(
   p:
     | Pick<z.infer<typeof haproxyTarget>, 'provider' | 'socket' | 'address' | 'connection' | 'backend'>
     | Pick<z.infer<typeof nginxTarget>, 'provider' | 'file' | 'upstream'>
+    | Pick<z.infer<typeof proxyTarget>, 'provider' | 'admin'>
     | {
         readonly provider: 'alb';
         readonly region: string;
@@ -255,6 +274,8 @@ export function targetName(
       return `haproxy ${p.socket ?? p.address ?? `connection ${p.connection}`} backend ${p.backend}`;
     case 'nginx':
       return `nginx ${p.file} upstream ${p.upstream}`;
+    case 'proxy':
+      return `proxy ${p.admin}`;
     case 'alb':
       return `alb ${p.region} ${p.ruleArn ?? p.listenerArn ?? ''}`.trimEnd();
   }
