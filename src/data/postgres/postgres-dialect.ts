@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import pg from 'pg';
 import { TminusError } from '../../core/tminus-error.js';
 import { redactUrls } from '../connection-url.js';
 import type {
@@ -14,6 +12,21 @@ import type {
   TableInfo,
   TableQuery,
 } from '../dialect.js';
+import {
+  boundarySql,
+  bucketChecksumSql,
+  bucketRowsSql,
+  canonicalRowsOf,
+  checksumMap,
+  checksumSql,
+  countSql,
+  groupChecksumSql,
+  keyBoundsSql,
+  messageOf,
+  queryError,
+  rowsSql,
+} from '../query-shapes.js';
+import type { BoundSql } from '../query-shapes.js';
 import type { RenderedValues } from '../tminus-hashing.js';
 import {
   bucketChecksumsOf,
@@ -22,20 +35,15 @@ import {
   hashesInTminus,
   keyIndexes,
   groupChecksumsOf,
-  toCanonicalRow,
 } from '../tminus-hashing.js';
-import { pgIdent, postgresKeyHashSql, postgresRowHashSql, postgresValueSql } from './postgres-render.js';
-
-/** The part of a pg-cursor the dialect uses (the package ships no types). */
-interface CursorLike {
-  read(rows: number): Promise<unknown[]>;
-  close(): Promise<void>;
-}
-const Cursor = createRequire(import.meta.url)('pg-cursor') as new (
-  text: string,
-  values: unknown[],
-  config: { rowMode: 'array' },
-) => CursorLike & pg.Submittable;
+import { PostgresDriver } from './postgres-driver.js';
+import {
+  POSTGRES_FLAVOUR as F,
+  pgIdent,
+  postgresKeyHashSql,
+  postgresRowHashSql,
+  postgresValueSql,
+} from './postgres-render.js';
 
 /** Rows fetched per round trip when a query is streamed. */
 const STREAM_BATCH = 2_000;
@@ -63,38 +71,29 @@ const KINDS: Readonly<Record<string, ColumnKind>> = {
   jsonb: 'json',
 };
 
-interface Cond {
-  sql: string;
-  values: unknown[];
-}
-
 /** PostgreSQL: canonical rendering and hashing run inside the server; sessions in UTC. */
 export class PostgresDialect implements Dialect {
   readonly engine = 'postgres' as const;
 
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly driver: PostgresDriver,
     readonly label: string,
     readonly version: string,
   ) {}
 
   /** Opens a pool of `connections` sessions and checks that the server answers. */
   static async open(url: string, label: string, connections: number): Promise<PostgresDialect> {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: Math.max(1, connections),
-      connectionTimeoutMillis: 10_000,
-      application_name: 'tminus',
-      // No JIT: checksum queries are simple expressions over a scan, and compiling them costs more than it saves
-      // (tens of ms per query on a loaded machine, over 100 ms for a narrowing query the planner misestimates).
-      options: '-c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c DateStyle=ISO -c jit=off',
+    const driver = new PostgresDriver(url, {
+      connections,
+      // No JIT: checksum queries are simple expressions over a scan, and compiling them costs more than it
+      // saves (tens of ms per query on a loaded machine, over 100 ms for a narrowing query misestimated).
+      settings: '-c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c DateStyle=ISO -c jit=off',
     });
-    pool.on('error', () => undefined); // idle-client errors surface on the next query instead
     try {
-      const r = await pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-      return new PostgresDialect(pool, label, r.rows[0]?.v ?? '?');
+      const r = await driver.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+      return new PostgresDialect(driver, label, r[0]?.v ?? '?');
     } catch (error) {
-      await pool.end().catch(() => undefined);
+      await driver.close().catch(() => undefined);
       throw new TminusError(
         'DATA_CONNECTION',
         `cannot connect to ${label}: ${redactUrls(messageOf(error))}`,
@@ -149,12 +148,8 @@ export class PostgresDialect implements Dialect {
   }
 
   async count(q: TableQuery): Promise<bigint> {
-    const cond = this.cond(q, { lo: null, hi: null });
-    const r = await this.run<{ c: string }>(
-      `SELECT count(*)::text AS c FROM ${pgIdent(q.table)}${cond.sql}`,
-      cond.values,
-    );
-    return BigInt(r[0]?.c ?? '0');
+    const r = await this.runBound(countSql(F, q));
+    return BigInt(r[0]?.[0] ?? '0');
   }
 
   async estimateRows(q: TableQuery): Promise<number> {
@@ -196,7 +191,7 @@ export class PostgresDialect implements Dialect {
       const probe = `SELECT hash_record_extended(ROW(v), 0) FROM ((SELECT ${c} AS v FROM ${pgIdent(q.table)}
         WHERE ${c} IS NOT NULL LIMIT 1) UNION ALL (SELECT (SELECT ${c} FROM ${pgIdent(q.table)} LIMIT 0))) z`;
       try {
-        await this.pool.query(probe);
+        await this.driver.query(probe);
       } catch (error) {
         if ((error as { code?: string }).code !== '42883') throw queryError(this.label, error);
         out.push(s.column);
@@ -206,12 +201,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
-    const k = pgIdent(this.singleKey(q));
-    const cond = this.cond(q, { lo: null, hi: null });
-    const r = await this.runArray(
-      `SELECT min(${k})::text, max(${k})::text FROM ${pgIdent(q.table)}${cond.sql}`,
-      cond.values,
-    );
+    const r = await this.runBound(keyBoundsSql(F, q));
     const [min, max] = r[0] ?? [];
     return min === null || min === undefined || max === null || max === undefined
       ? null
@@ -241,63 +231,52 @@ export class PostgresDialect implements Dialect {
     if (!native && hashesInTminus(q)) {
       return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
     }
-    const cond = this.cond(q, range);
-    const k = pgIdent(this.singleKey(q));
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
-    const p = cond.values.length;
     // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
-    const r = await this.runArray(
-      `SELECT g::text, c::text, s::text FROM (SELECT (${k} - $${p + 1}::bigint) / $${p + 2}::bigint AS g,
-        count(*) AS c, sum(${h}) AS s FROM ${pgIdent(q.table)}${cond.sql} GROUP BY 1) z`,
-      [...cond.values, origin.toString(), width.toString()],
-    );
-    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+    return checksumMap(await this.runBound(groupChecksumSql(F, q, range, origin, width, h)));
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
-    const k = pgIdent(this.singleKey(q));
-    const cond = this.cond(q, range);
-    const r = await this.run<{ k: string }>(
-      `SELECT ${k}::text AS k FROM ${pgIdent(q.table)}${cond.sql} ORDER BY ${k} OFFSET ${Math.floor(step)} LIMIT 1`,
-      cond.values,
-    );
-    return r[0] === undefined ? null : BigInt(r[0].k);
+    const v = (await this.runBound(boundarySql(F, q, range, step)))[0]?.[0];
+    return v === undefined || v === null ? null : BigInt(v);
   }
 
   async rows(q: TableQuery, range: KeyRange): Promise<CanonicalRow[]> {
-    const cond = this.cond(q, range);
-    const sql = `SELECT ${this.valuesSql(q)} FROM ${pgIdent(q.table)}${cond.sql} ORDER BY ${pgIdent(this.singleKey(q))}`;
-    return this.canonicalRows(q, sql, cond.values);
+    const sql = rowsSql(F, q, range, this.valuesSql(q), true);
+    return canonicalRowsOf(q, await this.runBound(sql));
   }
 
   async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
     if (hashesInTminus(q)) {
       return bucketChecksumsOf(this.renderedRows(q, { lo: null, hi: null }), keyIndexes(q), bits, parent);
     }
-    const cond = this.cond(q, { lo: null, hi: null });
-    const keyIdx = q.specs.filter((s) => q.key.includes(s.column));
-    const inner = `SELECT ${postgresKeyHashSql(keyIdx)} AS kh, ${postgresRowHashSql(q.specs)} AS h FROM ${pgIdent(q.table)}${cond.sql}`;
-    const filter = parent ? ` WHERE (kh >> ${32 - parent.bits}) = ${parent.value}` : '';
-    const r = await this.run<{ b: string; c: string; s: string }>(
-      `SELECT (kh >> ${32 - bits})::text AS b, count(*)::text AS c, sum(h)::text AS s FROM (${inner}) z${filter} GROUP BY 1`,
-      cond.values,
+    const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
+    const sql = bucketChecksumSql(
+      F,
+      q,
+      postgresKeyHashSql(keySpecs),
+      postgresRowHashSql(q.specs),
+      bits,
+      parent,
     );
-    return new Map(r.map((x) => [Number(x.b), { count: BigInt(x.c), sum: BigInt(x.s) }]));
+    return checksumMap(await this.runBound(sql));
   }
 
   async bucketRows(q: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]> {
-    const cond = this.cond(q, { lo: null, hi: null });
-    const keyIdx = q.specs.filter((s) => q.key.includes(s.column));
-    const values = q.specs.map((s, i) => `${postgresValueSql(s)} AS c${i}`).join(', ');
-    const inner = `SELECT ${postgresKeyHashSql(keyIdx)} AS kh, ${values} FROM ${pgIdent(q.table)}${cond.sql}`;
-    const cols = q.specs.map((_, i) => `c${i}`).join(', ');
-    const p = cond.values.length + 1;
-    const sql = `SELECT ${cols} FROM (${inner}) z WHERE (kh >> ${32 - bits}) = ANY($${p}::bigint[])`;
-    return this.canonicalRows(q, sql, [...cond.values, buckets.map(String)]);
+    const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
+    const sql = bucketRowsSql(
+      F,
+      q,
+      postgresKeyHashSql(keySpecs),
+      this.valuesSql(q),
+      bits,
+      (b) => `= ANY(${b.bind(buckets.map(String))}::bigint[])`,
+    );
+    return canonicalRowsOf(q, await this.runBound(sql));
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.driver.close();
   }
 
   /** Runs a statement as-is (used by `data.sync-wait`). */
@@ -306,90 +285,29 @@ export class PostgresDialect implements Dialect {
   }
 
   private async sumOf(q: TableQuery, range: KeyRange, hash: string): Promise<Checksum> {
-    const cond = this.cond(q, range);
-    const r = await this.run<{ c: string; s: string }>(
-      `SELECT count(*)::text AS c, coalesce(sum(${hash}), 0)::text AS s FROM ${pgIdent(q.table)}${cond.sql}`,
-      cond.values,
-    );
-    return { count: BigInt(r[0]?.c ?? '0'), sum: BigInt(r[0]?.s ?? '0') };
+    const r = await this.runBound(checksumSql(F, q, range, hash));
+    return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
   }
 
-  private valuesSql(q: TableQuery): string {
-    return q.specs.map((s, i) => `${postgresValueSql(s)} AS c${i}`).join(', ');
-  }
-
-  private async canonicalRows(q: TableQuery, sql: string, values: unknown[]): Promise<CanonicalRow[]> {
-    const rows = await this.runArray(sql, values);
-    return rows.map((v) => toCanonicalRow(q, finishRendered(q, v)));
+  private valuesSql(q: TableQuery): string[] {
+    return q.specs.map((s) => postgresValueSql(s));
   }
 
   /** The rendered rows of a range, streamed (for checksums computed in tminus). */
   private async *renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
-    const cond = this.cond(q, range);
-    const sql = `SELECT ${this.valuesSql(q)} FROM ${pgIdent(q.table)}${cond.sql}`;
-    for await (const v of this.stream(sql, cond.values)) yield finishRendered(q, v);
-  }
-
-  /** Streams a query's rows through a cursor, so memory stays flat whatever the range size. */
-  private async *stream(text: string, values: unknown[]): AsyncGenerator<RenderedValues> {
-    let client: pg.PoolClient;
+    const { sql, values } = rowsSql(F, q, range, this.valuesSql(q), false);
     try {
-      client = await this.pool.connect();
+      for await (const v of this.driver.stream(sql, values, STREAM_BATCH)) {
+        yield finishRendered(q, v as RenderedValues);
+      }
     } catch (error) {
       throw queryError(this.label, error);
     }
-    const cursor = client.query(new Cursor(text, values, { rowMode: 'array' }));
-    try {
-      for (;;) {
-        let rows: unknown[];
-        try {
-          rows = await cursor.read(STREAM_BATCH);
-        } catch (error) {
-          throw queryError(this.label, error);
-        }
-        if (rows.length === 0) break;
-        for (const r of rows) yield r as RenderedValues;
-      }
-    } finally {
-      await cursor.close().catch(() => undefined);
-      client.release();
-    }
-  }
-
-  private singleKey(q: TableQuery): string {
-    const k = q.key[0];
-    if (k === undefined || q.key.length !== 1) {
-      throw new TminusError('INTERNAL', 'range queries need one key column');
-    }
-    return k;
-  }
-
-  private cond(q: TableQuery, range: KeyRange): Cond {
-    const parts: string[] = [];
-    const values: unknown[] = [];
-    if (range.pages) {
-      parts.push(`ctid >= $${values.push(`(${range.pages.from},0)`)}::tid`);
-      if (range.pages.to !== null) parts.push(`ctid < $${values.push(`(${range.pages.to},0)`)}::tid`);
-    }
-    if (range.lo !== null || range.hi !== null) {
-      const k = pgIdent(this.singleKey(q));
-      if (range.lo !== null) parts.push(`${k} >= $${values.push(range.lo.toString())}`);
-      if (range.hi !== null) parts.push(`${k} < $${values.push(range.hi.toString())}`);
-    }
-    if (range.within?.length) {
-      const k = pgIdent(this.singleKey(q));
-      const any = range.within.map(
-        (r) => `(${k} >= $${values.push(r.lo.toString())} AND ${k} < $${values.push(r.hi.toString())})`,
-      );
-      parts.push(`(${any.join(' OR ')})`);
-    }
-    if (q.where) parts.push(`(${q.where})`);
-    return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };
   }
 
   private async run<T>(text: string, values: unknown[] = []): Promise<T[]> {
     try {
-      return (await this.pool.query({ text, values })).rows as T[];
+      return await this.driver.query<T>(text, values);
     } catch (error) {
       throw queryError(this.label, error);
     }
@@ -397,18 +315,13 @@ export class PostgresDialect implements Dialect {
 
   private async runArray(text: string, values: unknown[]): Promise<(string | null)[][]> {
     try {
-      return (await this.pool.query({ text, values, rowMode: 'array' })).rows as (string | null)[][];
+      return await this.driver.queryArrays(text, values);
     } catch (error) {
       throw queryError(this.label, error);
     }
   }
-}
 
-function messageOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
-  return error instanceof Error ? error.message || error.constructor.name : String(error);
-}
-
-function queryError(label: string, error: unknown): TminusError {
-  return new TminusError('DATA_QUERY', `${label}: ${redactUrls(messageOf(error))}`, { cause: error });
+  private runBound(q: BoundSql): Promise<(string | null)[][]> {
+    return this.runArray(q.sql, q.values);
+  }
 }
