@@ -165,7 +165,7 @@ export function bucketChecksumSql(
   const inner = `SELECT ${keyHash} AS kh, ${rowHash} AS h FROM ${f.ident(q.table)}${where}`;
   const filter = parent ? ` WHERE (kh >> ${32 - parent.bits}) = ${parent.value}` : '';
   return {
-    sql: `SELECT ${f.text(`kh >> ${32 - bits}`)}, ${f.text('count(*)')}, ${f.text('sum(h)')} FROM (${inner}) z${filter} GROUP BY 1`,
+    sql: `SELECT kh >> ${32 - bits}, count(*), sum(h) FROM (${inner}) z${filter} GROUP BY 1`,
     values: b.values,
   };
 }

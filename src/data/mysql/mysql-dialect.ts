@@ -1,4 +1,3 @@
-import mysql from 'mysql2';
 import { TminusError } from '../../core/tminus-error.js';
 import { redactUrls } from '../connection-url.js';
 import type {
@@ -13,6 +12,21 @@ import type {
   TableInfo,
   TableQuery,
 } from '../dialect.js';
+import type { BoundSql } from '../query-shapes.js';
+import {
+  boundarySql,
+  bucketChecksumSql,
+  bucketRowsSql,
+  canonicalRowsOf,
+  checksumMap,
+  checksumSql,
+  countSql,
+  groupChecksumSql,
+  keyBoundsSql,
+  messageOf,
+  queryError,
+  rowsSql,
+} from '../query-shapes.js';
 import type { RenderedValues } from '../tminus-hashing.js';
 import {
   bucketChecksumsOf,
@@ -21,11 +35,12 @@ import {
   hashesInTminus,
   keyIndexes,
   groupChecksumsOf,
-  toCanonicalRow,
 } from '../tminus-hashing.js';
-import { myIdent, mysqlKeyHashSql, mysqlRowHashSql, mysqlValueSql } from './mysql-render.js';
+import { MysqlDriver } from './mysql-driver.js';
+import { MYSQL_FLAVOUR as F, mysqlKeyHashSql, mysqlRowHashSql, mysqlValueSql } from './mysql-render.js';
 
-type MysqlPool = ReturnType<typeof mysql.createPool>;
+/** Rows buffered per streamed query. */
+const STREAM_BATCH = 2_000;
 
 const KINDS: Readonly<Record<string, ColumnKind>> = {
   tinyint: 'int',
@@ -59,45 +74,34 @@ const KINDS: Readonly<Record<string, ColumnKind>> = {
   time: 'time',
 };
 
-interface Cond {
-  sql: string;
-  values: unknown[];
-}
-
 /** MySQL and MariaDB: canonical rendering and hashing inside the server; sessions in UTC and utf8mb4. */
 export class MysqlDialect implements Dialect {
   readonly engine = 'mysql' as const;
 
   private constructor(
-    private readonly pool: MysqlPool,
+    private readonly driver: MysqlDriver,
     readonly label: string,
     readonly version: string,
   ) {}
 
   static async open(url: string, label: string, connections: number): Promise<MysqlDialect> {
-    const pool = mysql.createPool({
-      uri: url.replace(/^mariadb:/i, 'mysql:'),
-      connectionLimit: Math.max(1, connections),
-      charset: 'UTF8MB4_BIN',
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      decimalNumbers: false,
-      dateStrings: true,
-      // Every value is canonical text rendered in SQL: mysql2 would otherwise parse a column it sees as JSON,
-      // turning JSON `null` into SQL NULL and objects into values that never compare equal.
-      jsonStrings: true,
-      connectTimeout: 10_000,
+    const driver = new MysqlDriver(url, {
+      connections,
+      // One round trip before a session's first statement: UTC and utf8mb4 decide every rendering.
+      sessionSql: `SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_bin`,
+      typeOptions: {
+        charset: 'UTF8MB4_BIN',
+        decimalNumbers: false,
+        // Every value is canonical text rendered in SQL: mysql2 would otherwise parse a column it sees as
+        // JSON, turning JSON `null` into SQL NULL and objects into values that never compare equal.
+        jsonStrings: true,
+      },
     });
-    pool.on('connection', (c) => {
-      // One round trip before the connection's first statement: UTC and utf8mb4 decide every rendering.
-      c.query(`SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_bin`);
-    });
-    const dialect = new MysqlDialect(pool, label, '?');
     try {
-      const r = await dialect.runRaw<{ v: string }>('SELECT VERSION() AS v', []);
-      return new MysqlDialect(pool, label, r[0]?.v ?? '?');
+      const r = await driver.query<{ v: string }>('SELECT VERSION() AS v');
+      return new MysqlDialect(driver, label, r[0]?.v ?? '?');
     } catch (error) {
-      await dialect.close().catch(() => undefined);
+      await driver.close().catch(() => undefined);
       throw new TminusError(
         'DATA_CONNECTION',
         `cannot connect to ${label}: ${redactUrls(messageOf(error))}`,
@@ -171,8 +175,7 @@ export class MysqlDialect implements Dialect {
   }
 
   async count(q: TableQuery): Promise<bigint> {
-    const cond = this.cond(q, { lo: null, hi: null });
-    const r = await this.runArray(`SELECT COUNT(*) FROM ${myIdent(q.table)}${cond.sql}`, cond.values);
+    const r = await this.runBound(countSql(F, q));
     return BigInt(r[0]?.[0] ?? '0');
   }
 
@@ -187,21 +190,12 @@ export class MysqlDialect implements Dialect {
 
   async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
     if (hashesInTminus(q)) return checksumOf(this.renderedRows(q, range));
-    const cond = this.cond(q, range);
-    const r = await this.runArray(
-      `SELECT COUNT(*), COALESCE(SUM(${mysqlRowHashSql(q.specs)}), 0) FROM ${myIdent(q.table)}${cond.sql}`,
-      cond.values,
-    );
+    const r = await this.runBound(checksumSql(F, q, range, mysqlRowHashSql(q.specs)));
     return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
   }
 
   async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
-    const k = myIdent(this.singleKey(q));
-    const cond = this.cond(q, { lo: null, hi: null });
-    const r = await this.runArray(
-      `SELECT CAST(MIN(${k}) AS CHAR), CAST(MAX(${k}) AS CHAR) FROM ${myIdent(q.table)}${cond.sql}`,
-      cond.values,
-    );
+    const r = await this.runBound(keyBoundsSql(F, q));
     const [min, max] = r[0] ?? [];
     return min === null || min === undefined || max === null || max === undefined
       ? null
@@ -222,160 +216,78 @@ export class MysqlDialect implements Dialect {
     if (hashesInTminus(q)) {
       return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
     }
-    const cond = this.cond(q, range);
-    const k = myIdent(this.singleKey(q));
-    // GROUP BY 1, never an alias: MySQL resolves a GROUP BY name to a table column first, so an alias that a
-    // column shares (a column named `b`) would group by that column and lose rows. ORDER BY NULL: no sort.
-    const r = await this.runArray(
-      `SELECT (${k} - ?) DIV ?, COUNT(*), SUM(${mysqlRowHashSql(q.specs)}) FROM ${myIdent(q.table)}${cond.sql}
-        GROUP BY 1 ORDER BY NULL`,
-      [origin.toString(), width.toString(), ...cond.values],
-    );
-    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+    const sql = groupChecksumSql(F, q, range, origin, width, mysqlRowHashSql(q.specs));
+    return checksumMap(await this.runBound(sql));
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
-    const k = myIdent(this.singleKey(q));
-    const cond = this.cond(q, range);
-    const r = await this.runArray(
-      `SELECT CAST(${k} AS CHAR) FROM ${myIdent(q.table)}${cond.sql} ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(step)}`,
-      cond.values,
-    );
-    const v = r[0]?.[0];
+    const v = (await this.runBound(boundarySql(F, q, range, step)))[0]?.[0];
     return v === undefined || v === null ? null : BigInt(v);
   }
 
   async rows(q: TableQuery, range: KeyRange): Promise<CanonicalRow[]> {
-    const cond = this.cond(q, range);
-    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
-    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${cond.sql} ORDER BY ${myIdent(this.singleKey(q))}`;
-    return this.canonicalRows(q, sql, cond.values);
+    return canonicalRowsOf(q, await this.runBound(rowsSql(F, q, range, this.valuesSql(q), true)));
   }
 
   async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
     if (hashesInTminus(q)) {
       return bucketChecksumsOf(this.renderedRows(q, { lo: null, hi: null }), keyIndexes(q), bits, parent);
     }
-    const cond = this.cond(q, { lo: null, hi: null });
     const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
-    const inner = `SELECT ${mysqlKeyHashSql(keySpecs)} AS kh, ${mysqlRowHashSql(q.specs)} AS h FROM ${myIdent(q.table)}${cond.sql}`;
-    const filter = parent ? ` WHERE (kh >> ${32 - parent.bits}) = ${parent.value}` : '';
-    const r = await this.runArray(
-      `SELECT kh >> ${32 - bits}, COUNT(*), SUM(h) FROM (${inner}) z${filter} GROUP BY 1`,
-      cond.values,
-    );
-    return new Map(r.map((x) => [Number(x[0]), { count: BigInt(x[1] ?? '0'), sum: BigInt(x[2] ?? '0') }]));
+    const sql = bucketChecksumSql(F, q, mysqlKeyHashSql(keySpecs), mysqlRowHashSql(q.specs), bits, parent);
+    return checksumMap(await this.runBound(sql));
   }
 
   async bucketRows(q: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]> {
-    const cond = this.cond(q, { lo: null, hi: null });
     const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
-    const values = q.specs.map((s, i) => `${mysqlValueSql(s)} AS c${i}`).join(', ');
-    const inner = `SELECT ${mysqlKeyHashSql(keySpecs)} AS kh, ${values} FROM ${myIdent(q.table)}${cond.sql}`;
-    const cols = q.specs.map((_, i) => `c${i}`).join(', ');
-    const sql = `SELECT ${cols} FROM (${inner}) z WHERE (kh >> ${32 - bits}) IN (?)`;
-    return this.canonicalRows(q, sql, [...cond.values, buckets.length ? [...buckets] : [-1]]);
+    const sql = bucketRowsSql(
+      F,
+      q,
+      mysqlKeyHashSql(keySpecs),
+      this.valuesSql(q),
+      bits,
+      (b) => `IN (${b.bind(buckets.length ? [...buckets] : [-1])})`,
+    );
+    return canonicalRowsOf(q, await this.runBound(sql));
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.pool.end(() => resolve()));
+    await this.driver.close();
   }
 
-  private async canonicalRows(q: TableQuery, sql: string, values: unknown[]): Promise<CanonicalRow[]> {
-    const rows = await this.runArray(sql, values);
-    return rows.map((v) => toCanonicalRow(q, finishRendered(q, v)));
+  private valuesSql(q: TableQuery): string[] {
+    return q.specs.map((s) => mysqlValueSql(s));
   }
 
   /** The rendered rows of a range, streamed (for checksums computed in tminus). */
   private async *renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
-    const cond = this.cond(q, range);
-    const values = q.specs.map((s) => mysqlValueSql(s)).join(', ');
-    const sql = `SELECT ${values} FROM ${myIdent(q.table)}${cond.sql}`;
-    for await (const v of this.stream(sql, cond.values)) yield finishRendered(q, v);
-  }
-
-  /** Streams a query's rows on one pooled connection, with back-pressure, so memory stays flat. */
-  private async *stream(sql: string, values: unknown[]): AsyncGenerator<RenderedValues> {
-    const conn = await new Promise<mysql.PoolConnection>((resolve, reject) =>
-      this.pool.getConnection((error, c) => (error ? reject(this.queryError(error)) : resolve(c))),
-    );
+    const { sql, values } = rowsSql(F, q, range, this.valuesSql(q), false);
     try {
-      const rows = conn.query({ sql, rowsAsArray: true }, values).stream({ highWaterMark: 2_000 });
-      try {
-        for await (const r of rows) yield r as RenderedValues;
-      } catch (error) {
-        throw this.queryError(error);
+      for await (const v of this.driver.stream(sql, values, STREAM_BATCH)) {
+        yield finishRendered(q, v as RenderedValues);
       }
-    } finally {
-      conn.release();
+    } catch (error) {
+      throw queryError(this.label, error);
     }
-  }
-
-  private queryError(error: unknown): TminusError {
-    return new TminusError('DATA_QUERY', `${this.label}: ${redactUrls(messageOf(error))}`, { cause: error });
-  }
-
-  private singleKey(q: TableQuery): string {
-    const k = q.key[0];
-    if (k === undefined || q.key.length !== 1) {
-      throw new TminusError('INTERNAL', 'range queries need one key column');
-    }
-    return k;
-  }
-
-  private cond(q: TableQuery, range: KeyRange): Cond {
-    const parts: string[] = [];
-    const values: unknown[] = [];
-    if (range.lo !== null || range.hi !== null) {
-      const k = myIdent(this.singleKey(q));
-      if (range.lo !== null) {
-        parts.push(`${k} >= ?`);
-        values.push(range.lo.toString());
-      }
-      if (range.hi !== null) {
-        parts.push(`${k} < ?`);
-        values.push(range.hi.toString());
-      }
-    }
-    if (range.within?.length) {
-      const k = myIdent(this.singleKey(q));
-      parts.push(`(${range.within.map(() => `(${k} >= ? AND ${k} < ?)`).join(' OR ')})`);
-      for (const r of range.within) values.push(r.lo.toString(), r.hi.toString());
-    }
-    if (q.where) parts.push(`(${q.where})`);
-    return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values };
   }
 
   private async run<T>(sql: string, values: unknown[] = []): Promise<T[]> {
     try {
-      return await this.runRaw<T>(sql, values);
+      return await this.driver.query<T>(sql, values);
     } catch (error) {
-      throw new TminusError('DATA_QUERY', `${this.label}: ${redactUrls(messageOf(error))}`, { cause: error });
+      throw queryError(this.label, error);
     }
   }
 
   private async runArray(sql: string, values: unknown[]): Promise<(string | null)[][]> {
     try {
-      return await new Promise((resolve, reject) =>
-        this.pool.query({ sql, rowsAsArray: true }, values, (error, rows) =>
-          error ? reject(error) : resolve(rows as (string | null)[][]),
-        ),
-      );
+      return await this.driver.queryArrays(sql, values);
     } catch (error) {
-      throw new TminusError('DATA_QUERY', `${this.label}: ${redactUrls(messageOf(error))}`, { cause: error });
+      throw queryError(this.label, error);
     }
   }
 
-  private runRaw<T>(sql: string, values: unknown[]): Promise<T[]> {
-    return new Promise((resolve, reject) =>
-      this.pool.query({ sql }, values, (error, rows) => (error ? reject(error) : resolve(rows as T[]))),
-    );
+  private runBound(q: BoundSql): Promise<(string | null)[][]> {
+    return this.runArray(q.sql, q.values);
   }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
-  return error instanceof Error
-    ? error.message || (error as { code?: string }).code || error.name
-    : String(error);
 }
