@@ -12,7 +12,6 @@ import type {
   TableInfo,
   TableQuery,
 } from '../dialect.js';
-import type { BoundSql } from '../query-shapes.js';
 import {
   boundarySql,
   bucketChecksumSql,
@@ -24,23 +23,19 @@ import {
   groupChecksumSql,
   keyBoundsSql,
   messageOf,
-  queryError,
   rowsSql,
 } from '../query-shapes.js';
+import { SideQueries } from '../side-queries.js';
 import type { RenderedValues } from '../tminus-hashing.js';
 import {
   bucketChecksumsOf,
   checksumOf,
-  finishRendered,
   hashesInTminus,
   keyIndexes,
   groupChecksumsOf,
 } from '../tminus-hashing.js';
 import { MysqlDriver } from './mysql-driver.js';
 import { MYSQL_FLAVOUR as F, mysqlKeyHashSql, mysqlRowHashSql, mysqlValueSql } from './mysql-render.js';
-
-/** Rows buffered per streamed query. */
-const STREAM_BATCH = 2_000;
 
 const KINDS: Readonly<Record<string, ColumnKind>> = {
   tinyint: 'int',
@@ -78,11 +73,15 @@ const KINDS: Readonly<Record<string, ColumnKind>> = {
 export class MysqlDialect implements Dialect {
   readonly engine = 'mysql' as const;
 
+  private readonly sql: SideQueries;
+
   private constructor(
     private readonly driver: MysqlDriver,
     readonly label: string,
     readonly version: string,
-  ) {}
+  ) {
+    this.sql = new SideQueries(driver, label);
+  }
 
   static async open(url: string, label: string, connections: number): Promise<MysqlDialect> {
     const driver = new MysqlDriver(url, {
@@ -113,7 +112,7 @@ export class MysqlDialect implements Dialect {
   }
 
   async listTables(): Promise<string[]> {
-    const r = await this.run<{ t: string }>(
+    const r = await this.sql.run<{ t: string }>(
       `SELECT TABLE_NAME AS t FROM information_schema.TABLES
         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1`,
     );
@@ -122,7 +121,7 @@ export class MysqlDialect implements Dialect {
 
   async describeTable(table: string): Promise<TableInfo | undefined> {
     const [schema, name] = table.includes('.') ? table.split('.', 2) : [null, table];
-    const cols = await this.run<{
+    const cols = await this.sql.run<{
       n: string;
       dt: string;
       ct: string;
@@ -138,18 +137,20 @@ export class MysqlDialect implements Dialect {
       [schema, name],
     );
     if (cols.length === 0) return undefined;
-    const pk = await this.run<{ n: string }>(
+    const pk = await this.sql.run<{ n: string }>(
       `SELECT COLUMN_NAME AS n FROM information_schema.KEY_COLUMN_USAGE
         WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY'
         ORDER BY ORDINAL_POSITION`,
       [schema, name],
     );
     // MariaDB's JSON is LONGTEXT with a `json_valid(col)` check; MySQL's is a type of its own.
-    const checks = await this.run<{ c: string }>(
-      `SELECT CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS
+    const checks = await this.sql
+      .run<{ c: string }>(
+        `SELECT CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS
         WHERE CONSTRAINT_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
-      [schema, name],
-    ).catch(() => [] as { c: string }[]);
+        [schema, name],
+      )
+      .catch(() => [] as { c: string }[]);
     const jsonColumns = new Set(
       checks.flatMap((x) => {
         const m = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(x.c.trim());
@@ -175,13 +176,13 @@ export class MysqlDialect implements Dialect {
   }
 
   async count(q: TableQuery): Promise<bigint> {
-    const r = await this.runBound(countSql(F, q));
+    const r = await this.sql.bound(countSql(F, q));
     return BigInt(r[0]?.[0] ?? '0');
   }
 
   async estimateRows(q: TableQuery): Promise<number> {
     const [schema, name] = q.table.includes('.') ? q.table.split('.', 2) : [null, q.table];
-    const r = await this.runArray(
+    const r = await this.sql.arrays(
       `SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
       [schema, name],
     );
@@ -190,12 +191,12 @@ export class MysqlDialect implements Dialect {
 
   async checksum(q: TableQuery, range: KeyRange): Promise<Checksum> {
     if (hashesInTminus(q)) return checksumOf(this.renderedRows(q, range));
-    const r = await this.runBound(checksumSql(F, q, range, mysqlRowHashSql(q.specs)));
+    const r = await this.sql.bound(checksumSql(F, q, range, mysqlRowHashSql(q.specs)));
     return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
   }
 
   async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
-    const r = await this.runBound(keyBoundsSql(F, q));
+    const r = await this.sql.bound(keyBoundsSql(F, q));
     const [min, max] = r[0] ?? [];
     return min === null || min === undefined || max === null || max === undefined
       ? null
@@ -217,16 +218,16 @@ export class MysqlDialect implements Dialect {
       return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
     }
     const sql = groupChecksumSql(F, q, range, origin, width, mysqlRowHashSql(q.specs));
-    return checksumMap(await this.runBound(sql));
+    return checksumMap(await this.sql.bound(sql));
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
-    const v = (await this.runBound(boundarySql(F, q, range, step)))[0]?.[0];
+    const v = (await this.sql.bound(boundarySql(F, q, range, step)))[0]?.[0];
     return v === undefined || v === null ? null : BigInt(v);
   }
 
   async rows(q: TableQuery, range: KeyRange): Promise<CanonicalRow[]> {
-    return canonicalRowsOf(q, await this.runBound(rowsSql(F, q, range, this.valuesSql(q), true)));
+    return canonicalRowsOf(q, await this.sql.bound(rowsSql(F, q, range, this.valuesSql(q), true)));
   }
 
   async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
@@ -235,7 +236,7 @@ export class MysqlDialect implements Dialect {
     }
     const keySpecs = q.specs.filter((s) => q.key.includes(s.column));
     const sql = bucketChecksumSql(F, q, mysqlKeyHashSql(keySpecs), mysqlRowHashSql(q.specs), bits, parent);
-    return checksumMap(await this.runBound(sql));
+    return checksumMap(await this.sql.bound(sql));
   }
 
   async bucketRows(q: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]> {
@@ -248,7 +249,7 @@ export class MysqlDialect implements Dialect {
       bits,
       (b) => `IN (${b.bind(buckets.length ? [...buckets] : [-1])})`,
     );
-    return canonicalRowsOf(q, await this.runBound(sql));
+    return canonicalRowsOf(q, await this.sql.bound(sql));
   }
 
   async close(): Promise<void> {
@@ -260,34 +261,7 @@ export class MysqlDialect implements Dialect {
   }
 
   /** The rendered rows of a range, streamed (for checksums computed in tminus). */
-  private async *renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
-    const { sql, values } = rowsSql(F, q, range, this.valuesSql(q), false);
-    try {
-      for await (const v of this.driver.stream(sql, values, STREAM_BATCH)) {
-        yield finishRendered(q, v as RenderedValues);
-      }
-    } catch (error) {
-      throw queryError(this.label, error);
-    }
-  }
-
-  private async run<T>(sql: string, values: unknown[] = []): Promise<T[]> {
-    try {
-      return await this.driver.query<T>(sql, values);
-    } catch (error) {
-      throw queryError(this.label, error);
-    }
-  }
-
-  private async runArray(sql: string, values: unknown[]): Promise<(string | null)[][]> {
-    try {
-      return await this.driver.queryArrays(sql, values);
-    } catch (error) {
-      throw queryError(this.label, error);
-    }
-  }
-
-  private runBound(q: BoundSql): Promise<(string | null)[][]> {
-    return this.runArray(q.sql, q.values);
+  private renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
+    return this.sql.rendered(q, rowsSql(F, q, range, this.valuesSql(q), false));
   }
 }

@@ -26,12 +26,11 @@ import {
   queryError,
   rowsSql,
 } from '../query-shapes.js';
-import type { BoundSql } from '../query-shapes.js';
+import { SideQueries } from '../side-queries.js';
 import type { RenderedValues } from '../tminus-hashing.js';
 import {
   bucketChecksumsOf,
   checksumOf,
-  finishRendered,
   hashesInTminus,
   keyIndexes,
   groupChecksumsOf,
@@ -44,9 +43,6 @@ import {
   postgresRowHashSql,
   postgresValueSql,
 } from './postgres-render.js';
-
-/** Rows fetched per round trip when a query is streamed. */
-const STREAM_BATCH = 2_000;
 
 const KINDS: Readonly<Record<string, ColumnKind>> = {
   smallint: 'int',
@@ -75,11 +71,15 @@ const KINDS: Readonly<Record<string, ColumnKind>> = {
 export class PostgresDialect implements Dialect {
   readonly engine = 'postgres' as const;
 
+  private readonly sql: SideQueries;
+
   private constructor(
     private readonly driver: PostgresDriver,
     readonly label: string,
     readonly version: string,
-  ) {}
+  ) {
+    this.sql = new SideQueries(driver, label);
+  }
 
   /** Opens a pool of `connections` sessions and checks that the server answers. */
   static async open(url: string, label: string, connections: number): Promise<PostgresDialect> {
@@ -105,7 +105,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async listTables(): Promise<string[]> {
-    const r = await this.run<{ t: string }>(
+    const r = await this.sql.run<{ t: string }>(
       `SELECT table_name AS t FROM information_schema.tables
         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
     );
@@ -114,7 +114,7 @@ export class PostgresDialect implements Dialect {
 
   async describeTable(table: string): Promise<TableInfo | undefined> {
     const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table];
-    const cols = await this.run<{
+    const cols = await this.sql.run<{
       column_name: string;
       data_type: string;
       udt_name: string;
@@ -128,7 +128,7 @@ export class PostgresDialect implements Dialect {
       [schema ?? null, name],
     );
     if (cols.length === 0) return undefined;
-    const pk = await this.run<{ a: string }>(
+    const pk = await this.sql.run<{ a: string }>(
       `SELECT a.attname AS a FROM pg_index i
          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
         WHERE i.indrelid = $1::regclass AND i.indisprimary
@@ -148,12 +148,12 @@ export class PostgresDialect implements Dialect {
   }
 
   async count(q: TableQuery): Promise<bigint> {
-    const r = await this.runBound(countSql(F, q));
+    const r = await this.sql.bound(countSql(F, q));
     return BigInt(r[0]?.[0] ?? '0');
   }
 
   async estimateRows(q: TableQuery): Promise<number> {
-    const r = await this.run<{ n: string }>(
+    const r = await this.sql.run<{ n: string }>(
       `SELECT reltuples::bigint::text AS n FROM pg_class WHERE oid = $1::regclass`,
       [pgIdent(q.table)],
     );
@@ -201,7 +201,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async keyBounds(q: TableQuery): Promise<{ min: bigint; max: bigint } | null> {
-    const r = await this.runBound(keyBoundsSql(F, q));
+    const r = await this.sql.bound(keyBoundsSql(F, q));
     const [min, max] = r[0] ?? [];
     return min === null || min === undefined || max === null || max === undefined
       ? null
@@ -211,7 +211,7 @@ export class PostgresDialect implements Dialect {
   async scanLayout(q: TableQuery): Promise<ScanLayout> {
     // TID range scans arrived in PostgreSQL 14.
     if (Number(/^\d+/.exec(this.version)?.[0] ?? 0) < 14) return { by: 'keys' };
-    const r = await this.runArray(
+    const r = await this.sql.arrays(
       `SELECT greatest(relpages, 1)::text, (CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 0 END)::text
          FROM pg_class WHERE oid = $1::regclass`,
       [pgIdent(q.table)],
@@ -233,17 +233,17 @@ export class PostgresDialect implements Dialect {
     }
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
     // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
-    return checksumMap(await this.runBound(groupChecksumSql(F, q, range, origin, width, h)));
+    return checksumMap(await this.sql.bound(groupChecksumSql(F, q, range, origin, width, h)));
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
-    const v = (await this.runBound(boundarySql(F, q, range, step)))[0]?.[0];
+    const v = (await this.sql.bound(boundarySql(F, q, range, step)))[0]?.[0];
     return v === undefined || v === null ? null : BigInt(v);
   }
 
   async rows(q: TableQuery, range: KeyRange): Promise<CanonicalRow[]> {
     const sql = rowsSql(F, q, range, this.valuesSql(q), true);
-    return canonicalRowsOf(q, await this.runBound(sql));
+    return canonicalRowsOf(q, await this.sql.bound(sql));
   }
 
   async bucketChecksums(q: TableQuery, bits: number, parent?: Bucket): Promise<Map<number, Checksum>> {
@@ -259,7 +259,7 @@ export class PostgresDialect implements Dialect {
       bits,
       parent,
     );
-    return checksumMap(await this.runBound(sql));
+    return checksumMap(await this.sql.bound(sql));
   }
 
   async bucketRows(q: TableQuery, bits: number, buckets: readonly number[]): Promise<CanonicalRow[]> {
@@ -272,7 +272,7 @@ export class PostgresDialect implements Dialect {
       bits,
       (b) => `= ANY(${b.bind(buckets.map(String))}::bigint[])`,
     );
-    return canonicalRowsOf(q, await this.runBound(sql));
+    return canonicalRowsOf(q, await this.sql.bound(sql));
   }
 
   async close(): Promise<void> {
@@ -281,11 +281,11 @@ export class PostgresDialect implements Dialect {
 
   /** Runs a statement as-is (used by `data.sync-wait`). */
   async query<T>(sql: string, values: unknown[] = []): Promise<T[]> {
-    return this.run<T>(sql, values);
+    return this.sql.run<T>(sql, values);
   }
 
   private async sumOf(q: TableQuery, range: KeyRange, hash: string): Promise<Checksum> {
-    const r = await this.runBound(checksumSql(F, q, range, hash));
+    const r = await this.sql.bound(checksumSql(F, q, range, hash));
     return { count: BigInt(r[0]?.[0] ?? '0'), sum: BigInt(r[0]?.[1] ?? '0') };
   }
 
@@ -294,34 +294,7 @@ export class PostgresDialect implements Dialect {
   }
 
   /** The rendered rows of a range, streamed (for checksums computed in tminus). */
-  private async *renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
-    const { sql, values } = rowsSql(F, q, range, this.valuesSql(q), false);
-    try {
-      for await (const v of this.driver.stream(sql, values, STREAM_BATCH)) {
-        yield finishRendered(q, v as RenderedValues);
-      }
-    } catch (error) {
-      throw queryError(this.label, error);
-    }
-  }
-
-  private async run<T>(text: string, values: unknown[] = []): Promise<T[]> {
-    try {
-      return await this.driver.query<T>(text, values);
-    } catch (error) {
-      throw queryError(this.label, error);
-    }
-  }
-
-  private async runArray(text: string, values: unknown[]): Promise<(string | null)[][]> {
-    try {
-      return await this.driver.queryArrays(text, values);
-    } catch (error) {
-      throw queryError(this.label, error);
-    }
-  }
-
-  private runBound(q: BoundSql): Promise<(string | null)[][]> {
-    return this.runArray(q.sql, q.values);
+  private renderedRows(q: TableQuery, range: KeyRange): AsyncGenerator<RenderedValues> {
+    return this.sql.rendered(q, rowsSql(F, q, range, this.valuesSql(q), false));
   }
 }
