@@ -1,8 +1,8 @@
 import { parseConnectionUrl } from './connection-url.js';
 import type { Dialect } from './dialect.js';
-import { MysqlDialect } from './dialects/mysql-dialect.js';
-import { PostgresDialect } from './dialects/postgres-dialect.js';
-import { SqliteDialect } from './dialects/sqlite-dialect.js';
+import { MysqlDialect } from './mysql/mysql-dialect.js';
+import { PostgresDialect } from './postgres/postgres-dialect.js';
+import { SqliteDialect } from './sqlite/sqlite-dialect.js';
 
 /**
  * Connects to a database by URL and returns its dialect; `connections` sessions are opened per side as needed.

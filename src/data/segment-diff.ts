@@ -6,8 +6,15 @@ const MIN_SEGMENT = 1_000;
 const MAX_SEGMENT = 5_000_000;
 /** Rows per key group aimed at: a scattered difference costs a download of about this many rows per side. */
 const ROWS_PER_GROUP = 256;
+/** Cautious checksum rates (rows per second and side, on a loaded 2-core machine) that size the first part. */
+const NATIVE_ROWS_PER_SECOND = 400_000;
+const CANONICAL_ROWS_PER_SECOND = 20_000;
 /** Groups per checksum query at most: the hash aggregate stays a few MB, far below PostgreSQL's work_mem. */
 const MAX_GROUPS = 16_384;
+/** A batch of differing groups holding more rows than this is checksummed again by finer groups first. */
+const REFINE_ROWS = 2_048;
+/** Rows per finer group when a batch is checksummed again: about what is downloaded per difference. */
+const REFINED_GROUP_ROWS = 4;
 
 type Bounded = KeyRange & { readonly lo: bigint; readonly hi: bigint };
 
@@ -34,7 +41,7 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const groups = BigInt(
     clamp(Math.ceil(Math.max(ctx.totalRows, 1) / ROWS_PER_GROUP), 1, Math.min(MAX_GROUPS, Number(span))),
   );
-  const width = (span + groups - 1n) / groups;
+  const width = alignedWidth((span + groups - 1n) / groups);
   const [source, target] = await Promise.all([
     scanSide(ctx, 'source', min, end, width),
     scanSide(ctx, 'target', min, end, width),
@@ -60,9 +67,11 @@ async function scanSide(
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
   const keysPerRow = Number(end - min) / Math.max(ctx.totalRows, 1);
   const sums = new Map<number, Checksum>();
-  // The first part is a sixteenth of the table (at least the usual first segment): on a loaded machine every
-  // query also pays a fixed cost, so a whole-table pass starts with few, large parts.
-  let step = clamp(Math.round(ctx.totalRows / 16), DEFAULTS.firstSegmentRows, MAX_SEGMENT);
+  // The first part is sized on a cautious guess of the checksum rate (native row hashes are about twenty times
+  // cheaper than MD5 of the canonical text), so a table that takes less than `segmentSeconds` to checksum is
+  // read in one query per side: every extra part pays a fixed cost (plan, round trip, start-up) on both sides.
+  const guess = ctx.plan.native ? NATIVE_ROWS_PER_SECOND : CANONICAL_ROWS_PER_SECOND;
+  let step = clamp(Math.round((goal / 1000) * guess), DEFAULTS.firstSegmentRows, MAX_SEGMENT);
   let rate = 0; // rows per ms, exponentially averaged
   let page = 0;
   let key: bigint | null = null;
@@ -135,7 +144,7 @@ async function compareRange(ctx: DiffContext, range: Bounded, expectedRows: numb
   const groups = BigInt(
     clamp(Math.ceil(expectedRows / ROWS_PER_GROUP), 1, Math.min(MAX_GROUPS, Number(keys))),
   );
-  const width = (keys + groups - 1n) / groups;
+  const width = alignedWidth((keys + groups - 1n) / groups);
   const [a, b] = await ctx.both(
     () => ctx.source.groupChecksums(ctx.plan.source, range, range.lo, width, ctx.plan.native),
     () => ctx.target.groupChecksums(ctx.plan.target, range, range.lo, width, ctx.plan.native),
@@ -144,41 +153,121 @@ async function compareRange(ctx: DiffContext, range: Bounded, expectedRows: numb
 }
 
 /**
- * Resolves differing groups: downloaded together (up to the download threshold of rows per query), counted
- * without download when one side is empty and the key list is full, or compared again by finer groups.
+ * Resolves differing groups: a group holding more rows than the download threshold is compared again by finer
+ * groups; a group missing on one side is downloaded (or only counted once the key list is full); the other
+ * groups, when they hold more than `REFINE_ROWS` rows together, are first checksummed again by groups of a few
+ * keys (one grouped index range query per side for up to `MAX_GROUPS` finer groups, both sides at once), so
+ * only the few rows around each difference are downloaded, rendered and compared in tminus.
  */
 async function narrow(ctx: DiffContext, differing: readonly Differing[]): Promise<void> {
-  let batch: Bounded[] = [];
-  let batchRows = 0;
-  const flush = async () => {
-    const parts = batch;
-    batch = [];
-    batchRows = 0;
-    if (parts.length === 0) return;
-    // One query per side for the whole batch: scattered groups cost one round trip, not one each.
-    await ctx.compareRows((side, which) =>
-      side.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, {
-        lo: null,
-        hi: null,
-        within: parts,
-      }),
-    );
-  };
+  const whole: Differing[] = [];
+  const mixed: Differing[] = [];
   for (const d of differing) {
-    const emptySide = d.target === 0n ? 'missingInTarget' : d.source === 0n ? 'missingInSource' : undefined;
-    if (emptySide && ctx.collector.full(emptySide) && (ctx.options.recheckAfterMs ?? 0) === 0) {
-      // Every row of the group is missing on one side and the key list is already full: count, don't download.
-      ctx.collector.countOnly(emptySide, d.rows);
-    } else if (d.rows > ctx.threshold && d.range.hi - d.range.lo > 1n) {
-      await flush();
+    if (d.rows > ctx.threshold && d.range.hi - d.range.lo > 1n && !countable(ctx, d)) {
       await compareRange(ctx, d.range, d.rows);
+    } else if (d.source === 0n || d.target === 0n) {
+      whole.push(d); // every row of the group differs: nothing to narrow
     } else {
-      if (batchRows + d.rows > ctx.threshold) await flush();
-      batch.push(d.range);
-      batchRows += d.rows;
+      mixed.push(d);
     }
   }
+  await download(ctx, whole);
+  const rows = mixed.reduce((n, d) => n + d.rows, 0);
+  // Refined only when groups hold several times the finer group size: finer groups are never refined again.
+  if (rows > REFINE_ROWS && rows > mixed.length * 4 * REFINED_GROUP_ROWS) {
+    const width = finerWidth(mixed);
+    const widest = mixed.reduce((w, d) => (d.range.hi - d.range.lo > w ? d.range.hi - d.range.lo : w), 0n);
+    if (width < widest) {
+      for (const part of batches(mixed, MAX_GROUPS * REFINED_GROUP_ROWS)) await refine(ctx, part, width);
+      return;
+    }
+  }
+  await download(ctx, mixed);
+}
+
+/** True when every row of the group is missing on one side and the key list of that kind is already full. */
+function countable(ctx: DiffContext, d: Differing): boolean {
+  if ((ctx.options.recheckAfterMs ?? 0) > 0) return false;
+  const kind = d.target === 0n ? 'missingInTarget' : d.source === 0n ? 'missingInSource' : undefined;
+  return kind !== undefined && ctx.collector.full(kind);
+}
+
+/**
+ * Downloads differing groups and compares their rows, one query per side per download threshold of rows
+ * (scattered groups cost one round trip, not one each). A group missing on one side once the key list of that
+ * kind is full is counted, not downloaded.
+ */
+async function download(ctx: DiffContext, groups: readonly Differing[]): Promise<void> {
+  let batch: Differing[] = [];
+  let rows = 0;
+  const flush = async () => {
+    const within = batch.map((d) => d.range);
+    batch = [];
+    rows = 0;
+    if (within.length === 0) return;
+    await ctx.compareRows((side, which) =>
+      side.rows(which === 'source' ? ctx.plan.source : ctx.plan.target, { lo: null, hi: null, within }),
+    );
+  };
+  for (const d of groups) {
+    if (countable(ctx, d)) {
+      ctx.collector.countOnly(d.target === 0n ? 'missingInTarget' : 'missingInSource', d.rows);
+      continue;
+    }
+    if (batch.length > 0 && rows + d.rows > ctx.threshold) await flush();
+    batch.push(d);
+    rows += d.rows;
+  }
   await flush();
+}
+
+/** Consecutive groups cut into batches of at most `limit` rows (a larger group makes a batch of its own). */
+function batches(groups: readonly Differing[], limit: number): Differing[][] {
+  const out: Differing[][] = [];
+  let batch: Differing[] = [];
+  let rows = 0;
+  for (const d of groups) {
+    if (batch.length > 0 && rows + d.rows > limit) {
+      out.push(batch);
+      batch = [];
+      rows = 0;
+    }
+    batch.push(d);
+    rows += d.rows;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
+
+/**
+ * The width of finer groups for a batch of differing groups of width `widest`: `widest` halved while the finer
+ * groups still hold about `REFINED_GROUP_ROWS` rows. Halving keeps every finer group inside one differing group
+ * (group widths are multiples of 64, see `alignedWidth`), so no row is downloaded or counted twice.
+ */
+function finerWidth(parts: readonly Differing[]): bigint {
+  const widest = parts.reduce((w, d) => (d.range.hi - d.range.lo > w ? d.range.hi - d.range.lo : w), 0n);
+  const rows = parts.reduce((n, d) => n + d.rows, 0);
+  const keys = parts.reduce((n, d) => n + (d.range.hi - d.range.lo), 0n);
+  const goal = BigInt(Math.max(1, Math.floor((REFINED_GROUP_ROWS * Number(keys)) / Math.max(1, rows))));
+  let width = widest;
+  while (width % 2n === 0n && width / 2n >= goal) width /= 2n;
+  return width;
+}
+
+/** A group width rounded up to a multiple of 64 (above 64), so it can be halved six times exactly. */
+function alignedWidth(width: bigint): bigint {
+  return width > 64n ? ((width + 63n) / 64n) * 64n : width;
+}
+
+/** Checksums a batch of differing groups again by finer groups of `width` keys, then narrows those that differ. */
+async function refine(ctx: DiffContext, parts: readonly Differing[], width: bigint): Promise<void> {
+  const origin = parts[0]!.range.lo;
+  const range: KeyRange = { lo: null, hi: null, within: parts.map((d) => d.range) };
+  const [a, b] = await ctx.both(
+    () => ctx.source.groupChecksums(ctx.plan.source, range, origin, width, ctx.plan.native),
+    () => ctx.target.groupChecksums(ctx.plan.target, range, origin, width, ctx.plan.native),
+  );
+  await narrow(ctx, differingGroups(a, b, origin, width));
 }
 
 /** The download path: segments of at most the download threshold (by row count), downloaded and compared. */

@@ -5,7 +5,7 @@ import type { ActionContext, ActionDefinition } from '../../engine/action.js';
 import { compareOptionsSchema, toCompareOptions } from '../../data/compare-params.js';
 import { dataDiff } from '../../data/data-diff.js';
 import type { Dialect } from '../../data/dialect.js';
-import type { PostgresDialect } from '../../data/dialects/postgres-dialect.js';
+import type { PostgresDialect } from '../../data/postgres/postgres-dialect.js';
 import { tableVerdict } from '../../data/reconciliation-report.js';
 import { openConnection } from '../data-compare/open-connection.js';
 import { syncSequences } from './sync-sequences.js';

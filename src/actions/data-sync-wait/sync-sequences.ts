@@ -1,4 +1,4 @@
-import type { PostgresDialect } from '../../data/dialects/postgres-dialect.js';
+import type { PostgresDialect } from '../../data/postgres/postgres-dialect.js';
 
 /**
  * Copies every sequence position from the source to the target (logical replication never replicates them):

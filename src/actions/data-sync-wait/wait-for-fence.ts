@@ -1,6 +1,6 @@
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
-import type { PostgresDialect } from '../../data/dialects/postgres-dialect.js';
+import type { PostgresDialect } from '../../data/postgres/postgres-dialect.js';
 
 /** Where the subscription stood when it passed the fence. */
 export interface FencePassed {

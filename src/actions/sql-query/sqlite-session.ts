@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import { TminusError } from '../../core/tminus-error.js';
+import { SqliteDriver } from '../../data/sqlite/sqlite-driver.js';
 import type { RawSqlResult, SessionOptions, SqlParam, SqlSession } from './sql-session.js';
 
 /**
@@ -13,14 +13,15 @@ export function sqlitePath(url: string): string {
 }
 
 /**
- * A SQLite session over better-sqlite3. The file must exist (a typo must not silently create an empty
- * database). Queries are synchronous and cannot be interrupted; the timeout bounds waiting for locks.
+ * A SQLite session over the SQLite driver `data diff` uses. The file must exist (a typo must not silently
+ * create an empty database). Queries are synchronous and cannot be interrupted; the timeout bounds waiting for
+ * locks.
  */
 export function openSqliteSession(url: string, options: SessionOptions): SqlSession {
   const path = sqlitePath(url);
-  let db: Database.Database;
+  let db: SqliteDriver;
   try {
-    db = new Database(path, { readonly: options.readOnly, fileMustExist: true, timeout: options.timeoutMs });
+    db = new SqliteDriver(path, { readOnly: options.readOnly, busyTimeoutMs: options.timeoutMs });
   } catch (error) {
     throw new TminusError(
       'SQL_FAILED',
@@ -46,9 +47,6 @@ export function openSqliteSession(url: string, options: SessionOptions): SqlSess
       const info = statement.run(...values);
       return Promise.resolve({ columns: [], rows: [], rowCount: info.changes, returnsRows: false });
     },
-    close() {
-      if (db.open) db.close();
-      return Promise.resolve();
-    },
+    close: () => db.close(),
   };
 }

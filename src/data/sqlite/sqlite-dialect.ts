@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { TminusError } from '../../core/tminus-error.js';
 import type {
   Bucket,
@@ -12,32 +11,12 @@ import type {
   TableInfo,
   TableQuery,
 } from '../dialect.js';
+import { Binder, rangeCondition, singleKey } from '../query-shapes.js';
 import type { RenderedValues } from '../tminus-hashing.js';
 import { bucketChecksumsOf, bucketOf, checksumOf, keyIndexes, groupChecksumsOf } from '../tminus-hashing.js';
+import { SqliteDriver } from './sqlite-driver.js';
 import type { SqliteValue } from './sqlite-render.js';
-import { sqliteValueText } from './sqlite-render.js';
-
-/** The part of a better-sqlite3 statement the dialect uses. */
-export interface SqliteStatementLike {
-  raw(on: boolean): SqliteStatementLike;
-  safeIntegers(on: boolean): SqliteStatementLike;
-  iterate(...params: unknown[]): IterableIterator<SqliteValue[]>;
-  all(...params: unknown[]): unknown[];
-}
-
-/** The part of a better-sqlite3 database the dialect uses. */
-export interface SqliteDatabaseLike {
-  prepare(sql: string): SqliteStatementLike;
-  close(): void;
-}
-
-/** better-sqlite3 ships no types; it is loaded through `require` and used through `SqliteDatabaseLike`. */
-const Database = createRequire(import.meta.url)('better-sqlite3') as new (
-  path: string,
-  options: { readonly: boolean; fileMustExist: boolean },
-) => SqliteDatabaseLike;
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { SQLITE_FLAVOUR as F, sqliteIdent as ident, sqliteValueText } from './sqlite-render.js';
 
 /** Column kind from a declared SQLite type, following SQLite's affinity rules plus common spellings. */
 export function sqliteKind(declared: string): ColumnKind {
@@ -67,16 +46,16 @@ export class SqliteDialect implements Dialect {
   readonly version: string;
 
   private constructor(
-    private readonly db: SqliteDatabaseLike,
+    private readonly db: SqliteDriver,
     readonly label: string,
   ) {
-    const v = this.db.prepare('SELECT sqlite_version()').raw(true).all() as string[][];
-    this.version = v[0]?.[0] ?? '?';
+    const v = this.db.all('SELECT sqlite_version()', []);
+    this.version = String(v[0]?.[0] ?? '?');
   }
 
   static open(path: string, label: string): SqliteDialect {
     try {
-      return new SqliteDialect(new Database(path, { readonly: true, fileMustExist: true }), label);
+      return new SqliteDialect(new SqliteDriver(path, { readOnly: true }), label);
     } catch (error) {
       throw new TminusError('DATA_CONNECTION', `cannot open ${label}: ${(error as Error).message}`, {
         cause: error,
@@ -200,8 +179,7 @@ export class SqliteDialect implements Dialect {
   }
 
   close(): Promise<void> {
-    this.db.close();
-    return Promise.resolve();
+    return this.db.close();
   }
 
   private *rendered(q: TableQuery, sql: string, params: unknown[]): Generator<RenderedValues> {
@@ -219,40 +197,18 @@ export class SqliteDialect implements Dialect {
   }
 
   private singleKey(q: TableQuery): string {
-    const k = q.key[0];
-    if (k === undefined || q.key.length !== 1) {
-      throw new TminusError('INTERNAL', 'range queries need one key column');
-    }
-    return k;
+    return singleKey(q);
   }
 
   private cond(q: TableQuery, range: KeyRange): { sql: string; params: unknown[] } {
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    if (range.lo !== null) {
-      parts.push(`${ident(this.singleKey(q))} >= ?`);
-      params.push(range.lo);
-    }
-    if (range.hi !== null) {
-      parts.push(`${ident(this.singleKey(q))} < ?`);
-      params.push(range.hi);
-    }
-    if (range.within?.length) {
-      const k = ident(this.singleKey(q));
-      parts.push(`(${range.within.map(() => `(${k} >= ? AND ${k} < ?)`).join(' OR ')})`);
-      for (const r of range.within) params.push(r.lo, r.hi);
-    }
-    if (q.where) parts.push(`(${q.where})`);
-    return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', params };
+    const b = new Binder(F);
+    const sql = rangeCondition(F, q, range, b);
+    return { sql, params: b.values };
   }
 
   private all(sql: string, ...params: unknown[]): unknown[][] {
     try {
-      return this.db
-        .prepare(sql)
-        .raw(true)
-        .safeIntegers(true)
-        .all(...params) as unknown[][];
+      return this.db.all(sql, params);
     } catch (error) {
       throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
     }
@@ -260,11 +216,7 @@ export class SqliteDialect implements Dialect {
 
   private iterate(sql: string, params: unknown[]): IterableIterator<SqliteValue[]> {
     try {
-      return this.db
-        .prepare(sql)
-        .raw(true)
-        .safeIntegers(true)
-        .iterate(...params);
+      return this.db.iterate(sql, params) as IterableIterator<SqliteValue[]>;
     } catch (error) {
       throw new TminusError('DATA_QUERY', `${this.label}: ${(error as Error).message}`, { cause: error });
     }

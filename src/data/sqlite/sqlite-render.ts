@@ -2,6 +2,7 @@ import { CANONICAL } from '../canonical-format.js';
 import { canonicalJson } from '../canonical-json.js';
 import { plainDecimal, roundDecimal, trimScale } from '../decimal-text.js';
 import type { RenderSpec, TimestampRounding } from '../dialect.js';
+import type { SqlFlavour } from '../query-shapes.js';
 
 /** A value as better-sqlite3 returns it with `safeIntegers(true)`. */
 export type SqliteValue = bigint | number | string | Buffer | null;
@@ -126,3 +127,19 @@ export function sqliteValueText(spec: RenderSpec, v: SqliteValue): string | null
     }
   }
 }
+
+/** Quotes a SQLite identifier. */
+export const sqliteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * SQLite's spelling of the shared query shapes (only the range condition is used: rows are rendered and
+ * hashed in tminus).
+ */
+export const SQLITE_FLAVOUR: SqlFlavour = {
+  ident: sqliteIdent,
+  placeholder: () => '?',
+  bindKey: (v) => v,
+  intParam: (p) => p,
+  intDiv: (a, b) => `(${a}) / ${b}`,
+  text: (x) => `CAST(${x} AS TEXT)`,
+};

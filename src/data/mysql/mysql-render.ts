@@ -1,5 +1,6 @@
 import { CANONICAL } from '../canonical-format.js';
 import type { RenderSpec, TimestampRounding } from '../dialect.js';
+import type { SqlFlavour } from '../query-shapes.js';
 
 /** Quotes a MySQL/MariaDB identifier, `schema.table` aware. */
 export function myIdent(name: string): string {
@@ -98,3 +99,15 @@ export function mysqlRowHashSql(specs: readonly RenderSpec[]): string {
 export function mysqlKeyHashSql(keySpecs: readonly RenderSpec[]): string {
   return `CAST(CONV(LEFT(MD5(${mysqlRowSql(keySpecs)}), 8), 16, 10) AS UNSIGNED)`;
 }
+
+/** MySQL's and MariaDB's spelling of the shared query shapes. */
+export const MYSQL_FLAVOUR: SqlFlavour = {
+  ident: myIdent,
+  placeholder: () => '?',
+  bindKey: (v) => v.toString(),
+  intParam: (p) => p,
+  intDiv: (a, b) => `(${a}) DIV ${b}`,
+  text: (x) => `CAST(${x} AS CHAR)`,
+  // No sort of the groups.
+  groupSuffix: ' ORDER BY NULL',
+};

@@ -1,5 +1,6 @@
 import { CANONICAL } from '../canonical-format.js';
 import type { RenderSpec, TimestampRounding } from '../dialect.js';
+import type { SqlFlavour } from '../query-shapes.js';
 
 /** Quotes a PostgreSQL identifier, `schema.table` aware. */
 export function pgIdent(name: string): string {
@@ -108,3 +109,18 @@ export function postgresRowHashSql(specs: readonly RenderSpec[]): string {
 export function postgresKeyHashSql(keySpecs: readonly RenderSpec[]): string {
   return `('x' || left(md5(${postgresRowSql(keySpecs)}), 8))::bit(32)::bigint & 4294967295`;
 }
+
+/** PostgreSQL's spelling of the shared query shapes. */
+export const POSTGRES_FLAVOUR: SqlFlavour = {
+  ident: pgIdent,
+  placeholder: (n) => `$${n}`,
+  bindKey: (v) => v.toString(),
+  intParam: (p) => `${p}::bigint`,
+  intDiv: (a, b) => `(${a}) / ${b}`,
+  text: (x) => `(${x})::text`,
+  // A TID range scan: only the heap pages `[from, to)`.
+  pages: (pages, b) => [
+    `ctid >= ${b.bind(`(${pages.from},0)`)}::tid`,
+    ...(pages.to === null ? [] : [`ctid < ${b.bind(`(${pages.to},0)`)}::tid`]),
+  ],
+};
