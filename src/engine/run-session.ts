@@ -10,6 +10,9 @@ import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun } from '../core/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
+import type { WatchCommand } from '../core/watch-commands.js';
+import { decideWatchCommand } from '../core/watch-commands.js';
+import { foldWatch } from '../core/watch-state.js';
 import type { LeaseHolder, RunStore, RunSummary } from '../store/store.js';
 import { appendDecided } from './append-decided.js';
 import { fireCriterion } from './fire-criterion.js';
@@ -26,6 +29,7 @@ import type { RunRef } from './run-selection.js';
 import { selectRun } from './run-selection.js';
 import type { SecretSources } from './secret-resolver.js';
 import { SystemClock, realSleep } from './system-clock.js';
+import { watchClock } from './watch-clock.js';
 
 /** What a session needs from its host process (the CLI, the HTTP server, a test). */
 export interface SessionContext {
@@ -240,6 +244,31 @@ export class RunSession {
           actor: person,
           data: { ...data, origin },
         }));
+      },
+      async () => {
+        now = await this.now();
+      },
+    );
+    return appended ?? [];
+  }
+
+  /**
+   * A person's go-live watch command: declare a `manual` rollback criterion, decide a fired one (continue or
+   * roll back; after the point of no return only with `override`), or declare the go-live a success. Checked
+   * against the plan's lead roles and the latest journal (watch state folded from it, point of no return
+   * from the run clock), appended with the person as actor and `origin` beside it, decided again when someone
+   * else appended first. Returns the appended events.
+   */
+  async actOnWatch(person: string, origin: Origin, command: WatchCommand): Promise<readonly RunEvent[]> {
+    let now = 0;
+    const appended = await this.#write(
+      `${person}'s ${command.kind}`,
+      (state) => {
+        const watch = foldWatch(this.plan, this.#journal);
+        const { ponrAtMs } = watchClock(this.plan, state, now);
+        return decideWatchCommand(this.plan, state, watch, person, command, { nowMs: now, ponrAtMs }).map(
+          (data) => ({ atMs: now, actor: person, data: { ...data, origin } }),
+        );
       },
       async () => {
         now = await this.now();

@@ -2,6 +2,7 @@ import type { Plan } from '../core/plan.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
+import type { WatchCommand } from '../core/watch-commands.js';
 import type { CheckRecorded } from '../engine/readiness-check.js';
 import type { RunSummary } from '../store/store.js';
 
@@ -37,6 +38,13 @@ export interface RunAccess {
     runId: string,
     person: string,
     command: PersonCommand | ((nowMs: number) => PersonCommand),
+    origin: CommandOrigin,
+  ): Promise<readonly RunEvent[]>;
+  /** Checks and appends a go-live watch command (declare, decide, success) as the person. */
+  actOnWatch(
+    runId: string,
+    person: string,
+    command: WatchCommand,
     origin: CommandOrigin,
   ): Promise<readonly RunEvent[]>;
   /** Runs the automated readiness checks now and records their evidence (the executor's own code). */

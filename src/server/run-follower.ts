@@ -2,6 +2,8 @@ import type { Plan } from '../core/plan.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { applyEvent } from '../core/run-state.js';
+import type { WatchState } from '../core/watch-state.js';
+import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
 import type { RunAccess } from './run-access.js';
 import type { RunView } from './run-view.js';
 import { buildRunView } from './run-view.js';
@@ -30,6 +32,7 @@ export class RunFollower {
     readonly state: RunState,
     private readonly pollMs: number,
     private readonly realNow: () => number,
+    readonly watch: WatchState,
   ) {}
 
   static async open(
@@ -39,7 +42,7 @@ export class RunFollower {
     realNow: () => number,
   ): Promise<RunFollower> {
     const { plan, state, events } = await access.open(runId);
-    const f = new RunFollower(access, runId, plan, state, pollMs, realNow);
+    const f = new RunFollower(access, runId, plan, state, pollMs, realNow, foldWatch(plan, events));
     f.#remember(events);
     return f;
   }
@@ -63,6 +66,7 @@ export class RunFollower {
         break;
       }
       applyEvent(this.state, e);
+      applyWatchEvent(this.plan, this.watch, e);
       fresh.push(e);
     }
     if (fresh.length === 0) return;
@@ -105,7 +109,13 @@ export class RunFollower {
       this.access.executor(this.runId),
     ]);
     const ticking = this.state.status !== 'ended' && (this.state.mode === 'live' || executor !== undefined);
-    const view = buildRunView(this.plan, this.state, { nowMs, serverWallMs: wall, ticking }, executor);
+    const view = buildRunView(
+      this.plan,
+      this.state,
+      { nowMs, serverWallMs: wall, ticking },
+      executor,
+      this.watch,
+    );
     this.#view = { seq: this.state.lastSeq, wallMs: wall, json: JSON.stringify(view), view };
     return this.#view;
   }

@@ -2,6 +2,7 @@ import type { PersonCommand } from '../core/run-commands.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { foldRun } from '../core/run-state.js';
+import type { WatchCommand } from '../core/watch-commands.js';
 import type { CheckRecorded } from '../engine/readiness-check.js';
 import type { SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';
@@ -63,6 +64,20 @@ export class SessionRunAccess implements RunAccess {
   ): Promise<readonly RunEvent[]> {
     const session = await this.#session(runId);
     return session.act(
+      person,
+      { via: 'api', tokenId: origin.tokenId, clientAddress: origin.address ?? 'unknown' },
+      command,
+    );
+  }
+
+  async actOnWatch(
+    runId: string,
+    person: string,
+    command: WatchCommand,
+    origin: CommandOrigin,
+  ): Promise<readonly RunEvent[]> {
+    const session = await this.#session(runId);
+    return session.actOnWatch(
       person,
       { via: 'api', tokenId: origin.tokenId, clientAddress: origin.address ?? 'unknown' },
       command,
