@@ -4,12 +4,20 @@ import type { RunState } from '../core/run-state.js';
 import { applyEvent } from '../core/run-state.js';
 import type { WatchState } from '../core/watch-state.js';
 import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
+import type { TaskDurationModel } from '../core/duration-model.js';
+import { buildDurationModels } from '../core/duration-model.js';
+import type { ForecastView } from '../core/run-view.js';
+import type { ScheduleGraph } from '../core/schedule-graph.js';
+import { compileGraph } from '../core/schedule-graph.js';
 import type { RunAccess } from './run-access.js';
+import { forecastView } from './forecast-view.js';
 import type { RunView } from './run-view.js';
 import { buildRunView } from './run-view.js';
 
 /** Recent events kept in memory so reconnecting clients replay without touching the store. */
 const RECENT = 5_000;
+/** The forecast is redone on every change, and this often while nothing changes (time moves it). */
+const FORECAST_EVERY_MS = 10_000;
 
 export type Listener = () => void;
 
@@ -24,6 +32,8 @@ export class RunFollower {
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
   #view: { seq: number; wallMs: number; json: string; view: RunView } | undefined;
+  #forecast: { seq: number; wallMs: number; value: ForecastView } | undefined;
+  readonly #graph: ScheduleGraph;
 
   private constructor(
     private readonly access: RunAccess,
@@ -33,7 +43,11 @@ export class RunFollower {
     private readonly pollMs: number,
     private readonly realNow: () => number,
     readonly watch: WatchState,
-  ) {}
+    private readonly models: readonly TaskDurationModel[],
+    private readonly learnedFrom: number,
+  ) {
+    this.#graph = compileGraph(plan);
+  }
 
   static async open(
     access: RunAccess,
@@ -42,7 +56,18 @@ export class RunFollower {
     realNow: () => number,
   ): Promise<RunFollower> {
     const { plan, state, events } = await access.open(runId);
-    const f = new RunFollower(access, runId, plan, state, pollMs, realNow, foldWatch(plan, events));
+    const observed = await access.history(runId);
+    const f = new RunFollower(
+      access,
+      runId,
+      plan,
+      state,
+      pollMs,
+      realNow,
+      foldWatch(plan, events),
+      buildDurationModels(plan, observed),
+      observed.length,
+    );
     f.#remember(events);
     return f;
   }
@@ -109,12 +134,19 @@ export class RunFollower {
       this.access.executor(this.runId),
     ]);
     const ticking = this.state.status !== 'ended' && (this.state.mode === 'live' || executor !== undefined);
+    let f = this.#forecast;
+    if (!f || f.seq !== this.state.lastSeq || wall - f.wallMs >= FORECAST_EVERY_MS) {
+      const value = forecastView(this.plan, this.#graph, this.state, this.models, this.learnedFrom, nowMs);
+      f = { seq: this.state.lastSeq, wallMs: wall, value };
+      this.#forecast = f;
+    }
     const view = buildRunView(
       this.plan,
       this.state,
       { nowMs, serverWallMs: wall, ticking },
       executor,
       this.watch,
+      f.value,
     );
     this.#view = { seq: this.state.lastSeq, wallMs: wall, json: JSON.stringify(view), view };
     return this.#view;

@@ -1,7 +1,7 @@
 import type { Plan } from '../core/plan.js';
 import { membersOf, runControlRoles } from '../core/roles.js';
 import type { RunState, StepState } from '../core/run-state.js';
-import type { RunView, TaskView } from '../core/run-view.js';
+import type { ForecastView, RunView, TaskView } from '../core/run-view.js';
 import { stepOf } from '../core/run-state.js';
 import { computeSchedule } from '../core/schedule.js';
 import { eligibleVoters, requiredVotes, unmetRequirements } from '../engine/scheduler.js';
@@ -26,6 +26,7 @@ export function buildRunView(
   clock: { nowMs: number; serverWallMs: number; ticking: boolean },
   executor: { pid: number; host: string } | undefined,
   watch: WatchState,
+  forecast: ForecastView,
 ): RunView {
   const schedule = computeSchedule(plan);
   const planned = new Map(schedule.tasks.map((t) => [t.id, t]));
@@ -136,6 +137,7 @@ export function buildRunView(
       automated: c.check !== undefined,
       check: state.checks[c.id] ?? null,
     })),
+    forecast,
     monitors: plan.monitors.map((m) => {
       const p = progressOf(watch, m.id);
       return {
@@ -161,6 +163,7 @@ export function buildRunView(
           title: c.title,
           when: c.when,
           manual: c.when === 'manual',
+          declared: watch.declared[c.id] ?? null,
           fired: fired ?? null,
           asked: asked ? { deadlineAtMs: asked.deadlineAtMs ?? null, default: asked.default } : null,
           decision: decided

@@ -6,6 +6,7 @@ import type { WatchCommand } from '../core/watch-commands.js';
 import type { CheckRecorded } from '../engine/readiness-check.js';
 import type { SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';
+import { readPlanHistory } from '../engine/run-history.js';
 import type { RunStore } from '../store/store.js';
 import type { CommandOrigin, OpenedRunView, RunAccess } from './run-access.js';
 
@@ -82,6 +83,11 @@ export class SessionRunAccess implements RunAccess {
       { via: 'api', tokenId: origin.tokenId, clientAddress: origin.address ?? 'unknown' },
       command,
     );
+  }
+
+  async history(runId: string) {
+    const session = await this.#session(runId);
+    return (await readPlanHistory([this.store], session.plan, { excludeRunId: runId })).observed;
   }
 
   async runChecks(runId: string, origin: CommandOrigin): Promise<readonly CheckRecorded[]> {
