@@ -78,6 +78,8 @@ export class RunSession {
   readonly #ctx: SessionContext;
   readonly #state: RunState;
   readonly #journal: RunEvent[];
+  /** The session's writes, one after another. */
+  #writing: Promise<unknown> = Promise.resolve();
 
   private constructor(store: RunStore, plan: Plan, journal: RunEvent[], ctx: SessionContext) {
     this.store = store;
@@ -349,26 +351,35 @@ export class RunSession {
     );
   }
 
-  /** Every write of the session: the one conflict policy, with an async look (the run clock) before deciding. */
-  async #write(
+  /**
+   * Every write of the session: the one conflict policy, with an async look (the run clock) before deciding.
+   * Writes of one session go one at a time (a server acts for many people through one session), so they
+   * never overtake each other; `appendDecided` still settles races with other processes.
+   */
+  #write(
     what: string,
     decide: (state: RunState) => ReturnType<Parameters<typeof appendDecided>[0]['decide']>,
     beforeDecide?: () => Promise<void>,
   ): Promise<readonly RunEvent[] | undefined> {
-    const appended = await appendDecided({
-      store: this.store,
-      runId: this.runId,
-      what,
-      read: async () => {
-        const state = await this.refresh();
-        await beforeDecide?.();
-        return state;
-      },
-      decide,
+    const job = this.#writing.then(async () => {
+      const appended = await appendDecided({
+        store: this.store,
+        runId: this.runId,
+        what,
+        read: async () => {
+          const state = await this.refresh();
+          await beforeDecide?.();
+          return state;
+        },
+        decide,
+      });
+      await this.refresh();
+      return appended;
     });
-    await this.refresh();
-    return appended;
+    this.#writing = job.catch(() => undefined);
+    return job;
   }
+
 }
 
 const endedError = (state: RunState, what: string): TminusError =>

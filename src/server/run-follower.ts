@@ -18,6 +18,7 @@ import { buildRunView } from './run-view.js';
 const RECENT = 5_000;
 /** The forecast is redone on every change, and this often while nothing changes (time moves it). */
 const FORECAST_EVERY_MS = 10_000;
+const encoder = new TextEncoder();
 
 export type Listener = () => void;
 
@@ -31,7 +32,7 @@ export class RunFollower {
   readonly #listeners = new Set<Listener>();
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
-  #view: { seq: number; wallMs: number; json: string; view: RunView } | undefined;
+  #view: { seq: number; wallMs: number; json: string; frame: Uint8Array; view: RunView } | undefined;
   #forecast: { seq: number; wallMs: number; value: ForecastView } | undefined;
   readonly #graph: ScheduleGraph;
 
@@ -124,8 +125,12 @@ export class RunFollower {
     return this.#recent.slice(start, start + limit);
   }
 
-  /** The view for every client, rebuilt when the run changed or a second has passed (lateness moves). */
-  async view(): Promise<{ view: RunView; json: string }> {
+  /**
+   * The view for every client, rebuilt when the run changed or a second has passed (lateness moves): as an
+   * object, as JSON, and as the encoded server-sent event every stream writes as is (encoded once, not once
+   * per client).
+   */
+  async view(): Promise<{ view: RunView; json: string; frame: Uint8Array }> {
     const wall = this.realNow();
     const cached = this.#view;
     if (cached && cached.seq === this.state.lastSeq && wall - cached.wallMs < 1_000) return cached;
@@ -148,7 +153,9 @@ export class RunFollower {
       this.watch,
       f.value,
     );
-    this.#view = { seq: this.state.lastSeq, wallMs: wall, json: JSON.stringify(view), view };
+    const json = JSON.stringify(view);
+    const frame = encoder.encode(`event: view\ndata: ${json}\n\n`);
+    this.#view = { seq: this.state.lastSeq, wallMs: wall, json, frame, view };
     return this.#view;
   }
 
