@@ -94,8 +94,9 @@ function start(args: string[]): Promise<{ url: string; child: ChildProcess }> {
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code, signal) => {
-      if (code !== 0 && signal !== 'SIGTERM')
+      if (code !== 0 && signal !== 'SIGTERM') {
         console.error(`server ${args.at(-1)} exited ${code ?? signal}: ${err}`);
+      }
       reject(new Error(`server exited ${code ?? signal}: ${err}`));
     });
   });
