@@ -379,7 +379,6 @@ export class RunSession {
     this.#writing = job.catch(() => undefined);
     return job;
   }
-
 }
 
 const endedError = (state: RunState, what: string): TminusError =>

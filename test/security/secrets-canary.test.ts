@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
+import { WAIT_MS, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 
 /**
@@ -224,12 +224,21 @@ function warRoom(url: string, token: string, answers: [string, string][]) {
       const at = text.indexOf(`id: ${lastSeq}\n`);
       return at >= 0 && text.indexOf('event: view', at) >= 0;
     };
-    while (!done()) {
-      const { value, done: ended } = await reader.read();
-      if (ended) break;
-      text += decoder.decode(value, { stream: true });
+    const timer = setTimeout(() => controller.abort(), WAIT_MS);
+    try {
+      while (!done()) {
+        const { value, done: ended } = await reader.read();
+        if (ended) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch (e) {
+      throw new Error(`the stream ${path} did not send event ${lastSeq} and a view: ${text.slice(-300)}`, {
+        cause: e,
+      });
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
     }
-    controller.abort();
     answers.push([`HTTP GET ${path} (stream after ${after})`, text]);
     return text;
   };
@@ -372,7 +381,7 @@ describe('the secrets canary', () => {
 
     expect(leaksIn(outputs)).toEqual([]);
     expect(outputs.length).toBeGreaterThan(10);
-  }, 180_000);
+  }, 360_000);
 
   it('would catch a leak: the scan finds a canary planted in an API answer, in each encoding', () => {
     const secret = CANARIES.http;
