@@ -1,3 +1,5 @@
+import type { Threshold } from './condition-thresholds.js';
+import type { MonitorPhase } from './monitor-analysis.js';
 import type { CheckState, RunState, StepState, VoteRecord } from './run-state.js';
 
 /**
@@ -88,6 +90,71 @@ export interface RunView {
     readonly automated: boolean;
     readonly check: CheckState | null;
   }[];
-  readonly monitors: readonly { readonly id: string; readonly title: string; readonly intervalMs: number }[];
+  /**
+   * The go-live monitors with their conditions and limits; the measurements themselves are the run's
+   * `monitor.measured` events (the dashboard charts them as they stream in).
+   */
+  readonly monitors: readonly MonitorView[];
+  /** Where the run is heading: the plan's end, the live schedule's and the Monte Carlo forecast's. */
+  readonly forecast: ForecastView;
+  /** The go-live watch: rollback criteria (fired, asked, decided) and success. */
+  readonly watch: {
+    readonly criteria: readonly CriterionView[];
+    readonly success: {
+      readonly by: string;
+      readonly atMs: number;
+      readonly reason: string;
+      readonly basis: string;
+    } | null;
+  };
   readonly owed: readonly { readonly step: string; readonly who: readonly string[]; readonly what: string }[];
+}
+
+export interface MonitorView {
+  readonly id: string;
+  readonly title: string;
+  readonly intervalMs: number;
+  readonly failWhen: string | null;
+  readonly successWhen: string | null;
+  /** Numeric limits in the conditions, to draw as lines (`result > 0.05` → `{ op: '>', value: 0.05 }`). */
+  readonly failThresholds: readonly Threshold[];
+  readonly successThresholds: readonly Threshold[];
+  readonly phase: MonitorPhase;
+  readonly taken: number;
+  readonly dryRun: boolean;
+}
+
+export interface CriterionView {
+  readonly id: string;
+  readonly title: string;
+  readonly when: string;
+  /** A person declares it (`when: manual`). */
+  readonly manual: boolean;
+  /** A person declared it; the run fires it next (its executor acts on the declaration). */
+  readonly declared: { readonly by: string; readonly atMs: number; readonly reason: string } | null;
+  readonly fired: { readonly atMs: number; readonly detail: string } | null;
+  readonly asked: { readonly deadlineAtMs: number | null; readonly default: string } | null;
+  readonly decision: {
+    readonly decision: 'rollback' | 'continue';
+    readonly by: string;
+    readonly reason: string;
+    readonly basis: string;
+  } | null;
+}
+
+/** Times relative to T-0. */
+export interface ForecastView {
+  readonly plannedEndMs: number;
+  /** The live schedule's end: what happened so far, estimates for the rest (as `tminus status`). */
+  readonly expectedEndMs: number;
+  /** Monte Carlo over durations learned from earlier runs of the plan (as `tminus forecast`). */
+  readonly p50EndMs: number;
+  readonly p90EndMs: number;
+  readonly samples: number;
+  /** How many durations from earlier runs the forecast learned from. */
+  readonly learnedFrom: number;
+  readonly windowEndMs: number | null;
+  readonly chanceInsideWindow: number | null;
+  /** Each task's real or expected start and finish in the live schedule. */
+  readonly tasks: readonly { readonly id: string; readonly startMs: number; readonly finishMs: number }[];
 }

@@ -10,6 +10,9 @@ import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun } from '../core/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
+import type { WatchCommand } from '../core/watch-commands.js';
+import { decideWatchCommand } from '../core/watch-commands.js';
+import { foldWatch } from '../core/watch-state.js';
 import type { LeaseHolder, RunStore, RunSummary } from '../store/store.js';
 import { appendDecided } from './append-decided.js';
 import { fireCriterion } from './fire-criterion.js';
@@ -26,6 +29,7 @@ import type { RunRef } from './run-selection.js';
 import { selectRun } from './run-selection.js';
 import type { SecretSources } from './secret-resolver.js';
 import { SystemClock, realSleep } from './system-clock.js';
+import { watchClock } from './watch-clock.js';
 
 /** What a session needs from its host process (the CLI, the HTTP server, a test). */
 export interface SessionContext {
@@ -74,6 +78,8 @@ export class RunSession {
   readonly #ctx: SessionContext;
   readonly #state: RunState;
   readonly #journal: RunEvent[];
+  /** The session's writes, one after another. */
+  #writing: Promise<unknown> = Promise.resolve();
 
   private constructor(store: RunStore, plan: Plan, journal: RunEvent[], ctx: SessionContext) {
     this.store = store;
@@ -249,6 +255,31 @@ export class RunSession {
   }
 
   /**
+   * A person's go-live watch command: declare a `manual` rollback criterion, decide a fired one (continue or
+   * roll back; after the point of no return only with `override`), or declare the go-live a success. Checked
+   * against the plan's lead roles and the latest journal (watch state folded from it, point of no return
+   * from the run clock), appended with the person as actor and `origin` beside it, decided again when someone
+   * else appended first. Returns the appended events.
+   */
+  async actOnWatch(person: string, origin: Origin, command: WatchCommand): Promise<readonly RunEvent[]> {
+    let now = 0;
+    const appended = await this.#write(
+      `${person}'s ${command.kind}`,
+      (state) => {
+        const watch = foldWatch(this.plan, this.#journal);
+        const { ponrAtMs } = watchClock(this.plan, state, now);
+        return decideWatchCommand(this.plan, state, watch, person, command, { nowMs: now, ponrAtMs }).map(
+          (data) => ({ atMs: now, actor: person, data: { ...data, origin } }),
+        );
+      },
+      async () => {
+        now = await this.now();
+      },
+    );
+    return appended ?? [];
+  }
+
+  /**
    * Runs every automated readiness check now (the same code the executor runs at start) and records the
    * results with their evidence, secrets masked. Refused once the run has ended. Returns what was recorded.
    */
@@ -320,25 +351,33 @@ export class RunSession {
     );
   }
 
-  /** Every write of the session: the one conflict policy, with an async look (the run clock) before deciding. */
-  async #write(
+  /**
+   * Every write of the session: the one conflict policy, with an async look (the run clock) before deciding.
+   * Writes of one session go one at a time (a server acts for many people through one session), so they
+   * never overtake each other; `appendDecided` still settles races with other processes.
+   */
+  #write(
     what: string,
     decide: (state: RunState) => ReturnType<Parameters<typeof appendDecided>[0]['decide']>,
     beforeDecide?: () => Promise<void>,
   ): Promise<readonly RunEvent[] | undefined> {
-    const appended = await appendDecided({
-      store: this.store,
-      runId: this.runId,
-      what,
-      read: async () => {
-        const state = await this.refresh();
-        await beforeDecide?.();
-        return state;
-      },
-      decide,
+    const job = this.#writing.then(async () => {
+      const appended = await appendDecided({
+        store: this.store,
+        runId: this.runId,
+        what,
+        read: async () => {
+          const state = await this.refresh();
+          await beforeDecide?.();
+          return state;
+        },
+        decide,
+      });
+      await this.refresh();
+      return appended;
     });
-    await this.refresh();
-    return appended;
+    this.#writing = job.catch(() => undefined);
+    return job;
   }
 }
 

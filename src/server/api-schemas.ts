@@ -32,6 +32,43 @@ export const RebaselineBody = z
   })
   .openapi('RebaselineBody');
 
+const idText = (what: string) =>
+  z.string().regex(/^[a-z0-9][a-z0-9-]*$/, `${what} ids are lower-case letters, digits and dashes`);
+
+export const DeclareBody = z
+  .discriminatedUnion('what', [
+    z
+      .strictObject({
+        what: z.literal('success'),
+        reason: reason.optional().openapi({
+          description: 'Required unless every monitor already finished successful.',
+        }),
+      })
+      .openapi('DeclareSuccess'),
+    z
+      .strictObject({
+        what: z.literal('criterion'),
+        criterionId: idText('criterion').openapi({ example: 'security-finding' }),
+        reason: reason.openapi({ example: 'pen-test found the admin page open' }),
+      })
+      .openapi('DeclareCriterion'),
+  ])
+  .openapi('DeclareBody', {
+    description:
+      'Declare the go-live a success, or declare a `when: manual` rollback criterion (it fires like any other).',
+  });
+
+export const DecisionBody = z
+  .strictObject({
+    decision: z.enum(['continue', 'rollback']),
+    reason: reason.openapi({ example: 'errors are from one tenant, fixed forward' }),
+    override: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Roll back after the point of no return, knowingly.' }),
+  })
+  .openapi('DecisionBody');
+
 const id = (name: string, what: string) =>
   z
     .string()
@@ -51,6 +88,7 @@ export const TaskParams = RunParams.extend({
 });
 export const GateParams = RunParams.extend({ gateId: id('gateId', 'gate') });
 export const ItemParams = RunParams.extend({ itemId: id('itemId', 'checklist item') });
+export const CriterionParams = RunParams.extend({ criterionId: id('criterionId', 'criterion') });
 export const PhaseParams = RunParams.extend({ phaseId: id('phaseId', 'phase') });
 export const ControlParams = RunParams.extend({
   act: z.enum(['pause', 'resume', 'abort']).openapi({ param: { name: 'act', in: 'path' } }),

@@ -24,7 +24,7 @@ export const eventAnswer = (e: RunEvent) => ({
 /**
  * Server-sent events for one client: first the current view, then every event after `afterSeq` (replayed
  * from memory or, when older, from the store), then live events as the run's follower receives them,
- * each followed by the fresh view. `id:` is the event's seq, so a reconnecting client that sends
+ * each burst followed by the fresh view. `id:` is the event's seq, so a reconnecting client that sends
  * `Last-Event-ID` gets exactly what it missed: nothing lost, nothing twice.
  */
 export function eventStream(
@@ -37,7 +37,8 @@ export function eventStream(
     let sent = afterSeq;
     let pumping: Promise<void> | undefined;
     let again = false;
-    const pump = async () => {
+    /** Writes the events the client has not had yet; true when it wrote any. */
+    const pump = async (): Promise<boolean> => {
       let wrote = false;
       while (sent < follower.lastSeq && !stream.aborted) {
         const batch =
@@ -54,10 +55,9 @@ export function eventStream(
           wrote = true;
         }
       }
-      if (wrote && !stream.aborted) {
-        await stream.writeSSE({ event: 'view', data: (await follower.view()).json });
-      }
+      return wrote;
     };
+    // The view follows the events once the client has caught up: a burst of events is one view, not one each.
     const wake = () => {
       if (pumping) {
         again = true;
@@ -65,14 +65,18 @@ export function eventStream(
       }
       pumping = (async () => {
         do {
-          again = false;
-          await pump();
+          let wrote = false;
+          do {
+            again = false;
+            wrote = (await pump()) || wrote;
+          } while (again && !stream.aborted);
+          if (wrote && !stream.aborted) await stream.write((await follower.view()).frame);
         } while (again && !stream.aborted);
       })()
         .catch(() => stream.abort())
         .finally(() => (pumping = undefined));
     };
-    await stream.writeSSE({ event: 'view', data: (await follower.view()).json });
+    await stream.write((await follower.view()).frame);
     const stop = follower.listen(wake);
     const heartbeat = setInterval(
       () => void stream.write(': keep-alive\n\n').catch(() => stream.abort()),

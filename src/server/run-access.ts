@@ -2,7 +2,9 @@ import type { Plan } from '../core/plan.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
+import type { WatchCommand } from '../core/watch-commands.js';
 import type { CheckRecorded } from '../engine/readiness-check.js';
+import type { ObservedDuration } from '../core/observed-durations.js';
 import type { RunSummary } from '../store/store.js';
 
 /** Where a person's command came from, for the journal and messages. */
@@ -39,6 +41,15 @@ export interface RunAccess {
     command: PersonCommand | ((nowMs: number) => PersonCommand),
     origin: CommandOrigin,
   ): Promise<readonly RunEvent[]>;
+  /** Checks and appends a go-live watch command (declare, decide, success) as the person. */
+  actOnWatch(
+    runId: string,
+    person: string,
+    command: WatchCommand,
+    origin: CommandOrigin,
+  ): Promise<readonly RunEvent[]>;
+  /** Task durations seen in earlier runs of the run's plan (in this store), for the forecast. */
+  history(runId: string): Promise<readonly ObservedDuration[]>;
   /** Runs the automated readiness checks now and records their evidence (the executor's own code). */
   runChecks(runId: string, origin: CommandOrigin): Promise<readonly CheckRecorded[]>;
 }

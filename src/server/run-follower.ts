@@ -2,12 +2,23 @@ import type { Plan } from '../core/plan.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { applyEvent } from '../core/run-state.js';
+import type { WatchState } from '../core/watch-state.js';
+import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
+import type { TaskDurationModel } from '../core/duration-model.js';
+import { buildDurationModels } from '../core/duration-model.js';
+import type { ForecastView } from '../core/run-view.js';
+import type { ScheduleGraph } from '../core/schedule-graph.js';
+import { compileGraph } from '../core/schedule-graph.js';
 import type { RunAccess } from './run-access.js';
+import { forecastView } from './forecast-view.js';
 import type { RunView } from './run-view.js';
 import { buildRunView } from './run-view.js';
 
 /** Recent events kept in memory so reconnecting clients replay without touching the store. */
 const RECENT = 5_000;
+/** The forecast is redone on every change, and this often while nothing changes (time moves it). */
+const FORECAST_EVERY_MS = 10_000;
+const encoder = new TextEncoder();
 
 export type Listener = () => void;
 
@@ -21,7 +32,9 @@ export class RunFollower {
   readonly #listeners = new Set<Listener>();
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
-  #view: { seq: number; wallMs: number; json: string; view: RunView } | undefined;
+  #view: { seq: number; wallMs: number; json: string; frame: Uint8Array; view: RunView } | undefined;
+  #forecast: { seq: number; wallMs: number; value: ForecastView } | undefined;
+  readonly #graph: ScheduleGraph;
 
   private constructor(
     private readonly access: RunAccess,
@@ -30,7 +43,12 @@ export class RunFollower {
     readonly state: RunState,
     private readonly pollMs: number,
     private readonly realNow: () => number,
-  ) {}
+    readonly watch: WatchState,
+    private readonly models: readonly TaskDurationModel[],
+    private readonly learnedFrom: number,
+  ) {
+    this.#graph = compileGraph(plan);
+  }
 
   static async open(
     access: RunAccess,
@@ -39,7 +57,18 @@ export class RunFollower {
     realNow: () => number,
   ): Promise<RunFollower> {
     const { plan, state, events } = await access.open(runId);
-    const f = new RunFollower(access, runId, plan, state, pollMs, realNow);
+    const observed = await access.history(runId);
+    const f = new RunFollower(
+      access,
+      runId,
+      plan,
+      state,
+      pollMs,
+      realNow,
+      foldWatch(plan, events),
+      buildDurationModels(plan, observed),
+      observed.length,
+    );
     f.#remember(events);
     return f;
   }
@@ -63,6 +92,7 @@ export class RunFollower {
         break;
       }
       applyEvent(this.state, e);
+      applyWatchEvent(this.plan, this.watch, e);
       fresh.push(e);
     }
     if (fresh.length === 0) return;
@@ -95,8 +125,12 @@ export class RunFollower {
     return this.#recent.slice(start, start + limit);
   }
 
-  /** The view for every client, rebuilt when the run changed or a second has passed (lateness moves). */
-  async view(): Promise<{ view: RunView; json: string }> {
+  /**
+   * The view for every client, rebuilt when the run changed or a second has passed (lateness moves): as an
+   * object, as JSON, and as the encoded server-sent event every stream writes as is (encoded once, not once
+   * per client).
+   */
+  async view(): Promise<{ view: RunView; json: string; frame: Uint8Array }> {
     const wall = this.realNow();
     const cached = this.#view;
     if (cached && cached.seq === this.state.lastSeq && wall - cached.wallMs < 1_000) return cached;
@@ -105,8 +139,23 @@ export class RunFollower {
       this.access.executor(this.runId),
     ]);
     const ticking = this.state.status !== 'ended' && (this.state.mode === 'live' || executor !== undefined);
-    const view = buildRunView(this.plan, this.state, { nowMs, serverWallMs: wall, ticking }, executor);
-    this.#view = { seq: this.state.lastSeq, wallMs: wall, json: JSON.stringify(view), view };
+    let f = this.#forecast;
+    if (!f || f.seq !== this.state.lastSeq || wall - f.wallMs >= FORECAST_EVERY_MS) {
+      const value = forecastView(this.plan, this.#graph, this.state, this.models, this.learnedFrom, nowMs);
+      f = { seq: this.state.lastSeq, wallMs: wall, value };
+      this.#forecast = f;
+    }
+    const view = buildRunView(
+      this.plan,
+      this.state,
+      { nowMs, serverWallMs: wall, ticking },
+      executor,
+      this.watch,
+      f.value,
+    );
+    const json = JSON.stringify(view);
+    const frame = encoder.encode(`event: view\ndata: ${json}\n\n`);
+    this.#view = { seq: this.state.lastSeq, wallMs: wall, json, frame, view };
     return this.#view;
   }
 

@@ -1,11 +1,14 @@
 import type { Plan } from '../core/plan.js';
 import { membersOf, runControlRoles } from '../core/roles.js';
 import type { RunState, StepState } from '../core/run-state.js';
-import type { RunView, TaskView } from '../core/run-view.js';
+import type { ForecastView, RunView, TaskView } from '../core/run-view.js';
 import { stepOf } from '../core/run-state.js';
 import { computeSchedule } from '../core/schedule.js';
 import { eligibleVoters, requiredVotes, unmetRequirements } from '../engine/scheduler.js';
 import { owed } from '../engine/who-owes-what.js';
+import { conditionThresholds } from '../core/condition-thresholds.js';
+import type { WatchState } from '../core/watch-state.js';
+import { progressOf } from '../core/watch-state.js';
 
 export type { RunView, TaskView };
 
@@ -22,6 +25,8 @@ export function buildRunView(
   state: RunState,
   clock: { nowMs: number; serverWallMs: number; ticking: boolean },
   executor: { pid: number; host: string } | undefined,
+  watch: WatchState,
+  forecast: ForecastView,
 ): RunView {
   const schedule = computeSchedule(plan);
   const planned = new Map(schedule.tasks.map((t) => [t.id, t]));
@@ -132,7 +137,49 @@ export function buildRunView(
       automated: c.check !== undefined,
       check: state.checks[c.id] ?? null,
     })),
-    monitors: plan.monitors.map((m) => ({ id: m.id, title: m.title, intervalMs: m.intervalMs })),
+    forecast,
+    monitors: plan.monitors.map((m) => {
+      const p = progressOf(watch, m.id);
+      return {
+        id: m.id,
+        title: m.title,
+        intervalMs: m.intervalMs,
+        failWhen: m.failWhen ?? null,
+        successWhen: m.successWhen ?? null,
+        failThresholds: conditionThresholds(m.failWhen),
+        successThresholds: conditionThresholds(m.successWhen),
+        phase: p.phase,
+        taken: p.taken,
+        dryRun: m.dryRun,
+      };
+    }),
+    watch: {
+      criteria: plan.rollback.criteria.map((c) => {
+        const fired = state.firedCriteria[c.id];
+        const asked = watch.asked[c.id];
+        const decided = watch.decisions[c.id];
+        return {
+          id: c.id,
+          title: c.title,
+          when: c.when,
+          manual: c.when === 'manual',
+          declared: watch.declared[c.id] ?? null,
+          fired: fired ?? null,
+          asked: asked ? { deadlineAtMs: asked.deadlineAtMs ?? null, default: asked.default } : null,
+          decision: decided
+            ? { decision: decided.decision, by: decided.by, reason: decided.reason, basis: decided.basis }
+            : null,
+        };
+      }),
+      success: watch.success
+        ? {
+            by: watch.success.by,
+            atMs: watch.success.atMs,
+            reason: watch.success.reason,
+            basis: watch.success.basis,
+          }
+        : null,
+    },
     owed: state.status === 'ended' ? [] : owed(plan, state),
   };
 }

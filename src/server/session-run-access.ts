@@ -2,9 +2,11 @@ import type { PersonCommand } from '../core/run-commands.js';
 import type { RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { foldRun } from '../core/run-state.js';
+import type { WatchCommand } from '../core/watch-commands.js';
 import type { CheckRecorded } from '../engine/readiness-check.js';
 import type { SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';
+import { readPlanHistory } from '../engine/run-history.js';
 import type { RunStore } from '../store/store.js';
 import type { CommandOrigin, OpenedRunView, RunAccess } from './run-access.js';
 
@@ -67,6 +69,25 @@ export class SessionRunAccess implements RunAccess {
       { via: 'api', tokenId: origin.tokenId, clientAddress: origin.address ?? 'unknown' },
       command,
     );
+  }
+
+  async actOnWatch(
+    runId: string,
+    person: string,
+    command: WatchCommand,
+    origin: CommandOrigin,
+  ): Promise<readonly RunEvent[]> {
+    const session = await this.#session(runId);
+    return session.actOnWatch(
+      person,
+      { via: 'api', tokenId: origin.tokenId, clientAddress: origin.address ?? 'unknown' },
+      command,
+    );
+  }
+
+  async history(runId: string) {
+    const session = await this.#session(runId);
+    return (await readPlanHistory([this.store], session.plan, { excludeRunId: runId })).observed;
   }
 
   async runChecks(runId: string, origin: CommandOrigin): Promise<readonly CheckRecorded[]> {

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Logger } from '../core/logger.js';
 import type { PersonCommand } from '../core/run-commands.js';
+import type { RunEvent } from '../core/run-event.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { Principal } from '../engine/access-tokens.js';
 import { authenticate } from '../engine/access-tokens.js';
@@ -11,6 +12,9 @@ import {
   ActAnswer,
   ChecksAnswer,
   ControlParams,
+  CriterionParams,
+  DecisionBody,
+  DeclareBody,
   ErrorAnswer,
   EventAnswer,
   EventsQuery,
@@ -159,19 +163,21 @@ export function createWarRoomApp(deps: WarRoomDeps): OpenAPIHono<Env> {
     }
     return { via: 'api' as const, tokenId: c.get('principal').tokenId, address };
   };
-  /** Acts as the token's person; a viewer token never changes anything. */
-  const act = async (
+  /** Appends as the token's person (a viewer token never changes anything) and answers the events. */
+  const appendAs = async (
     c: Context<Env>,
     runId: string,
-    command: PersonCommand | ((now: number) => PersonCommand),
+    write: (person: string) => Promise<readonly RunEvent[]>,
   ) => {
     const p = c.get('principal');
     if (p.role === 'viewer') throw viewerRefusal(p);
     const follower = await followers.get(runId);
-    const events = await access.act(runId, p.person, command, origin(c));
+    const events = await write(p.person);
     follower.ingest(events);
     return c.json({ events: events.map(eventAnswer) }, 200);
   };
+  const act = (c: Context<Env>, runId: string, command: PersonCommand | ((now: number) => PersonCommand)) =>
+    appendAs(c, runId, (person) => access.act(runId, person, command, origin(c)));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => {
@@ -354,6 +360,51 @@ export function createWarRoomApp(deps: WarRoomDeps): OpenAPIHono<Env> {
       responses: { 200: { description: 'The rollback started', ...json(ActAnswer) }, ...errors },
     }),
     async (c) => act(c, c.req.valid('param').runId, { kind: 'rollback', reason: c.req.valid('json').reason }),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/runs/{runId}/declare',
+      summary:
+        'Declare the go-live a success, or declare a manual rollback criterion (run leads; as `tminus declare`)',
+      security: bearer,
+      request: { params: RunParams, ...body(DeclareBody) },
+      responses: { 200: { description: 'The declaration recorded', ...json(ActAnswer) }, ...errors },
+    }),
+    async (c) => {
+      const { runId } = c.req.valid('param');
+      const b = c.req.valid('json');
+      const cmd =
+        b.what === 'success'
+          ? { kind: 'success' as const, ...(b.reason ? { reason: b.reason } : {}) }
+          : { kind: 'declare' as const, criterionId: b.criterionId, reason: b.reason };
+      return appendAs(c, runId, (person) => access.actOnWatch(runId, person, cmd, origin(c)));
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/runs/{runId}/criteria/{criterionId}/decision',
+      summary:
+        'Answer a fired criterion’s decision: continue, or roll back (after the point of no return only with override; as `tminus decide`)',
+      security: bearer,
+      request: { params: CriterionParams, ...body(DecisionBody) },
+      responses: { 200: { description: 'The decision recorded', ...json(ActAnswer) }, ...errors },
+    }),
+    async (c) => {
+      const { runId, criterionId } = c.req.valid('param');
+      const { decision, reason, override } = c.req.valid('json');
+      const cmd = {
+        kind: 'decide' as const,
+        criterionId,
+        decision,
+        reason,
+        ...(override === undefined ? {} : { override }),
+      };
+      return appendAs(c, runId, (person) => access.actOnWatch(runId, person, cmd, origin(c)));
+    },
   );
 
   app.openapi(

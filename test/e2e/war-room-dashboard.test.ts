@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,6 +8,7 @@ import { startWarRoom } from '../../src/server/war-room-server.js';
 import type { WarRoom } from '../../src/server/war-room-server.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { launchChromium } from '../support/chromium.js';
+import { ensureDashboardBuilt } from '../support/dashboard-build.js';
 import { ROOT } from '../support/cli.js';
 import { warRoomRun } from '../server/war-room-plan.js';
 
@@ -21,21 +21,6 @@ let room: WarRoom;
 let port: number;
 let chromium: { browser: Browser; close: () => Promise<void> };
 const tokens = {} as Record<'alice' | 'bob' | 'frank', string>;
-
-function newest(path: string): number {
-  const s = statSync(path);
-  return s.isDirectory() ? Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n)))) : s.mtimeMs;
-}
-
-/** Builds the dashboard when web/ is newer than dist/web. */
-function ensureDashboardBuilt(): void {
-  const index = join(ROOT, 'dist', 'web', 'index.html');
-  if (existsSync(index) && newest(join(ROOT, 'web')) <= statSync(index).mtimeMs) return;
-  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
-}
 
 const serve = (p = 0) => startWarRoom({ store, port: p, bind: '127.0.0.1', pollMs: 100 });
 

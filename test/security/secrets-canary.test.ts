@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
+import { WAIT_MS, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 
 /**
@@ -14,7 +14,9 @@ import { freePort } from '../support/free-port.js';
  * place a secret can go — a connection URL, an HTTP header, a shell command's environment, a webhook URL, a
  * TSIG key, an SMTP password — and a scan of everything tminus writes for each canary and its common
  * encodings: the journal (every raw row of every table), the witness, every file under the run directory,
- * the run's output and errors, `status --json`, `log --json`, `log`, `check` and `audit verify`.
+ * the run's output and errors, `status --json`, `log --json`, `log`, `check` and `audit verify`, and every
+ * answer of the war room's HTTP API (`tminus serve`: each route, its refusals, and the live stream of
+ * server-sent events).
  */
 const tag = randomBytes(4).toString('hex');
 /** Each canary holds characters every encoding changes: / + = " & % space. */
@@ -177,6 +179,72 @@ const env = {
   CANARY_TSIG: CANARIES.tsig,
 };
 
+/** Where each canary, in any of its forms, appears in the texts: `place canary (form) in what`. */
+function leaksIn(outputs: readonly (readonly [string, string])[]): string[] {
+  const leaks: string[] = [];
+  for (const [place, secret] of Object.entries(CANARIES)) {
+    for (const form of new Set([
+      ...forms(secret),
+      ...forms(decodeURIComponent(encodeURIComponent(secret))),
+    ])) {
+      for (const [what, text] of outputs) {
+        if (text.includes(form)) leaks.push(`${place} canary (${form}) in ${what}`);
+      }
+    }
+  }
+  return leaks;
+}
+
+/** The war room's answers, recorded for the scan: status line, headers and body of each. */
+function warRoom(url: string, token: string, answers: [string, string][]) {
+  const call = async (method: string, path: string, body?: unknown, auth = true) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(auth ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    answers.push([`HTTP ${method} ${path} → ${res.status}`, `${JSON.stringify([...res.headers])}\n${text}`]);
+    return { status: res.status, text };
+  };
+  /** Reads the live stream (replayed from `after`) until it has sent event `lastSeq` and a view after it. */
+  const stream = async (path: string, after: number, lastSeq: number) => {
+    const controller = new AbortController();
+    const res = await fetch(`${url}${path}`, {
+      headers: { Authorization: `Bearer ${token}`, 'Last-Event-ID': String(after) },
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const done = () => {
+      const at = text.indexOf(`id: ${lastSeq}\n`);
+      return at >= 0 && text.indexOf('event: view', at) >= 0;
+    };
+    const timer = setTimeout(() => controller.abort(), WAIT_MS);
+    try {
+      while (!done()) {
+        const { value, done: ended } = await reader.read();
+        if (ended) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch (e) {
+      throw new Error(`the stream ${path} did not send event ${lastSeq} and a view: ${text.slice(-300)}`, {
+        cause: e,
+      });
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+    answers.push([`HTTP GET ${path} (stream after ${after})`, text]);
+    return text;
+  };
+  return { call, stream };
+}
+
 /** Every file under a directory, as text. */
 function filesUnder(root: string): [string, string][] {
   return readdirSync(root, { recursive: true, encoding: 'utf8' })
@@ -194,6 +262,22 @@ describe('the secrets canary', () => {
     const checked = spawnCli(['check'], { cwd: dir, env });
     await checked.exited;
     outputs.push(['tminus check', checked.output()]);
+    // The war room on the same store, while the run is open: it runs the readiness checks itself (with the
+    // secrets from its own environment) and answers with their evidence.
+    const created = spawnCli(['token', 'create', '--as', 'bob'], { cwd: dir, env });
+    expect(await created.exited, created.output()).toBe(0);
+    const token = /tmn_\S+/.exec(created.output())![0];
+    const serve = spawnCli(['serve', '--port', '0'], { cwd: dir, env });
+    await waitFor(() => /war room at http:\S+/.test(serve.output()), 'the war room to start');
+    const url = /war room at (http:\S+)/.exec(serve.output())![1]!;
+    const answers: [string, string][] = [];
+    const api = warRoom(url, token, answers);
+    const runs = await api.call('GET', '/api/runs');
+    const runId = (JSON.parse(runs.text) as { runs: { runId: string }[] }).runs[0]!.runId;
+    const base = `/api/runs/${encodeURIComponent(runId)}`;
+    const checks = await api.call('POST', `${base}/checks`);
+    expect(checks.status, checks.text).toBe(200);
+    expect(checks.text).toContain('shell-fails');
     const pulled = spawnCli(['pull', 'go', '--as', 'bob'], { cwd: dir, env });
     expect(await pulled.exited, pulled.output()).toBe(0);
     outputs.push(['tminus pull', pulled.output()]);
@@ -254,18 +338,67 @@ describe('the secrets canary', () => {
     outputs.push(...filesUnder(dir).filter(([p]) => !p.endsWith('plan.yaml')));
     outputs.push(...filesUnder(config));
 
-    const leaks: string[] = [];
-    for (const [place, secret] of Object.entries(CANARIES)) {
-      for (const form of new Set([
-        ...forms(secret),
-        ...forms(decodeURIComponent(encodeURIComponent(secret))),
-      ])) {
-        for (const [what, text] of outputs) {
-          if (text.includes(form)) leaks.push(`${place} canary (${form}) in ${what}`);
-        }
-      }
+    // Every route of the war room once the run has ended, its refusals, and the live stream (whole, and
+    // replayed after a reconnect).
+    const lastSeq = (
+      JSON.parse((await api.call('GET', `${base}/events?limit=5000`)).text) as { seq: number }[]
+    ).at(-1)!.seq;
+    for (const path of [
+      '/healthz',
+      '/openapi.json',
+      '/api/me',
+      '/api/runs',
+      base,
+      `${base}/tasks`,
+      '/metrics',
+    ]) {
+      expect((await api.call('GET', path)).status, path).toBe(200);
     }
-    expect(leaks).toEqual([]);
+    const refusals: [string, string, unknown, number][] = [
+      ['POST', `${base}/tasks/shell/complete`, {}, 409],
+      ['POST', `${base}/checks`, undefined, 409],
+      ['POST', `${base}/declare`, { what: 'success', reason: 'after the end' }, 409],
+      ['POST', `${base}/rollback`, { reason: 'too late' }, 409],
+      ['POST', `${base}/tasks/shell/skip`, { reason: '' }, 400],
+      ['POST', `${base}/rollback`, '{"reason": ', 400],
+      ['POST', `${base}/tasks/no-such-task/complete`, {}, 409], // the run has ended: that comes first
+      ['GET', '/api/runs/no-such-run', undefined, 404],
+    ];
+    for (const [method, path, body, status] of refusals) {
+      expect((await api.call(method, path, body)).status, `${method} ${path}`).toBe(status);
+    }
+    expect((await api.call('GET', base, undefined, false)).status).toBe(401);
+    const streamed = await api.stream(`${base}/stream`, 0, lastSeq);
+    expect(streamed).toContain('check.recorded');
+    expect(streamed).toContain('step.succeeded');
+    await api.stream(`${base}/stream`, 1, lastSeq);
+    const view = answers.find(([what]) => what === `HTTP GET ${base} → 200`)![1];
+    expect(view).toContain('shell-fails'); // the checklist's evidence is in the scanned answer
+    serve.child.kill('SIGTERM');
+    await serve.exited;
+    outputs.push(['tminus serve', serve.output()], ...answers);
+    expect(answers.length).toBeGreaterThan(20);
+
+    expect(leaksIn(outputs)).toEqual([]);
     expect(outputs.length).toBeGreaterThan(10);
-  }, 180_000);
+  }, 360_000);
+
+  it('would catch a leak: the scan finds a canary planted in an API answer, in each encoding', () => {
+    const secret = CANARIES.http;
+    const planted: [string, string][] = [
+      ['HTTP GET /api/runs/x → 200', JSON.stringify({ error: { message: `Bearer ${secret} refused` } })],
+      [
+        'HTTP GET /api/runs/x/stream',
+        `event: run-event\ndata: {"url":"/hook/${encodeURIComponent(secret)}"}\n\n`,
+      ],
+      ['HTTP GET /metrics → 200', `x{k="${Buffer.from(secret).toString('base64')}"} 1`],
+    ];
+    const leaks = leaksIn(planted);
+    for (const [what] of planted) {
+      expect(leaks.some((l) => l.startsWith('http canary') && l.endsWith(what))).toBe(true);
+    }
+    expect(leaksIn([['clean answer', JSON.stringify({ error: { message: 'Bearer *** refused' } })]])).toEqual(
+      [],
+    );
+  });
 });

@@ -57,3 +57,73 @@ export function warRoomRun(goLiveMs: number, mode: 'live' | 'rehearsal' = 'live'
     { atMs: at, actor: 'system', data: { type: 'step.waiting', stepId: 'stop-jobs' } },
   ];
 }
+
+/**
+ * A go-live plan for the war-room watch tests: a monitor with a fail threshold, a manual criterion, a monitor
+ * criterion, and a window whose point of no return is T+2h − 10m.
+ */
+export const GO_LIVE_PLAN = `
+version: 1
+name: war-room-go-live
+title: War room go-live
+window: { start: T-1h, end: T+2h }
+roles:
+  lead: { title: Migration lead, members: [alice] }
+  ops: { title: Operations, members: [bob] }
+  business: { title: Business owner, members: [frank] }
+phases:
+  - id: switch
+    at: T-0
+    tasks:
+      - { id: switch-traffic, title: Switch traffic, owner: ops, estimate: 10m }
+      - { id: smoke, title: Smoke test, owner: ops, estimate: 20m, after: [switch-traffic] }
+monitors:
+  - id: error-rate
+    title: Error rate
+    action: http.check
+    with: { url: 'http://127.0.0.1:9/health' }
+    interval: 1m
+    failWhen: 'result > 0.05'
+    failureLimit: 3
+rollback:
+  auto: false
+  criteria:
+    - { id: errors, title: Error rate above 5 %, monitor: error-rate }
+    - { id: security, title: Security finding, when: manual }
+  steps:
+    - { id: switch-back, title: Switch traffic back, owner: ops, budget: 10m }
+`;
+
+/** The first events of a live run of GO_LIVE_PLAN (no executor: people and the test append the rest). */
+export function goLiveRun(goLiveMs: number, startedAtMs = goLiveMs - 30 * 60_000): NewRunEvent[] {
+  const start = runStarted({
+    planName: 'war-room-go-live',
+    planTitle: 'War room go-live',
+    planText: GO_LIVE_PLAN,
+    mode: 'live',
+    goLiveMs,
+    rollbackSteps: ['switch-back'],
+  });
+  return [
+    { ...start, atMs: startedAtMs },
+    { atMs: startedAtMs, actor: 'system', data: { type: 'step.waiting', stepId: 'switch-traffic' } },
+  ];
+}
+
+/** A `monitor.measured` event of GO_LIVE_PLAN's error-rate monitor, judged against `result > 0.05`. */
+export function errorRateMeasured(n: number, value: number, atMs: number): NewRunEvent {
+  const outcome = value > 0.05 ? 'failed' : 'successful';
+  return {
+    atMs,
+    actor: 'system',
+    data: {
+      type: 'monitor.measured',
+      monitorId: 'error-rate',
+      n,
+      raw: outcome,
+      outcome,
+      reason: value > 0.05 ? "failWhen 'result > 0.05' is true" : "failWhen 'result > 0.05' is false",
+      value,
+    },
+  };
+}

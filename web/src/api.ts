@@ -16,6 +16,7 @@ export interface LogEvent {
   readonly actor: string;
   readonly type: string;
   readonly text: string;
+  readonly data?: Record<string, unknown>;
 }
 
 export class ApiError extends Error {

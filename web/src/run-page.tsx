@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { LogEvent, Me, RunView, StreamStatus, TaskView } from './api.js';
 import { api, followRun } from './api.js';
 import type { TaskAction } from './allowed-actions.js';
@@ -7,11 +7,13 @@ import { ChecklistPanel } from './checklist-panel.js';
 import { Countdown } from './countdown.js';
 import { EventLog } from './event-log.js';
 import { GatePanel } from './gate-panel.js';
+import { measurementsOf } from './monitor-chart.js';
 import { MonitorsPanel } from './monitors-panel.js';
 import type { ReasonRequest } from './reason-dialog.js';
 import { ReasonDialog } from './reason-dialog.js';
 import { TaskBoard } from './task-board.js';
 import { Timeline } from './timeline.js';
+import { WatchPanel } from './watch-panel.js';
 
 /** One run, live: countdown, go/no-go, tasks, timeline, readiness, monitors, rollback and the log. */
 export function RunPage({
@@ -31,6 +33,7 @@ export function RunPage({
   const [dialog, setDialog] = useState<ReasonRequest | undefined>();
   const [notice, setNotice] = useState<{ text: string; bad: boolean } | undefined>();
   const [wall, setWall] = useState(Date.now());
+  const measurements = useMemo(() => measurementsOf(events), [events]);
 
   useEffect(() => {
     setEvents([]);
@@ -104,6 +107,44 @@ export function RunPage({
       danger: true,
       onSubmit: (reason) => post('/rollback', { reason }),
     });
+  const declare = (c: RunView['watch']['criteria'][number]) =>
+    setDialog({
+      title: `Declare: ${c.title}`,
+      detail: 'The criterion fires like any other: the run leads are asked to continue or roll back.',
+      confirm: 'Declare',
+      required: true,
+      danger: true,
+      onSubmit: (reason) => post('/declare', { what: 'criterion', criterionId: c.id, reason }),
+    });
+  const decide = (c: RunView['watch']['criteria'][number], decision: 'continue' | 'rollback') => {
+    const pastPonr =
+      v.schedule.pointOfNoReturnMs !== null && nowMs >= v.run.goLiveMs + v.schedule.pointOfNoReturnMs;
+    setDialog({
+      title: decision === 'rollback' ? `Roll back for: ${c.title}` : `Continue despite: ${c.title}`,
+      detail:
+        decision === 'rollback'
+          ? `Forward work stops and the rollback steps run.${pastPonr ? ' The point of no return has passed: this overrides it.' : ''}`
+          : 'The run goes on; the decision and your reason are recorded.',
+      confirm: decision === 'rollback' ? 'Roll back now' : 'Continue',
+      required: true,
+      danger: decision === 'rollback',
+      ...(decision === 'rollback' ? { typeToConfirm: 'ROLLBACK' } : {}),
+      onSubmit: (reason) =>
+        post(`/criteria/${encodeURIComponent(c.id)}/decision`, {
+          decision,
+          reason,
+          ...(decision === 'rollback' && pastPonr ? { override: true } : {}),
+        }),
+    });
+  };
+  const declareSuccess = () =>
+    setDialog({
+      title: 'Declare the go-live a success',
+      detail: 'Needed as a reason unless every monitor already finished successful.',
+      confirm: 'Declare success',
+      required: false,
+      onSubmit: (reason) => post('/declare', { what: 'success', ...(reason ? { reason } : {}) }),
+    });
   return (
     <main class="run-page">
       <header class="run-header">
@@ -143,11 +184,13 @@ export function RunPage({
           ROLLBACK started by {v.run.rollback.by}: {v.run.rollback.reason}
         </p>
       )}
-      {Object.entries(v.run.firedCriteria).map(([id, f]) => (
-        <p class="banner warn" key={id}>
-          criterion {id} fired: {f.detail}
-        </p>
-      ))}
+      {v.watch.criteria
+        .filter((c) => c.fired && !c.decision)
+        .map((c) => (
+          <p class="banner warn" key={c.id}>
+            criterion {c.id} fired: {c.fired!.detail} — a run lead decides
+          </p>
+        ))}
       <Countdown view={v} nowMs={nowMs} />
       {lead && (
         <div class="lead-controls">
@@ -182,7 +225,8 @@ export function RunPage({
           me={me}
           onSign={(c) => void post(`/checklist/${encodeURIComponent(c.id)}/sign`, {}).catch(() => undefined)}
         />
-        <MonitorsPanel view={v} />
+        <WatchPanel view={v} me={me} onDeclare={declare} onDecide={decide} onSuccess={declareSuccess} />
+        <MonitorsPanel view={v} measurements={measurements} />
       </div>
       <TaskBoard view={v} me={me} onAct={onAct} />
       <Timeline view={v} nowMs={nowMs} />
