@@ -81,9 +81,14 @@ describe('tminus demo --headless', () => {
       expect(narrative).toMatch(/war room +http:\/\/127\.0\.0\.1:\d+/);
       expect(narrative).toContain('DEMO OK');
       expect(narrative).toContain(`report: ${result.reportPath}`);
+      // The review tminus report writes: one self-contained HTML file and its Markdown beside it.
       const report = readFileSync(result.reportPath, 'utf8');
-      expect(report).toContain(`Run \`${result.runId}\` (rehearsal) ended **completed**`);
-      expect(report).toContain('switch-traffic: succeeded');
+      expect(result.reportPath).toMatch(/report\.html$/);
+      expect(report).toContain(`Run ${result.runId} · rehearsal · completed`);
+      expect(report).toContain('Outcome and summary');
+      expect(report).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+      const markdown = readFileSync(result.reportPath.replace(/\.html$/, '.md'), 'utf8');
+      expect(markdown).toContain('switch-traffic');
     },
     VARIANT_MS,
   );
