@@ -11,6 +11,10 @@ export function describeEvent(e: RunEvent): string {
       return `run started: ${d.planTitle} (${d.mode}${d.dryRun ? ', dry run' : ''}${d.speed !== 1 ? `, ×${d.speed}` : ''}${d.autoApprove ? ', auto-approve' : ''}) T-0 ${new Date(d.goLiveMs).toISOString()}`;
     case 'executor.started':
       return `executor attached (${d.holder})`;
+    case 'clock.paced':
+      return d.waitingFor === undefined
+        ? `clock back to ×${d.speed}: nobody owes anything`
+        : `clock at real time: waiting for ${d.waitingFor}`;
     case 'step.waiting':
       return `${d.stepId}: waiting for people`;
     case 'step.started':

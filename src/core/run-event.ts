@@ -62,6 +62,17 @@ type RunEventBody =
       readonly realMs: number;
       readonly speed: number;
     }
+  /**
+   * A rehearsal's clock changed pace from this event's time on (`realMs` is the real time of `atMs`): to
+   * real time (speed 1) while a person owes a vote, a sign-off or a manual task — `waitingFor` says who and
+   * what — and back to the run's speed once nobody does.
+   */
+  | {
+      readonly type: 'clock.paced';
+      readonly realMs: number;
+      readonly speed: number;
+      readonly waitingFor?: string;
+    }
   /** A manual task, gate or manual rollback step now waits for people. */
   | { readonly type: 'step.waiting'; readonly stepId: string }
   | { readonly type: 'step.started'; readonly stepId: string; readonly attempt: number }

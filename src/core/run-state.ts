@@ -89,6 +89,8 @@ export interface RunState {
   rollback?: { startedAtMs: number; by: Actor; reason: string; criterionId?: string };
   /** The latest clock anchor: run time = atMs + (real now − realMs) × speed. */
   clockAnchor: { atMs: number; realMs: number; speed: number };
+  /** While a rehearsal's clock runs at real time because a person owes something: who and what. */
+  clockWaitingFor?: string;
   lastSeq: number;
   lastHash: string;
   lastAtMs: number;
@@ -148,6 +150,12 @@ export function applyEvent(state: RunState, event: RunEvent): void {
       break;
     case 'executor.started':
       state.clockAnchor = { atMs, realMs: data.realMs, speed: data.speed };
+      delete state.clockWaitingFor;
+      break;
+    case 'clock.paced':
+      state.clockAnchor = { atMs, realMs: data.realMs, speed: data.speed };
+      if (data.waitingFor === undefined) delete state.clockWaitingFor;
+      else state.clockWaitingFor = data.waitingFor;
       break;
     case 'step.waiting': {
       const s = step(state, data.stepId);
