@@ -208,6 +208,8 @@ export class RunExecutor {
 
   /** After a crash: anchor the clock again, and settle steps that were running when it happened. */
   async #recover(): Promise<void> {
+    // A rehearsal's time stood still since its last event (no executor drove it): it runs from here.
+    this.#pacedClock()?.restartAt(this.#state.lastAtMs);
     await this.#mutate((state, atMs) => {
       const events: RunEventData[] = [];
       const paced = this.#pacedClock();

@@ -47,12 +47,11 @@ export class ScaledClock implements Clock {
   }
 
   /**
-   * Restarts the compression from now, so time spent before the run really starts (opening the store,
-   * loading the plan) is not multiplied by the speed. Returns the new anchor.
+   * Starts (again) from run time `atMs` now: a rehearsal's clock stands still while no executor drives it,
+   * and the real time spent opening the store and taking the lease is not multiplied by the speed.
    */
-  reanchor(): { atMs: number; realMs: number } {
-    this.setAnchor({ atMs: this.now(), realMs: this.#realNow(), speed: this.#anchor.speed });
-    return { atMs: this.#anchor.atMs, realMs: this.#anchor.realMs };
+  restartAt(atMs: number): void {
+    this.setAnchor({ atMs, realMs: this.#realNow(), speed: this.#anchor.speed });
   }
 
   /** Runs from `anchor` on (a new pace, or the anchor a journal event recorded). */
