@@ -32,6 +32,11 @@ export type Origin =
 export type RunEventData = RunEventBody & {
   /** Set on events a person's command (or `tminus check`) appended; absent on the engine's own events. */
   readonly origin?: Origin;
+  /**
+   * The wall-clock time (epoch ms) the event happened, on events of a compressed rehearsal (`--speed` ≠ 1),
+   * whose `atMs` is the run clock's. Kept in the event, so it is sealed with it; no store column.
+   */
+  readonly wallMs?: number;
 };
 
 type RunEventBody =

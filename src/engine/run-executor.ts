@@ -272,12 +272,17 @@ export class RunExecutor {
     this.#o.onEvent?.(e);
   }
 
-  /** A compressed rehearsal's clock, which this executor paces (see `clockHolds`); undefined otherwise. */
-  #pacedClock(): ScaledClock | undefined {
+  /** A compressed (or stretched) rehearsal's clock, which knows the real time of any run time. */
+  #scaledClock(): ScaledClock | undefined {
     const clock = this.#o.clock;
-    return clock instanceof ScaledClock && this.#state.mode !== 'live' && this.#state.speed > 1
+    return clock instanceof ScaledClock && this.#state.mode !== 'live' && this.#state.speed !== 1
       ? clock
       : undefined;
+  }
+
+  /** A compressed rehearsal's clock, which this executor paces (see `clockHolds`); undefined otherwise. */
+  #pacedClock(): ScaledClock | undefined {
+    return this.#state.speed > 1 ? this.#scaledClock() : undefined;
   }
 
   /**
@@ -336,7 +341,14 @@ export class RunExecutor {
           const pace = this.#dead ? undefined : this.#paceAfter(state, made, atMs);
           if (pace) made.push({ actor: SYSTEM, data: pace });
           if (made.length === 0 || this.#dead) return undefined;
-          return made.map((e) => ({ atMs, actor: e.actor, data: this.#o.redactor.redactValue(e.data) }));
+          // A compressed rehearsal keeps the wall time too: the real moment of this run-clock time.
+          const wall = this.#scaledClock();
+          const wallMs = wall ? { wallMs: wall.realAt(atMs) } : {};
+          return made.map((e) => ({
+            atMs,
+            actor: e.actor,
+            data: { ...this.#o.redactor.redactValue(e.data), ...wallMs },
+          }));
         },
       });
       if (!appended) return false;

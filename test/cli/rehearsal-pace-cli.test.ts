@@ -56,6 +56,7 @@ async function journal(store: string): Promise<RunEvent[]> {
 describe('a rehearsal at --speed 2000 without --auto-approve', () => {
   it('waits at real time for the vote, and the vote from another process decides the gate', async () => {
     const env = { TMINUS_STORE: join(dir, 'people.db') };
+    const testStart = Date.now();
     executor = spawnCli(['run', 'paced.yaml', '--rehearsal', '--speed', '2000'], { cwd: dir, env });
     await waitFor(
       () => executor!.output().includes('clock at real time: waiting for alice to vote on go'),
@@ -75,6 +76,19 @@ describe('a rehearsal at --speed 2000 without --auto-approve', () => {
     const voted = events.find((e) => e.data.type === 'gate.voted')!;
     expect(voted.actor).toBe('alice');
     expect(voted.atMs).toBeLessThan(started.goLiveMs - 30 * 60_000);
+    // The log shows each event's wall time beside the run clock's; --json as `wallAt`.
+    const log = await cli(['log'], { cwd: dir, env });
+    const votedLine = log.stdout.split('\n').find((l) => l.includes('alice votes go'))!;
+    expect(votedLine).toContain(` wall ${new Date(voted.data.wallMs!).toISOString().slice(0, 19)}Z`);
+    const json = (await cli(['log', '--json'], { cwd: dir, env })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { at: string; wallAt?: string; type: string });
+    expect(json.every((e) => e.wallAt !== undefined)).toBe(true);
+    const votedJson = json.find((e) => e.type === 'gate.voted')!;
+    expect(Date.parse(votedJson.wallAt!)).toBeGreaterThanOrEqual(testStart);
+    expect(Date.parse(votedJson.wallAt!)).toBeLessThanOrEqual(Date.now());
+    expect(votedJson.at).toBe(new Date(voted.atMs).toISOString());
     const paces = events.flatMap((e) => (e.data.type === 'clock.paced' ? [e.data] : []));
     expect(paces.map((p) => p.speed)).toEqual([1, 2000]);
     expect(paces[0]?.waitingFor).toBe('alice to vote on go');

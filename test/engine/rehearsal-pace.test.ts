@@ -149,9 +149,16 @@ describe('a compressed rehearsal with people', () => {
     await run.person('bob', { kind: 'sign', itemId: 'on-call' });
     await run.advanceReal(200);
     expect((await run.paced()).at(-1)?.d.waitingFor).toBe('alice to vote on go');
+    const votedAtReal = run.real.now();
     await run.person('alice', { kind: 'vote', gateId: 'go', vote: 'go' });
     await run.advanceReal(200);
     expect(run.executor.state.gates.go).toMatchObject({ outcome: 'go', basis: 'votes' });
+    // Every event keeps its wall time beside the run clock's: the person's and the executor's alike.
+    const voted = (await run.events()).find((e) => e.data.type === 'gate.voted')!;
+    expect(voted.data.wallMs).toBe(votedAtReal);
+    const decided = (await run.events()).find((e) => e.data.type === 'gate.decided')!;
+    expect(decided.data.wallMs).toBeGreaterThanOrEqual(votedAtReal);
+    expect(decided.data.wallMs).toBeLessThanOrEqual(votedAtReal + 200);
     // Nobody owes anything between the gate and T-10m: that half hour is compressed again.
     const back = (await run.paced()).at(-1)!;
     expect(back.d).toMatchObject({ speed: SPEED });
@@ -168,6 +175,7 @@ describe('a compressed rehearsal with people', () => {
     await run.advanceReal(2_000); // 10 run minutes to T+0 take 0.6 s real once compressed
     expect(await run.outcome).toBe('completed');
     const all = await run.events();
+    expect(all.every((e) => typeof e.data.wallMs === 'number')).toBe(true);
     expect(all.find((e) => e.data.type === 'gate.decided')?.data).toMatchObject({ basis: 'votes' });
   });
 
