@@ -40,7 +40,7 @@ phases: [{ id: p, at: T-0, tasks: [{ id: a, title: A, owner: ops, action: echo.n
   const loaded = loadPlan(text, { actions: registry.catalog() }).plan!;
   return runAction({
     plan: loaded,
-    call: { action: 'echo.numbers', with: withParams },
+    call: { action: 'echo.numbers', with: withParams, timeoutMs: undefined },
     actions: registry,
     clock: new SystemClock(),
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
