@@ -1,6 +1,7 @@
 import { schemaIssues } from '../core/schema-issues.js';
 import type { ActionCatalog } from '../core/validate-references.js';
 import type { ActionDefinition } from '../engine/action.js';
+import { withoutNumberRefs } from '../engine/numeric-refs.js';
 
 /**
  * The actions available to a run. Registering a type twice is a programming error and throws.
@@ -41,7 +42,10 @@ export class ActionRegistry {
         const action = this.#actions.get(type);
         if (!action) return [];
         const result = action.params.safeParse(params);
-        return result.success ? [] : schemaIssues(action.params, params, result.error.issues);
+        if (result.success) return [];
+        // A number written as a reference is resolved and checked when the step runs.
+        const issues = withoutNumberRefs(params, result.error.issues);
+        return issues.length === 0 ? [] : schemaIssues(action.params, params, issues);
       },
       touches: (type, params) => {
         const action = this.#actions.get(type);

@@ -14,17 +14,22 @@ export function formatEvent(e: RunEvent, goLiveMs: number, style: Style): string
       : e.data.type === 'step.succeeded'
         ? style.ok
         : (s: string) => s;
-  return `${style.dim(`#${e.seq} ${formatOffset(e.atMs - goLiveMs).padEnd(9)} ${new Date(e.atMs).toISOString().slice(0, 19)}Z`)}  ${paint(text)}`;
+  const wall = e.data.wallMs === undefined ? '' : ` wall ${isoSeconds(e.data.wallMs)}`;
+  return `${style.dim(`#${e.seq} ${formatOffset(e.atMs - goLiveMs).padEnd(9)} ${isoSeconds(e.atMs)}${wall}`)}  ${paint(text)}`;
 }
 
-/** The event as one JSON line (`log --json`). */
+const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+
+/** The event as one JSON line (`log --json`); `wallAt` is the wall time of a compressed rehearsal's event. */
 export const eventJson = (e: RunEvent): Record<string, unknown> => ({
   seq: e.seq,
   at: new Date(e.atMs).toISOString(),
+  ...(e.data.wallMs === undefined ? {} : { wallAt: new Date(e.data.wallMs).toISOString() }),
   actor: e.actor,
   ...(e.data.origin ? { origin: e.data.origin } : {}),
   ...e.data,
   ...(e.data.type === 'run.started' ? { planText: undefined } : {}),
+  wallMs: undefined,
   hash: e.hash,
 });
 

@@ -121,6 +121,23 @@ describe('the live view fits the terminal', () => {
     );
   });
 
+  it('says when a compressed rehearsal runs at real time, and whom it waits for, then that it does not', () => {
+    const held = stateOf(
+      { type: 'step.waiting', stepId: ids[1]! },
+      { type: 'clock.paced', realMs: T0, speed: 1, waitingFor: 'alice, bob to vote on go-no-go' },
+    );
+    const frame = (state: typeof held) =>
+      renderLiveFrame({ plan, state, now: state.lastAtMs, recent: [], style: plain, columns: 80, rows: 24 });
+    expect(frame(held).slice(0, 4)).toContain(
+      'clock at real time: waiting for alice, bob to vote on go-no-go',
+    );
+    const back = stateOf(
+      { type: 'clock.paced', realMs: T0, speed: 1, waitingFor: 'alice to vote on go-no-go' },
+      { type: 'clock.paced', realMs: T0 + 1000, speed: 20 },
+    );
+    expect(frame(back).join('\n')).not.toContain('clock at real time');
+  });
+
   it('stops counting down once the run has ended', () => {
     const ended = stateOf({ type: 'run.ended', outcome: 'aborted', reason: 'power cut' });
     const at = (now: number) =>

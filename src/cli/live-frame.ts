@@ -69,6 +69,10 @@ export function renderLiveFrame(input: FrameInput): string[] {
         }`.trimEnd(),
   );
   if (ended && state.endReason) top.push(`ended: ${state.endReason}`);
+  // A compressed rehearsal held at real time says why, so nobody wonders where the speed went.
+  if (!ended && state.mode !== 'live' && state.clockWaitingFor !== undefined) {
+    top.push(style.warning(`clock at real time: waiting for ${state.clockWaitingFor}`));
+  }
   if (state.status === 'paused') {
     const p = state.pause;
     const leads = runControlRoles(plan).flatMap((r) => [...membersOf(plan, r)]);

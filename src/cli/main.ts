@@ -198,10 +198,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return thrown.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const error = coerceError(thrown);
+    const bug = error.code === 'INTERNAL' && !(thrown instanceof TminusError);
+    if (argv.includes('--json')) {
+      // Whoever reads --json output reads errors too: one JSON object on stderr, stdout left clean.
+      const body = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+      io.stderr.write(`${JSON.stringify({ error: body })}\n`);
+      if (bug) return EXIT.notOk;
+      return USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.notOk;
+    }
     const style = createStyle(io.stderr);
     io.stderr.write(`${style.error('error:')} ${error.message}\n`);
     if (error.hint) io.stderr.write(`  ${style.dim('hint:')} ${error.hint}\n`);
-    if (error.code === 'INTERNAL' && !(thrown instanceof TminusError)) {
+    if (bug) {
       io.stderr.write(`  ${style.dim('this is a bug in tminus; set TMINUS_DEBUG=1 for details')}\n`);
       if (io.env.TMINUS_DEBUG) io.stderr.write(`${(thrown as Error).stack ?? String(thrown)}\n`);
       return EXIT.notOk;

@@ -16,6 +16,10 @@ export function describeEvent(e: RunEvent): string {
       return `TAKEN OVER by ${d.holder} (epoch ${d.epoch}) from ${d.from} (epoch ${d.fromEpoch}), whose lease ran out at ${new Date(d.expiredAtMs).toISOString()}`;
     case 'append.rejected':
       return `REJECTED late write${d.refused.length === 1 ? '' : 's'} from ${d.holder} (epoch ${d.epoch}; the lease is ${d.current ? `${d.current.holder}'s, epoch ${d.current.epoch}` : 'nobody’s'}): ${d.refused.map(refusedWhat).join(', ')} — not applied`;
+    case 'clock.paced':
+      return d.waitingFor === undefined
+        ? `clock back to ×${d.speed}: nobody owes anything`
+        : `clock at real time: waiting for ${d.waitingFor}`;
     case 'step.waiting':
       return `${d.stepId}: waiting for people`;
     case 'step.started':

@@ -70,7 +70,9 @@ export function observedDurations(plan: Plan, events: readonly RunEvent[]): Obse
   if (state.planName !== plan.name) return [];
   const anchors: Anchor[] = [];
   for (const e of events) {
-    if (e.data.type === 'executor.started') anchors.push({ atMs: e.atMs, speed: e.data.speed });
+    if (e.data.type === 'executor.started' || e.data.type === 'clock.paced') {
+      anchors.push({ atMs: e.atMs, speed: e.data.speed });
+    }
   }
   const out: ObservedDuration[] = [];
   for (const task of plan.tasks) {

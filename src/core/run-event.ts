@@ -32,6 +32,11 @@ export type Origin =
 export type RunEventData = RunEventBody & {
   /** Set on events a person's command (or `tminus check`) appended; absent on the engine's own events. */
   readonly origin?: Origin;
+  /**
+   * The wall-clock time (epoch ms) the event happened, on events of a compressed rehearsal (`--speed` ≠ 1),
+   * whose `atMs` is the run clock's. Kept in the event, so it is sealed with it; no store column.
+   */
+  readonly wallMs?: number;
 };
 
 type RunEventBody =
@@ -86,6 +91,17 @@ type RunEventBody =
       /** Who holds the lease now (absent when nobody does). */
       readonly current?: { readonly holder: string; readonly epoch: number };
       readonly refused: readonly RunEventData[];
+    }
+  /**
+   * A rehearsal's clock changed pace from this event's time on (`realMs` is the real time of `atMs`): to
+   * real time (speed 1) while a person owes a vote, a sign-off or a manual task — `waitingFor` says who and
+   * what — and back to the run's speed once nobody does.
+   */
+  | {
+      readonly type: 'clock.paced';
+      readonly realMs: number;
+      readonly speed: number;
+      readonly waitingFor?: string;
     }
   /** A manual task, gate or manual rollback step now waits for people. */
   | { readonly type: 'step.waiting'; readonly stepId: string }

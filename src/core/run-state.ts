@@ -93,6 +93,8 @@ export interface RunState {
   rejectedWrites: { atMs: number; holder: string; epoch: number; refused: string[] }[];
   /** The latest clock anchor: run time = atMs + (real now − realMs) × speed. */
   clockAnchor: { atMs: number; realMs: number; speed: number };
+  /** While a rehearsal's clock runs at real time because a person owes something: who and what. */
+  clockWaitingFor?: string;
   lastSeq: number;
   lastHash: string;
   lastAtMs: number;
@@ -152,6 +154,12 @@ export function applyEvent(state: RunState, event: RunEvent): void {
       break;
     case 'executor.started':
       state.clockAnchor = { atMs, realMs: data.realMs, speed: data.speed };
+      delete state.clockWaitingFor;
+      break;
+    case 'clock.paced':
+      state.clockAnchor = { atMs, realMs: data.realMs, speed: data.speed };
+      if (data.waitingFor === undefined) delete state.clockWaitingFor;
+      else state.clockWaitingFor = data.waitingFor;
       break;
     case 'lease.taken-over':
       state.takeOvers.push({ atMs, by: data.holder, from: data.from, epoch: data.epoch });

@@ -17,6 +17,8 @@ export async function fireCriterion(
   criterionId: string,
   detail: string,
   atMs: number,
+  /** The wall time, in a compressed rehearsal (see `RunEventData.wallMs`). */
+  wallMs?: number,
 ): Promise<boolean> {
   const appended = await appendDecided({
     store,
@@ -30,7 +32,18 @@ export async function fireCriterion(
     decide: (s) =>
       s.status === 'ended' || s.rollback || s.firedCriteria[criterionId]
         ? undefined
-        : [{ atMs, actor: SYSTEM, data: { type: 'criterion.fired', criterionId, detail } }],
+        : [
+            {
+              atMs,
+              actor: SYSTEM,
+              data: {
+                type: 'criterion.fired',
+                criterionId,
+                detail,
+                ...(wallMs === undefined ? {} : { wallMs }),
+              },
+            },
+          ],
   });
   return appended !== undefined;
 }

@@ -14,6 +14,7 @@ import type {
 import type { Redactor } from './redactor.js';
 import type { SecretSources } from './secret-resolver.js';
 import { resolveSecrets } from './secret-resolver.js';
+import { numbersFromRefs } from './numeric-refs.js';
 
 /** Finds actions by type; the actions layer's `ActionRegistry` is one. */
 export interface ActionLookup {
@@ -110,7 +111,14 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
   }
   try {
     refuseSecretsInCommandLines(call);
-    const params = input.dryRun ? call.with : resolveSecrets(call.with, input.secrets, redactor);
+    const params = input.dryRun
+      ? call.with
+      : numbersFromRefs(
+          action.params,
+          call.with,
+          resolveSecrets(call.with, input.secrets, redactor),
+          call.action,
+        );
     const parsed = action.params.safeParse(params);
     if (!parsed.success && !input.dryRun) {
       const detail = parsed.error.issues

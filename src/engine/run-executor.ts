@@ -1,7 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ActionCall, Plan, RetryPolicy } from '../core/plan.js';
-import type { Actor, NewRunEvent, RunEvent, RunEventData, RunOutcome } from '../core/run-event.js';
+import type {
+  Actor,
+  NewRunEvent,
+  RunEvent,
+  RunEventData,
+  RunEventType,
+  RunOutcome,
+} from '../core/run-event.js';
 import { SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun, stepOf } from '../core/run-state.js';
@@ -23,6 +30,8 @@ import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
 import { MonitorWatch } from './monitor-watch.js';
 import { watchClock } from './watch-clock.js';
 import type { SecretSources } from './secret-resolver.js';
+import { ScaledClock } from './scaled-clock.js';
+import { clockHolds, describeHolds } from './who-owes-what.js';
 
 export interface ExecutorOptions {
   readonly store: RunStore;
@@ -33,7 +42,10 @@ export interface ExecutorOptions {
   readonly redactor: Redactor;
   readonly secrets: SecretSources;
   readonly logger: Logger;
-  /** How often to look for events other processes appended, in run-clock milliseconds. */
+  /**
+   * How often to look for events other processes appended, in run-clock milliseconds at the run's speed (a
+   * rehearsal clock held at real time looks just as often in real time).
+   */
   readonly pollMs: number;
   /**
    * The clock action timeouts are measured on (default: `clock`). A sped-up rehearsal passes the real clock:
@@ -48,6 +60,25 @@ export interface ExecutorOptions {
 }
 
 const noWake = () => undefined;
+
+/** Events after which someone may owe something new, or no longer (the pace is checked in the same append). */
+const MAY_CHANGE_HOLDS: ReadonlySet<RunEventType> = new Set<RunEventType>([
+  'executor.started',
+  'step.waiting',
+  'step.failed',
+  'step.interrupted',
+  'step.completed',
+  'step.marked-failed',
+  'step.skipped',
+  'step.retried',
+  'gate.voted',
+  'gate.decided',
+  'check.recorded',
+  'check.signed',
+  'run.paused',
+  'run.unpaused',
+  'rollback.started',
+]);
 
 /** A finished action waiting to be recorded. */
 interface StepResult {
@@ -174,6 +205,8 @@ export class RunExecutor {
         if (storeDown) this.#o.logger.info('the store is reachable again');
         storeDown = false;
         if (this.#state.status === 'ended') break;
+        // Someone else's vote, sign-off or command may have changed who owes what: pace the clock first.
+        if (this.#paceAfter(this.#state, [], 0) && (await this.#mutate(() => []))) continue;
         const now = this.#o.clock.now();
         const decidedAt = this.#state.lastSeq;
         const d = decide(this.#o.plan, this.#state, now, {
@@ -216,7 +249,9 @@ export class RunExecutor {
    * that were running (idempotent ones run again, others are held for a person).
    */
   async #recover(grant: LeaseGrant | undefined): Promise<void> {
-    await this.#mutate((state) => {
+    // A rehearsal's time stood still since its last event (no executor drove it): it runs from here.
+    this.#pacedClock()?.restartAt(this.#state.lastAtMs);
+    await this.#mutate((state, atMs) => {
       const events: RunEventData[] = [];
       const replaced = grant?.replaced;
       if (replaced && this.#o.lease && state.status !== 'ended') {
@@ -229,7 +264,16 @@ export class RunExecutor {
           expiredAtMs: replaced.expiresAtMs,
         });
       }
-      if (this.#o.clockAnchor) {
+      const paced = this.#pacedClock();
+      if (paced) {
+        // The anchor is exact (the real time of this event's run time), so every process reads the same time.
+        events.push({
+          type: 'executor.started',
+          holder: this.#o.lease?.holder.id ?? 'in-process',
+          realMs: paced.realAt(atMs),
+          speed: state.speed,
+        });
+      } else if (this.#o.clockAnchor) {
         events.push({
           type: 'executor.started',
           holder: this.#o.lease?.holder.id ?? 'in-process',
@@ -280,12 +324,63 @@ export class RunExecutor {
     }
     applyEvent(this.#state, e);
     applyWatchEvent(this.#o.plan, this.#watch, e);
+    if (e.data.type === 'executor.started' || e.data.type === 'clock.paced') {
+      this.#pacedClock()?.setAnchor(this.#state.clockAnchor);
+    }
     this.#o.onEvent?.(e);
+  }
+
+  /** A compressed (or stretched) rehearsal's clock, which knows the real time of any run time. */
+  #scaledClock(): ScaledClock | undefined {
+    const clock = this.#o.clock;
+    return clock instanceof ScaledClock && this.#state.mode !== 'live' && this.#state.speed !== 1
+      ? clock
+      : undefined;
+  }
+
+  /** A compressed rehearsal's clock, which this executor paces (see `clockHolds`); undefined otherwise. */
+  #pacedClock(): ScaledClock | undefined {
+    return this.#state.speed > 1 ? this.#scaledClock() : undefined;
+  }
+
+  /**
+   * The rule of a compressed rehearsal: its clock runs at the run's speed while nobody owes anything and at
+   * real time while a person owes a vote, a sign-off, a manual task or a decision (so people have the
+   * plan's real time before a deadline). Returns the `clock.paced` event due once `made` is applied to
+   * `state` at `atMs`, if the pace or what it waits for changes.
+   */
+  #paceAfter(
+    state: RunState,
+    made: readonly { actor: Actor; data: RunEventData }[],
+    atMs: number,
+  ): RunEventData | undefined {
+    const clock = this.#pacedClock();
+    if (!clock) return undefined;
+    let after = state;
+    if (made.length > 0) {
+      if (!made.some((e) => MAY_CHANGE_HOLDS.has(e.data.type))) return undefined;
+      after = structuredClone(state);
+      let seq = state.lastSeq;
+      for (const e of made) {
+        applyEvent(after, { runId: state.runId, seq: ++seq, atMs, ...e, prevHash: '', hash: '' });
+      }
+    }
+    if (after.status === 'ended') return undefined;
+    const holds = clockHolds(this.#o.plan, after);
+    const speed = holds.length > 0 ? 1 : after.speed;
+    const waitingFor = holds.length > 0 ? describeHolds(holds) : undefined;
+    if (speed === after.clockAnchor.speed && waitingFor === after.clockWaitingFor) return undefined;
+    return {
+      type: 'clock.paced',
+      realMs: clock.realAt(atMs),
+      speed,
+      ...(waitingFor === undefined ? {} : { waitingFor }),
+    };
   }
 
   /** Serialises every write of this executor and retries on a conflicting append from another process. */
   async #mutate(
-    make: (state: RunState) => { actor: Actor; data: RunEventData }[] | undefined,
+    make: (state: RunState, atMs: number) => { actor: Actor; data: RunEventData }[] | undefined,
   ): Promise<boolean> {
     const job = this.#lock.then(async () => {
       let tries = 0;
@@ -303,10 +398,20 @@ export class RunExecutor {
           return this.#state;
         },
         decide: (state) => {
-          const made = make(state);
-          if (!made || made.length === 0 || this.#dead) return undefined;
           const atMs = this.#o.clock.now();
-          return made.map((e) => ({ atMs, actor: e.actor, data: this.#o.redactor.redactValue(e.data) }));
+          const made = make(state, atMs) ?? [];
+          // A change of pace goes in the same append as the event that causes it: not a moment compressed.
+          const pace = this.#dead ? undefined : this.#paceAfter(state, made, atMs);
+          if (pace) made.push({ actor: SYSTEM, data: pace });
+          if (made.length === 0 || this.#dead) return undefined;
+          // A compressed rehearsal keeps the wall time too: the real moment of this run-clock time.
+          const wall = this.#scaledClock();
+          const wallMs = wall ? { wallMs: wall.realAt(atMs) } : {};
+          return made.map((e) => ({
+            atMs,
+            actor: e.actor,
+            data: { ...this.#o.redactor.redactValue(e.data), ...wallMs },
+          }));
         },
       });
       if (!appended) return false;
@@ -559,7 +664,9 @@ export class RunExecutor {
 
   async #sleepUntil(wakeAtMs: number | undefined): Promise<void> {
     const now = this.#o.clock.now();
-    const until = Math.min(wakeAtMs ?? Infinity, now + this.#o.pollMs);
+    const paced = this.#pacedClock();
+    const poll = paced ? (this.#o.pollMs * paced.speed) / this.#state.speed : this.#o.pollMs;
+    const until = Math.min(wakeAtMs ?? Infinity, now + poll);
     if (until <= now || this.#woken) {
       this.#woken = false;
       return;

@@ -62,6 +62,10 @@ const quiet: Logger = {
   error: () => undefined,
 };
 
+/** A compressed rehearsal's events keep the wall time beside the run clock's (see `RunEventData.wallMs`). */
+const compressed = (s: { readonly mode: string; readonly speed: number }): boolean =>
+  s.mode !== 'live' && s.speed !== 1;
+
 const activeOf = (runs: readonly RunSummary[], planName: string): RunSummary[] =>
   runs.filter((r) => r.planName === planName && !r.ended);
 
@@ -133,9 +137,8 @@ export class RunSession {
     ]);
     const plan = planOf(probe, ctx);
     if (!input.started.dryRun) requireActions(plan, ctx.actions);
-    const journal = [
-      ...(await store.createRun(input.runId, [{ atMs: input.atMs, actor: SYSTEM, data: input.started }])),
-    ];
+    const data = compressed(input.started) ? { ...input.started, wallMs: ctx.realNow() } : input.started;
+    const journal = [...(await store.createRun(input.runId, [{ atMs: input.atMs, actor: SYSTEM, data }]))];
     const session = new RunSession(store, plan, journal, ctx);
     if (!input.allowConcurrent) {
       // Another `tminus run` may have checked at the same moment: the earlier run stays, the later one yields.
@@ -329,7 +332,8 @@ export class RunSession {
 
   /** Records that a rollback criterion fired (once, while the run is live); false when nothing was recorded. */
   async fireCriterion(criterionId: string, detail: string): Promise<boolean> {
-    const fired = await fireCriterion(this.store, this.runId, criterionId, detail, await this.now());
+    const wallMs = compressed(this.#state) ? this.#ctx.realNow() : undefined;
+    const fired = await fireCriterion(this.store, this.runId, criterionId, detail, await this.now(), wallMs);
     await this.refresh();
     return fired;
   }
@@ -371,7 +375,12 @@ export class RunSession {
           await beforeDecide?.();
           return state;
         },
-        decide,
+        decide: (state) => {
+          const events = decide(state);
+          if (!events || !compressed(state)) return events;
+          const wallMs = this.#ctx.realNow();
+          return events.map((e) => ({ ...e, data: { ...e.data, wallMs } }));
+        },
       });
       await this.refresh();
       return appended;

@@ -428,6 +428,30 @@ for (const backend of BACKENDS) {
       expect(await verdict()).toMatchObject({ status: 'intact', events: 5, witnessedSeq: 5, findings: [] });
     });
 
+    it("keeps a compressed rehearsal event's wall time with it, sealed: an edited wall time is named", async () => {
+      // No column and no migration: the wall time travels in the event body, under its hash and seal.
+      await h.store.createRun('r1', [runStarted({ speed: 2000, wallMs: 1_000 })]);
+      await h.store.append('r1', 1, [
+        ev({ type: 'gate.voted', gateId: 'g', vote: 'go', wallMs: 1_700_000_000_123 }, 3_600_000, 'alice'),
+        ev({ type: 'run.ended', outcome: 'completed', wallMs: 1_700_000_000_456 }, 3_700_000),
+      ]);
+      await h.store.close();
+      const again = await h.reopen();
+      const [started, voted] = await again.readEvents('r1');
+      await again.close();
+      expect(started?.data.wallMs).toBe(1_000);
+      expect(voted).toMatchObject({ atMs: 3_600_000, data: { wallMs: 1_700_000_000_123 } });
+      expect(await verdict()).toMatchObject({ status: 'intact', findings: [] });
+      await h.tamper(
+        `UPDATE events SET data = replace(data, '1700000000123', '1700000099123') WHERE seq = 2`,
+      );
+      const v = await verdict();
+      expect(v.status).toBe('tampered');
+      expect(v.findings).toContainEqual(
+        finding('changed', 2, /^event 2: content changed after it was written$/),
+      );
+    });
+
     it('names an event edited with the guards dropped, and says the guards are gone', async () => {
       await finishedRun();
       await h.tamper(`UPDATE events SET data = replace(data, 'no-go', 'go') WHERE seq = 2`);

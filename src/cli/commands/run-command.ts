@@ -8,6 +8,8 @@ import type { Plan } from '../../core/plan.js';
 import type { RunEvent, RunOutcome } from '../../core/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { describePlanChanges } from '../../core/plan-fingerprint.js';
+import { computeSchedule } from '../../core/schedule.js';
+import { tightDeadlines } from '../../core/tight-deadlines.js';
 import { Redactor } from '../../engine/redactor.js';
 import { checkRehearsal, planHash } from '../../engine/rehearsal-gate.js';
 import type { RunExecutor } from '../../engine/run-executor.js';
@@ -171,7 +173,8 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     );
     io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);
     io.stdout.write(`${describeEvent((await session.events())[0]!)}\n`);
-    return await drive(executor, plan, clock, io, view, anchor);
+    if (!options.autoApprove) warnTightDeadlines(plan, goLiveMs, realNow, live, io);
+    return await drive(executor, plan, clock, io, view);
   } finally {
     await store.close();
   }
@@ -218,12 +221,25 @@ async function gateOnRehearsal(
   }
 }
 
+/** Warns, before anything runs, about gates people would have only seconds of real time to vote on. */
+function warnTightDeadlines(plan: Plan, goLiveMs: number, startMs: number, live: boolean, io: CliIo): void {
+  const tight = tightDeadlines(plan, computeSchedule(plan), goLiveMs, startMs);
+  for (const message of tight) io.stderr.write(`warning: ${message}\n`);
+  if (tight.length > 0) {
+    io.stderr.write(
+      live
+        ? '  give people time to vote: a later --go-live, or a later deadline in the plan\n'
+        : '  the rehearsal clock runs at real time while a vote is owed, so this is all the time people get: rehearse with a later --go-live or a later deadline, or with --auto-approve\n',
+    );
+  }
+}
+
 function executorOptions(
   plan: Plan,
   clock: Clock,
   redactor: Redactor,
   io: CliIo,
-  /** Read when the executor attaches; `drive` moves it to the moment the run really starts. */
+  /** Written when the executor attaches (a rehearsal's paced clock anchors itself exactly instead). */
   anchor: { realMs: number; speed: number },
   initialGoLiveMs?: number,
   view?: { current?: LiveView },
@@ -253,7 +269,6 @@ async function drive(
   clock: Clock,
   io: CliIo,
   view: { current?: LiveView },
-  anchor: { realMs: number },
 ): Promise<number> {
   const tty = io.stdout.isTTY === true && !io.env.CI && io.env.TMINUS_VIEW !== 'plain';
   if (tty) {
@@ -275,7 +290,6 @@ async function drive(
   };
   process.once('SIGINT', detach);
   process.once('SIGTERM', detach);
-  if (clock instanceof ScaledClock) anchor.realMs = clock.reanchor().realMs;
   try {
     const outcome: RunOutcome = await executor.run();
     view.current?.stop();
@@ -335,7 +349,7 @@ export async function resumeCommand(
       executorOptions(plan, clock, new Redactor(), io, anchor, state.goLiveMs, view),
     );
     try {
-      return await drive(executor, plan, clock, io, view, anchor);
+      return await drive(executor, plan, clock, io, view);
     } catch (error) {
       if (error instanceof TminusError && error.code === 'RUN_LOCKED' && wasPaused) {
         return EXIT.ok;
