@@ -293,7 +293,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         director.wake(e);
       },
     });
-    anchor.realMs = clock.reanchor().realMs;
     director.wake();
     const outcome = await executor.run();
     await director.idle();
