@@ -26,6 +26,11 @@ import type { RunRef } from './run-selection.js';
 import { selectRun } from './run-selection.js';
 import type { SecretSources } from './secret-resolver.js';
 import { SystemClock, realSleep } from './system-clock.js';
+import type { WatchCommand } from '../core/watch-commands.js';
+import { decideWatchCommand } from '../core/watch-commands.js';
+import type { WatchState } from '../core/watch-state.js';
+import { foldWatch } from '../core/watch-state.js';
+import { watchClock } from './watch-clock.js';
 
 /** What a session needs from its host process (the CLI, the HTTP server, a test). */
 export interface SessionContext {
@@ -241,6 +246,32 @@ export class RunSession {
           data: { ...data, origin },
         }));
       },
+      async () => {
+        now = await this.now();
+      },
+    );
+    return appended ?? [];
+  }
+
+  /** The go-live watch (monitors, declarations, decisions, PONR, success) folded from the journal read so far. */
+  watch(): WatchState {
+    return foldWatch(this.plan, this.#journal);
+  }
+
+  /**
+   * A person's go-live watch command (declare a criterion, decide a fired one, declare success), decided by
+   * `decideWatchCommand` on the run's latest state and watch, with the point of no return as of the run's
+   * time now; appended like `act` (person as actor, `origin` beside it). Returns the appended events.
+   */
+  async actOnWatch(person: string, origin: Origin, command: WatchCommand): Promise<readonly RunEvent[]> {
+    let now = 0;
+    const appended = await this.#write(
+      `${person}'s ${command.kind}`,
+      (state) =>
+        decideWatchCommand(this.plan, state, this.watch(), person, command, {
+          nowMs: now,
+          ponrAtMs: watchClock(this.plan, state, now).ponrAtMs,
+        }).map((data) => ({ atMs: now, actor: person, data: { ...data, origin } })),
       async () => {
         now = await this.now();
       },
