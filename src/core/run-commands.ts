@@ -227,11 +227,13 @@ export function decideCommand(
         throw new TminusError('USAGE', 'a rollback needs a reason', { hint: '--reason "what went wrong"' });
       }
       if (state.rollback) throw refuse(`a rollback is already running (started by ${state.rollback.by})`);
+      let override = false;
       if (nowMs !== undefined && plan.window) {
         const ponrAtMs = state.goLiveMs + plan.window.endMs - computeSchedule(plan).rollbackMs;
         requireOverrideAfterPonr(ponrAtMs, nowMs, cmd.override ?? false, state.goLiveMs);
+        override = nowMs >= ponrAtMs;
       }
-      return [{ type: 'rollback.started', reason }];
+      return [{ type: 'rollback.started', reason, ...(override ? { override: true } : {}) }];
     }
     case 'rebaseline':
       control('rebaseline T-0');
