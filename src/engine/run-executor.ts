@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Plan, RetryPolicy } from '../core/plan.js';
+import type { ActionCall, Plan, RetryPolicy, RollbackStep } from '../core/plan.js';
+import { ROLLBACK_VERIFY_ID, rollbackVerifyStep } from '../core/rollback-verify.js';
 import type { Actor, NewRunEvent, RunEvent, RunEventData, RunOutcome } from '../core/run-event.js';
 import { SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
@@ -22,6 +23,7 @@ import type { WatchState } from '../core/watch-state.js';
 import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
 import { MonitorWatch } from './monitor-watch.js';
 import { watchClock } from './watch-clock.js';
+import { WatchAnnouncer } from './watch-announcer.js';
 import type { SecretSources } from './secret-resolver.js';
 
 export interface ExecutorOptions {
@@ -76,6 +78,7 @@ export class RunExecutor {
   /** The go-live watch folded from the same journal (measurements, decisions, PONR, success). */
   readonly #watch: WatchState;
   readonly #monitors: MonitorWatch;
+  readonly #announcer: WatchAnnouncer;
 
   private constructor(options: ExecutorOptions, state: RunState, journal: readonly RunEvent[]) {
     this.#o = options;
@@ -89,6 +92,13 @@ export class RunExecutor {
       wake: () => this.#wake(),
       logger: options.logger,
     });
+    this.#announcer = new WatchAnnouncer({
+      plan: options.plan,
+      run: (call, id, title) => runAction(this.#actionInput(call, id, title, this.#stop.signal, 1)),
+      record: (make) => this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data }))),
+      logger: options.logger,
+    });
+    for (const e of journal) this.#announcer.seen(e);
   }
 
   /** The live state (equal to the fold of the journal at all times). */
@@ -151,6 +161,11 @@ export class RunExecutor {
           watch: { state: this.#watch, clock: watchClock(this.#o.plan, this.#state, now) },
         });
         if (d.events.length > 0) {
+          // The end is the run's last event: what led to it is announced (and recorded) first.
+          if (this.#announcer.busy && d.events.some((e) => e.data.type === 'run.ended')) {
+            await this.#announcer.flush();
+            continue;
+          }
           await this.#append(d.events.map((e) => ({ atMs: now, actor: e.actor, data: e.data })));
           continue;
         }
@@ -159,6 +174,7 @@ export class RunExecutor {
           await this.#start(d.starts, decidedAt);
           continue;
         }
+        this.#announcer.tick();
         const measureAt = this.#monitors.tick(this.#state, now);
         await this.#sleepUntil(Math.min(d.wakeAtMs ?? Infinity, measureAt ?? Infinity));
       }
@@ -199,11 +215,18 @@ export class RunExecutor {
     });
   }
 
+  /** A rollback step of the plan, or the final `rollback.verify` check. */
+  #rollbackStep(id: string): RollbackStep | undefined {
+    return id === ROLLBACK_VERIFY_ID
+      ? rollbackVerifyStep(this.#o.plan)
+      : this.#o.plan.rollback.steps.find((s) => s.id === id);
+  }
+
   #idempotent(id: string): boolean {
     const task = taskById(this.#o.plan, id);
     if (task?.kind === 'wait') return true; // a wait only watches
     if (this.#state.dryRun) return true; // a dry run only described the step: describing it again is safe
-    const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
+    const step = this.#rollbackStep(id);
     const declared = task?.idempotent ?? step?.idempotent;
     if (declared !== undefined) return declared;
     const call =
@@ -222,6 +245,7 @@ export class RunExecutor {
   #applied(e: RunEvent): void {
     applyEvent(this.#state, e);
     applyWatchEvent(this.#o.plan, this.#watch, e);
+    this.#announcer.seen(e);
     this.#o.onEvent?.(e);
   }
 
@@ -289,7 +313,7 @@ export class RunExecutor {
       return { call: c, retry: task.retry, title: task.title, poll: c.intervalMs };
     }
     if (task?.call) return { call: task.call, retry: task.retry, title: task.title };
-    const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
+    const step = this.#rollbackStep(id);
     if (step?.call) return { call: step.call, retry: step.retry, title: step.title };
     if (step?.inverseOf !== undefined) {
       const undo = resolveInverse(this.#o.plan, this.#state, this.#o.actions, step);

@@ -15,6 +15,7 @@ import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
 import type { WatchState } from '../../core/watch-state.js';
 import { watchSummary } from '../../core/watch-summary.js';
+import { ROLLBACK_VERIFY_ID } from '../../core/rollback-verify.js';
 
 /** Why a held step waits, never empty: the error, else what the hold means. */
 export function heldDetail(s: StepState): string {
@@ -154,6 +155,11 @@ export function formatStatus(
   if (state.rollback) {
     out.push(style.warning(`rollback (${state.rollback.by}): ${state.rollback.reason}`));
     for (const s of plan.rollback.steps) out.push(line(s.id, stepOf(state, s.id), style, now, s.budgetMs));
+    if (plan.rollback.verify) {
+      const v = stepOf(state, ROLLBACK_VERIFY_ID);
+      const evidence = v.status === 'succeeded' && v.summary ? ` — ${v.summary}` : '';
+      out.push(`${line(ROLLBACK_VERIFY_ID, v, style, now)}${evidence}`);
+    }
   }
   out.push(...formatWatch(plan, state, watch, now, style));
   const owes = owed(plan, state);
