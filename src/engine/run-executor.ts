@@ -22,7 +22,9 @@ import { resolveInverse } from './inverse-step.js';
 import type { WatchState } from '../core/watch-state.js';
 import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
 import { MonitorWatch } from './monitor-watch.js';
-import { watchClock } from './watch-clock.js';
+import { WatchClockSource } from './watch-clock.js';
+import { readPlanHistory } from './run-history.js';
+import { buildDurationModels } from '../core/duration-model.js';
 import { WatchAnnouncer } from './watch-announcer.js';
 import type { SecretSources } from './secret-resolver.js';
 
@@ -79,6 +81,8 @@ export class RunExecutor {
   readonly #watch: WatchState;
   readonly #monitors: MonitorWatch;
   readonly #announcer: WatchAnnouncer;
+  /** The live forecast the watch judges `window-exceeded` on. */
+  readonly #clock: WatchClockSource;
 
   private constructor(options: ExecutorOptions, state: RunState, journal: readonly RunEvent[]) {
     this.#o = options;
@@ -92,6 +96,7 @@ export class RunExecutor {
       wake: () => this.#wake(),
       logger: options.logger,
     });
+    this.#clock = new WatchClockSource(options.plan);
     this.#announcer = new WatchAnnouncer({
       plan: options.plan,
       run: (call, id, title) => runAction(this.#actionInput(call, id, title, this.#stop.signal, 1)),
@@ -150,6 +155,7 @@ export class RunExecutor {
       : Promise.resolve();
     try {
       await this.#recover();
+      await this.#learnDurations();
       for (;;) {
         if (this.#dead) throw new TminusError('ACTION_ABORTED', 'executor stopped');
         await this.#sync();
@@ -158,7 +164,7 @@ export class RunExecutor {
         const decidedAt = this.#state.lastSeq;
         const d = decide(this.#o.plan, this.#state, now, {
           concurrency: this.#o.plan.concurrency,
-          watch: { state: this.#watch, clock: watchClock(this.#o.plan, this.#state, now) },
+          watch: { state: this.#watch, clock: this.#clock.at(this.#state, now) },
         });
         if (d.events.length > 0) {
           // The end is the run's last event: what led to it is announced (and recorded) first.
@@ -186,6 +192,19 @@ export class RunExecutor {
       if (this.#o.lease && !this.#dead) {
         await this.#o.store.releaseLease(this.#o.runId, this.#o.lease.holder.id);
       }
+    }
+  }
+
+  /** The forecast learns task durations from earlier runs of the plan in this store (estimates otherwise). */
+  async #learnDurations(): Promise<void> {
+    if (!this.#o.plan.rollback.criteria.some((c) => c.when === 'window-exceeded')) return;
+    try {
+      const history = await readPlanHistory([this.#o.store], this.#o.plan, { excludeRunId: this.#o.runId });
+      this.#clock.learn(buildDurationModels(this.#o.plan, history.observed));
+    } catch (e) {
+      this.#o.logger.warn('could not read earlier runs for the forecast; using the estimates', {
+        error: String(e),
+      });
     }
   }
 

@@ -30,7 +30,7 @@ import type { WatchCommand } from '../core/watch-commands.js';
 import { decideWatchCommand } from '../core/watch-commands.js';
 import type { WatchState } from '../core/watch-state.js';
 import { foldWatch } from '../core/watch-state.js';
-import { watchClock } from './watch-clock.js';
+import { ponrAtMs } from './watch-clock.js';
 
 /** What a session needs from its host process (the CLI, the HTTP server, a test). */
 export interface SessionContext {
@@ -270,7 +270,7 @@ export class RunSession {
       (state) =>
         decideWatchCommand(this.plan, state, this.watch(), person, command, {
           nowMs: now,
-          ponrAtMs: watchClock(this.plan, state, now).ponrAtMs,
+          ponrAtMs: ponrAtMs(this.plan, state),
         }).map((data) => ({ atMs: now, actor: person, data: { ...data, origin } })),
       async () => {
         now = await this.now();
