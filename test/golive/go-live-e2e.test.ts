@@ -293,3 +293,65 @@ describe('the go-live watch end to end against a real Prometheus', () => {
     expect(headlines('healthy')).toEqual(['go-live SUCCESS']);
   });
 });
+
+describe('SIGKILL of the real tminus process during the go-live watch', () => {
+  it('resumes the watch: measurements numbered on, nothing fired, asked, decided or announced twice', async () => {
+    const w = workspace({ name: 'killed', rollback: '  decisionDeadline: 4s\n  default: rollback' });
+    app.setErrorRate(0);
+    const first = w.start();
+    await waitFor(async () => measured(await w.journal()).length >= 3, 'three healthy measurements');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const beforeResume = measured(await w.journal());
+
+    // Resumed, it measures on from the last recorded number; then the monitor fails and the lead is asked.
+    const second = w.resume();
+    await waitFor(
+      async () => measured(await w.journal()).length >= beforeResume.length + 2,
+      'two measurements after the resume',
+    );
+    app.setErrorRate(0.5);
+    await waitFor(async () => (await countOf(w, 'decision.asked')) === 1, 'the lead to be asked');
+    second.child.kill('SIGKILL');
+    await second.exited;
+    const asked = ofType(await w.journal(), 'decision.asked')[0]!;
+
+    // Nobody answers: after the second resume the default applies at the deadline, once.
+    const third = w.resume();
+    expect(await third.exited, third.output()).toBe(1);
+
+    const events = await w.journal();
+    const ms = measured(events);
+    expect(ms.slice(0, beforeResume.length)).toEqual(beforeResume); // nothing recorded was lost or changed
+    expect(ms.map((m) => m.n)).toEqual(ms.map((_, i) => i + 1)); // each number once, none skipped
+    const firstFailed = ms.findIndex((m) => m.outcome === 'failed');
+    expect(firstFailed).toBeGreaterThan(beforeResume.length);
+    const watch = foldWatch(w.plan(), events);
+    expect(watch.monitors['error-rate']?.counters).toMatchObject({
+      failed: ms.filter((m) => m.outcome === 'failed').length,
+      successful: firstFailed,
+    });
+    for (const type of ['criterion.fired', 'decision.asked', 'decision.made', 'rollback.started'] as const) {
+      expect({ type, n: ofType(events, type).length }).toEqual({ type, n: 1 });
+    }
+    const made = ofType(events, 'decision.made')[0]!;
+    expect(made.data).toMatchObject({ basis: 'deadline', decision: 'rollback' });
+    expect(made.atMs).toBeGreaterThanOrEqual(asked.data.deadlineAtMs!);
+    expect(ofType(events, 'executor.started')).toHaveLength(3);
+    expect(foldRun(events).outcome).toBe('rolled-back');
+
+    // Each announced event recorded as announced exactly once; every one reached the receiver (a kill between
+    // sending and recording may deliver one twice, under the same idempotency id, never a different one).
+    const announced = ofType(events, 'watch.announced').map((e) => e.data.forSeq);
+    expect(new Set(announced).size).toBe(announced.length);
+    const expected = events
+      .filter((e) =>
+        ['criterion.fired', 'decision.asked', 'decision.made', 'rollback.started'].includes(e.data.type),
+      )
+      .map((e) => e.seq);
+    expect(announced.filter((s) => expected.includes(s)).sort()).toEqual(expected.sort());
+    const ids = received.filter((r) => r.path === '/killed').map((r) => r.body.id);
+    const runId = foldRun(events).runId;
+    expect([...new Set(ids)].sort()).toEqual(announced.map((s) => `${runId}:announce-${s}`).sort());
+  });
+});
