@@ -6,7 +6,7 @@ import type { Plan } from '../core/plan.js';
 import type { RunState } from '../core/run-state.js';
 import type { ScheduleGraph } from '../core/schedule-graph.js';
 import { compileGraph } from '../core/schedule-graph.js';
-import { rollbackNeedsMs } from '../core/schedule.js';
+import { computeSchedule, rollbackNeedsMs } from '../core/schedule.js';
 
 /** Monte Carlo samples per watch forecast: enough for a stable median, cheap enough to redo on every change. */
 export const WATCH_FORECAST_SAMPLES = 400;
@@ -26,11 +26,16 @@ export class WatchClockSource {
   readonly #graph: ScheduleGraph;
   #models: readonly TaskDurationModel[];
   #cache: { seq: number; atMs: number; endMs: number } | undefined;
+  readonly #judged: boolean;
+  readonly #plannedEndMs: number;
 
   constructor(plan: Plan, models?: readonly TaskDurationModel[]) {
     this.#plan = plan;
     this.#graph = compileGraph(plan);
     this.#models = models ?? buildDurationModels(plan, []);
+    this.#judged =
+      plan.window !== undefined && plan.rollback.criteria.some((c) => c.when === 'window-exceeded');
+    this.#plannedEndMs = this.#judged ? 0 : computeSchedule(plan, this.#graph).expectedEndMs;
   }
 
   /** Replaces the duration models (once the history of earlier runs is read). */
@@ -41,6 +46,8 @@ export class WatchClockSource {
 
   /** The median forecast end, relative to T-0, for the run as it is at `nowMs`. */
   forecastEndMs(state: RunState, nowMs: number): number {
+    // Only `window-exceeded` reads it: a plan without one does not pay for the Monte Carlo.
+    if (!this.#judged) return this.#plannedEndMs;
     const c = this.#cache;
     if (c && c.seq === state.lastSeq && nowMs >= c.atMs && nowMs - c.atMs < REFRESH_MS) {
       // Between refreshes the end moves at most as fast as the clock (nothing over can end later).
