@@ -42,3 +42,24 @@ describe("the plan's run channels (channels:)", () => {
     expect(found[1]?.message).toContain('give url (or connection) for the live target');
   });
 });
+
+describe('rollback criterion ids', () => {
+  it("refuses a criterion named 'success', which `tminus declare success` could not reach", () => {
+    const text = `version: 1
+name: reserved
+roles:
+  lead: { members: [alice] }
+phases:
+  - id: switch
+    at: T-0
+    tasks:
+      - { id: flip, title: Flip, owner: lead }
+rollback:
+  criteria:
+    - { id: success, title: Success rate below 99 %, when: manual }
+`;
+    const found = errors(text);
+    expect(found.map((i) => [i.code, i.position?.line])).toEqual([['reserved-criterion-id', 12]]);
+    expect(found[0]?.message).toContain("criterion id 'success' is reserved");
+  });
+});
