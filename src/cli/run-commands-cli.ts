@@ -6,6 +6,7 @@ import type { CliIo } from './cli-io.js';
 import type { RunOptions } from './commands/run-command.js';
 import type { WorkerFlags } from './commands/worker-command.js';
 import type { PersonCommand } from '../core/run-commands.js';
+import type { WatchCommand } from '../core/watch-commands.js';
 import { remoteAct, remoteLog, remoteOf, remoteStatus } from './remote-run.js';
 
 interface Common {
@@ -208,7 +209,24 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       );
   simple('pause', 'pause the run: nothing new starts until `tminus resume`');
   simple('abort', 'stop the run now (outcome: aborted)');
-  simple('rollback', 'start the rollback procedure')
+  remotable(program.command('rollback'))
+    .description('start the rollback procedure')
+    .option('--reason <text>', 'why (required)')
+    .option('--override', 'after the point of no return: roll back anyway, knowingly (with --reason)')
+    .action(async (opts: Common & { override?: boolean }) => {
+      if (opts.override && remoteOf(opts, io)) {
+        throw new TminusError('USAGE', '--override is not available through a war-room server yet', {
+          hint: 'run `tminus rollback --override` where the store is',
+        });
+      }
+      setExit(
+        await act(opts, {
+          kind: 'rollback',
+          ...(opts.reason ? { reason: opts.reason } : {}),
+          ...(opts.override ? { override: true } : {}),
+        }),
+      );
+    })
     .command('draft')
     .description("draft rollback.steps from the forward steps' inverses (YAML to paste into the plan)")
     .argument('<plan>', 'plan file (YAML or JSON)')
@@ -219,6 +237,45 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
         await (await import('./commands/rollback-draft-command.js')).rollbackDraftCommand(file, opts, io),
       ),
     );
+
+  const watchAct = async (opts: Common, command: WatchCommand) =>
+    setExit(await (await import('./commands/act-command.js')).actCommand(opts, io, command));
+  common(program.command('declare'))
+    .description(
+      'go-live watch: declare success, or declare a `when: manual` rollback criterion (e.g. a security finding)',
+    )
+    .argument('<what>', '`success`, or the id of a manual rollback criterion')
+    .option('--reason <text>', 'why (required for a criterion, and for success before the monitors agree)')
+    .action(async (what: string, opts: Common) => {
+      const reason = opts.reason ? { reason: opts.reason } : {};
+      await watchAct(
+        opts,
+        what === 'success'
+          ? { kind: 'success', ...reason }
+          : { kind: 'declare', criterionId: what, ...reason },
+      );
+    });
+
+  common(program.command('decide'))
+    .description('answer a pending rollback decision on a fired criterion: roll back or carry on')
+    .argument('<criterion>', 'the fired criterion (see `tminus status`)')
+    .argument('<decision>', 'rollback | continue')
+    .option('--reason <text>', 'why (required)')
+    .option('--override', 'after the point of no return: roll back anyway, knowingly')
+    .action(async (criterion: string, decision: string, opts: Common & { override?: boolean }) => {
+      if (decision !== 'rollback' && decision !== 'continue') {
+        throw new TminusError('USAGE', `decide: '${decision}' is not a decision`, {
+          hint: 'rollback or continue',
+        });
+      }
+      await watchAct(opts, {
+        kind: 'decide',
+        criterionId: criterion,
+        decision,
+        ...(opts.reason ? { reason: opts.reason } : {}),
+        ...(opts.override ? { override: true } : {}),
+      });
+    });
 
   remotable(program.command('rebaseline'))
     .description('move T-0 (every time shifts; the journal keeps both)')

@@ -64,7 +64,7 @@ export function describeEvent(e: RunEvent): string {
     case 'criterion.fired':
       return `rollback criterion ${d.criterionId} fired: ${d.detail}`;
     case 'rollback.started':
-      return `ROLLBACK started${by}: ${d.reason}`;
+      return `ROLLBACK started${by}${d.override ? ' (override after the point of no return)' : ''}: ${d.reason}`;
     case 'run.ended':
       return `run ended: ${d.outcome.toUpperCase()}${d.reason ? ` — ${d.reason}` : ''}`;
     default:

@@ -28,6 +28,10 @@ export function describeWatchEvent(d: WatchEventData, actor: Actor): string {
       return `rollback step ${d.stepId} OVER BUDGET: ${formatDuration(d.usedMs)} of ${formatDuration(d.budgetMs)}`;
     case 'success.declared':
       return `go-live SUCCESS declared${by} (${d.basis}): ${d.reason}`;
+    case 'watch.announced':
+      return d.failed
+        ? `announcing event #${d.forSeq} (${d.about}) FAILED: ${d.summary}`
+        : `announced event #${d.forSeq} (${d.about}): ${d.summary}`;
     case 'followup.recorded':
       return `follow-up tasks recorded: ${d.tasks.map((t) => t.id).join(', ')}`;
   }

@@ -5,7 +5,7 @@ import type { Actor, RunEvent, RunEventData } from './run-event.js';
 import { foldRun } from './run-state.js';
 import { foldWatch } from './watch-state.js';
 import { watchDecisions, type WatchClock } from './go-live-decision.js';
-import { forecastEndMs, ponrStatus } from './point-of-no-return.js';
+import { ponrStatus } from './point-of-no-return.js';
 import { computeSchedule } from './schedule.js';
 import { rollbackBurn } from './rollback-burn.js';
 import { followUpTasks, successVerdict } from './go-live-success.js';
@@ -299,22 +299,6 @@ describe('criteria and decisions', () => {
     expect(j.run.firedCriteria.late?.detail).toBe(
       "the forecast end T+2h5m is after the window's end T+2h; a rollback started now (30m) still fits",
     );
-  });
-
-  it('forecasts a late end from the schedule when a task starts or runs late', () => {
-    const plan = load(planText(''));
-    const schedule = computeSchedule(plan);
-    expect(forecastEndMs(schedule, {}, 0)).toBe(schedule.expectedEndMs);
-    // flip (10m) is on the critical path: still not started at T+25m pushes the end 25 minutes.
-    expect(forecastEndMs(schedule, {}, 25 * M) - schedule.expectedEndMs).toBe(25 * M);
-    const running = { flip: { started: true, done: false } };
-    expect(forecastEndMs(schedule, running, 15 * M) - schedule.expectedEndMs).toBe(5 * M);
-    const done = {
-      flip: { started: true, done: true },
-      smoke: { started: true, done: true },
-      compare: { started: true, done: true },
-    };
-    expect(forecastEndMs(schedule, done, 100 * M)).toBe(schedule.expectedEndMs);
   });
 });
 

@@ -246,6 +246,10 @@ export const planSchema = z
     checklist: z.record(id(), z.array(checklistItemSchema)).optional(),
     phases: z.array(phaseSchema).min(1, { error: 'a plan needs at least one phase' }),
     monitors: z.array(monitorSchema).optional(),
+    channels: z.array(params()).optional().meta({
+      description:
+        "The run's channels: where tminus announces the go-live watch (criteria fired, decisions asked and taken, the point of no return, rollback started, success). Same entries as notify's channels; comms off/test/on honoured.",
+    }),
     live: z
       .strictObject({
         requireRehearsal: z.boolean().optional().meta({

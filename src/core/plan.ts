@@ -167,6 +167,8 @@ export interface Plan {
   /** Every task in plan order (phase by phase). */
   readonly tasks: readonly Task[];
   readonly monitors: readonly Monitor[];
+  /** The run's channels (notify channel entries): where the go-live watch's events are announced. */
+  readonly channels: readonly Readonly<Record<string, unknown>>[];
   /** `live.requireRehearsal`: a live run needs an accepted rehearsal of this exact plan. */
   readonly requireRehearsal: boolean;
   readonly rollback: {
@@ -332,6 +334,7 @@ export function buildPlan(raw: RawPlan): Plan {
         recoveryThreshold: m.debounce.recoveryThreshold ?? 1,
       },
     })),
+    channels: raw.channels ?? [],
     requireRehearsal: raw.live?.requireRehearsal ?? false,
     rollback: {
       auto: raw.rollback?.auto ?? false,

@@ -1,26 +1,4 @@
 import type { Plan } from './plan.js';
-import type { Schedule } from './schedule.js';
-
-/**
- * The expected end of the forward plan, relative to T-0, from the plan's schedule and what has happened: a
- * task not started by its latest start, or running past its latest finish, pushes the end out by as much.
- * (The live Monte Carlo forecast replaces this when it is available; this one needs only the plan.)
- */
-export function forecastEndMs(
-  schedule: Schedule,
-  tasks: Readonly<Record<string, { readonly started: boolean; readonly done: boolean }>>,
-  nowOffsetMs: number,
-): number {
-  let delay = 0;
-  for (const t of schedule.tasks) {
-    const s = tasks[t.id];
-    if (s?.done) continue;
-    const latestStart = t.startMs + t.slackMs;
-    const late = s?.started ? nowOffsetMs - (latestStart + t.durationMs) : nowOffsetMs - latestStart;
-    if (late > delay) delay = late;
-  }
-  return schedule.expectedEndMs + delay;
-}
 
 /** Where the run stands against its point of no return (all times absolute, on the run clock). */
 export interface PonrStatus {

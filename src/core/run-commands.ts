@@ -8,6 +8,7 @@ import { isFinished, stepOf } from './run-state.js';
 import { TminusError } from './tminus-error.js';
 import { computeSchedule } from './schedule.js';
 import { requireOverrideAfterPonr } from './watch-commands.js';
+import { ROLLBACK_VERIFY_ID, rollbackVerifyStep } from './rollback-verify.js';
 
 /** What a person can ask of a run. Each becomes events only after role and state checks pass. */
 export type PersonCommand =
@@ -34,7 +35,8 @@ export type PlanStep =
 export function findStep(plan: Plan, id: string): PlanStep | undefined {
   const task = plan.tasks.find((t) => t.id === id);
   if (task) return { kind: 'task', task, owner: task.owner };
-  const step = plan.rollback.steps.find((s) => s.id === id);
+  const step =
+    id === ROLLBACK_VERIFY_ID ? rollbackVerifyStep(plan) : plan.rollback.steps.find((s) => s.id === id);
   if (step) return { kind: 'rollback', step, owner: step.owner };
   const item = plan.checklist.find((c) => c.id === id);
   if (item) return { kind: 'check', item, owner: item.owner };
@@ -227,11 +229,13 @@ export function decideCommand(
         throw new TminusError('USAGE', 'a rollback needs a reason', { hint: '--reason "what went wrong"' });
       }
       if (state.rollback) throw refuse(`a rollback is already running (started by ${state.rollback.by})`);
+      let override = false;
       if (nowMs !== undefined && plan.window) {
         const ponrAtMs = state.goLiveMs + plan.window.endMs - computeSchedule(plan).rollbackMs;
         requireOverrideAfterPonr(ponrAtMs, nowMs, cmd.override ?? false, state.goLiveMs);
+        override = nowMs >= ponrAtMs;
       }
-      return [{ type: 'rollback.started', reason }];
+      return [{ type: 'rollback.started', reason, ...(override ? { override: true } : {}) }];
     }
     case 'rebaseline':
       control('rebaseline T-0');

@@ -159,7 +159,13 @@ type RunEventBody =
   | { readonly type: 'phase.pulled'; readonly phaseId: string; readonly reason?: string }
   /** The seam for rollback criteria: monitors (a later issue), task failures and the window fire them. */
   | { readonly type: 'criterion.fired'; readonly criterionId: string; readonly detail: string }
-  | { readonly type: 'rollback.started'; readonly reason: string; readonly criterionId?: string }
+  | {
+      readonly type: 'rollback.started';
+      readonly reason: string;
+      readonly criterionId?: string;
+      /** Started after the point of no return, knowingly (`--override`). */
+      readonly override?: boolean;
+    }
   | { readonly type: 'run.ended'; readonly outcome: RunOutcome; readonly reason?: string }
   /** The go-live watch: measurements, decisions, point of no return, success (src/core/watch-event.ts). */
   | WatchEventData;

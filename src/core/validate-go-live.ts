@@ -50,6 +50,16 @@ export function validateGoLive(plan: Plan): Issue[] {
   });
 
   plan.rollback.criteria.forEach((c, i) => {
+    if (c.id === 'success') {
+      issues.push(
+        error(
+          'reserved-criterion-id',
+          ['rollback', 'criteria', i, 'id'],
+          "criterion id 'success' is reserved: `tminus declare success` declares the go-live a success",
+          'rename the criterion, e.g. success-rate',
+        ),
+      );
+    }
     const monitor = plan.monitors.find((m) => m.id === c.monitor);
     if (monitor?.dryRun) {
       issues.push(

@@ -174,6 +174,18 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
     s.undoes.forEach((id, j) => forward(id, [...path, 'undoes', j]));
   });
   action(plan.rollback.verify, ['rollback', 'verify']);
+  if (plan.channels.length > 0) {
+    // The run's channels are notify's channels: checked by the same schema, positioned under `channels:`.
+    const probe = { title: 'announcement', channels: plan.channels };
+    for (const i of actions.checkParams?.('notify', probe) ?? []) {
+      issues.push({
+        ...i,
+        code: 'bad-channel',
+        path: i.path[0] === 'channels' ? ['channels', ...i.path.slice(1)] : ['channels'],
+        message: `channels: ${i.message}`,
+      });
+    }
+  }
   plan.rollback.followUp.forEach((f, i) => {
     if (f.owner !== undefined) role(f.owner, ['rollback', 'followUp', i, 'owner']);
   });

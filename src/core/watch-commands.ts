@@ -149,6 +149,11 @@ export function decideWatchCommand(
       reason,
       ...(override ? { override: true } : {}),
     },
-    { type: 'rollback.started', reason: `criterion '${criterion.id}': ${reason}`, criterionId: criterion.id },
+    {
+      type: 'rollback.started',
+      reason: `criterion '${criterion.id}': ${reason}`,
+      criterionId: criterion.id,
+      ...(override ? { override: true } : {}),
+    },
   ];
 }

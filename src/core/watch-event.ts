@@ -58,6 +58,18 @@ export type WatchEventData =
       readonly reason: string;
       readonly evidence: Readonly<Record<string, unknown>>;
     }
+  /**
+   * The event numbered `forSeq` was announced on the run's channels (`channels:`): what the notify action
+   * said, or `failed` with its error. Recorded once per announced event, so a resumed run sends only what
+   * was not yet recorded as sent.
+   */
+  | {
+      readonly type: 'watch.announced';
+      readonly forSeq: number;
+      readonly about: string;
+      readonly summary: string;
+      readonly failed?: boolean;
+    }
   /** The post-rollback task list, recorded once the rollback completed. */
   | {
       readonly type: 'followup.recorded';

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Plan, RetryPolicy } from '../core/plan.js';
+import type { ActionCall, Plan, RetryPolicy, RollbackStep } from '../core/plan.js';
+import { ROLLBACK_VERIFY_ID, rollbackVerifyStep } from '../core/rollback-verify.js';
 import type {
   Actor,
   NewRunEvent,
@@ -28,7 +29,10 @@ import { resolveInverse } from './inverse-step.js';
 import type { WatchState } from '../core/watch-state.js';
 import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
 import { MonitorWatch } from './monitor-watch.js';
-import { watchClock } from './watch-clock.js';
+import { WatchClockSource } from './watch-clock.js';
+import { readPlanHistory } from './run-history.js';
+import { buildDurationModels } from '../core/duration-model.js';
+import { WatchAnnouncer } from './watch-announcer.js';
 import type { SecretSources } from './secret-resolver.js';
 import { ScaledClock } from './scaled-clock.js';
 import { clockHolds, describeHolds } from './who-owes-what.js';
@@ -113,6 +117,9 @@ export class RunExecutor {
   /** The go-live watch folded from the same journal (measurements, decisions, PONR, success). */
   readonly #watch: WatchState;
   readonly #monitors: MonitorWatch;
+  readonly #announcer: WatchAnnouncer;
+  /** The live forecast the watch judges `window-exceeded` on. */
+  readonly #clock: WatchClockSource;
 
   private constructor(options: ExecutorOptions, state: RunState, journal: readonly RunEvent[]) {
     this.#o = options;
@@ -126,6 +133,14 @@ export class RunExecutor {
       wake: () => this.#wake(),
       logger: options.logger,
     });
+    this.#clock = new WatchClockSource(options.plan);
+    this.#announcer = new WatchAnnouncer({
+      plan: options.plan,
+      run: (call, id, title) => runAction(this.#actionInput(call, id, title, this.#stop.signal, 1)),
+      record: (make) => this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data }))),
+      logger: options.logger,
+    });
+    for (const e of journal) this.#announcer.seen(e);
   }
 
   /** The live state (equal to the fold of the journal at all times). */
@@ -188,6 +203,7 @@ export class RunExecutor {
     let storeDown = false;
     try {
       await this.#recover(grant);
+      await this.#learnDurations();
       for (;;) {
         if (this.#dead) throw this.#lost ?? new TminusError('ABORTED', 'executor stopped');
         try {
@@ -211,9 +227,14 @@ export class RunExecutor {
         const decidedAt = this.#state.lastSeq;
         const d = decide(this.#o.plan, this.#state, now, {
           concurrency: this.#o.plan.concurrency,
-          watch: { state: this.#watch, clock: watchClock(this.#o.plan, this.#state, now) },
+          watch: { state: this.#watch, clock: this.#clock.at(this.#state, now) },
         });
         if (d.events.length > 0) {
+          // The end is the run's last event: what led to it is announced (and recorded) first.
+          if (this.#announcer.busy && d.events.some((e) => e.data.type === 'run.ended')) {
+            await this.#announcer.flush();
+            continue;
+          }
           await this.#append(d.events.map((e) => ({ atMs: now, actor: e.actor, data: e.data })));
           continue;
         }
@@ -222,6 +243,7 @@ export class RunExecutor {
           await this.#start(d.starts, decidedAt);
           continue;
         }
+        this.#announcer.tick();
         const measureAt = this.#monitors.tick(this.#state, now);
         await this.#sleepUntil(Math.min(d.wakeAtMs ?? Infinity, measureAt ?? Infinity));
       }
@@ -233,6 +255,19 @@ export class RunExecutor {
       if (this.#o.lease && !this.#dead) {
         await this.#o.store.releaseLease(this.#o.runId, this.#o.lease.holder.id);
       }
+    }
+  }
+
+  /** The forecast learns task durations from earlier runs of the plan in this store (estimates otherwise). */
+  async #learnDurations(): Promise<void> {
+    if (!this.#o.plan.rollback.criteria.some((c) => c.when === 'window-exceeded')) return;
+    try {
+      const history = await readPlanHistory([this.#o.store], this.#o.plan, { excludeRunId: this.#o.runId });
+      this.#clock.learn(buildDurationModels(this.#o.plan, history.observed));
+    } catch (e) {
+      this.#o.logger.warn('could not read earlier runs for the forecast; using the estimates', {
+        error: String(e),
+      });
     }
   }
 
@@ -295,11 +330,18 @@ export class RunExecutor {
     });
   }
 
+  /** A rollback step of the plan, or the final `rollback.verify` check. */
+  #rollbackStep(id: string): RollbackStep | undefined {
+    return id === ROLLBACK_VERIFY_ID
+      ? rollbackVerifyStep(this.#o.plan)
+      : this.#o.plan.rollback.steps.find((s) => s.id === id);
+  }
+
   #idempotent(id: string): boolean {
     const task = taskById(this.#o.plan, id);
     if (task?.kind === 'wait') return true; // a wait only watches
     if (this.#state.dryRun) return true; // a dry run only described the step: describing it again is safe
-    const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
+    const step = this.#rollbackStep(id);
     const declared = task?.idempotent ?? step?.idempotent;
     if (declared !== undefined) return declared;
     const call =
@@ -327,6 +369,7 @@ export class RunExecutor {
     if (e.data.type === 'executor.started' || e.data.type === 'clock.paced') {
       this.#pacedClock()?.setAnchor(this.#state.clockAnchor);
     }
+    this.#announcer.seen(e);
     this.#o.onEvent?.(e);
   }
 
@@ -460,7 +503,7 @@ export class RunExecutor {
       return { call: c, retry: task.retry, title: task.title, poll: c.intervalMs };
     }
     if (task?.call) return { call: task.call, retry: task.retry, title: task.title };
-    const step = this.#o.plan.rollback.steps.find((s) => s.id === id);
+    const step = this.#rollbackStep(id);
     if (step?.call) return { call: step.call, retry: step.retry, title: step.title };
     if (step?.inverseOf !== undefined) {
       const undo = resolveInverse(this.#o.plan, this.#state, this.#o.actions, step);

@@ -29,7 +29,8 @@ import type { RunRef } from './run-selection.js';
 import { selectRun } from './run-selection.js';
 import type { SecretSources } from './secret-resolver.js';
 import { SystemClock, realSleep } from './system-clock.js';
-import { watchClock } from './watch-clock.js';
+import type { WatchState } from '../core/watch-state.js';
+import { ponrAtMs } from './watch-clock.js';
 
 /** What a session needs from its host process (the CLI, the HTTP server, a test). */
 export interface SessionContext {
@@ -257,24 +258,25 @@ export class RunSession {
     return appended ?? [];
   }
 
+  /** The go-live watch (monitors, declarations, decisions, PONR, success) folded from the journal read so far. */
+  watch(): WatchState {
+    return foldWatch(this.plan, this.#journal);
+  }
+
   /**
-   * A person's go-live watch command: declare a `manual` rollback criterion, decide a fired one (continue or
-   * roll back; after the point of no return only with `override`), or declare the go-live a success. Checked
-   * against the plan's lead roles and the latest journal (watch state folded from it, point of no return
-   * from the run clock), appended with the person as actor and `origin` beside it, decided again when someone
-   * else appended first. Returns the appended events.
+   * A person's go-live watch command (declare a criterion, decide a fired one, declare success), decided by
+   * `decideWatchCommand` on the run's latest state and watch, with the point of no return as of the run's
+   * time now; appended like `act` (person as actor, `origin` beside it). Returns the appended events.
    */
   async actOnWatch(person: string, origin: Origin, command: WatchCommand): Promise<readonly RunEvent[]> {
     let now = 0;
     const appended = await this.#write(
       `${person}'s ${command.kind}`,
-      (state) => {
-        const watch = foldWatch(this.plan, this.#journal);
-        const { ponrAtMs } = watchClock(this.plan, state, now);
-        return decideWatchCommand(this.plan, state, watch, person, command, { nowMs: now, ponrAtMs }).map(
-          (data) => ({ atMs: now, actor: person, data: { ...data, origin } }),
-        );
-      },
+      (state) =>
+        decideWatchCommand(this.plan, state, this.watch(), person, command, {
+          nowMs: now,
+          ponrAtMs: ponrAtMs(this.plan, state),
+        }).map((data) => ({ atMs: now, actor: person, data: { ...data, origin } })),
       async () => {
         now = await this.now();
       },

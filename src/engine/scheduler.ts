@@ -11,6 +11,7 @@ import type { WatchClock } from '../core/go-live-decision.js';
 import { watchDecisions } from '../core/go-live-decision.js';
 import { followUpTasks, successVerdict } from '../core/go-live-success.js';
 import type { WatchState } from '../core/watch-state.js';
+import { rollbackVerifyStep } from '../core/rollback-verify.js';
 
 /** What the scheduler wants done next, decided from the plan, the folded state and the time only. */
 export interface Decisions {
@@ -309,6 +310,16 @@ function rollback(plan: Plan, state: RunState, nowMs: number, out: Collector): v
       );
     }
     return;
+  }
+  // Last, the check that the legacy side is healthy: held for a run lead when it fails (retry or skip it).
+  const verify = rollbackVerifyStep(plan);
+  if (verify) {
+    const s = stepOf(state, verify.id);
+    if (s.status === 'pending' || s.status === 'retrying') {
+      out.starts.push(verify.id);
+      return;
+    }
+    if (!isDone(s)) return;
   }
   if (plan.rollback.followUp.length > 0) {
     out.add({ type: 'followup.recorded', tasks: followUpTasks(plan, nowMs) });

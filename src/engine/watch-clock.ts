@@ -1,37 +1,82 @@
+import type { TaskDurationModel } from '../core/duration-model.js';
+import { buildDurationModels } from '../core/duration-model.js';
+import { runForecast } from '../core/forecast.js';
 import type { WatchClock } from '../core/go-live-decision.js';
 import type { Plan } from '../core/plan.js';
-import { forecastEndMs } from '../core/point-of-no-return.js';
 import type { RunState } from '../core/run-state.js';
-import { isDone } from '../core/run-state.js';
-import type { Schedule } from '../core/schedule.js';
-import { computeSchedule } from '../core/schedule.js';
+import type { ScheduleGraph } from '../core/schedule-graph.js';
+import { compileGraph } from '../core/schedule-graph.js';
+import { computeSchedule, rollbackNeedsMs } from '../core/schedule.js';
 
-const schedules = new WeakMap<Plan, Schedule>();
+/** Monte Carlo samples per watch forecast: enough for a stable median, cheap enough to redo on every change. */
+export const WATCH_FORECAST_SAMPLES = 400;
+/** The forecast is redone when the journal moved, or this much run time after the last one. */
+const REFRESH_MS = 5_000;
+/** The same seed every time: the same journal and time give the same decision (a resumed executor agrees). */
+const SEED = 1;
 
 /**
- * The watch's view of time for a run now: the forecast end from the plan's schedule and what has happened so
- * far, the rollback's duration (its budgets) and the point of no return. Replaced by the live Monte Carlo
- * forecast once that exists.
+ * The watch's view of time for a run: the forecast end from the live forecast (`runForecast` from the run's
+ * facts, with task durations learned from earlier runs of the plan when there are enough, else the plan's
+ * estimates), the rollback's duration (its budgets) and the point of no return. The forecast end is the
+ * median (P50) end: `window-exceeded` fires once the run is more likely than not to finish after the window.
  */
-export function watchClock(plan: Plan, state: RunState, nowMs: number): WatchClock {
-  const schedule = schedules.get(plan) ?? computeSchedule(plan);
-  schedules.set(plan, schedule);
-  let forecast: number | undefined;
+export class WatchClockSource {
+  readonly #plan: Plan;
+  readonly #graph: ScheduleGraph;
+  #models: readonly TaskDurationModel[];
+  #cache: { seq: number; atMs: number; endMs: number } | undefined;
+  readonly #judged: boolean;
+  readonly #plannedEndMs: number;
+
+  constructor(plan: Plan, models?: readonly TaskDurationModel[]) {
+    this.#plan = plan;
+    this.#graph = compileGraph(plan);
+    this.#models = models ?? buildDurationModels(plan, []);
+    this.#judged =
+      plan.window !== undefined && plan.rollback.criteria.some((c) => c.when === 'window-exceeded');
+    this.#plannedEndMs = this.#judged ? 0 : computeSchedule(plan, this.#graph).expectedEndMs;
+  }
+
+  /** Replaces the duration models (once the history of earlier runs is read). */
+  learn(models: readonly TaskDurationModel[]): void {
+    this.#models = models;
+    this.#cache = undefined;
+  }
+
+  /** The median forecast end, relative to T-0, for the run as it is at `nowMs`. */
+  forecastEndMs(state: RunState, nowMs: number): number {
+    // Only `window-exceeded` reads it: a plan without one does not pay for the Monte Carlo.
+    if (!this.#judged) return this.#plannedEndMs;
+    const c = this.#cache;
+    if (c && c.seq === state.lastSeq && nowMs >= c.atMs && nowMs - c.atMs < REFRESH_MS) {
+      // Between refreshes the end moves at most as fast as the clock (nothing over can end later).
+      return Math.max(c.endMs, nowMs - state.goLiveMs);
+    }
+    const f = runForecast(this.#plan, this.#models, {
+      samples: WATCH_FORECAST_SAMPLES,
+      seed: SEED,
+      live: { state, nowMs },
+      graph: this.#graph,
+    });
+    this.#cache = { seq: state.lastSeq, atMs: nowMs, endMs: f.p50EndMs };
+    return f.p50EndMs;
+  }
+
+  at(state: RunState, nowMs: number): WatchClock {
+    return { ...staticPart(this.#plan, state, nowMs), forecastEndMs: this.forecastEndMs(state, nowMs) };
+  }
+}
+
+function staticPart(plan: Plan, state: RunState, nowMs: number): Omit<WatchClock, 'forecastEndMs'> {
+  const rollbackMs = rollbackNeedsMs(plan);
   return {
     nowMs,
-    // Only a plan with a window reads it, and it costs a pass over every task: computed on first read, so
-    // the executor's loop does not pay it on every turn (that made a run's cost grow with the square of its size).
-    get forecastEndMs(): number {
-      if (forecast === undefined) {
-        const tasks: Record<string, { started: boolean; done: boolean }> = {};
-        for (const [id, s] of Object.entries(state.steps)) {
-          tasks[id] = { started: s.firstStartedAtMs !== undefined, done: isDone(s) };
-        }
-        forecast = forecastEndMs(schedule, tasks, nowMs - state.goLiveMs);
-      }
-      return forecast;
-    },
-    rollbackMs: schedule.rollbackMs,
-    ponrAtMs: plan.window ? state.goLiveMs + plan.window.endMs - schedule.rollbackMs : undefined,
+    rollbackMs,
+    ponrAtMs: plan.window ? state.goLiveMs + plan.window.endMs - rollbackMs : undefined,
   };
 }
+
+/** The point of no return for a run (absolute), for people's commands; undefined without a window. */
+export const ponrAtMs = (plan: Plan, state: RunState): number | undefined =>
+  staticPart(plan, state, 0).ponrAtMs;

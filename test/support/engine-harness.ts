@@ -4,7 +4,7 @@ import { loadPlan } from '../../src/core/load-plan.js';
 import type { Plan } from '../../src/core/plan.js';
 import type { PersonCommand } from '../../src/core/run-commands.js';
 import { decideCommand } from '../../src/core/run-commands.js';
-import type { RunEvent, RunOutcome } from '../../src/core/run-event.js';
+import type { NewRunEvent, RunEvent, RunOutcome } from '../../src/core/run-event.js';
 import { foldRun } from '../../src/core/run-state.js';
 import type { ActionDefinition } from '../../src/engine/action.js';
 import { Redactor } from '../../src/engine/redactor.js';
@@ -24,6 +24,8 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>;
   readonly redactor?: Redactor;
   readonly timeoutClock?: VirtualClock;
+  /** Earlier runs to put in the store before this one starts (each a journal, its run id from `runId`). */
+  readonly earlierRuns?: readonly { readonly runId: string; readonly events: readonly NewRunEvent[] }[];
 }
 
 /** An in-process run on a virtual clock and an in-memory store, driven step by step by the test. */
@@ -39,6 +41,11 @@ export async function harness(planText: string, options: HarnessOptions = {}) {
   const start = T0 + (options.startOffsetMs ?? plan.phases[0]?.atMs ?? 0);
   const clock = new VirtualClock(start);
   const store = SqliteStore.open(':memory:');
+  for (const r of options.earlierRuns ?? []) {
+    await store.createRun(r.runId, r.events.slice(0, 1));
+    const rest = r.events.slice(1);
+    if (rest.length > 0) await store.append(r.runId, 1, rest);
+  }
   const logs: string[] = [];
   const opts: ExecutorOptions = {
     store,

@@ -13,6 +13,9 @@ import type { StoreOptions } from '../run-context.js';
 import { openSession } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
+import type { WatchState } from '../../core/watch-state.js';
+import { watchSummary } from '../../core/watch-summary.js';
+import { ROLLBACK_VERIFY_ID } from '../../core/rollback-verify.js';
 
 /** Why a held step waits, never empty: the error, else what the hold means. */
 export function heldDetail(s: StepState): string {
@@ -48,8 +51,79 @@ function line(id: string, s: StepState, style: Style, now: number, budgetMs?: nu
   return `  ${mark} ${id.padEnd(24)} ${s.status}${s.by && s.by !== 'system' ? ` (${s.by})` : ''}${burn}${detail}`;
 }
 
+const value = (v: unknown): string =>
+  v === undefined ? '' : ` = ${typeof v === 'number' ? String(v) : (JSON.stringify(v)?.slice(0, 60) ?? '')}`;
+
+/** The go-live watch in status: each monitor's phase, last measurement and verdict; decisions owed. */
+export function formatWatch(
+  plan: Plan,
+  state: RunState,
+  watch: WatchState,
+  now: number,
+  style: Style,
+): string[] {
+  const out: string[] = [];
+  const summary = watchSummary(plan, state, watch);
+  const at = (ms: number) => formatOffset(ms - state.goLiveMs);
+  if (summary.monitors.length > 0) out.push(style.bold('monitors'));
+  for (const m of summary.monitors) {
+    const mark =
+      m.phase === 'successful'
+        ? style.ok('✔')
+        : m.phase === 'failed' || m.phase === 'error'
+          ? style.error('!')
+          : m.phase === 'inconclusive'
+            ? style.warning('?')
+            : m.state === 'watching'
+              ? '▶'
+              : '·';
+    const last = m.last
+      ? `last #${m.last.n} at ${at(m.last.atMs)}${value(m.last.value)}: ${m.last.outcome} — ${m.last.reason}`
+      : 'no measurement yet';
+    const next = m.nextAtMs === undefined ? '' : `; next at ${at(m.nextAtMs)}`;
+    const c = m.counters;
+    out.push(
+      `  ${mark} ${m.id.padEnd(24)} ${m.phase}${m.dryRun ? ' (dry run)' : ''}  ${c.successful} ok, ${c.failed} failed, ${c.inconclusive} inconclusive, ${c.error} errors  ${last}${next}`,
+    );
+  }
+  for (const d of summary.pending) {
+    const when =
+      d.deadlineAtMs === undefined
+        ? 'no deadline: it waits for a lead'
+        : now >= d.deadlineAtMs
+          ? `deadline ${at(d.deadlineAtMs)} passed: ${d.default} applies`
+          : `deadline ${at(d.deadlineAtMs)} (in ${formatDuration(d.deadlineAtMs - now)}), then ${d.default}`;
+    out.push(
+      style.warning(
+        `DECISION PENDING on ${d.criterionId} (${d.severity}, fired at ${at(d.firedAtMs)}): ${d.detail} — ${when}`,
+      ),
+      `  tminus decide ${d.criterionId} rollback|continue --reason "…" --as LEAD`,
+    );
+  }
+  if (!state.rollback && state.status !== 'ended') {
+    for (const [id, fired] of Object.entries(state.firedCriteria)) {
+      if (watch.asked[id] || watch.decisions[id]) continue;
+      out.push(style.warning(`criterion ${id} fired at ${at(fired.atMs)}: ${fired.detail}`));
+    }
+  }
+  if (watch.success) {
+    out.push(
+      style.ok(
+        `go-live success declared by ${watch.success.by} at ${at(watch.success.atMs)}: ${watch.success.reason}`,
+      ),
+    );
+  }
+  return out;
+}
+
 /** The run at a glance, as text. */
-export function formatStatus(plan: Plan, state: RunState, now: number, style: Style): string {
+export function formatStatus(
+  plan: Plan,
+  state: RunState,
+  watch: WatchState,
+  now: number,
+  style: Style,
+): string {
   const out: string[] = [];
   out.push(
     `${style.bold(state.planTitle)}  run ${state.runId} (${state.mode}${state.dryRun ? ', dry run' : ''})  ${state.status}${state.outcome ? `: ${style.bold(state.outcome)}` : ''}`,
@@ -81,19 +155,10 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
   if (state.rollback) {
     out.push(style.warning(`rollback (${state.rollback.by}): ${state.rollback.reason}`));
     for (const s of plan.rollback.steps) out.push(line(s.id, stepOf(state, s.id), style, now, s.budgetMs));
-  }
-  if (!state.rollback && state.status !== 'ended') {
-    for (const [id, fired] of Object.entries(state.firedCriteria)) {
-      const auto = plan.rollback.auto
-        ? 'rolling back automatically'
-        : plan.rollback.decisionDeadlineMs !== undefined
-          ? `rollback starts by itself at ${formatOffset(fired.atMs + plan.rollback.decisionDeadlineMs - state.goLiveMs)} unless decided`
-          : 'a lead decides: `tminus rollback --reason ...` or carry on';
-      out.push(
-        style.warning(
-          `criterion ${id} fired at ${formatOffset(fired.atMs - state.goLiveMs)}: ${fired.detail} — ${auto}`,
-        ),
-      );
+    if (plan.rollback.verify) {
+      const v = stepOf(state, ROLLBACK_VERIFY_ID);
+      const evidence = v.status === 'succeeded' && v.summary ? ` — ${v.summary}` : '';
+      out.push(`${line(ROLLBACK_VERIFY_ID, v, style, now)}${evidence}`);
     }
   }
   const last = state.takeOvers.at(-1);
@@ -111,6 +176,7 @@ export function formatStatus(plan: Plan, state: RunState, now: number, style: St
       ),
     );
   }
+  out.push(...formatWatch(plan, state, watch, now, style));
   const owes = owed(plan, state);
   if (owes.length > 0 && state.status !== 'ended') {
     out.push(style.bold('waiting for'));
@@ -131,6 +197,7 @@ export async function statusCommand(options: StoreOptions & { json?: boolean }, 
     await store.close();
   }
   const { plan, state } = session;
+  const watch = session.watch();
   if (options.json) {
     const json = {
       ...state,
@@ -139,11 +206,12 @@ export async function statusCommand(options: StoreOptions & { json?: boolean }, 
       executor: driving ?? null,
       owed: owed(plan, state),
       schedule: liveScheduleJson(computeLiveSchedule(plan, state, now), state.goLiveMs),
+      watch: watchSummary(plan, state, watch),
     };
     io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {
     const style = createStyle(io.stdout);
-    io.stdout.write(formatStatus(plan, state, now, style) + '\n');
+    io.stdout.write(formatStatus(plan, state, watch, now, style) + '\n');
     if (state.status !== 'ended') {
       io.stdout.write(
         driving
