@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,12 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  // A test that failed before releasing the smoke test leaves its shell blocked on the FIFO: release it.
+  try {
+    closeSync(openSync(gate, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // No reader (the usual case) or no FIFO: nothing is blocked.
+  }
   await lb?.stop();
   await bind?.stop();
   await Promise.all([legacy?.stop(), next?.stop(), spare?.stop()]);
@@ -178,15 +185,14 @@ describe('rollback steps inverse: TASK against real BIND and HAProxy', () => {
     expect(await weights()).toEqual({ legacy: 0, new: 100, spare: 7 });
     // What the switch recorded it found (in the server's order; dig sorts) is what BIND served before it.
     const switched = h.state.steps['switch-dns']?.output as
-      | { changed: boolean; from: { values: string[]; ttl: number } }
-      | undefined;
+      { changed: boolean; from: { values: string[]; ttl: number } } | undefined;
     expect(switched?.changed).toBe(true);
     expect({ values: [...(switched?.from.values ?? [])].sort(), ttl: switched?.from.ttl }).toEqual(found);
     expect(h.state.steps['shift-traffic']?.output).toMatchObject({
       changed: true,
       before: { legacy: { weight: 80 }, new: { weight: 20 } },
     });
-    writeFileSync(gate, 'fail\n'); // the smoke test reads it and exits 1
+    await writeFile(gate, 'fail\n'); // the smoke test reads it and exits 1
     await reached('the end of the run', () => h.state.status === 'ended');
     expect(h.state.outcome).toBe('rolled-back');
     expect(h.state.steps.smoke?.status).not.toBe('succeeded');
@@ -202,10 +208,24 @@ describe('rollback steps inverse: TASK against real BIND and HAProxy', () => {
     const events = await h.events();
     const skipped = events.filter((e) => e.data.type === 'step.skipped').map((e) => e.data);
     expect(skipped).toEqual([
-      { type: 'step.skipped', stepId: 'spare-back', reason: "task 'spare-out' never started: nothing to undo" },
+      {
+        type: 'step.skipped',
+        stepId: 'spare-back',
+        reason: "task 'spare-out' never started: nothing to undo",
+      },
     ]);
     expect(h.state.steps['spare-out']?.starts ?? 0).toBe(0);
-    // The undo calls carried the recorded values, nothing from the plan's forward parameters.
+    // The journal says what each undo changed: from the switched values back to the recorded ones.
+    const summaries = Object.fromEntries(
+      events.flatMap((e) => (e.data.type === 'step.succeeded' ? [[e.data.stepId, e.data.summary]] : [])),
+    );
+    expect(summaries['dns-back']).toMatch(
+      /^www\.shop\.test A: 198\.51\.100\.20 \(TTL 30\) → 192\.0\.2\.1[01], 192\.0\.2\.1[01] \(TTL 30\) on rfc2136 /,
+    );
+    expect(summaries['traffic-back']).toBe(
+      `haproxy backend app via ${lb.socketPath}: legacy weight 0, new weight 100, spare weight 7 → legacy weight 80, new weight 20, spare weight 7`,
+    );
+    // Strictly in the plan's order, the skipped step first.
     const order = events
       .filter((e) => e.data.type === 'step.started' || e.data.type === 'step.skipped')
       .map((e) => (e.data as { stepId: string }).stepId);
