@@ -334,8 +334,7 @@ export function applyEvent(state: RunState, event: RunEvent): void {
 
 /** One refused write in a few words: its type and the step, gate or check it was about. */
 export function refusedWhat(d: RunEventData): string {
-  const about =
-    'stepId' in d ? d.stepId : 'gateId' in d ? d.gateId : 'itemId' in d ? d.itemId : undefined;
+  const about = 'stepId' in d ? d.stepId : 'gateId' in d ? d.gateId : 'itemId' in d ? d.itemId : undefined;
   return about === undefined ? d.type : `${d.type} ${about}`;
 }
 

@@ -1,4 +1,5 @@
 import { ActionRegistry } from '../../src/actions/action-registry.js';
+import type { Clock } from '../../src/core/clock.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
 import { loadPlan } from '../../src/core/load-plan.js';
 import type { Plan } from '../../src/core/plan.js';
@@ -23,7 +24,8 @@ export interface HarnessOptions {
   readonly startOffsetMs?: number;
   readonly env?: Record<string, string>;
   readonly redactor?: Redactor;
-  readonly timeoutClock?: VirtualClock;
+  /** The clock step timeouts run on (a `SystemClock` when real I/O must not time out on virtual time). */
+  readonly timeoutClock?: Clock;
   /** Earlier runs to put in the store before this one starts (each a journal, its run id from `runId`). */
   readonly earlierRuns?: readonly { readonly runId: string; readonly events: readonly NewRunEvent[] }[];
 }

@@ -165,7 +165,9 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     if (options.detach) {
       io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);
       io.stdout.write(`${describeEvent((await session.events())[0]!)}\n`);
-      io.stdout.write('detached: a `tminus worker` on this store drives it; follow it with `tminus status`\n');
+      io.stdout.write(
+        'detached: a `tminus worker` on this store drives it; follow it with `tminus status`\n',
+      );
       return EXIT.ok;
     }
     const executor = await session.openExecutor(
