@@ -174,6 +174,7 @@ describe('the go-live watch end to end against a real Prometheus', () => {
   it('(a) auto: the error rate breaks after T-0, the run rolls back by itself, verifies legacy and says so on its channel', async () => {
     const w = workspace({ name: 'auto', rollback: '  auto: true' });
     app.setErrorRate(0);
+    await ratioBecomes((r) => r === 0); // the error rate of the test before has left Prometheus's window
     const run = w.start();
     await waitFor(async () => measured(await w.journal()).length >= 2, 'two healthy measurements');
     app.setErrorRate(0.5);
@@ -234,6 +235,7 @@ describe('the go-live watch end to end against a real Prometheus', () => {
   it('(b) manual: nobody answers, the default (rollback) applies at the decision deadline', async () => {
     const w = workspace({ name: 'manual', rollback: '  decisionDeadline: 3s\n  default: rollback' });
     app.setErrorRate(0);
+    await ratioBecomes((r) => r === 0); // the error rate of the test before has left Prometheus's window
     const run = w.start();
     await waitFor(async () => measured(await w.journal()).length >= 2, 'two healthy measurements');
     app.setErrorRate(0.5);
@@ -267,6 +269,7 @@ describe('the go-live watch end to end against a real Prometheus', () => {
   it('(c) healthy monitors: the lead declares success with the evidence; the run completes', async () => {
     const w = workspace({ name: 'healthy', rollback: '  auto: true' });
     app.setErrorRate(0);
+    await ratioBecomes((r) => r === 0); // the error rate of the test before has left Prometheus's window
     const run = w.start();
     await waitFor(async () => measured(await w.journal()).length >= 3, 'three healthy measurements');
     const r = await w.tminus([
@@ -298,6 +301,7 @@ describe('SIGKILL of the real tminus process during the go-live watch', () => {
   it('resumes the watch: measurements numbered on, nothing fired, asked, decided or announced twice', async () => {
     const w = workspace({ name: 'killed', rollback: '  decisionDeadline: 4s\n  default: rollback' });
     app.setErrorRate(0);
+    await ratioBecomes((r) => r === 0); // the error rate of the test before has left Prometheus's window
     const first = w.start();
     await waitFor(async () => measured(await w.journal()).length >= 3, 'three healthy measurements');
     first.child.kill('SIGKILL');
