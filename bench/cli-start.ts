@@ -57,7 +57,16 @@ try {
     .join('\n');
   writeFileSync(join(dir, 'plan.yaml'), plan);
   const BIN = join(ROOT, 'bin', 'tminus.js');
-  const runArgs = ['run', 'plan.yaml', '--dry-run', '--auto-approve', '--speed', '10000', '--go-live', 'now+3h'];
+  const runArgs = [
+    'run',
+    'plan.yaml',
+    '--dry-run',
+    '--auto-approve',
+    '--speed',
+    '10000',
+    '--go-live',
+    'now+3h',
+  ];
   const run = spawnSync(process.execPath, [BIN, ...runArgs], { cwd: dir, env, encoding: 'utf8' });
   if (!/outcome: completed/.test(run.stdout)) {
     throw new Error(`the rehearsal run did not complete: ${run.stdout}${run.stderr}`);
@@ -78,10 +87,16 @@ try {
   const bw = wall(bound);
   const bc = cpu(bound);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
-  console.log(`load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after; median of ${RUNS} spawns each`);
+  console.log(
+    `load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after; median of ${RUNS} spawns each`,
+  );
   const cpuText = (c: number | undefined, b: number | undefined) =>
-    c === undefined || b === undefined ? '' : `   CPU ${c.toFixed(0).padStart(5)} ms (${(c / b).toFixed(2)}×)`;
-  console.log(`${'lower bound (node -e 0):'.padEnd(44)}wall ${bw.toFixed(0).padStart(5)} ms${cpuText(bc, bc)}`);
+    c === undefined || b === undefined
+      ? ''
+      : `   CPU ${c.toFixed(0).padStart(5)} ms (${(c / b).toFixed(2)}×)`;
+  console.log(
+    `${'lower bound (node -e 0):'.padEnd(44)}wall ${bw.toFixed(0).padStart(5)} ms${cpuText(bc, bc)}`,
+  );
   CHECKOUTS.forEach((checkout, c) => {
     const label = checkout === ROOT ? '' : ` [${checkout}]`;
     for (const [name, values] of [

@@ -9,7 +9,11 @@ import { build } from 'esbuild';
 
 /** Packages compiled into the bundle; they are plain JavaScript with no native part. */
 const INLINE = new Set(['commander', 'yaml', 'eventsource-parser', 'fastest-levenshtein', 'pure-rand']);
-const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 await build({
   entryPoints: { main: new URL('../src/cli/main.ts', import.meta.url).pathname },
@@ -23,7 +27,9 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
   // The inlined packages are CommonJS that require node's own modules: give the bundle a `require`.
-  banner: { js: "import { createRequire as __tminusRequire } from 'node:module';\nconst require = __tminusRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tminusRequire } from 'node:module';\nconst require = __tminusRequire(import.meta.url);",
+  },
   plugins: [
     {
       name: 'packages-outside-but-a-few',
