@@ -5,6 +5,7 @@
 // stays in node_modules: native drivers, the SDKs and zod load on first use, as from dist/.
 // The chunks sit next to main.js, at the same depth as src/cli, so paths taken from import.meta.url
 // (templates, schema, dist/web) still hold. Run by `npm run build` after tsc.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 /** Packages compiled into the bundle; they are plain JavaScript with no native part. */
@@ -15,9 +16,13 @@ const packageOf = (specifier) =>
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
 
+const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
+// Chunk names carry a hash of their content: an earlier build's chunks would stay beside the new ones.
+rmSync(outdir, { recursive: true, force: true });
+
 await build({
   entryPoints: { main: new URL('../src/cli/main.ts', import.meta.url).pathname },
-  outdir: new URL('../dist/bundle/', import.meta.url).pathname,
+  outdir,
   bundle: true,
   splitting: true,
   platform: 'node',

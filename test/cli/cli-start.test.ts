@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, ensureBuilt } from '../support/cli.js';
 
@@ -51,7 +51,7 @@ describe('CLI start', () => {
     expect([...packages]).toEqual([]);
   });
 
-  it('`tminus status` on an ended run opens the store and loads neither zod nor any action', async () => {
+  it('`tminus status` on an ended run opens the store and loads neither zod, any action nor the YAML parser', async () => {
     copyFileSync(join(ROOT, 'test', 'fixtures', 'rehearsal.yaml'), join(dir, 'plan.yaml'));
     const env = { TMINUS_TEST_OUT: join(dir, 'out.txt') };
     const ran = await cli(
@@ -59,7 +59,7 @@ describe('CLI start', () => {
       { cwd: dir, env },
     );
     expect(ran.stdout, ran.stderr).toContain('run ended:');
-    const { code, output, packages } = packagesLoaded(['status'], 'status');
+    const { code, output, packages, modules } = packagesLoaded(['status'], 'status');
     expect(code, output).toBe(0);
     expect(output).toContain('shop-rehearsal');
     expect(output).toMatch(/ended/);
@@ -69,6 +69,19 @@ describe('CLI start', () => {
     // action: zod (kept out of the bundle, so the trace would see it) is never imported.
     expect(packages).not.toContain('zod');
     expect([...packages]).toEqual(['better-sqlite3']);
+    // The run keeps its plan parsed (JSON) beside the text: no part of the YAML parser, which the bundle
+    // compiles in (each module under a `// node_modules/yaml/…` line), is loaded.
+    const YAML_MARK = '// node_modules/yaml/';
+    const bundle = join(ROOT, 'dist', 'bundle');
+    const chunksWithYaml = readdirSync(bundle).filter(
+      (f) => f.endsWith('.js') && readFileSync(join(bundle, f), 'utf8').includes(YAML_MARK),
+    );
+    expect(chunksWithYaml.length).toBeGreaterThan(0); // the mark finds the parser where it is
+    const loadedChunks = modules.filter((m) => m.startsWith(pathToFileURL(bundle).href));
+    expect(loadedChunks.length).toBeGreaterThan(1);
+    expect(loadedChunks.filter((m) => readFileSync(fileURLToPath(m), 'utf8').includes(YAML_MARK))).toEqual(
+      [],
+    );
   });
 
   it('the trace sees a driver loaded on first use (`tminus status` on a PostgreSQL store)', () => {
