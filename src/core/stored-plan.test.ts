@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../../src/core/load-plan.js';
-import { storableDocument, storedPlan } from '../../src/core/stored-plan.js';
-import { TminusError } from '../../src/core/tminus-error.js';
-import { generatePlan } from './generate-plan.js';
+import { loadPlan } from './load-plan.js';
+import { storableDocument, storedPlan } from './stored-plan.js';
+import { TminusError } from './tminus-error.js';
+import { generatePlan } from '../../test/plan/generate-plan.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const files = [
