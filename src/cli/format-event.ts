@@ -28,7 +28,7 @@ export const eventJson = (e: RunEvent): Record<string, unknown> => ({
   actor: e.actor,
   ...(e.data.origin ? { origin: e.data.origin } : {}),
   ...e.data,
-  ...(e.data.type === 'run.started' ? { planText: undefined } : {}),
+  ...(e.data.type === 'run.started' ? { planText: undefined, planDocument: undefined } : {}),
   wallMs: undefined,
   hash: e.hash,
 });

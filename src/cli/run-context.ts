@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { builtinActions } from '../actions/builtin-actions.js';
 import type { ActionRegistry } from '../actions/action-registry.js';
 import { ACTION_TYPES } from '../core/action-types.js';
 import type { Origin } from '../core/run-event.js';
@@ -12,6 +11,7 @@ import { displayStore, openStore, storeLocation } from '../store/open-store.js';
 import type { RunRef } from '../engine/run-selection.js';
 import type { SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';
+import type { ActionLookup } from '../engine/run-action.js';
 import type { RunStore } from '../store/store.js';
 import type { CliIo } from './cli-io.js';
 
@@ -49,16 +49,22 @@ export function runCatalog(registry: ActionRegistry): ActionCatalog {
   return registry.catalog(ACTION_TYPES);
 }
 
-/** What a run session needs from this process. */
-export function sessionContext(io: CliIo, storePath: string): SessionContext {
-  const actions = builtinActions();
-  return {
-    actions,
-    catalog: runCatalog(actions),
-    env: io.env,
-    realNow: io.now,
-    where: displayStore(storePath),
-  };
+/** What a session opened to read needs of actions: none, it runs none and creates no run. */
+const NO_ACTIONS: ActionLookup = { get: () => undefined };
+
+/**
+ * What a run session needs from this process. The built-in actions (their parameter schemas, hence zod)
+ * are imported only for a session that may write: `tminus status` and other readers load none of them.
+ */
+export async function sessionContext(
+  io: CliIo,
+  storePath: string,
+  access: StoreAccess = 'write',
+): Promise<SessionContext> {
+  const base = { env: io.env, realNow: io.now, where: displayStore(storePath) };
+  if (access === 'read') return { ...base, actions: NO_ACTIONS, catalog: { types: ACTION_TYPES } };
+  const actions = (await import('../actions/builtin-actions.js')).builtinActions();
+  return { ...base, actions, catalog: runCatalog(actions) };
 }
 
 /** Where a command typed in this terminal comes from, recorded beside the person in the journal. */
@@ -94,7 +100,7 @@ export async function openSession(
     const session = await RunSession.open(
       store,
       { ...ref, ...(options.run === undefined ? {} : { runId: options.run }) },
-      sessionContext(io, storePath),
+      await sessionContext(io, storePath, access),
     );
     const s = session.state;
     io.stderr.write(

@@ -33,6 +33,8 @@ export interface LoadedPlan {
   readonly plan: Plan | undefined;
   /** Every issue found, with positions, in file order. */
   readonly issues: readonly Issue[];
+  /** The parsed document the plan was built from, present with the plan. */
+  readonly document?: unknown;
 }
 
 export const DEFAULT_ACTIONS: ActionCatalog = { types: ACTION_TYPES };
@@ -97,5 +99,10 @@ export function loadPlan(text: string, options: LoadPlanOptions = {}): LoadedPla
     position: i.position ?? source.positionOf(i.path, i.atKey ?? false),
     ...(i.related ? { relatedPosition: source.positionOf(i.related) } : {}),
   }));
-  return { plan: hasErrors(positioned) ? undefined : plan, issues: sortIssues(positioned) };
+  const ok = !hasErrors(positioned) && plan !== undefined;
+  return {
+    plan: ok ? plan : undefined,
+    issues: sortIssues(positioned),
+    ...(ok ? { document: source.value } : {}),
+  };
 }

@@ -46,6 +46,11 @@ type RunEventBody =
       readonly planTitle: string;
       /** The plan text the run executes, so a resume never depends on the file being unchanged. */
       readonly planText: string;
+      /**
+       * The same plan parsed (plain JSON), so that opening the run needs no YAML parser; written by
+       * `RunSession.create`, absent in older journals and when the document does not survive JSON as is.
+       */
+      readonly planDocument?: unknown;
       readonly planPath: string;
       readonly mode: RunMode;
       readonly goLiveMs: number;

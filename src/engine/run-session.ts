@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
 import type { Logger } from '../core/logger.js';
-import { loadPlan } from '../core/load-plan.js';
 import type { Plan } from '../core/plan.js';
 import type { PersonCommand } from '../core/run-commands.js';
 import { decideCommand } from '../core/run-commands.js';
@@ -8,6 +7,7 @@ import type { Origin, RunEvent, RunEventData } from '../core/run-event.js';
 import { SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun } from '../core/run-state.js';
+import { storableDocument, storedPlan } from '../core/stored-plan.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
 import type { WatchCommand } from '../core/watch-commands.js';
@@ -102,7 +102,15 @@ export class RunSession {
     if (journal.length === 0) {
       throw new TminusError('RUN_NOT_FOUND', `no run '${summary.runId}' in ${ctx.where ?? 'this store'}`);
     }
-    return new RunSession(store, planOf(foldRun(journal), ctx), journal, ctx);
+    const started = journal[0]!.data;
+    if (started.type !== 'run.started') {
+      throw new TminusError('STORE_CORRUPT', `run ${summary.runId} does not begin with run.started`);
+    }
+    const plan = await storedPlan(
+      { text: started.planText, document: started.planDocument },
+      `run ${summary.runId}`,
+    );
+    return new RunSession(store, plan, journal, ctx);
   }
 
   /**
@@ -136,9 +144,11 @@ export class RunSession {
         hash: '',
       },
     ]);
-    const plan = planOf(probe, ctx);
+    const { plan, document } = await planOf(probe, ctx);
     if (!input.started.dryRun) requireActions(plan, ctx.actions);
-    const data = compressed(input.started) ? { ...input.started, wallMs: ctx.realNow() } : input.started;
+    const planDocument = storableDocument(document);
+    const started = planDocument === undefined ? input.started : { ...input.started, planDocument };
+    const data = compressed(started) ? { ...started, wallMs: ctx.realNow() } : started;
     const journal = [...(await store.createRun(input.runId, [{ atMs: input.atMs, actor: SYSTEM, data }]))];
     const session = new RunSession(store, plan, journal, ctx);
     if (!input.allowConcurrent) {
@@ -395,10 +405,14 @@ export class RunSession {
 const endedError = (state: RunState, what: string): TminusError =>
   new TminusError('RUN_ENDED', `run ${state.runId} has ended (${state.outcome ?? 'ended'}); ${what}`);
 
-/** The plan a run executes, from the text stored in its first event. */
-function planOf(state: RunState, ctx: SessionContext): Plan {
-  const { plan, issues } = loadPlan(state.planText, { actions: ctx.catalog });
-  if (plan) return plan;
+/**
+ * The plan a new run will execute, checked in full against this build's actions. The plan schema (zod) is
+ * imported here, on first use, so that opening a stored run (`storedPlan`) never loads it.
+ */
+async function planOf(state: RunState, ctx: SessionContext): Promise<{ plan: Plan; document: unknown }> {
+  const { loadPlan } = await import('../core/load-plan.js');
+  const { plan, issues, document } = loadPlan(state.planText, { actions: ctx.catalog });
+  if (plan) return { plan, document };
   const first = issues.find((i) => i.severity === 'error');
   throw new TminusError(
     'STORE_CORRUPT',

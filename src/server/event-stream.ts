@@ -15,10 +15,9 @@ export const eventAnswer = (e: RunEvent) => ({
   actor: e.actor,
   type: e.data.type,
   text: describeEvent(e),
-  data: (e.data.type === 'run.started' ? { ...e.data, planText: undefined } : e.data) as Record<
-    string,
-    unknown
-  >,
+  data: (e.data.type === 'run.started'
+    ? { ...e.data, planText: undefined, planDocument: undefined }
+    : e.data) as Record<string, unknown>,
 });
 
 /**

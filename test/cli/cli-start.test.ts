@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, ensureBuilt } from '../support/cli.js';
 
@@ -13,7 +14,7 @@ function packagesLoaded(
   args: string[],
   name: string,
   extraEnv: Record<string, string> = {},
-): { code: number | null; output: string; packages: Set<string> } {
+): { code: number | null; output: string; packages: Set<string>; modules: string[] } {
   const trace = join(dir, `${name}.txt`);
   const r = spawnSync(
     process.execPath,
@@ -26,11 +27,12 @@ function packagesLoaded(
     },
   );
   const packages = new Set<string>();
-  for (const url of readFileSync(trace, 'utf8').split('\n')) {
+  const modules = readFileSync(trace, 'utf8').split('\n');
+  for (const url of modules) {
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (m) packages.add(m[1]!);
   }
-  return { code: r.status, output: `${r.stdout}${r.stderr}`, packages };
+  return { code: r.status, output: `${r.stdout}${r.stderr}`, packages, modules };
 }
 
 const heavyIn = (packages: Set<string>) =>
@@ -40,14 +42,16 @@ beforeAll(() => ensureBuilt(), 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('CLI start', () => {
-  it('`tminus --version` loads neither the cloud SDKs nor the database or mail drivers', () => {
-    const { code, packages } = packagesLoaded(['--version'], 'version');
+  it('`tminus --version` loads the bundled CLI and no package', () => {
+    const { code, output, packages, modules } = packagesLoaded(['--version'], 'version');
     expect(code).toBe(0);
-    expect(packages).toContain('commander'); // the trace sees packages at all
-    expect(heavyIn(packages)).toEqual([]);
+    expect(output.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(modules).toContain(pathToFileURL(join(ROOT, 'dist', 'bundle', 'main.js')).href); // the trace works
+    // commander is compiled into the bundle; nothing is read from node_modules.
+    expect([...packages]).toEqual([]);
   });
 
-  it('`tminus status` on an ended run opens the store and loads no action implementation', async () => {
+  it('`tminus status` on an ended run opens the store and loads neither zod, any action nor the YAML parser', async () => {
     copyFileSync(join(ROOT, 'test', 'fixtures', 'rehearsal.yaml'), join(dir, 'plan.yaml'));
     const env = { TMINUS_TEST_OUT: join(dir, 'out.txt') };
     const ran = await cli(
@@ -55,12 +59,29 @@ describe('CLI start', () => {
       { cwd: dir, env },
     );
     expect(ran.stdout, ran.stderr).toContain('run ended:');
-    const { code, output, packages } = packagesLoaded(['status'], 'status');
+    const { code, output, packages, modules } = packagesLoaded(['status'], 'status');
     expect(code, output).toBe(0);
     expect(output).toContain('shop-rehearsal');
     expect(output).toMatch(/ended/);
     expect(packages).toContain('better-sqlite3'); // it did read the run from the store
     expect(heavyIn(packages)).toEqual([]);
+    // The stored plan is not checked against the plan schema again, and a session that only reads loads no
+    // action: zod (kept out of the bundle, so the trace would see it) is never imported.
+    expect(packages).not.toContain('zod');
+    expect([...packages]).toEqual(['better-sqlite3']);
+    // The run keeps its plan parsed (JSON) beside the text: no part of the YAML parser, which the bundle
+    // compiles in (each module under a `// node_modules/yaml/…` line), is loaded.
+    const YAML_MARK = '// node_modules/yaml/';
+    const bundle = join(ROOT, 'dist', 'bundle');
+    const chunksWithYaml = readdirSync(bundle).filter(
+      (f) => f.endsWith('.js') && readFileSync(join(bundle, f), 'utf8').includes(YAML_MARK),
+    );
+    expect(chunksWithYaml.length).toBeGreaterThan(0); // the mark finds the parser where it is
+    const loadedChunks = modules.filter((m) => m.startsWith(pathToFileURL(bundle).href));
+    expect(loadedChunks.length).toBeGreaterThan(1);
+    expect(loadedChunks.filter((m) => readFileSync(fileURLToPath(m), 'utf8').includes(YAML_MARK))).toEqual(
+      [],
+    );
   });
 
   it('the trace sees a driver loaded on first use (`tminus status` on a PostgreSQL store)', () => {

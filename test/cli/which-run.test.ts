@@ -41,7 +41,10 @@ async function unfinished(runId: string): Promise<void> {
           rollbackSteps: [],
         },
       },
-      sessionContext({ stdout: process.stdout, stderr: process.stderr, cwd: dir, env, now: Date.now }, store),
+      await sessionContext(
+        { stdout: process.stdout, stderr: process.stderr, cwd: dir, env, now: Date.now },
+        store,
+      ),
     );
   } finally {
     await s.close();

@@ -18,16 +18,22 @@ function newest(dir: string): number {
   return max;
 }
 
-/** Builds dist/ when src/ is newer, so tests can spawn the real `bin/tminus.js`. */
-export function ensureBuilt(): void {
-  let built = 0;
+/** Whether `dir` is missing or older than the newest file of src/. */
+function stale(dir: string): boolean {
   try {
-    built = newest(join(ROOT, 'dist'));
+    return newest(dir) < newest(join(ROOT, 'src'));
   } catch {
-    built = 0;
+    return true;
   }
-  if (built < newest(join(ROOT, 'src'))) {
+}
+
+/** Builds dist/ (the modules, then the CLI bundle `bin/tminus.js` loads) when src/ is newer. */
+export function ensureBuilt(): void {
+  if (stale(join(ROOT, 'dist'))) {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  }
+  if (stale(join(ROOT, 'dist', 'bundle'))) {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.js')], { cwd: ROOT, stdio: 'ignore' });
   }
 }
 

@@ -160,7 +160,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
           ...(rehearsal.matched ? { rehearsal: rehearsal.matched } : {}),
         },
       },
-      sessionContext(io, storePath),
+      await sessionContext(io, storePath),
     );
     if (options.detach) {
       io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);

@@ -76,7 +76,7 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<numb
     );
     const worker = new RunWorker({
       store,
-      ctx: sessionContext(io, storePath),
+      ctx: await sessionContext(io, storePath),
       logger,
       leaseTtlMs,
       pollMs,
