@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { startBind } from '../test/support/bind-server.js';
 import { labTsigKey } from '../test/support/dns-lab.js';
-import { dnsActionContext, realClock } from '../test/support/dns-action-context.js';
+import { testActionContext, systemClock } from '../test/support/action-context.js';
 import { lookup } from '../src/actions/dns-wire/dns-lookup.js';
 import { parseServer } from '../src/actions/dns-wire/dns-transport.js';
 import { dnsUpdateAction, dnsUpdateParams } from '../src/actions/dns-update/dns-update-action.js';
@@ -40,9 +40,14 @@ async function measure(name: string, fn: (i: number) => Promise<unknown>): Promi
 }
 
 try {
-  const ctx = dnsActionContext({ secrets: [key.secret] });
+  const ctx = testActionContext({ secrets: [key.secret] });
   const server = parseServer(bind.server);
-  const opts = { clock: realClock, signal: new AbortController().signal, timeoutMs: 2000, recursion: false };
+  const opts = {
+    clock: systemClock,
+    signal: new AbortController().signal,
+    timeoutMs: 2000,
+    recursion: false,
+  };
   const floor = await measure('lower bound: bare SOA query', () =>
     lookup(server, 'example.test', 'SOA', opts),
   );

@@ -2,7 +2,7 @@
 // Run: npx tsx bench/traffic-switch.ts   (prints a table; the "no change" rows are the lower bound of the
 // same run: what the machine and the load generator lose with no switch at all).
 import { trafficShiftAction, trafficShiftParams } from '../src/actions/traffic-shift/traffic-shift-action.js';
-import { actionTestContext } from '../test/support/action-test-context.js';
+import { testActionContext } from '../test/support/action-context.js';
 import { startHaproxy } from '../test/support/haproxy-server.js';
 import { startHttpBackend } from '../test/support/http-backend.js';
 import { runLoad, type LoadResult } from '../test/support/load-generator.js';
@@ -40,7 +40,7 @@ async function scenario(
 
 const legacy = await startHttpBackend('legacy');
 const next = await startHttpBackend('new');
-const ctx = actionTestContext();
+const ctx = testActionContext();
 
 const lb = await startHaproxy({
   backends: {

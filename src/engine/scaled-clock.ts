@@ -18,7 +18,7 @@ export class ScaledClock implements Clock {
   /** Sleeps in progress, woken to recompute when the anchor changes. */
   readonly #sleepers = new Set<() => void>();
 
-  /** `realNow` and `sleep` are real time (injected by tests, e.g. a `VirtualClock`'s). */
+  /** `realNow` and `sleep` are real time (injected by tests, e.g. a test `ManualClock`'s). */
   constructor(
     anchor: ClockAnchor,
     realNow: () => number = Date.now,

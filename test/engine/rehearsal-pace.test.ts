@@ -6,11 +6,11 @@ import { Redactor } from '../../src/engine/redactor.js';
 import type { SessionContext } from '../../src/engine/run-session.js';
 import { RunSession } from '../../src/engine/run-session.js';
 import { ScaledClock } from '../../src/engine/scaled-clock.js';
-import { VirtualClock } from '../../src/engine/virtual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /**
- * The pace of a compressed rehearsal, on injected clocks: "real" time is a VirtualClock the test moves, the
+ * The pace of a compressed rehearsal, on injected clocks: "real" time is a ManualClock the test moves, the
  * run clock a ScaledClock at ×1000 over it. Nothing here waits for wall-clock time.
  */
 
@@ -52,7 +52,7 @@ async function settle(): Promise<void> {
 }
 
 async function start() {
-  const real = new VirtualClock(Date.UTC(2026, 11, 5, 1, 0));
+  const real = new ManualClock(Date.UTC(2026, 11, 5, 1, 0));
   const clock = new ScaledClock(
     { atMs: real.now(), realMs: real.now(), speed: SPEED },
     () => real.now(),

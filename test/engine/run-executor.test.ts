@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TminusError } from '../../src/core/tminus-error.js';
 import { Redactor } from '../../src/engine/redactor.js';
-import { VirtualClock } from '../../src/engine/virtual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { T0, harness } from '../support/engine-harness.js';
 import type { Call } from './test-actions.js';
 import { testAction } from './test-actions.js';
@@ -167,7 +167,7 @@ phases:
   });
 
   it('measures action timeouts on the timeout clock (real time in a sped-up rehearsal), not the run clock', async () => {
-    const real = new VirtualClock(0);
+    const real = new ManualClock(0);
     const h = await harness(
       `version: 1
 name: realtimeout

@@ -10,8 +10,8 @@ import {
   judgeActionResult,
   type MonitorProgress,
 } from '../../src/core/monitor-analysis.js';
-import { VirtualClock } from '../../src/engine/virtual-clock.js';
-import { actionTestContext, realClock } from '../support/action-test-context.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { testActionContext, systemClock } from '../support/action-context.js';
 import { errorRatioQuery, startErrorRateApp, type ErrorRateApp } from '../support/error-rate-app.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server.js';
 
@@ -57,7 +57,7 @@ describe('the error-rate test app behind a real Prometheus', () => {
     const conditions = compileMeasurementConditions({ failWhen: 'result > 0.02' });
     const monitor = { failureLimit: 1, inconclusiveLimit: 0, consecutiveErrorLimit: 4 };
     // A rehearsal clock far in the future: the query must still ask Prometheus about the real now.
-    const ctx = { ...actionTestContext({ clock: new VirtualClock(Date.UTC(2030, 0, 1)) }), realClock };
+    const ctx = testActionContext({ clock: new ManualClock(Date.UTC(2030, 0, 1)), realClock: systemClock });
     const measure = async (p: MonitorProgress): Promise<MonitorProgress> => {
       const r = await metricsQueryAction.execute(
         ctx,
@@ -100,7 +100,7 @@ describe('the error-rate test app behind a real Prometheus', () => {
     const closed = 'http://127.0.0.1:1';
     const judged = await metricsQueryAction
       .execute(
-        actionTestContext(),
+        testActionContext(),
         metricsQueryParams.parse({ url: closed, query: errorRatioQuery(), timeout: '2s' }),
       )
       .then(

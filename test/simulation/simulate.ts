@@ -14,7 +14,7 @@ import type { ActionDefinition } from '../../src/engine/action.js';
 import { Redactor } from '../../src/engine/redactor.js';
 import { RunExecutor } from '../../src/engine/run-executor.js';
 import { eligibleVoters, requiredVotes } from '../../src/engine/scheduler.js';
-import { VirtualClock } from '../../src/engine/virtual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { fireCriterion } from '../../src/engine/fire-criterion.js';
 import { memoryKeyring } from '../../src/store/journal/journal-key.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -155,7 +155,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
   };
   let connection = connect();
   const store = sqlite;
-  const clock = new VirtualClock(START);
+  const clock = new ManualClock(START);
   const options = {
     store: connection.store,
     runId: 'sim',

@@ -11,7 +11,7 @@ import type { ActionDefinition } from '../../src/engine/action.js';
 import { Redactor } from '../../src/engine/redactor.js';
 import type { ExecutorOptions } from '../../src/engine/run-executor.js';
 import { RunExecutor } from '../../src/engine/run-executor.js';
-import { VirtualClock } from '../../src/engine/virtual-clock.js';
+import { ManualClock } from './manual-clock.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 export const T0 = Date.UTC(2026, 11, 5, 2);
@@ -41,7 +41,7 @@ export async function harness(planText: string, options: HarnessOptions = {}) {
   const { plan, issues } = loadPlan(planText, { actions: catalog });
   if (!plan) throw new Error(issues.map((i) => `${i.position?.line}: ${i.message}`).join('\n'));
   const start = T0 + (options.startOffsetMs ?? plan.phases[0]?.atMs ?? 0);
-  const clock = new VirtualClock(start);
+  const clock = new ManualClock(start);
   const store = SqliteStore.open(':memory:');
   for (const r of options.earlierRuns ?? []) {
     await store.createRun(r.runId, r.events.slice(0, 1));

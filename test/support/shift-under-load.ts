@@ -1,5 +1,5 @@
 import type { ActionContext, ActionResult } from '../../src/engine/action.js';
-import { actionTestContext, realClock } from './action-test-context.js';
+import { testActionContext, systemClock } from './action-context.js';
 import type { LoadResult, LoadSample } from './load-generator.js';
 import { runLoad } from './load-generator.js';
 
@@ -62,15 +62,15 @@ export async function shiftUnderLoad(options: {
   await warmedUp;
   const logged: Mark[] = [];
   const pauses: { from: number; to: number }[] = [];
-  const base = actionTestContext();
+  const base = testActionContext();
   const ctx: ActionContext = {
     ...base,
     logger: { ...base.logger, info: (message) => void logged.push({ at: since(), message }) },
     clock: {
-      now: realClock.now,
+      now: systemClock.now,
       sleep: async (ms, signal) => {
         const from = since();
-        await realClock.sleep(ms, signal);
+        await systemClock.sleep(ms, signal);
         pauses.push({ from, to: since() });
       },
     },

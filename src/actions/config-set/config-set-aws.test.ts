@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { FakeSsm } from '../../../test/support/aws-fake-ssm.js';
 import { FakeSecretsManager } from '../../../test/support/aws-fake-secrets-manager.js';
 import { accessDenied, throttled } from '../../../test/support/aws-fake-json.js';
@@ -30,7 +30,7 @@ const writes = (fake: FakeSsm) => fake.calls.filter((c) => c.operation !== 'GetP
 describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () => {
   it('sets plain and SecureString parameters with compare-and-swap, keeping types and masking secrets', async () => {
     const { fake, action } = ssmSetup();
-    const c = actionTestContext({ secrets: ['n3w-pass'] });
+    const c = testActionContext({ secrets: ['n3w-pass'] });
     const result = await action.execute(
       c,
       ssm({
@@ -78,7 +78,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
 
   it('is idempotent and refuses a stale expect without writing', async () => {
     const { fake, action } = ssmSetup();
-    const ctx = actionTestContext();
+    const ctx = testActionContext();
     const again = await action.execute(ctx, ssm({ set: { '/shop/prod/db-host': 'old-db.internal' } }));
     expect(again.output).toMatchObject({ changed: false });
     const error = await refused(
@@ -107,7 +107,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
     };
     const error = await refused(
       action.execute(
-        actionTestContext(),
+        testActionContext(),
         ssm({ set: { '/shop/prod/db-host': 'new' }, expect: { '/shop/prod/db-host': 'old-db.internal' } }),
       ),
     );
@@ -126,7 +126,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
     };
     const error = await refused(
       action.execute(
-        actionTestContext(),
+        testActionContext(),
         ssm({ set: { '/shop/prod/db-host': 'new', '/shop/prod/api-url': 'https://new' } }),
       ),
     );
@@ -144,7 +144,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
     const { fake, action } = ssmSetup(2);
     fake.failures.push(throttled, throttled);
     const error = await refused(
-      action.execute(actionTestContext(), ssm({ set: { '/shop/prod/db-host': 'new' } })),
+      action.execute(testActionContext(), ssm({ set: { '/shop/prod/db-host': 'new' } })),
     );
     expect(error.code).toBe('CONFIG_THROTTLED');
     expect(error.retryable).toBe(true);
@@ -157,7 +157,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
   it('succeeds when the SDK retry absorbs one throttled answer', async () => {
     const { fake, action } = ssmSetup(3);
     fake.failures.push(throttled);
-    await action.execute(actionTestContext(), ssm({ set: { '/shop/prod/db-host': 'new' } }));
+    await action.execute(testActionContext(), ssm({ set: { '/shop/prod/db-host': 'new' } }));
     expect(fake.parameters.get('/shop/prod/db-host')?.value).toBe('new');
     expect(fake.calls.filter((c) => c.operation === 'GetParameters').length).toBeGreaterThanOrEqual(3);
   });
@@ -168,7 +168,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
       accessDenied('ssm:GetParameters', 'arn:aws:ssm:eu-west-1:123456789012:parameter/shop/prod/db-host'),
     );
     const error = await refused(
-      action.execute(actionTestContext(), ssm({ set: { '/shop/prod/db-host': 'new' } })),
+      action.execute(testActionContext(), ssm({ set: { '/shop/prod/db-host': 'new' } })),
     );
     expect(error.code).toBe('CONFIG_ACCESS_DENIED');
     expect(error.message).toContain(
@@ -181,7 +181,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
 
   it('refuses parameter names AWS would reject before calling it', async () => {
     const { fake, action } = ssmSetup();
-    const error = await refused(action.execute(actionTestContext(), ssm({ set: { 'bad name!': 'x' } })));
+    const error = await refused(action.execute(testActionContext(), ssm({ set: { 'bad name!': 'x' } })));
     expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toBe(
       'ssm eu-west-1: "bad name!" is not a parameter name (letters, digits, _ . - /)',
@@ -197,7 +197,7 @@ describe('config.set on SSM Parameter Store (AWS SDK v3 at its HTTP layer)', () 
       set: { '/shop/prod/db-host': 'new', '/shop/prod/db-password': '${env:NEW_PASS}' },
       expect: { '/shop/prod/db-password': '${env:OLD_PASS}' },
     };
-    const c = actionTestContext({ secrets: ['n3w'] });
+    const c = testActionContext({ secrets: ['n3w'] });
     const result = await action.execute(
       c,
       ssm({
@@ -244,7 +244,7 @@ describe('config.set on Secrets Manager (AWS SDK v3 at its HTTP layer)', () => {
       set: { host: 'new-db.internal', port: 6432 },
       expect: { host: 'old-db.internal', port: 5432 },
     });
-    const result = await action.execute(actionTestContext(), p);
+    const result = await action.execute(testActionContext(), p);
     expect(JSON.parse(fake.current('shop/prod/db')!)).toEqual({
       username: 'shop',
       password: 'hunter2',
@@ -261,7 +261,7 @@ describe('config.set on Secrets Manager (AWS SDK v3 at its HTTP layer)', () => {
     const put = fake.calls.find((c) => c.operation === 'PutSecretValue')!;
     expect(put.input.ClientRequestToken).toMatch(/^[0-9a-f]{64}$/);
     expect(fake.secrets.get('shop/prod/db')).toHaveLength(2);
-    const again = await action.execute(actionTestContext(), p);
+    const again = await action.execute(testActionContext(), p);
     expect(again.output).toMatchObject({ changed: false });
     expect(fake.secrets.get('shop/prod/db')).toHaveLength(2);
   });
@@ -276,7 +276,7 @@ describe('config.set on Secrets Manager (AWS SDK v3 at its HTTP layer)', () => {
       }
       return original(...items);
     };
-    const error = await refused(action.execute(actionTestContext(), sm({ set: { host: 'new' } })));
+    const error = await refused(action.execute(testActionContext(), sm({ set: { host: 'new' } })));
     expect(error.code).toBe('CONFIG_CAS_MISMATCH');
     expect(error.message).toBe(
       "secrets-manager eu-west-1 shop/prod/db: secret 'shop/prod/db' got a new version while tminus was setting it: nothing was written",
@@ -287,7 +287,7 @@ describe('config.set on Secrets Manager (AWS SDK v3 at its HTTP layer)', () => {
   it('refuses a secret that is not a JSON object without showing it, and a missing secret', async () => {
     const { fake, action } = smSetup();
     const error = await refused(
-      action.execute(actionTestContext(), sm({ secretId: 'shop/plain', set: { a: 'b' } })),
+      action.execute(testActionContext(), sm({ secretId: 'shop/plain', set: { a: 'b' } })),
     );
     expect(error.code).toBe('CONFIG_WRONG_TYPE');
     expect(error.message).toBe(
@@ -295,7 +295,7 @@ describe('config.set on Secrets Manager (AWS SDK v3 at its HTTP layer)', () => {
     );
     expect(error.message).not.toContain('just-a-token');
     const missing = await refused(
-      action.execute(actionTestContext(), sm({ secretId: 'nope', set: { a: 'b' } })),
+      action.execute(testActionContext(), sm({ secretId: 'nope', set: { a: 'b' } })),
     );
     expect(missing.code).toBe('CONFIG_UNREACHABLE');
     expect(missing.message).toBe(
@@ -307,11 +307,11 @@ describe('config.set on Secrets Manager (AWS SDK v3 at its HTTP layer)', () => {
   it('reports throttling and access denied in plain words, changing nothing', async () => {
     const { fake, action } = smSetup();
     fake.failures.push(throttled);
-    const t = await refused(action.execute(actionTestContext(), sm({ set: { host: 'new' } })));
+    const t = await refused(action.execute(testActionContext(), sm({ set: { host: 'new' } })));
     expect(t.code).toBe('CONFIG_THROTTLED');
     expect(t.retryable).toBe(true);
     fake.failures.push(accessDenied('secretsmanager:GetSecretValue', 'shop/prod/db'));
-    const d = await refused(action.execute(actionTestContext(), sm({ set: { host: 'new' } })));
+    const d = await refused(action.execute(testActionContext(), sm({ set: { host: 'new' } })));
     expect(d.code).toBe('CONFIG_ACCESS_DENIED');
     expect(d.hint).toContain('secretsmanager:PutSecretValue');
     expect(fake.secrets.get('shop/prod/db')).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import type { EtcdServer } from '../../../test/support/etcd-server.js';
 import { startEtcd } from '../../../test/support/etcd-server.js';
 import { freePort } from '../../../test/support/free-port.js';
@@ -31,7 +31,7 @@ describe('config.set on a real etcd v3 (JSON gateway)', () => {
   it('sets, creates and removes keys in one compare-and-swap transaction', async () => {
     await etcd.put('/shop/old-flag', 'x');
     const result = await configSetAction.execute(
-      actionTestContext(),
+      testActionContext(),
       params({
         set: { '/shop/db/host': 'new-db.internal', '/shop/feature': 'on' },
         unset: ['/shop/old-flag'],
@@ -51,7 +51,7 @@ describe('config.set on a real etcd v3 (JSON gateway)', () => {
       ],
     });
     const again = await configSetAction.execute(
-      actionTestContext(),
+      testActionContext(),
       params({ set: { '/shop/db/host': 'new-db.internal' }, expect: { '/shop/db/host': 'old-db.internal' } }),
     );
     expect(again.output).toMatchObject({ changed: false });
@@ -60,7 +60,7 @@ describe('config.set on a real etcd v3 (JSON gateway)', () => {
   it('refuses a stale expect and changes nothing', async () => {
     const error = await refused(
       configSetAction.execute(
-        actionTestContext(),
+        testActionContext(),
         params({
           set: { '/shop/api/url': 'https://new', '/shop/other': 'v' },
           expect: { '/shop/api/url': 'https://elsewhere' },
@@ -99,7 +99,7 @@ describe('config.set on a real etcd v3 (JSON gateway)', () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const error = await refused(
       configSetAction.execute(
-        actionTestContext(),
+        testActionContext(),
         configSetParams.parse({ store: 'etcd', endpoints: [closed], set: { a: 'b' } }),
       ),
     );
@@ -108,7 +108,7 @@ describe('config.set on a real etcd v3 (JSON gateway)', () => {
     expect(error.message).toBe(`cannot reach etcd: ${closed}: connection refused`);
     // With a second, live endpoint the call goes through.
     await configSetAction.execute(
-      actionTestContext(),
+      testActionContext(),
       configSetParams.parse({
         store: 'etcd',
         endpoints: [closed, etcd.url],
@@ -119,7 +119,7 @@ describe('config.set on a real etcd v3 (JSON gateway)', () => {
   });
 
   it('takes the endpoints from a connection of kind etcd', async () => {
-    const c = actionTestContext({
+    const c = testActionContext({
       connections: { 'config-etcd': { name: 'config-etcd', kind: 'etcd', url: etcd.url, options: {} } },
     });
     await configSetAction.execute(

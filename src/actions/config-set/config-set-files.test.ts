@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { configSetAction, configSetParams, createConfigSetAction } from './config-set-action.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tminus-config-set-'));
@@ -28,7 +28,7 @@ function file(name: string, text: string, mode = 0o640): string {
 }
 const read = (path: string) => readFileSync(path, 'utf8');
 const params = (extra: Record<string, unknown>) => configSetParams.parse(extra);
-const ctx = (secrets: string[] = []) => actionTestContext({ secrets });
+const ctx = (secrets: string[] = []) => testActionContext({ secrets });
 
 async function refused(work: Promise<unknown>): Promise<TminusError> {
   const error = await work.then(
@@ -132,7 +132,7 @@ NEW_KEY="x y"
       }),
     );
     expect(read(path)).toContain('DB_PASSWORD=s3cret-new\n');
-    const shown = JSON.stringify(result) + c.logger.lines.join('\n');
+    const shown = JSON.stringify(result) + c.logText();
     expect(shown).not.toContain('hunter2');
     expect(shown).not.toContain('s3cret-new');
     expect(result.output).toMatchObject({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { FakeSsm } from '../../../test/support/aws-fake-ssm.js';
 import { configVerifyAction, configVerifyParams, createConfigVerifyAction } from './config-verify-action.js';
 
@@ -29,7 +29,7 @@ async function refused(work: Promise<unknown>): Promise<TminusError> {
 describe('config.verify', () => {
   it('passes when every key holds its value, or changed from its old one', async () => {
     const result = await configVerifyAction.execute(
-      actionTestContext(),
+      testActionContext(),
       configVerifyParams.parse({
         store: 'yaml',
         file: yamlFile,
@@ -52,7 +52,7 @@ describe('config.verify', () => {
     const before = readFileSync(envFile, 'utf8');
     const error = await refused(
       configVerifyAction.execute(
-        actionTestContext(),
+        testActionContext(),
         configVerifyParams.parse({
           store: 'dotenv',
           file: envFile,
@@ -76,7 +76,7 @@ describe('config.verify', () => {
     fake.put('/shop/db-password', 'n3w', 'SecureString');
     const action = createConfigVerifyAction({ ssm: (c) => fake.client(c) });
     const result = await action.execute(
-      actionTestContext(),
+      testActionContext(),
       configVerifyParams.parse({
         store: 'ssm',
         region: 'eu-west-1',
@@ -95,7 +95,7 @@ describe('config.verify', () => {
       'give what to check: expect: { KEY: value } and/or changedFrom: { KEY: old value }',
     );
     const plan = await configVerifyAction.plan!(
-      actionTestContext(),
+      testActionContext(),
       configVerifyParams.parse({ store: 'dotenv', file: envFile, expect: { DB_HOST: 'x' }, secret: true }),
     );
     expect(plan.changes).toEqual([

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBind } from '../../../test/support/bind-server.js';
 import type { BindServer } from '../../../test/support/bind-server.js';
 import { labTsigKey } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, realClock, expectTminusError } from '../../../test/support/dns-action-context.js';
+import { testActionContext, systemClock, actionFailure } from '../../../test/support/action-context.js';
 import { dnsLowerTtlAction, dnsLowerTtlParams } from './dns-lower-ttl-action.js';
 
 const ZONE = 'example.test';
@@ -11,7 +11,7 @@ const key = labTsigKey();
 let bind: BindServer;
 const nowMs = Date.now();
 // Fixed "now" for the report; real sleeps, because the servers and timeouts are real.
-const clock = { now: () => nowMs, sleep: realClock.sleep };
+const clock = { now: () => nowMs, sleep: systemClock.sleep };
 
 function dig(name: string): { values: string[]; ttl: number } {
   const out = execFileSync(
@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('dns.lower-ttl against BIND 9', () => {
   it('lowers the TTL, keeps every value, and says when the old TTL has run out everywhere', async () => {
-    const ctx = dnsActionContext({ clock, secrets: [key.secret] });
+    const ctx = testActionContext({ clock, secrets: [key.secret] });
     const result = await dnsLowerTtlAction.execute(ctx, params({ name: 'www', ttl: 60, oldTtl: 3600 }));
     expect(dig('www.example.test')).toEqual({ values: ['192.0.2.10', '192.0.2.11'], ttl: 60 });
     expect(result.output).toMatchObject({
@@ -61,7 +61,7 @@ describe('dns.lower-ttl against BIND 9', () => {
 
   it('changes nothing when the TTL is already that low', async () => {
     const result = await dnsLowerTtlAction.execute(
-      dnsActionContext({ clock }),
+      testActionContext({ clock }),
       params({ name: 'www', ttl: 60 }),
     );
     expect(result.output).toMatchObject({ changed: false, ttl: 60 });
@@ -69,7 +69,10 @@ describe('dns.lower-ttl against BIND 9', () => {
   });
 
   it('plans from → to without changing, and warns when the real TTL is above the planned oldTtl', async () => {
-    const plan = await dnsLowerTtlAction.plan!(dnsActionContext({ clock }), params({ name: 'api', ttl: 60 }));
+    const plan = await dnsLowerTtlAction.plan!(
+      testActionContext({ clock }),
+      params({ name: 'api', ttl: 60 }),
+    );
     expect(plan.changes).toEqual([
       {
         target: `api.example.test A on rfc2136 ${bind.server}`,
@@ -79,15 +82,15 @@ describe('dns.lower-ttl against BIND 9', () => {
       },
     ]);
     expect(dig('api.example.test').ttl).toBe(7200);
-    const ctx = dnsActionContext({ clock });
+    const ctx = testActionContext({ clock });
     await dnsLowerTtlAction.execute(ctx, params({ name: 'api', ttl: 60, oldTtl: 3600 }));
-    expect(ctx.logs.join('\n')).toContain("had TTL 7200, above the plan's oldTtl 3600");
+    expect(ctx.logText()).toContain("had TTL 7200, above the plan's oldTtl 3600");
     expect(dig('api.example.test').ttl).toBe(60);
   });
 
   it('fails clearly when the record does not exist', async () => {
-    const error = await expectTminusError(
-      dnsLowerTtlAction.execute(dnsActionContext({ clock }), params({ name: 'nope', ttl: 60 })),
+    const error = await actionFailure(
+      dnsLowerTtlAction.execute(testActionContext({ clock }), params({ name: 'nope', ttl: 60 })),
     );
     expect(error.code).toBe('DNS_NO_ANSWER');
     expect(error.message).toBe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientOptions } from 'cloudflare';
 import { FakeCloudflare } from '../../../test/support/fake-cloudflare.js';
-import { dnsActionContext, expectTminusError } from '../../../test/support/dns-action-context.js';
+import { testActionContext, actionFailure } from '../../../test/support/action-context.js';
 import { createDnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import { createDnsLowerTtlAction, dnsLowerTtlParams } from '../dns-lower-ttl/dns-lower-ttl-action.js';
 
@@ -18,7 +18,7 @@ function setup() {
     fake,
     update: createDnsUpdateAction(factories),
     lower: createDnsLowerTtlAction(factories),
-    ctx: dnsActionContext({ secrets: [TOKEN] }),
+    ctx: testActionContext({ secrets: [TOKEN] }),
   };
 }
 
@@ -54,7 +54,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
     });
     expect(fake.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect(result.output).toMatchObject({ changed: true, reference: 'rec4' });
-    expect(JSON.stringify(result) + ctx.logs.join('')).not.toContain(TOKEN);
+    expect(JSON.stringify(result) + ctx.logText()).not.toContain(TOKEN);
   });
 
   it('sends no write when the record already holds the target', async () => {
@@ -66,7 +66,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
 
   it('refuses a stale expectation and a record edited between the read and the write', async () => {
     const { fake, update, ctx } = setup();
-    const stale = await expectTminusError(
+    const stale = await actionFailure(
       update.execute(ctx, params({ value: '198.51.100.20', expect: '192.0.2.10' })),
     );
     expect(stale.code).toBe('DNS_CAS_MISMATCH');
@@ -75,7 +75,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
     fake.afterList = (n) => {
       if (n === 2) fake.add({ name: 'www.example.com', type: 'A', content: '203.0.113.9', ttl: 300 });
     };
-    const moved = await expectTminusError(
+    const moved = await actionFailure(
       update.execute(ctx, params({ value: '198.51.100.20', expect: ['192.0.2.10', '192.0.2.11'] })),
     );
     expect(moved.code).toBe('DNS_CAS_MISMATCH');
@@ -92,7 +92,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
 
   it('refuses a TTL below the Cloudflare floor before writing', async () => {
     const { fake, update, ctx } = setup();
-    const error = await expectTminusError(update.execute(ctx, params({ value: '198.51.100.20', ttl: 10 })));
+    const error = await actionFailure(update.execute(ctx, params({ value: '198.51.100.20', ttl: 10 })));
     expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toBe(
       'cloudflare does not accept TTL 10: use 1 (automatic) or 60–86400 s (30 s on Enterprise plans)',
@@ -103,8 +103,8 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
   it('reports an authentication error as not retryable, redacting the token even when the API echoes it', async () => {
     const { update } = setup();
     const wrong = 'wrong-token-abcdef0123456789';
-    const ctx = dnsActionContext({ secrets: [TOKEN, wrong] });
-    const error = await expectTminusError(
+    const ctx = testActionContext({ secrets: [TOKEN, wrong] });
+    const error = await actionFailure(
       update.execute(ctx, params({ apiToken: wrong, value: '198.51.100.20' })),
     );
     expect(error.code).toBe('DNS_PROVIDER_ERROR');
@@ -118,7 +118,7 @@ describe('dns.update with Cloudflare (official SDK at its fetch boundary)', () =
 
   it('treats TTL 1 as automatic (300 s) when lowering, and takes zone and token from a connection', async () => {
     const { fake, lower } = setup();
-    const ctx = dnsActionContext({
+    const ctx = testActionContext({
       secrets: [TOKEN],
       connections: {
         cf: { kind: 'cloudflare', url: undefined, options: { zoneId: ZONE_ID, apiToken: TOKEN } },

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Route53ClientConfig } from '@aws-sdk/client-route-53';
 import { FakeRoute53 } from '../../../test/support/fake-route53.js';
-import {
-  dnsActionContext,
-  virtualClock,
-  expectTminusError,
-} from '../../../test/support/dns-action-context.js';
+import { testActionContext, actionFailure } from '../../../test/support/action-context.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { createDnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import { createDnsLowerTtlAction, dnsLowerTtlParams } from '../dns-lower-ttl/dns-lower-ttl-action.js';
 
@@ -16,13 +13,13 @@ function setup(pendingPolls = 2) {
   fake.put({ name: 'www.example.com.', type: 'A', ttl: 300, values: ['192.0.2.10'] });
   fake.put({ name: 'spf.example.com.', type: 'TXT', ttl: 300, values: ['"v=spf1 -all"'] });
   const factories = { route53: (config: Route53ClientConfig) => fake.client(config) };
-  const clock = virtualClock();
+  const clock = new ManualClock(Date.UTC(2026, 10, 21, 3), { autoAdvance: true });
   return {
     fake,
     clock,
     update: createDnsUpdateAction(factories),
     lower: createDnsLowerTtlAction(factories),
-    ctx: dnsActionContext({ clock }),
+    ctx: testActionContext({ clock }),
   };
 }
 
@@ -74,7 +71,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
 
   it('refuses a stale expectation before sending anything', async () => {
     const { fake, update, ctx } = setup();
-    const error = await expectTminusError(
+    const error = await actionFailure(
       update.execute(ctx, params({ value: '198.51.100.20', expect: '203.0.113.5' })),
     );
     expect(error.code).toBe('DNS_CAS_MISMATCH');
@@ -86,7 +83,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
     const { fake, update, ctx } = setup();
     fake.beforeChange = () =>
       fake.put({ name: 'www.example.com.', type: 'A', ttl: 300, values: ['203.0.113.7'] });
-    const error = await expectTminusError(
+    const error = await actionFailure(
       update.execute(ctx, params({ value: '198.51.100.20', expect: '192.0.2.10' })),
     );
     expect(error.code).toBe('DNS_CAS_MISMATCH');
@@ -97,7 +94,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
 
   it('gives up waiting for INSYNC after syncTimeout with a retryable error', async () => {
     const { update, ctx } = setup(1000);
-    const error = await expectTminusError(
+    const error = await actionFailure(
       update.execute(ctx, params({ value: '198.51.100.20', pollInterval: '5s', syncTimeout: '20s' })),
     );
     expect(error.code).toBe('DNS_NOT_PROPAGATED');
@@ -136,13 +133,11 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
       values: ['192.0.2.1'],
       extra: '<SetIdentifier>blue</SetIdentifier><Weight>100</Weight>',
     });
-    const alias = await expectTminusError(
-      update.execute(ctx, params({ name: 'alias', value: '198.51.100.20' })),
-    );
+    const alias = await actionFailure(update.execute(ctx, params({ name: 'alias', value: '198.51.100.20' })));
     expect(alias.message).toBe(
       'route53: alias.example.com A is an alias to legacy-123.us-east-1.elb.amazonaws.com.: dns.update switches records with values only',
     );
-    const weighted = await expectTminusError(
+    const weighted = await actionFailure(
       update.execute(ctx, params({ name: 'weighted', value: '198.51.100.20' })),
     );
     expect(weighted.message).toContain("uses a routing policy (set identifier 'blue')");
@@ -174,7 +169,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
         return fake.client(config);
       },
     });
-    const ctx = dnsActionContext({
+    const ctx = testActionContext({
       clock,
       secrets: [secretAccessKey],
       connections: {
@@ -185,7 +180,7 @@ describe('dns.update with Route 53 (AWS SDK v3 at its HTTP boundary)', () => {
         },
       },
     });
-    const error = await expectTminusError(
+    const error = await actionFailure(
       update.execute(
         ctx,
         dnsUpdateParams.parse({

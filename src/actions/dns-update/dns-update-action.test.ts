@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBind } from '../../../test/support/bind-server.js';
 import type { BindServer } from '../../../test/support/bind-server.js';
 import { dig as digRecord, labTsigKey, soaSerial } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, expectTminusError } from '../../../test/support/dns-action-context.js';
+import { testActionContext, actionFailure } from '../../../test/support/action-context.js';
 import { Rfc2136Provider } from '../dns-providers/rfc2136-provider.js';
 import { parseServer } from '../dns-wire/dns-transport.js';
-import { realClock } from '../../../test/support/dns-action-context.js';
+import { systemClock } from '../../../test/support/action-context.js';
 import { dnsUpdateAction, dnsUpdateParams } from './dns-update-action.js';
 import { dnsQueryAction } from '../dns-query/dns-query-action.js';
 import { dnsQueryParams } from '../dns-query/dns-query-params.js';
@@ -27,7 +27,7 @@ const base = () => ({
   tsig: { name: key.name, algorithm: key.algorithm, secret: key.secret },
 });
 const params = (extra: Record<string, unknown>) => dnsUpdateParams.parse({ ...base(), ...extra });
-const ctx = () => dnsActionContext({ secrets: [key.secret] });
+const ctx = () => testActionContext({ secrets: [key.secret] });
 
 beforeAll(async () => {
   bind = await startBind({
@@ -109,7 +109,7 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
   });
 
   it('takes the server and TSIG key from a named connection', async () => {
-    const c = dnsActionContext({
+    const c = testActionContext({
       secrets: [key.secret],
       connections: {
         'primary-dns': {
@@ -132,12 +132,12 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
     );
     expect(result.output).toMatchObject({ changed: true, target: `rfc2136 ${bind.server}` });
     expect(dig('conn.example.test').values).toEqual(['198.51.100.70']);
-    const bad = dnsActionContext({
+    const bad = testActionContext({
       connections: {
         'primary-dns': { kind: 'dns', url: `dns://${bind.server}`, options: { tsig: { secret: 'abc=' } } },
       },
     });
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(
         bad,
         dnsUpdateParams.parse({
@@ -153,7 +153,7 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
   });
 
   it('refuses a stale compare-and-swap, not retryable, and leaves the record alone', async () => {
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(
         ctx(),
         params({ name: 'api', value: '198.51.100.30', ttl: 60, expect: '192.0.2.99' }),
@@ -168,11 +168,11 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
   it('lets the server refuse the swap (NXRRSET) when the record changed after it was read', async () => {
     // Write directly with a stale "current": only the RFC 2136 prerequisite can stop it.
     const provider = new Rfc2136Provider(parseServer(bind.server), ZONE, key, {
-      clock: realClock,
+      clock: systemClock,
       signal: new AbortController().signal,
       timeoutMs: 2000,
     });
-    const error = await expectTminusError(
+    const error = await actionFailure(
       provider.write(
         'stale.example.test',
         'A',
@@ -192,7 +192,7 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
     );
     expect(created.output).toMatchObject({ changed: true, from: null });
     expect(dig('new.example.test')).toEqual({ values: ['198.51.100.60'], ttl: 30 });
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(ctx(), params({ name: 'new', value: '198.51.100.61', ttl: 30, expect: [] })),
     );
     expect(error.code).toBe('DNS_CAS_MISMATCH');
@@ -231,8 +231,8 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
 
   it('says BADSIG in plain words for a wrong secret, changes nothing and never shows the secret', async () => {
     const wrong = labTsigKey(key.name).secret;
-    const c = dnsActionContext({ secrets: [key.secret, wrong] });
-    const error = await expectTminusError(
+    const c = testActionContext({ secrets: [key.secret, wrong] });
+    const error = await actionFailure(
       dnsUpdateAction.execute(
         c,
         params({
@@ -246,12 +246,12 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
     expect(error.code).toBe('DNS_AUTH_FAILED');
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/BADSIG.*secret of key 'cutover-key' differs/);
-    expect(`${error.message} ${error.hint ?? ''} ${c.logs.join('')}`).not.toContain(wrong);
+    expect(`${error.message} ${error.hint ?? ''} ${c.logText()}`).not.toContain(wrong);
     expect(dig('secure.example.test').values).toEqual(['192.0.2.50']);
   });
 
   it('says BADKEY when the server does not know the key', async () => {
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(
         ctx(),
         params({
@@ -267,10 +267,10 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
   });
 
   it('says BADTIME when our clock is off by more than the fudge', async () => {
-    const skewed = { now: () => Date.now() + 3_600_000, sleep: realClock.sleep };
-    const error = await expectTminusError(
+    const skewed = { now: () => Date.now() + 3_600_000, sleep: systemClock.sleep };
+    const error = await actionFailure(
       dnsUpdateAction.execute(
-        dnsActionContext({ clock: skewed, secrets: [key.secret] }),
+        testActionContext({ clock: skewed, secrets: [key.secret] }),
         params({ name: 'secure', value: '198.51.100.52', ttl: 60 }),
       ),
     );
@@ -282,9 +282,9 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
   });
 
   it('signs with the wall clock when the run clock of a sped-up rehearsal is hours ahead', async () => {
-    const ahead = { now: () => Date.now() + 3_600_000, sleep: realClock.sleep };
+    const ahead = { now: () => Date.now() + 3_600_000, sleep: systemClock.sleep };
     const result = await dnsUpdateAction.execute(
-      dnsActionContext({ clock: ahead, realClock, secrets: [key.secret] }),
+      testActionContext({ clock: ahead, realClock: systemClock, secrets: [key.secret] }),
       params({ name: 'secure', value: '198.51.100.54', ttl: 60 }),
     );
     expect(result.summary).toContain('198.51.100.54');
@@ -293,7 +293,7 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
 
   it('rejects a secret that is not base64 without echoing it', async () => {
     const notBase64 = 'hunter2!not-base64';
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(
         ctx(),
         params({
@@ -309,9 +309,9 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
   });
 
   it('says REFUSED in plain words when the update-policy does not grant the key', async () => {
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(
-        dnsActionContext({ secrets: [readOnlyKey.secret] }),
+        testActionContext({ secrets: [readOnlyKey.secret] }),
         params({ name: 'secure', value: '198.51.100.53', ttl: 60, tsig: readOnlyKey }),
       ),
     );
@@ -324,7 +324,7 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
   });
 
   it('says the server is not authoritative when the zone is not served there', async () => {
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(
         ctx(),
         params({ zone: 'other.test', name: 'www', value: '198.51.100.20', ttl: 60 }),
@@ -345,8 +345,8 @@ describe('dns.update with RFC 2136 + TSIG against BIND 9', () => {
       params({ name: 'secure', value: '198.51.100.51', ttl: 60 }),
     );
     expect(JSON.stringify(result)).not.toContain(key.secret);
-    expect(c.logs.join('\n')).not.toContain(key.secret);
-    expect(c.logs.length).toBeGreaterThan(0);
+    expect(c.logText()).not.toContain(key.secret);
+    expect(c.lines.length).toBeGreaterThan(0);
   });
 
   it('plans the change (from → to) without making it', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBind } from '../../../test/support/bind-server.js';
 import type { BindServer } from '../../../test/support/bind-server.js';
 import { labTsigKey } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, expectTminusError } from '../../../test/support/dns-action-context.js';
+import { testActionContext, actionFailure } from '../../../test/support/action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { dnsUpdateAction, dnsUpdateParams } from './dns-update-action.js';
 
@@ -22,7 +22,7 @@ const base = () => ({
   tsig: { name: key.name, algorithm: key.algorithm, secret: key.secret },
 });
 const params = (extra: Record<string, unknown>) => dnsUpdateParams.parse({ ...base(), ...extra });
-const ctx = () => dnsActionContext({ secrets: [key.secret] });
+const ctx = () => testActionContext({ secrets: [key.secret] });
 
 beforeAll(async () => {
   bind = await startBind({ zone: { name: ZONE, records: ['api 300 IN A 192.0.2.30'] }, tsigKey: key });
@@ -54,7 +54,7 @@ describe('dns.update response verification and transport errors', () => {
     // Flip the RA bit in the header: covered by the MAC, harmless otherwise.
     const proxy = await tamperingProxy((m) => ((m[3] = m[3]! ^ 0x80), m));
     try {
-      const error = await expectTminusError(
+      const error = await actionFailure(
         dnsUpdateAction.execute(
           ctx(),
           params({ server: proxy.server, name: 'api', value: '198.51.100.31', ttl: 60 }),
@@ -76,7 +76,7 @@ describe('dns.update response verification and transport errors', () => {
       return cut;
     });
     try {
-      const error = await expectTminusError(
+      const error = await actionFailure(
         dnsUpdateAction.execute(
           ctx(),
           params({ server: proxy.server, name: 'api', value: '198.51.100.32', ttl: 60 }),
@@ -94,7 +94,7 @@ describe('dns.update response verification and transport errors', () => {
     const silent = createSocket('udp4');
     await new Promise<void>((r) => silent.bind(port, '127.0.0.1', r));
     try {
-      const error = await expectTminusError(
+      const error = await actionFailure(
         dnsUpdateAction.execute(
           ctx(),
           params({
@@ -121,14 +121,14 @@ describe('dns.update response verification and transport errors', () => {
     const reason = new Error('run cancelled by the operator');
     try {
       const pending = dnsUpdateAction.execute(
-        dnsActionContext({ signal: controller.signal }),
+        testActionContext({ signal: controller.signal }),
         params({ server: `127.0.0.1:${port}`, name: 'api', value: '198.51.100.33', ttl: 60, timeout: '1m' }),
       );
       setTimeout(() => controller.abort(reason), 50);
       await expect(pending).rejects.toBe(reason);
       await expect(
         dnsUpdateAction.execute(
-          dnsActionContext({ signal: controller.signal }),
+          testActionContext({ signal: controller.signal }),
           params({ name: 'api', value: '198.51.100.33', ttl: 60 }),
         ),
       ).rejects.toBe(reason);
@@ -139,7 +139,7 @@ describe('dns.update response verification and transport errors', () => {
 
   it('says "connection refused" when nothing listens on the port', async () => {
     const port = await freePort();
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsUpdateAction.execute(
         ctx(),
         params({ server: `127.0.0.1:${port}`, name: 'api', value: '198.51.100.31', ttl: 60 }),
@@ -207,7 +207,7 @@ describe('dns.update parameters', () => {
 
   it('rejects bad values, a bad server and a name outside the zone when run', async () => {
     const bad = async (extra: Record<string, unknown>) =>
-      (await expectTminusError(dnsUpdateAction.execute(ctx(), params(extra)))).message;
+      (await actionFailure(dnsUpdateAction.execute(ctx(), params(extra)))).message;
     expect(await bad({ name: 'www', value: '300.1.1.1', ttl: 60 })).toContain(
       "'300.1.1.1' is not a valid A value",
     );

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Route53ClientConfig } from '@aws-sdk/client-route-53';
 import { FakeRoute53 } from '../../../test/support/fake-route53.js';
-import { dnsActionContext, virtualClock } from '../../../test/support/dns-action-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { createDnsUpdateAction, dnsUpdateParams } from './dns-update-action.js';
 
 const ZONE_ID = 'Z0123456789ABCDEFGHIJ';
@@ -11,7 +12,9 @@ describe('dns.update undo (rollback inverse: TASK)', () => {
     const fake = new FakeRoute53(ZONE_ID, 0);
     fake.put({ name: 'www.example.com.', type: 'A', ttl: 300, values: ['192.0.2.10', '192.0.2.11'] });
     const action = createDnsUpdateAction({ route53: (c: Route53ClientConfig) => fake.client(c) });
-    const ctx = dnsActionContext({ clock: virtualClock() });
+    const ctx = testActionContext({
+      clock: new ManualClock(Date.UTC(2026, 10, 21, 3), { autoAdvance: true }),
+    });
     const p = dnsUpdateParams.parse({
       provider: 'route53',
       hostedZoneId: ZONE_ID,

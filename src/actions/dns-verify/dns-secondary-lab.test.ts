@@ -6,7 +6,7 @@ import { startKnot } from '../../../test/support/knot-server.js';
 import type { KnotServer } from '../../../test/support/knot-server.js';
 import type { LabZone } from '../../../test/support/dns-lab.js';
 import { ensureDnsPackages, labTsigKey } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, realClock } from '../../../test/support/dns-action-context.js';
+import { testActionContext, systemClock } from '../../../test/support/action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { dnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import type { PropagationReport } from '../dns-query/check-propagation.js';
@@ -39,12 +39,12 @@ async function verifyUntilAgreed(
   let last: unknown;
   for (let attempt = 1; attempt <= 50; attempt++) {
     try {
-      const result = await dnsVerifyAction.execute(dnsActionContext(), dnsVerifyParams.parse(params));
+      const result = await dnsVerifyAction.execute(testActionContext(), dnsVerifyParams.parse(params));
       return { attempts: attempt, report: result.value as PropagationReport };
     } catch (error) {
       if (!(error instanceof TminusError) || error.code !== 'DNS_NOT_PROPAGATED') throw error;
       last = error;
-      await realClock.sleep(200);
+      await systemClock.sleep(200);
     }
   }
   throw last;
@@ -68,7 +68,7 @@ describe('propagation from a BIND primary to a Knot secondary', () => {
     expect(initial.report.serials).toEqual([1]);
 
     await dnsUpdateAction.execute(
-      dnsActionContext({ secrets: [key.secret] }),
+      testActionContext({ secrets: [key.secret] }),
       dnsUpdateParams.parse({
         server: bind.server,
         zone: ZONE,

@@ -8,7 +8,7 @@ import { startUnbound } from '../../../test/support/unbound-server.js';
 import type { UnboundServer } from '../../../test/support/unbound-server.js';
 import type { LabZone } from '../../../test/support/dns-lab.js';
 import { ensureDnsPackages, labTsigKey } from '../../../test/support/dns-lab.js';
-import { dnsActionContext, realClock, expectTminusError } from '../../../test/support/dns-action-context.js';
+import { testActionContext, systemClock, actionFailure } from '../../../test/support/action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { dnsUpdateAction, dnsUpdateParams } from '../dns-update/dns-update-action.js';
 import { dnsQueryAction } from '../dns-query/dns-query-action.js';
@@ -44,7 +44,7 @@ const zone: LabZone = {
   ],
 };
 
-const ctx = () => dnsActionContext({ secrets: [bindKey.secret, knotKey.secret] });
+const ctx = () => testActionContext({ secrets: [bindKey.secret, knotKey.secret] });
 const update = (server: string, key: typeof bindKey, extra: Record<string, unknown>) =>
   dnsUpdateAction.execute(ctx(), dnsUpdateParams.parse({ server, zone: ZONE, tsig: key, ...extra }));
 const verify = (extra: Record<string, unknown>) =>
@@ -96,7 +96,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
       expect: { values: '198.51.100.20', ttl: 60, minSerial: 2 },
       old: '192.0.2.10',
     };
-    const error = await expectTminusError(verify(expectation));
+    const error = await actionFailure(verify(expectation));
     expect(error.code).toBe('DNS_NOT_PROPAGATED');
     expect(error.retryable).toBe(true);
     expect(error.message).toBe(
@@ -118,7 +118,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
   });
 
   it('reports NXDOMAIN in plain words, and accepts it when absence is expected', async () => {
-    const error = await expectTminusError(
+    const error = await actionFailure(
       verify({ name: 'nope', ...authoritative(), expect: { values: '192.0.2.1' } }),
     );
     expect(error.message).toContain('answers NXDOMAIN (the name does not exist)');
@@ -127,11 +127,11 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
   });
 
   it('checks a pre-lowered TTL with maxTtl', async () => {
-    const error = await expectTminusError(
+    const error = await actionFailure(
       verify({ name: 'gone', servers: [bind.server, knot.server], expect: { maxTtl: 60 }, recursion: false }),
     );
     expect(error.message).toContain('TTL 300 is above 60');
-    const missing = await expectTminusError(
+    const missing = await actionFailure(
       verify({ name: 'nope', servers: [bind.server], expect: { maxTtl: 60 }, recursion: false }),
     );
     expect(missing.message).toContain(
@@ -145,7 +145,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
     const silent = createSocket('udp4');
     await new Promise<void>((r) => silent.bind(silentPort, '127.0.0.1', r));
     try {
-      const error = await expectTminusError(
+      const error = await actionFailure(
         verify({
           name: 'www',
           servers: [bind.server, `127.0.0.1:${closed}`, `127.0.0.1:${silentPort}`],
@@ -159,7 +159,7 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
         `127.0.0.1:${closed} cannot reach DNS server 127.0.0.1:${closed} over UDP: connection refused`,
       );
       expect(error.message).toContain(`no answer from DNS server 127.0.0.1:${silentPort} within 1000 ms`);
-      const none = await expectTminusError(
+      const none = await actionFailure(
         dnsQueryAction.execute(
           ctx(),
           dnsQueryParams.parse({ name: 'www.example.test', servers: [`127.0.0.1:${closed}`] }),
@@ -174,11 +174,11 @@ describe('dns.query and dns.verify against BIND and Knot authoritative servers',
 
 describe('RFC 2136 against Knot', () => {
   it('refuses a stale compare-and-swap and a wrong key in plain words', async () => {
-    const stale = await expectTminusError(
+    const stale = await actionFailure(
       update(knot.server, knotKey, { name: 'knot', value: '198.51.100.90', ttl: 60, expect: '192.0.2.99' }),
     );
     expect(stale.code).toBe('DNS_CAS_MISMATCH');
-    const wrong = await expectTminusError(
+    const wrong = await actionFailure(
       update(
         knot.server,
         { ...knotKey, secret: labTsigKey().secret },
@@ -187,7 +187,7 @@ describe('RFC 2136 against Knot', () => {
     );
     expect(wrong.code).toBe('DNS_AUTH_FAILED');
     expect(wrong.message).toContain('BADSIG');
-    const unknown = await expectTminusError(
+    const unknown = await actionFailure(
       update(
         knot.server,
         { ...knotKey, name: 'other-key' },
@@ -229,7 +229,7 @@ describe('a caching resolver (Unbound) in front of BIND', () => {
       expect: { values: '198.51.100.70' },
     });
 
-    const stale = await expectTminusError(verify(viaResolver));
+    const stale = await actionFailure(verify(viaResolver));
     expect(stale.message).toContain(`${unbound.server} still answers the old value 192.0.2.70`);
     const cached = (await dnsQueryAction.execute(ctx(), dnsQueryParams.parse(viaResolver)))
       .value as PropagationReport;
@@ -237,7 +237,7 @@ describe('a caching resolver (Unbound) in front of BIND', () => {
     expect(cached.servers[0]!.state).toBe('old');
     expect(remaining).toBeLessThanOrEqual(3);
 
-    await realClock.sleep((remaining + 1) * 1000);
+    await systemClock.sleep((remaining + 1) * 1000);
     const fresh = await verify(viaResolver);
     expect((fresh.value as PropagationReport).servers[0]!.values).toEqual(['198.51.100.70']);
   });
@@ -267,7 +267,7 @@ describe('a rollback while the TTL is low', () => {
     const inverse = dnsUpdateAction.inverse!(forward)!;
     expect(inverse.action).toBe('dns.update');
     await dnsUpdateAction.execute(ctx(), dnsUpdateParams.parse(inverse.with));
-    await realClock.sleep((cached.servers[0]!.ttl! + 1) * 1000);
+    await systemClock.sleep((cached.servers[0]!.ttl! + 1) * 1000);
     const back = await verify({ ...viaResolver, expect: { values: '192.0.2.100' } });
     expect((back.value as PropagationReport).servers[0]!.values).toEqual(['192.0.2.100']);
   });
@@ -323,7 +323,7 @@ describe('dns.query and dns.verify parameters', () => {
   });
 
   it('rejects a server that is not an address when run', async () => {
-    const error = await expectTminusError(
+    const error = await actionFailure(
       dnsQueryAction.execute(ctx(), dnsQueryParams.parse({ name: 'www', servers: ['ns1.example.com'] })),
     );
     expect(error.code).toBe('INVALID_PARAMS');

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysFromNow, issueTestCertificate } from '../../../test/support/test-certificates.js';
 import { freePort } from '../../../test/support/free-port.js';
 import {
-  ManualClock,
   actionFailure,
   testActionContext,
   type TestActionContext,
 } from '../../../test/support/action-context.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { httpCheckAction } from './http-check-action.js';
 import { httpCheckParams } from './http-check-params.js';
 

@@ -1,17 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../core/clock.js';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { FakeCloudWatch } from '../../../test/support/aws-fake-cloudwatch.js';
 import { createMetricsQueryAction, metricsQueryParams } from './metrics-query-action.js';
 
 const NOW = Date.parse('2026-12-05T02:30:00Z');
-const clock: Clock = { now: () => NOW, sleep: () => Promise.resolve() };
 let fake: FakeCloudWatch;
 const action = () => createMetricsQueryAction({ cloudwatchClient: (config) => fake.client(config) });
 const run = (extra: Record<string, unknown>) =>
   action().execute(
-    actionTestContext({ clock }),
+    testActionContext({ clock: new ManualClock(NOW, { autoAdvance: true }) }),
     metricsQueryParams.parse({
       provider: 'cloudwatch',
       region: 'eu-west-1',
@@ -98,7 +97,7 @@ describe('metrics.query against CloudWatch GetMetricData (SDK boundary)', () => 
     expect(error.message).toBe('with 2 metrics, say which result to judge with `expression`');
     fake.results = { latency: [120, 80] };
     const single = await action().execute(
-      actionTestContext({ clock }),
+      testActionContext({ clock: new ManualClock(NOW, { autoAdvance: true }) }),
       metricsQueryParams.parse({
         provider: 'cloudwatch',
         region: 'eu-west-1',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import {
   startMetricsApp,
@@ -14,7 +14,7 @@ let app: MetricsApp;
 let prom: PrometheusServer;
 
 const query = (params: Record<string, unknown>) =>
-  metricsQueryAction.execute(actionTestContext(), metricsQueryParams.parse({ url: prom.url, ...params }));
+  metricsQueryAction.execute(testActionContext(), metricsQueryParams.parse({ url: prom.url, ...params }));
 
 async function failure(promise: Promise<unknown>): Promise<TminusError> {
   try {
@@ -138,7 +138,7 @@ describe('metrics.query against Prometheus', () => {
   });
 
   it('takes its url from a prometheus connection, and refuses a connection of another kind', async () => {
-    const ctx = actionTestContext({
+    const ctx = testActionContext({
       connections: {
         prom: { name: 'prom', kind: 'prometheus', url: prom.url, options: {} },
         db: { name: 'db', kind: 'postgres', url: 'postgres://x', options: {} },
@@ -168,7 +168,7 @@ describe('metrics.query against Prometheus', () => {
     const port = await freePort();
     const error = await failure(
       metricsQueryAction.execute(
-        actionTestContext(),
+        testActionContext(),
         metricsQueryParams.parse({ url: `http://127.0.0.1:${port}`, query: 'up' }),
       ),
     );
@@ -178,7 +178,7 @@ describe('metrics.query against Prometheus', () => {
 
   it('keeps secrets in headers out of errors', async () => {
     const port = await freePort();
-    const ctx = actionTestContext({ secrets: ['s3cr3t'] });
+    const ctx = testActionContext({ secrets: ['s3cr3t'] });
     const error = await failure(
       metricsQueryAction.execute(
         ctx,

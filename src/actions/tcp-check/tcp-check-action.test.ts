@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/free-port.js';
 import { actionFailure, testActionContext } from '../../../test/support/action-context.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { tcpCheckAction, tcpCheckParams } from './tcp-check-action.js';
 
 const server: Server = createServer((socket) => socket.end());
@@ -48,7 +49,7 @@ describe('tcp.check', () => {
   it('times out on a port that swallows SYNs, within the timeout', async () => {
     // Loopback never drops SYNs, so the deadline is driven through the run's clock instead: a clock whose
     // sleep resolves at once makes the 5s deadline expire before the connection completes.
-    const instant = { now: () => Date.now(), sleep: () => Promise.resolve() };
+    const instant = new ManualClock(Date.now(), { autoAdvance: true });
     const error = await actionFailure(
       check({ host: '127.0.0.1', port }, testActionContext({ clock: instant })),
     );

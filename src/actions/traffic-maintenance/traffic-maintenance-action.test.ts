@@ -1,6 +1,6 @@
 import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { startHaproxy, type HaproxyServer } from '../../../test/support/haproxy-server.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
@@ -59,7 +59,7 @@ beforeAll(async () => {
     upstreamConfig: `upstream app { server 127.0.0.1:${app.port}; }\n`,
   });
   await trafficShiftAction.execute(
-    actionTestContext(),
+    testActionContext(),
     trafficShiftParams.parse({ ...nginxTarget(), weights: { app: 100 } }),
   );
 }, 600_000);
@@ -75,7 +75,7 @@ describe('traffic.maintenance with HAProxy', () => {
   it('puts the backup maintenance server in front, verified by a probe, and takes it away again', async () => {
     expect(await fetchFrom(haproxy.port)).toBe('200 app');
     const plan = await trafficMaintenanceAction.plan!(
-      actionTestContext(),
+      testActionContext(),
       haproxyParams({ mode: 'on', appServers: ['app'] }),
     );
     expect(plan.changes.map((c) => [c.target.split(' ').pop(), c.from, c.to])).toEqual([
@@ -83,7 +83,7 @@ describe('traffic.maintenance with HAProxy', () => {
       ['app', 'weight 100', 'weight 100, maint'],
     ]);
     const on = await trafficMaintenanceAction.execute(
-      actionTestContext(),
+      testActionContext(),
       haproxyParams({
         mode: 'on',
         check: { url: `http://127.0.0.1:${haproxy.port}/`, status: 503, contains: 'maintenance' },
@@ -94,16 +94,16 @@ describe('traffic.maintenance with HAProxy', () => {
       after: { app: { state: 'maint' }, maint: { state: 'ready' } },
     });
     expect(await fetchFrom(haproxy.port)).toBe('503 maintenance');
-    const again = await trafficMaintenanceAction.execute(actionTestContext(), haproxyParams({ mode: 'on' }));
+    const again = await trafficMaintenanceAction.execute(testActionContext(), haproxyParams({ mode: 'on' }));
     expect(again.summary).toContain('(already)');
-    await trafficMaintenanceAction.execute(actionTestContext(), haproxyParams({ mode: 'off' }));
+    await trafficMaintenanceAction.execute(testActionContext(), haproxyParams({ mode: 'off' }));
     expect(await fetchFrom(haproxy.port)).toBe('200 app');
   });
 
   it('fails when the probe does not see the page, and names an unknown page server', async () => {
     const error = await trafficMaintenanceAction
       .execute(
-        actionTestContext(),
+        testActionContext(),
         haproxyParams({ mode: 'off', check: { url: `http://127.0.0.1:${haproxy.port}/`, status: 503 } }),
       )
       .then(
@@ -113,7 +113,7 @@ describe('traffic.maintenance with HAProxy', () => {
     expect(error).toMatchObject({ code: 'TRAFFIC_CHECK_FAILED' });
     expect(error?.message).toContain('status 200, expected 503');
     const unknown = await trafficMaintenanceAction
-      .execute(actionTestContext(), haproxyParams({ mode: 'on', page: 'sorry' }))
+      .execute(testActionContext(), haproxyParams({ mode: 'on', page: 'sorry' }))
       .then(
         () => undefined,
         (e: unknown) => e as Error & { code: string },
@@ -126,7 +126,7 @@ describe('traffic.maintenance with HAProxy', () => {
 
   it('leaves the app up when the page server never passes its health check', async () => {
     const error = await trafficMaintenanceAction
-      .execute(actionTestContext(), haproxyParams({ mode: 'on', page: 'deadpage', readyTimeout: '2s' }))
+      .execute(testActionContext(), haproxyParams({ mode: 'on', page: 'deadpage', readyTimeout: '2s' }))
       .then(
         () => undefined,
         (e: unknown) => e as Error & { code: string },
@@ -135,7 +135,7 @@ describe('traffic.maintenance with HAProxy', () => {
     expect(error?.message).toContain('deadpage not serving after 2 s');
     expect(await fetchFrom(haproxy.port)).toBe('200 app');
     await trafficMaintenanceAction.execute(
-      actionTestContext(),
+      testActionContext(),
       haproxyParams({ mode: 'off', page: 'deadpage' }),
     );
   });
@@ -152,12 +152,12 @@ describe('traffic.maintenance with nginx', () => {
   it('serves the backup page while the app servers are down, and restores them', async () => {
     expect(await fetchFrom(nginx.port)).toBe('200 app');
     await trafficMaintenanceAction.execute(
-      actionTestContext(),
+      testActionContext(),
       trafficMaintenanceParams.parse({ ...nginxTarget(), mode: 'on', page: 'maint' }),
     );
     expect(await fetchFrom(nginx.port)).toBe('503 maintenance');
     await trafficMaintenanceAction.execute(
-      actionTestContext(),
+      testActionContext(),
       trafficMaintenanceParams.parse({ ...nginxTarget(), mode: 'off', page: 'maint' }),
     );
     expect(await fetchFrom(nginx.port)).toBe('200 app');

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { FakeElbv2 } from '../../../test/support/aws-fake-elbv2.js';
 import { createTrafficMaintenanceAction, trafficMaintenanceParams } from './traffic-maintenance-action.js';
 
@@ -20,12 +20,12 @@ beforeEach(() => {
 
 describe('traffic.maintenance on an AWS ALB (SDK boundary)', () => {
   it('creates a fixed-response 503 rule for on, and deletes it for off, each idempotent', async () => {
-    const plan = await action().plan!(actionTestContext(), params({ mode: 'on', priority: 1 }));
+    const plan = await action().plan!(testActionContext(), params({ mode: 'on', priority: 1 }));
     expect(plan.changes).toEqual([
       { target: `alb listener ${LISTENER} priority 1`, from: 'no rule', to: 'fixed-response 503' },
     ]);
     const on = await action().execute(
-      actionTestContext(),
+      testActionContext(),
       params({ mode: 'on', priority: 1, response: { contentType: 'text/html', body: '<h1>Back soon</h1>' } }),
     );
     expect(on.output).toMatchObject({ changed: true, before: 'no rule', after: 'fixed-response 503' });
@@ -40,19 +40,19 @@ describe('traffic.maintenance on an AWS ALB (SDK boundary)', () => {
       'Actions.member.1.FixedResponseConfig.ContentType': 'text/html',
       'Actions.member.1.FixedResponseConfig.MessageBody': '<h1>Back soon</h1>',
     });
-    const again = await action().execute(actionTestContext(), params({ mode: 'on', priority: 1 }));
+    const again = await action().execute(testActionContext(), params({ mode: 'on', priority: 1 }));
     expect(again.summary).toContain('(already)');
     expect(fake.calls.filter((c) => c.action === 'CreateRule')).toHaveLength(1);
-    const off = await action().execute(actionTestContext(), params({ mode: 'off', priority: 1 }));
+    const off = await action().execute(testActionContext(), params({ mode: 'off', priority: 1 }));
     expect(off.output).toMatchObject({ changed: true, after: 'no rule' });
     expect(fake.listenerRules.get(LISTENER)?.map((r) => r.priority)).toEqual(['10']);
-    const offAgain = await action().execute(actionTestContext(), params({ mode: 'off', priority: 1 }));
+    const offAgain = await action().execute(testActionContext(), params({ mode: 'off', priority: 1 }));
     expect(offAgain.summary).toContain('(already)');
   });
 
   it('never touches a routing rule that holds the chosen priority', async () => {
     const error = await action()
-      .execute(actionTestContext(), params({ mode: 'off', priority: 10 }))
+      .execute(testActionContext(), params({ mode: 'off', priority: 10 }))
       .then(
         () => undefined,
         (e: unknown) => e as TminusError,
@@ -65,7 +65,7 @@ describe('traffic.maintenance on an AWS ALB (SDK boundary)', () => {
   });
 
   it('restricts the page to given hosts, and validates its parameters', async () => {
-    await action().execute(actionTestContext(), params({ mode: 'on', hosts: ['shop.example.com'] }));
+    await action().execute(testActionContext(), params({ mode: 'on', hosts: ['shop.example.com'] }));
     expect(fake.listenerRules.get(LISTENER)?.find((r) => r.priority === '1')?.hosts).toEqual([
       'shop.example.com',
     ]);

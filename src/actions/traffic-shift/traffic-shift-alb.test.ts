@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { FakeElbv2 } from '../../../test/support/aws-fake-elbv2.js';
 import { createTrafficShiftAction, trafficShiftParams } from './traffic-shift-action.js';
 
@@ -48,7 +48,7 @@ beforeEach(() => {
 describe('traffic.shift with AWS ALB weighted target groups (SDK boundary)', () => {
   it('plans from the listener`s forward weights', async () => {
     const plan = await action().plan!(
-      actionTestContext(),
+      testActionContext(),
       params({ listenerArn: LISTENER, from: 'legacy', to: 'new' }),
     );
     expect(plan.changes.map((c) => [c.target.split(' ').pop(), c.from, c.to])).toEqual([
@@ -60,7 +60,7 @@ describe('traffic.shift with AWS ALB weighted target groups (SDK boundary)', () 
 
   it('shifts in steps with ModifyListener, keeping other actions, other groups and stickiness', async () => {
     const result = await action().execute(
-      actionTestContext(),
+      testActionContext(),
       params({ listenerArn: LISTENER, from: 'legacy', to: 'new', steps: [10, 100] }),
     );
     const modifies = fake.calls.filter((c) => c.action === 'ModifyListener');
@@ -96,14 +96,14 @@ describe('traffic.shift with AWS ALB weighted target groups (SDK boundary)', () 
 
   it('sends nothing when the weights are already there', async () => {
     await action().execute(
-      actionTestContext(),
+      testActionContext(),
       params({ listenerArn: LISTENER, weights: { legacy: 100, new: 0 } }),
     );
     expect(fake.calls.map((c) => c.action)).toEqual(['DescribeListeners', 'DescribeListeners']);
   });
 
   it('shifts a rule with ModifyRule, turning a single-group forward into weighted groups', async () => {
-    await action().execute(actionTestContext(), params({ ruleArn: RULE, weights: { legacy: 50, new: 50 } }));
+    await action().execute(testActionContext(), params({ ruleArn: RULE, weights: { legacy: 50, new: 50 } }));
     expect(fake.rules.get(RULE)?.forward).toEqual([
       { arn: LEGACY, weight: 50 },
       { arn: NEW, weight: 50 },
@@ -113,14 +113,14 @@ describe('traffic.shift with AWS ALB weighted target groups (SDK boundary)', () 
   it('refuses drain (ALB has none) and weights above 999 before calling AWS', async () => {
     const drain = await failure(
       action().execute(
-        actionTestContext(),
+        testActionContext(),
         params({ listenerArn: LISTENER, from: 'legacy', to: 'new', drain: true }),
       ),
     );
     expect(drain.code).toBe('TRAFFIC_BAD_TARGET');
     expect(drain.message).toContain('no drain or maintenance state (legacy)');
     const big = await failure(
-      action().execute(actionTestContext(), params({ listenerArn: LISTENER, weights: { new: 1000 } })),
+      action().execute(testActionContext(), params({ listenerArn: LISTENER, weights: { new: 1000 } })),
     );
     expect(big.message).toContain("weight 1000 for 'new' is outside 0–999");
     expect(fake.listeners.get(LISTENER)?.forward[0]).toEqual({ arn: LEGACY, weight: 100 });
@@ -128,7 +128,7 @@ describe('traffic.shift with AWS ALB weighted target groups (SDK boundary)', () 
 
   it('reports AWS errors with the call and the AWS error code', async () => {
     const missing = await failure(
-      action().execute(actionTestContext(), params({ listenerArn: `${LISTENER}x`, weights: { new: 1 } })),
+      action().execute(testActionContext(), params({ listenerArn: `${LISTENER}x`, weights: { new: 1 } })),
     );
     expect(missing.code).toBe('AWS_REQUEST_FAILED');
     expect(missing.message).toBe(
@@ -140,7 +140,7 @@ describe('traffic.shift with AWS ALB weighted target groups (SDK boundary)', () 
       status: 403,
     };
     const denied = await failure(
-      action().execute(actionTestContext(), params({ listenerArn: LISTENER, weights: { new: 1 } })),
+      action().execute(testActionContext(), params({ listenerArn: LISTENER, weights: { new: 1 } })),
     );
     expect(denied.message).toContain('(HTTP 403): User is not authorized');
   });

@@ -3,7 +3,7 @@ import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext, realClock } from '../../../test/support/action-test-context.js';
+import { testActionContext, systemClock } from '../../../test/support/action-context.js';
 import { freePort } from '../../../test/support/free-port.js';
 import { startHaproxy, type HaproxyServer } from '../../../test/support/haproxy-server.js';
 import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
@@ -41,7 +41,7 @@ const state = async (withDead = false) => {
 };
 
 async function reset() {
-  await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 100, new: 0 } }));
+  await trafficShiftAction.execute(testActionContext(), params({ weights: { legacy: 100, new: 0 } }));
   const rt = new HaproxyRuntime({ socket: lb.socketPath });
   await rt.mustSucceed('set server app/legacy state ready');
   await rt.mustSucceed('set server app/new state ready');
@@ -74,7 +74,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
   it('plans the change from the current weights to the target without changing anything', async () => {
     await reset();
     const plan = await trafficShiftAction.plan!(
-      actionTestContext(),
+      testActionContext(),
       params({ from: 'legacy', to: 'new', steps: [10, 100] }),
     );
     expect(plan.summary).toContain('in 2 steps (10 % to new → 100 % to new)');
@@ -91,7 +91,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
 
   it('sets weights, reads them back, and setting the same weights again changes nothing', async () => {
     await reset();
-    const ctx = actionTestContext();
+    const ctx = testActionContext();
     const first = await trafficShiftAction.execute(ctx, params({ weights: { legacy: 30, new: 70 } }));
     expect(first.output).toMatchObject({
       changed: true,
@@ -105,14 +105,14 @@ describe('traffic.shift with the HAProxy runtime API', () => {
 
   it('sets admin states directly (drain, maint, ready), alone or with weights', async () => {
     await reset();
-    await trafficShiftAction.execute(actionTestContext(), params({ states: { legacy: 'drain' } }));
+    await trafficShiftAction.execute(testActionContext(), params({ states: { legacy: 'drain' } }));
     expect(await state()).toEqual({ legacy: '100/drain', new: '0/ready' });
     await trafficShiftAction.execute(
-      actionTestContext(),
+      testActionContext(),
       params({ weights: { new: 50 }, states: { legacy: 'maint' } }),
     );
     expect(await state()).toEqual({ legacy: '100/maint', new: '50/ready' });
-    await trafficShiftAction.execute(actionTestContext(), params({ states: { legacy: 'ready' } }));
+    await trafficShiftAction.execute(testActionContext(), params({ states: { legacy: 'ready' } }));
     expect(await state()).toEqual({ legacy: '100/ready', new: '50/ready' });
   });
 
@@ -124,13 +124,13 @@ describe('traffic.shift with the HAProxy runtime API', () => {
       backend: 'app',
       weights: { new: 5 },
     });
-    await trafficShiftAction.execute(actionTestContext(), p);
+    await trafficShiftAction.execute(testActionContext(), p);
     expect(await state()).toMatchObject({ new: '5/ready' });
   });
 
   it('finds the runtime API through a haproxy connection (unix:// or tcp://)', async () => {
     await reset();
-    const ctx = actionTestContext({
+    const ctx = testActionContext({
       connections: {
         lb: { name: 'lb', kind: 'haproxy', url: `unix://${lb.socketPath}`, options: {} },
         lbtcp: { name: 'lbtcp', kind: 'haproxy', url: `tcp://${lb.adminAddress}`, options: {} },
@@ -211,15 +211,15 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     await waitFor(() => legacy.hitsOn('/hold') === heldBefore + 8, 'the requests to reach legacy');
     // Released once the action, past its only step, has looked at the open sessions and started waiting.
     let stepServed = false;
-    const base = actionTestContext();
+    const base = testActionContext();
     const ctx = {
       ...base,
       logger: { ...base.logger, info: () => void (stepServed = true) },
       clock: {
-        now: realClock.now,
+        now: systemClock.now,
         sleep: (ms: number, signal?: AbortSignal) => {
           if (stepServed) legacy.release();
-          return realClock.sleep(ms, signal);
+          return systemClock.sleep(ms, signal);
         },
       },
     };
@@ -246,7 +246,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     try {
       const error = await trafficShiftAction
         .execute(
-          actionTestContext(),
+          testActionContext(),
           params({ from: 'legacy', to: 'new', steps: [10, 50, 100], check: { url } }),
         )
         .catch((e: unknown) => e);
@@ -264,7 +264,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     await reset();
     const error = await failure(
       trafficShiftAction.execute(
-        actionTestContext(),
+        testActionContext(),
         params({ from: 'legacy', to: 'dead', steps: [10, 100], readyTimeout: '2s' }),
       ),
     );
@@ -278,7 +278,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
   it('keeps runtime weights across a reload through the server-state file', async () => {
     await reset();
     await trafficShiftAction.execute(
-      actionTestContext(),
+      testActionContext(),
       params({ weights: { legacy: 20, new: 80 }, stateFile: lb.stateFilePath }),
     );
     expect(readFileSync(lb.stateFilePath!, 'utf8')).toMatch(/ app \d+ new 127\.0\.0\.1 \d+ \d+ 80 /);
@@ -289,10 +289,10 @@ describe('traffic.shift with the HAProxy runtime API', () => {
   it('loses runtime weights on reload when the state file is not saved (why stateFile exists)', async () => {
     await reset();
     await trafficShiftAction.execute(
-      actionTestContext(),
+      testActionContext(),
       params({ weights: { legacy: 100, new: 0 }, stateFile: lb.stateFilePath }),
     );
-    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 40, new: 60 } }));
+    await trafficShiftAction.execute(testActionContext(), params({ weights: { legacy: 40, new: 60 } }));
     await lb.reload();
     expect(await state()).toEqual({ legacy: '100/ready', new: '0/ready' });
   });
@@ -300,7 +300,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
   it('names the missing socket', async () => {
     const error = await failure(
       trafficShiftAction.execute(
-        actionTestContext(),
+        testActionContext(),
         trafficShiftParams.parse({
           provider: 'haproxy',
           socket: '/nonexistent/admin.sock',
@@ -317,7 +317,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
 
   it('names an unknown backend, unknown servers and out-of-range weights without changing anything', async () => {
     await reset();
-    const ctx = actionTestContext();
+    const ctx = testActionContext();
     const noBackend = await failure(
       trafficShiftAction.execute(ctx, params({ backend: 'nope', weights: { new: 1 } })),
     );

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TminusError } from '../../core/tminus-error.js';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { startHttpBackend, type HttpBackend } from '../../../test/support/http-backend.js';
 import { shareOf } from '../../../test/support/load-generator.js';
 import { shiftUnderLoad } from '../../../test/support/shift-under-load.js';
@@ -52,7 +52,7 @@ beforeAll(async () => {
     upstreamConfig: `upstream app {\n    server 127.0.0.1:${legacy.port};\n    keepalive 16;\n}\n`,
   });
   // Take ownership of the file: legacy gets everything.
-  await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 100, new: 0 } }));
+  await trafficShiftAction.execute(testActionContext(), params({ weights: { legacy: 100, new: 0 } }));
 }, 600_000);
 
 afterAll(async () => {
@@ -64,7 +64,7 @@ afterAll(async () => {
 describe('traffic.shift with nginx', () => {
   it('plans from the weights in the upstream file', async () => {
     const plan = await trafficShiftAction.plan!(
-      actionTestContext(),
+      testActionContext(),
       params({ from: 'legacy', to: 'new', steps: [50, 100] }),
     );
     expect(plan.changes.map((c) => [c.target.split(' ').pop(), c.from, c.to])).toEqual([
@@ -108,7 +108,7 @@ describe('traffic.shift with nginx', () => {
   });
 
   it('keeps the shifted state across a plain reload, and lets in-flight requests finish', async () => {
-    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 0, new: 100 } }));
+    await trafficShiftAction.execute(testActionContext(), params({ weights: { legacy: 0, new: 100 } }));
     const heldBefore = next.hitsOn('/hold');
     const inFlight = Array.from({ length: 10 }, () => fetchEnv('/hold'));
     // All ten are in flight at the new server (which answers only when released) when nginx reloads.
@@ -120,10 +120,10 @@ describe('traffic.shift with nginx', () => {
   });
 
   it('changes nothing (no rewrite, no reload) when the weights are already there', async () => {
-    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 0, new: 100 } }));
+    await trafficShiftAction.execute(testActionContext(), params({ weights: { legacy: 0, new: 100 } }));
     const before = statSync(lb.upstreamFile).mtimeMs;
     const again = await trafficShiftAction.execute(
-      actionTestContext(),
+      testActionContext(),
       params({ weights: { legacy: 0, new: 100 } }),
     );
     expect(again.output).toMatchObject({ changed: false });
@@ -131,11 +131,11 @@ describe('traffic.shift with nginx', () => {
   });
 
   it('puts the previous file back and does not reload when nginx -t fails', async () => {
-    await trafficShiftAction.execute(actionTestContext(), params({ weights: { legacy: 100, new: 0 } }));
+    await trafficShiftAction.execute(testActionContext(), params({ weights: { legacy: 100, new: 0 } }));
     const before = readFileSync(lb.upstreamFile, 'utf8');
     const error = await failure(
       trafficShiftAction.execute(
-        actionTestContext(),
+        testActionContext(),
         params({ weights: { legacy: 0, new: 100 }, directives: ['no_such_directive on'] }),
       ),
     );
@@ -149,7 +149,7 @@ describe('traffic.shift with nginx', () => {
   it('names a missing nginx binary', async () => {
     const error = await failure(
       trafficShiftAction.execute(
-        actionTestContext(),
+        testActionContext(),
         params({ weights: { legacy: 1, new: 99 }, nginx: '/nonexistent/nginx' }),
       ),
     );
@@ -161,7 +161,7 @@ describe('traffic.shift with nginx', () => {
 
   it('rejects weights nginx cannot take and unknown servers', async () => {
     const error = await failure(
-      trafficShiftAction.execute(actionTestContext(), params({ weights: { new: 5000, blue: 1 } })),
+      trafficShiftAction.execute(testActionContext(), params({ weights: { new: 5000, blue: 1 } })),
     );
     expect(error.code).toBe('TRAFFIC_BAD_TARGET');
     expect(error.message).toContain("weight 5000 for 'new' is outside 0–1000");

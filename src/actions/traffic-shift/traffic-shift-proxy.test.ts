@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { TrafficProxy } from '../../demo/traffic-proxy.js';
 import { TminusError } from '../../core/tminus-error.js';
 import {
@@ -67,9 +67,9 @@ describe('traffic.shift and traffic.maintenance with the built-in proxy provider
       check: { url: `${proxy.url}/`, status: 200, samples: 4 },
     });
     expect(await answers(proxy.url, 4)).toEqual({ legacy: 4 });
-    const planned = await action.plan!(actionTestContext(), p);
+    const planned = await action.plan!(testActionContext(), p);
     expect(planned.summary).toBe(`shift proxy ${proxy.adminUrl} in 2 steps (50 % to new → 100 % to new)`);
-    const result = await action.execute(actionTestContext(), p);
+    const result = await action.execute(testActionContext(), p);
     expect(result.output).toMatchObject({
       changed: true,
       before: { legacy: { weight: 100, state: 'ready' }, new: { weight: 0, state: 'ready' } },
@@ -78,14 +78,14 @@ describe('traffic.shift and traffic.maintenance with the built-in proxy provider
     expect(await answers(proxy.url, 6)).toEqual({ new: 6 });
     const undo = action.undo!(p, result.output!) as { action: string; with: unknown };
     expect(undo.with).toEqual({ provider: 'proxy', admin: proxy.adminUrl, weights: { legacy: 100, new: 0 } });
-    await action.execute(actionTestContext(), trafficShiftParams.parse(undo.with));
+    await action.execute(testActionContext(), trafficShiftParams.parse(undo.with));
     expect(await answers(proxy.url, 4)).toEqual({ legacy: 4 });
   });
 
   it('splits by weight while both sides are in', async () => {
     const { proxy } = await lab();
     await createTrafficShiftAction().execute(
-      actionTestContext(),
+      testActionContext(),
       trafficShiftParams.parse({
         provider: 'proxy',
         admin: proxy.adminUrl,
@@ -103,7 +103,7 @@ describe('traffic.shift and traffic.maintenance with the built-in proxy provider
       page: 'hold',
       mode: 'on',
     });
-    const result = await trafficMaintenanceAction.execute(actionTestContext(), on);
+    const result = await trafficMaintenanceAction.execute(testActionContext(), on);
     expect(result.output).toMatchObject({
       changed: true,
       after: { legacy: { state: 'maint' }, new: { state: 'maint' }, hold: { state: 'ready' } },
@@ -111,7 +111,7 @@ describe('traffic.shift and traffic.maintenance with the built-in proxy provider
     const waiting = fetch(`${proxy.url}/`).then(async (r) => ({ status: r.status, text: await r.text() }));
     await expect.poll(() => proxy.stats().held).toBe(1);
     const inverse = trafficMaintenanceAction.undo!(on, result.output!) as { with: unknown };
-    await trafficMaintenanceAction.execute(actionTestContext(), trafficMaintenanceParams.parse(inverse.with));
+    await trafficMaintenanceAction.execute(testActionContext(), trafficMaintenanceParams.parse(inverse.with));
     expect(await waiting).toEqual({ status: 200, text: 'legacy' });
     expect(proxy.stats()).toMatchObject({ held: 1, unanswered: 0 });
   });
@@ -119,7 +119,7 @@ describe('traffic.shift and traffic.maintenance with the built-in proxy provider
   it('a 5xx answer is sent once to the other ready server, and counted in demo_error_ratio', async () => {
     const { proxy, fresh } = await lab();
     await createTrafficShiftAction().execute(
-      actionTestContext(),
+      testActionContext(),
       trafficShiftParams.parse({ provider: 'proxy', admin: proxy.adminUrl, from: 'legacy', to: 'new' }),
     );
     fresh.failing = true;
@@ -140,7 +140,7 @@ describe('traffic.shift and traffic.maintenance with the built-in proxy provider
   it('bad targets: an unknown server, a weight too high, a bad or unreachable admin URL — each named', async () => {
     const { proxy } = await lab();
     const action = createTrafficShiftAction();
-    const run = (raw: object) => action.execute(actionTestContext(), trafficShiftParams.parse(raw));
+    const run = (raw: object) => action.execute(testActionContext(), trafficShiftParams.parse(raw));
     await expect(
       run({ provider: 'proxy', admin: proxy.adminUrl, from: 'legacy', to: 'green' }),
     ).rejects.toThrow(/no server 'green'/);

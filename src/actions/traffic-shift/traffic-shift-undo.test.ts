@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionTestContext } from '../../../test/support/action-test-context.js';
+import { testActionContext } from '../../../test/support/action-context.js';
 import { FakeElbv2 } from '../../../test/support/aws-fake-elbv2.js';
 import { createTrafficShiftAction, trafficShiftParams } from './traffic-shift-action.js';
 
@@ -29,7 +29,7 @@ describe('traffic.shift undo (rollback inverse: TASK)', () => {
       steps: [50, 100],
     };
     const p = trafficShiftParams.parse(raw);
-    const result = await action.execute(actionTestContext(), p);
+    const result = await action.execute(testActionContext(), p);
     expect(fake.listeners.get(LISTENER)?.forward.map((g) => g.weight)).toEqual([0, 100]);
     const undo = action.undo!(p, result.output!);
     expect(undo).toEqual({
@@ -42,11 +42,11 @@ describe('traffic.shift undo (rollback inverse: TASK)', () => {
         weights: { legacy: 80, new: 20 },
       },
     });
-    await action.execute(actionTestContext(), trafficShiftParams.parse((undo as { with: object }).with));
+    await action.execute(testActionContext(), trafficShiftParams.parse((undo as { with: object }).with));
     expect(fake.listeners.get(LISTENER)?.forward.map((g) => g.weight)).toEqual([80, 20]);
     // Already there: nothing it changed, and the declared inverse (shift back) is what a rollback gets.
     const again = await action.execute(
-      actionTestContext(),
+      testActionContext(),
       trafficShiftParams.parse({ ...raw, steps: [20] }),
     );
     expect(again.output).toMatchObject({ changed: false });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../engine/virtual-clock.js';
+import { testActionContext } from '../../../test/support/action-context.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { waitAction } from './wait-action.js';
 
-const ctx = (clock: VirtualClock, signal = new AbortController().signal) =>
-  ({ clock, signal, redact: (s: string) => s }) as never;
+const ctx = (clock: ManualClock, signal = new AbortController().signal) =>
+  testActionContext({ clock, signal });
 
 describe('the wait action', () => {
   it('waits for its duration on the run clock', async () => {
-    const clock = new VirtualClock(0);
+    const clock = new ManualClock(0);
     let done = false;
     const p = waitAction.execute(ctx(clock), { duration: '10m' }).then((r) => {
       done = true;
@@ -27,7 +28,7 @@ describe('the wait action', () => {
   });
 
   it('stops when aborted', async () => {
-    const clock = new VirtualClock(0);
+    const clock = new ManualClock(0);
     const c = new AbortController();
     const p = waitAction.execute(ctx(clock, c.signal), { duration: '1h' });
     c.abort(new Error('stop'));
