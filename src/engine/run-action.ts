@@ -68,6 +68,9 @@ export function requireActions(plan: Plan, actions: ActionLookup): void {
   }
 }
 
+/** Why an action's timeout timer was cancelled: the action finished first (nobody sees it). */
+const TIMER_CANCELLED = new TminusError('ABORTED', 'the action finished before its timeout');
+
 function redactingLogger(logger: Logger, redactor: Redactor): Logger {
   const wrap =
     (level: keyof Logger) =>
@@ -94,12 +97,18 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
   if (!action) {
     throw new TminusError('ACTION_MISSING', `action '${call.action}' is not available`, { retryable: false });
   }
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(input.signal.reason);
-  input.signal.addEventListener('abort', onAbort, { once: true });
-  if (input.signal.aborted) controller.abort(input.signal.reason);
-  const timer = new AbortController();
+  // The action's signal is the caller's, or (with a timeout) one that also fires at the deadline: no
+  // controller, listener or timer is made for a call without a timeout (10,000 no-op steps make 10,000).
+  let signal = input.signal;
+  let timer: AbortController | undefined;
+  let onAbort: (() => void) | undefined;
   if (call.timeoutMs !== undefined) {
+    const controller = new AbortController();
+    const forward = () => controller.abort(input.signal.reason);
+    onAbort = forward;
+    input.signal.addEventListener('abort', forward, { once: true });
+    if (input.signal.aborted) controller.abort(input.signal.reason);
+    timer = new AbortController();
     const ms = call.timeoutMs;
     (input.timeoutClock ?? input.clock).sleep(ms, timer.signal).then(
       () =>
@@ -108,6 +117,7 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
         ),
       () => undefined, // the action finished first and the timer was cancelled
     );
+    signal = controller.signal;
   }
   try {
     refuseSecretsInCommandLines(call);
@@ -126,7 +136,7 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
         .join('; ');
       throw new TminusError('INVALID_PARAMS', `${call.action}: ${detail}`, { retryable: false });
     }
-    const ctx = context(input, controller.signal);
+    const ctx = context(input, signal);
     if (input.dryRun) {
       const planned = action.plan && parsed.success ? await action.plan(ctx, parsed.data) : undefined;
       return redactor.redactValue({
@@ -134,10 +144,10 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
         output: { dryRun: true, action: call.action, changes: planned?.changes ?? [] },
       });
     }
-    const result = await abortable(action.execute(ctx, parsed.data as unknown), controller.signal);
+    const result = await abortable(action.execute(ctx, parsed.data as unknown), signal);
     return redactor.redactValue(result);
   } catch (thrown) {
-    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    const reason: unknown = signal.aborted ? signal.reason : undefined;
     const error = reason instanceof TminusError ? reason : coerceError(thrown);
     throw new TminusError(error.code, redactor.redact(error.message), {
       cause: error,
@@ -145,8 +155,9 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
       ...(error.retryable === undefined ? {} : { retryable: error.retryable }),
     });
   } finally {
-    timer.abort();
-    input.signal.removeEventListener('abort', onAbort);
+    // A reason of its own: aborting without one builds a DOMException (and its stack) every time.
+    timer?.abort(TIMER_CANCELLED);
+    if (onAbort) input.signal.removeEventListener('abort', onAbort);
   }
 }
 
