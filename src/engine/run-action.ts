@@ -71,7 +71,24 @@ export function requireActions(plan: Plan, actions: ActionLookup): void {
 /** Why an action's timeout timer was cancelled: the action finished first (nobody sees it). */
 const TIMER_CANCELLED = new TminusError('ABORTED', 'the action finished before its timeout');
 
+/** One redacting logger per logger and redactor, not one per action call. */
+const redactingLoggers = new WeakMap<Logger, WeakMap<Redactor, Logger>>();
+
 function redactingLogger(logger: Logger, redactor: Redactor): Logger {
+  let byRedactor = redactingLoggers.get(logger);
+  if (byRedactor === undefined) {
+    byRedactor = new WeakMap();
+    redactingLoggers.set(logger, byRedactor);
+  }
+  let redacting = byRedactor.get(redactor);
+  if (redacting === undefined) {
+    redacting = makeRedactingLogger(logger, redactor);
+    byRedactor.set(redactor, redacting);
+  }
+  return redacting;
+}
+
+function makeRedactingLogger(logger: Logger, redactor: Redactor): Logger {
   const wrap =
     (level: keyof Logger) =>
     (message: string, fields?: Readonly<Record<string, unknown>>): void =>
@@ -121,15 +138,12 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
   }
   try {
     refuseSecretsInCommandLines(call);
-    const params = input.dryRun
-      ? call.with
-      : numbersFromRefs(
-          action.params,
-          call.with,
-          resolveSecrets(call.with, input.secrets, redactor),
-          call.action,
-        );
-    const parsed = action.params.safeParse(params);
+    const params = input.dryRun ? call.with : resolveSecrets(call.with, input.secrets, redactor);
+    let parsed = action.params.safeParse(params);
+    // A `${{ secret }}` holding a number where one is expected: parsed again with the numbers (only then).
+    if (!parsed.success && !input.dryRun) {
+      parsed = action.params.safeParse(numbersFromRefs(action.params, call.with, params, call.action));
+    }
     if (!parsed.success && !input.dryRun) {
       const detail = parsed.error.issues
         .map((i) => `${i.path.join('.') || '(with)'}: ${i.message}`)
