@@ -154,7 +154,7 @@ function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): 
  * live state must always equal the fold of the journal, which the simulation tests check.
  */
 export function applyEvent(state: RunState, event: RunEvent): void {
-  const { data, atMs, actor } = event;
+  const { data } = event;
   const stepId = 'stepId' in data ? data.stepId : data.type === 'gate.decided' ? data.gateId : undefined;
   const wasDone = stepId !== undefined && isDone(state.steps[stepId]);
   apply(state, event);

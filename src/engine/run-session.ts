@@ -86,11 +86,17 @@ export class RunSession {
   /** The session's writes, one after another. */
   #writing: Promise<unknown> = Promise.resolve();
 
-  private constructor(store: RunStore, plan: Plan, journal: RunEvent[], ctx: SessionContext) {
+  private constructor(
+    store: RunStore,
+    plan: Plan,
+    journal: RunEvent[],
+    ctx: SessionContext,
+    state: RunState = foldRun(journal),
+  ) {
     this.store = store;
     this.plan = plan;
     this.#journal = journal;
-    this.#state = foldRun(journal);
+    this.#state = state;
     this.runId = this.#state.runId;
     this.#ctx = ctx;
   }
@@ -102,7 +108,8 @@ export class RunSession {
     if (journal.length === 0) {
       throw new TminusError('RUN_NOT_FOUND', `no run '${summary.runId}' in ${ctx.where ?? 'this store'}`);
     }
-    return new RunSession(store, planOf(foldRun(journal), ctx), journal, ctx);
+    const state = foldRun(journal); // once: the plan is read from it and the session keeps it
+    return new RunSession(store, planOf(state, ctx), journal, ctx, state);
   }
 
   /**
