@@ -2,11 +2,14 @@
  * Resume time after a SIGKILL with a 100,000-event journal: a real `tminus resume` process is started on a
  * store whose run has 100,000 events and a step caught running; measured until the resumed executor has
  * settled that step (its first new event). Lower bound printed alongside: starting node and reading the
- * same rows with a bare SELECT.
+ * same rows with a bare SELECT. Both processes' CPU time is printed too (on a loaded machine the wall time is
+ * mostly the wait for a core): the resumed process's from /proc at the moment it settled the step, the
+ * bound's from its own `process.cpuUsage()` at exit (Linux).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -80,6 +83,16 @@ await store.append('r', seq, [
 seq += 1;
 await store.close();
 
+/** A live process's CPU time so far (user + system), from /proc; NaN where there is none. */
+function cpuOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+
 const t0 = performance.now();
 const child = spawn(
   process.execPath,
@@ -88,10 +101,12 @@ const child = spawn(
 );
 let out = '';
 let settledAt = 0;
+let settledCpu = NaN;
 child.stdout.on('data', (c: Buffer) => {
   out += c.toString();
   if (!settledAt && out.includes('t0: was running at a crash')) {
     settledAt = performance.now();
+    settledCpu = cpuOf(child.pid);
     child.kill('SIGKILL');
   }
 });
@@ -101,9 +116,12 @@ if (!settledAt) throw new Error(`resume did not settle t0:\n${out}`);
 const b0 = performance.now();
 const lower = spawn(process.execPath, [
   '-e',
-  `const D=require(${JSON.stringify(join(import.meta.dirname, '..', 'node_modules', 'better-sqlite3'))});const d=new D(${JSON.stringify(storePath)},{readonly:true});d.prepare('SELECT * FROM events WHERE run_id=? ORDER BY seq').all('r');`,
+  `const D=require(${JSON.stringify(join(import.meta.dirname, '..', 'node_modules', 'better-sqlite3'))});const d=new D(${JSON.stringify(storePath)},{readonly:true});d.prepare('SELECT * FROM events WHERE run_id=? ORDER BY seq').all('r');const u=process.cpuUsage();console.log((u.user+u.system)/1000);`,
 ]);
+let lowerOut = '';
+lower.stdout.on('data', (c: Buffer) => (lowerOut += c.toString()));
 await new Promise((r) => lower.on('close', r));
+const lowerCpu = Number(lowerOut.trim());
 const lowerMs = performance.now() - b0;
 
 const db = new Database(storePath, { readonly: true });
@@ -118,7 +136,10 @@ foldRun(events);
 const foldMs = performance.now() - g0;
 await s2.close();
 console.log(
-  `resume after SIGKILL with a ${rows.n}-event journal (real \`tminus resume\` process, until the running step is settled): ${ms(settledAt - t0)}`,
+  `resume after SIGKILL with a ${rows.n}-event journal (real \`tminus resume\` process, until the running step is settled): ${ms(settledAt - t0)}, CPU ${ms(settledCpu)}`,
 );
 console.log(`  in-process parts: read + parse ${ms(readMs)}, fold ${ms(foldMs)}`);
-console.log(`lower bound, node start + bare SELECT of the same rows: ${ms(lowerMs)}`);
+console.log(`lower bound, node start + bare SELECT of the same rows: ${ms(lowerMs)}, CPU ${ms(lowerCpu)}`);
+console.log(
+  `resume / bound: ${((settledAt - t0) / lowerMs).toFixed(2)}× wall, ${(settledCpu / lowerCpu).toFixed(2)}× CPU; load ${os.loadavg()[0]!.toFixed(1)}`,
+);

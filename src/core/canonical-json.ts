@@ -10,10 +10,21 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value) ?? 'null';
   }
   if (Array.isArray(value)) {
-    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+    let text = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      text += (i > 0 ? ',' : '') + canonicalJson(v === undefined ? null : v);
+    }
+    return `${text}]`;
   }
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  // Default sort order is UTF-16 code unit order, the same as comparing with `<`.
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let text = '{';
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${text}}`;
 }

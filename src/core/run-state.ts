@@ -109,6 +109,15 @@ export const isDone = (s: StepState | undefined): boolean =>
 /** Whether a step is over, one way or another. */
 export const isFinished = (s: StepState | undefined): boolean => s !== undefined && FINISHED.has(s.status);
 
+/**
+ * How many times a done step (succeeded or skipped) was made not done again in a state built by
+ * `initialState`/`applyEvent` (a retry, a person marking it failed); undefined for any other state object.
+ * While it stays the same, steps only ever become done, which lets the scheduler skip what it saw done.
+ */
+const reopenedSteps = new WeakMap<RunState, number>();
+
+export const stepsReopened = (state: RunState): number | undefined => reopenedSteps.get(state);
+
 export const stepOf = (state: RunState, id: string): StepState =>
   state.steps[id] ?? { status: 'pending', attempt: 0, starts: 0 };
 
@@ -145,6 +154,17 @@ function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): 
  * live state must always equal the fold of the journal, which the simulation tests check.
  */
 export function applyEvent(state: RunState, event: RunEvent): void {
+  const { data } = event;
+  const stepId = 'stepId' in data ? data.stepId : data.type === 'gate.decided' ? data.gateId : undefined;
+  const wasDone = stepId !== undefined && isDone(state.steps[stepId]);
+  apply(state, event);
+  if (wasDone && !isDone(state.steps[stepId])) {
+    const n = reopenedSteps.get(state);
+    if (n !== undefined) reopenedSteps.set(state, n + 1);
+  }
+}
+
+function apply(state: RunState, event: RunEvent): void {
   const { data, atMs, actor } = event;
   state.lastSeq = event.seq;
   state.lastHash = event.hash;
@@ -344,7 +364,7 @@ export function initialState(first: RunEvent): RunState {
     throw new Error(`a run's journal starts with run.started, not ${first.data.type}`);
   }
   const d = first.data;
-  return {
+  const state: RunState = {
     runId: first.runId,
     planName: d.planName,
     planTitle: d.planTitle,
@@ -374,6 +394,8 @@ export function initialState(first: RunEvent): RunState {
     lastHash: GENESIS_HASH,
     lastAtMs: first.atMs,
   };
+  reopenedSteps.set(state, 0);
+  return state;
 }
 
 /**

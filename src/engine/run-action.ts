@@ -68,7 +68,27 @@ export function requireActions(plan: Plan, actions: ActionLookup): void {
   }
 }
 
+/** Why an action's timeout timer was cancelled: the action finished first (nobody sees it). */
+const TIMER_CANCELLED = new TminusError('ABORTED', 'the action finished before its timeout');
+
+/** One redacting logger per logger and redactor, not one per action call. */
+const redactingLoggers = new WeakMap<Logger, WeakMap<Redactor, Logger>>();
+
 function redactingLogger(logger: Logger, redactor: Redactor): Logger {
+  let byRedactor = redactingLoggers.get(logger);
+  if (byRedactor === undefined) {
+    byRedactor = new WeakMap();
+    redactingLoggers.set(logger, byRedactor);
+  }
+  let redacting = byRedactor.get(redactor);
+  if (redacting === undefined) {
+    redacting = makeRedactingLogger(logger, redactor);
+    byRedactor.set(redactor, redacting);
+  }
+  return redacting;
+}
+
+function makeRedactingLogger(logger: Logger, redactor: Redactor): Logger {
   const wrap =
     (level: keyof Logger) =>
     (message: string, fields?: Readonly<Record<string, unknown>>): void =>
@@ -94,12 +114,18 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
   if (!action) {
     throw new TminusError('ACTION_MISSING', `action '${call.action}' is not available`, { retryable: false });
   }
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(input.signal.reason);
-  input.signal.addEventListener('abort', onAbort, { once: true });
-  if (input.signal.aborted) controller.abort(input.signal.reason);
-  const timer = new AbortController();
+  // The action's signal is the caller's, or (with a timeout) one that also fires at the deadline: no
+  // controller, listener or timer is made for a call without a timeout (10,000 no-op steps make 10,000).
+  let signal = input.signal;
+  let timer: AbortController | undefined;
+  let onAbort: (() => void) | undefined;
   if (call.timeoutMs !== undefined) {
+    const controller = new AbortController();
+    const forward = () => controller.abort(input.signal.reason);
+    onAbort = forward;
+    input.signal.addEventListener('abort', forward, { once: true });
+    if (input.signal.aborted) controller.abort(input.signal.reason);
+    timer = new AbortController();
     const ms = call.timeoutMs;
     (input.timeoutClock ?? input.clock).sleep(ms, timer.signal).then(
       () =>
@@ -108,25 +134,23 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
         ),
       () => undefined, // the action finished first and the timer was cancelled
     );
+    signal = controller.signal;
   }
   try {
     refuseSecretsInCommandLines(call);
-    const params = input.dryRun
-      ? call.with
-      : numbersFromRefs(
-          action.params,
-          call.with,
-          resolveSecrets(call.with, input.secrets, redactor),
-          call.action,
-        );
-    const parsed = action.params.safeParse(params);
+    const params = input.dryRun ? call.with : resolveSecrets(call.with, input.secrets, redactor);
+    let parsed = action.params.safeParse(params);
+    // A `${{ secret }}` holding a number where one is expected: parsed again with the numbers (only then).
+    if (!parsed.success && !input.dryRun) {
+      parsed = action.params.safeParse(numbersFromRefs(action.params, call.with, params, call.action));
+    }
     if (!parsed.success && !input.dryRun) {
       const detail = parsed.error.issues
         .map((i) => `${i.path.join('.') || '(with)'}: ${i.message}`)
         .join('; ');
       throw new TminusError('INVALID_PARAMS', `${call.action}: ${detail}`, { retryable: false });
     }
-    const ctx = context(input, controller.signal);
+    const ctx = context(input, signal);
     if (input.dryRun) {
       const planned = action.plan && parsed.success ? await action.plan(ctx, parsed.data) : undefined;
       return redactor.redactValue({
@@ -134,10 +158,10 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
         output: { dryRun: true, action: call.action, changes: planned?.changes ?? [] },
       });
     }
-    const result = await abortable(action.execute(ctx, parsed.data as unknown), controller.signal);
+    const result = await abortable(action.execute(ctx, parsed.data as unknown), signal);
     return redactor.redactValue(result);
   } catch (thrown) {
-    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    const reason: unknown = signal.aborted ? signal.reason : undefined;
     const error = reason instanceof TminusError ? reason : coerceError(thrown);
     throw new TminusError(error.code, redactor.redact(error.message), {
       cause: error,
@@ -145,8 +169,9 @@ export async function runAction(input: ActionRunInput): Promise<ActionResult> {
       ...(error.retryable === undefined ? {} : { retryable: error.retryable }),
     });
   } finally {
-    timer.abort();
-    input.signal.removeEventListener('abort', onAbort);
+    // A reason of its own: aborting without one builds a DOMException (and its stack) every time.
+    timer?.abort(TIMER_CANCELLED);
+    if (onAbort) input.signal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -86,11 +86,17 @@ export class RunSession {
   /** The session's writes, one after another. */
   #writing: Promise<unknown> = Promise.resolve();
 
-  private constructor(store: RunStore, plan: Plan, journal: RunEvent[], ctx: SessionContext) {
+  private constructor(
+    store: RunStore,
+    plan: Plan,
+    journal: RunEvent[],
+    ctx: SessionContext,
+    state: RunState = foldRun(journal),
+  ) {
     this.store = store;
     this.plan = plan;
     this.#journal = journal;
-    this.#state = foldRun(journal);
+    this.#state = state;
     this.runId = this.#state.runId;
     this.#ctx = ctx;
   }

@@ -4,7 +4,7 @@ import { taskById } from '../core/plan-index.js';
 import type { Actor, RunEventData } from '../core/run-event.js';
 import { AUTO, SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
-import { isDone, stepOf } from '../core/run-state.js';
+import { isDone, stepOf, stepsReopened } from '../core/run-state.js';
 import { formatOffset } from '../core/offset.js';
 import { inverseSkipReason } from './inverse-step.js';
 import type { WatchClock } from '../core/go-live-decision.js';
@@ -83,6 +83,28 @@ class Collector {
 }
 
 /**
+ * What `decide` learnt of a live state: per phase, how many of its first tasks are done. Valid for that
+ * state object while no done step was reopened (`stepsReopened`), so a pass starts each phase there rather
+ * than rescanning every finished task of a large plan on every turn.
+ */
+interface DoneProgress {
+  readonly plan: Plan;
+  readonly reopened: number;
+  readonly leadingDone: number[];
+}
+const progressOf = new WeakMap<RunState, DoneProgress>();
+
+function doneProgress(plan: Plan, state: RunState): DoneProgress | undefined {
+  const reopened = stepsReopened(state);
+  if (reopened === undefined) return undefined;
+  const known = progressOf.get(state);
+  if (known?.plan === plan && known.reopened === reopened) return known;
+  const fresh: DoneProgress = { plan, reopened, leadingDone: [] };
+  progressOf.set(state, fresh);
+  return fresh;
+}
+
+/**
  * Decides the run's next moves. Pure: the same plan, state and time always give the same decisions, which is
  * what lets a resumed executor (or a simulation) pick up exactly where the journal says the run is. Timers
  * are not kept anywhere: phase times, deadlines and backoffs are recomputed from the journal every time.
@@ -126,17 +148,24 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     out.starts.push(id);
   };
 
+  const progress = doneProgress(plan, state);
   let barrierDone = true;
   let allDone = true;
-  for (const phase of plan.phases) {
+  for (const [p, phase] of plan.phases.entries()) {
     const atMs = t0 + phase.atMs;
     const timeReached = nowMs >= atMs || state.pulledPhases.includes(phase.id);
     if (!timeReached && barrierDone) out.wake(atMs);
     const open = barrierDone && timeReached;
     let phaseDone = true;
-    for (const id of phase.taskIds) {
+    const ids = phase.taskIds;
+    // Tasks seen done at the start of the phase stay done (see `DoneProgress`): the pass starts after them.
+    for (let i = progress?.leadingDone[p] ?? 0; i < ids.length; i++) {
+      const id = ids[i]!;
       const s = stepOf(state, id);
-      if (isDone(s)) continue;
+      if (isDone(s)) {
+        if (phaseDone && progress) progress.leadingDone[p] = i + 1;
+        continue;
+      }
       const task = taskById(plan, id)!;
       phaseDone = false;
       allDone = false;

@@ -36,10 +36,14 @@ export const keyedEventHash = (key: JournalKey, prevHash: string, event: EventBo
 export const eventMac = (key: JournalKey, event: EventBody): string =>
   hmac(key, 'tminus event\n', canonicalJson(hashedBody(event)));
 
-/** Seals an event about to be appended: keyed when the run has a key, the legacy chain otherwise. */
+/**
+ * Seals an event about to be appended: keyed when the run has a key, the legacy chain otherwise. The
+ * canonical text is made once for both the chain hash and the seal (the same bytes either alone would hash).
+ */
 export function sealEvent(key: JournalKey | undefined, prevHash: string, event: EventBody): EventSeal {
   if (!key) return { hash: legacyEventHash(prevHash, event), mac: null };
-  return { hash: keyedEventHash(key, prevHash, event), mac: eventMac(key, event) };
+  const body = canonicalJson(hashedBody(event));
+  return { hash: hmac(key, 'tminus chain\n', prevHash, body), mac: hmac(key, 'tminus event\n', body) };
 }
 
 /** The MAC of a witness line: binds a store, a run and a head together under the key. */
