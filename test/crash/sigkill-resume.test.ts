@@ -183,7 +183,7 @@ describe('a real tminus run killed with SIGKILL and resumed', () => {
 
   it('counts every vote once when the executor is killed right after a vote', async () => {
     const t = setup();
-    // Real time: the gate's deadline (30 min after it opens) cannot pass while the votes are cast.
+    // Real time, no --auto-approve: the gate waits for the votes (the fixture's gate has no deadline).
     const first = t.start(['run', 'plan.yaml']);
     await waitFor(() => first.output().includes('go-no-go: waiting'), 'the gate to open');
     expect((await t.run(['check', '--sign', 'users-informed', '--as', 'alice'])).code).toBe(0);

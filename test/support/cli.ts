@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import { buildOnce } from './build-once.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'tminus.js');
@@ -18,17 +19,21 @@ function newest(dir: string): number {
   return max;
 }
 
-/** Builds dist/ when src/ is newer, so tests can spawn the real `bin/tminus.js`. */
+/**
+ * Builds dist/ when src/ is newer, so tests can spawn the real `bin/tminus.js`; once, however many test
+ * processes ask at the same time.
+ */
 export function ensureBuilt(): void {
-  let built = 0;
-  try {
-    built = newest(join(ROOT, 'dist'));
-  } catch {
-    built = 0;
-  }
-  if (built < newest(join(ROOT, 'src'))) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  }
+  const fresh = () => {
+    try {
+      return newest(join(ROOT, 'dist')) >= newest(join(ROOT, 'src'));
+    } catch {
+      return false;
+    }
+  };
+  buildOnce('dist', ROOT, fresh, () =>
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' }),
+  );
 }
 
 class Capture extends Writable {
