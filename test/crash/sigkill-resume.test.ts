@@ -162,7 +162,12 @@ describe('a real tminus run killed with SIGKILL and resumed', () => {
     await waitFor(() => first.output().includes('backup: started'), 'backup to start');
     const rb = await t.run(['rollback', '--reason', 'rollback drill', '--as', 'alice']);
     expect(rb.code, rb.stderr).toBe(0);
-    await waitFor(() => first.output().includes('switch-back: started'), 'switch-back to start');
+    // Started and its command running (it counts its start): a kill between the two would leave nothing to
+    // count, and a loaded machine can take seconds to spawn the shell.
+    await waitFor(
+      () => first.output().includes('switch-back: started') && t.count('switch-back') === 1,
+      'switch-back to start',
+    );
     await kill9(first);
     t.releaseSteps();
     const resumed = t.start(['resume']);
