@@ -1,4 +1,4 @@
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -10,6 +10,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Most test files wait on servers and processes, not on a core: on two cores three files at a time take
+    // well under half the time of one at a time (vitest's default here: cores − 1, so one). Measured in
+    // docs/benchmarks.md; VITEST_MAX_WORKERS=N overrides it.
+    maxWorkers: Math.max(3, availableParallelism()),
     globalSetup: ['test/support/global-setup.ts'],
     // Journal keys and witnesses that tests' stores create go here, not into the developer's ~/.config.
     env: { XDG_CONFIG_HOME: join(tmpdir(), 'tminus-test-config') },

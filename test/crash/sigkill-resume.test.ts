@@ -162,7 +162,12 @@ describe('a real tminus run killed with SIGKILL and resumed', () => {
     await waitFor(() => first.output().includes('backup: started'), 'backup to start');
     const rb = await t.run(['rollback', '--reason', 'rollback drill', '--as', 'alice']);
     expect(rb.code, rb.stderr).toBe(0);
-    await waitFor(() => first.output().includes('switch-back: started'), 'switch-back to start');
+    // Started and its command running (it counts its start): a kill between the two would leave nothing to
+    // count, and a loaded machine can take seconds to spawn the shell.
+    await waitFor(
+      () => first.output().includes('switch-back: started') && t.count('switch-back') === 1,
+      'switch-back to start',
+    );
     await kill9(first);
     t.releaseSteps();
     const resumed = t.start(['resume']);
@@ -183,7 +188,7 @@ describe('a real tminus run killed with SIGKILL and resumed', () => {
 
   it('counts every vote once when the executor is killed right after a vote', async () => {
     const t = setup();
-    // Real time: the gate's deadline (30 min after it opens) cannot pass while the votes are cast.
+    // Real time, no --auto-approve: the gate waits for the votes (the fixture's gate has no deadline).
     const first = t.start(['run', 'plan.yaml']);
     await waitFor(() => first.output().includes('go-no-go: waiting'), 'the gate to open');
     expect((await t.run(['check', '--sign', 'users-informed', '--as', 'alice'])).code).toBe(0);

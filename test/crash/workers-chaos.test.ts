@@ -192,7 +192,9 @@ ${tasks.join('\n')}
 `;
     const t = await setup(plan);
     await t.start();
-    const workers = [t.worker(), t.worker('--no-listen'), t.worker()];
+    // A lease long enough that a loaded machine's pauses never let one run out: the others stand by throughout.
+    const lease = ['--lease-ttl', '60s'];
+    const workers = [t.worker(...lease), t.worker('--no-listen', ...lease), t.worker(...lease)];
     await waitFor(async () => foldRun(await t.events()).status === 'ended', 'the run to end', 600_000);
     const state = foldRun(await t.events());
     expect(state.outcome).toBe('completed');
@@ -200,6 +202,7 @@ ${tasks.join('\n')}
     expect(lines).toHaveLength(1000);
     expect(new Set(lines).size).toBe(1000);
     // One worker drove it; the others found nothing to claim.
+    for (const w of workers) expect(w.output()).toContain('lease 60000 ms');
     const driving = workers.filter((w) => w.output().includes('driving (epoch'));
     expect(driving).toHaveLength(1);
   }, 660_000);

@@ -231,5 +231,5 @@ describe('rollback steps inverse: TASK against real BIND and HAProxy', () => {
       .map((e) => (e.data as { stepId: string }).stepId);
     expect(order.slice(-3)).toEqual(['spare-back', 'traffic-back', 'dns-back']);
     expect(JSON.stringify(events)).not.toContain(key.secret);
-  });
+  }, 300_000); // every wait is for a state; a loaded machine can take minutes to reach them
 });

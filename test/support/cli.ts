@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import { buildOnce } from './build-once.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'tminus.js');
@@ -27,14 +28,27 @@ function stale(dir: string): boolean {
   }
 }
 
-/** Builds dist/ (the modules, then the CLI bundle `bin/tminus.js` loads) when src/ is newer. */
+/**
+ * Builds dist/ (the modules, then the CLI bundle `bin/tminus.js` loads) when src/ is newer, so tests can spawn
+ * the real `bin/tminus.js`; once, however many test processes ask at the same time.
+ */
 export function ensureBuilt(): void {
-  if (stale(join(ROOT, 'dist'))) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  }
-  if (stale(join(ROOT, 'dist', 'bundle'))) {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.js')], { cwd: ROOT, stdio: 'ignore' });
-  }
+  buildOnce(
+    'dist',
+    ROOT,
+    () => !stale(join(ROOT, 'dist')),
+    () => execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' }),
+  );
+  buildOnce(
+    'bundle',
+    ROOT,
+    () => !stale(join(ROOT, 'dist', 'bundle')),
+    () =>
+      execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.js')], {
+        cwd: ROOT,
+        stdio: 'ignore',
+      }),
+  );
 }
 
 class Capture extends Writable {

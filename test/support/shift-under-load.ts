@@ -35,6 +35,12 @@ export async function shiftUnderLoad(options: {
   readonly before: number;
   readonly after: number;
   readonly shift: (ctx: ActionContext) => Promise<ActionResult>;
+  /**
+   * Each pause of the action lasts at least this many answers to requests sent during it (and at least its
+   * own length): on a loaded machine a one-second pause may see few requests, and a test judging a step by
+   * the requests answered within its pause needs enough of them, whatever the machine's speed.
+   */
+  readonly answeredPerPause?: number;
 }): Promise<ShiftUnderLoad> {
   const stop = new AbortController();
   let answered = 0;
@@ -42,6 +48,9 @@ export async function shiftUnderLoad(options: {
   let afterShift = 0;
   let sent = 0;
   let started: () => void = () => undefined;
+  /** Send times of the answered requests, and pauses waiting for enough of them. */
+  const answeredAt: number[] = [];
+  const pauseWaiters = new Set<() => void>();
   const warmedUp = new Promise<void>((resolve) => (started = resolve));
   const t0 = performance.now();
   const since = () => performance.now() - t0;
@@ -52,7 +61,10 @@ export async function shiftUnderLoad(options: {
     origin: t0,
     signal: stop.signal,
     onDone: (s: LoadSample) => {
-      if (!s.failure && ++answered >= options.before) started();
+      if (s.failure) return;
+      answeredAt.push(s.at);
+      for (const wake of [...pauseWaiters]) wake();
+      if (++answered >= options.before) started();
     },
     onSend: (at, n) => {
       sent = n;
@@ -71,6 +83,14 @@ export async function shiftUnderLoad(options: {
       sleep: async (ms, signal) => {
         const from = since();
         await systemClock.sleep(ms, signal);
+        const enough = () => answeredAt.filter((at) => at >= from).length >= (options.answeredPerPause ?? 0);
+        while (!enough()) {
+          signal?.throwIfAborted();
+          await new Promise<void>((resolve) => {
+            const wake = () => (pauseWaiters.delete(wake), resolve());
+            pauseWaiters.add(wake);
+          });
+        }
         pauses.push({ from, to: since() });
       },
     },

@@ -164,6 +164,7 @@ describe('traffic.shift with the HAProxy runtime API', () => {
       rate: 400,
       before: 200,
       after: 400,
+      answeredPerPause: 200,
       shift: (ctx) =>
         trafficShiftAction.execute(
           ctx,
