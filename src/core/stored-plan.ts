@@ -50,7 +50,9 @@ export async function storedPlan(source: StoredPlanSource, what: string): Promis
     });
   let value = source.document;
   if (value === undefined) {
-    const { parse } = await import('yaml');
+    // `yaml` is CommonJS: bundled (dist/bundle) its dynamic import has only `default`; from src/ it has both.
+    const yaml = await import('yaml');
+    const parse = (yaml.parse as typeof yaml.parse | undefined) ?? yaml.default.parse;
     try {
       value = parse(source.text, { maxAliasCount: 100, uniqueKeys: true });
     } catch (cause) {
