@@ -43,12 +43,13 @@ export function keyRangeSumsSql(
   const filter = q.where ? ` WHERE (${q.where})` : '';
   const edge = (agg: 'min' | 'max') =>
     `(SELECT floor((${agg}(${k}) - ${o})::numeric / ${w})::bigint FROM ${t}${filter})`;
-  const first = range.lo === null ? edge('min') : `${b.bind(floorDiv(range.lo - origin, width).toString())}::bigint`;
+  const first =
+    range.lo === null ? edge('min') : `${b.bind(floorDiv(range.lo - origin, width).toString())}::bigint`;
   const last =
     range.hi === null ? edge('max') : `${b.bind(floorDiv(range.hi - 1n - origin, width).toString())}::bigint`;
   // The group's first key, and its last key inclusive, kept inside bigint near the top of the key space.
   const lo = `${o} + g * ${w}`;
-  const hi = `least(${lo}, ${b.bind((BIGINT_MAX).toString())}::bigint - (${w} - 1)) + (${w} - 1)`;
+  const hi = `least(${lo}, ${b.bind(BIGINT_MAX.toString())}::bigint - (${w} - 1)) + (${w} - 1)`;
   const where = rangeCondition(F, q, { lo: range.lo, hi: range.hi }, b);
   const inGroup = `${k} >= ${lo} AND ${k} <= ${hi}`;
   const cond = where ? `${where} AND ${inGroup}` : ` WHERE ${inGroup}`;
