@@ -219,8 +219,8 @@ export class PostgresDialect implements Dialect {
   /**
    * A table whose heap is in key order (planner statistics: key correlation of at least
    * `KEY_ORDER_CORRELATION`) behind a btree index led by the key is read by key ranges: each group is then a
-   * plain `count + sum` over an index range scan (`keyRangeSumsSql`), which reads the heap in order and costs
-   * about one sequential scan. Other tables are read by heap page ranges (TID range scans, PostgreSQL 14+)
+   * plain `count + sum` over an index range scan (`keyRangeSumsSql`), which reads the heap in order: 1.2–1.4×
+   * the backend CPU of one plain sequential `count + sum`, where the `GROUP BY` costs 1.4–1.45×. Other tables are read by heap page ranges (TID range scans, PostgreSQL 14+)
    * with a grouped query, which reads each page once whatever the key order.
    */
   async scanLayout(q: TableQuery): Promise<ScanLayout> {
@@ -228,7 +228,8 @@ export class PostgresDialect implements Dialect {
     if (key !== undefined) {
       const r = await this.sql.arrays(
         `SELECT (SELECT abs(s.correlation)::text FROM pg_stats s
-                  WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = $2),
+                  WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = $2
+                    AND NOT s.inherited),
                 EXISTS (SELECT 1 FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_am m ON m.oid = x.relam
                          WHERE i.indrelid = c.oid AND m.amname = 'btree' AND i.indkey[0] = a.attnum
                            AND i.indpred IS NULL)::text
