@@ -4,6 +4,8 @@ import { Binder, rangeCondition, singleKey } from '../query-shapes.js';
 import { POSTGRES_FLAVOUR as F } from './postgres-render.js';
 
 const BIGINT_MAX = 9_223_372_036_854_775_807n;
+/** Groups an open-ended part holds at most (a far key a live source adds falls in the last one). */
+const MAX_GROUPS = 1_048_576;
 
 /** `floor(a / b)` for bigints (`/` truncates towards zero). */
 function floorDiv(a: bigint, b: bigint): bigint {
@@ -41,21 +43,33 @@ export function keyRangeSumsSql(
   const o = `${b.bind(origin.toString())}::bigint`;
   const w = `${b.bind(width.toString())}::bigint`;
   const filter = q.where ? ` WHERE (${q.where})` : '';
-  const edge = (agg: 'min' | 'max') =>
-    `(SELECT floor((${agg}(${k}) - ${o})::numeric / ${w})::bigint FROM ${t}${filter})`;
+  // An open start begins at group 0 (`origin` is the lowest key of both sides when the comparison starts); an
+  // open end at the group of the highest key read in the same statement (one snapshot), at most `MAX_GROUPS`
+  // further. The first group of an open start and the last of an open end have no bound on that side, so a key
+  // a live source adds below `origin` or past the last group is still counted (in the group at that end).
   const first =
-    range.lo === null ? edge('min') : `${b.bind(floorDiv(range.lo - origin, width).toString())}::bigint`;
+    range.lo === null ? '0::bigint' : `${b.bind(floorDiv(range.lo - origin, width).toString())}::bigint`;
   const last =
-    range.hi === null ? edge('max') : `${b.bind(floorDiv(range.hi - 1n - origin, width).toString())}::bigint`;
-  // The group's first key, and its last key inclusive, kept inside bigint near the top of the key space.
-  const lo = `${o} + g * ${w}`;
-  const hi = `least(${lo}, ${b.bind(BIGINT_MAX.toString())}::bigint - (${w} - 1)) + (${w} - 1)`;
+    range.hi === null
+      ? `(SELECT least(greatest((div(d, ${w}) - CASE WHEN mod(d, ${w}) < 0 THEN 1 ELSE 0 END), ${first}), ${first} + ${MAX_GROUPS})::bigint ` +
+        `FROM (SELECT max(${k})::numeric - ${o} AS d FROM ${t}${filter}) e)`
+      : `${b.bind(floorDiv(range.hi - 1n - origin, width).toString())}::bigint`;
+  // The group's first key, and its last key inclusive (kept inside bigint near the top of the key space).
+  const groupLo = `${o} + g * ${w}`;
+  const lo =
+    range.lo === null
+      ? `CASE WHEN g = z.g0 THEN ${b.bind((-BIGINT_MAX - 1n).toString())}::bigint ELSE ${groupLo} END`
+      : groupLo;
+  const highest = `${b.bind(BIGINT_MAX.toString())}::bigint`;
+  const closedHi = `least(${groupLo}, ${highest} - (${w} - 1)) + (${w} - 1)`;
+  const hi = range.hi === null ? `CASE WHEN g = z.g1 THEN ${highest} ELSE ${closedHi} END` : closedHi;
   const where = rangeCondition(F, q, { lo: range.lo, hi: range.hi }, b);
   const inGroup = `${k} >= ${lo} AND ${k} <= ${hi}`;
   const cond = where ? `${where} AND ${inGroup}` : ` WHERE ${inGroup}`;
   return {
     sql:
-      `SELECT g::text, s.c::text, s.h::text FROM generate_series(${first}, ${last}) g, ` +
+      `SELECT g::text, s.c::text, s.h::text FROM (SELECT ${first} AS g0, ${last} AS g1) z, ` +
+      `generate_series(z.g0, z.g1) g, ` +
       `LATERAL (SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${t}${cond}) s WHERE s.c > 0`,
     values: b.values,
   };
