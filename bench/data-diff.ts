@@ -8,7 +8,8 @@
  * Data: deterministic 8-column tables (test/support/data-tables.ts) generated inside PostgreSQL and MariaDB.
  * Prints a table and a JSON line per measurement. Runs outside the test suite.
  */
-import { cpus, totalmem } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import {
@@ -115,10 +116,39 @@ async function load(): Promise<void> {
   }
 }
 
+/**
+ * CPU seconds (user + system) spent so far by the PostgreSQL backends serving the bench databases (their
+ * process titles name the database), or NaN when /proc cannot be read. On a loaded machine wall time mostly
+ * measures the queue for a core; the backends' CPU time measures the work itself.
+ */
+function pgBackendCpu(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!title.startsWith('postgres: ') || !/tminus_bench_pg_/.test(title)) continue;
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return ticks / 100;
+}
+
+/** Wall seconds, and PostgreSQL backend CPU seconds (see `pgBackendCpu`). */
+let lastCpu = 0;
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
+  const c = pgBackendCpu();
   const t = process.hrtime.bigint();
   const v = await f();
-  return [Number(process.hrtime.bigint() - t) / 1e9, v];
+  const sec = Number(process.hrtime.bigint() - t) / 1e9;
+  lastCpu = pgBackendCpu() - c;
+  return [sec, v];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -138,13 +168,14 @@ async function tool(
   s: Dialect,
   t: Dialect,
   nativeHash: boolean,
-): Promise<{ sec: number; status: string; diffs: number }> {
+): Promise<{ sec: number; cpu: number; status: string; diffs: number }> {
   const [sec, report] = await timed(() =>
     dataDiff({ source: s, target: t, tables: ['big'], options: { nativeHash }, clock: new SystemClock() }),
   );
   const r = report.tables[0]!;
   return {
     sec,
+    cpu: lastCpu,
     status: r.status,
     diffs: r.counts.changed + r.counts.missingInSource + r.counts.missingInTarget,
   };
@@ -192,17 +223,27 @@ async function main(): Promise<void> {
       const b: number[] = [];
       const same: number[] = [];
       const diff: number[] = [];
+      const cpu = { bound: [] as number[], same: [] as number[], diff: [] as number[] };
+      const loads: number[] = [];
       for (let i = 0; i < REPS; i++) {
         b.push(await bound(s, t, native));
+        cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
         if (r.status !== 'identical') throw new Error(`${name}: expected identical, got ${r.status}`);
         same.push(r.sec);
+        cpu.same.push(r.cpu);
+        loads.push(loadavg()[0]!);
       }
       await scatter(tu, true);
       for (let i = 0; i < REPS; i++) {
+        // The bound again, interleaved: the load moves between the identical and the differing runs.
+        b.push(await bound(s, t, native));
+        cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
         if (r.diffs !== 100) throw new Error(`${name}: expected 100 differences, got ${r.diffs}`);
         diff.push(r.sec);
+        cpu.diff.push(r.cpu);
+        loads.push(loadavg()[0]!);
       }
       await scatter(tu, false);
       const row = {
@@ -215,6 +256,15 @@ async function main(): Promise<void> {
         diff100Sec: +median(diff).toFixed(2),
         diff100Ratio: +(median(diff) / median(b)).toFixed(3),
         boundRowsPerSec: Math.round(ROWS / median(b)),
+        // PostgreSQL pairs: the backends' CPU seconds, tool / bound (MariaDB runs in one process: not split).
+        ...(name === 'my-my'
+          ? {}
+          : {
+              boundCpuSec: +median(cpu.bound).toFixed(2),
+              identicalCpuRatio: +(median(cpu.same) / median(cpu.bound)).toFixed(3),
+              diff100CpuRatio: +(median(cpu.diff) / median(cpu.bound)).toFixed(3),
+            }),
+        load: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
       };
       results.push(row);
       console.log(JSON.stringify(row));

@@ -29,7 +29,7 @@ beforeAll(async () => {
     createMariadbDatabase('tminus_inj'),
   ]);
   await Promise.all([
-    // Analysed, so PostgreSQL sides are read by heap page ranges (TID range scans), as a real table would be.
+    // Analysed, as a real table would be: in key order, so PostgreSQL sides are read by key ranges.
     pgExec(pgSource.url, [...postgresTableSql('big', ROWS), 'ANALYZE big']),
     mariadbExec(mySource.url, mariadbTableSql('big', ROWS)),
   ]);
@@ -43,6 +43,7 @@ afterAll(async () => {
 async function target(changes: string[]): Promise<void> {
   await pgExec(pgTarget.url, [
     'DROP TABLE IF EXISTS big',
+    'DROP TABLE IF EXISTS shuffled',
     ...postgresTableSql('big', ROWS),
     ...changes,
     'ANALYZE big',
@@ -150,12 +151,42 @@ describe('injected differences on a 150,000-row table with gapped integer keys',
     expect(r.stats.rowsDownloaded).toBeLessThan(60_000);
   });
 
-  it('reads an analysed PostgreSQL table by heap page ranges', async () => {
-    const d = await openDialect(pgSource.url);
+  it('reads an analysed PostgreSQL table by key ranges when its heap is in key order, else by heap pages', async () => {
+    await target([]);
+    await pgExec(pgTarget.url, [
+      'CREATE TABLE shuffled AS SELECT * FROM big ORDER BY md5(id::text)',
+      'ALTER TABLE shuffled ADD PRIMARY KEY (id)',
+      'ANALYZE shuffled',
+    ]);
+    const d = await openDialect(pgTarget.url);
     try {
-      expect(await d.scanLayout({ table: 'big', specs: [], key: ['id'] })).toMatchObject({ by: 'pages' });
+      expect(await d.scanLayout({ table: 'big', specs: [], key: ['id'] })).toEqual({ by: 'keys' });
+      expect(await d.scanLayout({ table: 'shuffled', specs: [], key: ['id'] })).toMatchObject({
+        by: 'pages',
+      });
     } finally {
       await d.close();
+    }
+  });
+
+  it('finds exactly 100 scattered changes and 50 extra rows in a target whose heap is not in key order', async () => {
+    const changed = range(0, 99).map((k) => 1497 * k + 5);
+    const extra = [...range(1, 25).map((k) => 3 * k + 2), ...range(1, 25).map((k) => 3_000_000 + k)];
+    await target([
+      `UPDATE big SET amount = amount + 1 WHERE id IN ${inList(ids(changed))}`,
+      `INSERT INTO big (id, name) SELECT x, 'extra' FROM unnest(ARRAY[${extra.join(',')}]::bigint[]) x`,
+      'CREATE TABLE shuffled AS SELECT * FROM big ORDER BY md5(id::text)',
+      'DROP TABLE big',
+      'ALTER TABLE shuffled RENAME TO big',
+      'ALTER TABLE big ADD PRIMARY KEY (id)',
+    ]);
+    for (const nativeHash of [true, false]) {
+      const r = await compare(pgSource.url, { nativeHash });
+      expect(r.changed.map((c) => c.key)).toEqual(ids(changed));
+      expect(new Set(r.changed.flatMap((c) => c.columns))).toEqual(new Set(['amount']));
+      expect(r.missingInSource).toEqual([...extra].sort((a, b) => a - b));
+      expect(r.missingInTarget).toEqual([]);
+      expect(r.targetRows).toBe(ROWS + 50);
     }
   });
 

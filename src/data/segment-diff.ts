@@ -22,7 +22,8 @@ type Bounded = KeyRange & { readonly lo: bigint; readonly hi: bigint };
  * Compares a table with a single integer key in one pass over each side. The keys are cut into groups of
  * consecutive values (about `ROWS_PER_GROUP` rows each, from the lowest and highest key of both sides: two
  * index look-ups, no boundary queries). Each side is read in parts in its physical order — heap page ranges on
- * PostgreSQL (TID range scans), key ranges on InnoDB and SQLite — and every part returns the count and sum of
+ * PostgreSQL (TID range scans) unless its heap is in key order, key ranges on InnoDB, SQLite and key-ordered
+ * PostgreSQL tables — and every part returns the count and sum of
  * each group it holds, so the sides never wait for each other and every row is hashed once. Groups are
  * additive: once both sides are read, the groups that differ are downloaded by key range (an index range scan)
  * or, when one holds many rows, compared again by finer groups. Part size adapts so one query takes about

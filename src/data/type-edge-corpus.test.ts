@@ -13,6 +13,7 @@ import {
   loadTimestampsPostgres,
   loadTimestampsSqlite,
 } from '../../test/support/data-corpus.js';
+import { pgExec } from '../../test/support/data-tables.js';
 import type { TestDatabase } from '../../test/support/databases.js';
 import { createMariadbDatabase, createPostgresDatabase } from '../../test/support/databases.js';
 import type { CompareOptions } from './compare-options.js';
@@ -277,4 +278,42 @@ describe('timestamps copied into precisions 0–6', () => {
     const forced = await compare(myA.url, myB.url, 'edge_ts', { timestampRounding: 'round' });
     expect(forced.status).toBe('different');
   });
+});
+
+describe('PostgreSQL read by key ranges and by heap pages', () => {
+  // Analysed copies of the corpus: `edge_keys` with its heap in key order (read by key ranges, one plain sum
+  // per key group over an index range scan), `edge_heap` with its heap in another order (read by heap pages
+  // with a grouped query).
+  beforeAll(async () => {
+    await Promise.all(
+      [pgA, pgB, pgX].map((db) =>
+        pgExec(db.url, [
+          'CREATE TABLE edge_keys (LIKE edge INCLUDING ALL)',
+          'INSERT INTO edge_keys SELECT * FROM edge ORDER BY id',
+          'CREATE TABLE edge_heap (LIKE edge INCLUDING ALL)',
+          'INSERT INTO edge_heap SELECT * FROM edge ORDER BY md5(id::text)',
+          'ANALYZE edge_keys',
+          'ANALYZE edge_heap',
+        ]),
+      ),
+    );
+  }, 60_000);
+
+  for (const [table, by] of [
+    ['edge_keys', 'keys'],
+    ['edge_heap', 'pages'],
+  ] as const) {
+    it(`${table}: read by ${by}, no false difference and every injected difference, both hashes`, async () => {
+      const d = await openDialect(pgX.url);
+      try {
+        expect(await d.scanLayout({ table, specs: [], key: ['id'] })).toMatchObject({ by });
+      } finally {
+        await d.close();
+      }
+      for (const nativeHash of [true, false]) {
+        expectIdentical(await bothPaths(pgA.url, pgB.url, table, { nativeHash }));
+        expectInjected(await bothPaths(pgA.url, pgX.url, table, { nativeHash }));
+      }
+    });
+  }
 });

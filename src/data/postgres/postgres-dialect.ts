@@ -35,6 +35,7 @@ import {
   keyIndexes,
   groupChecksumsOf,
 } from '../tminus-hashing.js';
+import { keyRangeSumsSql } from './key-range-sums.js';
 import { PostgresDriver } from './postgres-driver.js';
 import {
   POSTGRES_FLAVOUR as F,
@@ -67,11 +68,18 @@ const KINDS: Readonly<Record<string, ColumnKind>> = {
   jsonb: 'json',
 };
 
+/** Planner correlation between key order and heap order above which a table is read by key ranges. */
+const KEY_ORDER_CORRELATION = 0.95;
+
+const orderedKey = (q: TableQuery) => `${q.table}\u0000${q.key.join('\u0000')}`;
+
 /** PostgreSQL: canonical rendering and hashing run inside the server; sessions in UTC. */
 export class PostgresDialect implements Dialect {
   readonly engine = 'postgres' as const;
 
   private readonly sql: SideQueries;
+  /** Tables (with their key) whose heap is in key order behind a btree index led by the key (see `scanLayout`). */
+  private readonly keyOrdered = new Set<string>();
 
   private constructor(
     private readonly driver: PostgresDriver,
@@ -208,7 +216,35 @@ export class PostgresDialect implements Dialect {
       : { min: BigInt(min), max: BigInt(max) };
   }
 
+  /**
+   * A table whose heap is in key order (planner statistics: key correlation of at least
+   * `KEY_ORDER_CORRELATION`) behind a btree index led by the key is read by key ranges: each group is then a
+   * plain `count + sum` over an index range scan (`keyRangeSumsSql`), which reads the heap in order: 1.2–1.4×
+   * the backend CPU of one plain sequential `count + sum`, where the `GROUP BY` costs 1.4–1.45×. Other tables are read by heap page ranges (TID range scans, PostgreSQL 14+)
+   * with a grouped query, which reads each page once whatever the key order.
+   */
   async scanLayout(q: TableQuery): Promise<ScanLayout> {
+    const key = q.key.length === 1 ? q.key[0] : undefined;
+    if (key !== undefined) {
+      const r = await this.sql.arrays(
+        `SELECT (SELECT abs(s.correlation)::text FROM pg_stats s
+                  WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = $2
+                    AND NOT s.inherited),
+                EXISTS (SELECT 1 FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_am m ON m.oid = x.relam
+                         WHERE i.indrelid = c.oid AND m.amname = 'btree' AND i.indkey[0] = a.attnum
+                           AND i.indpred IS NULL)::text
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2
+          WHERE c.oid = $1::regclass`,
+        [pgIdent(q.table), key],
+      );
+      const correlation = Number(r[0]?.[0] ?? 0);
+      if (r[0]?.[1] === 'true' && correlation >= KEY_ORDER_CORRELATION) {
+        this.keyOrdered.add(orderedKey(q));
+        return { by: 'keys' };
+      }
+    }
+    this.keyOrdered.delete(orderedKey(q));
     // TID range scans arrived in PostgreSQL 14.
     if (Number(/^\d+/.exec(this.version)?.[0] ?? 0) < 14) return { by: 'keys' };
     const r = await this.sql.arrays(
@@ -232,6 +268,9 @@ export class PostgresDialect implements Dialect {
       return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
     }
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
+    if (!range.pages && !range.within?.length && this.keyOrdered.has(orderedKey(q))) {
+      return checksumMap(await this.sql.bound(keyRangeSumsSql(q, range, origin, width, h)));
+    }
     // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
     return checksumMap(await this.sql.bound(groupChecksumSql(F, q, range, origin, width, h)));
   }
