@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -82,6 +82,48 @@ describe('CLI start', () => {
     expect(loadedChunks.filter((m) => readFileSync(fileURLToPath(m), 'utf8').includes(YAML_MARK))).toEqual(
       [],
     );
+  });
+
+  it('`tminus status` opens a run whose plan has no JSON copy (a YAML-only value) from its text', async () => {
+    // `.inf` does not come back from JSON, so the run keeps only the plan's text: opening it parses the YAML
+    // (in the bundle, where `yaml` is compiled in and its dynamic import has only a default export).
+    const sub = mkdtempSync(join(dir, 'inf-'));
+    writeFileSync(
+      join(sub, 'plan.yaml'),
+      `version: 1
+name: yaml-only
+title: A plan with a YAML-only value
+roles:
+  ops: { title: Ops, members: [olga] }
+phases:
+  - id: go
+    at: T-0
+    tasks:
+      - id: probe
+        title: Probe
+        owner: ops
+        action: http.check
+        with:
+          url: http://127.0.0.1:9/
+          expect: { json: [{ path: $.limit, equals: .inf }] }
+`,
+    );
+    const ran = await cli(
+      ['run', 'plan.yaml', '--dry-run', '--auto-approve', '--speed', '5000', '--go-live', 'now+1h'],
+      {
+        cwd: sub,
+      },
+    );
+    expect(ran.stdout, ran.stderr).toContain('run ended:');
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tminus.js'), 'status'], {
+      cwd: sub,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('yaml-only');
+    expect(r.stderr).not.toContain('no longer loads');
   });
 
   it('the trace sees a driver loaded on first use (`tminus status` on a PostgreSQL store)', () => {
