@@ -142,8 +142,9 @@ async function takeOver(ttl: string) {
   const restartedAt = await until(
     url,
     (e) => {
-      if (takenAt === undefined && e.some((x) => x.data.type === 'lease.taken-over'))
+      if (takenAt === undefined && e.some((x) => x.data.type === 'lease.taken-over')) {
         takenAt = performance.now();
+      }
       return startedLong(e) >= 2;
     },
     'worker B to start the long step again',
