@@ -2,6 +2,9 @@
  * Dispatch latency on SQLite: from the moment a task's success is recorded to the moment its dependent's
  * start is recorded, over a chain of no-op tasks on the real clock with a file store (WAL, synchronous=FULL).
  * Lower bound printed alongside: one append transaction (a dispatch needs at least one commit).
+ * `--postgres`: the same on the PostgreSQL store (a fresh database on 127.0.0.1:5432); the bound is then one
+ * commit (a one-row INSERT in autocommit over an open connection), and the statements sent per dispatch are
+ * counted on the client.
  */
 import { performance } from 'node:perf_hooks';
 import { Redactor } from '../src/engine/redactor.js';
@@ -11,7 +14,16 @@ import pg from 'pg';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { RunStore } from '../src/store/store.js';
-import { load, ms, percentile, registry, tempStore } from './engine-support.js';
+import {
+  load,
+  load1,
+  ms,
+  percentile,
+  pgCommits,
+  pgDatabases,
+  registry,
+  tempStore,
+} from './engine-support.js';
 
 const N = Number(process.env.N ?? 500);
 const tasks = Array.from(
@@ -20,23 +32,17 @@ const tasks = Array.from(
 );
 const text = `version: 1\nname: chain\nroles: { ops: { members: [bob] } }\nphases:\n  - id: p\n    at: T-0\n    tasks:\n${tasks.join('\n')}\n`;
 const plan = load(text);
-// `--postgres`: the same measurement on the shared PostgreSQL store (a fresh database on 127.0.0.1:5432).
 const usePg = process.argv.includes('--postgres');
-const ADMIN = process.env.TMINUS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const created: string[] = [];
-async function freshPg(): Promise<string> {
-  const name = `tminus_bench_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  created.push(name);
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const databases = pgDatabases();
 const openStore = async (name: string): Promise<RunStore> =>
-  usePg ? PostgresStore.open(await freshPg()) : SqliteStore.open(tempStore(name));
+  usePg ? PostgresStore.open(await databases.create()) : SqliteStore.open(tempStore(name));
+// Statements sent to PostgreSQL (each is one round trip), counted while the chain runs.
+let statements = 0;
+const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statements++;
+  return query.apply(this, args);
+} as never;
 const store = await openStore('dispatch');
 const clock = new SystemClock();
 const seen = new Map<string, number>();
@@ -74,11 +80,16 @@ const executor = await RunExecutor.create(
   clock.now(),
 );
 const t0 = performance.now();
+const before = statements;
 await executor.run();
 const total = performance.now() - t0;
+const perTask = (statements - before) / N;
 const latencies: number[] = [];
+// And the other half of each step: its start recorded → its (no-op) success recorded.
+const runs: number[] = [];
 for (let i = 1; i < N; i++) {
   latencies.push(seen.get(`step.started:t${i}`)! - seen.get(`step.succeeded:t${i - 1}`)!);
+  runs.push(seen.get(`step.succeeded:t${i}`)! - seen.get(`step.started:t${i}`)!);
 }
 
 // Lower bound: the cost of one append transaction on the same kind of file.
@@ -117,15 +128,22 @@ console.log(
 console.log(
   `  p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}  max ${ms(Math.max(...latencies))}`,
 );
+console.log(`  a no-op step's start → its success: p50 ${ms(percentile(runs, 50))}`);
 console.log(`  whole chain ${ms(total)} (${(N / (total / 1000)).toFixed(0)} tasks/s)`);
 console.log(
-  `lower bound, one append transaction: p50 ${ms(percentile(commits, 50))}  p99 ${ms(percentile(commits, 99))}`,
+  `${usePg ? 'the store' : 'lower bound'}, one append transaction: p50 ${ms(percentile(commits, 50))}  p99 ${ms(percentile(commits, 99))}`,
 );
+if (usePg) {
+  console.log(`  statements sent per task (each one round trip): ${perTask.toFixed(2)}`);
+  const bare = await pgCommits(await databases.create(), 300);
+  console.log(
+    `lower bound, one commit (one-row INSERT, autocommit): p50 ${ms(percentile(bare, 50))}  p99 ${ms(percentile(bare, 99))}`,
+  );
+  console.log(
+    `  dispatch p50 / commit p50: ${(percentile(latencies, 50) / percentile(bare, 50)).toFixed(2)}×`,
+  );
+}
+console.log(`load average (1 min): ${load1()}`);
 await store.close();
 await bound.close();
-if (created.length > 0) {
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-}
+await databases.dropAll();

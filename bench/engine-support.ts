@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import pg from 'pg';
 import { z } from 'zod';
 import { ActionRegistry } from '../src/actions/action-registry.js';
 import { ACTION_TYPES } from '../src/core/action-types.js';
@@ -35,3 +37,53 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export const ms = (n: number): string => `${n.toFixed(2)} ms`;
+
+const PG_ADMIN = process.env.TMINUS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Fresh databases on the local PostgreSQL (127.0.0.1:5432) for one bench run; `dropAll` removes them. */
+export function pgDatabases(): { create(): Promise<string>; dropAll(): Promise<void> } {
+  const created: string[] = [];
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: PG_ADMIN });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    async create() {
+      const name = `tminus_bench_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+      created.push(name);
+      await admin(`CREATE DATABASE ${name}`);
+      const url = new URL(PG_ADMIN);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
+    async dropAll() {
+      for (const name of created.splice(0)) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** One commit on PostgreSQL: a one-row INSERT in autocommit, over an open connection (p50 of `n`). */
+export async function pgCommits(url: string, n: number): Promise<number[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('CREATE TABLE IF NOT EXISTS bench_commit (id serial PRIMARY KEY, body text NOT NULL)');
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      await c.query('INSERT INTO bench_commit (body) VALUES ($1)', [`commit ${i}`]);
+      times.push(performance.now() - s);
+    }
+    return times;
+  } finally {
+    await c.end();
+  }
+}
+
+/** The 1-minute load average, as `uptime` shows it. */
+export const load1 = (): string => loadavg()[0]!.toFixed(2);

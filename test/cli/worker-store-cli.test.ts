@@ -34,7 +34,10 @@ describe('tminus store migrate', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const latest = PG_MIGRATIONS.length;
-    expect(first.stdout).toContain(`schema 3 → ${latest} (applied migration 4`);
+    const applied = Array.from({ length: latest - 3 }, (_, i) => i + 4);
+    expect(first.stdout).toContain(
+      `schema 3 → ${latest} (applied migration${applied.length === 1 ? '' : 's'} ${applied.join(', ')})`,
+    );
     const again = await run(['store', 'migrate', '--json'], { TMINUS_STORE: db.url });
     expect(JSON.parse(again.stdout)).toMatchObject({ from: latest, to: latest, latest });
   }, 120_000);

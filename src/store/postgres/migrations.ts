@@ -96,6 +96,43 @@ export const PG_MIGRATIONS: readonly string[] = [
      BEGIN PERFORM pg_notify('tminus_runs', NEW.head_seq || ' ' || NEW.run_id); RETURN NULL; END $$;
    CREATE TRIGGER runs_notify AFTER INSERT OR UPDATE OF head_seq ON runs
      FOR EACH ROW EXECUTE FUNCTION tminus_runs_notify();`,
+  // One round trip per append (issue 8): the client seals the events against the head it last saw and sends
+  // them in one autocommit call; under the run row's lock the function checks the head (seq and hash) and
+  // the fence (holder and epoch), inserts, moves the head (whose trigger notifies). Anything else answers
+  // with the current head, lease and time of the head event, and changes nothing: 'missing' (no such run),
+  // 'fenced' (the caller records an append.rejected next), 'moved' (the head is not where the caller
+  // sealed from).
+  `CREATE FUNCTION tminus_append(
+     p_run_id text, p_expected_seq integer, p_prev_hash text, p_holder text, p_epoch bigint,
+     p_at_ms bigint[], p_actor text[], p_type text[], p_data text[], p_hash text[], p_mac text[],
+     OUT status text, OUT head_seq integer, OUT head_hash text, OUT key_id text, OUT holder_id text,
+     OUT epoch bigint, OUT head_at_ms bigint)
+   LANGUAGE plpgsql AS $$
+   DECLARE n integer := coalesce(cardinality(p_hash), 0);
+   BEGIN
+     SELECT r.head_seq, r.head_hash, r.key_id, l.holder_id, l.epoch
+       INTO head_seq, head_hash, key_id, holder_id, epoch
+       FROM runs r LEFT JOIN leases l ON l.run_id = r.run_id WHERE r.run_id = p_run_id FOR UPDATE OF r;
+     IF NOT FOUND THEN status := 'missing'; RETURN; END IF;
+     IF p_holder IS NOT NULL AND (holder_id IS DISTINCT FROM p_holder OR epoch IS DISTINCT FROM p_epoch) THEN
+       status := 'fenced';
+     ELSIF head_seq <> p_expected_seq OR head_hash <> p_prev_hash THEN
+       status := 'moved';
+     ELSE
+       INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac)
+         SELECT p_run_id, p_expected_seq + i::integer, p_at_ms[i], p_actor[i], p_type[i], p_data[i],
+                CASE WHEN i = 1 THEN p_prev_hash ELSE p_hash[i - 1] END, p_hash[i], p_mac[i]
+           FROM generate_subscripts(p_hash, 1) AS i ORDER BY i;
+       IF n > 0 THEN
+         UPDATE runs SET head_seq = p_expected_seq + n, head_hash = p_hash[n],
+                ended = ended OR 'run.ended' = ANY (p_type)
+          WHERE run_id = p_run_id;
+       END IF;
+       status := 'ok';
+       RETURN;
+     END IF;
+     SELECT e.at_ms INTO head_at_ms FROM events e WHERE e.run_id = p_run_id AND e.seq = head_seq;
+   END $$;`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */

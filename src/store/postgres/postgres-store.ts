@@ -35,6 +35,32 @@ interface EventRow {
   hash: string;
 }
 
+const APPEND_SQL = 'SELECT * FROM tminus_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
+
+/** What tminus_append answers (migration 5); the head fields describe the stored head unless 'ok'. */
+interface AppendAnswer {
+  status: 'ok' | 'missing' | 'fenced' | 'moved';
+  head_seq: number;
+  head_hash: string;
+  key_id: string | null;
+  holder_id: string | null;
+  epoch: string | null;
+  head_at_ms: string | null;
+}
+
+/** The last head of a run this process saw (and the run's key id, which never changes). */
+interface KnownHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly keyId: string | null;
+}
+
+interface SealedEvents {
+  readonly events: RunEvent[];
+  /** at_ms, actor, type, data, hash and mac, one array each, as tminus_append takes them. */
+  readonly columns: readonly unknown[];
+}
+
 const toEvent = (r: EventRow): RunEvent => ({
   runId: r.run_id,
   seq: r.seq,
@@ -55,6 +81,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints {
   readonly #pool: pg.Pool;
   readonly #journal: StoreJournal;
   readonly #url: string;
+  readonly #heads = new Map<string, KnownHead>();
 
   private constructor(pool: pg.Pool, journal: StoreJournal, url: string) {
     this.#pool = pool;
@@ -123,8 +150,20 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints {
       );
       if (inserted.rowCount !== 1) throw new TminusError('STORE_CONFLICT', `run ${runId} already exists`);
       if (chosen.created) await c.query('UPDATE journal SET key_id = $1', [key.id]);
-      return this.#insert(c, runId, 0, GENESIS_HASH, events, key);
+      const sealed = this.#seal(runId, 0, GENESIS_HASH, events, key);
+      const r = await c.query<AppendAnswer>(APPEND_SQL, [
+        runId,
+        0,
+        GENESIS_HASH,
+        null,
+        null,
+        ...sealed.columns,
+      ]);
+      if (r.rows[0]?.status !== 'ok') throw new TminusError('INTERNAL', `run ${runId} was not created`);
+      return sealed.events;
     });
+    const last = stored.at(-1)!;
+    this.#remember(runId, last.seq, last.hash, key?.id ?? null);
     this.#witness(runId, stored, key);
     return stored;
   }
@@ -140,83 +179,123 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints {
     events: readonly NewRunEvent[],
     fence?: AppendFence,
   ): Promise<AppendResult> {
-    let key: JournalKey | undefined;
-    let written: readonly RunEvent[] = [];
-    const result = await this.#tx(async (c): Promise<AppendResult> => {
-      // The run row's lock serialises this append with any take-over (which locks it too), and the lease
-      // is read under it: the fence check and the insert are one transaction.
-      const run = await c.query<{
-        head_seq: number;
-        head_hash: string;
-        key_id: string | null;
-        holder_id: string | null;
-        epoch: string | null;
-      }>(
-        `SELECT r.head_seq, r.head_hash, r.key_id, l.holder_id, l.epoch FROM runs r
-         LEFT JOIN leases l ON l.run_id = r.run_id WHERE r.run_id = $1 FOR UPDATE OF r`,
-        [runId],
-      );
-      const row = run.rows[0];
-      if (!row) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
-      if (fence && (row.holder_id !== fence.holderId || Number(row.epoch) !== fence.epoch)) {
-        const head = await c.query<{ at_ms: string }>(
-          'SELECT at_ms FROM events WHERE run_id = $1 AND seq = $2',
-          [runId, row.head_seq],
-        );
-        key = this.#journal.keyForRun(runId, row.key_id);
-        const lease =
-          row.holder_id === null ? undefined : { holder_id: row.holder_id, epoch: row.epoch ?? 0 };
-        const rejection = rejectionEvent(fence, lease, events, Number(head.rows[0]?.at_ms ?? 0));
-        written = await this.#insert(c, runId, row.head_seq, row.head_hash, [rejection], key);
-        return { ok: false, lastSeq: row.head_seq + 1, rejected: written[0]! };
+    // One round trip when this process knows the head it appends after (it created the run, appended last
+    // or read up to expectedSeq): the events are sealed here against that head and sent in one call, which
+    // applies them only if the head and the fence are still what they were.
+    let head = this.#heads.get(runId);
+    if (head?.seq !== expectedSeq) head = await this.#readHead(runId);
+    if (fence === undefined && head.seq !== expectedSeq) return { ok: false, lastSeq: head.seq };
+    for (;;) {
+      const key = this.#journal.keyForRun(runId, head.keyId);
+      const sealed = this.#seal(runId, head.seq, head.hash, events, key);
+      const answer = await this.#call(runId, expectedSeq, head, sealed, fence);
+      if (answer.status === 'ok') {
+        this.#witness(runId, sealed.events, key);
+        return { ok: true, events: sealed.events };
       }
-      if (row.head_seq !== expectedSeq) return { ok: false, lastSeq: row.head_seq };
-      key = this.#journal.keyForRun(runId, row.key_id);
-      written = await this.#insert(c, runId, row.head_seq, row.head_hash, events, key);
-      return { ok: true, events: written };
-    });
-    this.#witness(runId, written, key);
-    return result;
+      if (answer.status === 'fenced') return this.#reject(runId, fence!, answer, events);
+      // Moved: another process appended, or this one last saw a head that is not the stored one.
+      head = this.#remember(runId, answer.head_seq, answer.head_hash, answer.key_id);
+      if (head.seq !== expectedSeq) return { ok: false, lastSeq: head.seq };
+    }
   }
 
-  async #insert(
-    c: pg.PoolClient,
+  /** Records what a fenced append refused: one append.rejected after whatever the head is now. */
+  async #reject(
+    runId: string,
+    fence: AppendFence,
+    first: AppendAnswer,
+    refused: readonly NewRunEvent[],
+  ): Promise<AppendResult> {
+    let answer = first;
+    for (;;) {
+      const head = this.#remember(runId, answer.head_seq, answer.head_hash, answer.key_id);
+      const key = this.#journal.keyForRun(runId, head.keyId);
+      const lease =
+        answer.holder_id === null ? undefined : { holder_id: answer.holder_id, epoch: answer.epoch ?? 0 };
+      const rejection = rejectionEvent(fence, lease, refused, Number(answer.head_at_ms ?? 0));
+      const sealed = this.#seal(runId, head.seq, head.hash, [rejection], key);
+      answer = await this.#call(runId, head.seq, head, sealed, undefined);
+      if (answer.status === 'ok') {
+        this.#witness(runId, sealed.events, key);
+        return { ok: false, lastSeq: head.seq + 1, rejected: sealed.events[0]! };
+      }
+    }
+  }
+
+  async #call(
+    runId: string,
+    expectedSeq: number,
+    head: KnownHead,
+    sealed: SealedEvents,
+    fence: AppendFence | undefined,
+  ): Promise<AppendAnswer> {
+    const r = await this.#pool.query<AppendAnswer>(APPEND_SQL, [
+      runId,
+      expectedSeq,
+      head.hash,
+      fence?.holderId ?? null,
+      fence?.epoch ?? null,
+      ...sealed.columns,
+    ]);
+    const answer = r.rows[0]!;
+    if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+    if (answer.status === 'ok') {
+      const last = sealed.events.at(-1);
+      if (last) this.#remember(runId, last.seq, last.hash, head.keyId);
+    }
+    return answer;
+  }
+
+  /** The head as stored (when this process has not seen it): one extra round trip. */
+  async #readHead(runId: string): Promise<KnownHead> {
+    const r = await this.#pool.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
+      'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1',
+      [runId],
+    );
+    const row = r.rows[0];
+    if (!row) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+    return this.#remember(runId, row.head_seq, row.head_hash, row.key_id);
+  }
+
+  /** Keeps the last head this process saw of a run (its key id never changes). */
+  #remember(runId: string, seq: number, hash: string, keyId: string | null): KnownHead {
+    const head = { seq, hash, keyId };
+    this.#heads.set(runId, head);
+    return head;
+  }
+
+  /** Numbers, chains and seals events after a head, as the columns tminus_append takes. */
+  #seal(
     runId: string,
     headSeq: number,
     headHash: string,
     events: readonly NewRunEvent[],
     key: JournalKey | undefined,
-  ): Promise<RunEvent[]> {
+  ): SealedEvents {
     const stored: RunEvent[] = [];
-    const values: unknown[] = [];
+    const atMs: number[] = [];
+    const actors: string[] = [];
+    const types: string[] = [];
+    const data: string[] = [];
+    const hashes: string[] = [];
+    const macs: (string | null)[] = [];
     let prevHash = headHash;
     let seq = headSeq;
-    let ended = false;
     for (const e of events) {
       seq += 1;
       const body = { runId, seq, atMs: Math.round(e.atMs), actor: e.actor, data: e.data };
       const { hash, mac } = sealEvent(key, prevHash, body);
-      values.push(runId, seq, body.atMs, e.actor, e.data.type, JSON.stringify(e.data), prevHash, hash, mac);
+      atMs.push(body.atMs);
+      actors.push(e.actor);
+      types.push(e.data.type);
+      data.push(JSON.stringify(e.data));
+      hashes.push(hash);
+      macs.push(mac);
       stored.push({ ...body, prevHash, hash });
       prevHash = hash;
-      if (e.data.type === 'run.ended') ended = true;
     }
-    if (stored.length > 0) {
-      const rows = stored.map(
-        (_, i) => `(${Array.from({ length: 9 }, (__, j) => `$${i * 9 + j + 1}`).join(', ')})`,
-      );
-      await c.query(
-        `INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac) VALUES ${rows.join(', ')}`,
-        values,
-      );
-    }
-    await c.query('UPDATE runs SET head_seq = $1, head_hash = $2, ended = ended OR $3 WHERE run_id = $4', [
-      seq,
-      prevHash,
-      ended,
-      runId,
-    ]);
-    return stored;
+    return { events: stored, columns: [atMs, actors, types, data, hashes, macs] };
   }
 
   async readEvents(runId: string, afterSeq = 0, limit?: number): Promise<readonly RunEvent[]> {
@@ -225,7 +304,12 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints {
        WHERE run_id = $1 AND seq > $2 ORDER BY seq ${limit === undefined || limit < 0 ? '' : 'LIMIT $3'}`,
       limit === undefined || limit < 0 ? [runId, afterSeq] : [runId, afterSeq, limit],
     );
-    return r.rows.map(toEvent);
+    const events = r.rows.map(toEvent);
+    const last = events.at(-1);
+    const known = this.#heads.get(runId);
+    // The key id is known once this process saw the run's head; until then the next append reads it.
+    if (last && known && last.seq > known.seq) this.#remember(runId, last.seq, last.hash, known.keyId);
+    return events;
   }
 
   async listRuns(): Promise<readonly RunSummary[]> {
