@@ -373,21 +373,30 @@ export class RunSession {
     const claims = this.store;
     if (!hasStepClaims(claims)) throw new TminusError('INTERNAL', 'this store has no step claims');
     let now = 0;
+    const event = () => ({ atMs: now, actor: SYSTEM, data: redactor.redactValue(data) });
     try {
       const appended = await this.#write(
         `worker ${claim.holderId} (step ${claim.stepId})`,
         (state) => {
           const s = state.steps[claim.stepId];
-          if (state.status === 'ended' || s?.status !== 'running' || s.attempt !== claim.attempt)
-            return undefined;
-          return [{ atMs: now, actor: SYSTEM, data: redactor.redactValue(data) }];
+          const applies = state.status !== 'ended' && s?.status === 'running' && s.attempt === claim.attempt;
+          return applies ? [event()] : undefined;
         },
         async () => {
           now = await this.now();
         },
         (expectedSeq, events) => claims.appendStepResult(claim, expectedSeq, events),
       );
-      return appended ? 'recorded' : 'dropped';
+      if (appended) return 'recorded';
+      if (await claims.dropStepClaim(claim)) return 'dropped';
+      // The step was taken over (that is why it no longer runs this attempt): the result is offered for the
+      // record on the lost claim, which the store refuses and keeps as `append.rejected`.
+      const r = await claims.appendStepResult(claim, this.#state.lastSeq, [event()]);
+      await this.refresh();
+      if (r.ok || !r.rejected) {
+        throw new TminusError('INTERNAL', `a result on a lost claim of step ${claim.stepId} was not refused`);
+      }
+      return 'rejected';
     } catch (error) {
       if (error instanceof TminusError && error.code === 'LEASE_LOST') return 'rejected';
       throw error;

@@ -139,13 +139,17 @@ export class StepClaimer {
             const recorded = await session.recordStepResult(claim, data, redactor);
             if (recorded === 'rejected') {
               logger.error(`${what}: taken over by another worker; its result was recorded as rejected`);
-            } else if (recorded === 'dropped') await store.dropStepClaim(claim);
-            else this.#o.recorded?.(claim.runId);
+            } else if (recorded === 'recorded') this.#o.recorded?.(claim.runId);
             break;
           } catch (error) {
-            if (error instanceof TminusError || stopped.aborted) throw error;
-            logger.warn(`${what}: cannot record the result yet, retrying: ${String(error)}`);
-            await realSleep(this.#o.pollMs, stopped).catch(() => undefined);
+            // Other writers kept appending first (many workers record results of one run at once), or the
+            // store is unreachable: try again, the claim still renewed, rather than let the step be taken over.
+            const conflict = error instanceof TminusError && error.code === 'STORE_CONFLICT';
+            if ((error instanceof TminusError && !conflict) || stopped.aborted) throw error;
+            if (!conflict) logger.warn(`${what}: cannot record the result yet, retrying: ${String(error)}`);
+            await realSleep(conflict ? Math.random() * this.#o.pollMs : this.#o.pollMs, stopped).catch(
+              () => undefined,
+            );
           }
         }
         heartbeat.abort();

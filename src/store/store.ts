@@ -174,8 +174,11 @@ export interface StepClaims {
    * revoked); undefined when the claim is live, done or absent.
    */
   revokeStepClaim(step: StepRef, nowMs: number): Promise<RevokedStepClaim | undefined>;
-  /** Marks a claim done without a result: the step no longer needs running (settled by a person, ended). */
-  dropStepClaim(claim: ClaimedStep): Promise<void>;
+  /**
+   * Marks a claim done without a result: the step no longer needs running (settled by a person, ended).
+   * False when the claim is no longer this worker's (taken over).
+   */
+  dropStepClaim(claim: ClaimedStep): Promise<boolean>;
   /**
    * As `append`, but conditional on `claim` still being the step's current claim (holder and epoch) instead
    * of on a run lease; marks the claim done in the same transaction. A stale claim records one

@@ -430,6 +430,7 @@ for (const backend of BACKENDS) {
         // Looking again (a driver that stopped before recording the take-over) finds it revoked still.
         expect(await claims.revokeStepClaim(step, 2000)).toEqual(revoked);
         expect(await claims.renewStepClaim(claim, 1500, 1000)).toBe(false);
+        expect(await claims.dropStepClaim(claim)).toBe(false);
         const r = await claims.appendStepResult(claim, 4, [succeeded(claim.stepId)]);
         expect(r).toMatchObject({ ok: false, lastSeq: 5 });
         expect(r.ok ? undefined : r.rejected?.data).toEqual({
@@ -447,7 +448,7 @@ for (const backend of BACKENDS) {
       it('never hands out the steps of an ended run, nor a step dropped by its worker', async () => {
         const { claims } = await started();
         const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
-        await claims.dropStepClaim(claim);
+        expect(await claims.dropStepClaim(claim)).toBe(true);
         expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).not.toContain(claim.stepId);
         await h.store.append('r1', 4, [ev({ type: 'run.ended', outcome: 'aborted' })], {
           holderId: 'd',

@@ -221,12 +221,23 @@ ${tasks.join('\n')}
       t.worker('--max-steps', '4'),
     ];
     // However slow the machine: wait as long as steps keep finishing.
+    let recorded = 0;
     await waitWhileProgressing(
-      async () => foldRun(await t.events()).status === 'ended',
-      () => t.lines().length,
+      async () => {
+        const s = foldRun(await t.events());
+        recorded = Object.values(s.steps).filter((x) => x.status === 'succeeded').length;
+        return s.status === 'ended';
+      },
+      () => [t.lines().length, recorded],
       'the run to end',
       180_000,
-    );
+    ).catch(async (error: unknown) => {
+      const s = foldRun(await t.events());
+      const open = Object.entries(s.steps).filter(([, x]) => x.status !== 'succeeded');
+      throw new Error(
+        `${String(error)}; steps not succeeded: ${JSON.stringify(open.slice(0, 5))}; workers said: ${workers.map((w) => w.output().slice(-1500)).join('\n---\n')}`,
+      );
+    });
     const state = foldRun(await t.events());
     expect(state.outcome).toBe('completed');
     const lines = t.lines().map((l) => l.split(' '));

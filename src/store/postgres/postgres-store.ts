@@ -505,12 +505,13 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     );
   }
 
-  async dropStepClaim(claim: ClaimedStep): Promise<void> {
-    await this.#pool.query(
+  async dropStepClaim(claim: ClaimedStep): Promise<boolean> {
+    const r = await this.#pool.query(
       `UPDATE step_claims SET state = 'done' WHERE run_id = $1 AND step_id = $2 AND attempt = $3
        AND holder_id = $4 AND epoch = $5 AND state = 'claimed'`,
       [claim.runId, claim.stepId, claim.attempt, claim.holderId, claim.epoch],
     );
+    return r.rowCount === 1;
   }
 
   async appendStepResult(
