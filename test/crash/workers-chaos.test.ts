@@ -184,7 +184,7 @@ describe('tminus worker: several workers on PostgreSQL, leases, take-over and fe
     expect(ofType(events, 'step.succeeded').filter((e) => e.data.stepId === 'migrate')).toEqual([]);
     expect(state.rejectedWrites).toHaveLength(1);
     expect((await t.run(['status'])).stdout).toMatch(
-      /rejected at T\+\S+: late write from \S+ \(epoch \d+, lease lost\): step\.\w+ migrate/,
+      /rejected at T[+-]\S+: late write from \S+ \(epoch \d+, lease lost\): step\.\w+ migrate/,
     );
     await waitFor(() => /lost run|taken over/.test(a.output()), 'A to say it lost the run');
     expect((await t.run(['complete', 'migrate', '--as', 'olga'])).code).toBe(0);
@@ -352,7 +352,7 @@ phases:
     expect(state.steps.migrate?.hold).toBe('outcome-unknown');
     expect(ofType(events, 'step.succeeded').filter((e) => e.data.stepId === 'migrate')).toEqual([]);
     expect((await t.run(['status'])).stdout).toMatch(
-      /rejected at T\+\S+: late write from \S+ \(epoch \d+, lease lost\): step\.\w+ migrate/,
+      /rejected at T[+-]\S+: late write from \S+ \(epoch \d+, lease lost\): step\.\w+ migrate/,
     );
     expect((await t.run(['log'])).stdout).toMatch(
       /REJECTED late write from \S+ \(its claim of step migrate attempt 1/,
