@@ -58,6 +58,19 @@ export class StepClaimer {
     try {
       while (!signal.aborted) {
         try {
+          // A run is read (its journal, its plan) before any of its steps is claimed: reading a large one
+          // takes a while, and a claim's lease runs from the moment it is taken.
+          for (const [runId, session] of this.#sessions) {
+            void session.then(
+              (s) => s.state.status === 'ended' && this.#sessions.delete(runId),
+              () => undefined,
+            );
+          }
+          if (this.#running.size < this.#o.maxSteps) {
+            for (const runId of await store.runsWithOfferedSteps(8)) {
+              if (!this.#sessions.has(runId)) await this.#session(runId).catch(() => undefined);
+            }
+          }
           while (this.#running.size < this.#o.maxSteps && !signal.aborted) {
             const claim = await store.claimStep(this.#o.holder, {
               nowMs: this.#o.ctx.realNow(),
@@ -101,6 +114,7 @@ export class StepClaimer {
     const what = `run ${claim.runId}: step ${claim.stepId} (attempt ${claim.attempt})`;
     void (async () => {
       const heartbeat = new AbortController();
+      const renewing = this.#renew(claim, heartbeat.signal, controller, what);
       try {
         const session = await this.#session(claim.runId);
         const state = session.state;
@@ -110,8 +124,8 @@ export class StepClaimer {
           if (state.status === 'ended') this.#sessions.delete(claim.runId);
           return;
         }
+        if (controller.signal.aborted) return; // taken over before it started here: nothing ran
         logger.info(`${what}: executing here (step epoch ${claim.epoch})`);
-        const renewing = this.#renew(claim, heartbeat.signal, controller, what);
         const redactor = new Redactor();
         const live = state.mode === 'live';
         // As the run's driver: a live run's clock is the wall clock; a rehearsal's follows its anchor.
@@ -152,12 +166,11 @@ export class StepClaimer {
             );
           }
         }
-        heartbeat.abort();
-        await renewing;
       } catch (error) {
         logger.error(`${what}: ${coerceError(error).message}`);
       } finally {
         heartbeat.abort();
+        await renewing;
         this.#running.delete(key);
         this.poke();
       }

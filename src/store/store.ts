@@ -163,6 +163,8 @@ export interface StepClaims {
     steps: readonly { stepId: string; attempt: number }[],
     fence: AppendFence,
   ): Promise<boolean>;
+  /** Unfinished runs with steps offered now (oldest offers first): a worker reads such a run before claiming. */
+  runsWithOfferedSteps(limit: number): Promise<readonly string[]>;
   /** Claims the oldest offered step of an unfinished run that no other worker is claiming now. */
   claimStep(holder: LeaseHolder, options: { nowMs: number; ttlMs: number }): Promise<ClaimedStep | undefined>;
   /** Extends this worker's claim; false when it is no longer its own (revoked: stop, the result is refused). */

@@ -419,6 +419,15 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     });
   }
 
+  async runsWithOfferedSteps(limit: number): Promise<readonly string[]> {
+    const r = await this.#pool.query<{ run_id: string }>(
+      `SELECT s.run_id FROM step_claims s JOIN runs r ON r.run_id = s.run_id
+       WHERE s.state = 'offered' AND NOT r.ended GROUP BY s.run_id ORDER BY min(s.offer_id) LIMIT $1`,
+      [limit],
+    );
+    return r.rows.map((row) => row.run_id);
+  }
+
   async claimStep(
     holder: LeaseHolder,
     options: { nowMs: number; ttlMs: number },
