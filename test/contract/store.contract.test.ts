@@ -380,6 +380,7 @@ for (const backend of BACKENDS) {
 
       it('gives each worker a different offered step, each with its own epoch, and none twice', async () => {
         const { claims, fence, steps } = await started();
+        expect(await claims.runsWithOfferedSteps(8)).toEqual(['r1']);
         const got = await Promise.all(
           ['x', 'y', 'z', 'v'].map((id) => claims.claimStep(w(id), { nowMs: 10, ttlMs: 1000 })),
         );
@@ -387,6 +388,7 @@ for (const backend of BACKENDS) {
         expect(claimed.map((c) => c.stepId).sort()).toEqual(['a', 'b', 'c']);
         expect(new Set(claimed.map((c) => c.epoch)).size).toBe(3);
         expect(await claims.claimStep(w('v'), { nowMs: 20, ttlMs: 1000 })).toBeUndefined();
+        expect(await claims.runsWithOfferedSteps(8)).toEqual([]);
         // Offering again (a driver that looks twice) changes nothing.
         await claims.offerSteps('r1', steps, fence);
         expect(await claims.claimStep(w('v'), { nowMs: 30, ttlMs: 1000 })).toBeUndefined();
