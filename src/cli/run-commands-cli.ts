@@ -111,7 +111,11 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
       '--poll <duration>',
       'how often to look for runs and events without a hint (default 1s; 500ms works)',
     )
-    .option('--max-runs <n>', 'runs driven at once by this worker (default 8)')
+    .option('--max-runs <n>', 'runs driven at once by this worker (default 8; 0: only execute steps)')
+    .option(
+      '--max-steps <n>',
+      'steps of any run executed at once by this worker, on PostgreSQL (default 16; 0: only drive runs)',
+    )
     .option(
       '--no-listen',
       'poll only, no LISTEN/NOTIFY hints (behind PgBouncer in transaction mode); env TMINUS_LISTEN=off',

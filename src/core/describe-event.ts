@@ -15,7 +15,11 @@ export function describeEvent(e: RunEvent): string {
     case 'lease.taken-over':
       return `TAKEN OVER by ${d.holder} (epoch ${d.epoch}) from ${d.from} (epoch ${d.fromEpoch}), whose lease ran out at ${new Date(d.expiredAtMs).toISOString()}`;
     case 'append.rejected':
-      return `REJECTED late write${d.refused.length === 1 ? '' : 's'} from ${d.holder} (epoch ${d.epoch}; the lease is ${d.current ? `${d.current.holder}'s, epoch ${d.current.epoch}` : 'nobody’s'}): ${d.refused.map(refusedWhat).join(', ')} — not applied`;
+      return `REJECTED late write${d.refused.length === 1 ? '' : 's'} from ${d.holder} (${
+        d.step
+          ? `its claim of step ${d.step.stepId} attempt ${d.step.attempt}, epoch ${d.epoch}, was taken over`
+          : `epoch ${d.epoch}; the lease is ${d.current ? `${d.current.holder}'s, epoch ${d.current.epoch}` : 'nobody’s'}`
+      }): ${d.refused.map(refusedWhat).join(', ')} — not applied`;
     case 'clock.paced':
       return d.waitingFor === undefined
         ? `clock back to ×${d.speed}: nobody owes anything`
@@ -33,10 +37,14 @@ export function describeEvent(e: RunEvent): string {
     }
     case 'step.failed':
       return `${d.stepId}: failed (attempt ${d.attempt}) ${d.error.code}: ${d.error.message}${d.retryAtMs === undefined ? ' — HELD for its owner (retry / skip / rollback)' : ` — retry at ${new Date(d.retryAtMs).toISOString()}`}`;
-    case 'step.interrupted':
+    case 'step.interrupted': {
+      const why = d.takenOver
+        ? `TAKEN OVER by ${d.takenOver.by} from ${d.takenOver.from} (step claim epoch ${d.takenOver.fromEpoch}), whose step lease ran out at ${new Date(d.takenOver.expiredAtMs).toISOString()}`
+        : 'was running at a crash';
       return d.rerun
-        ? `${d.stepId}: was running at a crash; idempotent, running it again`
-        : `${d.stepId}: was running at a crash; OUTCOME UNKNOWN — held (complete / fail / retry)`;
+        ? `${d.stepId}: ${why}; idempotent, running it again`
+        : `${d.stepId}: ${why}; OUTCOME UNKNOWN — held (complete / fail / retry)`;
+    }
     case 'step.completed':
       return `${d.stepId}: completed${by}${d.reason ? ` — ${d.reason}` : ''}`;
     case 'step.marked-failed':

@@ -237,9 +237,11 @@ export function reportIncidents(plan: Plan, state: RunState, events: readonly Ru
         id: d.stepId,
         title: title(d.stepId),
         atMs: e.atMs,
-        what: d.rerun
-          ? 'was running when the executor stopped; idempotent, run again'
-          : 'was running when the executor stopped; outcome unknown, held',
+        what: `${
+          d.takenOver
+            ? `taken over from worker ${d.takenOver.from}, whose step lease ran out`
+            : 'was running when the executor stopped'
+        }; ${d.rerun ? 'idempotent, run again' : 'outcome unknown, held'}`,
         settled: end.settled,
         settledAtMs: end.atMs,
       });

@@ -96,6 +96,8 @@ type RunEventBody =
       /** Who holds the lease now (absent when nobody does). */
       readonly current?: { readonly holder: string; readonly epoch: number };
       readonly refused: readonly RunEventData[];
+      /** A worker's result of a step it had claimed: `epoch` is its step claim's, taken away since. */
+      readonly step?: { readonly stepId: string; readonly attempt: number };
     }
   /**
    * A rehearsal's clock changed pace from this event's time on (`realMs` is the real time of `atMs`): to
@@ -132,6 +134,17 @@ type RunEventBody =
       readonly stepId: string;
       readonly attempt: number;
       readonly rerun: boolean;
+      /**
+       * The worker executing the step stopped renewing its step claim (it died or stalled): `by` (the run's
+       * driver) took the step over from `from`, whose claim of epoch `fromEpoch` ran out at `expiredAtMs`
+       * (wall clock). Its late result, if any, is refused.
+       */
+      readonly takenOver?: {
+        readonly by: string;
+        readonly from: string;
+        readonly fromEpoch: number;
+        readonly expiredAtMs: number;
+      };
     }
   | { readonly type: 'step.completed'; readonly stepId: string; readonly reason?: string }
   | { readonly type: 'step.marked-failed'; readonly stepId: string; readonly reason?: string }

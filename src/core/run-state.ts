@@ -88,7 +88,7 @@ export interface RunState {
   firedCriteria: Record<string, { atMs: number; detail: string }>;
   rollback?: { startedAtMs: number; by: Actor; reason: string; criterionId?: string };
   /** Every take-over of the run by another worker (its previous holder's lease ran out), oldest first. */
-  takeOvers: { atMs: number; by: string; from: string; epoch: number }[];
+  takeOvers: { atMs: number; by: string; from: string; epoch: number; stepId?: string }[];
   /** Writes refused because their writer had lost the run's lease (fencing), oldest first. */
   rejectedWrites: { atMs: number; holder: string; epoch: number; refused: string[] }[];
   /** The latest clock anchor: run time = atMs + (real now − realMs) × speed. */
@@ -233,6 +233,10 @@ function apply(state: RunState, event: RunEvent): void {
     }
     case 'step.interrupted': {
       const s = step(state, data.stepId);
+      if (data.takenOver) {
+        const t = data.takenOver;
+        state.takeOvers.push({ atMs, by: t.by, from: t.from, epoch: t.fromEpoch, stepId: data.stepId });
+      }
       if (data.rerun) {
         s.status = 'retrying';
         s.retryAtMs = atMs;

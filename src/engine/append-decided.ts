@@ -1,7 +1,7 @@
 import type { NewRunEvent, RunEvent } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
-import type { AppendFence, RunStore } from '../store/store.js';
+import type { AppendFence, AppendResult, RunStore } from '../store/store.js';
 
 /** Tries before giving up when other processes keep appending at the same moment. */
 export const MAX_APPEND_TRIES = 50;
@@ -21,6 +21,8 @@ export interface AppendDecidedInput {
   readonly maxTries?: number;
   /** A worker's writes: applied only while it still holds the run's lease at this epoch. */
   readonly fence?: AppendFence;
+  /** Appends otherwise than `store.append` (a worker's step result, fenced on its step claim). */
+  readonly append?: (expectedSeq: number, events: readonly NewRunEvent[]) => Promise<AppendResult>;
 }
 
 /**
@@ -37,7 +39,9 @@ export async function appendDecided(input: AppendDecidedInput): Promise<readonly
     if (state === undefined) return undefined;
     const events = input.decide(state);
     if (!events || events.length === 0) return undefined;
-    const r = await input.store.append(input.runId, state.lastSeq, events, input.fence);
+    const r = input.append
+      ? await input.append(state.lastSeq, events)
+      : await input.store.append(input.runId, state.lastSeq, events, input.fence);
     if (r.ok) return r.events;
     if (r.rejected) {
       const d = r.rejected.data;

@@ -1,7 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Plan, RetryPolicy, RollbackStep } from '../core/plan.js';
-import { ROLLBACK_VERIFY_ID, rollbackVerifyStep } from '../core/rollback-verify.js';
+import type { ActionCall, Plan } from '../core/plan.js';
 import type {
   Actor,
   NewRunEvent,
@@ -14,8 +13,8 @@ import { SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
 import { applyEvent, foldRun, stepOf } from '../core/run-state.js';
 import { taskById } from '../core/plan-index.js';
-import { TminusError, coerceError } from '../core/tminus-error.js';
-import type { AppendFence, LeaseGrant, RunStore } from '../store/store.js';
+import { TminusError } from '../core/tminus-error.js';
+import type { AppendFence, LeaseGrant, RunStore, StepClaims } from '../store/store.js';
 import type { LeaseOptions } from './run-lease.js';
 import { acquireRunLease, keepRunLease } from './run-lease.js';
 import type { Redactor } from './redactor.js';
@@ -24,8 +23,6 @@ import { requireActions, runAction } from './run-action.js';
 import { decide } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
 import { runReadinessCheck } from './readiness-check.js';
-import { pollUntilTrue } from './poll-condition.js';
-import { resolveInverse } from './inverse-step.js';
 import type { WatchState } from '../core/watch-state.js';
 import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
 import { MonitorWatch } from './monitor-watch.js';
@@ -36,6 +33,7 @@ import { WatchAnnouncer } from './watch-announcer.js';
 import type { SecretSources } from './secret-resolver.js';
 import { ScaledClock } from './scaled-clock.js';
 import { clockHolds, describeHolds } from './who-owes-what.js';
+import { executeStep, rollbackStepOf } from './step-execution.js';
 
 export interface ExecutorOptions {
   readonly store: RunStore;
@@ -61,6 +59,17 @@ export interface ExecutorOptions {
   /** Real-time anchor written at start so other processes can tell the run's time. */
   readonly clockAnchor?: { readonly realMs: number; readonly speed: number };
   readonly onEvent?: (event: RunEvent) => void;
+  /**
+   * Where started steps execute: here, in this process (default), or — on a store with step claims, driven
+   * by a worker that claims steps too — offered to whichever worker claims each (see `StepClaims`).
+   */
+  readonly stepClaims?: {
+    readonly store: StepClaims;
+    /** Real milliseconds between looks for step claims whose worker stopped renewing them. */
+    readonly checkEveryMs: number;
+    /** Called once steps were offered (wakes this process's own claiming loop). */
+    readonly offered?: () => void;
+  };
 }
 
 const noWake = () => undefined;
@@ -114,6 +123,8 @@ export class RunExecutor {
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
   readonly #stop = new AbortController();
+  /** Real time of the next look at this run's step claims (when steps execute on claiming workers). */
+  #nextClaimCheck = 0;
   /** The go-live watch folded from the same journal (measurements, decisions, PONR, success). */
   readonly #watch: WatchState;
   readonly #monitors: MonitorWatch;
@@ -202,13 +213,14 @@ export class RunExecutor {
       : Promise.resolve();
     let storeDown = false;
     try {
-      await this.#recover(grant);
+      await this.#recover(grant, this.#o.stepClaims ? await this.#openClaims() : undefined);
       await this.#learnDurations();
       for (;;) {
         if (this.#dead) throw this.#lost ?? new TminusError('ABORTED', 'executor stopped');
         try {
           await this.#sync();
           if (this.#results.length > 0) await this.#recordResults();
+          await this.#settleClaims();
         } catch (error) {
           if (error instanceof TminusError) throw error;
           // The store is unreachable (a restart, a network cut): keep trying. Fencing makes this safe: if
@@ -283,7 +295,7 @@ export class RunExecutor {
    * After a crash or a take-over: say who took over from whom, anchor the clock again, and settle steps
    * that were running (idempotent ones run again, others are held for a person).
    */
-  async #recover(grant: LeaseGrant | undefined): Promise<void> {
+  async #recover(grant: LeaseGrant | undefined, claims: ReadonlySet<string> | undefined): Promise<void> {
     // A rehearsal's time stood still since its last event (no executor drove it): it runs from here.
     this.#pacedClock()?.restartAt(this.#state.lastAtMs);
     await this.#mutate((state, atMs) => {
@@ -317,7 +329,8 @@ export class RunExecutor {
         });
       }
       for (const [id, s] of Object.entries(state.steps)) {
-        if (s.status === 'running') {
+        // A step offered to the workers is theirs: it is done, executing, or taken over once its claim runs out.
+        if (s.status === 'running' && !claims?.has(`${id}#${s.attempt}`)) {
           events.push({
             type: 'step.interrupted',
             stepId: id,
@@ -330,18 +343,11 @@ export class RunExecutor {
     });
   }
 
-  /** A rollback step of the plan, or the final `rollback.verify` check. */
-  #rollbackStep(id: string): RollbackStep | undefined {
-    return id === ROLLBACK_VERIFY_ID
-      ? rollbackVerifyStep(this.#o.plan)
-      : this.#o.plan.rollback.steps.find((s) => s.id === id);
-  }
-
   #idempotent(id: string): boolean {
     const task = taskById(this.#o.plan, id);
     if (task?.kind === 'wait') return true; // a wait only watches
     if (this.#state.dryRun) return true; // a dry run only described the step: describing it again is safe
-    const step = this.#rollbackStep(id);
+    const step = rollbackStepOf(this.#o.plan, id);
     const declared = task?.idempotent ?? step?.idempotent;
     if (declared !== undefined) return declared;
     const call =
@@ -490,114 +496,116 @@ export class RunExecutor {
         data: { type: 'step.started' as const, stepId: id, attempt },
       }));
     });
-    for (const { id, attempt } of launched) void this.#execute(id, attempt);
+    if (this.#o.stepClaims) await this.#offer(launched);
+    else for (const { id, attempt } of launched) void this.#execute(id, attempt);
   }
 
-  /** The action call behind a step (for `inverse: TASK`, the undo of what the task did, or why there is none). */
-  private callOf(
-    id: string,
-  ): { call: ActionCall; retry: RetryPolicy; title: string; poll?: number } | { nothing: string } {
-    const task = taskById(this.#o.plan, id);
-    if (task?.wait?.condition) {
-      const c = task.wait.condition;
-      return { call: c, retry: task.retry, title: task.title, poll: c.intervalMs };
-    }
-    if (task?.call) return { call: task.call, retry: task.retry, title: task.title };
-    const step = this.#rollbackStep(id);
-    if (step?.call) return { call: step.call, retry: step.retry, title: step.title };
-    if (step?.inverseOf !== undefined) {
-      const undo = resolveInverse(this.#o.plan, this.#state, this.#o.actions, step);
-      return undo.kind === 'call'
-        ? { call: undo.call, retry: step.retry, title: `${step.title} (${undo.note})` }
-        : { nothing: undo.reason };
-    }
-    throw new TminusError('INTERNAL', `step '${id}' has no action to run`);
+  /** The run's open step claims, as `step#attempt`. */
+  async #openClaims(): Promise<ReadonlySet<string>> {
+    const rows = await this.#o.stepClaims!.store.openStepClaims(this.#o.runId);
+    return new Set(rows.map((c) => `${c.stepId}#${c.attempt}`));
   }
 
+  /** Offers started steps to the claiming workers; one that cannot be offered now is offered by `#settleClaims`. */
+  async #offer(steps: readonly { id: string; attempt: number }[]): Promise<void> {
+    const claims = this.#o.stepClaims;
+    if (!claims || steps.length === 0 || !this.#fence) return;
+    try {
+      const offered = await claims.store.offerSteps(
+        this.#o.runId,
+        steps.map(({ id, attempt }) => ({ stepId: id, attempt })),
+        this.#fence,
+      );
+      if (offered) claims.offered?.();
+      else this.#nextClaimCheck = 0; // the lease is gone: the next look finds out
+    } catch (error) {
+      this.#nextClaimCheck = 0;
+      this.#o.logger.warn('could not offer steps to the workers yet', { error: String(error) });
+    }
+  }
+
+  /**
+   * Steps executing on claiming workers: a claim whose worker stopped renewing it (died, stalled) is taken
+   * away and the step settled as after a crash — idempotent steps run again (a new attempt, a new claim),
+   * others are held with an unknown outcome; its worker's late result is then refused. A step this
+   * executor started but could not offer is offered again (nobody can have executed it).
+   */
+  async #settleClaims(): Promise<void> {
+    const claims = this.#o.stepClaims;
+    if (!claims || this.#state.status === 'ended') return;
+    const realNow = (this.#o.lease?.clock ?? this.#o.clock).now();
+    if (realNow < this.#nextClaimCheck) return;
+    this.#nextClaimCheck = realNow + claims.checkEveryMs;
+    const running = Object.entries(this.#state.steps).filter(([, s]) => s.status === 'running');
+    if (running.length === 0) return;
+    const open = new Map(
+      (await claims.store.openStepClaims(this.#o.runId)).map((c) => [`${c.stepId}#${c.attempt}`, c]),
+    );
+    const unoffered: { id: string; attempt: number }[] = [];
+    for (const [id, s] of running) {
+      const c = open.get(`${id}#${s.attempt}`);
+      // Absent: not offered yet, or done (its result is in the journal; offering again changes nothing).
+      if (!c) unoffered.push({ id, attempt: s.attempt });
+      if (!c || c.state === 'offered' || (c.state === 'claimed' && (c.expiresAtMs ?? 0) > realNow)) continue;
+      const attempt = s.attempt;
+      const revoked = await claims.store.revokeStepClaim(
+        { runId: this.#o.runId, stepId: id, attempt },
+        realNow,
+      );
+      if (!revoked) continue;
+      this.#o.logger.warn(`step ${id}: the step lease of ${revoked.holder.id} ran out; taking the step over`);
+      await this.#mutate((state) => {
+        const now = stepOf(state, id);
+        if (now.status !== 'running' || now.attempt !== attempt) return undefined;
+        return [
+          {
+            actor: SYSTEM,
+            data: {
+              type: 'step.interrupted',
+              stepId: id,
+              attempt,
+              rerun: this.#idempotent(id),
+              takenOver: {
+                by: this.#o.lease?.holder.id ?? 'in-process',
+                from: revoked.holder.id,
+                fromEpoch: revoked.epoch,
+                expiredAtMs: revoked.expiresAtMs,
+              },
+            },
+          },
+        ];
+      });
+    }
+    await this.#offer(unoffered);
+  }
+
+  /** Executes a started step here, in this process, and records its result. */
   async #execute(id: string, attempt: number): Promise<void> {
     const controller = new AbortController();
     this.#inflight.set(id, controller);
-    let target: ReturnType<RunExecutor['callOf']>;
+    let data: RunEventData;
     try {
-      target = this.callOf(id);
-    } catch (error) {
-      this.#inflight.delete(id);
-      const e = coerceError(error);
-      this.#o.logger.error(e.message);
-      this.#results.push({
-        id,
+      data = await executeStep({
+        plan: this.#o.plan,
+        state: this.#state,
+        actions: this.#o.actions,
+        clock: this.#o.clock,
+        ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
+        logger: this.#o.logger,
+        redactor: this.#o.redactor,
+        secrets: this.#o.secrets,
+        signal: controller.signal,
+        stepId: id,
         attempt,
-        data: { type: 'step.failed', stepId: id, attempt, error: { code: e.code, message: e.message } },
       });
-      await this.#recordResults();
-      return;
-    }
-    if ('nothing' in target) {
-      this.#inflight.delete(id);
-      this.#results.push({
-        id,
-        attempt,
-        data: {
-          type: 'step.succeeded',
-          stepId: id,
-          attempt,
-          summary: target.nothing,
-          output: { undone: false },
-        },
-      });
-      await this.#recordResults();
-      this.#wake();
-      return;
-    }
-    const { call, retry, title, poll } = target;
-    const startedAt = this.#o.clock.now();
-    let result: { data: RunEventData } | undefined;
-    try {
-      const run = () => runAction(this.#actionInput(call, id, title, controller.signal, attempt));
-      const timeoutMs = taskById(this.#o.plan, id)?.timeoutMs;
-      const r =
-        poll === undefined
-          ? await run()
-          : await pollUntilTrue(run, {
-              intervalMs: poll,
-              timeoutMs,
-              clock: this.#o.clock,
-              signal: controller.signal,
-            });
-      const budget = this.#o.plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
-      const output =
-        budget === undefined
-          ? r.output
-          : { ...r.output, budgetMs: budget, usedMs: this.#o.clock.now() - startedAt };
-      result = {
-        data: {
-          type: 'step.succeeded',
-          stepId: id,
-          attempt,
-          summary: r.summary,
-          ...(output ? { output } : {}),
-        },
-      };
-    } catch (thrown) {
-      const error = coerceError(thrown);
-      const retryAtMs = this.#retryAt(error, retry, attempt);
-      result = {
-        data: {
-          type: 'step.failed',
-          stepId: id,
-          attempt,
-          error: { code: error.code, message: error.message },
-          ...(retryAtMs === undefined ? {} : { retryAtMs }),
-        },
-      };
     } finally {
       this.#inflight.delete(id);
     }
     if (this.#dead) {
-      if (this.#lost) await this.#recordLate(result.data);
+      if (this.#lost) await this.#recordLate(data);
       return;
     }
-    this.#results.push({ id, attempt, data: result.data });
+    this.#results.push({ id, attempt, data });
     await this.#recordResults().catch((e: unknown) => {
       // Unrecorded results stay queued: the loop records them when the store answers again.
       if (!(e instanceof TminusError && e.code === 'LEASE_LOST')) {
@@ -680,14 +688,6 @@ export class RunExecutor {
         stepTitle,
       },
     };
-  }
-
-  #retryAt(error: TminusError, retry: RetryPolicy, attempt: number): number | undefined {
-    if (error.retryable === false || retry.nonRetryable.includes(error.code)) return undefined;
-    if (error.code === 'ABORTED') return undefined;
-    if (attempt >= retry.attempts) return undefined;
-    const backoff = retry.backoffMs * retry.factor ** (attempt - 1);
-    return this.#o.clock.now() + Math.min(backoff, retry.maxBackoffMs ?? Infinity);
   }
 
   #check(itemId: string): void {

@@ -13,7 +13,9 @@ import type { ActionCatalog } from '../core/validate-references.js';
 import type { WatchCommand } from '../core/watch-commands.js';
 import { decideWatchCommand } from '../core/watch-commands.js';
 import { foldWatch } from '../core/watch-state.js';
-import type { LeaseHolder, RunStore, RunSummary } from '../store/store.js';
+import type { ClaimedStep, LeaseHolder, RunStore, RunSummary } from '../store/store.js';
+import { hasStepClaims } from '../store/store.js';
+import type { AppendDecidedInput } from './append-decided.js';
 import { appendDecided } from './append-decided.js';
 import { fireCriterion } from './fire-criterion.js';
 import { liveExecutor } from './lease-liveness.js';
@@ -374,6 +376,50 @@ export class RunSession {
   }
 
   /**
+   * Records the result of a step this worker claimed and executed (see `StepClaims`), at the run's time now,
+   * secrets masked: applied only while its claim is still the step's and the step still runs that attempt.
+   * `recorded`; `dropped` when the step no longer needs it (settled by a person, abandoned, the run ended);
+   * `rejected` when the claim was taken over meanwhile (the store kept the result as `append.rejected`).
+   */
+  async recordStepResult(
+    claim: ClaimedStep,
+    data: RunEventData,
+    redactor: Redactor,
+  ): Promise<'recorded' | 'dropped' | 'rejected'> {
+    const claims = this.store;
+    if (!hasStepClaims(claims)) throw new TminusError('INTERNAL', 'this store has no step claims');
+    let now = 0;
+    const event = () => ({ atMs: now, actor: SYSTEM, data: redactor.redactValue(data) });
+    try {
+      const appended = await this.#write(
+        `worker ${claim.holderId} (step ${claim.stepId})`,
+        (state) => {
+          const s = state.steps[claim.stepId];
+          const applies = state.status !== 'ended' && s?.status === 'running' && s.attempt === claim.attempt;
+          return applies ? [event()] : undefined;
+        },
+        async () => {
+          now = await this.now();
+        },
+        (expectedSeq, events) => claims.appendStepResult(claim, expectedSeq, events),
+      );
+      if (appended) return 'recorded';
+      if (await claims.dropStepClaim(claim)) return 'dropped';
+      // The step was taken over (that is why it no longer runs this attempt): the result is offered for the
+      // record on the lost claim, which the store refuses and keeps as `append.rejected`.
+      const r = await claims.appendStepResult(claim, this.#state.lastSeq, [event()]);
+      await this.refresh();
+      if (r.ok || !r.rejected) {
+        throw new TminusError('INTERNAL', `a result on a lost claim of step ${claim.stepId} was not refused`);
+      }
+      return 'rejected';
+    } catch (error) {
+      if (error instanceof TminusError && error.code === 'LEASE_LOST') return 'rejected';
+      throw error;
+    }
+  }
+
+  /**
    * Every write of the session: the one conflict policy, with an async look (the run clock) before deciding.
    * Writes of one session go one at a time (a server acts for many people through one session), so they
    * never overtake each other; `appendDecided` still settles races with other processes.
@@ -382,12 +428,14 @@ export class RunSession {
     what: string,
     decide: (state: RunState) => ReturnType<Parameters<typeof appendDecided>[0]['decide']>,
     beforeDecide?: () => Promise<void>,
+    append?: AppendDecidedInput['append'],
   ): Promise<readonly RunEvent[] | undefined> {
     const job = this.#writing.then(async () => {
       const appended = await appendDecided({
         store: this.store,
         runId: this.runId,
         what,
+        ...(append ? { append } : {}),
         read: async () => {
           const state = await this.refresh();
           await beforeDecide?.();

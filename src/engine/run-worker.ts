@@ -3,14 +3,18 @@ import type { Logger } from '../core/logger.js';
 import type { RunEvent, RunOutcome } from '../core/run-event.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
 import type { ClaimedRun, LeaseHolder, RunStore } from '../store/store.js';
-import { hasAppendHints } from '../store/store.js';
+import { hasAppendHints, hasStepClaims } from '../store/store.js';
 import { holderIsDead, thisProcess } from './lease-liveness.js';
 import { Redactor } from './redactor.js';
 import type { RunExecutor } from './run-executor.js';
 import type { SessionContext } from './run-session.js';
 import { RunSession } from './run-session.js';
 import { ScaledClock } from './scaled-clock.js';
+import { StepClaimer } from './step-claimer.js';
 import { SystemClock, realSleep } from './system-clock.js';
+
+/** Steps a worker executes at once by default (see `WorkerOptions.maxSteps`). */
+export const DEFAULT_MAX_STEPS = 16;
 
 export interface WorkerOptions {
   readonly store: RunStore;
@@ -20,8 +24,13 @@ export interface WorkerOptions {
   readonly leaseTtlMs: number;
   /** Real milliseconds between looks at the store for runs to claim and for other processes' events. */
   readonly pollMs: number;
-  /** Runs this worker drives at once. */
+  /** Runs this worker drives at once (0: it only executes steps that drivers offer). */
   readonly maxRuns: number;
+  /**
+   * Steps this worker executes at once, of any run, on a store with step claims (PostgreSQL); 0: it only
+   * drives runs. On other stores a run's steps execute in the process that drives it.
+   */
+  readonly maxSteps?: number;
   /** LISTEN for append hints (PostgreSQL); false for poll-only (a pooler in transaction mode). */
   readonly listen: boolean;
   /** Each event of a run this worker drives, as appended. */
@@ -37,11 +46,26 @@ export interface WorkerOptions {
 export class RunWorker {
   readonly #o: WorkerOptions;
   readonly #driving = new Map<string, RunExecutor>();
+  readonly #steps: StepClaimer | undefined;
   #wake: () => void = () => undefined;
   #woken = false;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
+    const { store } = options;
+    this.#steps =
+      hasStepClaims(store) && (options.maxSteps ?? DEFAULT_MAX_STEPS) > 0
+        ? new StepClaimer({
+            store,
+            ctx: options.ctx,
+            logger: options.logger,
+            holder: thisProcess(),
+            leaseTtlMs: options.leaseTtlMs,
+            pollMs: options.pollMs,
+            maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+            recorded: (runId) => this.#driving.get(runId)?.poke(),
+          })
+        : undefined;
   }
 
   /** Run ids this worker drives now. */
@@ -55,6 +79,7 @@ export class RunWorker {
       this.#o.listen && hasAppendHints(store)
         ? await store.listen(
             (runId, seq) => {
+              this.#steps?.poke();
               const executor = this.#driving.get(runId);
               if (executor) {
                 if (seq > executor.state.lastSeq) executor.poke();
@@ -73,6 +98,9 @@ export class RunWorker {
       this.#poke();
     };
     signal.addEventListener('abort', stopAll, { once: true });
+    const steps = this.#steps?.run(signal).catch((error: unknown) => {
+      logger.error(`stopped executing steps: ${coerceError(error).message}`);
+    });
     let storeDown = false;
     try {
       while (!signal.aborted) {
@@ -98,6 +126,7 @@ export class RunWorker {
     } finally {
       signal.removeEventListener('abort', stopAll);
       stopAll();
+      await steps;
       await stopListening?.();
     }
   }
@@ -128,6 +157,16 @@ export class RunWorker {
           granted: claim,
         },
         clockAnchor: { realMs: realNow, speed: live ? 1 : state.speed },
+        // On a store with step claims the run's steps go to whichever worker claims each (this one too).
+        ...(hasStepClaims(store)
+          ? {
+              stepClaims: {
+                store,
+                checkEveryMs: this.#o.pollMs,
+                offered: () => this.#steps?.poke(),
+              },
+            }
+          : {}),
         ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}),
       });
     } catch (error) {

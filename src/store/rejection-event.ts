@@ -11,6 +11,7 @@ export function rejectionEvent(
   current: { readonly holder_id: string; readonly epoch: number | string } | undefined,
   refused: readonly NewRunEvent[],
   headAtMs: number,
+  step?: { readonly stepId: string; readonly attempt: number },
 ): NewRunEvent {
   return {
     atMs: Math.max(headAtMs, ...refused.map((e) => e.atMs)),
@@ -21,6 +22,7 @@ export function rejectionEvent(
       epoch: fence.epoch,
       ...(current ? { current: { holder: current.holder_id, epoch: Number(current.epoch) } } : {}),
       refused: refused.map((e) => e.data),
+      ...(step ? { step } : {}),
     },
   };
 }

@@ -114,6 +114,89 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
+/** A started step of a run, at one attempt: what a worker may claim and execute (see `StepClaims`). */
+export interface StepRef {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+}
+
+/**
+ * A step claimed by a worker: its own lease, renewed by heartbeat, and an epoch (a sequence, never reused).
+ * The worker's result is appended only while this claim is still the step's (see `appendStepResult`).
+ */
+export interface ClaimedStep extends StepRef {
+  readonly holderId: string;
+  readonly epoch: number;
+}
+
+/** A step's claim as its run's driver sees it. `offered`: nobody has claimed it yet. */
+export interface StepClaimRow {
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly state: 'offered' | 'claimed' | 'revoked';
+  readonly holder?: LeaseHolder;
+  readonly epoch?: number;
+  readonly expiresAtMs?: number;
+}
+
+/** A claim taken away from a worker whose step lease ran out (it died or stalled). */
+export interface RevokedStepClaim {
+  readonly holder: LeaseHolder;
+  readonly epoch: number;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Steps executed by any worker of a shared store (PostgreSQL): the run's driver offers each started step;
+ * workers claim offered steps (`FOR UPDATE SKIP LOCKED`), each with a lease and an epoch; a claim whose
+ * lease ran out is revoked by the driver, and the late result of its holder is then kept as an
+ * `append.rejected` event, not applied. Wall-clock times throughout, as for run leases.
+ */
+export interface StepClaims {
+  /**
+   * Offers started steps to the workers, only while `fence` still holds the run's lease (false otherwise: a
+   * driver that lost the run offers nothing); a step already offered (or done) at that attempt is left as is.
+   */
+  offerSteps(
+    runId: string,
+    steps: readonly { stepId: string; attempt: number }[],
+    fence: AppendFence,
+  ): Promise<boolean>;
+  /** Unfinished runs with steps offered now (oldest offers first): a worker reads such a run before claiming. */
+  runsWithOfferedSteps(limit: number): Promise<readonly string[]>;
+  /** Claims the oldest offered step of an unfinished run that no other worker is claiming now. */
+  claimStep(holder: LeaseHolder, options: { nowMs: number; ttlMs: number }): Promise<ClaimedStep | undefined>;
+  /** Extends this worker's claim; false when it is no longer its own (revoked: stop, the result is refused). */
+  renewStepClaim(claim: ClaimedStep, nowMs: number, ttlMs: number): Promise<boolean>;
+  /** The run's claims not yet done (offered, claimed, or revoked with the take-over not yet recorded). */
+  openStepClaims(runId: string): Promise<readonly StepClaimRow[]>;
+  /**
+   * Takes a claim away from its holder once its lease ran out by `nowMs` (or returns the claim already
+   * revoked); undefined when the claim is live, done or absent.
+   */
+  revokeStepClaim(step: StepRef, nowMs: number): Promise<RevokedStepClaim | undefined>;
+  /**
+   * Marks a claim done without a result: the step no longer needs running (settled by a person, ended).
+   * False when the claim is no longer this worker's (taken over).
+   */
+  dropStepClaim(claim: ClaimedStep): Promise<boolean>;
+  /**
+   * As `append`, but conditional on `claim` still being the step's current claim (holder and epoch) instead
+   * of on a run lease; marks the claim done in the same transaction. A stale claim records one
+   * `append.rejected` event (naming the step) instead, and nothing asked for is applied.
+   */
+  appendStepResult(
+    claim: ClaimedStep,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+  ): Promise<AppendResult>;
+}
+
+/** Whether a store lets several workers execute the steps of one run (the PostgreSQL store does). */
+export const hasStepClaims = (store: object): store is StepClaims =>
+  typeof (store as Partial<StepClaims>).claimStep === 'function';
+
 /** What a token lets its bearer do: act as its person (role-checked by the plan), or only look. */
 export type TokenRole = 'person' | 'viewer';
 

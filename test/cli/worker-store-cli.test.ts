@@ -70,8 +70,13 @@ describe('tminus worker: bad flags', () => {
     [['--lease-ttl', '1s'], `--lease-ttl: '1s' is not a duration of at least 2000 ms`],
     [['--lease-ttl', 'soon'], `--lease-ttl: 'soon' is not a duration of at least 2000 ms`],
     [['--poll', '5ms'], `--poll: '5ms' is not a duration of at least 10 ms`],
-    [['--max-runs', '0'], `--max-runs: '0' is not a number of runs from 1 to 1000`],
-    [['--max-runs', 'many'], `--max-runs: 'many' is not a number of runs from 1 to 1000`],
+    [['--max-runs', '1001'], `--max-runs: '1001' is not a number of runs from 0 to 1000`],
+    [['--max-runs', 'many'], `--max-runs: 'many' is not a number of runs from 0 to 1000`],
+    [['--max-steps', '-1'], `--max-steps: '-1' is not a number of steps from 0 to 1000`],
+    [
+      ['--max-runs', '0', '--max-steps', '0'],
+      `--max-runs 0 with --max-steps 0: this worker would do nothing`,
+    ],
   ])('refuses %j, naming the flag and the value', async (flags, message) => {
     const r = await run(['worker', '--store', join(dir, 'any.db'), ...flags]);
     expect(r.code).toBe(2);

@@ -12,6 +12,7 @@ import { legacyEventHash } from '../../src/store/journal/journal-seal.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { RunStore } from '../../src/store/store.js';
+import { hasStepClaims } from '../../src/store/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { TestDatabase } from '../support/databases.js';
@@ -354,6 +355,109 @@ for (const backend of BACKENDS) {
       expect(await h.store.claimRun(w('d'), { nowMs: 500, ttlMs: 1000 })).toBeUndefined();
       const taken = await h.store.claimRun(w('d'), { nowMs: 1010, ttlMs: 1000 });
       expect(taken).toMatchObject({ runId: 'r1', replaced: { expiresAtMs: 1010 } });
+    });
+
+    describe.runIf(backend.name === 'postgres')('step claims (several workers execute one run)', () => {
+      const w = (id: string) => ({ id, pid: 1, host: 'h' });
+      /** r1 driven by `d` (its lease at the returned fence) with steps a, b, c started at attempt 1. */
+      const started = async () => {
+        if (!hasStepClaims(h.store)) throw new Error('this store has no step claims');
+        await h.store.createRun('r1', [runStarted()]);
+        const g = await h.store.acquireLease('r1', w('d'), { nowMs: 0, ttlMs: 60_000 });
+        if (!g.ok) throw new Error('not granted');
+        const fence = { holderId: 'd', epoch: g.epoch };
+        const steps = ['a', 'b', 'c'].map((stepId) => ({ stepId, attempt: 1 }));
+        await h.store.append(
+          'r1',
+          1,
+          steps.map((s) => ev({ type: 'step.started', ...s })),
+          fence,
+        );
+        expect(await h.store.offerSteps('r1', steps, fence)).toBe(true);
+        return { claims: h.store, fence, steps };
+      };
+      const succeeded = (stepId: string) => ev({ type: 'step.succeeded', stepId, attempt: 1, summary: 'ok' });
+
+      it('gives each worker a different offered step, each with its own epoch, and none twice', async () => {
+        const { claims, fence, steps } = await started();
+        expect(await claims.runsWithOfferedSteps(8)).toEqual(['r1']);
+        const got = await Promise.all(
+          ['x', 'y', 'z', 'v'].map((id) => claims.claimStep(w(id), { nowMs: 10, ttlMs: 1000 })),
+        );
+        const claimed = got.filter((c) => c !== undefined);
+        expect(claimed.map((c) => c.stepId).sort()).toEqual(['a', 'b', 'c']);
+        expect(new Set(claimed.map((c) => c.epoch)).size).toBe(3);
+        expect(await claims.claimStep(w('v'), { nowMs: 20, ttlMs: 1000 })).toBeUndefined();
+        expect(await claims.runsWithOfferedSteps(8)).toEqual([]);
+        // Offering again (a driver that looks twice) changes nothing.
+        await claims.offerSteps('r1', steps, fence);
+        expect(await claims.claimStep(w('v'), { nowMs: 30, ttlMs: 1000 })).toBeUndefined();
+        expect((await claims.openStepClaims('r1')).map((c) => c.state)).toEqual([
+          'claimed',
+          'claimed',
+          'claimed',
+        ]);
+      });
+
+      it('refuses offers from a driver that lost the run', async () => {
+        const { claims, fence } = await started();
+        const g = await h.store.acquireLease('r1', w('e'), { nowMs: 60_001, ttlMs: 60_000 });
+        expect(g.ok).toBe(true);
+        expect(await claims.offerSteps('r1', [{ stepId: 'd', attempt: 1 }], fence)).toBe(false);
+        expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).toEqual(['a', 'b', 'c']);
+      });
+
+      it('records a result fenced on its claim once, and marks the claim done', async () => {
+        const { claims } = await started();
+        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+        expect(await claims.renewStepClaim(claim, 500, 1000)).toBe(true);
+        // Another append came first: the result is not applied, the caller reads and decides again.
+        expect(await claims.appendStepResult(claim, 1, [succeeded(claim.stepId)])).toEqual({
+          ok: false,
+          lastSeq: 4,
+        });
+        const r = await claims.appendStepResult(claim, 4, [succeeded(claim.stepId)]);
+        expect(r).toMatchObject({ ok: true, events: [{ seq: 5 }] });
+        expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).not.toContain(claim.stepId);
+        expect(await claims.renewStepClaim(claim, 600, 1000)).toBe(false);
+      });
+
+      it('revokes a claim only once its lease ran out; the late result is kept as rejected, not applied', async () => {
+        const { claims } = await started();
+        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+        const step = { runId: 'r1', stepId: claim.stepId, attempt: 1 };
+        expect(await claims.revokeStepClaim(step, 1009)).toBeUndefined();
+        const revoked = await claims.revokeStepClaim(step, 1010);
+        expect(revoked).toEqual({ holder: w('x'), epoch: claim.epoch, expiresAtMs: 1010 });
+        // Looking again (a driver that stopped before recording the take-over) finds it revoked still.
+        expect(await claims.revokeStepClaim(step, 2000)).toEqual(revoked);
+        expect(await claims.renewStepClaim(claim, 1500, 1000)).toBe(false);
+        expect(await claims.dropStepClaim(claim)).toBe(false);
+        const r = await claims.appendStepResult(claim, 4, [succeeded(claim.stepId)]);
+        expect(r).toMatchObject({ ok: false, lastSeq: 5 });
+        expect(r.ok ? undefined : r.rejected?.data).toEqual({
+          type: 'append.rejected',
+          holder: 'x',
+          epoch: claim.epoch,
+          step: { stepId: claim.stepId, attempt: 1 },
+          refused: [succeeded(claim.stepId).data],
+        });
+        const events = await h.store.readEvents('r1');
+        expect(events.map((e) => e.data.type)).not.toContain('step.succeeded');
+        expect(await h.store.verifyJournal('r1')).toMatchObject({ status: 'intact' });
+      });
+
+      it('never hands out the steps of an ended run, nor a step dropped by its worker', async () => {
+        const { claims } = await started();
+        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+        expect(await claims.dropStepClaim(claim)).toBe(true);
+        expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).not.toContain(claim.stepId);
+        await h.store.append('r1', 4, [ev({ type: 'run.ended', outcome: 'aborted' })], {
+          holderId: 'd',
+          epoch: (await h.store.leaseEpoch('r1'))!,
+        });
+        expect(await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 })).toBeUndefined();
+      });
     });
 
     it('lets a caller take over a lease whose holder it knows is dead', async () => {

@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent, RunEventData } from '../../src/core/run-event.js';
 import { foldRun } from '../../src/core/run-state.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Spawned } from '../support/cli.js';
-import { cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';
+import { cli, ensureBuilt, spawnCli, waitFor, waitWhileProgressing } from '../support/cli.js';
 import type { TestDatabase } from '../support/databases.js';
 import { createPostgresDatabase } from '../support/databases.js';
 import type { PrivatePostgres } from '../support/private-postgres.js';
@@ -14,7 +14,9 @@ import { startPrivatePostgres } from '../support/private-postgres.js';
 
 /**
  * Several real `tminus worker` processes on one PostgreSQL store, killed and stopped mid-step. Shell steps
- * append a line to a file when they start: side effects are counted there, not in events.
+ * append a line to a file when they start: side effects are counted there, not in events. A worker drives
+ * a run (run lease) and any worker executes its steps (step claims): `--max-steps 0` makes a worker that
+ * only drives, `--max-runs 0` one that only executes steps.
  */
 
 const dirs: string[] = [];
@@ -70,7 +72,11 @@ async function setup(plan = PLAN) {
   const hold = join(dir, 'hold');
   const env = { TMINUS_TEST_OUT: out, TMINUS_TEST_HOLD: hold, TMINUS_STORE: db.url };
   const worker = (...extra: string[]) => {
-    const s = spawnCli(['worker', '--lease-ttl', '3s', '--poll', '200ms', ...extra], { cwd: dir, env });
+    const tag = `w${children.length}`;
+    const s = spawnCli(['worker', '--lease-ttl', '3s', '--poll', '200ms', ...extra], {
+      cwd: dir,
+      env: { ...env, TMINUS_TEST_WORKER: tag },
+    });
     children.push(s);
     return s;
   };
@@ -92,6 +98,10 @@ async function setup(plan = PLAN) {
   };
   return { dir, env, worker, lines, count, events, run, start, hold };
 }
+
+/** The holder ids a worker process uses start with its host and pid. */
+const holderOf = (s: Spawned) =>
+  expect.stringMatching(new RegExp(`^${hostname()}:${s.child.pid}:`)) as string;
 
 const ofType = <T extends RunEventData['type']>(events: readonly RunEvent[], type: T) =>
   events.filter((e): e is RunEvent & { data: Extract<RunEventData, { type: T }> } => e.data.type === type);
@@ -116,8 +126,20 @@ describe('tminus worker: several workers on PostgreSQL, leases, take-over and fe
     const events = await t.events();
     const [takeOver] = ofType(events, 'lease.taken-over');
     expect(takeOver?.data.fromEpoch).toBeLessThan(takeOver?.data.epoch ?? 0);
+    // A drove the run and executed migrate: both its run lease and its step claim ran out.
     expect(ofType(events, 'step.interrupted').map((e) => e.data)).toEqual([
-      { type: 'step.interrupted', stepId: 'migrate', attempt: 1, rerun: false },
+      {
+        type: 'step.interrupted',
+        stepId: 'migrate',
+        attempt: 1,
+        rerun: false,
+        takenOver: {
+          by: takeOver?.data.holder,
+          from: holderOf(a),
+          fromEpoch: 1,
+          expiredAtMs: expect.any(Number),
+        },
+      },
     ]);
     const status = await t.run(['status']);
     expect(status.stdout).toMatch(/taken over once: last at \S+ by \S+ from \S+ \(its lease ran out\)/);
@@ -137,7 +159,6 @@ describe('tminus worker: several workers on PostgreSQL, leases, take-over and fe
     await t.start();
     const a = t.worker();
     await waitFor(() => t.count('migrate') === 1, 'worker A to start migrate');
-    const aHolder = ofType(await t.events(), 'executor.started')[0]?.data.holder;
     a.child.kill('SIGSTOP');
     const b = t.worker();
     await waitFor(
@@ -150,9 +171,10 @@ describe('tminus worker: several workers on PostgreSQL, leases, take-over and fe
     await waitFor(async () => ofType(await t.events(), 'append.rejected').length > 0, 'A to be refused');
     const events = await t.events();
     const rejected = ofType(events, 'append.rejected');
-    expect(rejected.map((e) => e.data.holder)).toEqual([aHolder]);
-    const takeOver = ofType(events, 'lease.taken-over')[0]!;
-    expect(rejected[0]!.data.current).toEqual({ holder: takeOver.data.holder, epoch: takeOver.data.epoch });
+    // A executed migrate under its step claim, which B took away: A's result is refused on that claim.
+    expect(rejected.map((e) => e.data.holder)).toEqual([holderOf(a)]);
+    expect(rejected[0]!.data.step).toEqual({ stepId: 'migrate', attempt: 1 });
+    expect(ofType(events, 'lease.taken-over')).toHaveLength(1);
     expect(rejected[0]!.data.refused).toEqual([
       expect.objectContaining({ stepId: 'migrate', attempt: 1 }) as RunEventData,
     ]);
@@ -162,7 +184,7 @@ describe('tminus worker: several workers on PostgreSQL, leases, take-over and fe
     expect(ofType(events, 'step.succeeded').filter((e) => e.data.stepId === 'migrate')).toEqual([]);
     expect(state.rejectedWrites).toHaveLength(1);
     expect((await t.run(['status'])).stdout).toMatch(
-      /rejected at T\+\S+: late write from \S+ \(epoch \d+, lease lost\): step\.\w+ migrate/,
+      /rejected at T[+-]\S+: late write from \S+ \(epoch \d+, lease lost\): step\.\w+ migrate/,
     );
     await waitFor(() => /lost run|taken over/.test(a.output()), 'A to say it lost the run');
     expect((await t.run(['complete', 'migrate', '--as', 'olga'])).code).toBe(0);
@@ -172,11 +194,11 @@ describe('tminus worker: several workers on PostgreSQL, leases, take-over and fe
     expect(b.output()).toContain('run ended: COMPLETED');
   }, 240_000);
 
-  it('three workers racing on a 1,000-task plan: each step executed exactly once', async () => {
+  it('three workers racing on every step of a 1,000-task plan: each executed exactly once, by several workers', async () => {
     const tasks = Array.from(
       { length: 1000 },
       (_, i) =>
-        `      - { id: t${i}, title: Task ${i}, owner: ops, action: shell, with: { run: 'echo t${i} >> "$TMINUS_TEST_OUT"' } }`,
+        `      - { id: t${i}, title: Task ${i}, owner: ops, action: shell, with: { run: 'echo "t${i} $TMINUS_TEST_WORKER" >> "$TMINUS_TEST_OUT"' } }`,
     );
     const plan = `version: 1
 name: wide
@@ -192,20 +214,173 @@ ${tasks.join('\n')}
 `;
     const t = await setup(plan);
     await t.start();
-    // A lease long enough that a loaded machine's pauses never let one run out: the others stand by throughout.
+    // Up to 4 steps each, 16 started at once: offered steps always wait for whichever worker claims them.
+    // A lease long enough that a loaded machine's pauses never let one run out (run and step claims alike).
     const lease = ['--lease-ttl', '60s'];
-    const workers = [t.worker(...lease), t.worker('--no-listen', ...lease), t.worker(...lease)];
-    await waitFor(async () => foldRun(await t.events()).status === 'ended', 'the run to end', 600_000);
+    const workers = [
+      t.worker('--max-steps', '4', ...lease),
+      t.worker('--max-steps', '4', '--no-listen', ...lease),
+      t.worker('--max-steps', '4', ...lease),
+    ];
+    // However slow the machine: wait as long as steps keep finishing.
+    let recorded = 0;
+    await waitWhileProgressing(
+      async () => {
+        const s = foldRun(await t.events());
+        recorded = Object.values(s.steps).filter((x) => x.status === 'succeeded').length;
+        return s.status === 'ended';
+      },
+      () => [t.lines().length, recorded],
+      'the run to end',
+      180_000,
+    ).catch(async (error: unknown) => {
+      const s = foldRun(await t.events());
+      const open = Object.entries(s.steps).filter(([, x]) => x.status !== 'succeeded');
+      throw new Error(
+        `${String(error)}; steps not succeeded: ${JSON.stringify(open.slice(0, 5))}; workers said: ${workers.map((w) => w.output().slice(-1500)).join('\n---\n')}`,
+      );
+    });
     const state = foldRun(await t.events());
     expect(state.outcome).toBe('completed');
-    const lines = t.lines();
+    const lines = t.lines().map((l) => l.split(' '));
     expect(lines).toHaveLength(1000);
-    expect(new Set(lines).size).toBe(1000);
-    // One worker drove it; the others found nothing to claim.
+    expect(new Set(lines.map(([task]) => task)).size).toBe(1000);
+    // Steps were spread: more than one worker executed some.
+    const by = new Map<string, number>();
+    for (const [, w] of lines) by.set(w ?? '?', (by.get(w ?? '?') ?? 0) + 1);
+    expect(by.size).toBeGreaterThan(1);
+    // One worker drove the run; the others found no run to claim, only steps.
     for (const w of workers) expect(w.output()).toContain('lease 60000 ms');
     const driving = workers.filter((w) => w.output().includes('driving (epoch'));
     expect(driving).toHaveLength(1);
-  }, 660_000);
+    expect(ofType(await t.events(), 'step.interrupted')).toEqual([]);
+  }, 1_800_000);
+
+  it('SIGKILL the worker executing steps while the driver lives: the idempotent step runs once more, the other is held', async () => {
+    const t = await setup(`version: 1
+name: steps
+title: Steps on other workers
+roles:
+  ops: { title: Ops, members: [olga] }
+phases:
+  - id: go
+    at: T-0
+    tasks:
+      - id: migrate
+        title: Migrate (not idempotent)
+        owner: ops
+        action: shell
+        with:
+          run: 'echo migrate >> "$TMINUS_TEST_OUT"; while [ -e "$TMINUS_TEST_HOLD" ]; do sleep 0.05; done'
+      - id: warm
+        title: Warm caches (idempotent)
+        owner: ops
+        action: shell
+        idempotent: true
+        with:
+          run: 'echo warm >> "$TMINUS_TEST_OUT"; while [ -e "$TMINUS_TEST_HOLD" ]; do sleep 0.05; done'
+      - id: verify
+        title: Verify
+        owner: ops
+        action: shell
+        with: { run: 'echo verify >> "$TMINUS_TEST_OUT"' }
+        after: [migrate, warm]
+`);
+    writeFileSync(t.hold, '');
+    await t.start();
+    const driver = t.worker('--max-steps', '0');
+    const b = t.worker('--max-runs', '0');
+    await waitFor(() => t.count('migrate') === 1 && t.count('warm') === 1, 'B to execute migrate and warm');
+    expect(driver.output()).toContain('driving (epoch');
+    const c = t.worker('--max-runs', '0');
+    b.child.kill('SIGKILL');
+    await b.exited;
+    // The driver takes both steps over once B's step claims run out; C runs warm again.
+    await waitFor(
+      async () => foldRun(await t.events()).steps.migrate?.hold === 'outcome-unknown',
+      'the driver to take migrate over and hold it',
+    );
+    await waitFor(() => t.count('warm') === 2, 'C to run warm again');
+    const events = await t.events();
+    expect(ofType(events, 'lease.taken-over')).toEqual([]);
+    const interrupted = ofType(events, 'step.interrupted').map((e) => e.data);
+    expect(interrupted).toHaveLength(2);
+    expect(interrupted).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stepId: 'migrate', attempt: 1, rerun: false }),
+        expect.objectContaining({ stepId: 'warm', attempt: 1, rerun: true }),
+      ]),
+    );
+    for (const i of interrupted) expect(i.takenOver?.from).toEqual(holderOf(b));
+    const status = await t.run(['status']);
+    expect(status.stdout).toMatch(
+      /step migrate taken over at \S+ by \S+ from \S+ \(its step lease ran out\)/,
+    );
+    rmSync(t.hold, { force: true });
+    expect((await t.run(['complete', 'migrate', '--as', 'olga', '--reason', 'checked: it ran'])).code).toBe(
+      0,
+    );
+    await waitFor(async () => foldRun(await t.events()).outcome === 'completed', 'the run to complete');
+    expect(t.count('migrate')).toBe(1);
+    expect(t.count('warm')).toBe(2);
+    expect(t.count('verify')).toBe(1);
+    expect(c.output()).toContain('step verify (attempt 1): executing here');
+  }, 300_000);
+
+  it('SIGSTOP the worker executing a step past its step lease, SIGCONT: its result is rejected, the step ran once', async () => {
+    const t = await setup();
+    writeFileSync(t.hold, '');
+    await t.start();
+    const driver = t.worker('--max-steps', '0');
+    const b = t.worker('--max-runs', '0');
+    await waitFor(() => t.count('migrate') === 1, 'B to execute migrate');
+    b.child.kill('SIGSTOP');
+    await waitFor(
+      async () => foldRun(await t.events()).steps.migrate?.hold === 'outcome-unknown',
+      'the driver to take migrate over and hold it',
+    );
+    // The step's command ends while B is stopped; B sees it only when it runs again.
+    rmSync(t.hold, { force: true });
+    b.child.kill('SIGCONT');
+    await waitFor(async () => ofType(await t.events(), 'append.rejected').length > 0, 'B to be refused');
+    const events = await t.events();
+    const rejected = ofType(events, 'append.rejected');
+    expect(rejected.map((e) => e.data.holder)).toEqual([holderOf(b)]);
+    expect(rejected[0]!.data.step).toEqual({ stepId: 'migrate', attempt: 1 });
+    expect(rejected[0]!.data.refused).toEqual([
+      expect.objectContaining({ stepId: 'migrate', attempt: 1 }) as RunEventData,
+    ]);
+    expect(ofType(events, 'lease.taken-over')).toEqual([]);
+    const state = foldRun(events);
+    expect(state.steps.migrate?.hold).toBe('outcome-unknown');
+    expect(ofType(events, 'step.succeeded').filter((e) => e.data.stepId === 'migrate')).toEqual([]);
+    expect((await t.run(['status'])).stdout).toMatch(
+      /rejected at T[+-]\S+: late write from \S+ \(epoch \d+, lease lost\): step\.\w+ migrate/,
+    );
+    expect((await t.run(['log'])).stdout).toMatch(
+      /REJECTED late write from \S+ \(its claim of step migrate attempt 1/,
+    );
+    await waitFor(() => b.output().includes('taken over by another worker'), 'B to say it lost the step');
+    expect((await t.run(['complete', 'migrate', '--as', 'olga'])).code).toBe(0);
+    await waitFor(async () => foldRun(await t.events()).outcome === 'completed', 'the run to complete');
+    expect(t.count('migrate')).toBe(1);
+    expect(t.count('verify')).toBe(1);
+    expect(driver.output()).toContain('run ended: COMPLETED');
+  }, 300_000);
+
+  it('poll only (no LISTEN anywhere): steps offered by one worker are executed by another', async () => {
+    const t = await setup(PLAN.replace('while [ -e "$TMINUS_TEST_HOLD" ]; do sleep 0.05; done', 'true'));
+    await t.start();
+    const driver = t.worker('--max-steps', '0', '--no-listen');
+    const b = t.worker('--max-runs', '0', '--no-listen');
+    await waitFor(async () => foldRun(await t.events()).outcome === 'completed', 'the run to complete');
+    expect(t.count('migrate')).toBe(1);
+    expect(t.count('verify')).toBe(1);
+    expect(driver.output()).toContain('poll only');
+    expect(driver.output()).not.toContain('executing here');
+    expect(b.output()).toContain('step migrate (attempt 1): executing here');
+    expect(b.output()).toContain('step verify (attempt 1): executing here');
+  }, 240_000);
 
   it('polls without LISTEN: a person’s command is noticed and the run completes', async () => {
     const t = await setup(`version: 1

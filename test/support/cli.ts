@@ -103,4 +103,4 @@ export function spawnCli(
   return { child, output: () => out, exited };
 }
 
-export { WAIT_MS, waitFor } from './wait-for.js';
+export { WAIT_MS, waitFor, waitWhileProgressing } from './wait-for.js';

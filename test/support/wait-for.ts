@@ -18,3 +18,27 @@ export async function waitFor(
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/**
+ * Waits until `check` returns true for as long as `progress` keeps changing: fails only after `stallMs`
+ * without progress (a hang), however slow the machine is otherwise.
+ */
+export async function waitWhileProgressing(
+  check: () => boolean | Promise<boolean>,
+  progress: () => unknown,
+  what = 'condition',
+  stallMs = WAIT_MS,
+): Promise<void> {
+  let last = JSON.stringify(progress());
+  let until = Date.now() + stallMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    const now = JSON.stringify(progress());
+    if (now !== last) {
+      last = now;
+      until = Date.now() + stallMs;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}: no progress for ${stallMs} ms (at ${last})`);
+}

@@ -161,11 +161,20 @@ export function formatStatus(
       out.push(`${line(ROLLBACK_VERIFY_ID, v, style, now)}${evidence}`);
     }
   }
-  const last = state.takeOvers.at(-1);
+  const runTakeOvers = state.takeOvers.filter((t) => t.stepId === undefined);
+  const last = runTakeOvers.at(-1);
   if (last) {
     out.push(
       style.warning(
-        `taken over ${state.takeOvers.length === 1 ? 'once' : `${state.takeOvers.length}×`}: last at ${formatOffset(last.atMs - state.goLiveMs)} by ${last.by} from ${last.from} (its lease ran out)`,
+        `taken over ${runTakeOvers.length === 1 ? 'once' : `${runTakeOvers.length}×`}: last at ${formatOffset(last.atMs - state.goLiveMs)} by ${last.by} from ${last.from} (its lease ran out)`,
+      ),
+    );
+  }
+  for (const t of state.takeOvers) {
+    if (t.stepId === undefined) continue;
+    out.push(
+      style.warning(
+        `step ${t.stepId} taken over at ${formatOffset(t.atMs - state.goLiveMs)} by ${t.by} from ${t.from} (its step lease ran out)`,
       ),
     );
   }

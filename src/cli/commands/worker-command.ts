@@ -2,7 +2,8 @@ import { parseDuration } from '../../core/duration.js';
 import type { Logger } from '../../core/logger.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { describeEvent } from '../../core/describe-event.js';
-import { RunWorker } from '../../engine/run-worker.js';
+import { DEFAULT_MAX_STEPS, RunWorker } from '../../engine/run-worker.js';
+import { hasStepClaims } from '../../store/store.js';
 import { displayStore, openStore } from '../../store/open-store.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
@@ -13,6 +14,7 @@ export interface WorkerFlags {
   readonly leaseTtl?: string;
   readonly poll?: string;
   readonly maxRuns?: string;
+  readonly maxSteps?: string;
   /** Commander's `--no-listen`. */
   readonly listen?: boolean;
 }
@@ -32,10 +34,10 @@ function parseInterval(flag: string, text: string, minMs: number): number {
   return ms;
 }
 
-function parseMaxRuns(text: string): number {
+function parseCount(flag: string, what: string, text: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 1000) {
-    throw new TminusError('USAGE', `--max-runs: '${text}' is not a number of runs from 1 to 1000`);
+  if (!/^\d+$/.test(text.trim()) || n > 1000) {
+    throw new TminusError('USAGE', `${flag}: '${text}' is not a number of ${what} from 0 to 1000`);
   }
   return n;
 }
@@ -58,7 +60,12 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<numb
       ? DEFAULT_LEASE_TTL_MS
       : parseInterval('--lease-ttl', flags.leaseTtl, MIN_LEASE_TTL_MS);
   const pollMs = flags.poll === undefined ? DEFAULT_POLL_MS : parseInterval('--poll', flags.poll, 10);
-  const maxRuns = flags.maxRuns === undefined ? 8 : parseMaxRuns(flags.maxRuns);
+  const maxRuns = flags.maxRuns === undefined ? 8 : parseCount('--max-runs', 'runs', flags.maxRuns);
+  const maxSteps =
+    flags.maxSteps === undefined ? DEFAULT_MAX_STEPS : parseCount('--max-steps', 'steps', flags.maxSteps);
+  if (maxRuns === 0 && maxSteps === 0) {
+    throw new TminusError('USAGE', '--max-runs 0 with --max-steps 0: this worker would do nothing');
+  }
   const listen = flags.listen !== false && io.env.TMINUS_LISTEN !== 'off';
   const storePath = findStorePath(flags, io);
   const store = await openStore(storePath);
@@ -72,7 +79,7 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<numb
   process.once('SIGTERM', onSignal);
   try {
     logger.info(
-      `pid ${process.pid} on ${displayStore(storePath)}: lease ${leaseTtlMs} ms, poll ${pollMs} ms, up to ${maxRuns} runs${listen ? '' : ', poll only'}`,
+      `pid ${process.pid} on ${displayStore(storePath)}: lease ${leaseTtlMs} ms, poll ${pollMs} ms, up to ${maxRuns} runs${hasStepClaims(store) ? ` and ${maxSteps} steps` : ''}${listen ? '' : ', poll only'}`,
     );
     const worker = new RunWorker({
       store,
@@ -81,6 +88,7 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<numb
       leaseTtlMs,
       pollMs,
       maxRuns,
+      maxSteps,
       listen,
       onEvent: (e) => io.stdout.write(`${e.runId} #${e.seq} ${describeEvent(e)}\n`),
       onRunEnded: (runId, outcome, error) =>

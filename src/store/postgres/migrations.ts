@@ -133,6 +133,26 @@ export const PG_MIGRATIONS: readonly string[] = [
      END IF;
      SELECT e.at_ms INTO head_at_ms FROM events e WHERE e.run_id = p_run_id AND e.seq = head_seq;
    END $$;`,
+  // Step claims (issue 16): the run's driver offers each started step; any worker claims it (FOR UPDATE SKIP
+  // LOCKED) with a lease of its own and an epoch from a sequence (never reused). A result is appended only
+  // while its claim is current; 'revoked' marks a claim taken away after its lease ran out.
+  `CREATE SEQUENCE tminus_step_epoch;
+   CREATE TABLE step_claims (
+     run_id        text NOT NULL REFERENCES runs(run_id),
+     step_id       text NOT NULL,
+     attempt       integer NOT NULL,
+     offer_id      bigint GENERATED ALWAYS AS IDENTITY,
+     state         text NOT NULL DEFAULT 'offered'
+                   CHECK (state IN ('offered', 'claimed', 'revoked', 'done')),
+     holder_id     text,
+     pid           integer,
+     host          text,
+     expires_at_ms bigint,
+     epoch         bigint,
+     PRIMARY KEY (run_id, step_id, attempt)
+   );
+   CREATE INDEX step_claims_offered ON step_claims (offer_id) WHERE state = 'offered';
+   CREATE INDEX step_claims_open ON step_claims (run_id) WHERE state <> 'done';`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */

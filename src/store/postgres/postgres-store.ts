@@ -16,10 +16,15 @@ import type {
   AppendHints,
   AppendResult,
   ClaimedRun,
+  ClaimedStep,
   LeaseHolder,
   LeaseResult,
   RunStore,
+  RevokedStepClaim,
   RunSummary,
+  StepClaimRow,
+  StepClaims,
+  StepRef,
   TokenStore,
 } from '../store.js';
 import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
@@ -77,7 +82,7 @@ const toEvent = (r: EventRow): RunEvent => ({
  *
  * @example const store = await PostgresStore.open('postgres://tminus@db/tminus');
  */
-export class PostgresStore implements RunStore, TokenStore, AppendHints {
+export class PostgresStore implements RunStore, TokenStore, AppendHints, StepClaims {
   readonly #pool: pg.Pool;
   readonly #journal: StoreJournal;
   readonly #url: string;
@@ -470,6 +475,216 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints {
         expiresAtMs: Number(row.expires_at_ms),
       }
     );
+  }
+
+  async offerSteps(
+    runId: string,
+    steps: readonly { stepId: string; attempt: number }[],
+    fence: AppendFence,
+  ): Promise<boolean> {
+    if (steps.length === 0) return true;
+    return this.#tx(async (c) => {
+      // FOR SHARE: a take-over (which updates the lease row) waits until this offer is committed, so the new
+      // driver sees every offer its predecessor made; after a take-over the old driver offers nothing.
+      const lease = await c.query(
+        'SELECT 1 FROM leases WHERE run_id = $1 AND holder_id = $2 AND epoch = $3 FOR SHARE',
+        [runId, fence.holderId, fence.epoch],
+      );
+      if (lease.rowCount !== 1) return false;
+      const values = steps.map((_, i) => `($1, $${i * 2 + 2}, $${i * 2 + 3})`);
+      await c.query(
+        `INSERT INTO step_claims (run_id, step_id, attempt) VALUES ${values.join(', ')}
+         ON CONFLICT (run_id, step_id, attempt) DO NOTHING`,
+        [runId, ...steps.flatMap((s) => [s.stepId, s.attempt])],
+      );
+      // A hint for LISTENing workers ('0' is never news to the run's driver): steps wait to be claimed.
+      await c.query(`SELECT pg_notify('tminus_runs', '0 ' || $1)`, [runId]);
+      return true;
+    });
+  }
+
+  async runsWithOfferedSteps(limit: number): Promise<readonly string[]> {
+    const r = await this.#pool.query<{ run_id: string }>(
+      `SELECT s.run_id FROM step_claims s JOIN runs r ON r.run_id = s.run_id
+       WHERE s.state = 'offered' AND NOT r.ended GROUP BY s.run_id ORDER BY min(s.offer_id) LIMIT $1`,
+      [limit],
+    );
+    return r.rows.map((row) => row.run_id);
+  }
+
+  async claimStep(
+    holder: LeaseHolder,
+    options: { nowMs: number; ttlMs: number },
+  ): Promise<ClaimedStep | undefined> {
+    // SKIP LOCKED: workers claiming at the same moment each get a different step instead of queueing.
+    const r = await this.#pool.query<{ run_id: string; step_id: string; attempt: number; epoch: string }>(
+      `WITH free AS (
+         SELECT s.run_id, s.step_id, s.attempt FROM step_claims s JOIN runs r ON r.run_id = s.run_id
+         WHERE s.state = 'offered' AND NOT r.ended ORDER BY s.offer_id LIMIT 1 FOR UPDATE OF s SKIP LOCKED)
+       UPDATE step_claims c SET state = 'claimed', holder_id = $1, pid = $2, host = $3, expires_at_ms = $4,
+         epoch = nextval('tminus_step_epoch')
+       FROM free WHERE c.run_id = free.run_id AND c.step_id = free.step_id AND c.attempt = free.attempt
+       RETURNING c.run_id, c.step_id, c.attempt, c.epoch`,
+      [holder.id, holder.pid, holder.host, options.nowMs + options.ttlMs],
+    );
+    const row = r.rows[0];
+    return (
+      row && {
+        runId: row.run_id,
+        stepId: row.step_id,
+        attempt: row.attempt,
+        holderId: holder.id,
+        epoch: Number(row.epoch),
+      }
+    );
+  }
+
+  async renewStepClaim(claim: ClaimedStep, nowMs: number, ttlMs: number): Promise<boolean> {
+    const r = await this.#pool.query(
+      `UPDATE step_claims SET expires_at_ms = $1 WHERE run_id = $2 AND step_id = $3 AND attempt = $4
+       AND holder_id = $5 AND epoch = $6 AND state = 'claimed'`,
+      [nowMs + ttlMs, claim.runId, claim.stepId, claim.attempt, claim.holderId, claim.epoch],
+    );
+    return r.rowCount === 1;
+  }
+
+  async openStepClaims(runId: string): Promise<readonly StepClaimRow[]> {
+    const r = await this.#pool.query<{
+      step_id: string;
+      attempt: number;
+      state: StepClaimRow['state'];
+      holder_id: string | null;
+      pid: number | null;
+      host: string | null;
+      epoch: string | null;
+      expires_at_ms: string | null;
+    }>(
+      `SELECT step_id, attempt, state, holder_id, pid, host, epoch, expires_at_ms FROM step_claims
+       WHERE run_id = $1 AND state <> 'done' ORDER BY offer_id`,
+      [runId],
+    );
+    return r.rows.map((row) => ({
+      stepId: row.step_id,
+      attempt: row.attempt,
+      state: row.state,
+      ...(row.holder_id === null
+        ? {}
+        : { holder: { id: row.holder_id, pid: row.pid ?? 0, host: row.host ?? '' } }),
+      ...(row.epoch === null ? {} : { epoch: Number(row.epoch) }),
+      ...(row.expires_at_ms === null ? {} : { expiresAtMs: Number(row.expires_at_ms) }),
+    }));
+  }
+
+  async revokeStepClaim(step: StepRef, nowMs: number): Promise<RevokedStepClaim | undefined> {
+    const r = await this.#pool.query<{
+      holder_id: string;
+      pid: number;
+      host: string;
+      epoch: string;
+      expires_at_ms: string;
+    }>(
+      `UPDATE step_claims SET state = 'revoked' WHERE run_id = $1 AND step_id = $2 AND attempt = $3
+       AND (state = 'revoked' OR (state = 'claimed' AND expires_at_ms <= $4))
+       RETURNING holder_id, pid, host, epoch, expires_at_ms`,
+      [step.runId, step.stepId, step.attempt, nowMs],
+    );
+    const row = r.rows[0];
+    return (
+      row && {
+        holder: { id: row.holder_id, pid: row.pid, host: row.host },
+        epoch: Number(row.epoch),
+        expiresAtMs: Number(row.expires_at_ms),
+      }
+    );
+  }
+
+  async dropStepClaim(claim: ClaimedStep): Promise<boolean> {
+    const r = await this.#pool.query(
+      `UPDATE step_claims SET state = 'done' WHERE run_id = $1 AND step_id = $2 AND attempt = $3
+       AND holder_id = $4 AND epoch = $5 AND state = 'claimed'`,
+      [claim.runId, claim.stepId, claim.attempt, claim.holderId, claim.epoch],
+    );
+    return r.rowCount === 1;
+  }
+
+  async appendStepResult(
+    claim: ClaimedStep,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+  ): Promise<AppendResult> {
+    const { runId } = claim;
+    let key: JournalKey | undefined;
+    let written: readonly RunEvent[] = [];
+    const result = await this.#tx(async (c): Promise<AppendResult> => {
+      // The run row first (as every append), then the claim: a revocation (which locks the claim row) and
+      // this append are serialised, so a result is either applied before the take-over or refused after it.
+      const run = await c.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
+        'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1 FOR UPDATE',
+        [runId],
+      );
+      const row = run.rows[0];
+      if (!row) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+      const current = await c.query<{ state: string; holder_id: string | null; epoch: string | null }>(
+        `SELECT state, holder_id, epoch FROM step_claims WHERE run_id = $1 AND step_id = $2 AND attempt = $3
+         FOR UPDATE`,
+        [runId, claim.stepId, claim.attempt],
+      );
+      const mine = current.rows[0];
+      key = this.#journal.keyForRun(runId, row.key_id);
+      if (
+        mine?.state !== 'claimed' ||
+        mine.holder_id !== claim.holderId ||
+        Number(mine.epoch) !== claim.epoch
+      ) {
+        const head = await c.query<{ at_ms: string }>(
+          'SELECT at_ms FROM events WHERE run_id = $1 AND seq = $2',
+          [runId, row.head_seq],
+        );
+        const rejection = rejectionEvent(
+          { holderId: claim.holderId, epoch: claim.epoch },
+          undefined,
+          events,
+          Number(head.rows[0]?.at_ms ?? 0),
+          { stepId: claim.stepId, attempt: claim.attempt },
+        );
+        written = await this.#insertLocked(c, runId, row, [rejection], key);
+        return { ok: false, lastSeq: row.head_seq + 1, rejected: written[0]! };
+      }
+      if (row.head_seq !== expectedSeq) return { ok: false, lastSeq: row.head_seq };
+      written = await this.#insertLocked(c, runId, row, events, key);
+      await c.query(
+        `UPDATE step_claims SET state = 'done' WHERE run_id = $1 AND step_id = $2 AND attempt = $3`,
+        [runId, claim.stepId, claim.attempt],
+      );
+      return { ok: true, events: written };
+    });
+    const last = written.at(-1);
+    if (last) this.#remember(runId, last.seq, last.hash, key?.id ?? null);
+    this.#witness(runId, written, key);
+    return result;
+  }
+
+  /** Appends after the head of a run whose row this transaction holds locked (tminus_append, unfenced). */
+  async #insertLocked(
+    c: pg.PoolClient,
+    runId: string,
+    head: { head_seq: number; head_hash: string },
+    events: readonly NewRunEvent[],
+    key: JournalKey | undefined,
+  ): Promise<readonly RunEvent[]> {
+    const sealed = this.#seal(runId, head.head_seq, head.head_hash, events, key);
+    const r = await c.query<AppendAnswer>(APPEND_SQL, [
+      runId,
+      head.head_seq,
+      head.head_hash,
+      null,
+      null,
+      ...sealed.columns,
+    ]);
+    if (r.rows[0]?.status !== 'ok') {
+      throw new TminusError('INTERNAL', `run ${runId}: the head moved under its lock (${r.rows[0]?.status})`);
+    }
+    return sealed.events;
   }
 
   async createToken(token: AccessTokenRecord): Promise<void> {
