@@ -11,6 +11,11 @@ export interface LeaseOptions {
   readonly holderIsDead?: (holder: LeaseHolder) => boolean;
   /** Already granted (a worker claimed the run): the executor drives with it rather than asking again. */
   readonly granted?: LeaseGrant;
+  /**
+   * When `granted` was asked for (on `clock`): the first renewal is due a third of the lifetime after it, not
+   * after the executor starts — opening a large run on a loaded machine can take longer than that.
+   */
+  readonly grantedAtMs?: number;
 }
 
 /** Takes the run's single-executor lease, or refuses naming the process that holds it. */
@@ -44,15 +49,19 @@ export async function keepRunLease(
   onLost: () => void,
   logger?: Logger,
 ): Promise<void> {
+  let lastMs = lease.grantedAtMs ?? lease.clock.now();
   for (;;) {
+    const dueInMs = lastMs + lease.ttlMs / 3 - lease.clock.now();
     try {
-      await lease.clock.sleep(lease.ttlMs / 3, signal);
+      if (dueInMs > 0) await lease.clock.sleep(dueInMs, signal);
     } catch {
       return; // the executor stopped
     }
+    if (signal.aborted) return;
+    lastMs = lease.clock.now();
     let renewed: boolean;
     try {
-      renewed = await store.renewLease(runId, lease.holder.id, lease.clock.now(), lease.ttlMs);
+      renewed = await store.renewLease(runId, lease.holder.id, lastMs, lease.ttlMs);
     } catch (error) {
       // The store is unreachable: try again. If the lease runs out meanwhile and another worker takes the
       // run, the next renewal says so, and fencing refuses anything written in between.

@@ -107,12 +107,10 @@ export class RunWorker {
         try {
           while (this.#driving.size < this.#o.maxRuns && !signal.aborted) {
             const holder = thisProcess();
-            const claim = await store.claimRun(holder, {
-              nowMs: this.#o.ctx.realNow(),
-              ttlMs: this.#o.leaseTtlMs,
-            });
+            const claimedAtMs = this.#o.ctx.realNow();
+            const claim = await store.claimRun(holder, { nowMs: claimedAtMs, ttlMs: this.#o.leaseTtlMs });
             if (!claim) break;
-            await this.#drive(claim, holder);
+            await this.#drive(claim, holder, claimedAtMs);
           }
           if (storeDown) logger.info('the store is reachable again');
           storeDown = false;
@@ -131,7 +129,7 @@ export class RunWorker {
     }
   }
 
-  async #drive(claim: ClaimedRun, holder: LeaseHolder): Promise<void> {
+  async #drive(claim: ClaimedRun, holder: LeaseHolder, claimedAtMs: number): Promise<void> {
     const { store, ctx, logger } = this.#o;
     let executor: RunExecutor;
     try {
@@ -155,6 +153,7 @@ export class RunWorker {
           ttlMs: this.#o.leaseTtlMs,
           holderIsDead,
           granted: claim,
+          grantedAtMs: claimedAtMs,
         },
         clockAnchor: { realMs: realNow, speed: live ? 1 : state.speed },
         // On a store with step claims the run's steps go to whichever worker claims each (this one too).
