@@ -191,7 +191,8 @@ describe('tminus worker: several workers on PostgreSQL, leases, take-over and fe
     await waitFor(async () => foldRun(await t.events()).outcome === 'completed', 'the run to complete');
     expect(t.count('migrate')).toBe(1);
     expect(t.count('verify')).toBe(1);
-    expect(b.output()).toContain('run ended: COMPLETED');
+    // B prints the end once it has read it back: the journal can have it a moment before B's output does.
+    await waitFor(() => b.output().includes('run ended: COMPLETED'), 'B to print the end of the run');
   }, 240_000);
 
   it('three workers racing on every step of a 1,000-task plan: each executed exactly once, by several workers', async () => {
@@ -365,7 +366,10 @@ phases:
     await waitFor(async () => foldRun(await t.events()).outcome === 'completed', 'the run to complete');
     expect(t.count('migrate')).toBe(1);
     expect(t.count('verify')).toBe(1);
-    expect(driver.output()).toContain('run ended: COMPLETED');
+    await waitFor(
+      () => driver.output().includes('run ended: COMPLETED'),
+      'the driver to print the end of the run',
+    );
   }, 300_000);
 
   it('poll only (no LISTEN anywhere): steps offered by one worker are executed by another', async () => {
