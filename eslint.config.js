@@ -19,6 +19,12 @@ const layerZones = (root) => [
     from: forbidden.map((f) => `${root}/${f}`),
     message: `the ${layer} layer may not depend on this (layers: cli/server → engine → core; see eslint.config.js)`,
   })),
+  {
+    target: `${root}/actions/shared`,
+    from: `${root}/actions`,
+    except: ['./shared'],
+    message: 'a library shared by several actions may import core, engine and src/actions/shared only',
+  },
 ];
 const LAYER_ZONES = [
   ...layerZones('./src'),

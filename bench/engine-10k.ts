@@ -11,7 +11,7 @@ import { Redactor } from '../src/engine/redactor.js';
 import { RunExecutor } from '../src/engine/run-executor.js';
 import { SystemClock } from '../src/engine/system-clock.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { NewRunEvent } from '../src/core/run-event.js';
+import type { NewRunEvent } from '../src/core/run/run-event.js';
 import { load, ms, registry, tempStore } from './engine-support.js';
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;

@@ -13,8 +13,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import type { NewRunEvent } from '../src/core/run-event.js';
-import { foldRun } from '../src/core/run-state.js';
+import type { NewRunEvent } from '../src/core/run/run-event.js';
+import { foldRun } from '../src/core/run/run-state.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { ms } from './engine-support.js';
 

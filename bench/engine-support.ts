@@ -6,8 +6,8 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ActionRegistry } from '../src/actions/action-registry.js';
 import { ACTION_TYPES } from '../src/core/action-types.js';
-import { loadPlan } from '../src/core/load-plan.js';
-import type { Plan } from '../src/core/plan.js';
+import { loadPlan } from '../src/core/plan/load-plan.js';
+import type { Plan } from '../src/core/plan/plan.js';
 import type { ActionDefinition } from '../src/engine/action.js';
 
 /** An action that does nothing, so what is measured is the engine and the store. */

@@ -4,11 +4,11 @@
 // Run: npx tsx bench/forecast.ts   (TASKS=1000 SAMPLES=10000 RUNS=5)
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { buildDurationModels } from '../src/core/duration-model.js';
-import { runForecast } from '../src/core/forecast.js';
-import { loadPlan } from '../src/core/load-plan.js';
-import type { ObservedDuration } from '../src/core/observed-durations.js';
-import { compileGraph, estimatesOf, forwardPass, newPassTimes } from '../src/core/schedule-graph.js';
+import { buildDurationModels } from '../src/core/schedule/duration-model.js';
+import { runForecast } from '../src/core/schedule/forecast.js';
+import { loadPlan } from '../src/core/plan/load-plan.js';
+import type { ObservedDuration } from '../src/core/schedule/observed-durations.js';
+import { compileGraph, estimatesOf, forwardPass, newPassTimes } from '../src/core/schedule/schedule-graph.js';
 import { generatePlan } from '../test/plan/generate-plan.js';
 
 const TASKS = Number(process.env.TASKS ?? 1000);

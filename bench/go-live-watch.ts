@@ -4,7 +4,7 @@
 // The bound each figure is compared with is printed beside it: the interval for the decision, the sum of
 // the rollback budgets (and 60 s) for the rollback. Run: npx tsx bench/go-live-watch.ts
 import { z } from 'zod';
-import type { RunEvent } from '../src/core/run-event.js';
+import type { RunEvent } from '../src/core/run/run-event.js';
 import type { ActionDefinition } from '../src/engine/action.js';
 import { Redactor } from '../src/engine/redactor.js';
 import { RunExecutor } from '../src/engine/run-executor.js';
@@ -39,7 +39,7 @@ rollback:
     - { id: verify, title: Verify, action: noop, budget: 15m }
 `;
 const actions = registry().register(probe);
-const realPlan = (await import('../src/core/load-plan.js')).loadPlan(text, {
+const realPlan = (await import('../src/core/plan/load-plan.js')).loadPlan(text, {
   actions: { types: ['noop', 'probe', ...(await import('../src/core/action-types.js')).ACTION_TYPES] },
 }).plan!;
 

@@ -5,8 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { parse } from 'yaml';
-import { loadPlan } from '../src/core/load-plan.js';
-import { computeSchedule } from '../src/core/schedule.js';
+import { loadPlan } from '../src/core/plan/load-plan.js';
+import { computeSchedule } from '../src/core/schedule/schedule.js';
 import { generatePlan } from '../test/plan/generate-plan.js';
 
 const TASKS = Number(process.env.TASKS ?? 5000);

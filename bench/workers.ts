@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { RunEvent } from '../src/core/run-event.js';
+import type { RunEvent } from '../src/core/run/run-event.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { load1, ms, percentile, pgCommits, pgDatabases } from './engine-support.js';
 

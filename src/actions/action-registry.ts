@@ -1,5 +1,5 @@
-import { schemaIssues } from '../core/schema-issues.js';
-import type { ActionCatalog } from '../core/validate-references.js';
+import { schemaIssues } from '../core/validation/schema-issues.js';
+import type { ActionCatalog } from '../core/validation/validate-references.js';
 import type { ActionDefinition } from '../engine/action.js';
 import { withoutNumberRefs } from '../engine/numeric-refs.js';
 

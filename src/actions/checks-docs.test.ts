@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadPlan } from '../core/load-plan.js';
+import { loadPlan } from '../core/plan/load-plan.js';
 import { builtinActions } from './builtin-actions.js';
 
 const NOTES = new URL('../../docs/actions.md', import.meta.url);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/plan/duration.js';
 
 /**
  * A duration parameter written like the plan's durations (`500ms` is not one: `1s`, `30s`, `2m`), or a

@@ -1,6 +1,6 @@
-import { formatOffset } from '../core/offset.js';
-import type { Origin, RunEvent } from '../core/run-event.js';
-import { describeEvent } from '../core/describe-event.js';
+import { formatOffset } from '../core/plan/offset.js';
+import type { Origin, RunEvent } from '../core/run/run-event.js';
+import { describeEvent } from '../core/run/describe-event.js';
 import type { Style } from './style.js';
 
 export { describeEvent };

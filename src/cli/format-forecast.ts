@@ -1,8 +1,8 @@
-import type { DurationModelOptions, TaskDurationModel } from '../core/duration-model.js';
-import { formatDuration } from '../core/duration.js';
-import type { Forecast } from '../core/forecast.js';
-import { formatOffset } from '../core/offset.js';
-import type { Plan } from '../core/plan.js';
+import type { DurationModelOptions, TaskDurationModel } from '../core/schedule/duration-model.js';
+import { formatDuration } from '../core/plan/duration.js';
+import type { Forecast } from '../core/schedule/forecast.js';
+import { formatOffset } from '../core/plan/offset.js';
+import type { Plan } from '../core/plan/plan.js';
 import type { PlanHistory } from '../engine/run-history.js';
 import type { Style } from './style.js';
 

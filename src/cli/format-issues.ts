@@ -1,4 +1,4 @@
-import type { Issue } from '../core/issue.js';
+import type { Issue } from '../core/validation/issue.js';
 import type { Style } from './style.js';
 
 /** `plan.yaml:12:7  error  unknown key 'ownr'  (unknown-key)` followed by an indented hint line. */

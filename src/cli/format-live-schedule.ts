@@ -1,9 +1,9 @@
-import { formatDuration } from '../core/duration.js';
-import type { LiveSchedule } from '../core/live-schedule.js';
-import { computeLiveSchedule } from '../core/live-schedule.js';
-import { formatOffset } from '../core/offset.js';
-import type { Plan } from '../core/plan.js';
-import type { RunState } from '../core/run-state.js';
+import { formatDuration } from '../core/plan/duration.js';
+import type { LiveSchedule } from '../core/schedule/live-schedule.js';
+import { computeLiveSchedule } from '../core/schedule/live-schedule.js';
+import { formatOffset } from '../core/plan/offset.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { RunState } from '../core/run/run-state.js';
 import type { Style } from './style.js';
 
 const MAX_LATE_SHOWN = 5;

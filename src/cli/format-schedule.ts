@@ -1,7 +1,7 @@
-import type { Plan } from '../core/plan.js';
-import type { Schedule } from '../core/schedule.js';
-import { formatOffset } from '../core/offset.js';
-import { formatDuration } from '../core/duration.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { Schedule } from '../core/schedule/schedule.js';
+import { formatOffset } from '../core/plan/offset.js';
+import { formatDuration } from '../core/plan/duration.js';
 import type { Style } from './style.js';
 
 const iso = (goLiveMs: number, offsetMs: number) => new Date(goLiveMs + offsetMs).toISOString();

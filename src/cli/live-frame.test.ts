@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../core/load-plan.js';
-import type { RunEventData } from '../core/run-event.js';
-import { foldRun } from '../core/run-state.js';
+import { loadPlan } from '../core/plan/load-plan.js';
+import type { RunEventData } from '../core/run/run-event.js';
+import { foldRun } from '../core/run/run-state.js';
 import { renderLiveFrame } from './live-frame.js';
 import type { Style } from './style.js';
 

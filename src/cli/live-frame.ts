@@ -1,11 +1,11 @@
 import { stripVTControlCharacters } from 'node:util';
-import { formatDuration } from '../core/duration.js';
-import { formatOffset } from '../core/offset.js';
-import type { Plan } from '../core/plan.js';
-import { runControlRoles, membersOf } from '../core/roles.js';
-import type { RunState } from '../core/run-state.js';
-import { stepOf } from '../core/run-state.js';
-import { computeSchedule } from '../core/schedule.js';
+import { formatDuration } from '../core/plan/duration.js';
+import { formatOffset } from '../core/plan/offset.js';
+import type { Plan } from '../core/plan/plan.js';
+import { runControlRoles, membersOf } from '../core/run/roles.js';
+import type { RunState } from '../core/run/run-state.js';
+import { stepOf } from '../core/run/run-state.js';
+import { computeSchedule } from '../core/schedule/schedule.js';
 import { heldDetail } from './commands/status-command.js';
 import { owed } from '../engine/who-owes-what.js';
 import type { Style } from './style.js';

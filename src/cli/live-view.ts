@@ -1,6 +1,6 @@
-import type { Plan } from '../core/plan.js';
-import type { RunEvent } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { RunEvent } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
 import { formatEvent } from './format-event.js';
 import { renderLiveFrame } from './live-frame.js';
 import type { Style } from './style.js';

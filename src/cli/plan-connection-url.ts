@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { findSecretRefs } from '../core/secret-ref.js';
+import { findSecretRefs } from '../core/secrets/secret-ref.js';
 import { TminusError } from '../core/tminus-error.js';
 import { resolveSecretText } from '../engine/secret-resolver.js';
 import type { CliIo } from './cli-io.js';

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { TminusError } from '../core/tminus-error.js';
-import { MAX_PLAN_BYTES } from '../core/plan-source.js';
-import type { LoadedPlan, LoadPlanOptions } from '../core/load-plan.js';
-import { loadPlan } from '../core/load-plan.js';
+import { MAX_PLAN_BYTES } from '../core/plan/plan-source.js';
+import type { LoadedPlan, LoadPlanOptions } from '../core/plan/load-plan.js';
+import { loadPlan } from '../core/plan/load-plan.js';
 import { ACTION_TYPES } from '../core/action-types.js';
 import { builtinActions } from '../actions/builtin-actions.js';
 

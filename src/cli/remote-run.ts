@@ -1,10 +1,10 @@
 import { createParser } from 'eventsource-parser';
-import { formatDuration } from '../core/duration.js';
-import { formatOffset } from '../core/offset.js';
-import type { PersonCommand } from '../core/run-commands.js';
+import { formatDuration } from '../core/plan/duration.js';
+import { formatOffset } from '../core/plan/offset.js';
+import type { PersonCommand } from '../core/run/run-commands.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ErrorCode } from '../core/tminus-error.js';
-import type { RunView } from '../core/run-view.js';
+import type { RunView } from '../core/run/run-view.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT } from './cli-io.js';
 import { createStyle } from './style.js';

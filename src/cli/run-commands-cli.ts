@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { parseGoLive } from '../core/go-live.js';
+import { parseGoLive } from '../core/plan/go-live-time.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { CliIo } from './cli-io.js';
 import type { RunOptions } from './commands/run-command.js';
 import type { WorkerFlags } from './commands/worker-command.js';
-import type { PersonCommand } from '../core/run-commands.js';
-import type { WatchCommand } from '../core/watch-commands.js';
+import type { PersonCommand } from '../core/run/run-commands.js';
+import type { WatchCommand } from '../core/go-live/watch-commands.js';
 import { remoteAct, remoteLog, remoteOf, remoteStatus } from './remote-run.js';
 
 interface Common {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/plan/duration.js';
 import type { CompareOptions } from './compare-options.js';
 
 const columnList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) =>

@@ -1,8 +1,8 @@
 import { hostname, userInfo } from 'node:os';
-import type { PersonCommand } from '../core/run-commands.js';
-import type { Origin, RunEvent } from '../core/run-event.js';
-import { findStep } from '../core/run-commands.js';
-import { isDone } from '../core/run-state.js';
+import type { PersonCommand } from '../core/run/run-commands.js';
+import type { Origin, RunEvent } from '../core/run/run-event.js';
+import { findStep } from '../core/run/run-commands.js';
+import { isDone } from '../core/run/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { RunSession } from '../engine/run-session.js';
 import { owed } from '../engine/who-owes-what.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { builtinActions } from '../actions/builtin-actions.js';
 import { ACTION_TYPES } from '../core/action-types.js';
 import type { Logger } from '../core/logger.js';
-import type { RunEvent, RunOutcome } from '../core/run-event.js';
+import type { RunEvent, RunOutcome } from '../core/run/run-event.js';
 import { TminusError } from '../core/tminus-error.js';
 import { issueToken } from '../engine/access-tokens.js';
 import { holderIsDead, thisProcess } from '../engine/lease-liveness.js';
@@ -217,7 +217,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       realNow: () => Date.now(),
       where: storePath,
     };
-    const { loadPlan } = await import('../core/load-plan.js');
+    const { loadPlan } = await import('../core/plan/load-plan.js');
     const loaded = loadPlan(planText, { actions: ctx.catalog });
     if (!loaded.plan) {
       throw new TminusError(

@@ -7,8 +7,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { ServerAdminState } from '../actions/traffic/traffic-provider.js';
-import { PROXY_MAX_WEIGHT } from '../actions/traffic/proxy-provider.js';
+import type { ServerAdminState } from '../actions/shared/traffic/traffic-provider.js';
+import { PROXY_MAX_WEIGHT } from '../actions/shared/traffic/proxy-provider.js';
 
 /** One server behind the proxy: an application (`url`), or a backup that holds requests (no `url`). */
 export interface ProxyServerConfig {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ID_PATTERN } from '../core/plan-schema.js';
+import { ID_PATTERN } from '../core/plan/plan-schema.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { AccessTokenRecord, TokenRole, TokenStore } from '../store/store.js';
 

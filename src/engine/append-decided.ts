@@ -1,5 +1,5 @@
-import type { NewRunEvent, RunEvent } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
+import type { NewRunEvent, RunEvent } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { AppendFence, AppendResult, RunStore } from '../store/store.js';
 

@@ -1,5 +1,5 @@
-import { SYSTEM } from '../core/run-event.js';
-import { foldRun } from '../core/run-state.js';
+import { SYSTEM } from '../core/run/run-event.js';
+import { foldRun } from '../core/run/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { RunStore } from '../store/store.js';
 import { appendDecided } from './append-decided.js';

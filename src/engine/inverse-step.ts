@@ -1,6 +1,6 @@
-import type { ActionCall, Plan, RollbackStep } from '../core/plan.js';
-import { taskById } from '../core/plan-index.js';
-import type { RunState } from '../core/run-state.js';
+import type { ActionCall, Plan, RollbackStep } from '../core/plan/plan.js';
+import { taskById } from '../core/plan/plan-index.js';
+import type { RunState } from '../core/run/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { InverseCall } from './action.js';
 import type { ActionLookup } from './run-action.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Monitor, Plan } from '../core/plan.js';
-import type { RunEventData } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
+import type { ActionCall, Monitor, Plan } from '../core/plan/plan.js';
+import type { RunEventData } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
 import { coerceError } from '../core/tminus-error.js';
 import {
   compileMeasurementConditions,
@@ -10,10 +10,10 @@ import {
   type ActionResult,
   type MeasurementConditions,
   type MeasurementOutcome,
-} from '../core/monitor-analysis.js';
-import { monitorTiming } from '../core/monitor-timing.js';
-import type { WatchState } from '../core/watch-state.js';
-import { progressOf } from '../core/watch-state.js';
+} from '../core/go-live/monitor-analysis.js';
+import { monitorTiming } from '../core/go-live/monitor-timing.js';
+import type { WatchState } from '../core/go-live/watch-state.js';
+import { progressOf } from '../core/go-live/watch-state.js';
 
 const OUTCOMES: readonly string[] = ['successful', 'failed', 'inconclusive', 'error'];
 

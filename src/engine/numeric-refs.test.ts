@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ActionRegistry } from '../actions/action-registry.js';
 import { builtinActions } from '../actions/builtin-actions.js';
-import { loadPlan } from '../core/load-plan.js';
+import { loadPlan } from '../core/plan/load-plan.js';
 import type { TminusError } from '../core/tminus-error.js';
 import type { ActionDefinition } from './action.js';
 import { Redactor } from './redactor.js';

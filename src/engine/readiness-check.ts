@@ -1,4 +1,4 @@
-import type { RunEventData } from '../core/run-event.js';
+import type { RunEventData } from '../core/run/run-event.js';
 import { coerceError } from '../core/tminus-error.js';
 import type { ActionRunInput } from './run-action.js';
 import { runAction } from './run-action.js';

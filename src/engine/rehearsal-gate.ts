@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { PlanChanges, PlanFingerprint } from '../core/plan-fingerprint.js';
-import { planChanges, planFingerprint } from '../core/plan-fingerprint.js';
-import { parsePlanSource } from '../core/plan-source.js';
-import type { RunOutcome } from '../core/run-event.js';
+import type { PlanChanges, PlanFingerprint } from '../core/plan/plan-fingerprint.js';
+import { planChanges, planFingerprint } from '../core/plan/plan-fingerprint.js';
+import { parsePlanSource } from '../core/plan/plan-source.js';
+import type { RunOutcome } from '../core/run/run-event.js';
 import type { RunStore } from '../store/store.js';
 
 /** A finished rehearsal that counts: not a dry run, ended completed or rolled back. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../core/load-plan.js';
+import { loadPlan } from '../core/plan/load-plan.js';
 import { ActionRegistry } from '../actions/action-registry.js';
 import { builtinActions } from '../actions/builtin-actions.js';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
 import type { ActionRunInput } from './run-action.js';
 import { actionsUsed, requireActions, runAction } from './run-action.js';
-import type { ActionCall, Plan } from '../core/plan.js';
+import type { ActionCall, Plan } from '../core/plan/plan.js';
 import { ScaledClock } from './scaled-clock.js';
 import { SystemClock } from './system-clock.js';
 import { Redactor } from './redactor.js';

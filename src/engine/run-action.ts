@@ -1,8 +1,8 @@
 import { COMMAND_LINE_PARAMS, type ActionType } from '../core/action-types.js';
 import type { Clock } from '../core/clock.js';
-import { commandLineHint, commandLineSecrets } from '../core/command-line-secrets.js';
+import { commandLineHint, commandLineSecrets } from '../core/secrets/command-line-secrets.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Plan } from '../core/plan.js';
+import type { ActionCall, Plan } from '../core/plan/plan.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
 import type {
   ActionContext,

@@ -1,4 +1,4 @@
-import type { RunState } from '../core/run-state.js';
+import type { RunState } from '../core/run/run-state.js';
 
 /** Where a run's clock was anchored: run time `atMs` at real time `realMs`, running `speed` times real time. */
 export interface ClockAnchor {

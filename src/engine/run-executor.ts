@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Plan } from '../core/plan.js';
+import type { ActionCall, Plan } from '../core/plan/plan.js';
 import type {
   Actor,
   NewRunEvent,
@@ -8,11 +8,11 @@ import type {
   RunEventData,
   RunEventType,
   RunOutcome,
-} from '../core/run-event.js';
-import { SYSTEM } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
-import { applyEvent, foldRun, stepOf } from '../core/run-state.js';
-import { taskById } from '../core/plan-index.js';
+} from '../core/run/run-event.js';
+import { SYSTEM } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
+import { applyEvent, foldRun, stepOf } from '../core/run/run-state.js';
+import { taskById } from '../core/plan/plan-index.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { AppendFence, LeaseGrant, RunStore, StepClaims } from '../store/store.js';
 import type { LeaseOptions } from './run-lease.js';
@@ -23,12 +23,12 @@ import { requireActions, runAction } from './run-action.js';
 import { decide } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
 import { runReadinessCheck } from './readiness-check.js';
-import type { WatchState } from '../core/watch-state.js';
-import { applyWatchEvent, foldWatch } from '../core/watch-state.js';
+import type { WatchState } from '../core/go-live/watch-state.js';
+import { applyWatchEvent, foldWatch } from '../core/go-live/watch-state.js';
 import { MonitorWatch } from './monitor-watch.js';
 import { WatchClockSource } from './watch-clock.js';
 import { readPlanHistory } from './run-history.js';
-import { buildDurationModels } from '../core/duration-model.js';
+import { buildDurationModels } from '../core/schedule/duration-model.js';
 import { WatchAnnouncer } from './watch-announcer.js';
 import type { SecretSources } from './secret-resolver.js';
 import { ScaledClock } from './scaled-clock.js';

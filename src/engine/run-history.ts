@@ -1,8 +1,8 @@
-import type { ObservedDuration } from '../core/observed-durations.js';
-import { observedDurations } from '../core/observed-durations.js';
-import type { Plan } from '../core/plan.js';
-import type { RunMode, RunOutcome } from '../core/run-event.js';
-import { foldRun } from '../core/run-state.js';
+import type { ObservedDuration } from '../core/schedule/observed-durations.js';
+import { observedDurations } from '../core/schedule/observed-durations.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { RunMode, RunOutcome } from '../core/run/run-event.js';
+import { foldRun } from '../core/run/run-state.js';
 import type { RunStore } from '../store/store.js';
 
 /** One earlier run the forecast learned from. */

@@ -1,5 +1,5 @@
-import type { RunMode, RunOutcome } from '../core/run-event.js';
-import { foldRun } from '../core/run-state.js';
+import type { RunMode, RunOutcome } from '../core/run/run-event.js';
+import { foldRun } from '../core/run/run-state.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { RunStore, RunSummary } from '../store/store.js';
 

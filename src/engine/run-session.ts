@@ -1,18 +1,18 @@
 import { dirname } from 'node:path';
 import type { Logger } from '../core/logger.js';
-import type { Plan } from '../core/plan.js';
-import type { PersonCommand } from '../core/run-commands.js';
-import { decideCommand } from '../core/run-commands.js';
-import type { Origin, RunEvent, RunEventData } from '../core/run-event.js';
-import { SYSTEM } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
-import { applyEvent, foldRun } from '../core/run-state.js';
-import { storableDocument, storedPlan } from '../core/stored-plan.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { PersonCommand } from '../core/run/run-commands.js';
+import { decideCommand } from '../core/run/run-commands.js';
+import type { Origin, RunEvent, RunEventData } from '../core/run/run-event.js';
+import { SYSTEM } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
+import { applyEvent, foldRun } from '../core/run/run-state.js';
+import { storableDocument, storedPlan } from '../core/plan/stored-plan.js';
 import { TminusError } from '../core/tminus-error.js';
-import type { ActionCatalog } from '../core/validate-references.js';
-import type { WatchCommand } from '../core/watch-commands.js';
-import { decideWatchCommand } from '../core/watch-commands.js';
-import { foldWatch } from '../core/watch-state.js';
+import type { ActionCatalog } from '../core/validation/validate-references.js';
+import type { WatchCommand } from '../core/go-live/watch-commands.js';
+import { decideWatchCommand } from '../core/go-live/watch-commands.js';
+import { foldWatch } from '../core/go-live/watch-state.js';
 import type { ClaimedStep, LeaseHolder, RunStore, RunSummary } from '../store/store.js';
 import { hasStepClaims } from '../store/store.js';
 import type { AppendDecidedInput } from './append-decided.js';
@@ -31,7 +31,7 @@ import type { RunRef } from './run-selection.js';
 import { selectRun } from './run-selection.js';
 import type { SecretSources } from './secret-resolver.js';
 import { SystemClock, realSleep } from './system-clock.js';
-import type { WatchState } from '../core/watch-state.js';
+import type { WatchState } from '../core/go-live/watch-state.js';
 import { ponrAtMs } from './watch-clock.js';
 
 /** What a session needs from its host process (the CLI, the HTTP server, a test). */
@@ -464,7 +464,7 @@ const endedError = (state: RunState, what: string): TminusError =>
  * imported here, on first use, so that opening a stored run (`storedPlan`) never loads it.
  */
 async function planOf(state: RunState, ctx: SessionContext): Promise<{ plan: Plan; document: unknown }> {
-  const { loadPlan } = await import('../core/load-plan.js');
+  const { loadPlan } = await import('../core/plan/load-plan.js');
   const { plan, issues, document } = loadPlan(state.planText, { actions: ctx.catalog });
   if (plan) return { plan, document };
   const first = issues.find((i) => i.severity === 'error');

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { RunEvent, RunOutcome } from '../core/run-event.js';
+import type { RunEvent, RunOutcome } from '../core/run/run-event.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
 import type { ClaimedRun, LeaseHolder, RunStore } from '../store/store.js';
 import { hasAppendHints, hasStepClaims } from '../store/store.js';

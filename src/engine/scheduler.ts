@@ -1,17 +1,17 @@
-import type { Plan, Task } from '../core/plan.js';
-import { membersOf } from '../core/roles.js';
-import { taskById } from '../core/plan-index.js';
-import type { Actor, RunEventData } from '../core/run-event.js';
-import { AUTO, SYSTEM } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
-import { isDone, stepOf, stepsReopened } from '../core/run-state.js';
-import { formatOffset } from '../core/offset.js';
+import type { Plan, Task } from '../core/plan/plan.js';
+import { membersOf } from '../core/run/roles.js';
+import { taskById } from '../core/plan/plan-index.js';
+import type { Actor, RunEventData } from '../core/run/run-event.js';
+import { AUTO, SYSTEM } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
+import { isDone, stepOf, stepsReopened } from '../core/run/run-state.js';
+import { formatOffset } from '../core/plan/offset.js';
 import { inverseSkipReason } from './inverse-step.js';
-import type { WatchClock } from '../core/go-live-decision.js';
-import { watchDecisions } from '../core/go-live-decision.js';
-import { followUpTasks, successVerdict } from '../core/go-live-success.js';
-import type { WatchState } from '../core/watch-state.js';
-import { rollbackVerifyStep } from '../core/rollback-verify.js';
+import type { WatchClock } from '../core/go-live/go-live-decision.js';
+import { watchDecisions } from '../core/go-live/go-live-decision.js';
+import { followUpTasks, successVerdict } from '../core/go-live/go-live-success.js';
+import type { WatchState } from '../core/go-live/watch-state.js';
+import { rollbackVerifyStep } from '../core/rollback/rollback-verify.js';
 
 /** What the scheduler wants done next, decided from the plan, the folded state and the time only. */
 export interface Decisions {

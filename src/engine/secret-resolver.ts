@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findSecretRefs } from '../core/secret-ref.js';
+import { findSecretRefs } from '../core/secrets/secret-ref.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { Redactor } from './redactor.js';
 

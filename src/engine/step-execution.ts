@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Plan, RetryPolicy, RollbackStep } from '../core/plan.js';
-import { taskById } from '../core/plan-index.js';
-import { ROLLBACK_VERIFY_ID, rollbackVerifyStep } from '../core/rollback-verify.js';
-import type { RunEventData } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
+import type { ActionCall, Plan, RetryPolicy, RollbackStep } from '../core/plan/plan.js';
+import { taskById } from '../core/plan/plan-index.js';
+import { ROLLBACK_VERIFY_ID, rollbackVerifyStep } from '../core/rollback/rollback-verify.js';
+import type { RunEventData } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
 import type { TminusError } from '../core/tminus-error.js';
 import { TminusError as Failure, coerceError } from '../core/tminus-error.js';
 import { resolveInverse } from './inverse-step.js';

@@ -1,9 +1,9 @@
-import { describeEvent } from '../core/describe-event.js';
+import { describeEvent } from '../core/run/describe-event.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionCall, Plan } from '../core/plan.js';
-import type { RunEvent, RunEventData } from '../core/run-event.js';
+import type { ActionCall, Plan } from '../core/plan/plan.js';
+import type { RunEvent, RunEventData } from '../core/run/run-event.js';
 import { coerceError } from '../core/tminus-error.js';
-import { ROLLBACK_VERIFY_ID } from '../core/rollback-verify.js';
+import { ROLLBACK_VERIFY_ID } from '../core/rollback/rollback-verify.js';
 
 /** The go-live watch's events announced on the run's channels. */
 const ANNOUNCED: ReadonlySet<string> = new Set([

@@ -1,12 +1,12 @@
-import type { TaskDurationModel } from '../core/duration-model.js';
-import { buildDurationModels } from '../core/duration-model.js';
-import { runForecast } from '../core/forecast.js';
-import type { WatchClock } from '../core/go-live-decision.js';
-import type { Plan } from '../core/plan.js';
-import type { RunState } from '../core/run-state.js';
-import type { ScheduleGraph } from '../core/schedule-graph.js';
-import { compileGraph } from '../core/schedule-graph.js';
-import { computeSchedule, rollbackNeedsMs } from '../core/schedule.js';
+import type { TaskDurationModel } from '../core/schedule/duration-model.js';
+import { buildDurationModels } from '../core/schedule/duration-model.js';
+import { runForecast } from '../core/schedule/forecast.js';
+import type { WatchClock } from '../core/go-live/go-live-decision.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { RunState } from '../core/run/run-state.js';
+import type { ScheduleGraph } from '../core/schedule/schedule-graph.js';
+import { compileGraph } from '../core/schedule/schedule-graph.js';
+import { computeSchedule, rollbackNeedsMs } from '../core/schedule/schedule.js';
 
 /** Monte Carlo samples per watch forecast: enough for a stable median, cheap enough to redo on every change. */
 export const WATCH_FORECAST_SAMPLES = 400;

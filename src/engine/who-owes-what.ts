@@ -1,7 +1,7 @@
-import type { Plan } from '../core/plan.js';
-import { findStep } from '../core/run-commands.js';
-import { membersOf, runControlRoles } from '../core/roles.js';
-import type { RunState } from '../core/run-state.js';
+import type { Plan } from '../core/plan/plan.js';
+import { findStep } from '../core/run/run-commands.js';
+import { membersOf, runControlRoles } from '../core/run/roles.js';
+import type { RunState } from '../core/run/run-state.js';
 import { eligibleVoters, unmetRequirements } from './scheduler.js';
 
 /** One thing people owe the run: who (may be empty: anyone in a role) owes `what` on `step`. */

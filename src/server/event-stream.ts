@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { describeEvent } from '../core/describe-event.js';
-import type { RunEvent } from '../core/run-event.js';
+import { describeEvent } from '../core/run/describe-event.js';
+import type { RunEvent } from '../core/run/run-event.js';
 import type { RunAccess } from './run-access.js';
 import type { RunFollower } from './run-follower.js';
 

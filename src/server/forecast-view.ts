@@ -1,10 +1,10 @@
-import type { TaskDurationModel } from '../core/duration-model.js';
-import { runForecast } from '../core/forecast.js';
-import { computeLiveSchedule } from '../core/live-schedule.js';
-import type { Plan } from '../core/plan.js';
-import type { RunState } from '../core/run-state.js';
-import type { ForecastView } from '../core/run-view.js';
-import type { ScheduleGraph } from '../core/schedule-graph.js';
+import type { TaskDurationModel } from '../core/schedule/duration-model.js';
+import { runForecast } from '../core/schedule/forecast.js';
+import { computeLiveSchedule } from '../core/schedule/live-schedule.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { RunState } from '../core/run/run-state.js';
+import type { ForecastView } from '../core/run/run-view.js';
+import type { ScheduleGraph } from '../core/schedule/schedule-graph.js';
 
 /** Samples per dashboard forecast: enough for p50/p90 to the minute, cheap enough to redo on every change. */
 export const DASHBOARD_SAMPLES = 1_000;

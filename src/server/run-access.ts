@@ -1,10 +1,10 @@
-import type { Plan } from '../core/plan.js';
-import type { PersonCommand } from '../core/run-commands.js';
-import type { RunEvent } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
-import type { WatchCommand } from '../core/watch-commands.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { PersonCommand } from '../core/run/run-commands.js';
+import type { RunEvent } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
+import type { WatchCommand } from '../core/go-live/watch-commands.js';
 import type { CheckRecorded } from '../engine/readiness-check.js';
-import type { ObservedDuration } from '../core/observed-durations.js';
+import type { ObservedDuration } from '../core/schedule/observed-durations.js';
 import type { RunSummary } from '../store/store.js';
 
 /** Where a person's command came from, for the journal and messages. */

@@ -1,14 +1,14 @@
-import type { Plan } from '../core/plan.js';
-import { membersOf, runControlRoles } from '../core/roles.js';
-import type { RunState, StepState } from '../core/run-state.js';
-import type { ForecastView, RunView, TaskView } from '../core/run-view.js';
-import { stepOf } from '../core/run-state.js';
-import { computeSchedule } from '../core/schedule.js';
+import type { Plan } from '../core/plan/plan.js';
+import { membersOf, runControlRoles } from '../core/run/roles.js';
+import type { RunState, StepState } from '../core/run/run-state.js';
+import type { ForecastView, RunView, TaskView } from '../core/run/run-view.js';
+import { stepOf } from '../core/run/run-state.js';
+import { computeSchedule } from '../core/schedule/schedule.js';
 import { eligibleVoters, requiredVotes, unmetRequirements } from '../engine/scheduler.js';
 import { owed } from '../engine/who-owes-what.js';
-import { conditionThresholds } from '../core/condition-thresholds.js';
-import type { WatchState } from '../core/watch-state.js';
-import { progressOf } from '../core/watch-state.js';
+import { conditionThresholds } from '../core/conditions/condition-thresholds.js';
+import type { WatchState } from '../core/go-live/watch-state.js';
+import { progressOf } from '../core/go-live/watch-state.js';
 
 export type { RunView, TaskView };
 

@@ -1,8 +1,8 @@
-import type { PersonCommand } from '../core/run-commands.js';
-import type { RunEvent } from '../core/run-event.js';
-import type { RunState } from '../core/run-state.js';
-import { foldRun } from '../core/run-state.js';
-import type { WatchCommand } from '../core/watch-commands.js';
+import type { PersonCommand } from '../core/run/run-commands.js';
+import type { RunEvent } from '../core/run/run-event.js';
+import type { RunState } from '../core/run/run-state.js';
+import { foldRun } from '../core/run/run-state.js';
+import type { WatchCommand } from '../core/go-live/watch-commands.js';
 import type { CheckRecorded } from '../engine/readiness-check.js';
 import type { SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';

@@ -1,5 +1,5 @@
-import type { NewRunEvent } from '../core/run-event.js';
-import { SYSTEM } from '../core/run-event.js';
+import type { NewRunEvent } from '../core/run/run-event.js';
+import { SYSTEM } from '../core/run/run-event.js';
 import type { AppendFence } from './store.js';
 
 /**

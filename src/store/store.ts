@@ -1,4 +1,4 @@
-import type { NewRunEvent, RunEvent } from '../core/run-event.js';
+import type { NewRunEvent, RunEvent } from '../core/run/run-event.js';
 import type { JournalVerdict } from './journal/journal-audit.js';
 
 /** One run as listed by the store. */

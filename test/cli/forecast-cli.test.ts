@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldRun } from '../../src/core/run-state.js';
+import { foldRun } from '../../src/core/run/run-state.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Spawned } from '../support/cli.js';
 import { cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';

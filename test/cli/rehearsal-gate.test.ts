@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describePlanChanges, planChanges, planFingerprint } from '../../src/core/plan-fingerprint.js';
-import { parsePlanSource } from '../../src/core/plan-source.js';
-import { foldRun } from '../../src/core/run-state.js';
+import { describePlanChanges, planChanges, planFingerprint } from '../../src/core/plan/plan-fingerprint.js';
+import { parsePlanSource } from '../../src/core/plan/plan-source.js';
+import { foldRun } from '../../src/core/run/run-state.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { cli } from '../support/cli.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/core/run-event.js';
+import type { RunEvent } from '../../src/core/run/run-event.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Spawned } from '../support/cli.js';
 import { cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';

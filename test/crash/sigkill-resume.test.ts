@@ -2,8 +2,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/core/run-event.js';
-import { foldRun } from '../../src/core/run-state.js';
+import type { RunEvent } from '../../src/core/run/run-event.js';
+import { foldRun } from '../../src/core/run/run-state.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Spawned } from '../support/cli.js';
 import { ROOT, cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent, RunEventData } from '../../src/core/run-event.js';
-import { foldRun } from '../../src/core/run-state.js';
+import type { RunEvent, RunEventData } from '../../src/core/run/run-event.js';
+import { foldRun } from '../../src/core/run/run-state.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Spawned } from '../support/cli.js';
 import { cli, ensureBuilt, spawnCli, waitFor, waitWhileProgressing } from '../support/cli.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtinActions } from '../../src/actions/builtin-actions.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import { loadPlan } from '../../src/core/load-plan.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
 import { DEMO_PLAN, demoPlanText } from '../../src/demo/demo-plan.js';
 import { cli } from '../support/cli.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewRunEvent } from '../../src/core/run-event.js';
+import type { NewRunEvent } from '../../src/core/run/run-event.js';
 import { issueToken } from '../../src/engine/access-tokens.js';
 import { startWarRoom } from '../../src/server/war-room-server.js';
 import type { WarRoom } from '../../src/server/war-room-server.js';

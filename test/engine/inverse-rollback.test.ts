@@ -6,7 +6,7 @@ import { configSetAction } from '../../src/actions/config-set/config-set-action.
 import { configVerifyAction } from '../../src/actions/config-verify/config-verify-action.js';
 import { builtinActions } from '../../src/actions/builtin-actions.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import { loadPlan } from '../../src/core/load-plan.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
 import type { ActionDefinition } from '../../src/engine/action.js';
 import { harness } from '../support/engine-harness.js';
 import { testAction } from './test-actions.js';

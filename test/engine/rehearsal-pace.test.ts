@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActionRegistry } from '../../src/actions/action-registry.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import type { Origin, RunEvent, RunOutcome } from '../../src/core/run-event.js';
+import type { Origin, RunEvent, RunOutcome } from '../../src/core/run/run-event.js';
 import { Redactor } from '../../src/engine/redactor.js';
 import type { SessionContext } from '../../src/engine/run-session.js';
 import { RunSession } from '../../src/engine/run-session.js';

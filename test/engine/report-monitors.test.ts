@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActionRegistry } from '../../src/actions/action-registry.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import type { RunEvent } from '../../src/core/run-event.js';
+import type { RunEvent } from '../../src/core/run/run-event.js';
 import { TminusError } from '../../src/core/tminus-error.js';
 import { writeReport } from '../../src/engine/report/write-report.js';
 import { RunSession } from '../../src/engine/run-session.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionRegistry } from '../../src/actions/action-registry.js';
 import { builtinActions } from '../../src/actions/builtin-actions.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import type { Origin, RunEvent } from '../../src/core/run-event.js';
+import type { Origin, RunEvent } from '../../src/core/run/run-event.js';
 import type { TminusError } from '../../src/core/tminus-error.js';
 import { Redactor } from '../../src/engine/redactor.js';
 import type { RunStarted, SessionContext } from '../../src/engine/run-session.js';

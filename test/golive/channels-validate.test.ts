@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinActions } from '../../src/actions/builtin-actions.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import { loadPlan } from '../../src/core/load-plan.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
 
 const plan = (channels: string) => `version: 1
 name: channels

@@ -9,7 +9,7 @@ import {
   compileMeasurementConditions,
   judgeActionResult,
   type MonitorProgress,
-} from '../../src/core/monitor-analysis.js';
+} from '../../src/core/go-live/monitor-analysis.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { testActionContext, systemClock } from '../support/action-context.js';
 import { errorRatioQuery, startErrorRateApp, type ErrorRateApp } from '../support/error-rate-app.js';

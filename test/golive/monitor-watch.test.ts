@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/core/run-event.js';
-import { foldWatch } from '../../src/core/watch-state.js';
-import { decideWatchCommand } from '../../src/core/watch-commands.js';
+import type { RunEvent } from '../../src/core/run/run-event.js';
+import { foldWatch } from '../../src/core/go-live/watch-state.js';
+import { decideWatchCommand } from '../../src/core/go-live/watch-commands.js';
 import { T0, harness } from '../support/engine-harness.js';
 import type { Call } from '../engine/test-actions.js';
 import { testAction } from '../engine/test-actions.js';

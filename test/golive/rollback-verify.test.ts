@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROLLBACK_VERIFY_ID } from '../../src/core/rollback-verify.js';
+import { ROLLBACK_VERIFY_ID } from '../../src/core/rollback/rollback-verify.js';
 import { TminusError } from '../../src/core/tminus-error.js';
 import { harness } from '../support/engine-harness.js';
 import type { Call } from '../engine/test-actions.js';

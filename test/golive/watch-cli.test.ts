@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/core/run-event.js';
-import { foldRun } from '../../src/core/run-state.js';
+import type { RunEvent } from '../../src/core/run/run-event.js';
+import { foldRun } from '../../src/core/run/run-state.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Spawned } from '../support/cli.js';
 import { cli, ensureBuilt, spawnCli, waitFor } from '../support/cli.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildDurationModels } from '../../src/core/duration-model.js';
-import { loadPlan } from '../../src/core/load-plan.js';
-import type { NewRunEvent } from '../../src/core/run-event.js';
-import { foldRun } from '../../src/core/run-state.js';
-import { computeSchedule } from '../../src/core/schedule.js';
+import { buildDurationModels } from '../../src/core/schedule/duration-model.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
+import type { NewRunEvent } from '../../src/core/run/run-event.js';
+import { foldRun } from '../../src/core/run/run-state.js';
+import { computeSchedule } from '../../src/core/schedule/schedule.js';
 import { WatchClockSource } from '../../src/engine/watch-clock.js';
 import { T0, harness } from '../support/engine-harness.js';
 import { runStarted, stored } from '../support/run-events.js';

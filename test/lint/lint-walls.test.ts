@@ -42,6 +42,10 @@ describe('lint: the walls between layers', () => {
     expect(problems('src/engine/allowed.ts')).toEqual([]);
   });
 
+  it('refuses an action in a library several actions share (src/actions/shared)', () => {
+    expect(problems('src/actions/shared/upward.ts')).toEqual(['1 import-x/no-restricted-paths']);
+  });
+
   it('refuses node built-ins in core', () => {
     expect(problems('src/core/io.ts')).toEqual(['1 no-restricted-imports']);
   });

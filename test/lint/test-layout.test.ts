@@ -18,7 +18,7 @@ describe('where tests live (CONTRIBUTING.md)', () => {
   const files = testFiles(ROOT);
 
   it('finds the tests of both places (the walk works)', () => {
-    expect(files).toContain('src/core/duration.test.ts');
+    expect(files).toContain('src/core/plan/duration.test.ts');
     expect(files).toContain('test/lint/test-layout.test.ts');
   });
 

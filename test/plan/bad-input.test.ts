@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { loadPlan } from '../../src/core/load-plan.js';
-import { computeSchedule } from '../../src/core/schedule.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
+import { computeSchedule } from '../../src/core/schedule/schedule.js';
 import { BASE, issuesOf } from './plan-text.js';
 import { generatePlan } from './generate-plan.js';
 

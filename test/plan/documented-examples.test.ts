@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { loadPlan } from '../../src/core/load-plan.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const planBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]

@@ -1,4 +1,4 @@
-import { loadPlan } from '../../src/core/load-plan.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
 
 /** A small valid plan; tests append or replace lines to make one problem at a time. */
 export const BASE = `version: 1

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { builtinActions } from '../../src/actions/builtin-actions.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import { draftRollback } from '../../src/core/draft-rollback.js';
-import { loadPlan } from '../../src/core/load-plan.js';
-import { computeSchedule } from '../../src/core/schedule.js';
+import { draftRollback } from '../../src/core/rollback/draft-rollback.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
+import { computeSchedule } from '../../src/core/schedule/schedule.js';
 import { cli } from '../support/cli.js';
 
 const catalog = builtinActions().catalog(ACTION_TYPES);

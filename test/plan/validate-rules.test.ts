@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../../src/core/load-plan.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
 import { BASE, issuesOf } from './plan-text.js';
 
 describe('validate: the base plan', () => {

@@ -1,4 +1,4 @@
-import type { NewRunEvent } from '../../src/core/run-event.js';
+import type { NewRunEvent } from '../../src/core/run/run-event.js';
 import { runStarted } from '../support/run-events.js';
 
 /** A small real plan for the war-room tests: a gate with a deadline, manual tasks with owners, a rollback. */

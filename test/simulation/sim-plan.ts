@@ -1,4 +1,4 @@
-import { formatOffset } from '../../src/core/offset.js';
+import { formatOffset } from '../../src/core/plan/offset.js';
 
 /** A small seeded PRNG (mulberry32): the same seed always gives the same case. */
 export function rng(seed: number): () => number {

@@ -1,12 +1,12 @@
 import { ActionRegistry } from '../../src/actions/action-registry.js';
 import type { Clock } from '../../src/core/clock.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
-import { loadPlan } from '../../src/core/load-plan.js';
-import type { Plan } from '../../src/core/plan.js';
-import type { PersonCommand } from '../../src/core/run-commands.js';
-import { decideCommand } from '../../src/core/run-commands.js';
-import type { NewRunEvent, RunEvent, RunOutcome } from '../../src/core/run-event.js';
-import { foldRun } from '../../src/core/run-state.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
+import type { Plan } from '../../src/core/plan/plan.js';
+import type { PersonCommand } from '../../src/core/run/run-commands.js';
+import { decideCommand } from '../../src/core/run/run-commands.js';
+import type { NewRunEvent, RunEvent, RunOutcome } from '../../src/core/run/run-event.js';
+import { foldRun } from '../../src/core/run/run-state.js';
 import type { ActionDefinition } from '../../src/engine/action.js';
 import { Redactor } from '../../src/engine/redactor.js';
 import type { ExecutorOptions } from '../../src/engine/run-executor.js';

@@ -1,5 +1,5 @@
-import type { NewRunEvent, RunEvent, RunEventData } from '../../src/core/run-event.js';
-import { GENESIS_HASH } from '../../src/core/run-event.js';
+import type { NewRunEvent, RunEvent, RunEventData } from '../../src/core/run/run-event.js';
+import { GENESIS_HASH } from '../../src/core/run/run-event.js';
 
 /** A `run.started` event for tests, with overridable fields. */
 export function runStarted(

@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import type { RunView } from '../../src/core/run-view.js';
+import type { RunView } from '../../src/core/run/run-view.js';
 
 export type { RunView };
 export type TaskView = RunView['tasks'][number];

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, InverseCall } from '../../engine/action.js';
-import type { ConfigStore, KeyChange, StoredValue } from '../config-stores/config-store.js';
-import { configScalar, configStoreFields, refineStore } from '../config-stores/config-store-params.js';
-import type { ConfigValue } from '../config-stores/config-value.js';
-import { MASK, sameValue, showValue } from '../config-stores/config-value.js';
-import type { ConfigStoreDeps } from '../config-stores/create-config-store.js';
+import type { ConfigStore, KeyChange, StoredValue } from '../shared/config-stores/config-store.js';
+import { configScalar, configStoreFields, refineStore } from '../shared/config-stores/config-store-params.js';
+import type { ConfigValue } from '../shared/config-stores/config-value.js';
+import { MASK, sameValue, showValue } from '../shared/config-stores/config-value.js';
+import type { ConfigStoreDeps } from '../shared/config-stores/create-config-store.js';
 /** The stores and their SDK clients (SSM, Secrets Manager, etcd) load when a call runs, not with the declaration. */
-const stores = () => import('../config-stores/create-config-store.js');
-import { keySecrecy } from '../config-stores/key-secrecy.js';
-import { checkStoreKeys } from '../config-stores/check-store-keys.js';
+const stores = () => import('../shared/config-stores/create-config-store.js');
+import { keySecrecy } from '../shared/config-stores/key-secrecy.js';
+import { checkStoreKeys } from '../shared/config-stores/check-store-keys.js';
 
 export const configSetParams = z
   .strictObject({

@@ -75,7 +75,7 @@ describe('config.set on a real etcd v3 (JSON gateway)', () => {
   });
 
   it('lets etcd refuse the transaction when a key changed after it was read', async () => {
-    const { EtcdStore } = await import('../config-stores/etcd-store.js');
+    const { EtcdStore } = await import('../shared/config-stores/etcd-store.js');
     const store = new EtcdStore([etcd.url], { timeoutMs: 5000, redact: (t) => t });
     const signal = new AbortController().signal;
     const read = await store.read(['/shop/api/url', '/shop/race'], signal);

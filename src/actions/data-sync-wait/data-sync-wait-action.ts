@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../../core/duration.js';
+import { parseDuration } from '../../core/plan/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition } from '../../engine/action.js';
 import { compareOptionsSchema, toCompareOptions } from '../../data/compare-params.js';

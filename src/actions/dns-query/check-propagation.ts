@@ -1,12 +1,12 @@
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
-import { absoluteName, canonicalName } from '../dns-wire/dns-name.js';
-import { sameValues } from '../dns-wire/dns-rdata.js';
-import type { DnsServer } from '../dns-wire/dns-transport.js';
-import { parseServer } from '../dns-wire/dns-transport.js';
-import type { LookupResult } from '../dns-wire/dns-lookup.js';
-import { lookup } from '../dns-wire/dns-lookup.js';
-import { durationMs } from '../dns-providers/create-provider.js';
+import { absoluteName, canonicalName } from '../shared/dns-wire/dns-name.js';
+import { sameValues } from '../shared/dns-wire/dns-rdata.js';
+import type { DnsServer } from '../shared/dns-wire/dns-transport.js';
+import { parseServer } from '../shared/dns-wire/dns-transport.js';
+import type { LookupResult } from '../shared/dns-wire/dns-lookup.js';
+import { lookup } from '../shared/dns-wire/dns-lookup.js';
+import { durationMs } from '../shared/dns-providers/create-provider.js';
 import type { DnsQueryParams } from './dns-query-params.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../core/plan-schema.js';
+import { duration } from '../../core/plan/plan-schema.js';
 
 /** Types `dns.query` / `dns.verify` may ask for (values compared as text; see `normalizeValue`). */
 export const QUERY_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SOA', 'PTR'] as const;

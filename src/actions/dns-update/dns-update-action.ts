@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { ActionDefinition } from '../../engine/action.js';
 import { TminusError } from '../../core/tminus-error.js';
-import { absoluteName, isInZone } from '../dns-wire/dns-name.js';
-import { checkRecordValue } from '../dns-wire/dns-rdata.js';
-import { checkTarget, recordTargetFields } from '../dns-providers/dns-record-params.js';
-import type { DnsClientFactories } from '../dns-providers/create-provider.js';
+import { absoluteName, isInZone } from '../shared/dns-wire/dns-name.js';
+import { checkRecordValue } from '../shared/dns-wire/dns-rdata.js';
+import { checkTarget, recordTargetFields } from '../shared/dns-providers/dns-record-params.js';
+import type { DnsClientFactories } from '../shared/dns-providers/create-provider.js';
 /** The providers and their SDK clients (Route 53, Cloudflare) load when a call runs, not with the declaration. */
-const providers = () => import('../dns-providers/create-provider.js');
-import { applyRecordChange, describeSet } from '../dns-providers/apply-record-change.js';
+const providers = () => import('../shared/dns-providers/create-provider.js');
+import { applyRecordChange, describeSet } from '../shared/dns-providers/apply-record-change.js';
 
 const valueList = z.union([z.string().min(1), z.array(z.string().min(1))]);
 

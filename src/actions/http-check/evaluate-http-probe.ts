@@ -1,4 +1,4 @@
-import { jsonEquals, selectJsonPath } from '../../core/json-path.js';
+import { jsonEquals, selectJsonPath } from '../../core/conditions/json-path.js';
 import { formatMs } from '../action-deadline.js';
 import type { HttpExpectation } from './http-check-params.js';
 import type { HttpProbe } from './http-probe.js';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { INITIAL_HEALTH, observeHealth, type HealthState } from '../../core/health-debounce.js';
-import { redactUrl } from '../../core/redact-url.js';
+import { INITIAL_HEALTH, observeHealth, type HealthState } from '../../core/go-live/health-debounce.js';
+import { redactUrl } from '../../core/secrets/redact-url.js';
 import { TminusError, coerceError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition } from '../../engine/action.js';
 import { formatMs } from '../action-deadline.js';

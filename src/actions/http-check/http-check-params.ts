@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseJsonPath } from '../../core/json-path.js';
+import { parseJsonPath } from '../../core/conditions/json-path.js';
 import { durationParam } from '../duration-param.js';
 import { statusExpectation } from './status-expectation.js';
 

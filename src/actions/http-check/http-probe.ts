@@ -4,13 +4,13 @@ import type { TLSSocket } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { redactUrl } from '../../core/redact-url.js';
+import { redactUrl } from '../../core/secrets/redact-url.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
-import { describeNetworkError } from '../tcp-check/describe-network-error.js';
-import { certificateName } from '../tls-check/certificate-name.js';
-import { describeTlsError, isTlsErrorCode } from '../tls-check/describe-tls-error.js';
+import { describeNetworkError } from '../shared/network/describe-network-error.js';
+import { certificateName } from '../shared/network/certificate-name.js';
+import { describeTlsError, isTlsErrorCode } from '../shared/network/describe-tls-error.js';
 import type { HttpCheckParams } from './http-check-params.js';
 
 /** Bodies are read up to this size for matching; the rest is drained and ignored. */

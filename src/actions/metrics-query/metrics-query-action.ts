@@ -3,10 +3,10 @@ import {
   compileMeasurementConditions,
   judgeMeasurement,
   type MeasurementOutcome,
-} from '../../core/monitor-analysis.js';
+} from '../../core/go-live/monitor-analysis.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition } from '../../engine/action.js';
-import { durationMs, durationText } from '../traffic/traffic-target.js';
+import { durationMs, durationText } from '../shared/traffic/traffic-target.js';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { queryPrometheus, type MetricData } from './prometheus-source.js';
 

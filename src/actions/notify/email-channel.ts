@@ -1,10 +1,10 @@
 import { createTransport } from 'nodemailer';
-import { redactUrl } from '../../core/redact-url.js';
+import { redactUrl } from '../../core/secrets/redact-url.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
-import { describeNetworkError } from '../tcp-check/describe-network-error.js';
-import { isTlsErrorCode, tlsProblemWords } from '../tls-check/describe-tls-error.js';
+import { describeNetworkError } from '../shared/network/describe-network-error.js';
+import { isTlsErrorCode, tlsProblemWords } from '../shared/network/describe-tls-error.js';
 
 export interface EmailDelivery {
   readonly label: string;

@@ -1,4 +1,4 @@
-import { renderTemplate } from '../../core/render-template.js';
+import { renderTemplate } from '../../core/conditions/render-template.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import type { NotifyParams } from './notify-params.js';

@@ -1,7 +1,7 @@
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
-import { describeNetworkError } from '../tcp-check/describe-network-error.js';
+import { describeNetworkError } from '../shared/network/describe-network-error.js';
 
 /** `https://hooks.slack.com/…`: webhook URLs are credentials, so only scheme and host are ever shown. */
 export function publicPart(url: string): string {

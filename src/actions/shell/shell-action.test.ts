@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPlan } from '../../core/load-plan.js';
+import { loadPlan } from '../../core/plan/load-plan.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { Redactor } from '../../engine/redactor.js';
 import { runAction } from '../../engine/run-action.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonEquals } from '../../core/json-path.js';
+import { jsonEquals } from '../../core/conditions/json-path.js';
 import type { SqlResult } from '../sql-query/run-sql.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

@@ -1,8 +1,8 @@
-import { redactUrl } from '../../core/redact-url.js';
+import { redactUrl } from '../../core/secrets/redact-url.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
-import { describeNetworkError } from '../tcp-check/describe-network-error.js';
+import { describeNetworkError } from '../shared/network/describe-network-error.js';
 import { openSqlSession } from './open-sql-session.js';
 import { describeConnection, engineOf, type SqlParam, type SqlSession } from './sql-session.js';
 

@@ -1,4 +1,4 @@
-import { redactUrl } from '../../core/redact-url.js';
+import { redactUrl } from '../../core/secrets/redact-url.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ResolvedConnection } from '../../engine/action.js';
 

@@ -4,7 +4,7 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition } from '../../engine/action.js';
 import { formatMs, withDeadline } from '../action-deadline.js';
 import { durationParam } from '../duration-param.js';
-import { describeNetworkError } from './describe-network-error.js';
+import { describeNetworkError } from '../shared/network/describe-network-error.js';
 
 export const tcpCheckParams = z
   .object({

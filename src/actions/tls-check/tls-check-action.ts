@@ -5,9 +5,9 @@ import { TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition } from '../../engine/action.js';
 import { withDeadline } from '../action-deadline.js';
 import { durationParam } from '../duration-param.js';
-import { certificateName } from './certificate-name.js';
-import { describeNetworkError } from '../tcp-check/describe-network-error.js';
-import { tlsProblemWords } from './describe-tls-error.js';
+import { certificateName } from '../shared/network/certificate-name.js';
+import { describeNetworkError } from '../shared/network/describe-network-error.js';
+import { tlsProblemWords } from '../shared/network/describe-tls-error.js';
 
 export const tlsCheckParams = z
   .object({

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TminusError } from '../../core/tminus-error.js';
 import type { PlannedChange } from '../../engine/action.js';
-import { awsError } from '../traffic/alb-provider.js';
+import { awsError } from '../shared/traffic/alb-provider.js';
 
 export interface AlbMaintenanceOptions {
   readonly client: ElasticLoadBalancingV2Client;

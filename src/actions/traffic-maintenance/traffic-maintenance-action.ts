@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, PlannedChange } from '../../engine/action.js';
 import type { AlbMaintenanceOptions } from './alb-maintenance.js';
-import { applySettings, checkDesired } from '../traffic/apply-settings.js';
-import { runStepCheck, stepCheckSchema } from '../traffic/step-check.js';
-import { awaitServing } from '../traffic/await-serving.js';
+import { applySettings, checkDesired } from '../shared/traffic/apply-settings.js';
+import { runStepCheck, stepCheckSchema } from '../shared/traffic/step-check.js';
+import { awaitServing } from '../shared/traffic/await-serving.js';
 import {
   createProvider,
   durationMs,
@@ -14,14 +14,14 @@ import {
   targetSchemas,
   type ProviderDeps,
   targetName,
-} from '../traffic/traffic-target.js';
+} from '../shared/traffic/traffic-target.js';
 import {
   describeSetting,
   diffSettings,
   type ServerChange,
   type ServerSettings,
   type TrafficProvider,
-} from '../traffic/traffic-provider.js';
+} from '../shared/traffic/traffic-provider.js';
 
 const maintenanceShape = {
   mode: z

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionContext, ActionDefinition, ActionPlan, PlannedChange } from '../../engine/action.js';
-import { applySettings, checkDesired } from '../traffic/apply-settings.js';
-import { awaitServing } from '../traffic/await-serving.js';
-import { runStepCheck, stepCheckSchema, type StepCheckResult } from '../traffic/step-check.js';
+import { applySettings, checkDesired } from '../shared/traffic/apply-settings.js';
+import { awaitServing } from '../shared/traffic/await-serving.js';
+import { runStepCheck, stepCheckSchema, type StepCheckResult } from '../shared/traffic/step-check.js';
 import {
   targetSchemas,
   refineTarget,
@@ -14,8 +14,12 @@ import {
   durationText,
   type ProviderDeps,
   targetName,
-} from '../traffic/traffic-target.js';
-import { describeSetting, type ServerSettings, type TrafficProvider } from '../traffic/traffic-provider.js';
+} from '../shared/traffic/traffic-target.js';
+import {
+  describeSetting,
+  type ServerSettings,
+  type TrafficProvider,
+} from '../shared/traffic/traffic-provider.js';
 import { names, shiftSteps } from './traffic-shift-plan.js';
 
 const serverNames = z.union([serverName(), z.array(serverName()).min(1)]);

@@ -10,7 +10,7 @@ import { startHttpBackend, type HttpBackend } from '../../../test/support/http-b
 import { shareOf } from '../../../test/support/load-generator.js';
 import { shiftUnderLoad } from '../../../test/support/shift-under-load.js';
 import { waitFor } from '../../../test/support/wait-for.js';
-import { HaproxyRuntime } from '../traffic/haproxy-runtime.js';
+import { HaproxyRuntime } from '../shared/traffic/haproxy-runtime.js';
 import { trafficShiftAction, trafficShiftParams, type TrafficShiftParams } from './traffic-shift-action.js';
 
 /** The TminusError a call rejects with (fails the test if it resolves). */

@@ -1,4 +1,4 @@
-import type { ServerAdminState, ServerChange } from '../traffic/traffic-provider.js';
+import type { ServerAdminState, ServerChange } from '../shared/traffic/traffic-provider.js';
 
 /** One stage of a shift: a label for the log, and the settings to reach. */
 export interface ShiftStep {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../../core/load-plan.js';
+import { loadPlan } from '../../core/plan/load-plan.js';
 import { builtinActions } from '../builtin-actions.js';
 
 const plan = (shift: string, query: string) => `version: 1

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseDuration } from '../../core/duration.js';
-import { formatDuration } from '../../core/duration.js';
+import { parseDuration } from '../../core/plan/duration.js';
+import { formatDuration } from '../../core/plan/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { ActionDefinition } from '../../engine/action.js';
 

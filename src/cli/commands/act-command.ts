@@ -1,5 +1,5 @@
-import type { PersonCommand } from '../../core/run-commands.js';
-import type { WatchCommand } from '../../core/watch-commands.js';
+import type { PersonCommand } from '../../core/run/run-commands.js';
+import type { WatchCommand } from '../../core/go-live/watch-commands.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { describeEvent } from '../format-event.js';

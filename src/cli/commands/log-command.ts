@@ -1,4 +1,4 @@
-import type { RunEvent } from '../../core/run-event.js';
+import type { RunEvent } from '../../core/run/run-event.js';
 import { verifyJournals } from '../../engine/verify-journal.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { computeSchedule } from '../../core/schedule.js';
-import { parseGoLive } from '../../core/go-live.js';
+import { computeSchedule } from '../../core/schedule/schedule.js';
+import { parseGoLive } from '../../core/plan/go-live-time.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';

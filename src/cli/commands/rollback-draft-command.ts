@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { ACTION_TYPES } from '../../core/action-types.js';
-import { draftRollback, renderRollbackDraft } from '../../core/draft-rollback.js';
-import { computeSchedule } from '../../core/schedule.js';
+import { draftRollback, renderRollbackDraft } from '../../core/rollback/draft-rollback.js';
+import { computeSchedule } from '../../core/schedule/schedule.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { builtinActions } from '../../actions/builtin-actions.js';
 import type { CliIo } from '../cli-io.js';

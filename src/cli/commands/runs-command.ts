@@ -1,4 +1,4 @@
-import { formatOffset } from '../../core/offset.js';
+import { formatOffset } from '../../core/plan/offset.js';
 import { displayStore, openStore } from '../../store/open-store.js';
 import { listRunStates } from '../../engine/run-selection.js';
 import type { CliIo } from '../cli-io.js';

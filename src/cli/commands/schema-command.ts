@@ -1,4 +1,4 @@
-import { planJsonSchema } from '../../core/plan-json-schema.js';
+import { planJsonSchema } from '../../core/plan/plan-json-schema.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 

@@ -1,10 +1,10 @@
-import { formatDuration } from '../../core/duration.js';
-import { formatOffset } from '../../core/offset.js';
-import { computeSchedule } from '../../core/schedule.js';
-import type { Plan } from '../../core/plan.js';
-import type { RunState, StepState } from '../../core/run-state.js';
-import { stepOf } from '../../core/run-state.js';
-import { computeLiveSchedule } from '../../core/live-schedule.js';
+import { formatDuration } from '../../core/plan/duration.js';
+import { formatOffset } from '../../core/plan/offset.js';
+import { computeSchedule } from '../../core/schedule/schedule.js';
+import type { Plan } from '../../core/plan/plan.js';
+import type { RunState, StepState } from '../../core/run/run-state.js';
+import { stepOf } from '../../core/run/run-state.js';
+import { computeLiveSchedule } from '../../core/schedule/live-schedule.js';
 import { formatLiveSchedule, liveScheduleJson } from '../format-live-schedule.js';
 import { owed } from '../../engine/who-owes-what.js';
 import type { CliIo } from '../cli-io.js';
@@ -13,9 +13,9 @@ import type { StoreOptions } from '../run-context.js';
 import { openSession } from '../run-context.js';
 import type { Style } from '../style.js';
 import { createStyle } from '../style.js';
-import type { WatchState } from '../../core/watch-state.js';
-import { watchSummary } from '../../core/watch-summary.js';
-import { ROLLBACK_VERIFY_ID } from '../../core/rollback-verify.js';
+import type { WatchState } from '../../core/go-live/watch-state.js';
+import { watchSummary } from '../../core/go-live/watch-summary.js';
+import { ROLLBACK_VERIFY_ID } from '../../core/rollback/rollback-verify.js';
 
 /** Why a held step waits, never empty: the error, else what the hold means. */
 export function heldDetail(s: StepState): string {

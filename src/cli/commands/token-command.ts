@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDuration } from '../../core/duration.js';
+import { parseDuration } from '../../core/plan/duration.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { issueToken } from '../../engine/access-tokens.js';
 import type { TokenRole } from '../../store/store.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { hasErrors } from '../../core/issue.js';
+import { hasErrors } from '../../core/validation/issue.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { readPlanFile } from '../read-plan-file.js';

@@ -1,7 +1,7 @@
-import { parseDuration } from '../../core/duration.js';
+import { parseDuration } from '../../core/plan/duration.js';
 import type { Logger } from '../../core/logger.js';
 import { TminusError } from '../../core/tminus-error.js';
-import { describeEvent } from '../../core/describe-event.js';
+import { describeEvent } from '../../core/run/describe-event.js';
 import { DEFAULT_MAX_STEPS, RunWorker } from '../../engine/run-worker.js';
 import { hasStepClaims } from '../../store/store.js';
 import { displayStore, openStore } from '../../store/open-store.js';

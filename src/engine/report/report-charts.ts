@@ -1,6 +1,6 @@
-import { formatDuration } from '../../core/duration.js';
-import { formatOffset } from '../../core/offset.js';
-import type { ReportMonitor, RunReport } from '../../core/run-report.js';
+import { formatDuration } from '../../core/plan/duration.js';
+import { formatOffset } from '../../core/plan/offset.js';
+import type { ReportMonitor, RunReport } from '../../core/report/run-report.js';
 import { escapeHtml } from './escape.js';
 
 /*

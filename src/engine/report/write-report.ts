@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { redactUrl } from '../../core/redact-url.js';
-import type { RunReport } from '../../core/run-report.js';
-import { buildRunReport } from '../../core/run-report.js';
-import { findSecretRefs } from '../../core/secret-ref.js';
+import { redactUrl } from '../../core/secrets/redact-url.js';
+import type { RunReport } from '../../core/report/run-report.js';
+import { buildRunReport } from '../../core/report/run-report.js';
+import { findSecretRefs } from '../../core/secrets/secret-ref.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { RunStore } from '../../store/store.js';
 import { Redactor } from '../redactor.js';

@@ -1,5 +1,5 @@
-import type { RunEventData } from '../../core/run-event.js';
-import { GENESIS_HASH } from '../../core/run-event.js';
+import type { RunEventData } from '../../core/run/run-event.js';
+import { GENESIS_HASH } from '../../core/run/run-event.js';
 import type { JournalKey } from './journal-key.js';
 import type { EventBody } from './journal-seal.js';
 import { eventMac, keyedEventHash, legacyEventHash } from './journal-seal.js';

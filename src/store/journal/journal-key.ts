@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { findSecretRefs } from '../../core/secret-ref.js';
+import { findSecretRefs } from '../../core/secrets/secret-ref.js';
 import { TminusError } from '../../core/tminus-error.js';
 
 /** The secret the journal's chain is keyed with (HMAC-SHA256), and its public id (kept in the store). */

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { canonicalJson } from '../../core/canonical-json.js';
-import type { RunEvent } from '../../core/run-event.js';
-import { hashedBody } from '../../core/run-event.js';
+import type { RunEvent } from '../../core/run/run-event.js';
+import { hashedBody } from '../../core/run/run-event.js';
 import type { JournalKey } from './journal-key.js';
 
 export type EventBody = Omit<RunEvent, 'hash' | 'prevHash'>;

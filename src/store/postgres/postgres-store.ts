@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { NewRunEvent, RunEvent, RunEventData } from '../../core/run-event.js';
-import { GENESIS_HASH } from '../../core/run-event.js';
+import type { NewRunEvent, RunEvent, RunEventData } from '../../core/run/run-event.js';
+import { GENESIS_HASH } from '../../core/run/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { JournalRow, JournalVerdict } from '../journal/journal-audit.js';
 import type { JournalKey } from '../journal/journal-key.js';

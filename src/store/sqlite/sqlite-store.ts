@@ -2,8 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { NewRunEvent, RunEvent, RunEventData } from '../../core/run-event.js';
-import { GENESIS_HASH } from '../../core/run-event.js';
+import type { NewRunEvent, RunEvent, RunEventData } from '../../core/run/run-event.js';
+import { GENESIS_HASH } from '../../core/run/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { JournalRow, JournalVerdict } from '../journal/journal-audit.js';
 import type { JournalKey } from '../journal/journal-key.js';
