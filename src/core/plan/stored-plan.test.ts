@@ -6,7 +6,7 @@ import { storableDocument, storedPlan } from './stored-plan.js';
 import { TminusError } from '../tminus-error.js';
 import { generatePlan } from '../../../test/plan/generate-plan.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 const files = [
   'test/fixtures/rehearsal.yaml',
   'test/fixtures/people.yaml',
