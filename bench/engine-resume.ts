@@ -6,7 +6,7 @@
  * mostly the wait for a core): the resumed process's from /proc at the moment it settled the step, the
  * bound's from its own `process.cpuUsage()` at exit (Linux). The run stores its plan as `tminus run` does:
  * the text and the parsed document (`planDocument`); `PLAN_DOCUMENT=0` stores the text only, as journals
- * written before the document was stored.
+ * written before the document was stored. `SETUP_ONLY=1` only writes the store and prints its path.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -87,6 +87,11 @@ await store.append('r', seq, [
 ]);
 seq += 1;
 await store.close();
+if (process.env.SETUP_ONLY === '1') {
+  // For profiling `tminus resume` by hand: the store is left as the kill left it.
+  console.log(storePath);
+  process.exit(0);
+}
 
 /** A live process's CPU time so far (user + system), from /proc; NaN where there is none. */
 function cpuOf(pid: number | undefined): number {
