@@ -6,13 +6,13 @@ import { decideCommand } from '../core/run-commands.js';
 import type { Origin, RunEvent, RunEventData } from '../core/run-event.js';
 import { SYSTEM } from '../core/run-event.js';
 import type { RunState } from '../core/run-state.js';
-import { applyEvent, foldRun } from '../core/run-state.js';
+import { applyEvent, copyState, foldRun, initialState } from '../core/run-state.js';
 import { storableDocument, storedPlan } from '../core/stored-plan.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validate-references.js';
 import type { WatchCommand } from '../core/watch-commands.js';
 import { decideWatchCommand } from '../core/watch-commands.js';
-import { foldWatch } from '../core/watch-state.js';
+import { applyWatchEvent, initialWatch } from '../core/watch-state.js';
 import type { LeaseHolder, RunStore, RunSummary } from '../store/store.js';
 import { appendDecided } from './append-decided.js';
 import { fireCriterion } from './fire-criterion.js';
@@ -82,21 +82,25 @@ export class RunSession {
   readonly plan: Plan;
   readonly #ctx: SessionContext;
   readonly #state: RunState;
+  /** The go-live watch, folded in the same pass as `#state`. */
+  readonly #watch: WatchState;
   readonly #journal: RunEvent[];
   /** The session's writes, one after another. */
   #writing: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    store: RunStore,
-    plan: Plan,
-    journal: RunEvent[],
-    ctx: SessionContext,
-    state: RunState = foldRun(journal),
-  ) {
+  private constructor(store: RunStore, plan: Plan, journal: RunEvent[], ctx: SessionContext) {
     this.store = store;
     this.plan = plan;
     this.#journal = journal;
+    // One pass over the journal for the run's state and its watch (as `foldRun` and `foldWatch` would).
+    const state = initialState(journal[0]!);
+    const watch = initialWatch();
+    for (const e of journal) {
+      applyEvent(state, e);
+      applyWatchEvent(plan, watch, e);
+    }
     this.#state = state;
+    this.#watch = watch;
     this.runId = this.#state.runId;
     this.#ctx = ctx;
   }
@@ -196,6 +200,7 @@ export class RunSession {
     for (const e of fresh) {
       if (e.seq !== this.#state.lastSeq + 1) continue;
       applyEvent(this.#state, e);
+      applyWatchEvent(this.plan, this.#watch, e);
       this.#journal.push(e);
     }
     return this.#state;
@@ -276,7 +281,7 @@ export class RunSession {
 
   /** The go-live watch (monitors, declarations, decisions, PONR, success) folded from the journal read so far. */
   watch(): WatchState {
-    return foldWatch(this.plan, this.#journal);
+    return structuredClone(this.#watch);
   }
 
   /**
@@ -370,6 +375,8 @@ export class RunSession {
         secrets: this.secrets(),
       },
       this.#journal,
+      // The executor keeps (and changes) its own copies: the session's stay the fold of its own journal.
+      { state: copyState(this.#state), watch: structuredClone(this.#watch) },
     );
   }
 
