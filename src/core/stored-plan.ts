@@ -50,9 +50,9 @@ export async function storedPlan(source: StoredPlanSource, what: string): Promis
     });
   let value = source.document;
   if (value === undefined) {
-    const yaml: Partial<typeof import('yaml')> & { default?: typeof import('yaml') } = await import('yaml');
+    const yaml = await import('yaml');
     // The CLI's bundle compiles yaml (CommonJS) in: there a dynamic import has only the `default` export.
-    const parse = yaml.parse ?? yaml.default!.parse;
+    const parse = (yaml.parse as typeof yaml.parse | undefined) ?? yaml.default.parse;
     try {
       value = parse(source.text, { maxAliasCount: 100, uniqueKeys: true });
     } catch (cause) {

@@ -42,8 +42,9 @@ describe('reading a SQLite journal longer than one page of rows', () => {
           actor: i % 2 ? 'bob' : 'system',
           data: { type: 'step.started', stepId: `t${from + i}`, attempt: 1 },
         }));
-      for (let seq = 1; seq < 9001; seq += 3000)
+      for (let seq = 1; seq < 9001; seq += 3000) {
         expect((await store.append('r', seq, batch(seq))).ok).toBe(true);
+      }
 
       const all = await store.readEvents('r');
       expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 9001 }, (_, i) => i + 1));
