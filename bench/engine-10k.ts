@@ -6,6 +6,7 @@
  * Wall and CPU time are both printed: on a shared, loaded machine the wall time mostly measures the queue
  * for a core. `PER_PHASE=5000` runs 50,000 tasks.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Redactor } from '../src/engine/redactor.js';
 import { RunExecutor } from '../src/engine/run-executor.js';
@@ -133,7 +134,8 @@ console.log(
 const tasks = PHASES * PER_PHASE;
 console.log(
   `engine / bound: ${(runMs / boundMs).toFixed(2)}× wall, ${(runCpuMs / boundCpuMs).toFixed(2)}× CPU; ` +
-    `per task ${((runMs * 1000) / tasks).toFixed(0)} µs wall, ${((runCpuMs * 1000) / tasks).toFixed(0)} µs CPU`,
+    `per task ${((runMs * 1000) / tasks).toFixed(0)} µs wall, ${((runCpuMs * 1000) / tasks).toFixed(0)} µs CPU; ` +
+    `load ${os.loadavg()[0]!.toFixed(1)}`,
 );
 await store.close();
 await bound.close();

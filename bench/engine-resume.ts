@@ -4,7 +4,9 @@
  * settled that step (its first new event). Lower bound printed alongside: starting node and reading the
  * same rows with a bare SELECT. Both processes' CPU time is printed too (on a loaded machine the wall time is
  * mostly the wait for a core): the resumed process's from /proc at the moment it settled the step, the
- * bound's from its own `process.cpuUsage()` at exit (Linux).
+ * bound's from its own `process.cpuUsage()` at exit (Linux). The run stores its plan as `tminus run` does:
+ * the text and the parsed document (`planDocument`); `PLAN_DOCUMENT=0` stores the text only, as journals
+ * written before the document was stored. `SETUP_ONLY=1` only writes the store and prints its path.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,8 +15,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { parse } from 'yaml';
 import type { NewRunEvent } from '../src/core/run/run-event.js';
 import { foldRun } from '../src/core/run/run-state.js';
+import { storableDocument } from '../src/core/plan/stored-plan.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { ms } from './engine-support.js';
 
@@ -40,6 +44,7 @@ await store.createRun('r', [
       planName: 'resume',
       planTitle: 'resume',
       planText: text,
+      ...(process.env.PLAN_DOCUMENT === '0' ? {} : { planDocument: storableDocument(parse(text)) }),
       planPath: join(dir, 'plan.yaml'),
       mode: 'rehearsal',
       goLiveMs: now,
@@ -82,6 +87,11 @@ await store.append('r', seq, [
 ]);
 seq += 1;
 await store.close();
+if (process.env.SETUP_ONLY === '1') {
+  // For profiling `tminus resume` by hand: the store is left as the kill left it.
+  console.log(storePath);
+  process.exit(0);
+}
 
 /** A live process's CPU time so far (user + system), from /proc; NaN where there is none. */
 function cpuOf(pid: number | undefined): number {
@@ -100,6 +110,7 @@ const child = spawn(
   { env: { ...process.env, NO_COLOR: '1' } },
 );
 let out = '';
+child.stderr.on('data', (c: Buffer) => (out += c.toString()));
 let settledAt = 0;
 let settledCpu = NaN;
 child.stdout.on('data', (c: Buffer) => {

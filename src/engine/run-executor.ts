@@ -132,10 +132,15 @@ export class RunExecutor {
   /** The live forecast the watch judges `window-exceeded` on. */
   readonly #clock: WatchClockSource;
 
-  private constructor(options: ExecutorOptions, state: RunState, journal: readonly RunEvent[]) {
+  private constructor(
+    options: ExecutorOptions,
+    state: RunState,
+    journal: readonly RunEvent[],
+    watch: WatchState = foldWatch(options.plan, journal),
+  ) {
     this.#o = options;
     this.#state = state;
-    this.#watch = foldWatch(options.plan, journal);
+    this.#watch = watch;
     this.#monitors = new MonitorWatch({
       plan: options.plan,
       run: (call, m) => runAction(this.#actionInput(call, m.id, m.title, this.#stop.signal, 1)),
@@ -170,13 +175,21 @@ export class RunExecutor {
     return new RunExecutor(options, foldRun(events), events);
   }
 
-  /** Opens an existing run from its journal (or from events the caller has just read from it). */
-  static async open(options: ExecutorOptions, journal?: readonly RunEvent[]): Promise<RunExecutor> {
+  /**
+   * Opens an existing run from its journal (or from events the caller has just read from it). `folded` is
+   * the run state and watch already folded from exactly those events, given to the executor to keep (it
+   * folds on from them): a caller that has them saves folding a long journal again.
+   */
+  static async open(
+    options: ExecutorOptions,
+    journal?: readonly RunEvent[],
+    folded?: { readonly state: RunState; readonly watch: WatchState },
+  ): Promise<RunExecutor> {
     const events = journal ?? (await options.store.readEvents(options.runId));
     if (events.length === 0) throw new TminusError('RUN_NOT_FOUND', `no run ${options.runId} in this store`);
-    const state = foldRun(events);
+    const state = folded?.state ?? foldRun(events);
     if (!state.dryRun) requireActions(options.plan, options.actions);
-    return new RunExecutor(options, state, events);
+    return new RunExecutor(options, state, events, folded?.watch);
   }
 
   /** Stops at once without writing anything more: what a SIGKILL does (used by tests). */

@@ -6,13 +6,13 @@ import { decideCommand } from '../core/run/run-commands.js';
 import type { Origin, RunEvent, RunEventData } from '../core/run/run-event.js';
 import { SYSTEM } from '../core/run/run-event.js';
 import type { RunState } from '../core/run/run-state.js';
-import { applyEvent, foldRun } from '../core/run/run-state.js';
+import { applyEvent, copyState, foldRun, initialState } from '../core/run/run-state.js';
 import { storableDocument, storedPlan } from '../core/plan/stored-plan.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { ActionCatalog } from '../core/validation/validate-references.js';
 import type { WatchCommand } from '../core/go-live/watch-commands.js';
 import { decideWatchCommand } from '../core/go-live/watch-commands.js';
-import { foldWatch } from '../core/go-live/watch-state.js';
+import { applyWatchEvent, initialWatch } from '../core/go-live/watch-state.js';
 import type { ClaimedStep, LeaseHolder, RunStore, RunSummary } from '../store/store.js';
 import { hasStepClaims } from '../store/store.js';
 import type { AppendDecidedInput } from './append-decided.js';
@@ -84,21 +84,25 @@ export class RunSession {
   readonly plan: Plan;
   readonly #ctx: SessionContext;
   readonly #state: RunState;
+  /** The go-live watch, folded in the same pass as `#state`. */
+  readonly #watch: WatchState;
   readonly #journal: RunEvent[];
   /** The session's writes, one after another. */
   #writing: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    store: RunStore,
-    plan: Plan,
-    journal: RunEvent[],
-    ctx: SessionContext,
-    state: RunState = foldRun(journal),
-  ) {
+  private constructor(store: RunStore, plan: Plan, journal: RunEvent[], ctx: SessionContext) {
     this.store = store;
     this.plan = plan;
     this.#journal = journal;
+    // One pass over the journal for the run's state and its watch (as `foldRun` and `foldWatch` would).
+    const state = initialState(journal[0]!);
+    const watch = initialWatch();
+    for (const e of journal) {
+      applyEvent(state, e);
+      applyWatchEvent(plan, watch, e);
+    }
     this.#state = state;
+    this.#watch = watch;
     this.runId = this.#state.runId;
     this.#ctx = ctx;
   }
@@ -198,6 +202,7 @@ export class RunSession {
     for (const e of fresh) {
       if (e.seq !== this.#state.lastSeq + 1) continue;
       applyEvent(this.#state, e);
+      applyWatchEvent(this.plan, this.#watch, e);
       this.#journal.push(e);
     }
     return this.#state;
@@ -278,7 +283,7 @@ export class RunSession {
 
   /** The go-live watch (monitors, declarations, decisions, PONR, success) folded from the journal read so far. */
   watch(): WatchState {
-    return foldWatch(this.plan, this.#journal);
+    return structuredClone(this.#watch);
   }
 
   /**
@@ -372,6 +377,8 @@ export class RunSession {
         secrets: this.secrets(),
       },
       this.#journal,
+      // The executor keeps (and changes) its own copies: the session's stay the fold of its own journal.
+      { state: copyState(this.#state), watch: structuredClone(this.#watch) },
     );
   }
 

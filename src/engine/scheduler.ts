@@ -94,6 +94,18 @@ interface DoneProgress {
 }
 const progressOf = new WeakMap<RunState, DoneProgress>();
 
+/** Each phase's tasks in order, per plan (plans are never changed): a pass reads them without a lookup by id. */
+const phaseTasks = new WeakMap<Plan, readonly (readonly Task[])[]>();
+
+function tasksByPhase(plan: Plan): readonly (readonly Task[])[] {
+  let tasks = phaseTasks.get(plan);
+  if (tasks === undefined) {
+    tasks = plan.phases.map((phase) => phase.taskIds.map((id) => taskById(plan, id)!));
+    phaseTasks.set(plan, tasks);
+  }
+  return tasks;
+}
+
 function doneProgress(plan: Plan, state: RunState): DoneProgress | undefined {
   const reopened = stepsReopened(state);
   if (reopened === undefined) return undefined;
@@ -149,6 +161,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
   };
 
   const progress = doneProgress(plan, state);
+  const phasesTasks = tasksByPhase(plan);
   let barrierDone = true;
   let allDone = true;
   for (const [p, phase] of plan.phases.entries()) {
@@ -157,16 +170,15 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     if (!timeReached && barrierDone) out.wake(atMs);
     const open = barrierDone && timeReached;
     let phaseDone = true;
-    const ids = phase.taskIds;
+    const tasks = phasesTasks[p]!;
     // Tasks seen done at the start of the phase stay done (see `DoneProgress`): the pass starts after them.
-    for (let i = progress?.leadingDone[p] ?? 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const s = stepOf(state, id);
+    for (let i = progress?.leadingDone[p] ?? 0; i < tasks.length; i++) {
+      const task = tasks[i]!;
+      const s = stepOf(state, task.id);
       if (isDone(s)) {
         if (phaseDone && progress) progress.leadingDone[p] = i + 1;
         continue;
       }
-      const task = taskById(plan, id)!;
       phaseDone = false;
       allDone = false;
       if (!open) continue;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ROOT, cli, ensureBuilt } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tminus-start-'));
@@ -124,6 +125,38 @@ phases:
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('yaml-only');
     expect(r.stderr).not.toContain('no longer loads');
+  });
+
+  it('`tminus status` opens a run stored before its plan was kept parsed (its text is parsed then)', async () => {
+    const text = readFileSync(join(ROOT, 'test', 'fixtures', 'rehearsal.yaml'), 'utf8');
+    const storePath = join(dir, 'old', 'tminus.db');
+    const store = SqliteStore.open(storePath);
+    await store.createRun('old-run', [
+      {
+        atMs: 1_000,
+        actor: 'system',
+        data: {
+          type: 'run.started',
+          planName: 'old-plan',
+          planTitle: 'old plan',
+          planText: text, // and no planDocument, as journals written before it
+          planPath: join(dir, 'plan.yaml'),
+          mode: 'rehearsal',
+          goLiveMs: 3_600_000,
+          dryRun: true,
+          autoApprove: true,
+          comms: 'off',
+          speed: 1,
+          rollbackSteps: [],
+        },
+      },
+    ]);
+    await store.close();
+    const { code, output, packages } = packagesLoaded(['status', '--store', storePath], 'status-old');
+    expect(code, output).toBe(0);
+    expect(output).toContain('run old-run (plan old-plan');
+    expect(output).not.toContain('no longer loads');
+    expect(heavyIn(packages)).toEqual([]);
   });
 
   it('the trace sees a driver loaded on first use (`tminus status` on a PostgreSQL store)', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../canonical-json.js';
 import type { RunEvent, RunEventData } from './run-event.js';
 import { GENESIS_HASH } from './run-event.js';
-import { applyEvent, foldRun, initialState } from './run-state.js';
+import { applyEvent, copyState, foldRun, initialState, stepsReopened } from './run-state.js';
 
 let seq = 0;
 const e = (data: RunEventData, atMs = 1000, actor = 'system'): RunEvent => ({
@@ -81,6 +81,26 @@ describe('the run state fold', () => {
     expect(step).toEqual(whole);
     expect(foldRun(events)).toEqual(whole);
     expect(JSON.stringify(events)).toBe(before);
+  });
+
+  it('copies a state that folds on like the original and shares nothing with it', () => {
+    const events = [
+      ...journal(),
+      e({ type: 'step.started', stepId: 'b', attempt: 1 }, 5000),
+      e({ type: 'step.succeeded', stepId: 'b', attempt: 1, summary: 'ok' }, 5100),
+      e({ type: 'step.retried', stepId: 'b' }, 5200, 'alice'),
+    ];
+    const half = foldRun(events.slice(0, 4));
+    const before = structuredClone(half);
+    const copy = copyState(half);
+    expect(copy).toEqual(half);
+    expect(stepsReopened(copy)).toBe(stepsReopened(half));
+    for (const ev of events.slice(4)) applyEvent(copy, ev);
+    const whole = foldRun(events);
+    expect(copy).toEqual(whole);
+    expect(stepsReopened(whole)).toBe(1);
+    expect(stepsReopened(copy)).toBe(1);
+    expect(half).toEqual(before);
   });
 
   it('ends the run and abandons whatever was still open', () => {

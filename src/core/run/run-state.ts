@@ -403,6 +403,17 @@ export function initialState(first: RunEvent): RunState {
 }
 
 /**
+ * A copy of a state, sharing nothing with it, that folds on (`applyEvent`) exactly as the original would:
+ * for handing a folded state to a new owner (a session's to its executor) without folding the journal again.
+ */
+export function copyState(state: RunState): RunState {
+  const copy = structuredClone(state);
+  const reopened = reopenedSteps.get(state);
+  if (reopened !== undefined) reopenedSteps.set(copy, reopened);
+  return copy;
+}
+
+/**
  * The state of a run: a pure fold of its journal.
  *
  * @example const state = foldRun(await session.events());

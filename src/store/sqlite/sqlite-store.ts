@@ -39,14 +39,11 @@ export interface SqliteOpenOptions {
 }
 
 /** The columns an event is read from (not `run_id`, `type` or `mac`: a resume reads 100,000 rows). */
-interface EventRow {
-  seq: number;
-  at_ms: number;
-  actor: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
+/** An event's row as an array (a raw statement): seq, at_ms, actor, data, prev_hash, hash. */
+type EventRow = [seq: number, atMs: number, actor: string, data: string, prevHash: string, hash: string];
+
+/** Rows read at a time: a journal of 100,000 events read at once keeps every row's text alive until all are built. */
+const PAGE_ROWS = 4096;
 
 interface RunRow {
   run_id: string;
@@ -69,12 +66,12 @@ interface LeaseRow {
 /** Builds an event from its row; `runId` is the one asked for (not a new string for each of 100,000 rows). */
 const toEvent = (runId: string, r: EventRow): RunEvent => ({
   runId,
-  seq: r.seq,
-  atMs: r.at_ms,
-  actor: r.actor,
-  data: JSON.parse(r.data) as RunEventData,
-  prevHash: r.prev_hash,
-  hash: r.hash,
+  seq: r[0],
+  atMs: r[1],
+  actor: r[2],
+  data: JSON.parse(r[3]) as RunEventData,
+  prevHash: r[4],
+  hash: r[5],
 });
 
 /**
@@ -89,6 +86,8 @@ export class SqliteStore implements RunStore, TokenStore {
   readonly #cleanup: (() => void) | undefined;
   /** Statements prepared once per connection: preparing costs more than running these small queries. */
   readonly #statements = new Map<string, Database.Statement>();
+  /** The journal read, returning rows as arrays (a raw statement of its own: `raw()` changes a statement). */
+  #eventRows: Database.Statement | undefined;
 
   private constructor(db: Database.Database, journal: StoreJournal, cleanup?: () => void) {
     this.#db = db;
@@ -231,10 +230,24 @@ export class SqliteStore implements RunStore, TokenStore {
   }
 
   async readEvents(runId: string, afterSeq = 0, limit = -1): Promise<readonly RunEvent[]> {
-    const rows = this.#sql(
-      'SELECT seq, at_ms, actor, data, prev_hash, hash FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-    ).all(runId, afterSeq, limit) as EventRow[];
-    return rows.map((r) => toEvent(runId, r));
+    // Rows come as arrays, a page at a time, so each page's row texts die young: a long journal is read with
+    // far less garbage collection. Pages need no common snapshot: events are never changed and their
+    // sequence numbers have no gaps, so page after page is always a prefix of the journal.
+    this.#eventRows ??= this.#db
+      .prepare(
+        'SELECT seq, at_ms, actor, data, prev_hash, hash FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .raw();
+    const events: RunEvent[] = [];
+    let after = afterSeq;
+    for (;;) {
+      const want = limit < 0 ? PAGE_ROWS : Math.min(PAGE_ROWS, limit - events.length);
+      if (want <= 0) return events;
+      const page = this.#eventRows.all(runId, after, want) as EventRow[];
+      for (const r of page) events.push(toEvent(runId, r));
+      if (page.length < want) return events;
+      after = events[events.length - 1]!.seq;
+    }
   }
 
   async listRuns(): Promise<readonly RunSummary[]> {
