@@ -17,7 +17,7 @@ export function ensureDashboardBuilt(): void {
   const index = join(ROOT, 'dist', 'web', 'index.html');
   const sources = Math.max(
     newest(join(ROOT, 'web')),
-    statSync(join(ROOT, 'src', 'core', 'run-view.ts')).mtimeMs,
+    statSync(join(ROOT, 'src', 'core', 'run', 'run-view.ts')).mtimeMs,
   );
   const fresh = () => existsSync(index) && sources <= statSync(index).mtimeMs;
   buildOnce('dashboard', ROOT, fresh, () =>

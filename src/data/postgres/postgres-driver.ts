@@ -52,6 +52,10 @@ export class PostgresDriver {
       ...(options.settings === undefined ? {} : { options: options.settings }),
     });
     this.#pool.on('error', () => undefined); // idle-session errors surface on the next statement instead
+    // pg-pool listens for a session's errors only while it is idle: one the server ends while this driver holds
+    // it between statements (a cursor between batches; a restart, `pg_terminate_backend`, `DROP … FORCE`)
+    // would emit an unhandled 'error' and end the process. The next statement on it fails and says why.
+    this.#pool.on('connect', (client) => void client.on('error', () => undefined));
   }
 
   /** Object rows of one statement. */
@@ -79,16 +83,30 @@ export class PostgresDriver {
     const client = await this.#pool.connect();
     this.#track(client);
     const cursor = client.query(new Cursor(text, [...values], { rowMode: 'array' }));
+    // A session the server ends between two reads (a restart, `pg_terminate_backend`) leaves pg-cursor's next
+    // read waiting for ever: the client's 'error' fails the read in progress, or the next one, instead.
+    let lost: Error | undefined;
+    let failRead: (error: Error) => void = () => undefined;
+    const onError = (error: Error) => {
+      lost = error;
+      failRead(error);
+    };
+    client.on('error', onError);
     try {
       for (;;) {
-        const rows = await cursor.read(batch);
+        const rows = await new Promise<unknown[]>((resolve, reject) => {
+          if (lost) return reject(lost);
+          failRead = reject;
+          cursor.read(batch).then(resolve, reject);
+        });
         if (rows.length === 0) break;
         for (const r of rows) yield r as unknown[];
       }
     } finally {
+      client.removeListener('error', onError);
       this.#running.delete(client);
-      await cursor.close().catch(() => undefined);
-      client.release();
+      if (!lost) await cursor.close().catch(() => undefined);
+      client.release(lost);
     }
   }
 

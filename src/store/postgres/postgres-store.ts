@@ -100,6 +100,8 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
     // query opens a new one. Without a listener the error would end the process.
     pool.on('error', () => undefined);
+    // The same for a connection ended while checked out between statements (pg-pool listens only while idle).
+    pool.on('connect', (client) => void client.on('error', () => undefined));
     let storeId: string;
     try {
       await migrate(pool);
