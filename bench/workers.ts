@@ -3,7 +3,11 @@
  * stores a run, real `tminus worker` processes drive it.
  *
  * 1. Dispatch latency (a step's success recorded → its dependent's start recorded, from the events' times,
- *    1 ms resolution) over a chain of `N` no-op steps (`wait 0s`), with 1 and with 3 workers.
+ *    1 ms resolution) over a chain of `N` no-op steps (`wait 0s`), with 1 and with 3 workers. On PostgreSQL
+ *    the driver only decides; a started step is offered in `step_claims` and a worker claims and executes
+ *    it, so the dispatch (success → start, both stamped before their append) does not include the offer and
+ *    the claim: those are in "start → success" (offer, claim, reading the run, the no-op, the fenced result)
+ *    and in the step cycle (a success → the next success), both printed too.
  *    Bound in the same run: one commit (a one-row INSERT in autocommit).
  * 2. Take-over: worker A runs a long idempotent step, worker B stands by; A is SIGKILLed; the time until the
  *    journal shows the take-over and until the step starts again, against the lease TTL (`TTLS`, default
@@ -26,7 +30,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'tminus.js');
 if (!existsSync(join(ROOT, 'dist'))) throw new Error('build first: npm run build');
 const N = Number(process.env.N ?? 300);
-const TTLS = (process.env.TTLS ?? '3s,15s').split(',');
+const TTLS = (process.env.TTLS ?? '3s,15s').split(',').filter((t) => t !== '' && t !== 'none');
 const dir = mkdtempSync(join(tmpdir(), 'tminus-bench-workers-'));
 const databases = pgDatabases();
 const children: ChildProcess[] = [];
@@ -104,18 +108,25 @@ async function dispatch(workers: number) {
     }
   }
   const latencies: number[] = [];
+  const executions: number[] = [];
+  const cycles: number[] = [];
   for (let i = 1; i < N; i++) {
     const ok = at.get(`step.succeeded:t${i - 1}`);
     const next = at.get(`step.started:t${i}`);
-    if (ok === undefined || next === undefined) throw new Error(`t${i - 1} or t${i} did not run`);
+    const done = at.get(`step.succeeded:t${i}`);
+    if (ok === undefined || next === undefined || done === undefined) {
+      throw new Error(`t${i - 1} or t${i} did not run`);
+    }
     latencies.push(next - ok);
+    executions.push(done - next);
+    cycles.push(done - ok);
   }
   const ended = all.find((e) => e.data.type === 'run.ended');
   if (ended?.data.type !== 'run.ended') throw new Error('no run.ended');
   const takeOvers = all.filter((e) => e.data.type === 'lease.taken-over').length;
   const bound = await pgCommits(url, 300);
   console.log(
-    `${workers} worker${workers === 1 ? '' : 's'}: dispatch p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}  (one commit: p50 ${ms(percentile(bound, 50))}  p99 ${ms(percentile(bound, 99))}; outcome ${ended.data.outcome}; take-overs ${takeOvers}; load ${load1()})`,
+    `${workers} worker${workers === 1 ? '' : 's'}: dispatch p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}; start → success p50 ${ms(percentile(executions, 50))}  p99 ${ms(percentile(executions, 99))}; step cycle p50 ${ms(percentile(cycles, 50))}  p99 ${ms(percentile(cycles, 99))}  (one commit: p50 ${ms(percentile(bound, 50))}  p99 ${ms(percentile(bound, 99))}; outcome ${ended.data.outcome}; take-overs ${takeOvers}; load ${load1()})`,
   );
 }
 

@@ -122,6 +122,14 @@ export class RunExecutor {
   #wakeSleeper: () => void = noWake;
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
+  /**
+   * The state is the journal as of this executor's own last append and no hint or poll came since: the next
+   * turn of the loop need not read (a dispatch is then one round trip). Should another process have appended
+   * unannounced meanwhile, the next append, conditional on the journal's end, fails and reads.
+   */
+  #upToDate = false;
+  /** Hints received (`poke`): an append that started before one does not make the state up to date. */
+  #pokes = 0;
   readonly #stop = new AbortController();
   /** Real time of the next look at this run's step claims (when steps execute on claiming workers). */
   #nextClaimCheck = 0;
@@ -202,6 +210,8 @@ export class RunExecutor {
 
   /** Lets the executor notice new events now rather than at the next poll. */
   poke(): void {
+    this.#pokes++;
+    this.#upToDate = false;
     this.#wake();
   }
 
@@ -231,7 +241,8 @@ export class RunExecutor {
       for (;;) {
         if (this.#dead) throw this.#lost ?? new TminusError('ABORTED', 'executor stopped');
         try {
-          await this.#sync();
+          if (this.#upToDate) this.#upToDate = false;
+          else await this.#sync();
           if (this.#results.length > 0) await this.#recordResults();
           await this.#settleClaims();
         } catch (error) {
@@ -334,10 +345,13 @@ export class RunExecutor {
           speed: state.speed,
         });
       } else if (this.#o.clockAnchor) {
+        // A rehearsal's clock: the real time of this event's run time, not of the moment the clock was made
+        // (a lease, a read of the claims later), else processes reading the anchor run ahead of this one.
+        const clock = this.#o.clock;
         events.push({
           type: 'executor.started',
           holder: this.#o.lease?.holder.id ?? 'in-process',
-          realMs: this.#o.clockAnchor.realMs,
+          realMs: clock instanceof ScaledClock ? clock.realAt(atMs) : this.#o.clockAnchor.realMs,
           speed: this.#o.clockAnchor.speed,
         });
       }
@@ -446,6 +460,7 @@ export class RunExecutor {
   ): Promise<boolean> {
     const job = this.#lock.then(async () => {
       let tries = 0;
+      const pokes = this.#pokes;
       const appended = await appendDecided({
         store: this.#o.store,
         runId: this.#o.runId,
@@ -478,6 +493,7 @@ export class RunExecutor {
       });
       if (!appended) return false;
       for (const e of appended) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+      this.#upToDate = this.#pokes === pokes && appended.at(-1)?.seq === this.#state.lastSeq;
       return true;
     });
     this.#lock = job.catch(() => undefined);
@@ -728,14 +744,18 @@ export class RunExecutor {
       return;
     }
     const controller = new AbortController();
+    let wokenUp = false;
     const woken = new Promise<void>((resolve) => {
       this.#wakeSleeper = () => {
+        wokenUp = true;
         controller.abort();
         resolve();
       };
     });
     try {
       await Promise.race([this.#o.clock.sleep(until - now, controller.signal).catch(() => undefined), woken]);
+      // A poll (or a timer): read what other processes may have appended.
+      if (!wokenUp) this.#upToDate = false;
     } finally {
       controller.abort();
       this.#wakeSleeper = noWake;

@@ -485,24 +485,24 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     fence: AppendFence,
   ): Promise<boolean> {
     if (steps.length === 0) return true;
-    return this.#tx(async (c) => {
-      // FOR SHARE: a take-over (which updates the lease row) waits until this offer is committed, so the new
-      // driver sees every offer its predecessor made; after a take-over the old driver offers nothing.
-      const lease = await c.query(
-        'SELECT 1 FROM leases WHERE run_id = $1 AND holder_id = $2 AND epoch = $3 FOR SHARE',
-        [runId, fence.holderId, fence.epoch],
-      );
-      if (lease.rowCount !== 1) return false;
-      const values = steps.map((_, i) => `($1, $${i * 2 + 2}, $${i * 2 + 3})`);
-      await c.query(
-        `INSERT INTO step_claims (run_id, step_id, attempt) VALUES ${values.join(', ')}
-         ON CONFLICT (run_id, step_id, attempt) DO NOTHING`,
-        [runId, ...steps.flatMap((s) => [s.stepId, s.attempt])],
-      );
-      // A hint for LISTENing workers ('0' is never news to the run's driver): steps wait to be claimed.
-      await c.query(`SELECT pg_notify('tminus_runs', '0 ' || $1)`, [runId]);
-      return true;
-    });
+    // One statement (one round trip, its own transaction). FOR SHARE: a take-over (which updates the lease
+    // row) waits until this offer is committed, so the new driver sees every offer its predecessor made;
+    // after a take-over the old driver offers nothing. The hint for LISTENing workers ('0' is never news to
+    // the run's driver: steps wait to be claimed) goes only with an offer made.
+    const values = steps.map((_, i) => `($${i * 2 + 4}::text, $${i * 2 + 5}::integer)`);
+    const r = await this.#pool.query<{ offered: boolean }>(
+      `WITH lease AS MATERIALIZED (
+         SELECT 1 FROM leases WHERE run_id = $1 AND holder_id = $2 AND epoch = $3 FOR SHARE),
+       offer AS (
+         INSERT INTO step_claims (run_id, step_id, attempt)
+         SELECT $1, v.step_id, v.attempt FROM (VALUES ${values.join(', ')}) AS v (step_id, attempt)
+         WHERE EXISTS (SELECT 1 FROM lease)
+         ON CONFLICT (run_id, step_id, attempt) DO NOTHING)
+       SELECT o.offered, CASE WHEN o.offered THEN pg_notify('tminus_runs', '0 ' || $1) END AS hinted
+       FROM (SELECT EXISTS (SELECT 1 FROM lease) AS offered) AS o`,
+      [runId, fence.holderId, fence.epoch, ...steps.flatMap((s) => [s.stepId, s.attempt])],
+    );
+    return r.rows[0]?.offered === true;
   }
 
   async runsWithOfferedSteps(limit: number): Promise<readonly string[]> {
