@@ -179,7 +179,9 @@ describe('traffic.shift with the HAProxy runtime API', () => {
     // sent after the 10 % step served and answered before the pause that follows it ended, sent after the end.
     const before = load.samples.filter((s) => s.doneAt <= shiftStart);
     const tenPercent = run.logged.find((m) => m.message.startsWith('traffic.shift 10 % to new'));
-    const pause = run.pauses[0];
+    // The pause after the 10 % step (a sleep before it, e.g. waiting for the new server to report serving on a
+    // loaded machine, is not that pause).
+    const pause = run.pauses.find((p) => tenPercent !== undefined && p.from >= tenPercent.at);
     expect(tenPercent).toBeDefined();
     expect(pause).toBeDefined();
     const duringTen = load.samples.filter((s) => s.at >= tenPercent!.at && s.doneAt <= pause!.to);
