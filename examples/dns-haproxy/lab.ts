@@ -112,6 +112,38 @@ async function status(store: string): Promise<StatusView | undefined> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The default rehearsal speed of the lab's runs. */
+export const LAB_SPEED = 120;
+
+/** A guard against a hang only: on a loaded machine a run that takes 20 s when quiet can take minutes. */
+export const RUN_GUARD_MS = 240_000;
+
+/** Replaces `from` (which must be in `text`) with `to`. */
+function rewrite(text: string, from: string, to: string, what: string): string {
+  if (!text.includes(from)) throw new Error(`lab: ${what} of plan.yaml is no longer \`${from}\``);
+  return text.replace(from, to);
+}
+
+/**
+ * The drill's copy of plan.yaml. The drill's rollback is called once the switch is checked, while the run
+ * watches the new side: on a loaded machine polling `tminus status` and starting `tminus rollback` take
+ * seconds, each worth minutes of run time at a sped-up clock. In plan.yaml the 10-minute watch lasts 5 s at
+ * ×120, and the point of no return (T+24m: the window's end less the rollback's 6 minutes) comes 10 minutes
+ * of run time after the switch is checked; a rollback after it is refused (it needs `--override`) and the
+ * run watches on until the guard. The drill's copy watches for a day and its window ends a day later too,
+ * so the rollback always finds the run under way and before its point of no return, however slow the
+ * machine (the rollback ends the watch at once).
+ */
+export function drillPlanText(text: string): string {
+  const longWatch = rewrite(text, 'with: { duration: 10m }', 'with: { duration: 24h }', 'the hypercare wait');
+  return rewrite(
+    longWatch,
+    'window: { start: T-15m, end: T+30m }',
+    'window: { start: T-15m, end: T+25h }',
+    'the window',
+  );
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -157,19 +189,8 @@ async function scenario(
   await sleep(300);
 
   const env = { ...process.env, LAB_TSIG_SECRET: lab.tsigKey.secret };
-  // The drill's rollback is called once the switch is checked, while the run watches the new side. At a
-  // sped-up clock the 10-minute watch lasts seconds, less than starting `tminus rollback` can take on a
-  // loaded machine; the drill's copy of the plan watches for a day instead, so the rollback always finds the
-  // run under way, however slow the machine (the rollback ends the watch at once).
   const plan = kind === 'drill' ? join(storeDir, 'plan.yaml') : PLAN;
-  if (kind === 'drill') {
-    const text = readFileSync(PLAN, 'utf8');
-    const longWatch = text.replace('with: { duration: 10m }', 'with: { duration: 24h }');
-    if (longWatch === text) {
-      throw new Error('lab: the hypercare wait of plan.yaml is no longer `duration: 10m`');
-    }
-    writeFileSync(plan, longWatch);
-  }
+  if (kind === 'drill') writeFileSync(plan, drillPlanText(readFileSync(PLAN, 'utf8')));
   const runStartedReal = Date.now();
   const child = spawn(
     process.execPath,
@@ -202,6 +223,10 @@ async function scenario(
         };
         log(`drill: rollback at ${Date.now() - loadStartedReal} ms`);
         const r = await tminus(['rollback', '--as', 'alice', '--reason', 'drill', '--store', store]);
+        // Refused, the run would watch on until the guard: say why now instead.
+        if (r.status !== 0) {
+          throw new Error(`drill: tminus rollback failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+        }
         log(
           `drill: switched (${switched.dns.join(',')}; weights ${JSON.stringify(switched.weights)}); rollback called: ${(r.stdout + r.stderr).trim()}`,
         );
@@ -210,9 +235,10 @@ async function scenario(
       await sleep(400);
     }
   }
-  // A guard against a hang only: on a loaded machine a run that takes 20 s when quiet can take minutes.
-  const exitCode = await Promise.race([exit, sleep(240_000).then(() => 'timeout' as const)]);
-  if (exitCode === 'timeout') throw new Error(`the ${kind} run did not end within 240 s:\n${output}`);
+  const exitCode = await Promise.race([exit, sleep(RUN_GUARD_MS).then(() => 'timeout' as const)]);
+  if (exitCode === 'timeout') {
+    throw new Error(`the ${kind} run did not end within ${RUN_GUARD_MS / 1000} s:\n${output}`);
+  }
   // One more second of load shows where users go once the run is over.
   const endedReal = Date.now();
   await sleep(1000);
@@ -295,7 +321,7 @@ export function problemsOf(r: ScenarioResult): string[] {
 
 /** Runs both scenarios on fresh labs; always stops what it started. */
 export async function runLab(options: LabOptions = {}): Promise<LabResult> {
-  const opts = { speed: options.speed ?? 120, rate: options.rate ?? 150, log: options.log };
+  const opts = { speed: options.speed ?? LAB_SPEED, rate: options.rate ?? 150, log: options.log };
   ensureLabPackages();
   const cleanup = new Cleanup();
   active = cleanup;
