@@ -11,7 +11,8 @@ import type { SessionContext } from './run-session.js';
 import { RunSession } from './run-session.js';
 import { ScaledClock } from './scaled-clock.js';
 import { StepClaimer } from './step-claimer.js';
-import { SystemClock, realSleep } from './system-clock.js';
+import { PollDoze } from './poll-doze.js';
+import { SystemClock } from './system-clock.js';
 
 /** Steps a worker executes at once by default (see `WorkerOptions.maxSteps`). */
 export const DEFAULT_MAX_STEPS = 16;
@@ -47,11 +48,11 @@ export class RunWorker {
   readonly #o: WorkerOptions;
   readonly #driving = new Map<string, RunExecutor>();
   readonly #steps: StepClaimer | undefined;
-  #wake: () => void = () => undefined;
-  #woken = false;
+  readonly #doze: PollDoze;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
+    this.#doze = new PollDoze(options.pollMs);
     const { store } = options;
     this.#steps =
       hasStepClaims(store) && (options.maxSteps ?? DEFAULT_MAX_STEPS) > 0
@@ -119,7 +120,7 @@ export class RunWorker {
           if (!storeDown) logger.warn(`cannot claim runs, retrying: ${String(error)}`);
           storeDown = true;
         }
-        await this.#sleep(signal);
+        await this.#doze.wait(signal);
       }
     } finally {
       signal.removeEventListener('abort', stopAll);
@@ -191,26 +192,7 @@ export class RunWorker {
   }
 
   #poke(): void {
-    this.#woken = true;
-    this.#wake();
-  }
-
-  async #sleep(signal: AbortSignal): Promise<void> {
-    if (this.#woken) {
-      this.#woken = false;
-      return;
-    }
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.#wake = () => stop.abort();
-    try {
-      await realSleep(this.#o.pollMs, stop.signal).catch(() => undefined);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.#wake = () => undefined;
-      this.#woken = false;
-    }
+    this.#doze.poke();
   }
 }
 

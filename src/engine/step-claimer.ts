@@ -7,6 +7,7 @@ import type { SessionContext } from './run-session.js';
 import { RunSession } from './run-session.js';
 import { ScaledClock } from './scaled-clock.js';
 import { executeStep } from './step-execution.js';
+import { PollDoze } from './poll-doze.js';
 import { SystemClock, realSleep } from './system-clock.js';
 
 export interface StepClaimerOptions {
@@ -34,17 +35,16 @@ export class StepClaimer {
   readonly #o: StepClaimerOptions;
   readonly #sessions = new Map<string, Promise<RunSession>>();
   readonly #running = new Map<string, AbortController>();
-  #wake: () => void = () => undefined;
-  #woken = false;
+  readonly #doze: PollDoze;
 
   constructor(options: StepClaimerOptions) {
     this.#o = options;
+    this.#doze = new PollDoze(options.pollMs);
   }
 
   /** Look for offered steps now rather than at the next poll. */
   poke(): void {
-    this.#woken = true;
-    this.#wake();
+    this.#doze.poke();
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -85,7 +85,7 @@ export class StepClaimer {
           if (!storeDown) logger.warn(`cannot claim steps, retrying: ${String(error)}`);
           storeDown = true;
         }
-        await this.#sleep(signal);
+        await this.#doze.wait(signal);
       }
     } finally {
       signal.removeEventListener('abort', stopAll);
@@ -203,24 +203,6 @@ export class StepClaimer {
         action.abort(new TminusError('LEASE_LOST', `${what} was taken over by another worker`));
         return;
       }
-    }
-  }
-
-  async #sleep(signal: AbortSignal): Promise<void> {
-    if (this.#woken) {
-      this.#woken = false;
-      return;
-    }
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.#wake = () => stop.abort();
-    try {
-      await realSleep(this.#o.pollMs, stop.signal).catch(() => undefined);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.#wake = () => undefined;
-      this.#woken = false;
     }
   }
 }
