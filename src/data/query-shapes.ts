@@ -217,3 +217,23 @@ export function messageOf(error: unknown): string {
 export function queryError(label: string, error: unknown): TminusError {
   return new TminusError('DATA_QUERY', `${label}: ${redactUrls(messageOf(error))}`, { cause: error });
 }
+
+/**
+ * The server's version, asked on a driver just opened; when that fails, the driver is closed and the error
+ * says which side could not be reached (credentials in URLs redacted).
+ */
+export async function serverVersion(
+  driver: { query<T>(text: string): Promise<T[]>; close(): Promise<void> },
+  label: string,
+  sql: string,
+): Promise<string> {
+  try {
+    const r = await driver.query<{ v: string }>(sql);
+    return r[0]?.v ?? '?';
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    throw new TminusError('DATA_CONNECTION', `cannot connect to ${label}: ${redactUrls(messageOf(error))}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,5 +1,3 @@
-import { TminusError } from '../../core/tminus-error.js';
-import { redactUrls } from '../connection-url.js';
 import type {
   Bucket,
   CanonicalRow,
@@ -22,7 +20,7 @@ import {
   countSql,
   groupChecksumSql,
   keyBoundsSql,
-  messageOf,
+  serverVersion,
   rowsSql,
 } from '../query-shapes.js';
 import { SideQueries } from '../side-queries.js';
@@ -96,19 +94,7 @@ export class MysqlDialect implements Dialect {
         jsonStrings: true,
       },
     });
-    try {
-      const r = await driver.query<{ v: string }>('SELECT VERSION() AS v');
-      return new MysqlDialect(driver, label, r[0]?.v ?? '?');
-    } catch (error) {
-      await driver.close().catch(() => undefined);
-      throw new TminusError(
-        'DATA_CONNECTION',
-        `cannot connect to ${label}: ${redactUrls(messageOf(error))}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    return new MysqlDialect(driver, label, await serverVersion(driver, label, 'SELECT VERSION() AS v'));
   }
 
   async listTables(): Promise<string[]> {

@@ -1,5 +1,3 @@
-import { TminusError } from '../../core/tminus-error.js';
-import { redactUrls } from '../connection-url.js';
 import type {
   Bucket,
   CanonicalRow,
@@ -22,7 +20,7 @@ import {
   countSql,
   groupChecksumSql,
   keyBoundsSql,
-  messageOf,
+  serverVersion,
   queryError,
   rowsSql,
 } from '../query-shapes.js';
@@ -97,19 +95,11 @@ export class PostgresDialect implements Dialect {
       // saves (tens of ms per query on a loaded machine, over 100 ms for a narrowing query misestimated).
       settings: '-c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c DateStyle=ISO -c jit=off',
     });
-    try {
-      const r = await driver.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-      return new PostgresDialect(driver, label, r[0]?.v ?? '?');
-    } catch (error) {
-      await driver.close().catch(() => undefined);
-      throw new TminusError(
-        'DATA_CONNECTION',
-        `cannot connect to ${label}: ${redactUrls(messageOf(error))}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    return new PostgresDialect(
+      driver,
+      label,
+      await serverVersion(driver, label, `SELECT current_setting('server_version') AS v`),
+    );
   }
 
   async listTables(): Promise<string[]> {
