@@ -193,19 +193,44 @@ function refuseSecretsInCommandLines(call: ActionCall): void {
   }
 }
 
+/**
+ * Who waits for a signal to fire, in a set (O(1) to join and to leave). The steps executing at once share
+ * one signal, and an `EventTarget` walks its whole list of listeners on every add and remove.
+ */
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOf(signal: AbortSignal, waiter: () => void): () => void {
+  let waiters = abortWaiters.get(signal);
+  if (waiters === undefined) {
+    const set = new Set<() => void>();
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const w of set) w();
+        set.clear();
+      },
+      { once: true },
+    );
+    abortWaiters.set(signal, set);
+    waiters = set;
+  }
+  const joined = waiters;
+  joined.add(waiter);
+  return () => joined.delete(waiter);
+}
+
 /** Stops waiting for an action that ignores its signal once the signal fires. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const leave = onAbortOf(signal, () => reject(signal.reason as Error));
     work.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        leave();
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        leave();
         reject(e as Error);
       },
     );

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ActionCall, Plan } from '../core/plan/plan.js';
@@ -74,6 +75,18 @@ export interface ExecutorOptions {
 
 const noWake = () => undefined;
 
+/** A controller shared by every step executing at once (no warning past ten listeners on its signal). */
+function stepsController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+/**
+ * Why a sleep's timer is cancelled. Made once: aborting without a reason builds a `DOMException` with a stack
+ * every time, and the loop sleeps and is woken about once per recorded result.
+ */
+const SLEEP_OVER = new Error('the executor woke up');
+
 /** Events after which someone may owe something new, or no longer (the pace is checked in the same append). */
 const MAY_CHANGE_HOLDS: ReadonlySet<RunEventType> = new Set<RunEventType>([
   'executor.started',
@@ -114,7 +127,12 @@ export class RunExecutor {
   /** Every append is conditional on this (the run's lease at its epoch) when the executor holds a lease. */
   #fence: AppendFence | undefined;
   #lock: Promise<unknown> = Promise.resolve();
-  readonly #inflight = new Map<string, AbortController>();
+  /**
+   * The signal of every step executing here. Steps are only ever aborted all together (the executor stops,
+   * the run ends), so they share one controller, replaced after each abort: one per step made an
+   * `AbortController` and its signal for each of 10,000 no-op steps.
+   */
+  #steps = stepsController();
   readonly #checking = new Set<string>();
   readonly #results: StepResult[] = [];
   /** A write of results that has not yet taken its batch: results finishing meanwhile ride along with it. */
@@ -204,7 +222,7 @@ export class RunExecutor {
   crash(): void {
     this.#dead = true;
     this.#stop.abort(new TminusError('ABORTED', 'executor stopped'));
-    for (const c of this.#inflight.values()) c.abort(new TminusError('ABORTED', 'executor stopped'));
+    this.#abortSteps(new TminusError('ABORTED', 'executor stopped'));
     this.#wake();
   }
 
@@ -283,7 +301,7 @@ export class RunExecutor {
         const measureAt = this.#monitors.tick(this.#state, now);
         await this.#sleepUntil(Math.min(d.wakeAtMs ?? Infinity, measureAt ?? Infinity));
       }
-      for (const c of this.#inflight.values()) c.abort(new TminusError('ABORTED', 'the run ended'));
+      this.#abortSteps(new TminusError('ABORTED', 'the run ended'));
       return this.#state.outcome ?? 'aborted';
     } finally {
       this.#stop.abort();
@@ -610,26 +628,19 @@ export class RunExecutor {
 
   /** Executes a started step here, in this process, and records its result. */
   async #execute(id: string, attempt: number): Promise<void> {
-    const controller = new AbortController();
-    this.#inflight.set(id, controller);
-    let data: RunEventData;
-    try {
-      data = await executeStep({
-        plan: this.#o.plan,
-        state: this.#state,
-        actions: this.#o.actions,
-        clock: this.#o.clock,
-        ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
-        logger: this.#o.logger,
-        redactor: this.#o.redactor,
-        secrets: this.#o.secrets,
-        signal: controller.signal,
-        stepId: id,
-        attempt,
-      });
-    } finally {
-      this.#inflight.delete(id);
-    }
+    const data = await executeStep({
+      plan: this.#o.plan,
+      state: this.#state,
+      actions: this.#o.actions,
+      clock: this.#o.clock,
+      ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
+      logger: this.#o.logger,
+      redactor: this.#o.redactor,
+      secrets: this.#o.secrets,
+      signal: this.#steps.signal,
+      stepId: id,
+      attempt,
+    });
     if (this.#dead) {
       if (this.#lost) await this.#recordLate(data);
       return;
@@ -748,7 +759,7 @@ export class RunExecutor {
     const woken = new Promise<void>((resolve) => {
       this.#wakeSleeper = () => {
         wokenUp = true;
-        controller.abort();
+        controller.abort(SLEEP_OVER);
         resolve();
       };
     });
@@ -757,10 +768,16 @@ export class RunExecutor {
       // A poll (or a timer): read what other processes may have appended.
       if (!wokenUp) this.#upToDate = false;
     } finally {
-      controller.abort();
+      controller.abort(SLEEP_OVER);
       this.#wakeSleeper = noWake;
       this.#woken = false;
     }
+  }
+
+  /** Aborts the steps executing now; steps started later get a fresh signal. */
+  #abortSteps(reason: TminusError): void {
+    this.#steps.abort(reason);
+    this.#steps = stepsController();
   }
 
   #wake(): void {
