@@ -674,20 +674,30 @@ export class RunExecutor {
   async #recordResults(): Promise<void> {
     if (this.#recordQueued) return this.#recordQueued;
     let batch: StepResult[] | undefined;
+    let launched: { id: string; attempt: number }[] = [];
     const job = (async () => {
       try {
-        await this.#mutate((state) => {
+        await this.#mutate((state, atMs) => {
+          launched = [];
           if (batch === undefined) {
             batch = this.#results.splice(0);
             this.#recordQueued = undefined; // results finishing from now on need a write of their own
           }
           // Abandoned (rollback, abort) or settled by a person meanwhile: such a result no longer applies.
-          return batch
+          const results = batch
             .filter((r) => {
               const s = stepOf(state, r.id);
               return s.status === 'running' && s.attempt === r.attempt;
             })
             .map((r) => ({ actor: SYSTEM, data: r.data }));
+          launched = this.#startsAfter(state, results, atMs);
+          return [
+            ...results,
+            ...launched.map(({ id, attempt }) => ({
+              actor: SYSTEM,
+              data: { type: 'step.started' as const, stepId: id, attempt },
+            })),
+          ];
         });
       } catch (error) {
         // A refused (fenced) append was recorded by the store; anything else is tried again later.
@@ -696,6 +706,7 @@ export class RunExecutor {
       }
       // Taken over while deciding: the results were not offered to the store yet; offer them for the record.
       if (this.#lost && batch) for (const r of batch) await this.#recordLate(r.data);
+      else for (const { id, attempt } of launched) void this.#execute(id, attempt);
     })();
     this.#recordQueued = job;
     void job
@@ -704,6 +715,43 @@ export class RunExecutor {
       })
       .catch(() => undefined);
     return job;
+  }
+
+  /**
+   * The steps that the scheduler would start right after these results, when it would decide nothing else:
+   * their starts go in the same append as the results (one round trip per step of a chain, not two). Only
+   * when this process executes its own steps (no step claims to offer) and the run is running.
+   */
+  #startsAfter(
+    state: RunState,
+    results: readonly { actor: Actor; data: RunEventData }[],
+    atMs: number,
+  ): { id: string; attempt: number }[] {
+    if (results.length === 0 || this.#dead || this.#o.stepClaims || state.status !== 'running') return [];
+    // A success changes only the run's head fields and its own step: copy those, not the whole run state.
+    const steps = { ...state.steps };
+    for (const { data } of results) {
+      if (data.type !== 'step.succeeded') return [];
+      const s = steps[data.stepId];
+      if (s) steps[data.stepId] = { ...s };
+    }
+    const after: RunState = { ...state, steps };
+    let seq = state.lastSeq;
+    for (const e of results) {
+      applyEvent(after, { runId: state.runId, seq: ++seq, atMs, ...e, prevHash: '', hash: '' });
+    }
+    if (after.status !== 'running') return [];
+    const d = decide(this.#o.plan, after, atMs, {
+      concurrency: this.#o.plan.concurrency,
+      watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
+    });
+    if (d.events.length > 0) return [];
+    const launched: { id: string; attempt: number }[] = [];
+    for (const id of d.starts) {
+      const s = stepOf(after, id);
+      if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
+    }
+    return launched;
   }
 
   #actionInput(call: ActionCall, stepId: string, stepTitle: string, signal: AbortSignal, attempt: number) {
