@@ -426,3 +426,42 @@ phases:
     ]);
   });
 });
+
+describe('the run executor, appends', () => {
+  it("records a step's success and the starts of the steps it unblocks in one append", async () => {
+    const calls: Call[] = [];
+    const h = await harness(
+      `version: 1
+name: chain
+${roles}
+phases:
+  - id: one
+    at: T-1h
+    tasks:
+      - { id: a, owner: ops, action: t, with: { ms: 1000 } }
+      - { id: b, owner: ops, action: t, with: { ms: 1000 }, after: [a] }
+      - { id: c, owner: ops, action: t, with: { ms: 1000 }, after: [a] }
+      - { id: d, owner: ops, action: t, with: { ms: 1000 }, after: [b, c] }
+`,
+      { actions: [testAction('t', false, calls)] },
+    );
+    const appends: string[][] = [];
+    const append = h.store.append.bind(h.store);
+    h.store.append = (runId, expectedSeq, events, fence) => {
+      appends.push(events.map((e) => `${e.data.type}${'stepId' in e.data ? ` ${e.data.stepId}` : ''}`));
+      return append(runId, expectedSeq, events, fence);
+    };
+    expect(await h.outcome()).toBe('completed');
+    expect(calls.map((c) => c.stepId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(appends).toContainEqual(['step.succeeded a', 'step.started b', 'step.started c']);
+    // d waits for both: it starts in the append of whichever of b and c succeeds last, never before.
+    const dStarted = appends.find((batch) => batch.includes('step.started d'));
+    expect(dStarted?.[0]).toMatch(/^step\.succeeded [bc]$/);
+    const events = await h.events();
+    const startOf = (id: string) =>
+      events.findIndex((e) => e.data.type === 'step.started' && e.data.stepId === id);
+    const successOf = (id: string) =>
+      events.findIndex((e) => e.data.type === 'step.succeeded' && e.data.stepId === id);
+    expect(startOf('d')).toBeGreaterThan(Math.max(successOf('b'), successOf('c')));
+  });
+});
