@@ -13,7 +13,7 @@ import { RunExecutor } from '../src/engine/run-executor.js';
 import { SystemClock } from '../src/engine/system-clock.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { NewRunEvent } from '../src/core/run/run-event.js';
-import { load, ms, registry, tempStore } from './engine-support.js';
+import { benchRunStarted, load, ms, registry, tempStore } from './engine-support.js';
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
@@ -59,20 +59,7 @@ const executor = await RunExecutor.create(
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     pollMs: 200,
   },
-  {
-    type: 'run.started',
-    planName: 'big',
-    planTitle: 'big',
-    planText: text,
-    planPath: '.',
-    mode: 'rehearsal',
-    goLiveMs: clock.now(),
-    dryRun: false,
-    autoApprove: false,
-    comms: 'off',
-    speed: 1,
-    rollbackSteps: [],
-  },
+  benchRunStarted('big', text, clock.now()),
   clock.now(),
 );
 t = performance.now();

@@ -15,6 +15,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { RunStore } from '../src/store/store.js';
 import {
+  benchRunStarted,
   load,
   load1,
   ms,
@@ -63,20 +64,7 @@ const executor = await RunExecutor.create(
       }
     },
   },
-  {
-    type: 'run.started',
-    planName: 'chain',
-    planTitle: 'chain',
-    planText: text,
-    planPath: '.',
-    mode: 'rehearsal',
-    goLiveMs: clock.now(),
-    dryRun: false,
-    autoApprove: false,
-    comms: 'off',
-    speed: 1,
-    rollbackSteps: [],
-  },
+  benchRunStarted('chain', text, clock.now()),
   clock.now(),
 );
 const t0 = performance.now();

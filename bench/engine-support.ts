@@ -9,6 +9,7 @@ import { ACTION_TYPES } from '../src/core/action-types.js';
 import { loadPlan } from '../src/core/plan/load-plan.js';
 import type { Plan } from '../src/core/plan/plan.js';
 import type { ActionDefinition } from '../src/engine/action.js';
+import type { RunStarted } from '../src/engine/run-session.js';
 
 /** An action that does nothing, so what is measured is the engine and the store. */
 export const noopAction: ActionDefinition<Record<string, unknown>> = {
@@ -87,3 +88,19 @@ export async function pgCommits(url: string, n: number): Promise<number[]> {
 
 /** The 1-minute load average, as `uptime` shows it. */
 export const load1 = (): string => loadavg()[0]!.toFixed(2);
+
+/** The `run.started` of a bench's rehearsal of `text`: speed 1, nobody to approve, no messages sent. */
+export const benchRunStarted = (name: string, text: string, goLiveMs: number): RunStarted => ({
+  type: 'run.started',
+  planName: name,
+  planTitle: name,
+  planText: text,
+  planPath: '.',
+  mode: 'rehearsal',
+  goLiveMs,
+  dryRun: false,
+  autoApprove: false,
+  comms: 'off',
+  speed: 1,
+  rollbackSteps: [],
+});

@@ -10,7 +10,7 @@ import { Redactor } from '../src/engine/redactor.js';
 import { RunExecutor } from '../src/engine/run-executor.js';
 import { SystemClock } from '../src/engine/system-clock.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { load, load1, ms, percentile, pgDatabases, registry } from './engine-support.js';
+import { benchRunStarted, load, load1, ms, percentile, pgDatabases, registry } from './engine-support.js';
 
 const N = Number(process.env.N ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -45,20 +45,7 @@ async function tminusChain(): Promise<number> {
         logger: quiet,
         pollMs: 200,
       },
-      {
-        type: 'run.started',
-        planName: 'chain',
-        planTitle: 'chain',
-        planText: text,
-        planPath: '.',
-        mode: 'rehearsal',
-        goLiveMs: clock.now(),
-        dryRun: false,
-        autoApprove: false,
-        comms: 'off',
-        speed: 1,
-        rollbackSteps: [],
-      },
+      benchRunStarted('chain', text, clock.now()),
       clock.now(),
     );
     const t0 = performance.now();

@@ -18,7 +18,7 @@ import { RunExecutor } from '../src/engine/run-executor.js';
 import { RunSession } from '../src/engine/run-session.js';
 import { SystemClock } from '../src/engine/system-clock.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { load, ms, registry, tempStore } from './engine-support.js';
+import { benchRunStarted, load, ms, registry, tempStore } from './engine-support.js';
 
 const PHASES = 10;
 const PER_PHASE = Number(process.env.PER_PHASE ?? 100);
@@ -59,20 +59,7 @@ async function oneRun(runId: string): Promise<void> {
       },
       pollMs: 200,
     },
-    {
-      type: 'run.started',
-      planName: 'big',
-      planTitle: 'big',
-      planText: text,
-      planPath: '.',
-      mode: 'rehearsal',
-      goLiveMs: clock.now(),
-      dryRun: false,
-      autoApprove: false,
-      comms: 'off',
-      speed: 1,
-      rollbackSteps: [],
-    },
+    benchRunStarted('big', text, clock.now()),
     clock.now(),
   );
   const outcome = await executor.run();
