@@ -30,6 +30,11 @@ export interface SchedulerOptions {
   readonly concurrency: number | undefined;
   /** The go-live watch (criteria, decisions, PONR, success); see `watchDecisions`. */
   readonly watch: { readonly state: WatchState; readonly clock: WatchClock };
+  /**
+   * The state is a live state with changes about to be undone (`withSuccesses`): what the pass sees done
+   * there is not remembered for the next pass (see `DoneProgress`), what was remembered is still used.
+   */
+  readonly tentative?: boolean;
 }
 
 /** People who may vote on a gate: members of its voter roles, each counted once. */
@@ -161,6 +166,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
   };
 
   const progress = doneProgress(plan, state);
+  const learn = progress !== undefined && options.tentative !== true;
   const phasesTasks = tasksByPhase(plan);
   let barrierDone = true;
   let allDone = true;
@@ -176,7 +182,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
       const task = tasks[i]!;
       const s = stepOf(state, task.id);
       if (isDone(s)) {
-        if (phaseDone && progress) progress.leadingDone[p] = i + 1;
+        if (phaseDone && learn) progress.leadingDone[p] = i + 1;
         continue;
       }
       phaseDone = false;
