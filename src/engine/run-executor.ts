@@ -809,6 +809,8 @@ export class RunExecutor {
     let wokenUp = false;
     const woken = new Promise<void>((resolve) => {
       this.#wakeSleeper = () => {
+        // Once: every step that ends wakes the loop, and it is woken already.
+        this.#wakeSleeper = noWake;
         wokenUp = true;
         controller.abort(SLEEP_OVER);
         resolve();
