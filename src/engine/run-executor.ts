@@ -502,11 +502,13 @@ export class RunExecutor {
           if (made.length === 0 || this.#dead) return undefined;
           // A compressed rehearsal keeps the wall time too: the real moment of this run-clock time.
           const wall = this.#scaledClock();
-          const wallMs = wall ? { wallMs: wall.realAt(atMs) } : {};
+          const redactor = this.#o.redactor;
+          if (!wall) return made.map((e) => ({ atMs, actor: e.actor, data: redactor.redactValue(e.data) }));
+          const wallMs = wall.realAt(atMs);
           return made.map((e) => ({
             atMs,
             actor: e.actor,
-            data: { ...this.#o.redactor.redactValue(e.data), ...wallMs },
+            data: { ...redactor.redactValue(e.data), wallMs },
           }));
         },
       });

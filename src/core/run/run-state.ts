@@ -166,9 +166,11 @@ function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): 
 export function applyEvent(state: RunState, event: RunEvent): void {
   const { data } = event;
   const stepId = 'stepId' in data ? data.stepId : data.type === 'gate.decided' ? data.gateId : undefined;
-  const wasDone = stepId !== undefined && isDone(state.steps[stepId]);
+  // `apply` changes a step in place (it never replaces one): the object read before is the one after.
+  const before = stepId === undefined ? undefined : state.steps[stepId];
+  const wasDone = isDone(before);
   apply(state, event);
-  if (wasDone && !isDone(state.steps[stepId])) {
+  if (wasDone && !isDone(before)) {
     const n = reopenedSteps.get(state);
     if (n !== undefined) reopenedSteps.set(state, n + 1);
   }
