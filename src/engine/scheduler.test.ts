@@ -126,6 +126,8 @@ function firstEvent(): RunEvent {
     seq: 1,
     atMs: 1001,
     actor: 'system',
+    prevHash: '',
+    hash: 'h1',
     data: {
       type: 'run.started',
       planName: 'two',
