@@ -271,6 +271,18 @@ function context(input: ActionRunInput, signal: AbortSignal): ActionContext {
       const options = input.dryRun ? raw : resolveSecrets(raw, input.secrets, redactor);
       return { name, kind: c.kind, url, options };
     },
-    redact: (text: string) => redactor.redact(text),
+    redact: redactWith(redactor),
   };
+}
+
+/** One `redact` function per redactor, shared by every action call (not a closure made per call). */
+const redactFunctions = new WeakMap<Redactor, (text: string) => string>();
+
+function redactWith(redactor: Redactor): (text: string) => string {
+  let redact = redactFunctions.get(redactor);
+  if (redact === undefined) {
+    redact = (text: string) => redactor.redact(text);
+    redactFunctions.set(redactor, redact);
+  }
+  return redact;
 }

@@ -13,6 +13,7 @@ import type {
 import { SYSTEM } from '../core/run/run-event.js';
 import type { RunState } from '../core/run/run-state.js';
 import { applyEvent, foldRun, stepOf } from '../core/run/run-state.js';
+import { withSuccesses } from '../core/run/tentative-state.js';
 import { taskById } from '../core/plan/plan-index.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { AppendFence, LeaseGrant, RunStore, StepClaims } from '../store/store.js';
@@ -501,11 +502,13 @@ export class RunExecutor {
           if (made.length === 0 || this.#dead) return undefined;
           // A compressed rehearsal keeps the wall time too: the real moment of this run-clock time.
           const wall = this.#scaledClock();
-          const wallMs = wall ? { wallMs: wall.realAt(atMs) } : {};
+          const redactor = this.#o.redactor;
+          if (!wall) return made.map((e) => ({ atMs, actor: e.actor, data: redactor.redactValue(e.data) }));
+          const wallMs = wall.realAt(atMs);
           return made.map((e) => ({
             atMs,
             actor: e.actor,
-            data: { ...this.#o.redactor.redactValue(e.data), ...wallMs },
+            data: { ...redactor.redactValue(e.data), wallMs },
           }));
         },
       });
@@ -728,30 +731,32 @@ export class RunExecutor {
     atMs: number,
   ): { id: string; attempt: number }[] {
     if (results.length === 0 || this.#dead || this.#o.stepClaims || state.status !== 'running') return [];
-    // A success changes only the run's head fields and its own step: copy those, not the whole run state.
-    const steps = { ...state.steps };
-    for (const { data } of results) {
-      if (data.type !== 'step.succeeded') return [];
-      const s = steps[data.stepId];
-      if (s) steps[data.stepId] = { ...s };
-    }
-    const after: RunState = { ...state, steps };
     let seq = state.lastSeq;
-    for (const e of results) {
-      applyEvent(after, { runId: state.runId, seq: ++seq, atMs, ...e, prevHash: '', hash: '' });
-    }
-    if (after.status !== 'running') return [];
-    const d = decide(this.#o.plan, after, atMs, {
-      concurrency: this.#o.plan.concurrency,
-      watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
+    const events = results.map((e) => ({
+      runId: state.runId,
+      seq: ++seq,
+      atMs,
+      ...e,
+      prevHash: '',
+      hash: '',
+    }));
+    // Decided on the state as the results leave it, then put back (not a copy of every step of the run).
+    const starts = withSuccesses(state, events, (after) => {
+      if (after.status !== 'running') return [];
+      const d = decide(this.#o.plan, after, atMs, {
+        concurrency: this.#o.plan.concurrency,
+        watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
+        tentative: true,
+      });
+      if (d.events.length > 0) return [];
+      const launched: { id: string; attempt: number }[] = [];
+      for (const id of d.starts) {
+        const s = stepOf(after, id);
+        if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
+      }
+      return launched;
     });
-    if (d.events.length > 0) return [];
-    const launched: { id: string; attempt: number }[] = [];
-    for (const id of d.starts) {
-      const s = stepOf(after, id);
-      if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
-    }
-    return launched;
+    return starts ?? [];
   }
 
   #actionInput(call: ActionCall, stepId: string, stepTitle: string, signal: AbortSignal, attempt: number) {
@@ -806,6 +811,8 @@ export class RunExecutor {
     let wokenUp = false;
     const woken = new Promise<void>((resolve) => {
       this.#wakeSleeper = () => {
+        // Once: every step that ends wakes the loop, and it is woken already.
+        this.#wakeSleeper = noWake;
         wokenUp = true;
         controller.abort(SLEEP_OVER);
         resolve();

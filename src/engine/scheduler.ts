@@ -3,7 +3,7 @@ import { membersOf } from '../core/run/roles.js';
 import { taskById } from '../core/plan/plan-index.js';
 import type { Actor, RunEventData } from '../core/run/run-event.js';
 import { AUTO, SYSTEM } from '../core/run/run-event.js';
-import type { RunState } from '../core/run/run-state.js';
+import type { RunState, StepState } from '../core/run/run-state.js';
 import { isDone, stepOf, stepsReopened } from '../core/run/run-state.js';
 import { formatOffset } from '../core/plan/offset.js';
 import { inverseSkipReason } from './inverse-step.js';
@@ -30,6 +30,11 @@ export interface SchedulerOptions {
   readonly concurrency: number | undefined;
   /** The go-live watch (criteria, decisions, PONR, success); see `watchDecisions`. */
   readonly watch: { readonly state: WatchState; readonly clock: WatchClock };
+  /**
+   * The state is a live state with changes about to be undone (`withSuccesses`): what the pass sees done
+   * there is not remembered for the next pass (see `DoneProgress`), what was remembered is still used.
+   */
+  readonly tentative?: boolean;
 }
 
 /** People who may vote on a gate: members of its voter roles, each counted once. */
@@ -83,14 +88,15 @@ class Collector {
 }
 
 /**
- * What `decide` learnt of a live state: per phase, how many of its first tasks are done. Valid for that
- * state object while no done step was reopened (`stepsReopened`), so a pass starts each phase there rather
- * than rescanning every finished task of a large plan on every turn.
+ * What `decide` learnt of a live state: per phase, its tasks not yet seen done (in plan order; undefined: all
+ * of them). Valid for that state object while no done step was reopened (`stepsReopened`), so a pass walks
+ * only those rather than every finished task of a large plan on every turn (tasks finish out of order: a
+ * count of the leading done ones skipped few).
  */
 interface DoneProgress {
   readonly plan: Plan;
   readonly reopened: number;
-  readonly leadingDone: number[];
+  readonly notDone: (readonly Task[] | undefined)[];
 }
 const progressOf = new WeakMap<RunState, DoneProgress>();
 
@@ -111,7 +117,7 @@ function doneProgress(plan: Plan, state: RunState): DoneProgress | undefined {
   if (reopened === undefined) return undefined;
   const known = progressOf.get(state);
   if (known?.plan === plan && known.reopened === reopened) return known;
-  const fresh: DoneProgress = { plan, reopened, leadingDone: [] };
+  const fresh: DoneProgress = { plan, reopened, notDone: [] };
   progressOf.set(state, fresh);
   return fresh;
 }
@@ -161,6 +167,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
   };
 
   const progress = doneProgress(plan, state);
+  const learn = progress !== undefined && options.tentative !== true;
   const phasesTasks = tasksByPhase(plan);
   let barrierDone = true;
   let allDone = true;
@@ -170,21 +177,28 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     if (!timeReached && barrierDone) out.wake(atMs);
     const open = barrierDone && timeReached;
     let phaseDone = true;
-    const tasks = phasesTasks[p]!;
-    // Tasks seen done at the start of the phase stay done (see `DoneProgress`): the pass starts after them.
-    for (let i = progress?.leadingDone[p] ?? 0; i < tasks.length; i++) {
+    // Tasks seen done stay done (see `DoneProgress`): the pass walks the others only.
+    const tasks = progress?.notDone[p] ?? phasesTasks[p]!;
+    /** The tasks still not done, made once one is found done (in a pass that learns). */
+    let kept: Task[] | undefined;
+    for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
-      const s = stepOf(state, task.id);
-      if (isDone(s)) {
-        if (phaseDone && progress) progress.leadingDone[p] = i + 1;
+      // The step as it is, or undefined while nothing happened to it (pending): no default object made.
+      const s = state.steps[task.id];
+      if (s !== undefined && isDone(s)) {
+        if (learn && kept === undefined) kept = tasks.slice(0, i);
         continue;
       }
+      kept?.push(task);
       phaseDone = false;
       allDone = false;
       if (!open) continue;
-      if (s.status === 'pending' && !task.after.every((d) => isDone(state.steps[d]))) continue;
-      forwardTask(plan, state, task, nowMs, out, start);
+      if (s === undefined || s.status === 'pending') {
+        if (!depsDone(state, task)) continue;
+      } else if (s.status === 'running') continue; // nothing to decide until it ends
+      forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out, start);
     }
+    if (kept !== undefined) progress!.notDone[p] = kept;
     barrierDone = barrierDone && phaseDone;
     // Later phases cannot open before this one is done: nothing to decide there yet.
     if (!barrierDone) {
@@ -196,15 +210,21 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
   return out;
 }
 
+/** Whether every task this one runs after is done (a loop: no closure made per task and pass). */
+function depsDone(state: RunState, task: Task): boolean {
+  for (const d of task.after) if (!isDone(state.steps[d])) return false;
+  return true;
+}
+
 function forwardTask(
   plan: Plan,
   state: RunState,
   task: Task,
+  s: StepState,
   nowMs: number,
   out: Collector,
   start: (id: string) => void,
 ): void {
-  const s = stepOf(state, task.id);
   const id = task.id;
   if (s.status === 'retrying') {
     if ((s.retryAtMs ?? nowMs) > nowMs) {

@@ -126,12 +126,15 @@ export async function executeStep(input: StepExecutionInput): Promise<RunEventDa
   const { call, retry, title, poll } = target;
   const startedAt = clock.now();
   try {
-    const run = () => runAction(actionInputOf(input, call, id, title, attempt));
-    const timeoutMs = taskById(plan, id)?.timeoutMs;
     const r =
       poll === undefined
-        ? await run()
-        : await pollUntilTrue(run, { intervalMs: poll, timeoutMs, clock, signal: input.signal });
+        ? await runAction(actionInputOf(input, call, id, title, attempt))
+        : await pollUntilTrue(() => runAction(actionInputOf(input, call, id, title, attempt)), {
+            intervalMs: poll,
+            timeoutMs: taskById(plan, id)?.timeoutMs,
+            clock,
+            signal: input.signal,
+          });
     const budget = plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
     const output =
       budget === undefined ? r.output : { ...r.output, budgetMs: budget, usedMs: clock.now() - startedAt };

@@ -130,19 +130,29 @@ function step(state: RunState, id: string): StepState {
   return s;
 }
 
+/**
+ * Removes an optional field of a step, when it has one. Checked first because deleting a property an object
+ * does not have still costs a runtime call, and every start and end of every step would pay it.
+ */
+function drop(s: StepState, key: 'retryAtMs' | 'hold' | 'error'): void {
+  if (key in s) delete s[key];
+}
+
 function finish(s: StepState, status: StepStatus, atMs: number, by: Actor, completion: Completion): void {
   s.status = status;
   s.endedAtMs = atMs;
   s.by = by;
   s.completion = completion;
-  delete s.retryAtMs;
-  delete s.hold;
+  drop(s, 'retryAtMs');
+  drop(s, 'hold');
 }
 
 /** Marks every step that is still in flight as abandoned (the run ended or turned to rollback). */
 function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): void {
-  for (const [id, s] of Object.entries(state.steps)) {
+  // `for…in`, not `Object.entries`: no array per step of a 10,000-step run (the steps are a plain record).
+  for (const id in state.steps) {
     if (ids && !ids.has(id)) continue;
+    const s = state.steps[id]!;
     if (s.status === 'running' || s.status === 'waiting' || s.status === 'retrying' || s.status === 'held') {
       finish(s, 'abandoned', atMs, 'system', 'abandoned');
     }
@@ -156,9 +166,11 @@ function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): 
 export function applyEvent(state: RunState, event: RunEvent): void {
   const { data } = event;
   const stepId = 'stepId' in data ? data.stepId : data.type === 'gate.decided' ? data.gateId : undefined;
-  const wasDone = stepId !== undefined && isDone(state.steps[stepId]);
+  // `apply` changes a step in place (it never replaces one): the object read before is the one after.
+  const before = stepId === undefined ? undefined : state.steps[stepId];
+  const wasDone = isDone(before);
   apply(state, event);
-  if (wasDone && !isDone(state.steps[stepId])) {
+  if (wasDone && !isDone(before)) {
     const n = reopenedSteps.get(state);
     if (n !== undefined) reopenedSteps.set(state, n + 1);
   }
@@ -206,9 +218,9 @@ function apply(state: RunState, event: RunEvent): void {
       s.starts += 1;
       s.startedAtMs = atMs;
       s.firstStartedAtMs ??= atMs;
-      delete s.retryAtMs;
-      delete s.hold;
-      delete s.error;
+      drop(s, 'retryAtMs');
+      drop(s, 'hold');
+      drop(s, 'error');
       break;
     }
     case 'step.succeeded': {
@@ -260,7 +272,7 @@ function apply(state: RunState, event: RunEvent): void {
       s.by = actor;
       s.endedAtMs = atMs;
       s.error = { code: 'MARKED_FAILED', message: data.reason ?? `marked failed by ${actor}` };
-      delete s.retryAtMs;
+      drop(s, 'retryAtMs');
       break;
     }
     case 'step.skipped': {
@@ -274,7 +286,7 @@ function apply(state: RunState, event: RunEvent): void {
       s.status = 'retrying';
       s.retryAtMs = atMs;
       s.by = actor;
-      delete s.hold;
+      drop(s, 'hold');
       break;
     }
     case 'gate.voted': {
