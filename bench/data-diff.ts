@@ -168,7 +168,7 @@ async function tool(
   s: Dialect,
   t: Dialect,
   nativeHash: boolean,
-): Promise<{ sec: number; cpu: number; status: string; diffs: number }> {
+): Promise<{ sec: number; cpu: number; status: string; diffs: number; error?: string }> {
   const [sec, report] = await timed(() =>
     dataDiff({ source: s, target: t, tables: ['big'], options: { nativeHash }, clock: new SystemClock() }),
   );
@@ -178,6 +178,7 @@ async function tool(
     cpu: lastCpu,
     status: r.status,
     diffs: r.counts.changed + r.counts.missingInSource + r.counts.missingInTarget,
+    ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}),
   };
 }
 
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
-        if (r.status !== 'identical') throw new Error(`${name}: expected identical, got ${r.status}`);
+        if (r.status !== 'identical') throw new Error(`${name}: expected identical, got ${r.status} ${r.error ?? ''}`);
         same.push(r.sec);
         cpu.same.push(r.cpu);
         loads.push(loadavg()[0]!);
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
-        if (r.diffs !== 100) throw new Error(`${name}: expected 100 differences, got ${r.diffs}`);
+        if (r.diffs !== 100) throw new Error(`${name}: expected 100 differences, got ${r.diffs} ${r.error ?? ''}`);
         diff.push(r.sec);
         cpu.diff.push(r.cpu);
         loads.push(loadavg()[0]!);
