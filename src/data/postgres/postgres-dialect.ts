@@ -275,7 +275,10 @@ export class PostgresDialect implements Dialect {
   ): Promise<Map<number, Checksum>> {
     if (groups.length === 0) return new Map();
     if (!native && hashesInTminus(q)) {
-      const within = groups.map((g) => ({ lo: origin + BigInt(g) * width, hi: origin + BigInt(g + 1) * width }));
+      const within = groups.map((g) => ({
+        lo: origin + BigInt(g) * width,
+        hi: origin + BigInt(g + 1) * width,
+      }));
       return this.groupChecksums(q, { lo: null, hi: null, within }, origin, width, native);
     }
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
