@@ -116,20 +116,26 @@ async function load(): Promise<void> {
   }
 }
 
+/** CPU ticks last seen per backend process: a backend that has ended still counts (see `pgBackendCpu`). */
+const backendTicks = new Map<string, number>();
+
 /**
  * CPU seconds (user + system) spent so far by the PostgreSQL backends serving the bench databases (their
  * process titles name the database), or NaN when /proc cannot be read. On a loaded machine wall time mostly
- * measures the queue for a core; the backends' CPU time measures the work itself.
+ * measures the queue for a core; the backends' CPU time measures the work itself. A backend that has ended
+ * keeps the ticks it was last seen with: the pool closes sessions idle for 10 s, which would otherwise take
+ * their whole past CPU out of the sum in the middle of a measurement (negative figures at 3M rows). Sampled at
+ * the start and end of every measurement, so a session's work is seen before it can end idle.
  */
 function pgBackendCpu(): number {
-  let ticks = 0;
   try {
     for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       try {
         const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         if (!title.startsWith('postgres: ') || !/tminus_bench_pg_/.test(title)) continue;
         const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        ticks += Number(f[11]) + Number(f[12]);
+        // The start time tells a reused process id from the backend that had it before.
+        backendTicks.set(`${pid}/${f[19]}`, Number(f[11]) + Number(f[12]));
       } catch {
         // the process ended meanwhile
       }
@@ -137,6 +143,8 @@ function pgBackendCpu(): number {
   } catch {
     return NaN;
   }
+  let ticks = 0;
+  for (const t of backendTicks.values()) ticks += t;
   return ticks / 100;
 }
 
