@@ -238,8 +238,9 @@ async function main(): Promise<void> {
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
-        if (r.status !== 'identical')
+        if (r.status !== 'identical') {
           throw new Error(`${name}: expected identical, got ${r.status} ${r.error ?? ''}`);
+        }
         same.push(r.sec);
         cpu.same.push(r.cpu);
         loads.push(loadavg()[0]!);
@@ -250,8 +251,9 @@ async function main(): Promise<void> {
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
-        if (r.diffs !== 100)
+        if (r.diffs !== 100) {
           throw new Error(`${name}: expected 100 differences, got ${r.diffs} ${r.error ?? ''}`);
+        }
         diff.push(r.sec);
         cpu.diff.push(r.cpu);
         loads.push(loadavg()[0]!);
