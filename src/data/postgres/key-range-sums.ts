@@ -28,7 +28,8 @@ function floorDiv(a: bigint, b: bigint): bigint {
  *
  * The first and last group come from the range's bounds, or — for an open end — from the lowest or highest
  * key read in the same statement (one snapshot: a key a live source adds past the end is in that snapshot's
- * last group or not read at all, as with a scan). Groups without rows are left out.
+ * last group or not read at all, as with a scan). Groups without rows are left out, and so are the groups in
+ * `skip` (summed already by `listedGroupSumsSql`; never the first or last group).
  */
 export function keyRangeSumsSql(
   q: TableQuery,
