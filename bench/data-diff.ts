@@ -116,20 +116,26 @@ async function load(): Promise<void> {
   }
 }
 
+/** CPU ticks last seen per backend process: a backend that has ended still counts (see `pgBackendCpu`). */
+const backendTicks = new Map<string, number>();
+
 /**
  * CPU seconds (user + system) spent so far by the PostgreSQL backends serving the bench databases (their
  * process titles name the database), or NaN when /proc cannot be read. On a loaded machine wall time mostly
- * measures the queue for a core; the backends' CPU time measures the work itself.
+ * measures the queue for a core; the backends' CPU time measures the work itself. A backend that has ended
+ * keeps the ticks it was last seen with: the pool closes sessions idle for 10 s, which would otherwise take
+ * their whole past CPU out of the sum in the middle of a measurement (negative figures at 3M rows). Sampled at
+ * the start and end of every measurement, so a session's work is seen before it can end idle.
  */
 function pgBackendCpu(): number {
-  let ticks = 0;
   try {
     for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       try {
         const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         if (!title.startsWith('postgres: ') || !/tminus_bench_pg_/.test(title)) continue;
         const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        ticks += Number(f[11]) + Number(f[12]);
+        // The start time tells a reused process id from the backend that had it before.
+        backendTicks.set(`${pid}/${f[19]}`, Number(f[11]) + Number(f[12]));
       } catch {
         // the process ended meanwhile
       }
@@ -137,6 +143,8 @@ function pgBackendCpu(): number {
   } catch {
     return NaN;
   }
+  let ticks = 0;
+  for (const t of backendTicks.values()) ticks += t;
   return ticks / 100;
 }
 
@@ -168,7 +176,7 @@ async function tool(
   s: Dialect,
   t: Dialect,
   nativeHash: boolean,
-): Promise<{ sec: number; cpu: number; status: string; diffs: number }> {
+): Promise<{ sec: number; cpu: number; status: string; diffs: number; error?: string }> {
   const [sec, report] = await timed(() =>
     dataDiff({ source: s, target: t, tables: ['big'], options: { nativeHash }, clock: new SystemClock() }),
   );
@@ -178,6 +186,7 @@ async function tool(
     cpu: lastCpu,
     status: r.status,
     diffs: r.counts.changed + r.counts.missingInSource + r.counts.missingInTarget,
+    ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}),
   };
 }
 
@@ -229,7 +238,9 @@ async function main(): Promise<void> {
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
-        if (r.status !== 'identical') throw new Error(`${name}: expected identical, got ${r.status}`);
+        if (r.status !== 'identical') {
+          throw new Error(`${name}: expected identical, got ${r.status} ${r.error ?? ''}`);
+        }
         same.push(r.sec);
         cpu.same.push(r.cpu);
         loads.push(loadavg()[0]!);
@@ -240,7 +251,9 @@ async function main(): Promise<void> {
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
         const r = await tool(s, t, native);
-        if (r.diffs !== 100) throw new Error(`${name}: expected 100 differences, got ${r.diffs}`);
+        if (r.diffs !== 100) {
+          throw new Error(`${name}: expected 100 differences, got ${r.diffs} ${r.error ?? ''}`);
+        }
         diff.push(r.sec);
         cpu.diff.push(r.cpu);
         loads.push(loadavg()[0]!);

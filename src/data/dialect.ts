@@ -114,7 +114,12 @@ export interface KeyRange {
  * page once whatever the key order), or by key ranges (InnoDB and SQLite store rows in key order).
  */
 export type ScanLayout =
-  { readonly by: 'pages'; readonly pages: number; readonly rowsPerPage: number } | { readonly by: 'keys' };
+  | { readonly by: 'pages'; readonly pages: number; readonly rowsPerPage: number }
+  | {
+      readonly by: 'keys';
+      /** `listedGroupChecksums` reads each listed group by an index range scan (costs its rows, not the table). */
+      readonly listed?: boolean | undefined;
+    };
 
 /** Row count and the exact sum of 48-bit row hashes of a segment or bucket. */
 export interface Checksum {
@@ -150,13 +155,26 @@ export interface Dialect {
    * Count and sum per group of `width` consecutive key values inside a range of a single integer key (group
    * `g` holds keys `[origin + g·width, origin + (g+1)·width)`): one scan of the range gives
    * checksums fine enough that scattered differences are downloaded by small key ranges, without another
-   * hashed scan. `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types).
+   * hashed scan. `native` asks PostgreSQL for its native row hash (both sides PostgreSQL, same types). Groups in
+   * `skip` (already summed by `listedGroupChecksums`) may be left out; a caller ignores them when returned.
    */
   groupChecksums(
     query: TableQuery,
     range: KeyRange,
     origin: bigint,
     width: bigint,
+    native: boolean,
+    skip?: readonly number[],
+  ): Promise<Map<number, Checksum>>;
+  /**
+   * The same count and sum per group as `groupChecksums`, for a list of groups only (a sample spread over the
+   * key space), each read by its key range. Never asked for the first or last group of a comparison.
+   */
+  listedGroupChecksums?(
+    query: TableQuery,
+    origin: bigint,
+    width: bigint,
+    groups: readonly number[],
     native: boolean,
   ): Promise<Map<number, Checksum>>;
   /** How a whole-table pass reads this side. */

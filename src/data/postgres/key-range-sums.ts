@@ -28,7 +28,8 @@ function floorDiv(a: bigint, b: bigint): bigint {
  *
  * The first and last group come from the range's bounds, or — for an open end — from the lowest or highest
  * key read in the same statement (one snapshot: a key a live source adds past the end is in that snapshot's
- * last group or not read at all, as with a scan). Groups without rows are left out.
+ * last group or not read at all, as with a scan). Groups without rows are left out, and so are the groups in
+ * `skip` (summed already by `listedGroupSumsSql`; never the first or last group).
  */
 export function keyRangeSumsSql(
   q: TableQuery,
@@ -36,6 +37,7 @@ export function keyRangeSumsSql(
   origin: bigint,
   width: bigint,
   hash: string,
+  skip: readonly number[] = [],
 ): BoundSql {
   const b = new Binder(F);
   const k = F.ident(singleKey(q));
@@ -66,11 +68,44 @@ export function keyRangeSumsSql(
   const where = rangeCondition(F, q, { lo: range.lo, hi: range.hi }, b);
   const inGroup = `${k} >= ${lo} AND ${k} <= ${hi}`;
   const cond = where ? `${where} AND ${inGroup}` : ` WHERE ${inGroup}`;
+  // Groups already summed (a sample) are left out before their range is read: the filter applies to the series,
+  // through a hashed sub-plan (one look-up per group, where `<> ALL(array)` would compare with every element).
+  const skipped = skip.length ? ` AND g NOT IN (SELECT unnest(${b.bind(skip.map(String))}::bigint[]))` : '';
   return {
     sql:
       `SELECT g::text, s.c::text, s.h::text FROM (SELECT ${first} AS g0, ${last} AS g1) z, ` +
       `generate_series(z.g0, z.g1) g, ` +
-      `LATERAL (SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${t}${cond}) s WHERE s.c > 0`,
+      `LATERAL (SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${t}${cond}) s WHERE s.c > 0${skipped}`,
+    values: b.values,
+  };
+}
+
+/**
+ * The same per-group `count + sum` as `keyRangeSumsSql`, for a list of groups (a sample spread over the key
+ * space): one index range scan per listed group. Every listed group is closed on both ends (never the first or
+ * last group of a comparison, which hold the keys a live source adds past the ends).
+ */
+export function listedGroupSumsSql(
+  q: TableQuery,
+  origin: bigint,
+  width: bigint,
+  groups: readonly number[],
+  hash: string,
+): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const t = F.ident(q.table);
+  const o = `${b.bind(origin.toString())}::bigint`;
+  const w = `${b.bind(width.toString())}::bigint`;
+  const list = `${b.bind(groups.map(String))}::bigint[]`;
+  const groupLo = `${o} + g * ${w}`;
+  const hi = `least(${groupLo}, ${b.bind(BIGINT_MAX.toString())}::bigint - (${w} - 1)) + (${w} - 1)`;
+  const filter = q.where ? ` AND (${q.where})` : '';
+  return {
+    sql:
+      `SELECT g::text, s.c::text, s.h::text FROM unnest(${list}) g, ` +
+      `LATERAL (SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${t} ` +
+      `WHERE ${k} >= ${groupLo} AND ${k} <= ${hi}${filter}) s WHERE s.c > 0`,
     values: b.values,
   };
 }

@@ -33,7 +33,7 @@ import {
   keyIndexes,
   groupChecksumsOf,
 } from '../tminus-hashing.js';
-import { keyRangeSumsSql } from './key-range-sums.js';
+import { keyRangeSumsSql, listedGroupSumsSql } from './key-range-sums.js';
 import { PostgresDriver } from './postgres-driver.js';
 import {
   POSTGRES_FLAVOUR as F,
@@ -231,7 +231,7 @@ export class PostgresDialect implements Dialect {
       const correlation = Number(r[0]?.[0] ?? 0);
       if (r[0]?.[1] === 'true' && correlation >= KEY_ORDER_CORRELATION) {
         this.keyOrdered.add(orderedKey(q));
-        return { by: 'keys' };
+        return { by: 'keys', listed: true };
       }
     }
     this.keyOrdered.delete(orderedKey(q));
@@ -253,16 +253,36 @@ export class PostgresDialect implements Dialect {
     origin: bigint,
     width: bigint,
     native: boolean,
+    skip: readonly number[] = [],
   ): Promise<Map<number, Checksum>> {
     if (!native && hashesInTminus(q)) {
       return groupChecksumsOf(this.renderedRows(q, range), keyIndexes(q)[0] ?? 0, origin, width);
     }
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
     if (!range.pages && !range.within?.length && this.keyOrdered.has(orderedKey(q))) {
-      return checksumMap(await this.sql.bound(keyRangeSumsSql(q, range, origin, width, h)));
+      return checksumMap(await this.sql.bound(keyRangeSumsSql(q, range, origin, width, h, skip)));
     }
     // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
     return checksumMap(await this.sql.bound(groupChecksumSql(F, q, range, origin, width, h)));
+  }
+
+  async listedGroupChecksums(
+    q: TableQuery,
+    origin: bigint,
+    width: bigint,
+    groups: readonly number[],
+    native: boolean,
+  ): Promise<Map<number, Checksum>> {
+    if (groups.length === 0) return new Map();
+    if (!native && hashesInTminus(q)) {
+      const within = groups.map((g) => ({
+        lo: origin + BigInt(g) * width,
+        hi: origin + BigInt(g + 1) * width,
+      }));
+      return this.groupChecksums(q, { lo: null, hi: null, within }, origin, width, native);
+    }
+    const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
+    return checksumMap(await this.sql.bound(listedGroupSumsSql(q, origin, width, groups, h)));
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {

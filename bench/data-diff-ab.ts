@@ -1,0 +1,154 @@
+/**
+ * A/B of `tminus data diff` PostgreSQL → PostgreSQL (native hashes) in one process: this checkout's code ("after")
+ * against another checkout's ("before", e.g. `git archive <ref> | tar -x -C /tmp/before` with `node_modules`
+ * linked), alternating in every repetition, each run preceded by the bound (one plain `count + sum` per side,
+ * both at once) measured again. On a shared machine the load moves by the minute; alternating in one process
+ * puts before and after under the same load. Uses the databases of `bench/data-diff.ts --rows N` (run it once
+ * to create them).
+ *
+ *   npx tsx bench/data-diff-ab.ts --before /tmp/before [--rows 1000000] [--reps 4]
+ *
+ * Prints one JSON line per phase (identical, 100 scattered differences) and side of the A/B: medians of the wall
+ * and PostgreSQL backend CPU ratios (tool / bound), and every run's ratios.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { keyOf, pgExec } from '../test/support/data-tables.js';
+import { dataDiff } from '../src/data/data-diff.js';
+import type { DataDiffRequest } from '../src/data/data-diff.js';
+import type { Dialect } from '../src/data/dialect.js';
+import type { DiffReport } from '../src/data/diff-result.js';
+import { openDialect } from '../src/data/open-dialect.js';
+import { planTable } from '../src/data/plan-table.js';
+import { SystemClock } from '../src/engine/system-clock.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+const ROWS = Number(arg('rows', '1000000'));
+const REPS = Number(arg('reps', '4'));
+const BEFORE = resolve(arg('before', ''));
+const suffix = `${ROWS >= 1e6 ? `${ROWS / 1e6}m` : ROWS}`.replace('.', '_');
+const PG = 'postgres://postgres@127.0.0.1:5432';
+const A = `${PG}/tminus_bench_pg_a_${suffix}`;
+const B = `${PG}/tminus_bench_pg_b_${suffix}`;
+
+/** CPU ticks last seen per backend (pid and start time): a backend the pool closed still counts. */
+const seen = new Map<string, number>();
+
+/** CPU seconds of the bench databases' PostgreSQL backends so far (see `bench/data-diff.ts`). */
+function backendCpu(): number {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!title.startsWith('postgres: ') || !title.includes('tminus_bench_pg_')) continue;
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      seen.set(`${pid}/${f[19]}`, Number(f[11]) + Number(f[12]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let ticks = 0;
+  for (const t of seen.values()) ticks += t;
+  return ticks / 100;
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
+  const c = backendCpu();
+  const t = process.hrtime.bigint();
+  const value = await f();
+  return { wall: Number(process.hrtime.bigint() - t) / 1e9, cpu: backendCpu() - c, value };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+type Diff = (req: DataDiffRequest) => Promise<DiffReport>;
+type Open = (url: string, options: { connections: number }) => Promise<Dialect>;
+
+async function main(): Promise<void> {
+  if (!process.argv.includes('--before')) throw new Error('--before <checkout of the code to compare with>');
+  const from = (file: string) => pathToFileURL(`${BEFORE}/src/data/${file}`).href;
+  const before = {
+    diff: ((await import(from('data-diff.ts'))) as { dataDiff: Diff }).dataDiff,
+    open: ((await import(from('open-dialect.ts'))) as { openDialect: Open }).openDialect,
+  };
+  const sides = {
+    after: await Promise.all([openDialect(A, { connections: 2 }), openDialect(B, { connections: 2 })]),
+    before: await Promise.all([before.open(A, { connections: 2 }), before.open(B, { connections: 2 })]),
+  };
+  const [s, t] = sides.after;
+  const [ds, dt] = await Promise.all([s.describeTable('big'), t.describeTable('big')]);
+  const plan = planTable(ds!, dt!, {}, { source: 'postgres', target: 'postgres' });
+  const all = { lo: null, hi: null };
+  const hundred = Array.from({ length: 100 }, (_, k) => keyOf(Math.floor((k * ROWS) / 100) + 7));
+  const runs: Record<string, { wall: number[]; cpu: number[] }> = {};
+  const record = (key: string, x: { wall: number; cpu: number }) => {
+    const r = (runs[key] ??= { wall: [], cpu: [] });
+    r.wall.push(x.wall);
+    r.cpu.push(x.cpu);
+  };
+  const loads: number[] = [];
+  await pgExec(B, [`UPDATE big SET name = rtrim(name, 'x') WHERE name LIKE '%x'`]);
+  for (const phase of ['identical', 'diff100'] as const) {
+    if (phase === 'diff100') {
+      await pgExec(B, [`UPDATE big SET name = name || 'x' WHERE id IN (${hundred.join(',')})`]);
+    }
+    for (let i = 0; i < REPS; i++) {
+      for (const which of i % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
+        const bound = await timed(() =>
+          Promise.all([s.nativeChecksum!(plan.source, all), t.nativeChecksum!(plan.target, all)]),
+        );
+        record(`${phase} bound`, bound);
+        const [source, target] = sides[which];
+        const run = which === 'after' ? dataDiff : before.diff;
+        const x = await timed(() =>
+          run({ source, target, tables: ['big'], options: {}, clock: new SystemClock() }),
+        );
+        const r = x.value.tables[0]!;
+        const ok = phase === 'identical' ? r.status === 'identical' : r.counts.changed === 100;
+        if (!ok) {
+          throw new Error(`${which} ${phase}: ${r.status} ${JSON.stringify(r.counts)} ${r.error?.message}`);
+        }
+        record(`${phase} ${which}`, x);
+        loads.push(loadavg()[0]!);
+      }
+    }
+  }
+  await pgExec(B, [`UPDATE big SET name = rtrim(name, 'x') WHERE name LIKE '%x'`]);
+  for (const phase of ['identical', 'diff100']) {
+    const b = runs[`${phase} bound`]!;
+    for (const which of ['before', 'after']) {
+      const x = runs[`${phase} ${which}`]!;
+      console.log(
+        JSON.stringify({
+          rows: ROWS,
+          phase,
+          which,
+          reps: x.wall.length,
+          boundWall: +median(b.wall).toFixed(2),
+          boundCpu: +median(b.cpu).toFixed(2),
+          wallRatio: +(median(x.wall) / median(b.wall)).toFixed(3),
+          cpuRatio: +(median(x.cpu) / median(b.cpu)).toFixed(3),
+          wallRatios: x.wall.map((w) => +(w / median(b.wall)).toFixed(2)),
+          cpuRatios: x.cpu.map((c) => +(c / median(b.cpu)).toFixed(2)),
+        }),
+      );
+    }
+  }
+  const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(
+    JSON.stringify({
+      load: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
+      peakRssMb: rssMb,
+    }),
+  );
+  await Promise.all([...sides.after, ...sides.before].map((d) => d.close()));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
