@@ -62,14 +62,20 @@ const noop: ActionDefinition<Record<string, unknown>> = {
 /** When the append carrying each step's start was committed, by step id (the store's append resolved). */
 const startCommitted = new Map<string, number>();
 const succeededCommitted = new Map<string, number>();
+/** When the store's append that carried each step's start was called. */
+const startAppendCalled = new Map<string, number>();
 /** The store as the executor sees it, with every append's resolve timed (the rest passed through). */
 function timed(store: RunStore): RunStore {
   const append: RunStore['append'] = async (...args) => {
+    const called = performance.now();
     const r = await store.append(...args);
     const at = performance.now();
     if (r.ok) {
       for (const e of r.events) {
-        if (e.data.type === 'step.started') startCommitted.set(e.data.stepId, at);
+        if (e.data.type === 'step.started') {
+          startCommitted.set(e.data.stepId, at);
+          startAppendCalled.set(e.data.stepId, called);
+        }
         if (e.data.type === 'step.succeeded') succeededCommitted.set(e.data.stepId, at);
       }
     }
@@ -123,8 +129,13 @@ await bound.measure(BOUND - BOUND / 2);
 const dispatch: number[] = [];
 // And the other half of a step: its start committed → its own action returned (the executor's CPU to call it).
 const toAction: number[] = [];
+// Its two parts: the action returned → the store's append called (the executor), and that append itself.
+const beforeAppend: number[] = [];
+const inAppend: number[] = [];
 for (let i = 1; i < N; i++) {
   dispatch.push(startCommitted.get(`t${i}`)! - returned.get(`t${i - 1}`)!);
+  beforeAppend.push(startAppendCalled.get(`t${i}`)! - returned.get(`t${i - 1}`)!);
+  inAppend.push(startCommitted.get(`t${i}`)! - startAppendCalled.get(`t${i}`)!);
   toAction.push(returned.get(`t${i}`)! - startCommitted.get(`t${i}`)!);
 }
 const sameAppend = [...startCommitted].filter(([id]) => {
@@ -141,6 +152,11 @@ console.log(`a task's action returned → the append with its dependent's start 
 console.log(
   `  p50 ${ms(p50)}  p99 ${ms(percentile(dispatch, 99))}  max ${ms(Math.max(...dispatch))}` +
     `  (the start in the success's own append: ${sameAppend} of ${N - 1})`,
+);
+console.log(
+  `  of which the action returned → the store's append called: p50 ${ms(percentile(beforeAppend, 50))}` +
+    `  p99 ${ms(percentile(beforeAppend, 99))}; the append called → committed: p50 ${ms(percentile(inAppend, 50))}` +
+    `  p99 ${ms(percentile(inAppend, 99))}`,
 );
 console.log(`  a start committed → that step's action returned: p50 ${ms(percentile(toAction, 50))}`);
 console.log(
