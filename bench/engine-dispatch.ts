@@ -12,6 +12,7 @@
  * open connection, into a table shaped like `events`; the store's own append (the same two events) is
  * printed beside it, and the statements sent per task are counted on the client.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { z } from 'zod';
@@ -35,8 +36,41 @@ const text = `version: 1\nname: chain\nroles: { ops: { members: [bob] } }\nphase
 const plan = load(text);
 const usePg = process.argv.includes('--postgres');
 const databases = pgDatabases();
-const openStore = async (name: string): Promise<RunStore> =>
-  usePg ? PostgresStore.open(await databases.create()) : SqliteStore.open(tempStore(name));
+/** The database of each PostgreSQL store opened here, by name. */
+const urls = new Map<string, string>();
+const openStore = async (name: string): Promise<RunStore> => {
+  if (!usePg) return SqliteStore.open(tempStore(name));
+  const url = await databases.create();
+  urls.set(name, url);
+  return PostgresStore.open(url);
+};
+
+/**
+ * CPU time the PostgreSQL server spent for one database so far (its backends' time on a CPU, from
+ * /proc/<pid>/schedstat, in µs: the server runs on this machine). Less at the mercy of the load than wall.
+ */
+async function serverCpu(url: string, only?: pg.Client): Promise<number> {
+  const c = only ?? new pg.Client({ connectionString: url });
+  if (!only) await c.connect();
+  try {
+    const r = await c.query<{ pid: number }>(
+      only
+        ? 'SELECT pg_backend_pid() AS pid'
+        : 'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    let ns = 0;
+    for (const { pid } of r.rows) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // a backend that ended meanwhile
+      }
+    }
+    return ns / 1000;
+  } finally {
+    if (!only) await c.end();
+  }
+}
 
 // Statements sent to PostgreSQL (each is one round trip), counted while the chain runs.
 let statements = 0;
@@ -114,6 +148,7 @@ const executor = await RunExecutor.create(
   benchRunStarted('chain', text, clock.now()),
   clock.now(),
 );
+const server0 = usePg ? await serverCpu(urls.get('dispatch')!) : 0;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const before = statements;
@@ -122,6 +157,7 @@ const cpu = process.cpuUsage(cpu0);
 const total = performance.now() - t0;
 const perTask = (statements - before) / N;
 const loadAfterChain = load1();
+const serverPerTask = usePg ? ((await serverCpu(urls.get('dispatch')!)) - server0) / N : 0;
 
 await bound.measure(BOUND - BOUND / 2);
 
@@ -169,11 +205,14 @@ if (usePg) {
     `the store's append of the same two events (a success and a start), alone: p50 ${ms(percentile(storeAppends, 50))}  p99 ${ms(percentile(storeAppends, 99))}`,
   );
 }
+const serverLine = usePg
+  ? `; server CPU: ${serverPerTask.toFixed(0)} µs a task in the chain, ${bound.serverPerAppend().toFixed(0)} µs a store append alone, ${bound.serverPerCommit().toFixed(0)} µs a bound commit (chain / bound ${(serverPerTask / bound.serverPerCommit()).toFixed(2)}×)`
+  : '';
 console.log(
   `bound, ${usePg ? 'one commit (one-row INSERT into a table shaped like events, autocommit)' : 'one append transaction of the same two events'}` +
     `: p50 ${ms(b50)}  p99 ${ms(percentile(boundTimes, 99))}`,
 );
-console.log(`dispatch p50 / bound p50: ${(p50 / b50).toFixed(2)}×`);
+console.log(`dispatch p50 / bound p50: ${(p50 / b50).toFixed(2)}×${serverLine}`);
 console.log(
   `load average (1 min): before ${bound.loadBefore}, after the chain ${loadAfterChain}, end ${load1()}`,
 );
@@ -186,6 +225,8 @@ async function openBound(): Promise<{
   measure(n: number): Promise<void>;
   close(): Promise<void>;
   loadBefore: string;
+  serverPerCommit(): number;
+  serverPerAppend(): number;
 }> {
   const loadBefore = load1();
   const pair = (i: number) => [
@@ -217,6 +258,8 @@ async function openBound(): Promise<{
       loadBefore,
       measure: (n) => appendPairs(n, boundTimes),
       close: () => boundStore.close(),
+      serverPerCommit: () => NaN,
+      serverPerAppend: () => NaN,
     };
   }
   const c = new pg.Client({ connectionString: await databases.create() });
@@ -226,9 +269,16 @@ async function openBound(): Promise<{
     data text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL, mac text, PRIMARY KEY (run_id, seq))`);
   let row = 0;
   const hash = 'f'.repeat(64);
+  let commitCpu = 0;
+  let appendCpu = 0;
+  let measured = 0;
   return {
     loadBefore,
+    serverPerCommit: () => commitCpu / measured,
+    serverPerAppend: () => appendCpu / measured,
     async measure(n) {
+      const commit0 = await serverCpu('', c);
+      const append0 = await serverCpu(urls.get('bound')!);
       // Alternate the bound and the store's append, so both see the same moments of the machine.
       for (let k = 0; k < n; k++) {
         row++;
@@ -250,6 +300,9 @@ async function openBound(): Promise<{
         boundTimes.push(performance.now() - s);
         await appendPairs(1, storeAppends);
       }
+      commitCpu += (await serverCpu('', c)) - commit0;
+      appendCpu += (await serverCpu(urls.get('bound')!)) - append0;
+      measured += n;
     },
     async close() {
       await c.end();
