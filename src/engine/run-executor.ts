@@ -11,8 +11,8 @@ import type {
   RunOutcome,
 } from '../core/run/run-event.js';
 import { SYSTEM } from '../core/run/run-event.js';
-import type { RunState, StepState } from '../core/run/run-state.js';
-import { applyEvent, foldRun, shallowCopyState, stepOf } from '../core/run/run-state.js';
+import type { RunState } from '../core/run/run-state.js';
+import { applyEvent, foldRun, stepOf } from '../core/run/run-state.js';
 import { taskById } from '../core/plan/plan-index.js';
 import { TminusError } from '../core/tminus-error.js';
 import type { AppendFence, LeaseGrant, RunStore, StepClaims } from '../store/store.js';
@@ -21,7 +21,7 @@ import { acquireRunLease, keepRunLease } from './run-lease.js';
 import type { Redactor } from './redactor.js';
 import type { ActionLookup } from './run-action.js';
 import { requireActions, runAction } from './run-action.js';
-import { decide, inheritDoneProgress } from './scheduler.js';
+import { decide } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
 import { runReadinessCheck } from './readiness-check.js';
 import type { WatchState } from '../core/go-live/watch-state.js';
@@ -728,43 +728,30 @@ export class RunExecutor {
     atMs: number,
   ): { id: string; attempt: number }[] {
     if (results.length === 0 || this.#dead || this.#o.stepClaims || state.status !== 'running') return [];
-    if (results.some(({ data }) => data.type !== 'step.succeeded')) return [];
-    // A success changes only the run's head fields and its own step. The view shares the run's step map
-    // (copying a map of every step on each success made a chain quadratic): the succeeded steps' entries
-    // are swapped for copies while `decide` runs, synchronously, and put back after.
-    const steps = state.steps;
-    const swapped = new Map<string, StepState | undefined>();
+    // A success changes only the run's head fields and its own step: copy those, not the whole run state.
+    const steps = { ...state.steps };
     for (const { data } of results) {
-      if (data.type !== 'step.succeeded' || swapped.has(data.stepId)) continue;
+      if (data.type !== 'step.succeeded') return [];
       const s = steps[data.stepId];
-      swapped.set(data.stepId, s);
       if (s) steps[data.stepId] = { ...s };
     }
-    const after = shallowCopyState(state);
-    inheritDoneProgress(this.#o.plan, state, after);
-    try {
-      let seq = state.lastSeq;
-      for (const e of results) {
-        applyEvent(after, { runId: state.runId, seq: ++seq, atMs, ...e, prevHash: '', hash: '' });
-      }
-      if (after.status !== 'running') return [];
-      const d = decide(this.#o.plan, after, atMs, {
-        concurrency: this.#o.plan.concurrency,
-        watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
-      });
-      if (d.events.length > 0) return [];
-      const launched: { id: string; attempt: number }[] = [];
-      for (const id of d.starts) {
-        const s = stepOf(after, id);
-        if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
-      }
-      return launched;
-    } finally {
-      for (const [id, s] of swapped) {
-        if (s === undefined) delete steps[id];
-        else steps[id] = s;
-      }
+    const after: RunState = { ...state, steps };
+    let seq = state.lastSeq;
+    for (const e of results) {
+      applyEvent(after, { runId: state.runId, seq: ++seq, atMs, ...e, prevHash: '', hash: '' });
     }
+    if (after.status !== 'running') return [];
+    const d = decide(this.#o.plan, after, atMs, {
+      concurrency: this.#o.plan.concurrency,
+      watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
+    });
+    if (d.events.length > 0) return [];
+    const launched: { id: string; attempt: number }[] = [];
+    for (const id of d.starts) {
+      const s = stepOf(after, id);
+      if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
+    }
+    return launched;
   }
 
   #actionInput(call: ActionCall, stepId: string, stepTitle: string, signal: AbortSignal, attempt: number) {

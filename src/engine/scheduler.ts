@@ -94,17 +94,6 @@ interface DoneProgress {
 }
 const progressOf = new WeakMap<RunState, DoneProgress>();
 
-/**
- * Lets `view`, a copy of `state` with only more steps done since (successes applied to it), start its passes
- * where `state`'s last pass saw each phase's leading tasks done: they are done in the view too. The view gets
- * a progress of its own, so what its passes learn never reaches `state`'s.
- */
-export function inheritDoneProgress(plan: Plan, state: RunState, view: RunState): void {
-  const known = progressOf.get(state);
-  if (known?.plan !== plan || stepsReopened(view) !== known.reopened) return;
-  progressOf.set(view, { plan, reopened: known.reopened, leadingDone: [...known.leadingDone] });
-}
-
 /** Each phase's tasks in order, per plan (plans are never changed): a pass reads them without a lookup by id. */
 const phaseTasks = new WeakMap<Plan, readonly (readonly Task[])[]>();
 

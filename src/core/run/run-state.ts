@@ -414,17 +414,6 @@ export function copyState(state: RunState): RunState {
 }
 
 /**
- * A copy of a state's top level, sharing everything below it (the step map included), that keeps the fold's
- * reopened-steps count: for a look-ahead that changes only the head fields and entries it replaces itself.
- */
-export function shallowCopyState(state: RunState): RunState {
-  const copy = { ...state };
-  const reopened = reopenedSteps.get(state);
-  if (reopened !== undefined) reopenedSteps.set(copy, reopened);
-  return copy;
-}
-
-/**
  * The state of a run: a pure fold of its journal.
  *
  * @example const state = foldRun(await session.events());
