@@ -48,7 +48,7 @@ describe('PostgreSQL store: one round trip per append', () => {
     const first = await store.append('r1', 1, [ev({ type: 'step.started', stepId: 's', attempt: 1 }, 10)]);
     expect(first).toMatchObject({ ok: true, events: [{ seq: 2 }] });
     expect(texts).toHaveLength(1);
-    expect(texts[0]).toContain('tminus_append');
+    expect(texts[0]).toContain('tminus_try_append');
 
     const fenced = await store.append(
       'r1',

@@ -153,6 +153,45 @@ export const PG_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX step_claims_offered ON step_claims (offer_id) WHERE state = 'offered';
    CREATE INDEX step_claims_open ON step_claims (run_id) WHERE state <> 'done';`,
+  // A cheaper append (issue 8): tminus_append (migration 5, kept for processes still running it) locked the
+  // run row joined to its lease and answered a record of seven columns on every call. tminus_try_append
+  // locks the run row alone; reads the lease only for a fenced append, in a statement of its own after the
+  // lock (a lease grant locks the run row first, so that read sees any grant the lock waited for); and
+  // answers NULL when appended. Anything else changes nothing and answers why, with the current head:
+  // ARRAY[status, head seq, head hash, key id, lease holder, lease epoch, time of the head event], status
+  // 'fenced' (the fence first, as before) or 'moved', or ARRAY['missing']. Same checks, same triggers.
+  `CREATE FUNCTION tminus_try_append(
+     p_run_id text, p_expected_seq integer, p_prev_hash text, p_holder text, p_epoch bigint,
+     p_at_ms bigint[], p_actor text[], p_type text[], p_data text[], p_hash text[], p_mac text[])
+   RETURNS text[] LANGUAGE plpgsql AS $$
+   DECLARE
+     n integer := coalesce(cardinality(p_hash), 0);
+     h_seq integer; h_hash text; h_key text; l_holder text; l_epoch bigint; h_at bigint;
+   BEGIN
+     SELECT r.head_seq, r.head_hash INTO h_seq, h_hash FROM runs r WHERE r.run_id = p_run_id FOR UPDATE;
+     IF NOT FOUND THEN RETURN ARRAY['missing']; END IF;
+     IF h_seq = p_expected_seq AND h_hash = p_prev_hash THEN
+       IF p_holder IS NULL OR EXISTS (SELECT 1 FROM leases l WHERE l.run_id = p_run_id
+                                      AND l.holder_id = p_holder AND l.epoch = p_epoch) THEN
+         INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac)
+           SELECT p_run_id, p_expected_seq + i::integer, p_at_ms[i], p_actor[i], p_type[i], p_data[i],
+                  CASE WHEN i = 1 THEN p_prev_hash ELSE p_hash[i - 1] END, p_hash[i], p_mac[i]
+             FROM generate_subscripts(p_hash, 1) AS i;
+         IF n > 0 THEN
+           UPDATE runs SET head_seq = p_expected_seq + n, head_hash = p_hash[n],
+                  ended = ended OR 'run.ended' = ANY (p_type)
+            WHERE run_id = p_run_id;
+         END IF;
+         RETURN NULL;
+       END IF;
+     END IF;
+     SELECT r.key_id, l.holder_id, l.epoch INTO h_key, l_holder, l_epoch
+       FROM runs r LEFT JOIN leases l ON l.run_id = r.run_id WHERE r.run_id = p_run_id;
+     SELECT e.at_ms INTO h_at FROM events e WHERE e.run_id = p_run_id AND e.seq = h_seq;
+     RETURN ARRAY[CASE WHEN p_holder IS NOT NULL AND (l_holder IS DISTINCT FROM p_holder
+                         OR l_epoch IS DISTINCT FROM p_epoch) THEN 'fenced' ELSE 'moved' END,
+                  h_seq::text, h_hash, h_key, l_holder, l_epoch::text, h_at::text];
+   END $$;`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */

@@ -40,9 +40,9 @@ interface EventRow {
   hash: string;
 }
 
-const APPEND_SQL = 'SELECT * FROM tminus_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
+const APPEND_SQL = 'SELECT tminus_try_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS refused';
 
-/** What tminus_append answers (migration 5); the head fields describe the stored head unless 'ok'. */
+/** What an append answers; the head fields describe the stored head unless 'ok'. */
 interface AppendAnswer {
   status: 'ok' | 'missing' | 'fenced' | 'moved';
   head_seq: number;
@@ -51,6 +51,38 @@ interface AppendAnswer {
   holder_id: string | null;
   epoch: string | null;
   head_at_ms: string | null;
+}
+
+const APPENDED: AppendAnswer = {
+  status: 'ok',
+  head_seq: 0,
+  head_hash: '',
+  key_id: null,
+  holder_id: null,
+  epoch: null,
+  head_at_ms: null,
+};
+
+/** tminus_try_append (migration 7) answers NULL when it appended, else why not and the head as stored. */
+function appendAnswer(row: { refused: (string | null)[] | null } | undefined): AppendAnswer {
+  const refused = row?.refused;
+  if (refused === null || refused === undefined) return APPENDED;
+  const [status, seq, hash, keyId, holderId, epoch, headAtMs] = refused;
+  return {
+    status: status as AppendAnswer['status'],
+    head_seq: Number(seq ?? 0),
+    head_hash: hash ?? '',
+    key_id: keyId ?? null,
+    holder_id: holderId ?? null,
+    epoch: epoch ?? null,
+    head_at_ms: headAtMs ?? null,
+  };
+}
+
+/** Sends one append (one autocommit statement, or one statement of the caller's transaction). */
+async function tryAppend(db: pg.Pool | pg.PoolClient, values: readonly unknown[]): Promise<AppendAnswer> {
+  const r = await db.query<{ refused: (string | null)[] | null }>(APPEND_SQL, values as unknown[]);
+  return appendAnswer(r.rows[0]);
 }
 
 /** The last head of a run this process saw (and the run's key id, which never changes). */
@@ -62,7 +94,7 @@ interface KnownHead {
 
 interface SealedEvents {
   readonly events: RunEvent[];
-  /** at_ms, actor, type, data, hash and mac, one array each, as tminus_append takes them. */
+  /** at_ms, actor, type, data, hash and mac, one array each, as tminus_try_append takes them. */
   readonly columns: readonly unknown[];
 }
 
@@ -158,15 +190,8 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       if (inserted.rowCount !== 1) throw new TminusError('STORE_CONFLICT', `run ${runId} already exists`);
       if (chosen.created) await c.query('UPDATE journal SET key_id = $1', [key.id]);
       const sealed = this.#seal(runId, 0, GENESIS_HASH, events, key);
-      const r = await c.query<AppendAnswer>(APPEND_SQL, [
-        runId,
-        0,
-        GENESIS_HASH,
-        null,
-        null,
-        ...sealed.columns,
-      ]);
-      if (r.rows[0]?.status !== 'ok') throw new TminusError('INTERNAL', `run ${runId} was not created`);
+      const answer = await tryAppend(c, [runId, 0, GENESIS_HASH, null, null, ...sealed.columns]);
+      if (answer.status !== 'ok') throw new TminusError('INTERNAL', `run ${runId} was not created`);
       return sealed.events;
     });
     const last = stored.at(-1)!;
@@ -237,7 +262,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     sealed: SealedEvents,
     fence: AppendFence | undefined,
   ): Promise<AppendAnswer> {
-    const r = await this.#pool.query<AppendAnswer>(APPEND_SQL, [
+    const answer = await tryAppend(this.#pool, [
       runId,
       expectedSeq,
       head.hash,
@@ -245,7 +270,6 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       fence?.epoch ?? null,
       ...sealed.columns,
     ]);
-    const answer = r.rows[0]!;
     if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     if (answer.status === 'ok') {
       const last = sealed.events.at(-1);
@@ -272,7 +296,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     return head;
   }
 
-  /** Numbers, chains and seals events after a head, as the columns tminus_append takes. */
+  /** Numbers, chains and seals events after a head, as the columns tminus_try_append takes. */
   #seal(
     runId: string,
     headSeq: number,
@@ -666,7 +690,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     return result;
   }
 
-  /** Appends after the head of a run whose row this transaction holds locked (tminus_append, unfenced). */
+  /** Appends after the head of a run whose row this transaction holds locked (tminus_try_append, unfenced). */
   async #insertLocked(
     c: pg.PoolClient,
     runId: string,
@@ -675,16 +699,9 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     key: JournalKey | undefined,
   ): Promise<readonly RunEvent[]> {
     const sealed = this.#seal(runId, head.head_seq, head.head_hash, events, key);
-    const r = await c.query<AppendAnswer>(APPEND_SQL, [
-      runId,
-      head.head_seq,
-      head.head_hash,
-      null,
-      null,
-      ...sealed.columns,
-    ]);
-    if (r.rows[0]?.status !== 'ok') {
-      throw new TminusError('INTERNAL', `run ${runId}: the head moved under its lock (${r.rows[0]?.status})`);
+    const answer = await tryAppend(c, [runId, head.head_seq, head.head_hash, null, null, ...sealed.columns]);
+    if (answer.status !== 'ok') {
+      throw new TminusError('INTERNAL', `run ${runId}: the head moved under its lock (${answer.status})`);
     }
     return sealed.events;
   }
