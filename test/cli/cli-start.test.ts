@@ -159,6 +159,52 @@ phases:
     expect(heavyIn(packages)).toEqual([]);
   });
 
+  it('`tminus resume` of a run whose plan uses only `shell` loads the shell action and no other', async () => {
+    const sub = mkdtempSync(join(dir, 'shell-only-'));
+    writeFileSync(
+      join(sub, 'plan.yaml'),
+      `version: 1
+name: shell-only
+title: Shell tasks only
+roles:
+  ops: { title: Ops, members: [olga] }
+phases:
+  - id: go
+    at: T-0
+    tasks:
+      - { id: first, title: First, owner: ops, action: shell, with: { run: 'true' } }
+      - { id: second, title: Second, owner: ops, action: shell, with: { run: 'true' }, after: [first] }
+`,
+    );
+    // Created and left for a worker (`--detach`): no executor has run it; `tminus resume` takes it over.
+    const created = await cli(['run', 'plan.yaml', '--detach', '--auto-approve', '--speed', '5000'], {
+      cwd: sub,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    const { code, output, modules } = packagesLoaded(
+      ['resume', '--store', join(sub, '.tminus', 'tminus.db')],
+      'resume-shell',
+    );
+    expect(code, output).toBe(0);
+    expect(output).toContain('outcome: completed');
+    // Each action is a chunk of the bundle; the chunks name the modules they hold (`// src/actions/<action>/…`).
+    const bundle = join(ROOT, 'dist', 'bundle');
+    const actionsIn = (files: readonly string[]) =>
+      new Set(
+        files.flatMap((f) =>
+          [...readFileSync(f, 'utf8').matchAll(/^\/\/ src\/actions\/([a-z-]+)\//gm)].map((m) => m[1]!),
+        ),
+      );
+    const allChunks = readdirSync(bundle)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join(bundle, f));
+    expect(actionsIn(allChunks)).toContain('dns-update'); // the marks find the actions where they are
+    const loaded = modules
+      .filter((m) => m.startsWith(pathToFileURL(bundle).href))
+      .map((m) => fileURLToPath(m));
+    expect([...actionsIn(loaded)]).toEqual(['shell']);
+  });
+
   it('the trace sees a driver loaded on first use (`tminus status` on a PostgreSQL store)', () => {
     const { code, packages } = packagesLoaded(['status'], 'status-pg', {
       TMINUS_STORE: 'postgres://postgres@127.0.0.1:5432/tminus_speed_no_such_database',
