@@ -21,8 +21,9 @@ import { configVerifyAction } from './config-verify/config-verify-action.js';
 import { waitAction } from './wait/wait-action.js';
 
 /**
- * The registry of every action shipped with tminus. Each action lives in its own folder under
- * `src/actions/` and is registered here, one line each.
+ * The registry of every action shipped with tminus, all loaded (validation, listing, the war room). Each
+ * action lives in its own folder under `src/actions/` and is registered here, one line each, and in
+ * `builtin-action-loaders.ts`, from where a run of the CLI loads only the actions its plan uses.
  */
 export function builtinActions(): ActionRegistry {
   const registry = new ActionRegistry();

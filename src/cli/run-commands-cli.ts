@@ -128,7 +128,7 @@ export function registerRunCommands(program: Command, io: CliIo, setExit: (code:
     .description('continue a run after a crash (becomes its executor); un-pause a paused run')
     .option('--reason <text>', 'why')
     .action(async (opts: Common) =>
-      setExit(await (await import('./commands/run-command.js')).resumeCommand(opts, io)),
+      setExit(await (await import('./commands/resume-command.js')).resumeCommand(opts, io)),
     );
 
   program

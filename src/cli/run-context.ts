@@ -9,7 +9,7 @@ import type { ActionCatalog } from '../core/validation/validate-references.js';
 import type { StoreAccess } from '../store/open-store.js';
 import { displayStore, openStore, storeLocation } from '../store/open-store.js';
 import type { RunRef } from '../engine/run-selection.js';
-import type { SessionContext } from '../engine/run-session.js';
+import type { NewRunContext, SessionContext } from '../engine/run-session.js';
 import { RunSession } from '../engine/run-session.js';
 import type { ActionLookup } from '../engine/run-action.js';
 import type { RunStore } from '../store/store.js';
@@ -53,8 +53,10 @@ export function runCatalog(registry: ActionRegistry): ActionCatalog {
 const NO_ACTIONS: ActionLookup = { get: () => undefined };
 
 /**
- * What a run session needs from this process. The built-in actions (their parameter schemas, hence zod)
- * are imported only for a session that may write: `tminus status` and other readers load none of them.
+ * What a run session that opens runs needs from this process. Of the built-in actions (their parameter
+ * schemas, hence zod) a session that may write loads those its run's plan uses, as it opens the run
+ * (`tminus resume` of a plan of shell tasks loads the shell action alone); `tminus status` and other
+ * readers load none. A session that creates a run adds the catalog its plan was checked against.
  */
 export async function sessionContext(
   io: CliIo,
@@ -62,9 +64,25 @@ export async function sessionContext(
   access: StoreAccess = 'write',
 ): Promise<SessionContext> {
   const base = { env: io.env, realNow: io.now, where: displayStore(storePath) };
-  if (access === 'read') return { ...base, actions: NO_ACTIONS, catalog: { types: ACTION_TYPES } };
-  const actions = (await import('../actions/builtin-actions.js')).builtinActions();
-  return { ...base, actions, catalog: runCatalog(actions) };
+  if (access === 'read') return { ...base, actions: NO_ACTIONS };
+  const { lazyBuiltinActions } = await import('../actions/builtin-action-loaders.js');
+  return { ...base, actions: lazyBuiltinActions() };
+}
+
+/** What a session that creates a run needs: every built-in action, and the catalog its plan is checked against. */
+export async function newRunContext(
+  io: CliIo,
+  storePath: string,
+  registry?: ActionRegistry,
+): Promise<NewRunContext> {
+  const actions = registry ?? (await import('../actions/builtin-actions.js')).builtinActions();
+  return {
+    env: io.env,
+    realNow: io.now,
+    where: displayStore(storePath),
+    actions,
+    catalog: runCatalog(actions),
+  };
 }
 
 /** Where a command typed in this terminal comes from, recorded beside the person in the journal. */

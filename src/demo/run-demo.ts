@@ -10,7 +10,7 @@ import { issueToken } from '../engine/access-tokens.js';
 import { holderIsDead, thisProcess } from '../engine/lease-liveness.js';
 import { Redactor } from '../engine/redactor.js';
 import { planHash } from '../engine/rehearsal-gate.js';
-import { RunSession, type SessionContext } from '../engine/run-session.js';
+import { RunSession, type NewRunContext } from '../engine/run-session.js';
 import { ScaledClock } from '../engine/scaled-clock.js';
 import { SystemClock } from '../engine/system-clock.js';
 import { startWarRoom, WEB_ROOT, type WarRoom } from '../server/war-room-server.js';
@@ -210,7 +210,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (fault) say(`fault         ${describeFault(fault)}`);
 
     const actions = builtinActions();
-    const ctx: SessionContext = {
+    const ctx: NewRunContext = {
       actions,
       catalog: actions.catalog(ACTION_TYPES),
       env: process.env,

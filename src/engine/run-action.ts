@@ -19,6 +19,16 @@ import { numbersFromRefs } from './numeric-refs.js';
 /** Finds actions by type; the actions layer's `ActionRegistry` is one. */
 export interface ActionLookup {
   get(type: string): ActionDefinition<unknown> | undefined;
+  /**
+   * For a lookup that loads its actions on demand (the CLI's: a run loads only the actions its plan uses):
+   * loads those of `types` it has, after which `get` finds them. Types it does not have are left out.
+   */
+  load?(types: readonly string[]): Promise<void>;
+}
+
+/** Loads the actions a plan uses, where `actions` loads on demand; before any `get` of them. */
+export async function loadActions(plan: Plan, actions: ActionLookup): Promise<void> {
+  await actions.load?.(actionsUsed(plan));
 }
 
 export interface ActionRunInput {
@@ -103,7 +113,12 @@ function makeRedactingLogger(logger: Logger, redactor: Redactor): Logger {
  */
 export async function runAction(input: ActionRunInput): Promise<ActionResult> {
   const { call, redactor } = input;
-  const action = input.actions.get(call.action);
+  let action = input.actions.get(call.action);
+  if (!action && input.actions.load) {
+    // An action the plan does not name (an inverse calling another action): loaded on its first call.
+    await input.actions.load([call.action]);
+    action = input.actions.get(call.action);
+  }
   if (!action && input.dryRun) {
     // A dry run rehearses a template anywhere, even where some of its actions are not installed.
     return {

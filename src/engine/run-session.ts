@@ -25,7 +25,7 @@ import { Redactor } from './redactor.js';
 import type { ExecutorOptions } from './run-executor.js';
 import { RunExecutor } from './run-executor.js';
 import type { ActionLookup } from './run-action.js';
-import { requireActions } from './run-action.js';
+import { loadActions, requireActions } from './run-action.js';
 import { runTime } from './run-clock.js';
 import type { RunRef } from './run-selection.js';
 import { selectRun } from './run-selection.js';
@@ -36,9 +36,13 @@ import { ponrAtMs } from './watch-clock.js';
 
 /** What a session needs from its host process (the CLI, the HTTP server, a test). */
 export interface SessionContext {
-  /** The actions of this build: the stored plan is loaded against them; checks and executors run them. */
+  /**
+   * The actions of this build: checks and executors run them. A lookup that loads on demand is given the
+   * actions of each run's plan as the run is opened (the CLI loads no action a plan does not use).
+   */
   readonly actions: ActionLookup;
-  readonly catalog: ActionCatalog;
+  /** What the plan of a new run is checked against (`create`); a context that only opens runs needs none. */
+  readonly catalog?: ActionCatalog;
   /** Where `${env:…}` secrets come from. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Wall-clock now, in epoch ms (leases and the run clock's anchor are real time). */
@@ -46,6 +50,9 @@ export interface SessionContext {
   /** Names the store in messages (never a password). */
   readonly where?: string;
 }
+
+/** What a session that creates a run needs: the catalog the new run's plan is checked against, too. */
+export type NewRunContext = SessionContext & { readonly catalog: ActionCatalog };
 
 export type RunStarted = Extract<RunEventData, { type: 'run.started' }>;
 
@@ -122,6 +129,7 @@ export class RunSession {
       { text: started.planText, document: started.planDocument },
       `run ${summary.runId}`,
     );
+    await loadActions(plan, ctx.actions);
     return new RunSession(store, plan, journal, ctx);
   }
 
@@ -130,7 +138,7 @@ export class RunSession {
    * unfinished in the store, unless `allowConcurrent`; of two started at the same moment, the later one
    * ends itself as aborted and refuses. Refuses a plan using actions this build does not have.
    */
-  static async create(store: RunStore, input: CreateRunInput, ctx: SessionContext): Promise<RunSession> {
+  static async create(store: RunStore, input: CreateRunInput, ctx: NewRunContext): Promise<RunSession> {
     const where = ctx.where ?? 'this store';
     const planName = input.started.planName;
     const refuse = (others: readonly { runId: string }[]) =>
@@ -156,7 +164,8 @@ export class RunSession {
         hash: '',
       },
     ]);
-    const { plan, document } = await planOf(probe, ctx);
+    const { plan, document } = await planOf(probe, ctx.catalog);
+    await loadActions(plan, ctx.actions);
     if (!input.started.dryRun) requireActions(plan, ctx.actions);
     const planDocument = storableDocument(document);
     const started = planDocument === undefined ? input.started : { ...input.started, planDocument };
@@ -470,9 +479,9 @@ const endedError = (state: RunState, what: string): TminusError =>
  * The plan a new run will execute, checked in full against this build's actions. The plan schema (zod) is
  * imported here, on first use, so that opening a stored run (`storedPlan`) never loads it.
  */
-async function planOf(state: RunState, ctx: SessionContext): Promise<{ plan: Plan; document: unknown }> {
+async function planOf(state: RunState, catalog: ActionCatalog): Promise<{ plan: Plan; document: unknown }> {
   const { loadPlan } = await import('../core/plan/load-plan.js');
-  const { plan, issues, document } = loadPlan(state.planText, { actions: ctx.catalog });
+  const { plan, issues, document } = loadPlan(state.planText, { actions: catalog });
   if (plan) return { plan, document };
   const first = issues.find((i) => i.severity === 'error');
   throw new TminusError(

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sessionContext } from '../../src/cli/run-context.js';
+import { newRunContext } from '../../src/cli/run-context.js';
 import { RunSession } from '../../src/engine/run-session.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ROOT, cli } from '../support/cli.js';
@@ -41,7 +41,7 @@ async function unfinished(runId: string): Promise<void> {
           rollbackSteps: [],
         },
       },
-      await sessionContext(
+      await newRunContext(
         { stdout: process.stdout, stderr: process.stderr, cwd: dir, env, now: Date.now },
         store,
       ),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionRegistry } from '../../src/actions/action-registry.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
 import { Redactor } from '../../src/engine/redactor.js';
-import type { SessionContext } from '../../src/engine/run-session.js';
+import type { NewRunContext } from '../../src/engine/run-session.js';
 import { RunSession } from '../../src/engine/run-session.js';
 import { ScaledClock } from '../../src/engine/scaled-clock.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -40,7 +40,7 @@ describe('the clock anchor of a rehearsal at speed 1', () => {
   it('gives other processes the driver’s run time, not the time its clock was made', async () => {
     const real = new ManualClock(Date.UTC(2026, 10, 30, 12, 0));
     const registry = new ActionRegistry();
-    const ctx: SessionContext = {
+    const ctx: NewRunContext = {
       actions: registry,
       catalog: { types: [...ACTION_TYPES], checkParams: registry.catalog().checkParams },
       env: {},

@@ -3,7 +3,7 @@ import { ActionRegistry } from '../../src/actions/action-registry.js';
 import { ACTION_TYPES } from '../../src/core/action-types.js';
 import type { Origin, RunEvent, RunOutcome } from '../../src/core/run/run-event.js';
 import { Redactor } from '../../src/engine/redactor.js';
-import type { SessionContext } from '../../src/engine/run-session.js';
+import type { NewRunContext } from '../../src/engine/run-session.js';
 import { RunSession } from '../../src/engine/run-session.js';
 import { ScaledClock } from '../../src/engine/scaled-clock.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -59,7 +59,7 @@ async function start() {
     (ms, signal) => real.sleep(ms, signal),
   );
   const registry = new ActionRegistry();
-  const ctx: SessionContext = {
+  const ctx: NewRunContext = {
     actions: registry,
     catalog: { types: [...ACTION_TYPES], checkParams: registry.catalog().checkParams },
     env: {},

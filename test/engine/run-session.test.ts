@@ -8,7 +8,7 @@ import { ACTION_TYPES } from '../../src/core/action-types.js';
 import type { Origin, RunEvent } from '../../src/core/run/run-event.js';
 import type { TminusError } from '../../src/core/tminus-error.js';
 import { Redactor } from '../../src/engine/redactor.js';
-import type { RunStarted, SessionContext } from '../../src/engine/run-session.js';
+import type { NewRunContext, RunStarted } from '../../src/engine/run-session.js';
 import { RunSession } from '../../src/engine/run-session.js';
 import { SystemClock } from '../../src/engine/system-clock.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -57,7 +57,7 @@ const probe = testAction('probe', true, [], (ctx, p) => ({
   output: { token: p.text, runId: ctx.run.runId, mode: ctx.run.mode, comms: ctx.run.comms },
 }));
 
-function contextFor(actions: 'probe' | 'builtin'): SessionContext {
+function contextFor(actions: 'probe' | 'builtin'): NewRunContext {
   const registry = actions === 'probe' ? new ActionRegistry().register(probe) : builtinActions();
   return {
     actions: registry,

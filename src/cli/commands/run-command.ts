@@ -3,30 +3,28 @@ import { resolve } from 'node:path';
 import { builtinActions } from '../../actions/builtin-actions.js';
 import type { Clock } from '../../core/clock.js';
 import { parseGoLive } from '../../core/plan/go-live-time.js';
-import type { Logger } from '../../core/logger.js';
 import type { Plan } from '../../core/plan/plan.js';
-import type { RunEvent, RunOutcome } from '../../core/run/run-event.js';
+import type { RunOutcome } from '../../core/run/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
 import { describePlanChanges } from '../../core/plan/plan-fingerprint.js';
 import { computeSchedule } from '../../core/schedule/schedule.js';
 import { tightDeadlines } from '../../core/validation/tight-deadlines.js';
 import { Redactor } from '../../engine/redactor.js';
 import { checkRehearsal, planHash } from '../../engine/rehearsal-gate.js';
-import type { RunExecutor } from '../../engine/run-executor.js';
 import { ScaledClock } from '../../engine/scaled-clock.js';
 import { SystemClock } from '../../engine/system-clock.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../cli-io.js';
 import { formatIssues } from '../format-issues.js';
-import { describeEvent, formatEvent } from '../format-event.js';
+import { describeEvent } from '../format-event.js';
 import { readPlanFile } from '../read-plan-file.js';
 import { createStore, displayStore, openStore, storeLocation } from '../../store/open-store.js';
 import type { RunStore } from '../../store/store.js';
-import { holderIsDead, thisProcess } from '../../engine/lease-liveness.js';
 import { RunSession } from '../../engine/run-session.js';
-import { cliOrigin, openSession, runCatalog, sessionContext, storeNextTo } from '../run-context.js';
+import { newRunContext, runCatalog, storeNextTo } from '../run-context.js';
 import { createStyle } from '../style.js';
-import { LiveView } from '../live-view.js';
+import type { LiveView } from '../live-view.js';
+import { drive, executorOptions } from '../drive-run.js';
 
 export interface RunOptions {
   readonly rehearsal?: boolean;
@@ -44,9 +42,6 @@ export interface RunOptions {
   readonly detach?: boolean;
 }
 
-/** Real milliseconds between looks at the journal for what other terminals appended. */
-const POLL_REAL_MS = 150;
-const LEASE_TTL_MS = 10_000;
 const MAX_SPEED = 1_000_000;
 
 function parseSpeed(text: string | undefined, live: boolean): number {
@@ -84,15 +79,6 @@ function goLiveOf(plan: Plan, options: RunOptions, live: boolean, nowMs: number)
     return ms;
   }
   return nowMs - (plan.phases[0]?.atMs ?? 0);
-}
-
-function cliLogger(io: CliIo, redactor: Redactor): Logger {
-  const line = (level: string) => (message: string) => {
-    if (level !== 'debug' || io.env.TMINUS_DEBUG) {
-      io.stderr.write(`  ${level}: ${redactor.redact(message)}\n`);
-    }
-  };
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }
 
 /** `tminus run FILE`: starts a run and drives it in the foreground until it ends. */
@@ -160,7 +146,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
           ...(rehearsal.matched ? { rehearsal: rehearsal.matched } : {}),
         },
       },
-      await sessionContext(io, storePath),
+      await newRunContext(io, storePath, actions),
     );
     if (options.detach) {
       io.stdout.write(`run ${runId} (store ${displayStore(storePath)})\n`);
@@ -233,132 +219,5 @@ function warnTightDeadlines(plan: Plan, goLiveMs: number, startMs: number, live:
         ? '  give people time to vote: a later --go-live, or a later deadline in the plan\n'
         : '  the rehearsal clock runs at real time while a vote is owed, so this is all the time people get: rehearse with a later --go-live or a later deadline, or with --auto-approve\n',
     );
-  }
-}
-
-function executorOptions(
-  plan: Plan,
-  clock: Clock,
-  redactor: Redactor,
-  io: CliIo,
-  /** Written when the executor attaches (a rehearsal's paced clock anchors itself exactly instead). */
-  anchor: { realMs: number; speed: number },
-  initialGoLiveMs?: number,
-  view?: { current?: LiveView },
-) {
-  const style = createStyle(io.stdout);
-  let goLiveMs: number | undefined = initialGoLiveMs;
-  return {
-    clock,
-    redactor,
-    logger: cliLogger(io, redactor),
-    pollMs: POLL_REAL_MS * anchor.speed,
-    timeoutClock: new SystemClock(),
-    lease: { holder: thisProcess(), clock: new SystemClock(), ttlMs: LEASE_TTL_MS, holderIsDead },
-    clockAnchor: anchor,
-    onEvent: (e: RunEvent) => {
-      if (e.data.type === 'run.started' || e.data.type === 'run.rebaselined') goLiveMs = e.data.goLiveMs;
-      if (view?.current) view.current.onEvent(e, goLiveMs ?? e.atMs);
-      else io.stdout.write(formatEvent(e, goLiveMs ?? e.atMs, style) + '\n');
-    },
-  };
-}
-
-/** Drives the run to its end, with the live view on a terminal; Ctrl-C detaches without writing anything. */
-async function drive(
-  executor: RunExecutor,
-  plan: Plan,
-  clock: Clock,
-  io: CliIo,
-  view: { current?: LiveView },
-): Promise<number> {
-  const tty = io.stdout.isTTY === true && !io.env.CI && io.env.TMINUS_VIEW !== 'plain';
-  if (tty) {
-    view.current = new LiveView(
-      (t) => io.stdout.write(t),
-      createStyle(io.stdout),
-      plan,
-      () => executor.state,
-      () => clock.now(),
-      () => ({ columns: io.stdout.columns || 80, rows: io.stdout.rows || 24 }),
-    );
-    view.current.start();
-  }
-  let detached = false;
-  const detach = () => {
-    detached = true;
-    executor.crash();
-    io.stderr.write('\nexecutor stopped; the run is safe in the store. Continue it with `tminus resume`.\n');
-  };
-  process.once('SIGINT', detach);
-  process.once('SIGTERM', detach);
-  try {
-    const outcome: RunOutcome = await executor.run();
-    view.current?.stop();
-    view.current = undefined;
-    io.stdout.write(`outcome: ${outcome}\n`);
-    return outcome === 'completed' ? EXIT.ok : EXIT.notOk;
-  } catch (error) {
-    if (detached) return EXIT.notOk;
-    throw error;
-  } finally {
-    view.current?.stop();
-    process.removeListener('SIGINT', detach);
-    process.removeListener('SIGTERM', detach);
-  }
-}
-
-/**
- * `tminus resume`: takes over a run whose executor died (after a crash or kill -9) and, when the run is
- * paused, un-pauses it (`--as` a lead).
- */
-export async function resumeCommand(
-  options: { store?: string; run?: string; as?: string; reason?: string },
-  io: CliIo,
-): Promise<number> {
-  const { store, session } = await openSession(options, io, { unfinished: true });
-  const { runId, plan } = session;
-  const state = session.state;
-  try {
-    if (state.status === 'ended') {
-      throw new TminusError(
-        'RUN_ENDED',
-        `run ${runId} has ended (${state.outcome ?? 'ended'}); nothing to resume`,
-      );
-    }
-    const wasPaused = state.status === 'paused';
-    if (wasPaused) {
-      const person = options.as ?? io.env.TMINUS_AS;
-      if (!person) {
-        throw new TminusError('USAGE', 'the run is paused: resume it --as a lead (or set TMINUS_AS)');
-      }
-      await session.act(person, cliOrigin(), {
-        kind: 'unpause',
-        ...(options.reason ? { reason: options.reason } : {}),
-      });
-      io.stdout.write(`run ${runId} resumed by ${person}\n`);
-    }
-    const realNow = io.now();
-    const live = state.mode === 'live';
-    const speed = state.speed;
-    // A rehearsal's clock stops while no executor runs; a live run's clock is the wall clock.
-    const clock: Clock = live
-      ? new SystemClock()
-      : new ScaledClock({ atMs: state.lastAtMs, realMs: realNow, speed }, io.now);
-    const anchor = { realMs: realNow, speed: live ? 1 : speed };
-    const view: { current?: LiveView } = {};
-    const executor = await session.openExecutor(
-      executorOptions(plan, clock, new Redactor(), io, anchor, state.goLiveMs, view),
-    );
-    try {
-      return await drive(executor, plan, clock, io, view);
-    } catch (error) {
-      if (error instanceof TminusError && error.code === 'RUN_LOCKED' && wasPaused) {
-        return EXIT.ok;
-      }
-      throw error;
-    }
-  } finally {
-    await store.close();
   }
 }
