@@ -9,6 +9,7 @@ import type { RunState } from '../core/run/run-state.js';
 import { withSuccesses } from '../core/run/tentative-state.js';
 import { decide } from './scheduler.js';
 import { WatchClockSource } from './watch-clock.js';
+import { runStarted, stored } from '../../test/support/run-events.js';
 
 const plan = (): Plan => {
   const text = `version: 1
@@ -43,24 +44,12 @@ const e = (data: RunEventData): RunEvent => ({
   hash: `h${seq}`,
 });
 
+/** The run's first event, as the store would return it (the plan's go-live at 0: its phases are open). */
+const firstEvent = (): RunEvent => stored([{ ...runStarted({ goLiveMs: 0 }), atMs: 1001 }])[0]!;
+
 const started = (): RunState => {
-  seq = 0;
-  return foldRun([
-    e({
-      type: 'run.started',
-      planName: 'two',
-      planTitle: 'two',
-      planText: '',
-      planPath: '.',
-      mode: 'rehearsal',
-      goLiveMs: 0,
-      dryRun: false,
-      autoApprove: false,
-      comms: 'off',
-      speed: 1,
-      rollbackSteps: [],
-    }),
-  ]);
+  seq = 1;
+  return foldRun([firstEvent()]);
 };
 
 const NOW = 10_000;
@@ -119,28 +108,3 @@ describe('the scheduler on a live state it has seen before', () => {
     expect(decide(p, live, NOW, options(p, live))).toMatchObject({ starts: [], events: [] });
   });
 });
-
-function firstEvent(): RunEvent {
-  return {
-    runId: 'r',
-    seq: 1,
-    atMs: 1001,
-    actor: 'system',
-    prevHash: '',
-    hash: 'h1',
-    data: {
-      type: 'run.started',
-      planName: 'two',
-      planTitle: 'two',
-      planText: '',
-      planPath: '.',
-      mode: 'rehearsal',
-      goLiveMs: 0,
-      dryRun: false,
-      autoApprove: false,
-      comms: 'off',
-      speed: 1,
-      rollbackSteps: [],
-    },
-  };
-}

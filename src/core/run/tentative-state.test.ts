@@ -3,6 +3,7 @@ import type { RunEvent, RunEventData } from './run-event.js';
 import { GENESIS_HASH } from './run-event.js';
 import { foldRun, stepsReopened } from './run-state.js';
 import { withSuccesses } from './tentative-state.js';
+import { runStarted, stored } from '../../../test/support/run-events.js';
 
 const e = (seq: number, data: RunEventData, atMs = 1000 + seq): RunEvent => ({
   runId: 'r',
@@ -16,20 +17,7 @@ const e = (seq: number, data: RunEventData, atMs = 1000 + seq): RunEvent => ({
 
 const live = () =>
   foldRun([
-    e(1, {
-      type: 'run.started',
-      planName: 'p',
-      planTitle: 'P',
-      planText: '',
-      planPath: '/p',
-      mode: 'rehearsal',
-      goLiveMs: 10_000,
-      dryRun: false,
-      autoApprove: false,
-      comms: 'off',
-      speed: 1,
-      rollbackSteps: [],
-    }),
+    { ...stored([runStarted({ goLiveMs: 10_000 })])[0]!, atMs: 1001 },
     e(2, { type: 'step.started', stepId: 'a', attempt: 1 }),
     e(3, { type: 'step.started', stepId: 'b', attempt: 1 }),
     e(4, { type: 'step.failed', stepId: 'b', attempt: 1, error: { code: 'X', message: 'x' }, retryAtMs: 9 }),
