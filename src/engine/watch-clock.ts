@@ -25,7 +25,8 @@ export class WatchClockSource {
   readonly #plan: Plan;
   readonly #graph: ScheduleGraph;
   #models: readonly TaskDurationModel[];
-  #cache: { seq: number; atMs: number; endMs: number } | undefined;
+  /** Keyed by the head (seq and hash): a look-ahead's state shares a seq with a journal written otherwise. */
+  #cache: { seq: number; hash: string; atMs: number; endMs: number } | undefined;
   readonly #judged: boolean;
   readonly #plannedEndMs: number;
 
@@ -49,7 +50,13 @@ export class WatchClockSource {
     // Only `window-exceeded` reads it: a plan without one does not pay for the Monte Carlo.
     if (!this.#judged) return this.#plannedEndMs;
     const c = this.#cache;
-    if (c && c.seq === state.lastSeq && nowMs >= c.atMs && nowMs - c.atMs < REFRESH_MS) {
+    if (
+      c &&
+      c.seq === state.lastSeq &&
+      c.hash === state.lastHash &&
+      nowMs >= c.atMs &&
+      nowMs - c.atMs < REFRESH_MS
+    ) {
       // Between refreshes the end moves at most as fast as the clock (nothing over can end later).
       return Math.max(c.endMs, nowMs - state.goLiveMs);
     }
@@ -59,7 +66,7 @@ export class WatchClockSource {
       live: { state, nowMs },
       graph: this.#graph,
     });
-    this.#cache = { seq: state.lastSeq, atMs: nowMs, endMs: f.p50EndMs };
+    this.#cache = { seq: state.lastSeq, hash: state.lastHash, atMs: nowMs, endMs: f.p50EndMs };
     return f.p50EndMs;
   }
 

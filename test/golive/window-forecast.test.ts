@@ -3,6 +3,7 @@ import { buildDurationModels } from '../../src/core/schedule/duration-model.js';
 import { loadPlan } from '../../src/core/plan/load-plan.js';
 import type { NewRunEvent } from '../../src/core/run/run-event.js';
 import { foldRun } from '../../src/core/run/run-state.js';
+import { withSuccesses } from '../../src/core/run/tentative-state.js';
 import { computeSchedule } from '../../src/core/schedule/schedule.js';
 import { WatchClockSource } from '../../src/engine/watch-clock.js';
 import { T0, harness } from '../support/engine-harness.js';
@@ -89,6 +90,37 @@ describe('window-exceeded judges the live forecast, not the static plan', () => 
     const at50 = source.at(running, T0 + 50 * M).forecastEndMs;
     expect(at50).toBeGreaterThanOrEqual(60 * M); // migrate still running at T+50m, verify (10m+) after it
     expect(source.at(running, T0 + 55 * M).forecastEndMs).toBeGreaterThanOrEqual(65 * M);
+  });
+
+  it('a forecast made for a look-ahead (results not yet appended) is not reused for the journal as written', () => {
+    const p = plan();
+    const source = new WatchClockSource(p);
+    const started = stored([
+      runStarted({ planName: 'late', planText, goLiveMs: T0 }),
+      { atMs: T0, actor: 'system', data: { type: 'step.started', stepId: 'migrate', attempt: 1 } },
+    ]);
+    const at = T0 + 5 * M;
+    // The executor's look-ahead: migrate's success applied to the live state before it is appended (no hash yet).
+    const live = foldRun(started);
+    const success = {
+      runId: 'r',
+      seq: live.lastSeq + 1,
+      atMs: at,
+      actor: 'system' as const,
+      data: { type: 'step.succeeded' as const, stepId: 'migrate', attempt: 1, summary: 'done' },
+      prevHash: '',
+      hash: '',
+    };
+    const ahead = withSuccesses(live, [success], (after) => source.at(after, at).forecastEndMs);
+    expect(ahead).toBeLessThan(20 * M); // migrate done at T+5m, verify about 10m after
+    // Another process appended first: the same sequence number holds a pause, migrate is still running.
+    const written = foldRun(
+      stored([...started, { atMs: at, actor: 'alice', data: { type: 'run.paused', reason: 'look' } }]),
+    );
+    expect(written.lastSeq).toBe(success.seq);
+    const fresh = new WatchClockSource(p).at(written, at).forecastEndMs;
+    expect(fresh).toBeGreaterThanOrEqual(30 * M); // migrate's 20m estimate, then verify
+    expect(source.at(written, at).forecastEndMs).toBe(fresh);
   });
 
   it('in a run, three slow rehearsals in the store make window-exceeded fire at T-0 and roll back (auto)', async () => {
