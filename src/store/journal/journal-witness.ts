@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalKey } from './journal-key.js';
 import { witnessMac } from './journal-seal.js';
@@ -21,6 +21,10 @@ export interface WitnessReading {
  * `<config>/tminus/witness/<store-id>.witness`, one JSON line per append, MACed with the journal key), so
  * that deleting the tail of a journal and fixing its head is still caught: the witness saw further.
  * Written after each committed append; a crash in between leaves the witness behind, never ahead.
+ *
+ * The file stays open (append mode) from the first line to `close`: a line is one `write`, not a directory
+ * made and a file opened and closed on every append (that was most of what an append cost besides its
+ * commit). A witness file removed or replaced meanwhile is noticed (no links left) and opened again.
  */
 export class JournalWitness {
   readonly path: string;
@@ -34,6 +38,8 @@ export class JournalWitness {
   }
 
   readonly #dir: string;
+  /** The witness file, open for appending since the first line this process wrote. */
+  #fd: number | undefined;
 
   /** Records a head. Never throws: the append it follows is already committed (a failure is warned about). */
   record(runId: string, seq: number, hash: string, key: JournalKey): void {
@@ -45,12 +51,33 @@ export class JournalWitness {
       mac: witnessMac(key, this.storeId, runId, seq, hash),
     };
     try {
-      mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
-      appendFileSync(this.path, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+      writeSync(this.#open(), `${JSON.stringify(line)}\n`);
     } catch (error) {
+      this.close();
       process.emitWarning(
         `tminus: cannot write the journal witness ${this.path}: ${(error as Error).message}`,
       );
+    }
+  }
+
+  /** The open witness file: opened (its directory made) on first use, and again if it was removed. */
+  #open(): number {
+    if (this.#fd !== undefined && fstatSync(this.#fd).nlink > 0) return this.#fd;
+    this.close();
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    this.#fd = openSync(this.path, 'a', 0o600);
+    return this.#fd;
+  }
+
+  /** Closes the witness file (the next line opens it again). */
+  close(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed: nothing to release
     }
   }
 

@@ -392,6 +392,7 @@ export class SqliteStore implements RunStore, TokenStore {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+    this.#journal.close();
     this.#cleanup?.();
     return;
   }
