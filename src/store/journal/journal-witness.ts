@@ -76,15 +76,18 @@ export class JournalWitness {
     this.#scheduled = false;
     this.#recorded = 0;
     if (this.#pending.size === 0) return;
-    let text = '';
-    for (const [run, { seq, hash, key }] of this.#pending) {
-      const line = { run, seq, hash, key: key.id, mac: witnessMac(key, this.storeId, run, seq, hash) };
-      text += `${JSON.stringify(line)}\n`;
-    }
-    this.#pending.clear();
     try {
-      writeSync(this.#open(), text);
+      let text = '';
+      for (const [run, { seq, hash, key }] of this.#pending) {
+        const line = { run, seq, hash, key: key.id, mac: witnessMac(key, this.storeId, run, seq, hash) };
+        text += `${JSON.stringify(line)}\n`;
+      }
+      this.#pending.clear();
+      const bytes = Buffer.from(text);
+      const fd = this.#open();
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
     } catch (error) {
+      this.#pending.clear();
       this.#release();
       process.emitWarning(
         `tminus: cannot write the journal witness ${this.path}: ${(error as Error).message}`,
