@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalKey } from './journal-key.js';
 import { witnessMac } from './journal-seal.js';
@@ -16,11 +16,27 @@ export interface WitnessReading {
   readonly badLines: readonly number[];
 }
 
+/** A head waiting to be written to the witness. */
+interface PendingHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly key: JournalKey;
+}
+
+/** Heads recorded since the last write after which the witness is written at once, not later. */
+const MAX_PENDING = 64;
+
 /**
  * A checkpoint log of journal heads kept outside the store's directory (default
- * `<config>/tminus/witness/<store-id>.witness`, one JSON line per append, MACed with the journal key), so
+ * `<config>/tminus/witness/<store-id>.witness`, one JSON line per head, MACed with the journal key), so
  * that deleting the tail of a journal and fixing its head is still caught: the witness saw further.
- * Written after each committed append; a crash in between leaves the witness behind, never ahead.
+ *
+ * Written after the append it follows is committed, and off its path: a committed head is kept and written
+ * once the appending code has moved on (`setImmediate`: while it waits for its next round trip), only the
+ * furthest head of each run, in one `write` to a file kept open (append mode) until `close`. So the witness
+ * may lag the journal (by at most `MAX_PENDING` heads, or a crash), never lead it; reading it here, and
+ * closing the store, write what is pending first. A witness file removed or replaced meanwhile is noticed
+ * (no links left) and opened again.
  */
 export class JournalWitness {
   readonly path: string;
@@ -34,28 +50,80 @@ export class JournalWitness {
   }
 
   readonly #dir: string;
+  /** The witness file, open for appending since the first line this process wrote. */
+  #fd: number | undefined;
+  /** The furthest committed head of each run not written yet. */
+  readonly #pending = new Map<string, PendingHead>();
+  /** Heads recorded since the last write. */
+  #recorded = 0;
+  #scheduled = false;
 
-  /** Records a head. Never throws: the append it follows is already committed (a failure is warned about). */
+  /** Records a committed head (written soon, see above). Never throws: the append is already committed. */
   record(runId: string, seq: number, hash: string, key: JournalKey): void {
-    const line = {
-      run: runId,
-      seq,
-      hash,
-      key: key.id,
-      mac: witnessMac(key, this.storeId, runId, seq, hash),
-    };
+    const known = this.#pending.get(runId);
+    if (!known || seq > known.seq) this.#pending.set(runId, { seq, hash, key });
+    if (++this.#recorded >= MAX_PENDING) {
+      this.flush();
+      return;
+    }
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes the pending heads now (a failure is warned about: the witness then lags). */
+  flush(): void {
+    this.#scheduled = false;
+    this.#recorded = 0;
+    if (this.#pending.size === 0) return;
     try {
-      mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
-      appendFileSync(this.path, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+      let text = '';
+      for (const [run, { seq, hash, key }] of this.#pending) {
+        const line = { run, seq, hash, key: key.id, mac: witnessMac(key, this.storeId, run, seq, hash) };
+        text += `${JSON.stringify(line)}\n`;
+      }
+      this.#pending.clear();
+      const bytes = Buffer.from(text);
+      const fd = this.#open();
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
     } catch (error) {
+      this.#pending.clear();
+      this.#release();
       process.emitWarning(
         `tminus: cannot write the journal witness ${this.path}: ${(error as Error).message}`,
       );
     }
   }
 
+  /** The open witness file: opened (its directory made) on first use, and again if it was removed. */
+  #open(): number {
+    if (this.#fd !== undefined && fstatSync(this.#fd).nlink > 0) return this.#fd;
+    this.#release();
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    this.#fd = openSync(this.path, 'a', 0o600);
+    return this.#fd;
+  }
+
+  /** Writes what is pending and closes the witness file (a later head opens it again). */
+  close(): void {
+    this.flush();
+    this.#release();
+  }
+
+  #release(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed: nothing to release
+    }
+  }
+
   /** The furthest head recorded for a run (lines that do not check out are counted, not trusted). */
   read(runId: string, key: JournalKey): WitnessReading {
+    this.flush();
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');

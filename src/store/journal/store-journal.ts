@@ -99,6 +99,11 @@ export class StoreJournal {
     if (key && this.witness) this.witness.record(runId, seq, hash, key);
   }
 
+  /** Releases the witness file. */
+  close(): void {
+    this.witness?.close();
+  }
+
   verify(records: JournalRecords): JournalVerdict {
     const key = records.keyId === null ? undefined : this.#find(records.keyId);
     const witness = key && this.witness ? this.witness.read(records.runId, key) : undefined;

@@ -737,6 +737,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   }
 
   async close(): Promise<void> {
+    this.#journal.close();
     if (!this.#pool.ended) await this.#pool.end();
   }
 

@@ -55,6 +55,13 @@ interface RunRow {
   key_id: string | null;
 }
 
+/** What an append's transaction did: its answer, and the events it wrote with their key (for the witness). */
+interface AppendWritten {
+  readonly result: AppendResult;
+  readonly written: readonly RunEvent[];
+  readonly key: JournalKey | undefined;
+}
+
 interface LeaseRow {
   holder_id: string;
   pid: number;
@@ -88,6 +95,8 @@ export class SqliteStore implements RunStore, TokenStore {
   readonly #statements = new Map<string, Database.Statement>();
   /** The journal read, returning rows as arrays (a raw statement of its own: `raw()` changes a statement). */
   #eventRows: Database.Statement | undefined;
+  /** The transaction of an append: what it answers, the events it wrote and the key they were sealed with. */
+  #appendTx: Database.Transaction<(...args: Parameters<SqliteStore['append']>) => AppendWritten> | undefined;
 
   private constructor(db: Database.Database, journal: StoreJournal, cleanup?: () => void) {
     this.#db = db;
@@ -167,34 +176,44 @@ export class SqliteStore implements RunStore, TokenStore {
     events: readonly NewRunEvent[],
     fence?: AppendFence,
   ): Promise<AppendResult> {
-    let key: JournalKey | undefined;
-    let written: readonly RunEvent[] = [];
-    const tx = this.#db.transaction((): AppendResult => {
-      const run = this.#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?').get(runId) as
-        Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
-      if (!run) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
-      if (fence) {
-        const lease = this.#sql('SELECT holder_id, epoch FROM leases WHERE run_id = ?').get(runId) as
-          Pick<LeaseRow, 'holder_id' | 'epoch'> | undefined;
-        if (lease?.holder_id !== fence.holderId || lease.epoch !== fence.epoch) {
-          const head = this.#sql('SELECT at_ms FROM events WHERE run_id = ? AND seq = ?').get(
-            runId,
-            run.head_seq,
-          ) as { at_ms: number } | undefined;
-          key = this.#journal.keyForRun(runId, run.key_id);
-          const rejection = rejectionEvent(fence, lease, events, head?.at_ms ?? 0);
-          written = this.#insert(runId, run.head_seq, run.head_hash, [rejection], key);
-          return { ok: false, lastSeq: run.head_seq + 1, rejected: written[0]! };
-        }
-      }
-      if (run.head_seq !== expectedSeq) return { ok: false, lastSeq: run.head_seq };
-      key = this.#journal.keyForRun(runId, run.key_id);
-      written = this.#insert(runId, run.head_seq, run.head_hash, events, key);
-      return { ok: true, events: written };
-    });
-    const result = tx.immediate();
+    // One transaction function for every append (making one costs more than running this small one).
+    this.#appendTx ??= this.#db.transaction((...args: Parameters<SqliteStore['append']>) =>
+      this.#appendIn(...args),
+    );
+    const { result, written, key } = this.#appendTx.immediate(runId, expectedSeq, events, fence);
     this.#witness(runId, written, key);
     return result;
+  }
+
+  #appendIn(
+    runId: string,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+    fence?: AppendFence,
+  ): AppendWritten {
+    const run = this.#sql('SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = ?').get(runId) as
+      Pick<RunRow, 'head_seq' | 'head_hash' | 'key_id'> | undefined;
+    if (!run) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+    if (fence) {
+      const lease = this.#sql('SELECT holder_id, epoch FROM leases WHERE run_id = ?').get(runId) as
+        Pick<LeaseRow, 'holder_id' | 'epoch'> | undefined;
+      if (lease?.holder_id !== fence.holderId || lease.epoch !== fence.epoch) {
+        const head = this.#sql('SELECT at_ms FROM events WHERE run_id = ? AND seq = ?').get(
+          runId,
+          run.head_seq,
+        ) as { at_ms: number } | undefined;
+        const key = this.#journal.keyForRun(runId, run.key_id);
+        const rejection = rejectionEvent(fence, lease, events, head?.at_ms ?? 0);
+        const written = this.#insert(runId, run.head_seq, run.head_hash, [rejection], key);
+        return { result: { ok: false, lastSeq: run.head_seq + 1, rejected: written[0]! }, written, key };
+      }
+    }
+    if (run.head_seq !== expectedSeq) {
+      return { result: { ok: false, lastSeq: run.head_seq }, written: [], key: undefined };
+    }
+    const key = this.#journal.keyForRun(runId, run.key_id);
+    const written = this.#insert(runId, run.head_seq, run.head_hash, events, key);
+    return { result: { ok: true, events: written }, written, key };
   }
 
   #insert(
@@ -392,6 +411,7 @@ export class SqliteStore implements RunStore, TokenStore {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+    this.#journal.close();
     this.#cleanup?.();
     return;
   }

@@ -1,0 +1,69 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryKeyring } from './journal-key.js';
+import { JournalWitness } from './journal-witness.js';
+
+const key = memoryKeyring().forNewStore();
+const lines = (w: JournalWitness): string[] =>
+  existsSync(w.path) ? readFileSync(w.path, 'utf8').trim().split('\n').filter(Boolean) : [];
+const dirs: string[] = [];
+const witness = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tminus-witness-'));
+  dirs.push(dir);
+  return new JournalWitness(join(dir, 'witness'), 'store1');
+};
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the journal witness, written off the append path', () => {
+  it('writes the furthest committed head of each run once the appending code moved on, one line each', async () => {
+    const w = witness();
+    w.record('r1', 1, 'h1', key);
+    w.record('r1', 2, 'h2', key);
+    w.record('r2', 1, 'g1', key);
+    expect(lines(w)).toEqual([]); // may lag: nothing written yet
+    await nextTurn();
+    expect(lines(w).map((l) => JSON.parse(l) as { run: string; seq: number })).toEqual([
+      expect.objectContaining({ run: 'r1', seq: 2, hash: 'h2' }),
+      expect.objectContaining({ run: 'r2', seq: 1, hash: 'g1' }),
+    ]);
+    w.close();
+  });
+
+  it('reads what is pending (never behind its own process) and writes it on close', () => {
+    const w = witness();
+    w.record('r1', 3, 'h3', key);
+    expect(w.read('r1', key).head).toEqual({ seq: 3, hash: 'h3' });
+    w.record('r1', 4, 'h4', key);
+    w.close();
+    expect(new JournalWitness(join(w.path, '..'), 'store1').read('r1', key).head).toEqual({
+      seq: 4,
+      hash: 'h4',
+    });
+  });
+
+  it('lags by a bounded number of heads when the appending code never yields', () => {
+    const w = witness();
+    for (let seq = 1; seq <= 200; seq++) w.record('r1', seq, `h${seq}`, key);
+    const written = lines(w).map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(Math.max(...written)).toBeGreaterThan(200 - 64);
+    w.close();
+  });
+
+  it('opens the witness again when it was removed meanwhile', () => {
+    const w = witness();
+    w.record('r1', 1, 'h1', key);
+    w.flush();
+    rmSync(w.path);
+    w.record('r1', 2, 'h2', key);
+    w.flush();
+    expect(lines(w)).toHaveLength(1);
+    expect(w.read('r1', key).head).toEqual({ seq: 2, hash: 'h2' });
+    w.close();
+  });
+});
