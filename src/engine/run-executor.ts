@@ -594,7 +594,7 @@ export class RunExecutor {
       }));
     });
     if (this.#o.stepClaims) await this.#offer(launched);
-    else for (const { id, attempt } of launched) void this.#execute(id, attempt);
+    else for (const { id, attempt } of launched) this.#execute(id, attempt);
   }
 
   /** The run's open step claims, as `step#attempt`. */
@@ -676,9 +676,12 @@ export class RunExecutor {
     await this.#offer(unoffered);
   }
 
-  /** Executes a started step here, in this process, and records its result. */
-  async #execute(id: string, attempt: number): Promise<void> {
-    const data = await executeStep({
+  /**
+   * Executes a started step here, in this process, and records its result. Without an `async` frame kept
+   * on the heap per step while its action runs (see `runAction`).
+   */
+  #execute(id: string, attempt: number): void {
+    void executeStep({
       plan: this.#o.plan,
       state: this.#state,
       actions: this.#o.actions,
@@ -690,20 +693,24 @@ export class RunExecutor {
       signal: this.#steps.signal,
       stepId: id,
       attempt,
-    });
-    if (this.#dead) {
-      if (this.#lost) await this.#recordLate(data);
-      return;
-    }
+    }).then((data) => this.#executed(id, attempt, data));
+  }
+
+  /** Records a step's result (`executeStep` never rejects), then wakes the loop. */
+  #executed(id: string, attempt: number, data: RunEventData): Promise<void> | undefined {
+    if (this.#dead) return this.#lost ? this.#recordLate(data) : undefined;
     this.#results.push({ id, attempt, data });
-    await this.#recordResults().catch((e: unknown) => {
+    return this.#recordResults().then(this.#wakeUp, (e: unknown) => {
       // Unrecorded results stay queued: the loop records them when the store answers again.
       if (!(e instanceof TminusError && e.code === 'LEASE_LOST')) {
         this.#o.logger.warn(`could not record the result of '${id}' yet`, { error: String(e) });
       }
+      this.#wake();
     });
-    this.#wake();
   }
+
+  /** `#wake` as a function made once (called after each step's result is recorded). */
+  readonly #wakeUp = (): void => this.#wake();
 
   /**
    * A result that finished after the run was taken over: offered to the store with the old fence, which
@@ -762,7 +769,7 @@ export class RunExecutor {
       }
       // Taken over while deciding: the results were not offered to the store yet; offer them for the record.
       if (this.#lost && batch) for (const r of batch) await this.#recordLate(r.data);
-      else for (const { id, attempt } of launched) void this.#execute(id, attempt);
+      else for (const { id, attempt } of launched) this.#execute(id, attempt);
     })();
     this.#recordQueued = job;
     void job
