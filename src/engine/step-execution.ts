@@ -73,7 +73,7 @@ export function actionInputOf(
     call,
     actions: input.actions,
     clock: input.clock,
-    ...(input.timeoutClock ? { timeoutClock: input.timeoutClock } : {}),
+    timeoutClock: input.timeoutClock,
     logger: input.logger,
     redactor: input.redactor,
     secrets: input.secrets,
