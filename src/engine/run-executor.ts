@@ -22,7 +22,8 @@ import { acquireRunLease, keepRunLease } from './run-lease.js';
 import type { Redactor } from './redactor.js';
 import type { ActionLookup } from './run-action.js';
 import { requireActions, runAction } from './run-action.js';
-import { decide } from './scheduler.js';
+import type { Decisions } from './scheduler.js';
+import { decide, keepLearnt } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
 import { runReadinessCheck } from './readiness-check.js';
 import type { WatchState } from '../core/go-live/watch-state.js';
@@ -107,6 +108,20 @@ const MAY_CHANGE_HOLDS: ReadonlySet<RunEventType> = new Set<RunEventType>([
   'rollback.started',
 ]);
 
+/**
+ * What the scheduler decided on the state an append of this executor left, already acted on (its starts
+ * were in that append): see `#recordResults`. Good while the journal still ends at `seq` and the time is
+ * before `wakeAtMs`.
+ */
+interface DecidedAt {
+  readonly seq: number;
+  readonly checks: readonly string[];
+  readonly wakeAtMs: number | undefined;
+}
+
+/** The decision the loop takes when the one made with the last append still stands: nothing to do. */
+const NOTHING: readonly never[] = [];
+
 /** A finished action waiting to be recorded. */
 interface StepResult {
   readonly id: string;
@@ -149,6 +164,14 @@ export class RunExecutor {
   #upToDate = false;
   /** Hints received (`poke`): an append that started before one does not make the state up to date. */
   #pokes = 0;
+  /** The decision made with this executor's last append of results, when it still stands (`#decidedAt`). */
+  #decided: DecidedAt | undefined;
+  /**
+   * Whether the scheduler's decisions can change with the time and the state of a step that merely started
+   * (a `window-exceeded` criterion reads the live forecast, which follows running steps): then the loop
+   * always decides again, and a decision made with an append is not reused.
+   */
+  readonly #forecastJudged: boolean;
   readonly #stop = new AbortController();
   /** Real time of the next look at this run's step claims (when steps execute on claiming workers). */
   #nextClaimCheck = 0;
@@ -167,11 +190,15 @@ export class RunExecutor {
   ) {
     this.#o = options;
     this.#state = state;
+    this.#forecastJudged =
+      options.plan.window !== undefined &&
+      options.plan.rollback.criteria.some((c) => c.when === 'window-exceeded');
     this.#watch = watch;
     this.#monitors = new MonitorWatch({
       plan: options.plan,
       run: (call, m) => runAction(this.#actionInput(call, m.id, m.title, this.#stop.signal, 1)),
-      record: (make) => this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data }))),
+      record: async (make) =>
+        (await this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data })))) !== undefined,
       watch: () => this.#watch,
       wake: () => this.#wake(),
       logger: options.logger,
@@ -180,7 +207,8 @@ export class RunExecutor {
     this.#announcer = new WatchAnnouncer({
       plan: options.plan,
       run: (call, id, title) => runAction(this.#actionInput(call, id, title, this.#stop.signal, 1)),
-      record: (make) => this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data }))),
+      record: async (make) =>
+        (await this.#mutate(() => make()?.map((data) => ({ actor: SYSTEM, data })))) !== undefined,
       logger: options.logger,
     });
     for (const e of journal) this.#announcer.seen(e);
@@ -280,10 +308,12 @@ export class RunExecutor {
         if (this.#paceAfter(this.#state, [], 0) && (await this.#mutate(() => []))) continue;
         const now = this.#o.clock.now();
         const decidedAt = this.#state.lastSeq;
-        const d = decide(this.#o.plan, this.#state, now, {
-          concurrency: this.#o.plan.concurrency,
-          watch: { state: this.#watch, clock: this.#clock.at(this.#state, now) },
-        });
+        const d =
+          this.#decidedAt(now) ??
+          decide(this.#o.plan, this.#state, now, {
+            concurrency: this.#o.plan.concurrency,
+            watch: { state: this.#watch, clock: this.#clock.at(this.#state, now) },
+          });
         if (d.events.length > 0) {
           // The end is the run's last event: what led to it is announced (and recorded) first.
           if (this.#announcer.busy && d.events.some((e) => e.data.type === 'run.ended')) {
@@ -311,6 +341,20 @@ export class RunExecutor {
         await this.#o.store.releaseLease(this.#o.runId, this.#o.lease.holder.id);
       }
     }
+  }
+
+  /**
+   * The decision made with this executor's last append of results, when nothing can have changed it since:
+   * the journal still ends with that append (nobody else appended, no person's command, no pause, no
+   * criterion fired or measurement recorded: each would be an event after it) and no time-bound decision
+   * has come due. That append held exactly the successes the scheduler decided on plus the starts it
+   * decided (see `#recordResults`), and a started step only becomes `running`, which the scheduler passes
+   * over; so deciding again would give the same starts (now running: none), events (none) and wake time.
+   */
+  #decidedAt(now: number): Decisions | undefined {
+    const d = this.#decided;
+    if (d === undefined || d.seq !== this.#state.lastSeq || now >= (d.wakeAtMs ?? Infinity)) return undefined;
+    return { events: NOTHING, starts: NOTHING, checks: d.checks, wakeAtMs: d.wakeAtMs };
   }
 
   /** The forecast learns task durations from earlier runs of the plan in this store (estimates otherwise). */
@@ -473,10 +517,13 @@ export class RunExecutor {
     };
   }
 
-  /** Serialises every write of this executor and retries on a conflicting append from another process. */
+  /**
+   * Serialises every write of this executor and retries on a conflicting append from another process.
+   * Returns the events appended (by the last call of `make`), undefined when nothing was.
+   */
   async #mutate(
     make: (state: RunState, atMs: number) => { actor: Actor; data: RunEventData }[] | undefined,
-  ): Promise<boolean> {
+  ): Promise<readonly RunEvent[] | undefined> {
     const job = this.#lock.then(async () => {
       let tries = 0;
       const pokes = this.#pokes;
@@ -512,10 +559,10 @@ export class RunExecutor {
           }));
         },
       });
-      if (!appended) return false;
+      if (!appended) return undefined;
       for (const e of appended) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
       this.#upToDate = this.#pokes === pokes && appended.at(-1)?.seq === this.#state.lastSeq;
-      return true;
+      return appended;
     });
     this.#lock = job.catch(() => undefined);
     return job.catch((error: unknown) => {
@@ -547,7 +594,7 @@ export class RunExecutor {
       }));
     });
     if (this.#o.stepClaims) await this.#offer(launched);
-    else for (const { id, attempt } of launched) void this.#execute(id, attempt);
+    else for (const { id, attempt } of launched) this.#execute(id, attempt);
   }
 
   /** The run's open step claims, as `step#attempt`. */
@@ -629,9 +676,12 @@ export class RunExecutor {
     await this.#offer(unoffered);
   }
 
-  /** Executes a started step here, in this process, and records its result. */
-  async #execute(id: string, attempt: number): Promise<void> {
-    const data = await executeStep({
+  /**
+   * Executes a started step here, in this process, and records its result. Without an `async` frame kept
+   * on the heap per step while its action runs (see `runAction`).
+   */
+  #execute(id: string, attempt: number): void {
+    void executeStep({
       plan: this.#o.plan,
       state: this.#state,
       actions: this.#o.actions,
@@ -643,20 +693,24 @@ export class RunExecutor {
       signal: this.#steps.signal,
       stepId: id,
       attempt,
-    });
-    if (this.#dead) {
-      if (this.#lost) await this.#recordLate(data);
-      return;
-    }
+    }).then((data) => this.#executed(id, attempt, data));
+  }
+
+  /** Records a step's result (`executeStep` never rejects), then wakes the loop. */
+  #executed(id: string, attempt: number, data: RunEventData): Promise<void> | undefined {
+    if (this.#dead) return this.#lost ? this.#recordLate(data) : undefined;
     this.#results.push({ id, attempt, data });
-    await this.#recordResults().catch((e: unknown) => {
+    return this.#recordResults().then(this.#wakeUp, (e: unknown) => {
       // Unrecorded results stay queued: the loop records them when the store answers again.
       if (!(e instanceof TminusError && e.code === 'LEASE_LOST')) {
         this.#o.logger.warn(`could not record the result of '${id}' yet`, { error: String(e) });
       }
+      this.#wake();
     });
-    this.#wake();
   }
+
+  /** `#wake` as a function made once (called after each step's result is recorded). */
+  readonly #wakeUp = (): void => this.#wake();
 
   /**
    * A result that finished after the run was taken over: offered to the store with the old fence, which
@@ -678,10 +732,13 @@ export class RunExecutor {
     if (this.#recordQueued) return this.#recordQueued;
     let batch: StepResult[] | undefined;
     let launched: { id: string; attempt: number }[] = [];
+    /** The scheduler's tentative pass behind `launched` (of the last try, the one appended). */
+    let decided: Decisions | undefined;
     const job = (async () => {
       try {
-        await this.#mutate((state, atMs) => {
+        const appended = await this.#mutate((state, atMs) => {
           launched = [];
+          decided = undefined;
           if (batch === undefined) {
             batch = this.#results.splice(0);
             this.#recordQueued = undefined; // results finishing from now on need a write of their own
@@ -693,7 +750,9 @@ export class RunExecutor {
               return s.status === 'running' && s.attempt === r.attempt;
             })
             .map((r) => ({ actor: SYSTEM, data: r.data }));
-          launched = this.#startsAfter(state, results, atMs);
+          const after = this.#startsAfter(state, results, atMs);
+          launched = after.launched;
+          decided = after.decided;
           return [
             ...results,
             ...launched.map(({ id, attempt }) => ({
@@ -702,6 +761,7 @@ export class RunExecutor {
             })),
           ];
         });
+        if (appended && decided) this.#keepDecision(appended, decided);
       } catch (error) {
         // A refused (fenced) append was recorded by the store; anything else is tried again later.
         if (batch && !this.#lost) this.#results.unshift(...batch);
@@ -709,7 +769,7 @@ export class RunExecutor {
       }
       // Taken over while deciding: the results were not offered to the store yet; offer them for the record.
       if (this.#lost && batch) for (const r of batch) await this.#recordLate(r.data);
-      else for (const { id, attempt } of launched) void this.#execute(id, attempt);
+      else for (const { id, attempt } of launched) this.#execute(id, attempt);
     })();
     this.#recordQueued = job;
     void job
@@ -729,8 +789,9 @@ export class RunExecutor {
     state: RunState,
     results: readonly { actor: Actor; data: RunEventData }[],
     atMs: number,
-  ): { id: string; attempt: number }[] {
-    if (results.length === 0 || this.#dead || this.#o.stepClaims || state.status !== 'running') return [];
+  ): { launched: { id: string; attempt: number }[]; decided?: Decisions } {
+    const none = { launched: [] };
+    if (results.length === 0 || this.#dead || this.#o.stepClaims || state.status !== 'running') return none;
     let seq = state.lastSeq;
     const events = results.map((e) => ({
       runId: state.runId,
@@ -742,21 +803,42 @@ export class RunExecutor {
     }));
     // Decided on the state as the results leave it, then put back (not a copy of every step of the run).
     const starts = withSuccesses(state, events, (after) => {
-      if (after.status !== 'running') return [];
+      if (after.status !== 'running') return none;
       const d = decide(this.#o.plan, after, atMs, {
         concurrency: this.#o.plan.concurrency,
         watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
         tentative: true,
       });
-      if (d.events.length > 0) return [];
+      if (d.events.length > 0) return { launched: [], decided: d };
       const launched: { id: string; attempt: number }[] = [];
       for (const id of d.starts) {
         const s = stepOf(after, id);
         if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
       }
-      return launched;
+      return { launched, decided: d };
     });
-    return starts ?? [];
+    return starts ?? none;
+  }
+
+  /**
+   * After an append of results and the starts a tentative pass decided on them (`#startsAfter`): keeps what
+   * that pass saw done (those successes are in the state now), and its decision for the loop (`#decidedAt`)
+   * when the append held nothing else — exactly the successes it looked at and every start it decided, no
+   * change of pace — and the decision cannot depend on what a start changes (a rollback's budgets, the
+   * live forecast of a `window-exceeded` criterion).
+   */
+  #keepDecision(appended: readonly RunEvent[], d: Decisions): void {
+    const last = appended.at(-1)!;
+    if (this.#state.lastSeq < last.seq) return; // not applied yet (cannot happen: applied before resolving)
+    if (d.learnt) keepLearnt(d.learnt);
+    if (d.events.length > 0 || this.#forecastJudged || this.#state.rollback || this.#dead) return;
+    let starts = 0;
+    for (const e of appended) {
+      if (e.data.type === 'step.started') starts++;
+      else if (e.data.type !== 'step.succeeded') return;
+    }
+    if (starts !== d.starts.length) return;
+    this.#decided = { seq: last.seq, checks: d.checks, wakeAtMs: d.wakeAtMs };
   }
 
   #actionInput(call: ActionCall, stepId: string, stepTitle: string, signal: AbortSignal, attempt: number) {

@@ -7,7 +7,7 @@ import type { RunEvent, RunEventData } from '../core/run/run-event.js';
 import { applyEvent, foldRun } from '../core/run/run-state.js';
 import type { RunState } from '../core/run/run-state.js';
 import { withSuccesses } from '../core/run/tentative-state.js';
-import { decide } from './scheduler.js';
+import { decide, keepLearnt } from './scheduler.js';
 import { WatchClockSource } from './watch-clock.js';
 import { runStarted, stored } from '../../test/support/run-events.js';
 
@@ -106,5 +106,63 @@ describe('the scheduler on a live state it has seen before', () => {
     expect(look).toEqual(['x', 'z']);
     // Put back: `a` is running again, so p1 is not done and p2 stays closed.
     expect(decide(p, live, NOW, options(p, live))).toMatchObject({ starts: [], events: [] });
+  });
+
+  it('keeps what a tentative look saw done once its events are in the state for good', () => {
+    const p = plan();
+    const live = started();
+    const journal: RunEvent[] = [firstEvent()];
+    const append = (data: RunEventData) => {
+      const ev = e(data);
+      journal.push(ev);
+      applyEvent(live, ev);
+    };
+    for (const id of ['a', 'c']) append({ type: 'step.started', stepId: id, attempt: 1 });
+    expect(decide(p, live, NOW, options(p, live)).starts).toEqual([]);
+    // As the executor records results: decided on the state the successes leave, appended, then kept.
+    const successes = ['a', 'c'].map((id) =>
+      e({ type: 'step.succeeded', stepId: id, attempt: 1, summary: 'ok' }),
+    );
+    seq -= successes.length;
+    const look = withSuccesses(live, successes, (after) => decide(p, after, NOW, options(p, after, true)))!;
+    expect(look.starts).toEqual(['x', 'z']);
+    expect(look.learnt).toBeDefined();
+    for (const s of successes) append(s.data);
+    for (const id of look.starts) append({ type: 'step.started', stepId: id, attempt: 1 });
+    keepLearnt(look.learnt!);
+    // The next passes skip p1's tasks and still decide what a fresh fold decides.
+    expect(decide(p, live, NOW, options(p, live))).toEqual(
+      decide(p, foldRun(journal), NOW, options(p, live)),
+    );
+    append({ type: 'step.succeeded', stepId: 'x', attempt: 1, summary: 'ok' });
+    expect(decide(p, live, NOW, options(p, live)).starts).toEqual(['y']);
+    expect(decide(p, live, NOW, options(p, live))).toEqual(
+      decide(p, foldRun(journal), NOW, options(p, live)),
+    );
+  });
+
+  it('keeps nothing from a tentative look when a done step was reopened since', () => {
+    const p = plan();
+    const live = started();
+    const journal: RunEvent[] = [firstEvent()];
+    const append = (data: RunEventData) => {
+      const ev = e(data);
+      journal.push(ev);
+      applyEvent(live, ev);
+    };
+    append({ type: 'step.started', stepId: 'a', attempt: 1 });
+    append({ type: 'step.started', stepId: 'c', attempt: 1 });
+    append({ type: 'step.succeeded', stepId: 'c', attempt: 1, summary: 'ok' });
+    const success = e({ type: 'step.succeeded', stepId: 'a', attempt: 1, summary: 'ok' });
+    seq -= 1;
+    const look = withSuccesses(live, [success], (after) => decide(p, after, NOW, options(p, after, true)))!;
+    append(success.data);
+    // A person marks `c` failed before the look is kept: p1 is not done any more.
+    append({ type: 'step.marked-failed', stepId: 'c', reason: 'wrong' });
+    keepLearnt(look.learnt!);
+    expect(decide(p, live, NOW, options(p, live))).toEqual(
+      decide(p, foldRun(journal), NOW, options(p, live)),
+    );
+    expect(decide(p, live, NOW, options(p, live)).starts).toEqual([]);
   });
 });

@@ -23,6 +23,18 @@ export interface Decisions {
   readonly checks: readonly string[];
   /** The next moment something becomes due by time alone (phase, deadline, backoff, window), if any. */
   readonly wakeAtMs: number | undefined;
+  /**
+   * In a tentative pass (see `SchedulerOptions.tentative`), what it saw done: kept by `keepLearnt` once the
+   * events it looked at are in the live state for good (their append succeeded), forgotten otherwise.
+   */
+  readonly learnt?: Learnt;
+}
+
+/** What a tentative pass saw done, per phase: the tasks still not done (see `DoneProgress`). */
+export interface Learnt {
+  readonly state: RunState;
+  readonly progress: DoneProgress;
+  readonly notDone: readonly (readonly Task[] | undefined)[];
 }
 
 export interface SchedulerOptions {
@@ -32,7 +44,8 @@ export interface SchedulerOptions {
   readonly watch: { readonly state: WatchState; readonly clock: WatchClock };
   /**
    * The state is a live state with changes about to be undone (`withSuccesses`): what the pass sees done
-   * there is not remembered for the next pass (see `DoneProgress`), what was remembered is still used.
+   * there is not remembered for the next pass (see `DoneProgress`), what was remembered is still used. It
+   * is returned instead (`Decisions.learnt`), for the caller to keep once those changes are made for good.
    */
   readonly tentative?: boolean;
 }
@@ -73,6 +86,7 @@ class Collector {
   readonly starts: string[] = [];
   readonly checks: string[] = [];
   wakeAtMs: number | undefined;
+  learnt: Learnt | undefined;
   #ended = false;
 
   wake(at: number): void {
@@ -110,6 +124,20 @@ function tasksByPhase(plan: Plan): readonly (readonly Task[])[] {
     phaseTasks.set(plan, tasks);
   }
   return tasks;
+}
+
+/**
+ * Keeps what a tentative pass saw done, once the events it looked at were appended and applied to the live
+ * state: steps seen done there are done in it (and stay done while none is reopened). Nothing is kept when a
+ * step was reopened since, or the state's progress was started afresh.
+ */
+export function keepLearnt(learnt: Learnt): void {
+  const { state, progress } = learnt;
+  if (progressOf.get(state) !== progress || stepsReopened(state) !== progress.reopened) return;
+  for (let p = 0; p < learnt.notDone.length; p++) {
+    const kept = learnt.notDone[p];
+    if (kept !== undefined) progress.notDone[p] = kept;
+  }
 }
 
 function doneProgress(plan: Plan, state: RunState): DoneProgress | undefined {
@@ -167,7 +195,9 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
   };
 
   const progress = doneProgress(plan, state);
-  const learn = progress !== undefined && options.tentative !== true;
+  const learn = progress !== undefined;
+  /** What a tentative pass saw done, returned rather than remembered. */
+  const learnt: (readonly Task[] | undefined)[] | undefined = options.tentative === true ? [] : undefined;
   const phasesTasks = tasksByPhase(plan);
   let barrierDone = true;
   let allDone = true;
@@ -198,7 +228,10 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
       } else if (s.status === 'running') continue; // nothing to decide until it ends
       forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out, start);
     }
-    if (kept !== undefined) progress!.notDone[p] = kept;
+    if (kept !== undefined) {
+      if (learnt) learnt[p] = kept;
+      else progress!.notDone[p] = kept;
+    }
     barrierDone = barrierDone && phaseDone;
     // Later phases cannot open before this one is done: nothing to decide there yet.
     if (!barrierDone) {
@@ -207,6 +240,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     }
   }
   if (allDone) endWatch(plan, state, options.watch.state, out);
+  if (learnt && learnt.length > 0) out.learnt = { state, progress: progress!, notDone: learnt };
   return out;
 }
 

@@ -73,7 +73,7 @@ export function actionInputOf(
     call,
     actions: input.actions,
     clock: input.clock,
-    ...(input.timeoutClock ? { timeoutClock: input.timeoutClock } : {}),
+    timeoutClock: input.timeoutClock,
     logger: input.logger,
     redactor: input.redactor,
     secrets: input.secrets,
@@ -102,9 +102,10 @@ function retryAt(clock: Clock, error: TminusError, retry: RetryPolicy, attempt: 
 /**
  * Executes a started step's action (polling a wait condition, measuring a rollback step's budget) and
  * returns the result to record: `step.succeeded`, or `step.failed` (with a retry time when its policy allows).
- * Never throws: a step that cannot run is a failed step.
+ * Never throws nor rejects: a step that cannot run is a failed step. Not an `async` function, for the same
+ * reason as `runAction`: no frame kept on the heap per step while its action runs.
  */
-export async function executeStep(input: StepExecutionInput): Promise<RunEventData> {
+export function executeStep(input: StepExecutionInput): Promise<RunEventData> {
   const { stepId: id, attempt, clock, plan } = input;
   let target: ReturnType<typeof callOf>;
   try {
@@ -112,42 +113,71 @@ export async function executeStep(input: StepExecutionInput): Promise<RunEventDa
   } catch (error) {
     const e = coerceError(error);
     input.logger.error(e.message);
-    return { type: 'step.failed', stepId: id, attempt, error: { code: e.code, message: e.message } };
+    return Promise.resolve({
+      type: 'step.failed',
+      stepId: id,
+      attempt,
+      error: { code: e.code, message: e.message },
+    });
   }
   if ('nothing' in target) {
-    return {
+    return Promise.resolve({
       type: 'step.succeeded',
       stepId: id,
       attempt,
       summary: target.nothing,
       output: { undone: false },
-    };
+    });
   }
   const { call, retry, title, poll } = target;
-  const startedAt = clock.now();
   try {
-    const r =
+    const startedAt = clock.now();
+    const run =
       poll === undefined
-        ? await runAction(actionInputOf(input, call, id, title, attempt))
-        : await pollUntilTrue(() => runAction(actionInputOf(input, call, id, title, attempt)), {
+        ? runAction(actionInputOf(input, call, id, title, attempt))
+        : pollUntilTrue(() => runAction(actionInputOf(input, call, id, title, attempt)), {
             intervalMs: poll,
             timeoutMs: taskById(plan, id)?.timeoutMs,
             clock,
             signal: input.signal,
           });
-    const budget = plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
-    const output =
-      budget === undefined ? r.output : { ...r.output, budgetMs: budget, usedMs: clock.now() - startedAt };
-    return { type: 'step.succeeded', stepId: id, attempt, summary: r.summary, ...(output ? { output } : {}) };
+    // Inline, unnamed callbacks (see `runAction`).
+    return run.then(
+      (r): RunEventData => {
+        try {
+          const budget = plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
+          const output =
+            budget === undefined
+              ? r.output
+              : { ...r.output, budgetMs: budget, usedMs: clock.now() - startedAt };
+          return {
+            type: 'step.succeeded',
+            stepId: id,
+            attempt,
+            summary: r.summary,
+            ...(output ? { output } : {}),
+          };
+        } catch (thrown) {
+          return stepFailed(input, retry, thrown);
+        }
+      },
+      (thrown: unknown) => stepFailed(input, retry, thrown),
+    );
   } catch (thrown) {
-    const error = coerceError(thrown);
-    const retryAtMs = retryAt(clock, error, retry, attempt);
-    return {
-      type: 'step.failed',
-      stepId: id,
-      attempt,
-      error: { code: error.code, message: error.message },
-      ...(retryAtMs === undefined ? {} : { retryAtMs }),
-    };
+    return Promise.resolve(stepFailed(input, retry, thrown));
   }
+}
+
+/** The `step.failed` to record for an error, with a retry time when the step's policy allows one. */
+function stepFailed(input: StepExecutionInput, retry: RetryPolicy, thrown: unknown): RunEventData {
+  const { stepId, attempt } = input;
+  const error = coerceError(thrown);
+  const retryAtMs = retryAt(input.clock, error, retry, attempt);
+  return {
+    type: 'step.failed',
+    stepId,
+    attempt,
+    error: { code: error.code, message: error.message },
+    ...(retryAtMs === undefined ? {} : { retryAtMs }),
+  };
 }

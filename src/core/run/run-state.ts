@@ -121,8 +121,12 @@ export const stepsReopened = (state: RunState): number | undefined => reopenedSt
 export const stepOf = (state: RunState, id: string): StepState =>
   state.steps[id] ?? { status: 'pending', attempt: 0, starts: 0 };
 
-function step(state: RunState, id: string): StepState {
-  let s = state.steps[id];
+/**
+ * The step of an event, made pending if nothing happened to it yet. `known` is the step as `applyEvent` read
+ * it already (one lookup in a record of every step of the run per event, not two).
+ */
+function step(state: RunState, id: string, known: StepState | undefined): StepState {
+  let s = known;
   if (s === undefined) {
     s = { status: 'pending', attempt: 0, starts: 0 };
     state.steps[id] = s;
@@ -169,14 +173,14 @@ export function applyEvent(state: RunState, event: RunEvent): void {
   // `apply` changes a step in place (it never replaces one): the object read before is the one after.
   const before = stepId === undefined ? undefined : state.steps[stepId];
   const wasDone = isDone(before);
-  apply(state, event);
+  apply(state, event, before);
   if (wasDone && !isDone(before)) {
     const n = reopenedSteps.get(state);
     if (n !== undefined) reopenedSteps.set(state, n + 1);
   }
 }
 
-function apply(state: RunState, event: RunEvent): void {
+function apply(state: RunState, event: RunEvent, known: StepState | undefined): void {
   const { data, atMs, actor } = event;
   state.lastSeq = event.seq;
   state.lastHash = event.hash;
@@ -205,14 +209,14 @@ function apply(state: RunState, event: RunEvent): void {
       });
       break;
     case 'step.waiting': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       s.status = 'waiting';
       s.startedAtMs ??= atMs;
       s.firstStartedAtMs ??= atMs;
       break;
     }
     case 'step.started': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       s.status = 'running';
       s.attempt = data.attempt;
       s.starts += 1;
@@ -224,14 +228,14 @@ function apply(state: RunState, event: RunEvent): void {
       break;
     }
     case 'step.succeeded': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       finish(s, 'succeeded', atMs, actor, 'normal');
       s.summary = data.summary;
       if (data.output !== undefined) s.output = data.output;
       break;
     }
     case 'step.failed': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       s.error = data.error;
       s.endedAtMs = atMs;
       if (data.retryAtMs !== undefined) {
@@ -244,7 +248,7 @@ function apply(state: RunState, event: RunEvent): void {
       break;
     }
     case 'step.interrupted': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       if (data.takenOver) {
         const t = data.takenOver;
         state.takeOvers.push({ atMs, by: t.by, from: t.from, epoch: t.fromEpoch, stepId: data.stepId });
@@ -259,14 +263,14 @@ function apply(state: RunState, event: RunEvent): void {
       break;
     }
     case 'step.completed': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       finish(s, 'succeeded', atMs, actor, actor === 'auto' ? 'auto' : 'normal');
       s.summary = data.reason ?? `completed by ${actor}`;
       if (data.reason !== undefined) s.reason = data.reason;
       break;
     }
     case 'step.marked-failed': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       s.status = 'held';
       s.hold = 'failed';
       s.by = actor;
@@ -276,13 +280,13 @@ function apply(state: RunState, event: RunEvent): void {
       break;
     }
     case 'step.skipped': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       finish(s, 'skipped', atMs, actor, 'skipped');
       s.reason = data.reason;
       break;
     }
     case 'step.retried': {
-      const s = step(state, data.stepId);
+      const s = step(state, data.stepId, known);
       s.status = 'retrying';
       s.retryAtMs = atMs;
       s.by = actor;
@@ -307,7 +311,7 @@ function apply(state: RunState, event: RunEvent): void {
       const g = (state.gates[data.gateId] ??= { votes: [] });
       g.outcome = data.outcome;
       g.basis = data.basis;
-      const s = step(state, data.gateId);
+      const s = step(state, data.gateId, known);
       if (data.outcome === 'go') {
         finish(s, 'succeeded', atMs, actor, data.basis === 'votes' ? 'normal' : 'auto');
       } else finish(s, 'abandoned', atMs, actor, 'abandoned');

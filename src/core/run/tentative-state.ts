@@ -18,13 +18,18 @@ export function withSuccesses<T>(
 ): T | undefined {
   if (events.some((e) => e.data.type !== 'step.succeeded')) return undefined;
   const { lastSeq, lastHash, lastAtMs } = state;
-  const saved = new Map<string, StepState | undefined>();
+  // The touched steps as they were, side by side in arrays (put back without an iterator's entry arrays).
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  const originals: (StepState | undefined)[] = [];
   try {
     for (const e of events) {
       const id = (e.data as { stepId: string }).stepId;
-      if (!saved.has(id)) {
+      if (!seen.has(id)) {
+        seen.add(id);
         const s = state.steps[id];
-        saved.set(id, s);
+        ids.push(id);
+        originals.push(s);
         // `Object.assign`, not a spread: V8 gives spread copies maps that make the properties a success
         // adds ~30× slower to write (measured: 22 µs against 0.9 µs a success).
         if (s) state.steps[id] = Object.assign({}, s);
@@ -33,9 +38,10 @@ export function withSuccesses<T>(
     }
     return look(state);
   } finally {
-    for (const [id, s] of saved) {
-      if (s) state.steps[id] = s;
-      else delete state.steps[id];
+    for (let i = 0; i < ids.length; i++) {
+      const s = originals[i];
+      if (s) state.steps[ids[i]!] = s;
+      else delete state.steps[ids[i]!];
     }
     state.lastSeq = lastSeq;
     state.lastHash = lastHash;
