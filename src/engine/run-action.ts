@@ -1,6 +1,7 @@
 import { COMMAND_LINE_PARAMS, type ActionType } from '../core/action-types.js';
 import type { Clock } from '../core/clock.js';
 import { commandLineHint, commandLineSecrets } from '../core/secrets/command-line-secrets.js';
+import { findSecretRefs } from '../core/secrets/secret-ref.js';
 import type { Logger } from '../core/logger.js';
 import type { ActionCall, Plan } from '../core/plan/plan.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
@@ -226,8 +227,9 @@ function start(
 ): Promise<ActionResult> {
   const { call, redactor } = input;
   refuseSecretsInCommandLines(call);
-  const params = input.dryRun ? call.with : resolveSecrets(call.with, input.secrets, redactor);
-  let parsed = action.params.safeParse(params);
+  const constant = !input.dryRun && !holdsSecretRefs(call.with);
+  const params = input.dryRun || constant ? call.with : resolveSecrets(call.with, input.secrets, redactor);
+  let parsed = constant ? parsedOnce(action, call.with) : action.params.safeParse(params);
   // A `${{ secret }}` holding a number where one is expected: parsed again with the numbers (only then).
   if (!parsed.success && !input.dryRun) {
     parsed = action.params.safeParse(numbersFromRefs(action.params, call.with, params, call.action));
@@ -240,6 +242,46 @@ function start(
   if (input.dryRun) return dryRun(action, ctx, parsed, call);
   return abortable(action.execute(ctx, parsed.data as unknown), signal);
 }
+
+/** Whether a call's parameters hold a secret reference anywhere (the answer kept per parameters object). */
+function holdsSecretRefs(params: ActionCall['with']): boolean {
+  let holds = refsKnown.get(params);
+  if (holds === undefined) {
+    holds = anyRef(params);
+    refsKnown.set(params, holds);
+  }
+  return holds;
+}
+const refsKnown = new WeakMap<object, boolean>();
+
+function anyRef(value: unknown): boolean {
+  if (typeof value === 'string') return findSecretRefs(value).refs.length > 0;
+  if (Array.isArray(value)) return value.some(anyRef);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(anyRef);
+  return false;
+}
+
+/**
+ * The parameters of a call without secret references, parsed once per action and parameters object (plans are
+ * immutable): a step retried, or the 10,000 steps of a run, do not parse the same object again.
+ */
+function parsedOnce(action: ActionDefinition<unknown>, params: ActionCall['with']) {
+  let byParams = parses.get(action);
+  if (byParams === undefined) {
+    byParams = new WeakMap();
+    parses.set(action, byParams);
+  }
+  let parsed = byParams.get(params);
+  if (parsed === undefined) {
+    parsed = action.params.safeParse(params);
+    byParams.set(params, parsed);
+  }
+  return parsed;
+}
+const parses = new WeakMap<
+  object,
+  WeakMap<object, ReturnType<ActionDefinition<unknown>['params']['safeParse']>>
+>();
 
 /** What a dry run records for an action: its own description of the changes, when it has one. */
 async function dryRun(
