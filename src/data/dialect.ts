@@ -1,3 +1,5 @@
+import type { HeapChunk, HeapPosition } from './heap-chunks.js';
+
 /** The database engines tminus compares. MariaDB speaks the MySQL dialect. */
 export type Engine = 'postgres' | 'mysql' | 'sqlite';
 
@@ -176,6 +178,27 @@ export interface Dialect {
     width: bigint,
     groups: readonly number[],
     native: boolean,
+  ): Promise<Map<number, Checksum>>;
+  /**
+   * PostgreSQL, a heap in key order (`ScanLayout` by keys, listed): where each of the groups `0 … groups - 1`
+   * starts in the heap (see `heap-chunks.ts`), or null where no key is at or above the group's first.
+   */
+  groupStarts?(
+    query: TableQuery,
+    origin: bigint,
+    width: bigint,
+    groups: number,
+  ): Promise<(HeapPosition | null)[]>;
+  /**
+   * The same count and native-hash sum per group as `groupChecksums`, read by heap chunks (sequential TID range
+   * scans; rows outside their chunk's group added to the group of their key). Groups in `skip` are left out.
+   */
+  heapChunkChecksums?(
+    query: TableQuery,
+    chunks: readonly HeapChunk[],
+    origin: bigint,
+    width: bigint,
+    skip: ReadonlySet<number>,
   ): Promise<Map<number, Checksum>>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;

@@ -65,6 +65,10 @@ function spied(d: Dialect, calls: Calls): Dialect {
         }
         if (name === 'nativeChecksum') calls.whole++;
         if (name === 'groupChecksums') calls.grouped.push({ skip: (args[5] as number[] | undefined) ?? [] });
+        // The grouped pass by heap chunks (key-ordered heaps): the skipped groups are a set.
+        if (name === 'heapChunkChecksums') {
+          calls.grouped.push({ skip: [...(args[4] as ReadonlySet<number>)].sort((a, b) => a - b) });
+        }
         return f.apply(t, args);
       };
     },

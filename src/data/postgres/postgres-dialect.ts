@@ -33,6 +33,9 @@ import {
   keyIndexes,
   groupChecksumsOf,
 } from '../tminus-hashing.js';
+import type { HeapChunk, HeapPosition } from '../heap-chunks.js';
+import { parseHeapPosition } from '../heap-chunks.js';
+import { foldChunkSums, groupStartsSql, heapChunkSumsSql } from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql } from './key-range-sums.js';
 import { PostgresDriver } from './postgres-driver.js';
 import {
@@ -283,6 +286,28 @@ export class PostgresDialect implements Dialect {
     }
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
     return checksumMap(await this.sql.bound(listedGroupSumsSql(q, origin, width, groups, h)));
+  }
+
+  async groupStarts(
+    q: TableQuery,
+    origin: bigint,
+    width: bigint,
+    groups: number,
+  ): Promise<(HeapPosition | null)[]> {
+    const r = await this.sql.bound(groupStartsSql(q, origin, width, groups));
+    return r.map((x) => parseHeapPosition(x[0]));
+  }
+
+  async heapChunkChecksums(
+    q: TableQuery,
+    chunks: readonly HeapChunk[],
+    origin: bigint,
+    width: bigint,
+    skip: ReadonlySet<number>,
+  ): Promise<Map<number, Checksum>> {
+    if (chunks.length === 0) return new Map();
+    const rows = await this.sql.bound(heapChunkSumsSql(q, chunks, this.nativeHashSql(q), skip));
+    return foldChunkSums(rows, origin, width, skip);
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
