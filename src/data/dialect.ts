@@ -190,16 +190,13 @@ export interface Dialect {
     groups: number,
   ): Promise<(HeapPosition | null)[]>;
   /**
-   * The same count and native-hash sum per group as `groupChecksums`, read by heap chunks (sequential TID range
-   * scans; rows outside their chunk's group added to the group of their key). Groups in `skip` are left out.
+   * Count and native-hash sum of the rows each heap chunk holds (sequential TID range scans), by the chunk's
+   * group — whatever the rows' keys: a row outside its group's chunk (see `chunkStragglers`) counts where it
+   * lies.
    */
-  heapChunkChecksums?(
-    query: TableQuery,
-    chunks: readonly HeapChunk[],
-    origin: bigint,
-    width: bigint,
-    skip: ReadonlySet<number>,
-  ): Promise<Map<number, Checksum>>;
+  heapChunkChecksums?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, Checksum>>;
+  /** The keys of the rows the chunks hold outside their groups' keys. */
+  chunkStragglers?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<bigint[]>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */

@@ -2,6 +2,7 @@ import { DEFAULTS } from './compare-options.js';
 import type { Checksum, KeyRange, ScanLayout } from './dialect.js';
 import type { DiffContext } from './diff-context.js';
 import { sampleGroups } from './group-sample.js';
+import type { HeapChunk } from './heap-chunks.js';
 import { heapChunks } from './heap-chunks.js';
 
 const MIN_SEGMENT = 1_000;
@@ -85,18 +86,11 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
   }
-  const groupCount = Number((span + width - 1n) / width);
-  const [source, target] = await Promise.all(
-    heapChunked(ctx, layouts)
-      ? [
-          chunkSide(ctx, 'source', min, width, groupCount, sample, sampled[0]),
-          chunkSide(ctx, 'target', min, width, groupCount, sample, sampled[1]),
-        ]
-      : [
-          scanSide(ctx, 'source', layouts[0], min, end, width, sample, sampled[0]),
-          scanSide(ctx, 'target', layouts[1], min, end, width, sample, sampled[1]),
-        ],
-  );
+  if (heapChunked(ctx, layouts)) return chunkedPass(ctx, min, width, Number((span + width - 1n) / width));
+  const [source, target] = await Promise.all([
+    scanSide(ctx, 'source', layouts[0], min, end, width, sample, sampled[0]),
+    scanSide(ctx, 'target', layouts[1], min, end, width, sample, sampled[1]),
+  ]);
   const differing = differingGroups(source, target, min, width);
   ctx.tally(total(source), total(target));
   await narrow(ctx, differing);
@@ -125,41 +119,73 @@ function sampleFirst(ctx: DiffContext, layouts: readonly [ScanLayout, ScanLayout
 
 /**
  * Whether the grouped pass reads both sides by heap chunks (see `heap-chunks.ts`): PostgreSQL native row hashes
- * on heaps in key order, where one index look-up per group finds where it starts and each group is then summed
- * over a sequential TID range scan — about the cost of a plain scan, where an index range scan per group costs
- * 1.25–1.4× and a `GROUP BY` 1.4–1.5× (docs/benchmarks.md). Not for a live source: a row moved between two
- * parts' statements could be read twice or not at all.
+ * on heaps in key order, where one index look-up per group finds where it starts in the heap and each chunk is
+ * then summed over a sequential TID range scan — 1.04× the backend CPU of a plain scan plus 0.08× for the
+ * look-ups, where an index range scan per group costs 1.22× and a `GROUP BY` 1.4× (docs/benchmarks.md). Not
+ * for a live source: a row moved between two parts' statements could be read twice or not at all.
  */
 function heapChunked(ctx: DiffContext, layouts: readonly [ScanLayout, ScanLayout]): boolean {
   return (
     ctx.plan.native &&
     (ctx.options.recheckAfterMs ?? 0) === 0 &&
     layouts.every((l) => l.by === 'keys' && l.listed === true) &&
-    [ctx.source, ctx.target].every((d) => !!d.groupStarts && !!d.heapChunkChecksums)
+    [ctx.source, ctx.target].every((d) => !!d.groupStarts && !!d.heapChunkChecksums && !!d.chunkStragglers)
   );
 }
 
 /**
- * Reads one side by heap chunks, in parts sized like `scanSide`'s, and adds up the group checksums. Groups
- * already summed by the sample (`skip`) are left out and their sums (`sampled`) taken as they are.
+ * The grouped pass by heap chunks. A chunk's sums are those of the rows it holds, so two sides' chunks of a
+ * group compare the same rows only when both hold just that group's keys; a row elsewhere (a straggler: moved
+ * by an update, inserted out of order) makes the chunk it lies in differ on one side instead. So every
+ * difference makes the chunk of the row differ on at least one side, and each differing chunk is resolved
+ * twice over: its group's keys compared by key ranges (`narrow`, exact), and the keys of the rows it holds
+ * outside its group (its stragglers, on both sides) compared row by row. Every sampled group is read again:
+ * the sample's sums are by key, not by chunk.
  */
+async function chunkedPass(ctx: DiffContext, min: bigint, width: bigint, groups: number): Promise<void> {
+  const [a, b] = await Promise.all([
+    chunkSide(ctx, 'source', min, width, groups),
+    chunkSide(ctx, 'target', min, width, groups),
+  ]);
+  ctx.tally(total(a.sums), total(b.sums));
+  // A side's chunk counts are not its group's: never 0 (a group missing on one side is refined, not counted).
+  const differing = differingGroups(a.sums, b.sums, min, width).map((d) => ({
+    ...d,
+    source: d.source > 0n ? d.source : 1n,
+    target: d.target > 0n ? d.target : 1n,
+  }));
+  if (differing.length === 0) return;
+  const flagged = new Set(differing.map((d) => Number((d.range.lo - min) / width)));
+  const [x, y] = await ctx.both(
+    () => ctx.source.chunkStragglers!(ctx.plan.source, a.chunks.filter((c) => flagged.has(c.group))),
+    () => ctx.target.chunkStragglers!(ctx.plan.target, b.chunks.filter((c) => flagged.has(c.group))),
+  );
+  // Stragglers whose key is in a differing group are compared with that group already.
+  const keys = [...new Set([...x, ...y])]
+    .filter((k) => !flagged.has(Number(floorDiv(k - min, width))))
+    .sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+  await narrow(ctx, differing);
+  await download(
+    ctx,
+    keys.map((k) => ({ range: { lo: k, hi: k + 1n }, rows: 1, source: 1n, target: 1n })),
+  );
+}
+
+/** Reads one side by heap chunks, in parts sized like `scanSide`'s: the chunks and each chunk's sums. */
 async function chunkSide(
   ctx: DiffContext,
   which: 'source' | 'target',
   min: bigint,
   width: bigint,
   groups: number,
-  skip: readonly number[],
-  sampled: ReadonlyMap<number, Checksum>,
-): Promise<Map<number, Checksum>> {
+): Promise<{ chunks: HeapChunk[]; sums: Map<number, Checksum> }> {
   const side = which === 'source' ? ctx.source : ctx.target;
   const query = which === 'source' ? ctx.plan.source : ctx.plan.target;
   const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
   const starts = await slots.run(() => side.groupStarts!(query, min, width, groups));
   ctx.stats.queries++;
   const chunks = heapChunks(starts, min, width);
-  const skipped = new Set(skip);
-  const sums = new Map<number, Checksum>(sampled);
+  const sums = new Map<number, Checksum>();
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
   const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length));
   let step = clamp(Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND), DEFAULTS.firstSegmentRows, MAX_SEGMENT);
@@ -169,14 +195,12 @@ async function chunkSide(
     const part = chunks.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
     i += part.length;
     const started = ctx.clock.now();
-    const got = await slots.run(() => side.heapChunkChecksums!(query, part, min, width, skipped));
+    const got = await slots.run(() => side.heapChunkChecksums!(query, part));
     ctx.stats.queries++;
     let rows = 0;
     for (const [g, c] of got) {
-      if (skipped.has(g)) continue;
       rows += Number(c.count);
-      const had = sums.get(g);
-      sums.set(g, had ? { count: had.count + c.count, sum: had.sum + c.sum } : c);
+      sums.set(g, c);
     }
     if (which === 'source') ctx.progress(rows);
     if (rows >= MIN_SEGMENT) {
@@ -185,7 +209,13 @@ async function chunkSide(
       step = clamp(Math.round(rate * goal), MIN_SEGMENT, MAX_SEGMENT);
     }
   }
-  return sums;
+  return { chunks, sums };
+}
+
+/** `floor(a / b)` for bigints (`/` truncates towards zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return q * b > a ? q - 1n : q;
 }
 
 /**

@@ -35,7 +35,7 @@ import {
 } from '../tminus-hashing.js';
 import type { HeapChunk, HeapPosition } from '../heap-chunks.js';
 import { parseHeapPosition } from '../heap-chunks.js';
-import { foldChunkSums, groupStartsSql, heapChunkSumsSql } from './heap-chunk-sums.js';
+import { chunkStragglersSql, groupStartsSql, heapChunkSumsSql } from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql } from './key-range-sums.js';
 import { PostgresDriver } from './postgres-driver.js';
 import {
@@ -298,16 +298,15 @@ export class PostgresDialect implements Dialect {
     return r.map((x) => parseHeapPosition(x[0]));
   }
 
-  async heapChunkChecksums(
-    q: TableQuery,
-    chunks: readonly HeapChunk[],
-    origin: bigint,
-    width: bigint,
-    skip: ReadonlySet<number>,
-  ): Promise<Map<number, Checksum>> {
+  async heapChunkChecksums(q: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, Checksum>> {
     if (chunks.length === 0) return new Map();
-    const rows = await this.sql.bound(heapChunkSumsSql(q, chunks, this.nativeHashSql(q), skip));
-    return foldChunkSums(rows, origin, width, skip);
+    return checksumMap(await this.sql.bound(heapChunkSumsSql(q, chunks, this.nativeHashSql(q))));
+  }
+
+  async chunkStragglers(q: TableQuery, chunks: readonly HeapChunk[]): Promise<bigint[]> {
+    if (chunks.length === 0) return [];
+    const r = await this.sql.bound(chunkStragglersSql(q, chunks));
+    return r.map((x) => BigInt(x[0]!));
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
