@@ -36,6 +36,19 @@ const chunkArrays = (b: Binder, chunks: readonly HeapChunk[]) => ({
 });
 
 /**
+ * The rows of the heap chunk `tminus_c` (a TID range scan) as a FROM item, with the operator's filter. Any other
+ * condition is kept above the scan (`OFFSET 0`, the subquery named as the table so the filter and hash read its
+ * columns): pushed down, the planner may read a condition on the key (`key < lo OR key > hi`, a filter's
+ * `id > 5`) through the key's index — nearly the whole index for every chunk. `open`: a WHERE clause follows.
+ */
+function chunkRows(q: TableQuery, open = false): string {
+  const scan = `SELECT * FROM ${F.ident(q.table)} WHERE ctid >= tminus_c.f AND ctid < tminus_c.t`;
+  const name = F.ident(q.table.split('.').pop()!);
+  if (!q.where && !open) return `(${scan}) ${name}`;
+  return `(${scan} OFFSET 0) ${name} WHERE ${q.where ? `(${q.where})` : 'true'}`;
+}
+
+/**
  * Count and sum of the row hash per heap chunk: a plain `count + sum` over a TID range scan each, in heap order
  * — a sequential read with no index, no hash aggregate and no per-row test beyond the scan's. The sums are of
  * the rows a chunk holds, whatever their keys (see `chunkStragglersSql` for the others).
@@ -44,13 +57,11 @@ export function heapChunkSumsSql(q: TableQuery, chunks: readonly HeapChunk[], ha
   const b = new Binder(F);
   const groups = b.bind(chunks.map((c) => String(c.group)));
   const a = chunkArrays(b, chunks);
-  const filter = q.where ? ` AND (${q.where})` : '';
   return {
     sql:
       `SELECT tminus_c.g::text, s.c::text, s.h::text FROM ` +
       `unnest(${groups}::bigint[], ${a.from}::tid[], ${a.to}::tid[]) AS tminus_c(g, f, t), LATERAL (` +
-      `SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${F.ident(q.table)} ` +
-      `WHERE ctid >= tminus_c.f AND ctid < tminus_c.t${filter}) s WHERE s.c > 0`,
+      `SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${chunkRows(q)}) s WHERE s.c > 0`,
     values: b.values,
   };
 }
@@ -66,12 +77,11 @@ export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]):
   const lo = b.bind(chunks.map((c) => c.lo.toString()));
   // The group's last key, inclusive (kept inside bigint at the top of the key space).
   const hi = b.bind(chunks.map((c) => (c.hi - 1n > BIGINT_MAX ? BIGINT_MAX : c.hi - 1n).toString()));
-  const filter = q.where ? ` AND (${q.where})` : '';
   return {
     sql:
       `SELECT s.k::text FROM unnest(${a.from}::tid[], ${a.to}::tid[], ${lo}::bigint[], ${hi}::bigint[]) ` +
-      `AS tminus_c(f, t, lo, hi), LATERAL (SELECT ${k} AS k FROM ${F.ident(q.table)} ` +
-      `WHERE ctid >= tminus_c.f AND ctid < tminus_c.t AND (${k} < tminus_c.lo OR ${k} > tminus_c.hi)${filter}) s`,
+      `AS tminus_c(f, t, lo, hi), LATERAL (SELECT ${k}::bigint AS k FROM ${chunkRows(q, true)} ` +
+      `AND (${k} < tminus_c.lo OR ${k} > tminus_c.hi)) s`,
     values: b.values,
   };
 }
