@@ -195,8 +195,11 @@ export interface Dialect {
    * lies.
    */
   heapChunkChecksums?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, Checksum>>;
-  /** The keys of the rows the chunks hold outside their groups' keys. */
-  chunkStragglers?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<bigint[]>;
+  /** How many rows the chunks hold, and the keys of those outside their chunk's group. */
+  chunkStragglers?(
+    query: TableQuery,
+    chunks: readonly HeapChunk[],
+  ): Promise<{ rows: bigint; keys: bigint[] }>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */

@@ -86,7 +86,9 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
   }
-  if (heapChunked(ctx, layouts)) return chunkedPass(ctx, min, width, Number((span + width - 1n) / width));
+  if (heapChunked(ctx, layouts)) {
+    return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), sample, sampled);
+  }
   const [source, target] = await Promise.all([
     scanSide(ctx, 'source', layouts[0], min, end, width, sample, sampled[0]),
     scanSide(ctx, 'target', layouts[1], min, end, width, sample, sampled[1]),
@@ -136,32 +138,48 @@ function heapChunked(ctx: DiffContext, layouts: readonly [ScanLayout, ScanLayout
 /**
  * The grouped pass by heap chunks. A chunk's sums are those of the rows it holds, so two sides' chunks of a
  * group compare the same rows only when both hold just that group's keys; a row elsewhere (a straggler: moved
- * by an update, inserted out of order) makes the chunk it lies in differ on one side instead. So every
- * difference makes the chunk of the row differ on at least one side, and each differing chunk is resolved
- * twice over: its group's keys compared by key ranges (`narrow`, exact), and the keys of the rows it holds
- * outside its group (its stragglers, on both sides) compared row by row. Every sampled group is read again:
- * the sample's sums are by key, not by chunk.
+ * by an update, inserted out of order) makes the chunk it lies in differ on one side instead. The chunks of
+ * sampled groups are not summed again (their groups were, by key): only their row counts and stragglers are
+ * read. So every difference shows in a group the sample found differing, in a chunk whose sums differ, or as
+ * a straggler of a sampled group's chunk; each such group is compared by key ranges (`narrow`, exact), and
+ * every straggler of those chunks (both sides) outside them row by row.
  */
-async function chunkedPass(ctx: DiffContext, min: bigint, width: bigint, groups: number): Promise<void> {
+async function chunkedPass(
+  ctx: DiffContext,
+  min: bigint,
+  width: bigint,
+  groups: number,
+  sample: readonly number[],
+  sampled: readonly [Map<number, Checksum>, Map<number, Checksum>],
+): Promise<void> {
+  const skip = new Set(sample);
   const [a, b] = await Promise.all([
-    chunkSide(ctx, 'source', min, width, groups),
-    chunkSide(ctx, 'target', min, width, groups),
+    chunkSide(ctx, 'source', min, width, groups, skip),
+    chunkSide(ctx, 'target', min, width, groups, skip),
   ]);
-  ctx.tally(total(a.sums), total(b.sums));
+  ctx.tally(a.rows, b.rows);
   // A side's chunk counts are not its group's: never 0 (a group missing on one side is refined, not counted).
-  const differing = differingGroups(a.sums, b.sums, min, width).map((d) => ({
-    ...d,
-    source: d.source > 0n ? d.source : 1n,
-    target: d.target > 0n ? d.target : 1n,
-  }));
-  if (differing.length === 0) return;
+  const differing = [
+    ...differingGroups(a.sums, b.sums, min, width).map((d) => ({
+      ...d,
+      source: d.source > 0n ? d.source : 1n,
+      target: d.target > 0n ? d.target : 1n,
+    })),
+    ...differingGroups(sampled[0], sampled[1], min, width),
+  ].sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1));
   const flagged = new Set(differing.map((d) => Number((d.range.lo - min) / width)));
-  const [x, y] = await ctx.both(
-    () => ctx.source.chunkStragglers!(ctx.plan.source, a.chunks.filter((c) => flagged.has(c.group))),
-    () => ctx.target.chunkStragglers!(ctx.plan.target, b.chunks.filter((c) => flagged.has(c.group))),
-  );
-  // Stragglers whose key is in a differing group are compared with that group already.
-  const keys = [...new Set([...x, ...y])]
+  const [x, y] =
+    flagged.size === 0
+      ? [[], []]
+      : await ctx.both(
+          async () => (await ctx.source.chunkStragglers!(ctx.plan.source, flaggedChunks(a.chunks))).keys,
+          async () => (await ctx.target.chunkStragglers!(ctx.plan.target, flaggedChunks(b.chunks))).keys,
+        );
+  function flaggedChunks(chunks: readonly HeapChunk[]) {
+    return chunks.filter((c) => flagged.has(c.group) && !skip.has(c.group));
+  }
+  // Stragglers whose key is in a flagged group are compared with that group already.
+  const keys = [...new Set([...a.strays, ...b.strays, ...x, ...y])]
     .filter((k) => !flagged.has(Number(floorDiv(k - min, width))))
     .sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
   await narrow(ctx, differing);
@@ -171,28 +189,41 @@ async function chunkedPass(ctx: DiffContext, min: bigint, width: bigint, groups:
   );
 }
 
-/** Reads one side by heap chunks, in parts sized like `scanSide`'s: the chunks and each chunk's sums. */
+/**
+ * Reads one side by heap chunks, in parts sized like `scanSide`'s: the chunks, the sums of those not in `skip`,
+ * the side's row count, and the stragglers of the chunks in `skip`.
+ */
 async function chunkSide(
   ctx: DiffContext,
   which: 'source' | 'target',
   min: bigint,
   width: bigint,
   groups: number,
-): Promise<{ chunks: HeapChunk[]; sums: Map<number, Checksum> }> {
+  skip: ReadonlySet<number>,
+): Promise<{ chunks: HeapChunk[]; sums: Map<number, Checksum>; rows: bigint; strays: bigint[] }> {
   const side = which === 'source' ? ctx.source : ctx.target;
   const query = which === 'source' ? ctx.plan.source : ctx.plan.target;
   const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
   const starts = await slots.run(() => side.groupStarts!(query, min, width, groups));
   ctx.stats.queries++;
   const chunks = heapChunks(starts, min, width);
+  const read = chunks.filter((c) => !skip.has(c.group));
+  const skipped = await slots.run(() =>
+    side.chunkStragglers!(
+      query,
+      chunks.filter((c) => skip.has(c.group)),
+    ),
+  );
+  ctx.stats.queries++;
+  let total = skipped.rows;
   const sums = new Map<number, Checksum>();
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
   const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length));
   let step = clamp(Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND), DEFAULTS.firstSegmentRows, MAX_SEGMENT);
   let rate = 0; // rows per ms, exponentially averaged
-  for (let i = 0; i < chunks.length; ) {
+  for (let i = 0; i < read.length; ) {
     ctx.checkAborted();
-    const part = chunks.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
+    const part = read.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
     i += part.length;
     const started = ctx.clock.now();
     const got = await slots.run(() => side.heapChunkChecksums!(query, part));
@@ -200,6 +231,7 @@ async function chunkSide(
     let rows = 0;
     for (const [g, c] of got) {
       rows += Number(c.count);
+      total += c.count;
       sums.set(g, c);
     }
     if (which === 'source') ctx.progress(rows);
@@ -209,7 +241,7 @@ async function chunkSide(
       step = clamp(Math.round(rate * goal), MIN_SEGMENT, MAX_SEGMENT);
     }
   }
-  return { chunks, sums };
+  return { chunks, sums, rows: total, strays: skipped.keys };
 }
 
 /** `floor(a / b)` for bigints (`/` truncates towards zero). */

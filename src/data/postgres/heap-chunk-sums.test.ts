@@ -95,7 +95,9 @@ describe('heap chunk sums', () => {
       const all = [...got.values()].reduce((n, c) => ({ count: n.count + c.count, sum: n.sum + c.sum }));
       expect([all.count.toString(), all.sum.toString()]).toEqual(total[0]);
       // Stragglers: the keys each chunk's range holds outside its group's keys.
-      const stray = (await rows(chunkStragglersSql(T, chunks))).map((r) => BigInt(r[0] as string));
+      const listed = await rows(chunkStragglersSql(T, chunks));
+      expect(listed.reduce((n, r) => n + BigInt(r[0] as string), 0n).toString()).toEqual(total[0]![0]);
+      const stray = listed.flatMap((r) => (r[1] ? (r[1] as string).split(',').map(BigInt) : []));
       const want: bigint[] = [];
       for (const c of chunks) {
         const to = c.to ? `AND ctid < '${heapPositionText(c.to)}'::tid` : '';

@@ -67,8 +67,9 @@ export function heapChunkSumsSql(q: TableQuery, chunks: readonly HeapChunk[], ha
 }
 
 /**
- * The keys of the rows a heap chunk holds outside its group's keys (stragglers: moved by an update, inserted out
- * of order), for a few chunks whose sums differ: a TID range scan each, no hashing.
+ * Per heap chunk, the count of the rows it holds and the keys of those outside its group's keys (stragglers:
+ * moved by an update, inserted out of order) — for the chunks of sampled groups and the few whose sums differ:
+ * a TID range scan each, no hashing.
  */
 export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]): BoundSql {
   const b = new Binder(F);
@@ -79,9 +80,10 @@ export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]):
   const hi = b.bind(chunks.map((c) => (c.hi - 1n > BIGINT_MAX ? BIGINT_MAX : c.hi - 1n).toString()));
   return {
     sql:
-      `SELECT s.k::text FROM unnest(${a.from}::tid[], ${a.to}::tid[], ${lo}::bigint[], ${hi}::bigint[]) ` +
-      `AS tminus_c(f, t, lo, hi), LATERAL (SELECT ${k}::bigint AS k FROM ${chunkRows(q, true)} ` +
-      `AND (${k} < tminus_c.lo OR ${k} > tminus_c.hi)) s`,
+      `SELECT s.c::text, s.x FROM unnest(${a.from}::tid[], ${a.to}::tid[], ${lo}::bigint[], ${hi}::bigint[]) ` +
+      `AS tminus_c(f, t, lo, hi), LATERAL (SELECT count(*) AS c, ` +
+      `string_agg(${k}::text, ',') FILTER (WHERE ${k} < tminus_c.lo OR ${k} > tminus_c.hi) AS x ` +
+      `FROM ${chunkRows(q, true)}) s`,
     values: b.values,
   };
 }

@@ -303,10 +303,17 @@ export class PostgresDialect implements Dialect {
     return checksumMap(await this.sql.bound(heapChunkSumsSql(q, chunks, this.nativeHashSql(q))));
   }
 
-  async chunkStragglers(q: TableQuery, chunks: readonly HeapChunk[]): Promise<bigint[]> {
-    if (chunks.length === 0) return [];
-    const r = await this.sql.bound(chunkStragglersSql(q, chunks));
-    return r.map((x) => BigInt(x[0]!));
+  async chunkStragglers(
+    q: TableQuery,
+    chunks: readonly HeapChunk[],
+  ): Promise<{ rows: bigint; keys: bigint[] }> {
+    const out = { rows: 0n, keys: [] as bigint[] };
+    if (chunks.length === 0) return out;
+    for (const [c, x] of await this.sql.bound(chunkStragglersSql(q, chunks))) {
+      out.rows += BigInt(c ?? '0');
+      if (x) for (const k of x.split(',')) out.keys.push(BigInt(k));
+    }
+    return out;
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
