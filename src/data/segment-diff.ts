@@ -12,6 +12,12 @@ const ROWS_PER_GROUP = 256;
 /** Cautious checksum rates (rows per second and side, on a loaded 2-core machine) that size the first part. */
 const NATIVE_ROWS_PER_SECOND = 400_000;
 const CANONICAL_ROWS_PER_SECOND = 20_000;
+/**
+ * Read by heap chunks, each group costs an index look-up (where it starts, about 6–10 µs) and each row of a
+ * differing group about 0.6 µs when compared again: `2.5·√rows` groups balance the two for about 100 scattered
+ * differences (about 2,500 groups of 400 rows at 1M rows, 4,300 of 700 at 3M).
+ */
+const CHUNK_GROUPS_PER_SQRT_ROW = 2.5;
 /** Groups per checksum query at most: the hash aggregate stays a few MB, far below PostgreSQL's work_mem. */
 const MAX_GROUPS = 16_384;
 /** A batch of differing groups holding more rows than this is checksummed again by finer groups first. */
@@ -56,8 +62,14 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const min = minOf(a?.min, b?.min);
   const end = maxOf(a?.max, b?.max) + 1n;
   const span = end - min;
+  const chunked = heapChunked(ctx, layouts);
+  const rows = Math.max(ctx.totalRows, 1);
   const groups = BigInt(
-    clamp(Math.ceil(Math.max(ctx.totalRows, 1) / ROWS_PER_GROUP), 1, Math.min(MAX_GROUPS, Number(span))),
+    clamp(
+      chunked ? Math.round(CHUNK_GROUPS_PER_SQRT_ROW * Math.sqrt(rows)) : Math.ceil(rows / ROWS_PER_GROUP),
+      1,
+      Math.min(MAX_GROUPS, Number(span)),
+    ),
   );
   const width = alignedWidth((span + groups - 1n) / groups);
   const sample = sampleFirst(ctx, layouts)
@@ -86,7 +98,7 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
   }
-  if (heapChunked(ctx, layouts)) {
+  if (chunked) {
     return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), sample, sampled);
   }
   const [source, target] = await Promise.all([
