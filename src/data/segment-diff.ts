@@ -13,11 +13,12 @@ const ROWS_PER_GROUP = 256;
 const NATIVE_ROWS_PER_SECOND = 400_000;
 const CANONICAL_ROWS_PER_SECOND = 20_000;
 /**
- * Read by heap chunks, each group costs an index look-up (where it starts, about 6–10 µs) and each row of a
- * differing group about 0.6 µs when compared again: `2.5·√rows` groups balance the two for about 100 scattered
- * differences (about 2,500 groups of 400 rows at 1M rows, 4,300 of 700 at 3M).
+ * Read by heap chunks, each group costs an index look-up (where it starts: 6–10 µs of backend CPU, more on a
+ * larger index) and each row of a differing group about 0.8 µs when compared again by finer groups: `4·√rows`
+ * groups balance the two for about 100 scattered differences (4,000 groups of 250 rows at 1M rows, 6,900 of
+ * 430 at 3M; docs/benchmarks.md).
  */
-const CHUNK_GROUPS_PER_SQRT_ROW = 2.5;
+const CHUNK_GROUPS_PER_SQRT_ROW = 4;
 /** Groups per checksum query at most: the hash aggregate stays a few MB, far below PostgreSQL's work_mem. */
 const MAX_GROUPS = 16_384;
 /** A batch of differing groups holding more rows than this is checksummed again by finer groups first. */

@@ -36,7 +36,7 @@ import {
 import type { HeapChunk, HeapPosition } from '../heap-chunks.js';
 import { parseHeapPosition } from '../heap-chunks.js';
 import { chunkStragglersSql, groupStartsSql, heapChunkSumsSql } from './heap-chunk-sums.js';
-import { keyRangeSumsSql, listedGroupSumsSql } from './key-range-sums.js';
+import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
 import { PostgresDriver } from './postgres-driver.js';
 import {
   POSTGRES_FLAVOUR as F,
@@ -68,6 +68,14 @@ const KINDS: Readonly<Record<string, ColumnKind>> = {
   json: 'json',
   jsonb: 'json',
 };
+
+/** True for key ranges in ascending order that do not overlap (each row in one range at most). */
+function disjoint(
+  within: KeyRange['within'],
+): within is readonly { readonly lo: bigint; readonly hi: bigint }[] {
+  if (!within?.length) return false;
+  return within.every((r, i) => r.lo < r.hi && (i === 0 || within[i - 1]!.hi <= r.lo));
+}
 
 /** Planner correlation between key order and heap order above which a table is read by key ranges. */
 const KEY_ORDER_CORRELATION = 0.95;
@@ -264,6 +272,9 @@ export class PostgresDialect implements Dialect {
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
     if (!range.pages && !range.within?.length && this.keyOrdered.has(orderedKey(q))) {
       return checksumMap(await this.sql.bound(keyRangeSumsSql(q, range, origin, width, h, skip)));
+    }
+    if (!range.pages && range.lo === null && range.hi === null && disjoint(range.within)) {
+      return checksumMap(await this.sql.bound(withinGroupSumsSql(q, range.within, origin, width, h)));
     }
     // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
     return checksumMap(await this.sql.bound(groupChecksumSql(F, q, range, origin, width, h)));
