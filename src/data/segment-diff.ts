@@ -232,9 +232,13 @@ async function chunkSide(
   const sums = new Map<number, Checksum>();
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
   const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length));
-  let step = clamp(Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND), DEFAULTS.firstSegmentRows, MAX_SEGMENT);
+  let step = clamp(
+    Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND),
+    DEFAULTS.firstSegmentRows,
+    MAX_SEGMENT,
+  );
   let rate = 0; // rows per ms, exponentially averaged
-  for (let i = 0; i < read.length; ) {
+  for (let i = 0; i < read.length;) {
     ctx.checkAborted();
     const part = read.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
     i += part.length;

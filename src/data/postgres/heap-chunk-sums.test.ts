@@ -28,7 +28,10 @@ const TABLE = [
 ];
 
 beforeAll(async () => {
-  [db, target] = await Promise.all([createPostgresDatabase('tminus_hcs'), createPostgresDatabase('tminus_hcs')]);
+  [db, target] = await Promise.all([
+    createPostgresDatabase('tminus_hcs'),
+    createPostgresDatabase('tminus_hcs'),
+  ]);
   await pgExec(db.url, [...TABLE, 'ANALYZE t']);
   client = new pg.Client({ connectionString: db.url });
   await client.connect();
@@ -43,11 +46,15 @@ async function rows(q: BoundSql) {
   return (await client.query({ text: q.sql, values: q.values, rowMode: 'array' })).rows as unknown[][];
 }
 
-async function layout(width: bigint): Promise<{ min: bigint; groups: number; starts: (HeapPosition | null)[] }> {
+async function layout(
+  width: bigint,
+): Promise<{ min: bigint; groups: number; starts: (HeapPosition | null)[] }> {
   const r = await rows({ sql: `SELECT min(id)::text, max(id)::text FROM t`, values: [] });
   const min = BigInt(r[0]![0] as string);
   const groups = Number((BigInt(r[0]![1] as string) + 1n - min + width - 1n) / width);
-  const starts = (await rows(groupStartsSql(T, min, width, groups))).map((x) => parseHeapPosition(x[0] as string));
+  const starts = (await rows(groupStartsSql(T, min, width, groups))).map((x) =>
+    parseHeapPosition(x[0] as string),
+  );
   return { min, groups, starts };
 }
 
@@ -63,7 +70,8 @@ async function expected(chunks: readonly HeapChunk[], q: TableQuery) {
       sql: `SELECT count(*)::text, coalesce(sum(${HASH}), 0)::text FROM t WHERE ctid >= '${heapPositionText(c.from)}'::tid ${to}${where}`,
       values: [],
     });
-    if (r[0]![0] !== '0') out.set(c.group, { count: BigInt(r[0]![0] as string), sum: BigInt(r[0]![1] as string) });
+    if (r[0]![0] !== '0')
+      out.set(c.group, { count: BigInt(r[0]![0] as string), sum: BigInt(r[0]![1] as string) });
   }
   return out;
 }
@@ -150,7 +158,10 @@ describe('a comparison by heap chunks (PostgreSQL native hashes, key-ordered hea
     const c = new pg.Client({ connectionString: target.url });
     await c.connect();
     try {
-      const t = (await c.query(`SELECT id::text, v FROM t WHERE ${where}`)).rows as { id: string; v: string | null }[];
+      const t = (await c.query(`SELECT id::text, v FROM t WHERE ${where}`)).rows as {
+        id: string;
+        v: string | null;
+      }[];
       const s = (await client.query(`SELECT id::text, v FROM t WHERE ${where}`)).rows as typeof t;
       const src = new Map(s.map((r) => [r.id, r.v]));
       const dst = new Map(t.map((r) => [r.id, r.v]));

@@ -119,7 +119,9 @@ describe('key-range sums', () => {
       expect(sorted(await sums(withinGroupSumsSql(q, within, -5000n, 24n, HASH)))).toEqual(sorted(want));
     }
     const top: TableQuery = { table: 'top', specs: [], key: ['id'] };
-    const got = await sums(withinGroupSumsSql(top, [{ lo: MAX - 100n, hi: MAX + 64n }], MAX - 100n, 8n, HASH));
+    const got = await sums(
+      withinGroupSumsSql(top, [{ lo: MAX - 100n, hi: MAX + 64n }], MAX - 100n, 8n, HASH),
+    );
     expect([...got.values()].reduce((n, c) => n + c.count, 0n)).toBe(101n);
   });
 
