@@ -70,8 +70,9 @@ async function expected(chunks: readonly HeapChunk[], q: TableQuery) {
       sql: `SELECT count(*)::text, coalesce(sum(${HASH}), 0)::text FROM t WHERE ctid >= '${heapPositionText(c.from)}'::tid ${to}${where}`,
       values: [],
     });
-    if (r[0]![0] !== '0')
+    if (r[0]![0] !== '0') {
       out.set(c.group, { count: BigInt(r[0]![0] as string), sum: BigInt(r[0]![1] as string) });
+    }
   }
   return out;
 }
