@@ -155,7 +155,7 @@ function heapChunked(ctx: DiffContext, layouts: readonly [ScanLayout, ScanLayout
  * sampled groups are not summed again (their groups were, by key): only their row counts and stragglers are
  * read. So every difference shows in a group the sample found differing, in a chunk whose sums differ, or as
  * a straggler of a sampled group's chunk; each such group is compared by key ranges (`narrow`, exact), and
- * every straggler of those chunks (both sides) outside them row by row.
+ * the group of every straggler of those chunks (both sides) as well.
  */
 async function chunkedPass(
   ctx: DiffContext,
@@ -191,14 +191,19 @@ async function chunkedPass(
   function flaggedChunks(chunks: readonly HeapChunk[]) {
     return chunks.filter((c) => flagged.has(c.group) && !skip.has(c.group));
   }
-  // Stragglers whose key is in a flagged group are compared with that group already.
-  const keys = [...new Set([...a.strays, ...b.strays, ...x, ...y])]
-    .filter((k) => !flagged.has(Number(floorDiv(k - min, width))))
-    .sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
-  await narrow(ctx, differing);
-  await download(
+  // The group of every straggler is compared by key ranges too (a group flagged already is compared once):
+  // many moved rows then cost a comparison of their groups, never a download of each row.
+  const rowsPerGroup = Math.max(1, Math.ceil(ctx.totalRows / Math.max(1, groups)));
+  for (const k of [...a.strays, ...b.strays, ...x, ...y]) {
+    const g = floorDiv(k - min, width);
+    if (flagged.has(Number(g))) continue;
+    flagged.add(Number(g));
+    const lo = min + g * width;
+    differing.push({ range: { lo, hi: lo + width }, rows: rowsPerGroup, source: 1n, target: 1n });
+  }
+  await narrow(
     ctx,
-    keys.map((k) => ({ range: { lo: k, hi: k + 1n }, rows: 1, source: 1n, target: 1n })),
+    differing.sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1)),
   );
 }
 
