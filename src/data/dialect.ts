@@ -1,3 +1,5 @@
+import type { HeapChunk, HeapPosition } from './heap-chunks.js';
+
 /** The database engines tminus compares. MariaDB speaks the MySQL dialect. */
 export type Engine = 'postgres' | 'mysql' | 'sqlite';
 
@@ -177,6 +179,27 @@ export interface Dialect {
     groups: readonly number[],
     native: boolean,
   ): Promise<Map<number, Checksum>>;
+  /**
+   * PostgreSQL, a heap in key order (`ScanLayout` by keys, listed): where each of the groups `0 … groups - 1`
+   * starts in the heap (see `heap-chunks.ts`), or null where no key is at or above the group's first.
+   */
+  groupStarts?(
+    query: TableQuery,
+    origin: bigint,
+    width: bigint,
+    groups: number,
+  ): Promise<(HeapPosition | null)[]>;
+  /**
+   * Count and native-hash sum of the rows each heap chunk holds (sequential TID range scans), by the chunk's
+   * group — whatever the rows' keys: a row outside its group's chunk (see `chunkStragglers`) counts where it
+   * lies.
+   */
+  heapChunkChecksums?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, Checksum>>;
+  /** How many rows the chunks hold, and the keys of those outside their chunk's group. */
+  chunkStragglers?(
+    query: TableQuery,
+    chunks: readonly HeapChunk[],
+  ): Promise<{ rows: bigint; keys: bigint[] }>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */

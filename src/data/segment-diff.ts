@@ -2,6 +2,8 @@ import { DEFAULTS } from './compare-options.js';
 import type { Checksum, KeyRange, ScanLayout } from './dialect.js';
 import type { DiffContext } from './diff-context.js';
 import { sampleGroups } from './group-sample.js';
+import type { HeapChunk } from './heap-chunks.js';
+import { heapChunks } from './heap-chunks.js';
 
 const MIN_SEGMENT = 1_000;
 const MAX_SEGMENT = 5_000_000;
@@ -10,6 +12,13 @@ const ROWS_PER_GROUP = 256;
 /** Cautious checksum rates (rows per second and side, on a loaded 2-core machine) that size the first part. */
 const NATIVE_ROWS_PER_SECOND = 400_000;
 const CANONICAL_ROWS_PER_SECOND = 20_000;
+/**
+ * Read by heap chunks, each group costs an index look-up (where it starts: 6–10 µs of backend CPU, more on a
+ * larger index) and each row of a differing group about 0.8 µs when compared again by finer groups: `4·√rows`
+ * groups balance the two for about 100 scattered differences (4,000 groups of 250 rows at 1M rows, 6,900 of
+ * 430 at 3M; docs/benchmarks.md).
+ */
+const CHUNK_GROUPS_PER_SQRT_ROW = 4;
 /** Groups per checksum query at most: the hash aggregate stays a few MB, far below PostgreSQL's work_mem. */
 const MAX_GROUPS = 16_384;
 /** A batch of differing groups holding more rows than this is checksummed again by finer groups first. */
@@ -54,8 +63,14 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const min = minOf(a?.min, b?.min);
   const end = maxOf(a?.max, b?.max) + 1n;
   const span = end - min;
+  const chunked = heapChunked(ctx, layouts);
+  const rows = Math.max(ctx.totalRows, 1);
   const groups = BigInt(
-    clamp(Math.ceil(Math.max(ctx.totalRows, 1) / ROWS_PER_GROUP), 1, Math.min(MAX_GROUPS, Number(span))),
+    clamp(
+      chunked ? Math.round(CHUNK_GROUPS_PER_SQRT_ROW * Math.sqrt(rows)) : Math.ceil(rows / ROWS_PER_GROUP),
+      1,
+      Math.min(MAX_GROUPS, Number(span)),
+    ),
   );
   const width = alignedWidth((span + groups - 1n) / groups);
   const sample = sampleFirst(ctx, layouts)
@@ -83,6 +98,9 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
       }
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
+  }
+  if (chunked) {
+    return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), sample, sampled);
   }
   const [source, target] = await Promise.all([
     scanSide(ctx, 'source', layouts[0], min, end, width, sample, sampled[0]),
@@ -112,6 +130,146 @@ function sampleFirst(ctx: DiffContext, layouts: readonly [ScanLayout, ScanLayout
     !!ctx.source.nativeChecksum &&
     !!ctx.target.nativeChecksum
   );
+}
+
+/**
+ * Whether the grouped pass reads both sides by heap chunks (see `heap-chunks.ts`): PostgreSQL native row hashes
+ * on heaps in key order, where one index look-up per group finds where it starts in the heap and each chunk is
+ * then summed over a sequential TID range scan — 1.04× the backend CPU of a plain scan plus 0.08× for the
+ * look-ups, where an index range scan per group costs 1.22× and a `GROUP BY` 1.4× (docs/benchmarks.md). Not
+ * for a live source: a row moved between two parts' statements could be read twice or not at all.
+ */
+function heapChunked(ctx: DiffContext, layouts: readonly [ScanLayout, ScanLayout]): boolean {
+  return (
+    ctx.plan.native &&
+    (ctx.options.recheckAfterMs ?? 0) === 0 &&
+    layouts.every((l) => l.by === 'keys' && l.listed === true) &&
+    [ctx.source, ctx.target].every((d) => !!d.groupStarts && !!d.heapChunkChecksums && !!d.chunkStragglers)
+  );
+}
+
+/**
+ * The grouped pass by heap chunks. A chunk's sums are those of the rows it holds, so two sides' chunks of a
+ * group compare the same rows only when both hold just that group's keys; a row elsewhere (a straggler: moved
+ * by an update, inserted out of order) makes the chunk it lies in differ on one side instead. The chunks of
+ * sampled groups are not summed again (their groups were, by key): only their row counts and stragglers are
+ * read. So every difference shows in a group the sample found differing, in a chunk whose sums differ, or as
+ * a straggler of a sampled group's chunk; each such group is compared by key ranges (`narrow`, exact), and
+ * the group of every straggler of those chunks (both sides) as well.
+ */
+async function chunkedPass(
+  ctx: DiffContext,
+  min: bigint,
+  width: bigint,
+  groups: number,
+  sample: readonly number[],
+  sampled: readonly [Map<number, Checksum>, Map<number, Checksum>],
+): Promise<void> {
+  const skip = new Set(sample);
+  const [a, b] = await Promise.all([
+    chunkSide(ctx, 'source', min, width, groups, skip),
+    chunkSide(ctx, 'target', min, width, groups, skip),
+  ]);
+  ctx.tally(a.rows, b.rows);
+  // A side's chunk counts are not its group's: never 0 (a group missing on one side is refined, not counted).
+  const differing = [
+    ...differingGroups(a.sums, b.sums, min, width).map((d) => ({
+      ...d,
+      source: d.source > 0n ? d.source : 1n,
+      target: d.target > 0n ? d.target : 1n,
+    })),
+    ...differingGroups(sampled[0], sampled[1], min, width),
+  ].sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1));
+  const flagged = new Set(differing.map((d) => Number((d.range.lo - min) / width)));
+  const [x, y] =
+    flagged.size === 0
+      ? [[], []]
+      : await ctx.both(
+          async () => (await ctx.source.chunkStragglers!(ctx.plan.source, flaggedChunks(a.chunks))).keys,
+          async () => (await ctx.target.chunkStragglers!(ctx.plan.target, flaggedChunks(b.chunks))).keys,
+        );
+  function flaggedChunks(chunks: readonly HeapChunk[]) {
+    return chunks.filter((c) => flagged.has(c.group) && !skip.has(c.group));
+  }
+  // The group of every straggler is compared by key ranges too (a group flagged already is compared once):
+  // many moved rows then cost a comparison of their groups, never a download of each row.
+  const rowsPerGroup = Math.max(1, Math.ceil(ctx.totalRows / Math.max(1, groups)));
+  for (const k of [...a.strays, ...b.strays, ...x, ...y]) {
+    const g = floorDiv(k - min, width);
+    if (flagged.has(Number(g))) continue;
+    flagged.add(Number(g));
+    const lo = min + g * width;
+    differing.push({ range: { lo, hi: lo + width }, rows: rowsPerGroup, source: 1n, target: 1n });
+  }
+  await narrow(
+    ctx,
+    differing.sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1)),
+  );
+}
+
+/**
+ * Reads one side by heap chunks, in parts sized like `scanSide`'s: the chunks, the sums of those not in `skip`,
+ * the side's row count, and the stragglers of the chunks in `skip`.
+ */
+async function chunkSide(
+  ctx: DiffContext,
+  which: 'source' | 'target',
+  min: bigint,
+  width: bigint,
+  groups: number,
+  skip: ReadonlySet<number>,
+): Promise<{ chunks: HeapChunk[]; sums: Map<number, Checksum>; rows: bigint; strays: bigint[] }> {
+  const side = which === 'source' ? ctx.source : ctx.target;
+  const query = which === 'source' ? ctx.plan.source : ctx.plan.target;
+  const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
+  const starts = await slots.run(() => side.groupStarts!(query, min, width, groups));
+  ctx.stats.queries++;
+  const chunks = heapChunks(starts, min, width);
+  const read = chunks.filter((c) => !skip.has(c.group));
+  const skipped = await slots.run(() =>
+    side.chunkStragglers!(
+      query,
+      chunks.filter((c) => skip.has(c.group)),
+    ),
+  );
+  ctx.stats.queries++;
+  let total = skipped.rows;
+  const sums = new Map<number, Checksum>();
+  const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
+  const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length));
+  let step = clamp(
+    Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND),
+    DEFAULTS.firstSegmentRows,
+    MAX_SEGMENT,
+  );
+  let rate = 0; // rows per ms, exponentially averaged
+  for (let i = 0; i < read.length;) {
+    ctx.checkAborted();
+    const part = read.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
+    i += part.length;
+    const started = ctx.clock.now();
+    const got = await slots.run(() => side.heapChunkChecksums!(query, part));
+    ctx.stats.queries++;
+    let rows = 0;
+    for (const [g, c] of got) {
+      rows += Number(c.count);
+      total += c.count;
+      sums.set(g, c);
+    }
+    if (which === 'source') ctx.progress(rows);
+    if (rows >= MIN_SEGMENT) {
+      const r = rows / Math.max(1, ctx.clock.now() - started);
+      rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
+      step = clamp(Math.round(rate * goal), MIN_SEGMENT, MAX_SEGMENT);
+    }
+  }
+  return { chunks, sums, rows: total, strays: skipped.keys };
+}
+
+/** `floor(a / b)` for bigints (`/` truncates towards zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return q * b > a ? q - 1n : q;
 }
 
 /**

@@ -6,7 +6,7 @@ import { createPostgresDatabase } from '../../../test/support/databases.js';
 import type { KeyRange, TableQuery } from '../dialect.js';
 import type { BoundSql } from '../query-shapes.js';
 import { checksumMap, groupChecksumSql } from '../query-shapes.js';
-import { keyRangeSumsSql, listedGroupSumsSql } from './key-range-sums.js';
+import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
 import { POSTGRES_FLAVOUR } from './postgres-render.js';
 
 /*
@@ -102,6 +102,27 @@ describe('key-range sums', () => {
       const rest = await sums(keyRangeSumsSql(q, { lo: null, hi: null }, -5000n, 256n, HASH, listed));
       expect(sorted(rest)).toEqual(sorted(all).filter(([g]) => !listed.includes(g)));
     }
+  });
+
+  it('give the GROUP BY sums of keys inside disjoint ranges, and at the top of the bigint range', async () => {
+    for (const where of [undefined, 'v IS NOT NULL']) {
+      const q = { ...t, where };
+      const within = [
+        { lo: -5000n, hi: -4000n },
+        { lo: 3_000n, hi: 3_640n },
+        { lo: 3_640n, hi: 3_700n },
+        { lo: 50_000n, hi: 59_999n },
+      ];
+      const range: KeyRange = { lo: null, hi: null, within };
+      const want = await sums(groupChecksumSql(POSTGRES_FLAVOUR, q, range, -5000n, 24n, HASH));
+      expect(want.size).toBeGreaterThan(10);
+      expect(sorted(await sums(withinGroupSumsSql(q, within, -5000n, 24n, HASH)))).toEqual(sorted(want));
+    }
+    const top: TableQuery = { table: 'top', specs: [], key: ['id'] };
+    const got = await sums(
+      withinGroupSumsSql(top, [{ lo: MAX - 100n, hi: MAX + 64n }], MAX - 100n, 8n, HASH),
+    );
+    expect([...got.values()].reduce((n, c) => n + c.count, 0n)).toBe(101n);
   });
 
   it('reach the highest bigint key without overflow', async () => {

@@ -33,7 +33,10 @@ import {
   keyIndexes,
   groupChecksumsOf,
 } from '../tminus-hashing.js';
-import { keyRangeSumsSql, listedGroupSumsSql } from './key-range-sums.js';
+import type { HeapChunk, HeapPosition } from '../heap-chunks.js';
+import { parseHeapPosition } from '../heap-chunks.js';
+import { chunkStragglersSql, groupStartsSql, heapChunkSumsSql } from './heap-chunk-sums.js';
+import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
 import { PostgresDriver } from './postgres-driver.js';
 import {
   POSTGRES_FLAVOUR as F,
@@ -65,6 +68,14 @@ const KINDS: Readonly<Record<string, ColumnKind>> = {
   json: 'json',
   jsonb: 'json',
 };
+
+/** True for key ranges in ascending order that do not overlap (each row in one range at most). */
+function disjoint(
+  within: KeyRange['within'],
+): within is readonly { readonly lo: bigint; readonly hi: bigint }[] {
+  if (!within?.length) return false;
+  return within.every((r, i) => r.lo < r.hi && (i === 0 || within[i - 1]!.hi <= r.lo));
+}
 
 /** Planner correlation between key order and heap order above which a table is read by key ranges. */
 const KEY_ORDER_CORRELATION = 0.95;
@@ -262,6 +273,9 @@ export class PostgresDialect implements Dialect {
     if (!range.pages && !range.within?.length && this.keyOrdered.has(orderedKey(q))) {
       return checksumMap(await this.sql.bound(keyRangeSumsSql(q, range, origin, width, h, skip)));
     }
+    if (!range.pages && range.lo === null && range.hi === null && disjoint(range.within)) {
+      return checksumMap(await this.sql.bound(withinGroupSumsSql(q, range.within, origin, width, h)));
+    }
     // Grouped by a bigint (never text): a hash aggregate of a few thousand groups, far below work_mem.
     return checksumMap(await this.sql.bound(groupChecksumSql(F, q, range, origin, width, h)));
   }
@@ -283,6 +297,34 @@ export class PostgresDialect implements Dialect {
     }
     const h = native ? this.nativeHashSql(q) : postgresRowHashSql(q.specs);
     return checksumMap(await this.sql.bound(listedGroupSumsSql(q, origin, width, groups, h)));
+  }
+
+  async groupStarts(
+    q: TableQuery,
+    origin: bigint,
+    width: bigint,
+    groups: number,
+  ): Promise<(HeapPosition | null)[]> {
+    const r = await this.sql.bound(groupStartsSql(q, origin, width, groups));
+    return r.map((x) => parseHeapPosition(x[0]));
+  }
+
+  async heapChunkChecksums(q: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, Checksum>> {
+    if (chunks.length === 0) return new Map();
+    return checksumMap(await this.sql.bound(heapChunkSumsSql(q, chunks, this.nativeHashSql(q))));
+  }
+
+  async chunkStragglers(
+    q: TableQuery,
+    chunks: readonly HeapChunk[],
+  ): Promise<{ rows: bigint; keys: bigint[] }> {
+    const out = { rows: 0n, keys: [] as bigint[] };
+    if (chunks.length === 0) return out;
+    for (const [c, x] of await this.sql.bound(chunkStragglersSql(q, chunks))) {
+      out.rows += BigInt(c ?? '0');
+      if (x) for (const k of x.split(',')) out.keys.push(BigInt(k));
+    }
+    return out;
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {

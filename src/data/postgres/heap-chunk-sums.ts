@@ -1,0 +1,89 @@
+import type { TableQuery } from '../dialect.js';
+import type { HeapChunk } from '../heap-chunks.js';
+import { heapPositionText } from '../heap-chunks.js';
+import type { BoundSql } from '../query-shapes.js';
+import { Binder, singleKey } from '../query-shapes.js';
+import { POSTGRES_FLAVOUR as F } from './postgres-render.js';
+
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
+/** Past the last heap position PostgreSQL can write: the end of the last chunk. */
+const HEAP_END = '(4294967295,65535)';
+
+/**
+ * Where each key group starts in the heap: the position (`ctid`) of the lowest key at or above the group's first
+ * key, one index look-up per group, null when there is none. Only a hint for `heapChunkSumsSql` (no filter, any
+ * snapshot): the chunks it cuts cover the heap whatever the positions are.
+ */
+export function groupStartsSql(q: TableQuery, origin: bigint, width: bigint, groups: number): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const firsts: string[] = [];
+  for (let g = 0; g < groups; g++) {
+    const lo = origin + BigInt(g) * width;
+    firsts.push((lo > BIGINT_MAX ? BIGINT_MAX : lo).toString());
+  }
+  return {
+    sql:
+      `SELECT (SELECT ctid::text FROM ${F.ident(q.table)} WHERE ${k} >= f ORDER BY ${k} LIMIT 1) ` +
+      `FROM unnest(${b.bind(firsts)}::bigint[]) AS tminus_f(f)`,
+    values: b.values,
+  };
+}
+
+const chunkArrays = (b: Binder, chunks: readonly HeapChunk[]) => ({
+  from: b.bind(chunks.map((c) => heapPositionText(c.from))),
+  to: b.bind(chunks.map((c) => (c.to ? heapPositionText(c.to) : HEAP_END))),
+});
+
+/**
+ * The rows of the heap chunk `tminus_c` (a TID range scan) as a FROM item, with the operator's filter. Any other
+ * condition is kept above the scan (`OFFSET 0`, the subquery named as the table so the filter and hash read its
+ * columns): pushed down, the planner may read a condition on the key (`key < lo OR key > hi`, a filter's
+ * `id > 5`) through the key's index — nearly the whole index for every chunk. `open`: a WHERE clause follows.
+ */
+function chunkRows(q: TableQuery, open = false): string {
+  const scan = `SELECT * FROM ${F.ident(q.table)} WHERE ctid >= tminus_c.f AND ctid < tminus_c.t`;
+  const name = F.ident(q.table.split('.').pop()!);
+  if (!q.where && !open) return `(${scan}) ${name}`;
+  return `(${scan} OFFSET 0) ${name} WHERE ${q.where ? `(${q.where})` : 'true'}`;
+}
+
+/**
+ * Count and sum of the row hash per heap chunk: a plain `count + sum` over a TID range scan each, in heap order
+ * — a sequential read with no index, no hash aggregate and no per-row test beyond the scan's. The sums are of
+ * the rows a chunk holds, whatever their keys (see `chunkStragglersSql` for the others).
+ */
+export function heapChunkSumsSql(q: TableQuery, chunks: readonly HeapChunk[], hash: string): BoundSql {
+  const b = new Binder(F);
+  const groups = b.bind(chunks.map((c) => String(c.group)));
+  const a = chunkArrays(b, chunks);
+  return {
+    sql:
+      `SELECT tminus_c.g::text, s.c::text, s.h::text FROM ` +
+      `unnest(${groups}::bigint[], ${a.from}::tid[], ${a.to}::tid[]) AS tminus_c(g, f, t), LATERAL (` +
+      `SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${chunkRows(q)}) s WHERE s.c > 0`,
+    values: b.values,
+  };
+}
+
+/**
+ * Per heap chunk, the count of the rows it holds and the keys of those outside its group's keys (stragglers:
+ * moved by an update, inserted out of order) — for the chunks of sampled groups and the few whose sums differ:
+ * a TID range scan each, no hashing.
+ */
+export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const a = chunkArrays(b, chunks);
+  const lo = b.bind(chunks.map((c) => c.lo.toString()));
+  // The group's last key, inclusive (kept inside bigint at the top of the key space).
+  const hi = b.bind(chunks.map((c) => (c.hi - 1n > BIGINT_MAX ? BIGINT_MAX : c.hi - 1n).toString()));
+  return {
+    sql:
+      `SELECT s.c::text, s.x FROM unnest(${a.from}::tid[], ${a.to}::tid[], ${lo}::bigint[], ${hi}::bigint[]) ` +
+      `AS tminus_c(f, t, lo, hi), LATERAL (SELECT count(*) AS c, ` +
+      `string_agg(${k}::text, ',') FILTER (WHERE ${k} < tminus_c.lo OR ${k} > tminus_c.hi) AS x ` +
+      `FROM ${chunkRows(q, true)}) s`,
+    values: b.values,
+  };
+}
