@@ -102,6 +102,10 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   readonly idempotent: boolean;
   /** What it would change, without changing anything (`--dry-run`). */
   plan?(ctx: ActionContext, params: P): Promise<ActionPlan>;
+  /**
+   * Does the work. `params` must not be changed: parameters without secret references are parsed once per
+   * step and the same object is given to every attempt (and may share values with the plan).
+   */
   execute(ctx: ActionContext, params: P): Promise<ActionResult>;
   /**
    * What a call changes, named so that a forward step and the rollback step that puts it back name it alike

@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryKeyring } from './journal-key.js';
@@ -65,5 +67,29 @@ describe('the journal witness, written off the append path', () => {
     expect(lines(w)).toHaveLength(1);
     expect(w.read('r1', key).head).toEqual({ seq: 2, hash: 'h2' });
     w.close();
+  });
+
+  it('writes what is pending when the process exits before its turn (process.exit on a closed pipe)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tminus-witness-'));
+    dirs.push(dir);
+    const script = join(dir, 'exit.ts');
+    const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+    writeFileSync(
+      script,
+      [
+        `import { memoryKeyring } from ${JSON.stringify(here('./journal-key.ts'))};`,
+        `import { JournalWitness } from ${JSON.stringify(here('./journal-witness.ts'))};`,
+        `const w = new JournalWitness(${JSON.stringify(join(dir, 'witness'))}, 'store1');`,
+        `w.record('r1', 7, 'h7', memoryKeyring().forNewStore());`,
+        'process.exit(0);',
+      ].join('\n'),
+    );
+    execFileSync(process.execPath, ['--import', 'tsx', script], { stdio: 'pipe' });
+    const written = readFileSync(join(dir, 'witness', 'store1.witness'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(written.map((l) => JSON.parse(l) as unknown)).toEqual([
+      expect.objectContaining({ run: 'r1', seq: 7, hash: 'h7' }),
+    ]);
   });
 });

@@ -68,12 +68,14 @@ export class JournalWitness {
     }
     if (this.#scheduled) return;
     this.#scheduled = true;
+    awaitingFlush.add(this);
     setImmediate(() => this.flush());
   }
 
   /** Writes the pending heads now (a failure is warned about: the witness then lags). */
   flush(): void {
     this.#scheduled = false;
+    awaitingFlush.delete(this);
     this.#recorded = 0;
     if (this.#pending.size === 0) return;
     try {
@@ -155,3 +157,12 @@ export class JournalWitness {
     return { path: this.path, head, badLines };
   }
 }
+
+/**
+ * Witnesses with heads not written yet: written on the way out when the process ends before their turn
+ * (`process.exit`, e.g. on a closed pipe), as they were when each append wrote its line at once.
+ */
+const awaitingFlush = new Set<JournalWitness>();
+process.on('exit', () => {
+  for (const w of awaitingFlush) w.flush();
+});

@@ -737,8 +737,12 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   }
 
   async close(): Promise<void> {
-    this.#journal.close();
-    if (!this.#pool.ended) await this.#pool.end();
+    // After the pool: an append still in flight records its head while the pool ends.
+    try {
+      if (!this.#pool.ended) await this.#pool.end();
+    } finally {
+      this.#journal.close();
+    }
   }
 
   /**
