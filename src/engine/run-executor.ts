@@ -25,6 +25,7 @@ import { requireActions, runAction } from './run-action.js';
 import type { Decisions } from './scheduler.js';
 import { decide, keepLearnt } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
+import { assertSameDecision } from './same-decision.js';
 import { runReadinessCheck } from './readiness-check.js';
 import type { WatchState } from '../core/go-live/watch-state.js';
 import { applyWatchEvent, foldWatch } from '../core/go-live/watch-state.js';
@@ -62,6 +63,12 @@ export interface ExecutorOptions {
   /** Real-time anchor written at start so other processes can tell the run's time. */
   readonly clockAnchor?: { readonly realMs: number; readonly speed: number };
   readonly onEvent?: (event: RunEvent) => void;
+  /**
+   * Tests and simulations: whenever the loop would reuse the decision made with its last append (see
+   * `#decidedAt`), decide again as well and fail the run (`INTERNAL`) if the two differ — so an input to the
+   * scheduler that changes without an event cannot slip past that shortcut unnoticed.
+   */
+  readonly checkReusedDecisions?: boolean;
   /**
    * Where started steps execute: here, in this process (default), or — on a store with step claims, driven
    * by a worker that claims steps too — offered to whichever worker claims each (see `StepClaims`).
@@ -308,12 +315,15 @@ export class RunExecutor {
         if (this.#paceAfter(this.#state, [], 0) && (await this.#mutate(() => []))) continue;
         const now = this.#o.clock.now();
         const decidedAt = this.#state.lastSeq;
+        const reused = this.#decidedAt(now);
         const d =
-          this.#decidedAt(now) ??
-          decide(this.#o.plan, this.#state, now, {
-            concurrency: this.#o.plan.concurrency,
-            watch: { state: this.#watch, clock: this.#clock.at(this.#state, now) },
-          });
+          reused !== undefined && this.#o.checkReusedDecisions !== true
+            ? reused
+            : decide(this.#o.plan, this.#state, now, {
+                concurrency: this.#o.plan.concurrency,
+                watch: { state: this.#watch, clock: this.#clock.at(this.#state, now) },
+              });
+        if (reused !== undefined && d !== reused) assertSameDecision(reused, d, this.#state.lastSeq);
         if (d.events.length > 0) {
           // The end is the run's last event: what led to it is announced (and recorded) first.
           if (this.#announcer.busy && d.events.some((e) => e.data.type === 'run.ended')) {

@@ -166,6 +166,7 @@ export async function simulate(seed: number): Promise<CaseResult> {
     secrets: { env: {}, baseDir: '/' },
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     pollMs: 3_600_000,
+    checkReusedDecisions: true,
     clockAnchor: { realMs: START, speed: 1 },
     // Each executor must see every event exactly once, in order.
     onEvent: (e: RunEvent) => {

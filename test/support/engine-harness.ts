@@ -64,6 +64,7 @@ export async function harness(planText: string, options: HarnessOptions = {}) {
       error: (m) => logs.push(m),
     },
     pollMs: 86_400_000,
+    checkReusedDecisions: true,
     ...(options.timeoutClock ? { timeoutClock: options.timeoutClock } : {}),
   };
   let executor = await RunExecutor.create(
