@@ -108,8 +108,8 @@ describe('the scheduler on a live state it has seen before', () => {
     expect(decide(p, live, NOW, options(p, live))).toMatchObject({ starts: [], events: [] });
   });
 
-  it('keeps what a tentative look saw done once its events are in the state for good', () => {
-    const p = plan();
+  /** A live run state and the journal it was folded from, with an `append` that adds to both. */
+  const liveJournal = () => {
     const live = started();
     const journal: RunEvent[] = [firstEvent()];
     const append = (data: RunEventData) => {
@@ -117,6 +117,12 @@ describe('the scheduler on a live state it has seen before', () => {
       journal.push(ev);
       applyEvent(live, ev);
     };
+    return { live, journal, append };
+  };
+
+  it('keeps what a tentative look saw done once its events are in the state for good', () => {
+    const p = plan();
+    const { live, journal, append } = liveJournal();
     for (const id of ['a', 'c']) append({ type: 'step.started', stepId: id, attempt: 1 });
     expect(decide(p, live, NOW, options(p, live)).starts).toEqual([]);
     // As the executor records results: decided on the state the successes leave, appended, then kept.
@@ -143,13 +149,7 @@ describe('the scheduler on a live state it has seen before', () => {
 
   it('keeps nothing from a tentative look when a done step was reopened since', () => {
     const p = plan();
-    const live = started();
-    const journal: RunEvent[] = [firstEvent()];
-    const append = (data: RunEventData) => {
-      const ev = e(data);
-      journal.push(ev);
-      applyEvent(live, ev);
-    };
+    const { live, journal, append } = liveJournal();
     append({ type: 'step.started', stepId: 'a', attempt: 1 });
     append({ type: 'step.started', stepId: 'c', attempt: 1 });
     append({ type: 'step.succeeded', stepId: 'c', attempt: 1, summary: 'ok' });
