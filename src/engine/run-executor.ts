@@ -16,6 +16,7 @@ import { applyEvent, foldRun, stepOf } from '../core/run/run-state.js';
 import { withSuccesses } from '../core/run/tentative-state.js';
 import { taskById } from '../core/plan/plan-index.js';
 import { TminusError } from '../core/tminus-error.js';
+import { hasStepClaims } from '../store/store.js';
 import type { AppendFence, LeaseGrant, RunStore, StepClaims } from '../store/store.js';
 import type { LeaseOptions } from './run-lease.js';
 import { acquireRunLease, keepRunLease } from './run-lease.js';
@@ -271,6 +272,7 @@ export class RunExecutor {
 
   /** Runs until the run ends; returns its outcome. */
   async run(): Promise<RunOutcome> {
+    await this.#refuseLiveStepClaims();
     const grant = this.#o.lease
       ? await acquireRunLease(this.#o.store, this.#o.runId, this.#o.lease)
       : undefined;
@@ -608,6 +610,41 @@ export class RunExecutor {
   }
 
   /** The run's open step claims, as `step#attempt`. */
+  /**
+   * An executor that runs steps itself (`tminus resume`) on a store where workers claim steps: a running step
+   * that a live worker still executes (its step lease not run out) would be settled as after a crash and, if
+   * idempotent, run here a second time at once. Refused before the run's lease is taken, naming the step and
+   * the worker (wait for it, or stop that worker and resume once its step lease ran out).
+   */
+  async #refuseLiveStepClaims(): Promise<void> {
+    const store = this.#o.store;
+    if (this.#o.stepClaims || !hasStepClaims(store) || this.#state.status === 'ended') return;
+    const realNow = (this.#o.lease?.clock ?? this.#o.clock).now();
+    const live = (await store.openStepClaims(this.#o.runId)).filter((c) => {
+      const s = this.#state.steps[c.stepId];
+      return (
+        c.state === 'claimed' &&
+        (c.expiresAtMs ?? 0) > realNow &&
+        s?.status === 'running' &&
+        s.attempt === c.attempt
+      );
+    });
+    if (live.length === 0) return;
+    const what = live
+      .map(
+        (c) =>
+          `'${c.stepId}' (worker ${c.holder?.id ?? 'unknown'}, its step lease for another ${Math.ceil(((c.expiresAtMs ?? 0) - realNow) / 1000)}s)`,
+      )
+      .join(', ');
+    throw new TminusError(
+      'RUN_LOCKED',
+      `run ${this.#o.runId}: ${live.length === 1 ? 'step' : 'steps'} ${what} ${live.length === 1 ? 'is' : 'are'} being executed by a live worker; resuming here would settle ${live.length === 1 ? 'it' : 'them'} as after a crash and could run ${live.length === 1 ? 'it' : 'them'} a second time at once`,
+      {
+        hint: 'wait for the worker to finish (tminus status), or stop that worker and resume once its step lease ran out; a worker also takes the run over by itself when its driver died',
+      },
+    );
+  }
+
   async #openClaims(): Promise<ReadonlySet<string>> {
     const rows = await this.#o.stepClaims!.store.openStepClaims(this.#o.runId);
     return new Set(rows.map((c) => `${c.stepId}#${c.attempt}`));
