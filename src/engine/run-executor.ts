@@ -17,7 +17,7 @@ import { withSuccesses } from '../core/run/tentative-state.js';
 import { taskById } from '../core/plan/plan-index.js';
 import { TminusError } from '../core/tminus-error.js';
 import { hasStepClaims } from '../store/store.js';
-import type { AppendFence, LeaseGrant, RunStore, StepClaims } from '../store/store.js';
+import type { AppendFence, LeaseGrant, RevokedStepClaim, RunStore, StepClaims } from '../store/store.js';
 import type { LeaseOptions } from './run-lease.js';
 import { acquireRunLease, keepRunLease } from './run-lease.js';
 import type { Redactor } from './redactor.js';
@@ -397,6 +397,7 @@ export class RunExecutor {
   async #recover(grant: LeaseGrant | undefined, claims: ReadonlySet<string> | undefined): Promise<void> {
     // A rehearsal's time stood still since its last event (no executor drove it): it runs from here.
     this.#pacedClock()?.restartAt(this.#state.lastAtMs);
+    const revoked = await this.#revokeRanOutClaims();
     await this.#mutate((state, atMs) => {
       const events: RunEventData[] = [];
       const replaced = grant?.replaced;
@@ -433,11 +434,22 @@ export class RunExecutor {
       for (const [id, s] of Object.entries(state.steps)) {
         // A step offered to the workers is theirs: it is done, executing, or taken over once its claim runs out.
         if (s.status === 'running' && !claims?.has(`${id}#${s.attempt}`)) {
+          const from = revoked.get(`${id}#${s.attempt}`);
           events.push({
             type: 'step.interrupted',
             stepId: id,
             attempt: s.attempt,
             rerun: this.#idempotent(id),
+            ...(from
+              ? {
+                  takenOver: {
+                    by: this.#o.lease?.holder.id ?? 'in-process',
+                    from: from.holder.id,
+                    fromEpoch: from.epoch,
+                    expiredAtMs: from.expiresAtMs,
+                  },
+                }
+              : {}),
           });
         }
       }
@@ -643,6 +655,29 @@ export class RunExecutor {
         hint: 'wait for the worker to finish (tminus status), or stop that worker and resume once its step lease ran out; a worker also takes the run over by itself when its driver died',
       },
     );
+  }
+
+  /**
+   * An executor that runs steps itself, taking a run over on a store where workers claim steps: the claims of
+   * its running steps whose worker's step lease ran out (live ones were refused, see above) are revoked before
+   * the steps are settled, so a worker that was only stalled finds its result refused and kept as
+   * `append.rejected`, not silently dropped. By `step#attempt`.
+   */
+  async #revokeRanOutClaims(): Promise<ReadonlyMap<string, RevokedStepClaim>> {
+    const store = this.#o.store;
+    const revoked = new Map<string, RevokedStepClaim>();
+    if (this.#o.stepClaims || !hasStepClaims(store) || this.#state.status === 'ended') return revoked;
+    const realNow = (this.#o.lease?.clock ?? this.#o.clock).now();
+    for (const c of await store.openStepClaims(this.#o.runId)) {
+      const s = this.#state.steps[c.stepId];
+      if (c.state !== 'claimed' || s?.status !== 'running' || s.attempt !== c.attempt) continue;
+      const r = await store.revokeStepClaim(
+        { runId: this.#o.runId, stepId: c.stepId, attempt: c.attempt },
+        realNow,
+      );
+      if (r) revoked.set(`${c.stepId}#${c.attempt}`, r);
+    }
+    return revoked;
   }
 
   async #openClaims(): Promise<ReadonlySet<string>> {

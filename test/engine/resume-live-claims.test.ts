@@ -7,6 +7,7 @@ import { Redactor } from '../../src/engine/redactor.js';
 import { RunExecutor } from '../../src/engine/run-executor.js';
 import { SystemClock } from '../../src/engine/system-clock.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { ClaimedStep } from '../../src/store/store.js';
 import { hasStepClaims } from '../../src/store/store.js';
 import type { TestDatabase } from '../support/databases.js';
 import { createPostgresDatabase } from '../support/databases.js';
@@ -55,7 +56,7 @@ afterAll(async () => {
  * A run whose driver `d` died (its lease ran out long ago) while step `copy` was offered to the workers and
  * claimed by worker `w` until `claimUntilMs` (real time).
  */
-async function runWithClaim(runId: string, claimUntilMs: number): Promise<void> {
+async function runWithClaim(runId: string, claimUntilMs: number): Promise<ClaimedStep> {
   if (!hasStepClaims(store)) throw new Error('this store has no step claims');
   await store.createRun(runId, [runStarted({ planName: 'claims', planText, goLiveMs: 0 })]);
   const g = await store.acquireLease(runId, holder('d'), { nowMs: 0, ttlMs: 1_000 });
@@ -72,6 +73,7 @@ async function runWithClaim(runId: string, claimUntilMs: number): Promise<void> 
   const ttlMs = 60_000;
   const claim = await store.claimStep(holder('w'), { nowMs: claimUntilMs - ttlMs, ttlMs });
   expect(claim).toMatchObject({ runId, stepId: 'copy', attempt: 1 });
+  return claim!;
 }
 
 const resume = async (runId: string) => {
@@ -114,8 +116,8 @@ describe('tminus resume next to a live step worker (PostgreSQL step claims)', ()
     });
   });
 
-  it('takes the step over as after a crash once the worker’s step lease ran out', async () => {
-    await runWithClaim('stale', Date.now() - 1);
+  it('takes the step over from a worker whose step lease ran out: its late result is refused, not dropped', async () => {
+    const claim = await runWithClaim('stale', Date.now() - 1);
     const executor = await resume('stale');
     const outcome = executor.run();
     outcome.catch(() => undefined);
@@ -126,6 +128,22 @@ describe('tminus resume next to a live step worker (PostgreSQL step claims)', ()
     executor.crash();
     await outcome.catch(() => undefined);
     const interrupted = (await store.readEvents('stale')).find((e) => e.data.type === 'step.interrupted');
-    expect(interrupted?.data).toMatchObject({ stepId: 'copy', attempt: 1, rerun: true });
+    expect(interrupted?.data).toMatchObject({
+      stepId: 'copy',
+      attempt: 1,
+      rerun: true,
+      takenOver: { by: 'resumer', from: 'w', fromEpoch: claim.epoch },
+    });
+    // The stalled worker wakes up: its claim was revoked, so its result is kept as rejected (not dropped).
+    expect(await store.renewStepClaim(claim, Date.now(), 60_000)).toBe(false);
+    expect(await store.dropStepClaim(claim)).toBe(false);
+    const late = await store.appendStepResult(claim, interrupted!.seq, [
+      {
+        atMs: 0,
+        actor: 'system',
+        data: { type: 'step.succeeded', stepId: 'copy', attempt: 1, summary: 'ok' },
+      },
+    ]);
+    expect(late.ok ? undefined : late.rejected?.data).toMatchObject({ type: 'append.rejected', holder: 'w' });
   });
 });
