@@ -45,9 +45,8 @@ type Bounded = KeyRange & { readonly lo: bigint; readonly hi: bigint };
  * each group it holds, so the sides never wait for each other and every row is hashed once. Groups are
  * additive: once both sides are read, the groups that differ are downloaded by key range (an index range scan)
  * or, when one holds many rows, compared again by finer groups. Part size adapts so one query takes about
- * `segmentSeconds`. Read by heap chunks, the chunks' totals are compared first (see `chunkedPass`); read by key
- * ranges where a grouped pass costs clearly more than a plain scan, a sample of the groups is summed first,
- * then the whole table (see `sampleFirst`).
+ * `segmentSeconds`. Where a grouped pass costs clearly more than a plain scan, a sample of the groups is
+ * summed first, then the whole table (see `sampleFirst`).
  */
 export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (!ctx.checksums) return downloadSegments(ctx);
@@ -74,7 +73,6 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     ),
   );
   const width = alignedWidth((span + groups - 1n) / groups);
-  if (chunked) return chunkedPass(ctx, min, width, Number((span + width - 1n) / width));
   const sample = sampleFirst(ctx, layouts)
     ? sampleGroups(Number((span + width - 1n) / width), SAMPLE_SHARE, ctx.clock.now())
     : [];
@@ -101,6 +99,9 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
   }
+  if (chunked) {
+    return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), sample, sampled);
+  }
   const [source, target] = await Promise.all([
     scanSide(ctx, 'source', layouts[0], min, end, width, sample, sampled[0]),
     scanSide(ctx, 'target', layouts[1], min, end, width, sample, sampled[1]),
@@ -114,8 +115,7 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
  * Whether to sum a sample of the groups first, then — when every sampled group matches — compare one plain
  * whole-table `count + sum` per side before any grouped pass. Worth it where the grouped pass costs clearly
  * more than a plain scan: PostgreSQL native row hashes (cheap, so the per-group work weighs 1.2–1.45×, see
- * docs/benchmarks.md), both sides read by key ranges through an index and not by heap chunks (whose totals
- * serve as the whole-table check, see `chunkedPass`). Identical tables then cost about one
+ * docs/benchmarks.md), both sides read by key ranges through an index. Identical tables then cost about one
  * plain scan plus the sample; differing tables, caught by the sample, one grouped pass as without it; a table
  * whose only differences all fall outside the sample pays the whole-table check on top. Not for a live source:
  * its whole-table sums would nearly always differ.
@@ -149,28 +149,37 @@ function heapChunked(ctx: DiffContext, layouts: readonly [ScanLayout, ScanLayout
 }
 
 /**
- * The grouped pass by heap chunks. The chunks of a side cover its heap once, so the sums of all its chunks are
- * its whole table's count and sum (exact numeric sums): equal on both sides, the tables are identical — the
- * guarantee of a whole-table check, with no sample and no second scan — and nothing else is read, however many
- * rows updates moved. Otherwise, a chunk's sums are those of the rows it holds, so two sides' chunks of a group
- * compare the same rows only when both hold just that group's keys; a row elsewhere (a straggler: moved by an
- * update, inserted out of order) makes the chunk it lies in differ on one side instead. So every difference
- * shows in a chunk whose sums differ; each such group is compared by key ranges (`narrow`, exact), and the
- * group of every straggler of those chunks (both sides) as well.
+ * The grouped pass by heap chunks. A chunk's sums are those of the rows it holds, so two sides' chunks of a
+ * group compare the same rows only when both hold just that group's keys; a row elsewhere (a straggler: moved
+ * by an update, inserted out of order) makes the chunk it lies in differ on one side instead. The chunks of
+ * sampled groups are not summed again (their groups were, by key): only their row counts and stragglers are
+ * read. So every difference shows in a group the sample found differing, in a chunk whose sums differ, or as
+ * a straggler of a sampled group's chunk; each such group is compared by key ranges (`narrow`, exact), and
+ * the group of every straggler of those chunks (both sides) as well.
  */
-async function chunkedPass(ctx: DiffContext, min: bigint, width: bigint, groups: number): Promise<void> {
+async function chunkedPass(
+  ctx: DiffContext,
+  min: bigint,
+  width: bigint,
+  groups: number,
+  sample: readonly number[],
+  sampled: readonly [Map<number, Checksum>, Map<number, Checksum>],
+): Promise<void> {
+  const skip = new Set(sample);
   const [a, b] = await Promise.all([
-    chunkSide(ctx, 'source', min, width, groups),
-    chunkSide(ctx, 'target', min, width, groups),
+    chunkSide(ctx, 'source', min, width, groups, skip),
+    chunkSide(ctx, 'target', min, width, groups, skip),
   ]);
   ctx.tally(a.rows, b.rows);
-  if (same(totalOf(a.sums), totalOf(b.sums))) return;
   // A side's chunk counts are not its group's: never 0 (a group missing on one side is refined, not counted).
-  const differing = differingGroups(a.sums, b.sums, min, width).map((d) => ({
-    ...d,
-    source: d.source > 0n ? d.source : 1n,
-    target: d.target > 0n ? d.target : 1n,
-  }));
+  const differing = [
+    ...differingGroups(a.sums, b.sums, min, width).map((d) => ({
+      ...d,
+      source: d.source > 0n ? d.source : 1n,
+      target: d.target > 0n ? d.target : 1n,
+    })),
+    ...differingGroups(sampled[0], sampled[1], min, width),
+  ].sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1));
   const flagged = new Set(differing.map((d) => Number((d.range.lo - min) / width)));
   const [x, y] =
     flagged.size === 0
@@ -180,12 +189,12 @@ async function chunkedPass(ctx: DiffContext, min: bigint, width: bigint, groups:
           async () => (await ctx.target.chunkStragglers!(ctx.plan.target, flaggedChunks(b.chunks))).keys,
         );
   function flaggedChunks(chunks: readonly HeapChunk[]) {
-    return chunks.filter((c) => flagged.has(c.group));
+    return chunks.filter((c) => flagged.has(c.group) && !skip.has(c.group));
   }
   // The group of every straggler is compared by key ranges too (a group flagged already is compared once):
   // many moved rows then cost a comparison of their groups, never a download of each row.
   const rowsPerGroup = Math.max(1, Math.ceil(ctx.totalRows / Math.max(1, groups)));
-  for (const k of [...x, ...y]) {
+  for (const k of [...a.strays, ...b.strays, ...x, ...y]) {
     const g = floorDiv(k - min, width);
     if (flagged.has(Number(g))) continue;
     flagged.add(Number(g));
@@ -198,21 +207,33 @@ async function chunkedPass(ctx: DiffContext, min: bigint, width: bigint, groups:
   );
 }
 
-/** Reads one side by heap chunks, in parts sized like `scanSide`'s: the chunks, their sums, the side's rows. */
+/**
+ * Reads one side by heap chunks, in parts sized like `scanSide`'s: the chunks, the sums of those not in `skip`,
+ * the side's row count, and the stragglers of the chunks in `skip`.
+ */
 async function chunkSide(
   ctx: DiffContext,
   which: 'source' | 'target',
   min: bigint,
   width: bigint,
   groups: number,
-): Promise<{ chunks: HeapChunk[]; sums: Map<number, Checksum>; rows: bigint }> {
+  skip: ReadonlySet<number>,
+): Promise<{ chunks: HeapChunk[]; sums: Map<number, Checksum>; rows: bigint; strays: bigint[] }> {
   const side = which === 'source' ? ctx.source : ctx.target;
   const query = which === 'source' ? ctx.plan.source : ctx.plan.target;
   const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
   const starts = await slots.run(() => side.groupStarts!(query, min, width, groups));
   ctx.stats.queries++;
   const chunks = heapChunks(starts, min, width);
-  let total = 0n;
+  const read = chunks.filter((c) => !skip.has(c.group));
+  const skipped = await slots.run(() =>
+    side.chunkStragglers!(
+      query,
+      chunks.filter((c) => skip.has(c.group)),
+    ),
+  );
+  ctx.stats.queries++;
+  let total = skipped.rows;
   const sums = new Map<number, Checksum>();
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
   const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length));
@@ -222,9 +243,9 @@ async function chunkSide(
     MAX_SEGMENT,
   );
   let rate = 0; // rows per ms, exponentially averaged
-  for (let i = 0; i < chunks.length;) {
+  for (let i = 0; i < read.length;) {
     ctx.checkAborted();
-    const part = chunks.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
+    const part = read.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
     i += part.length;
     const started = ctx.clock.now();
     const got = await slots.run(() => side.heapChunkChecksums!(query, part));
@@ -242,7 +263,7 @@ async function chunkSide(
       step = clamp(Math.round(rate * goal), MIN_SEGMENT, MAX_SEGMENT);
     }
   }
-  return { chunks, sums, rows: total };
+  return { chunks, sums, rows: total, strays: skipped.keys };
 }
 
 /** `floor(a / b)` for bigints (`/` truncates towards zero). */
@@ -343,10 +364,6 @@ function differingGroups(
 }
 
 const total = (m: Map<number, Checksum>) => [...m.values()].reduce((n, c) => n + c.count, 0n);
-
-/** The count and sum of every group (or chunk) of a side added up. */
-const totalOf = (m: Map<number, Checksum>): Checksum =>
-  [...m.values()].reduce((t, c) => ({ count: t.count + c.count, sum: t.sum + c.sum }), EMPTY);
 
 /** Compares a differing key range again by finer groups (an index range scan on each side). */
 async function compareRange(ctx: DiffContext, range: Bounded, expectedRows: number): Promise<void> {
