@@ -17,7 +17,14 @@ import { withSuccesses } from '../core/run/tentative-state.js';
 import { taskById } from '../core/plan/plan-index.js';
 import { TminusError } from '../core/tminus-error.js';
 import { hasStepClaims } from '../store/store.js';
-import type { AppendFence, LeaseGrant, RevokedStepClaim, RunStore, StepClaims } from '../store/store.js';
+import type {
+  AppendFence,
+  LeaseGrant,
+  RevokedStepClaim,
+  RunStore,
+  StepClaimRow,
+  StepClaims,
+} from '../store/store.js';
 import type { LeaseOptions } from './run-lease.js';
 import { acquireRunLease, keepRunLease } from './run-lease.js';
 import type { Redactor } from './redactor.js';
@@ -272,7 +279,7 @@ export class RunExecutor {
 
   /** Runs until the run ends; returns its outcome. */
   async run(): Promise<RunOutcome> {
-    await this.#refuseLiveStepClaims();
+    const held = await this.#refuseLiveStepClaims();
     const grant = this.#o.lease
       ? await acquireRunLease(this.#o.store, this.#o.runId, this.#o.lease)
       : undefined;
@@ -292,7 +299,7 @@ export class RunExecutor {
       : Promise.resolve();
     let storeDown = false;
     try {
-      await this.#recover(grant, this.#o.stepClaims ? await this.#openClaims() : undefined);
+      await this.#recover(grant, this.#o.stepClaims ? await this.#openClaims() : undefined, held);
       await this.#learnDurations();
       for (;;) {
         if (this.#dead) throw this.#lost ?? new TminusError('ABORTED', 'executor stopped');
@@ -394,10 +401,14 @@ export class RunExecutor {
    * After a crash or a take-over: say who took over from whom, anchor the clock again, and settle steps
    * that were running (idempotent ones run again, others are held for a person).
    */
-  async #recover(grant: LeaseGrant | undefined, claims: ReadonlySet<string> | undefined): Promise<void> {
+  async #recover(
+    grant: LeaseGrant | undefined,
+    claims: ReadonlySet<string> | undefined,
+    held: readonly StepClaimRow[],
+  ): Promise<void> {
     // A rehearsal's time stood still since its last event (no executor drove it): it runs from here.
     this.#pacedClock()?.restartAt(this.#state.lastAtMs);
-    const revoked = await this.#revokeRanOutClaims();
+    const revoked = await this.#revokeRanOutClaims(held);
     await this.#mutate((state, atMs) => {
       const events: RunEventData[] = [];
       const replaced = grant?.replaced;
@@ -626,22 +637,20 @@ export class RunExecutor {
    * An executor that runs steps itself (`tminus resume`) on a store where workers claim steps: a running step
    * that a live worker still executes (its step lease not run out) would be settled as after a crash and, if
    * idempotent, run here a second time at once. Refused before the run's lease is taken, naming the step and
-   * the worker (wait for it, or stop that worker and resume once its step lease ran out).
+   * the worker (wait for it, or stop that worker and resume once its step lease ran out). Returns the claims of
+   * running steps that workers held (their step leases ran out), none where this does not apply.
    */
-  async #refuseLiveStepClaims(): Promise<void> {
+  async #refuseLiveStepClaims(): Promise<readonly StepClaimRow[]> {
     const store = this.#o.store;
-    if (this.#o.stepClaims || !hasStepClaims(store) || this.#state.status === 'ended') return;
+    if (this.#o.stepClaims || !hasStepClaims(store) || this.#state.status === 'ended') return [];
     const realNow = (this.#o.lease?.clock ?? this.#o.clock).now();
-    const live = (await store.openStepClaims(this.#o.runId)).filter((c) => {
+    const held = (await store.openStepClaims(this.#o.runId)).filter((c) => {
       const s = this.#state.steps[c.stepId];
-      return (
-        c.state === 'claimed' &&
-        (c.expiresAtMs ?? 0) > realNow &&
-        s?.status === 'running' &&
-        s.attempt === c.attempt
-      );
+      return c.state === 'claimed' && s?.status === 'running' && s.attempt === c.attempt;
     });
-    if (live.length === 0) return;
+    const live = held.filter((c) => (c.expiresAtMs ?? 0) > realNow);
+    if (live.length === 0) return held;
+    const one = live.length === 1;
     const what = live
       .map(
         (c) =>
@@ -650,7 +659,8 @@ export class RunExecutor {
       .join(', ');
     throw new TminusError(
       'RUN_LOCKED',
-      `run ${this.#o.runId}: ${live.length === 1 ? 'step' : 'steps'} ${what} ${live.length === 1 ? 'is' : 'are'} being executed by a live worker; resuming here would settle ${live.length === 1 ? 'it' : 'them'} as after a crash and could run ${live.length === 1 ? 'it' : 'them'} a second time at once`,
+      `run ${this.#o.runId}: ${one ? 'step' : 'steps'} ${what} ${one ? 'is' : 'are'} being executed by a live worker; ` +
+        `resuming here would settle ${one ? 'it' : 'them'} as after a crash and could run ${one ? 'it' : 'them'} a second time at once`,
       {
         hint: 'wait for the worker to finish (tminus status), or stop that worker and resume once its step lease ran out; a worker also takes the run over by itself when its driver died',
       },
@@ -661,16 +671,14 @@ export class RunExecutor {
    * An executor that runs steps itself, taking a run over on a store where workers claim steps: the claims of
    * its running steps whose worker's step lease ran out (live ones were refused, see above) are revoked before
    * the steps are settled, so a worker that was only stalled finds its result refused and kept as
-   * `append.rejected`, not silently dropped. By `step#attempt`.
+   * `append.rejected`, not silently dropped. By `step#attempt`. (A claim renewed meanwhile is not revoked.)
    */
-  async #revokeRanOutClaims(): Promise<ReadonlyMap<string, RevokedStepClaim>> {
+  async #revokeRanOutClaims(held: readonly StepClaimRow[]): Promise<ReadonlyMap<string, RevokedStepClaim>> {
     const store = this.#o.store;
     const revoked = new Map<string, RevokedStepClaim>();
-    if (this.#o.stepClaims || !hasStepClaims(store) || this.#state.status === 'ended') return revoked;
+    if (held.length === 0 || !hasStepClaims(store)) return revoked;
     const realNow = (this.#o.lease?.clock ?? this.#o.clock).now();
-    for (const c of await store.openStepClaims(this.#o.runId)) {
-      const s = this.#state.steps[c.stepId];
-      if (c.state !== 'claimed' || s?.status !== 'running' || s.attempt !== c.attempt) continue;
+    for (const c of held) {
       const r = await store.revokeStepClaim(
         { runId: this.#o.runId, stepId: c.stepId, attempt: c.attempt },
         realNow,
