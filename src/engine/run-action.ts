@@ -1,7 +1,6 @@
 import { COMMAND_LINE_PARAMS, type ActionType } from '../core/action-types.js';
 import type { Clock } from '../core/clock.js';
 import { commandLineHint, commandLineSecrets } from '../core/secrets/command-line-secrets.js';
-import { findSecretRefs } from '../core/secrets/secret-ref.js';
 import type { Logger } from '../core/logger.js';
 import type { ActionCall, Plan } from '../core/plan/plan.js';
 import { TminusError, coerceError } from '../core/tminus-error.js';
@@ -14,7 +13,7 @@ import type {
 } from './action.js';
 import type { Redactor } from './redactor.js';
 import type { SecretSources } from './secret-resolver.js';
-import { resolveSecrets } from './secret-resolver.js';
+import { holdsSecretRefs, resolveSecrets } from './secret-resolver.js';
 import { numbersFromRefs } from './numeric-refs.js';
 
 /** Finds actions by type; the actions layer's `ActionRegistry` is one. */
@@ -241,24 +240,6 @@ function start(
   const ctx = context(input, signal);
   if (input.dryRun) return dryRun(action, ctx, parsed, call);
   return abortable(action.execute(ctx, parsed.data as unknown), signal);
-}
-
-/** Whether a call's parameters hold a secret reference anywhere (the answer kept per parameters object). */
-function holdsSecretRefs(params: ActionCall['with']): boolean {
-  let holds = refsKnown.get(params);
-  if (holds === undefined) {
-    holds = anyRef(params);
-    refsKnown.set(params, holds);
-  }
-  return holds;
-}
-const refsKnown = new WeakMap<object, boolean>();
-
-function anyRef(value: unknown): boolean {
-  if (typeof value === 'string') return findSecretRefs(value).refs.length > 0;
-  if (Array.isArray(value)) return value.some(anyRef);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(anyRef);
-  return false;
 }
 
 /**

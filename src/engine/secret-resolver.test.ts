@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redactor } from './redactor.js';
 import { ScaledClock } from './scaled-clock.js';
-import { resolveSecrets } from './secret-resolver.js';
+import { holdsSecretRefs, resolveSecrets } from './secret-resolver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tminus-secret-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,6 +45,20 @@ describe('secret references', () => {
     const redactor = new Redactor();
     redactor.add('ab');
     expect(redactor.redact('abc')).toBe('abc');
+  });
+});
+
+describe('whether parameters hold a secret reference', () => {
+  it('finds one wherever resolveSecrets would substitute it, and none in plain or malformed text', () => {
+    expect(holdsSecretRefs({ url: 'https://x', retries: 3, tags: ['a', { b: 'c' }] })).toBe(false);
+    expect(holdsSecretRefs({ tags: ['a', { b: 'pw=${env:DB_PASSWORD}' }] })).toBe(true);
+    const params = { headers: { authorization: 'Bearer ${file:token.txt}' } };
+    expect(holdsSecretRefs(params)).toBe(true);
+    expect(holdsSecretRefs(params)).toBe(true); // kept per object
+    expect(holdsSecretRefs({ text: '${nope' })).toBe(false);
+    expect(resolveSecrets({ text: '${nope' }, { env: {}, baseDir: '/' }, new Redactor())).toEqual({
+      text: '${nope',
+    });
   });
 });
 

@@ -35,6 +35,27 @@ export function resolveSecretText(
   return { value, secrets };
 }
 
+/**
+ * Whether `resolveSecrets` would find a reference anywhere in `value` (the same walk: strings, arrays, object
+ * values); the answer is kept per object, as plans are immutable.
+ */
+export function holdsSecretRefs(value: object): boolean {
+  let holds = refsKnown.get(value);
+  if (holds === undefined) {
+    holds = anyRef(value);
+    refsKnown.set(value, holds);
+  }
+  return holds;
+}
+const refsKnown = new WeakMap<object, boolean>();
+
+function anyRef(value: unknown): boolean {
+  if (typeof value === 'string') return findSecretRefs(value).refs.length > 0;
+  if (Array.isArray(value)) return value.some(anyRef);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(anyRef);
+  return false;
+}
+
 type OnSecret = (secret: string) => void;
 
 function walk(value: unknown, sources: SecretSources, onSecret: OnSecret): unknown {
