@@ -408,7 +408,7 @@ export class RunExecutor {
   ): Promise<void> {
     // A rehearsal's time stood still since its last event (no executor drove it): it runs from here.
     this.#pacedClock()?.restartAt(this.#state.lastAtMs);
-    const revoked = await this.#revokeRanOutClaims(held);
+    const { revoked, withdrawn } = await this.#takeBackClaims(held);
     await this.#mutate((state, atMs) => {
       const events: RunEventData[] = [];
       const replaced = grant?.replaced;
@@ -450,7 +450,7 @@ export class RunExecutor {
             type: 'step.interrupted',
             stepId: id,
             attempt: s.attempt,
-            rerun: this.#idempotent(id),
+            rerun: withdrawn.has(`${id}#${s.attempt}`) || this.#idempotent(id),
             ...(from
               ? {
                   takenOver: {
@@ -632,13 +632,13 @@ export class RunExecutor {
     else for (const { id, attempt } of launched) this.#execute(id, attempt);
   }
 
-  /** The run's open step claims, as `step#attempt`. */
   /**
    * An executor that runs steps itself (`tminus resume`) on a store where workers claim steps: a running step
    * that a live worker still executes (its step lease not run out) would be settled as after a crash and, if
    * idempotent, run here a second time at once. Refused before the run's lease is taken, naming the step and
-   * the worker (wait for it, or stop that worker and resume once its step lease ran out). Returns the claims of
-   * running steps that workers held (their step leases ran out), none where this does not apply.
+   * the worker (wait for it, or stop that worker and resume once its step lease ran out). Returns the other
+   * open claims of running steps — offered to the workers and not claimed yet, claimed by a worker whose step
+   * lease ran out, or revoked already — for `#takeBackClaims`; none where this does not apply.
    */
   async #refuseLiveStepClaims(): Promise<readonly StepClaimRow[]> {
     const store = this.#o.store;
@@ -646,9 +646,9 @@ export class RunExecutor {
     const realNow = (this.#o.lease?.clock ?? this.#o.clock).now();
     const held = (await store.openStepClaims(this.#o.runId)).filter((c) => {
       const s = this.#state.steps[c.stepId];
-      return c.state === 'claimed' && s?.status === 'running' && s.attempt === c.attempt;
+      return s?.status === 'running' && s.attempt === c.attempt;
     });
-    const live = held.filter((c) => (c.expiresAtMs ?? 0) > realNow);
+    const live = held.filter((c) => c.state === 'claimed' && (c.expiresAtMs ?? 0) > realNow);
     if (live.length === 0) return held;
     const one = live.length === 1;
     const what = live
@@ -668,26 +668,53 @@ export class RunExecutor {
   }
 
   /**
-   * An executor that runs steps itself, taking a run over on a store where workers claim steps: the claims of
-   * its running steps whose worker's step lease ran out (live ones were refused, see above) are revoked before
-   * the steps are settled, so a worker that was only stalled finds its result refused and kept as
-   * `append.rejected`, not silently dropped. By `step#attempt`. (A claim renewed meanwhile is not revoked.)
+   * An executor that runs steps itself, taking a run over on a store where workers claim steps, takes its
+   * running steps back from the workers before settling them: an offer nobody claimed is withdrawn (no worker
+   * can claim it afterwards; nobody executed it, so it runs again here, idempotent or not), and a claim whose
+   * worker's step lease ran out is revoked (a worker that was only stalled finds its result refused and kept as
+   * `append.rejected`, not silently dropped). A worker that claimed or renewed one of them since
+   * `#refuseLiveStepClaims` looked is executing it now: refused as there (the run's lease is given back and
+   * nothing is written). By `step#attempt`: the revoked claims and the withdrawn offers.
    */
-  async #revokeRanOutClaims(held: readonly StepClaimRow[]): Promise<ReadonlyMap<string, RevokedStepClaim>> {
+  async #takeBackClaims(held: readonly StepClaimRow[]): Promise<{
+    revoked: ReadonlyMap<string, RevokedStepClaim>;
+    withdrawn: ReadonlySet<string>;
+  }> {
     const store = this.#o.store;
     const revoked = new Map<string, RevokedStepClaim>();
-    if (held.length === 0 || !hasStepClaims(store)) return revoked;
+    const withdrawn = new Set<string>();
+    if (held.length === 0 || !hasStepClaims(store)) return { revoked, withdrawn };
     const realNow = (this.#o.lease?.clock ?? this.#o.clock).now();
     for (const c of held) {
-      const r = await store.revokeStepClaim(
-        { runId: this.#o.runId, stepId: c.stepId, attempt: c.attempt },
-        realNow,
+      const step = { runId: this.#o.runId, stepId: c.stepId, attempt: c.attempt };
+      const key = `${c.stepId}#${c.attempt}`;
+      if (c.state === 'offered' && (await store.withdrawStepOffer(step))) {
+        withdrawn.add(key);
+        continue;
+      }
+      const r = await store.revokeStepClaim(step, realNow);
+      if (r) {
+        revoked.set(key, r);
+        continue;
+      }
+      const now = (await store.openStepClaims(this.#o.runId)).find(
+        (o) => o.stepId === c.stepId && o.attempt === c.attempt,
       );
-      if (r) revoked.set(`${c.stepId}#${c.attempt}`, r);
+      // Done meanwhile: its worker recorded the result, which this executor reads before deciding anything.
+      if (!now) continue;
+      throw new TminusError(
+        'RUN_LOCKED',
+        `run ${this.#o.runId}: worker ${now.holder?.id ?? 'unknown'} claimed step '${c.stepId}' while this process was taking the run over; ` +
+          'resuming here would settle it as after a crash and could run it a second time at once',
+        {
+          hint: 'wait for the worker to finish (tminus status), or stop that worker and resume once its step lease ran out',
+        },
+      );
     }
-    return revoked;
+    return { revoked, withdrawn };
   }
 
+  /** The run's open step claims, as `step#attempt`. */
   async #openClaims(): Promise<ReadonlySet<string>> {
     const rows = await this.#o.stepClaims!.store.openStepClaims(this.#o.runId);
     return new Set(rows.map((c) => `${c.stepId}#${c.attempt}`));

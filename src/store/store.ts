@@ -177,6 +177,12 @@ export interface StepClaims {
    */
   revokeStepClaim(step: StepRef, nowMs: number): Promise<RevokedStepClaim | undefined>;
   /**
+   * Takes back an offer nobody has claimed (an executor about to run the step itself, see `tminus resume`):
+   * the claim is done and no worker can claim it afterwards. False when a worker claimed it meanwhile (or it
+   * is done or absent).
+   */
+  withdrawStepOffer(step: StepRef): Promise<boolean>;
+  /**
    * Marks a claim done without a result: the step no longer needs running (settled by a person, ended).
    * False when the claim is no longer this worker's (taken over).
    */

@@ -447,6 +447,29 @@ for (const backend of BACKENDS) {
         expect(await h.store.verifyJournal('r1')).toMatchObject({ status: 'intact' });
       });
 
+      it('withdraws an offer nobody claimed, never one a worker holds', async () => {
+        const { claims, steps } = await started();
+        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+        const [held, free] = [
+          steps.find((s) => s.stepId === claim.stepId)!,
+          steps.find((s) => s.stepId !== claim.stepId)!,
+        ];
+        expect(await claims.withdrawStepOffer({ runId: 'r1', ...held })).toBe(false);
+        expect(await claims.withdrawStepOffer({ runId: 'r1', ...free })).toBe(true);
+        expect(await claims.withdrawStepOffer({ runId: 'r1', ...free })).toBe(false);
+        expect(await claims.withdrawStepOffer({ runId: 'r1', stepId: 'nope', attempt: 1 })).toBe(false);
+        const open = await claims.openStepClaims('r1');
+        expect(open.map((c) => c.stepId)).toContain(claim.stepId);
+        expect(open.map((c) => c.stepId)).not.toContain(free.stepId);
+        const claimedAfter: string[] = [];
+        for (let c = await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 }); c;) {
+          claimedAfter.push(c.stepId);
+          c = await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 });
+        }
+        expect(claimedAfter).not.toContain(free.stepId);
+        expect(await claims.renewStepClaim(claim, 500, 1000)).toBe(true);
+      });
+
       it('never hands out the steps of an ended run, nor a step dropped by its worker', async () => {
         const { claims } = await started();
         const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;

@@ -147,3 +147,97 @@ describe('tminus resume next to a live step worker (PostgreSQL step claims)', ()
     expect(late.ok ? undefined : late.rejected?.data).toMatchObject({ type: 'append.rejected', holder: 'w' });
   });
 });
+
+/** A run whose driver `d` died (its lease ran out long ago) after offering step `copy`, which nobody claimed. */
+async function runWithOffer(runId: string): Promise<void> {
+  if (!hasStepClaims(store)) throw new Error('this store has no step claims');
+  await store.createRun(runId, [runStarted({ planName: 'claims', planText, goLiveMs: 0 })]);
+  const g = await store.acquireLease(runId, holder('d'), { nowMs: 0, ttlMs: 1_000 });
+  if (!g.ok) throw new Error('not granted');
+  const fence = { holderId: 'd', epoch: g.epoch };
+  const started = { stepId: 'copy', attempt: 1 };
+  await store.append(
+    runId,
+    1,
+    [{ atMs: 0, actor: 'system', data: { type: 'step.started', ...started } }],
+    fence,
+  );
+  expect(await store.offerSteps(runId, [started], fence)).toBe(true);
+}
+
+describe('tminus resume next to an offer nobody claimed yet (PostgreSQL step claims)', () => {
+  it('takes the offer back before running the step itself: no worker can claim it afterwards', async () => {
+    if (!hasStepClaims(store)) throw new Error('this store has no step claims');
+    await runWithOffer('offered');
+    const executor = await resume('offered');
+    const outcome = executor.run();
+    outcome.catch(() => undefined);
+    await waitFor(
+      async () => (await store.readEvents('offered')).some((e) => e.data.type === 'step.interrupted'),
+      'the interrupted step',
+    );
+    // A worker polling now finds nothing to claim: the step is the resumer's alone.
+    expect(await store.claimStep(holder('w'), { nowMs: Date.now(), ttlMs: 60_000 })).toBeUndefined();
+    executor.crash();
+    await outcome.catch(() => undefined);
+    const interrupted = (await store.readEvents('offered')).find((e) => e.data.type === 'step.interrupted');
+    // Nobody executed it (an offer is executed only by the worker that claims it): it runs again.
+    expect(interrupted?.data).toEqual({ type: 'step.interrupted', stepId: 'copy', attempt: 1, rerun: true });
+    expect(await store.openStepClaims('offered')).toEqual([]);
+  });
+
+  it('refuses, writing nothing, when a worker claims the step between the look and the take-over', async () => {
+    if (!hasStepClaims(store)) throw new Error('this store has no step claims');
+    await runWithOffer('raced');
+    const before = await store.readEvents('raced');
+    const callsBefore = calls.length;
+    // The worker claims the offer right after the resumer looked at the claims (the window the look leaves).
+    let claimed = false;
+    const racing = new Proxy(store, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (key !== 'openStepClaims' || typeof value !== 'function') {
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        }
+        return async (runId: string) => {
+          const rows = await store.openStepClaims(runId);
+          if (!claimed) {
+            claimed = true;
+            expect(await store.claimStep(holder('w'), { nowMs: Date.now(), ttlMs: 60_000 })).toMatchObject({
+              stepId: 'copy',
+            });
+          }
+          return rows;
+        };
+      },
+    });
+    const clock = new SystemClock();
+    const executor = await RunExecutor.open({
+      store: racing,
+      runId: 'raced',
+      plan,
+      actions,
+      clock,
+      redactor: new Redactor(),
+      secrets: { env: {}, baseDir: '/' },
+      logger: quiet,
+      pollMs: 60_000,
+      lease: { holder: holder('resumer'), clock, ttlMs: 60_000 },
+    });
+    const refused = await executor.run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(claimed).toBe(true);
+    expect(refused).toMatchObject({ code: 'RUN_LOCKED' });
+    expect((refused as TminusError).message).toMatch(
+      /^run raced: worker w claimed step 'copy' while this process was taking the run over/,
+    );
+    expect(await store.readEvents('raced')).toEqual(before);
+    expect(calls).toHaveLength(callsBefore);
+    // The run's lease was given back: the worker (or a later resume) can take the run.
+    expect(
+      await store.acquireLease('raced', holder('other'), { nowMs: Date.now(), ttlMs: 1_000 }),
+    ).toMatchObject({ ok: true });
+  });
+});

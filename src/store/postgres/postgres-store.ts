@@ -624,6 +624,15 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     );
   }
 
+  async withdrawStepOffer(step: StepRef): Promise<boolean> {
+    const r = await this.#pool.query(
+      `UPDATE step_claims SET state = 'done' WHERE run_id = $1 AND step_id = $2 AND attempt = $3
+       AND state = 'offered'`,
+      [step.runId, step.stepId, step.attempt],
+    );
+    return r.rowCount === 1;
+  }
+
   async dropStepClaim(claim: ClaimedStep): Promise<boolean> {
     const r = await this.#pool.query(
       `UPDATE step_claims SET state = 'done' WHERE run_id = $1 AND step_id = $2 AND attempt = $3
