@@ -49,7 +49,10 @@ interface EventRow {
  * transaction mode may run the next statement on a server connection that never saw the prepare).
  */
 interface HotStatement {
-  /** Unique per text: node-postgres keeps one statement per name on each connection. */
+  /**
+   * Unique per text: node-postgres keeps one statement per name on each connection. The texts name their
+   * columns (never `*`): a prepared statement whose result columns a later migration changed would fail.
+   */
   readonly name: string;
   readonly text: string;
 }
