@@ -145,6 +145,51 @@ describe('PostgreSQL store: one round trip per append', () => {
   });
 });
 
+describe('PostgreSQL store: a prepared statement missing on its connection', () => {
+  let db: TestDatabase;
+  let store: PostgresStore;
+
+  beforeAll(async () => {
+    db = await createPostgresDatabase('tminus_prepared_lost');
+    store = await PostgresStore.open(db.url);
+  });
+  afterEach(() => vi.restoreAllMocks());
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('says a pooler in transaction mode may be why, with prepared_statements=off as the way out, and appends nothing', async () => {
+    const clients = new Set<pg.Client>();
+    sent([], clients);
+    await store.createRun('r1', [runStarted()]);
+    expect(
+      await store.append('r1', 1, [ev({ type: 'step.started', stepId: 's', attempt: 1 }, 10)]),
+    ).toMatchObject({
+      ok: true,
+    });
+    vi.restoreAllMocks();
+    // What a pooler in transaction mode does: the next statement lands on a server connection without it.
+    for (const c of clients) await c.query('DEALLOCATE ALL');
+    const refused = store.append('r1', 2, [ev({ type: 'step.started', stepId: 't', attempt: 1 }, 20)]);
+    await expect(refused).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining(
+        'prepared statement tminus_try_append_7 is not on the server connection',
+      ),
+      hint: expect.stringContaining('add prepared_statements=off to the store URL'),
+    });
+    const check = new pg.Client({ connectionString: db.url });
+    await check.connect();
+    try {
+      const r = await check.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE run_id = 'r1'`);
+      expect(Number(r.rows[0]!.n)).toBe(2);
+    } finally {
+      await check.end();
+    }
+  });
+});
+
 describe('PostgreSQL store with prepared_statements=off (a pooler in transaction mode)', () => {
   let db: TestDatabase;
   let store: PostgresStore;

@@ -29,7 +29,7 @@ import type {
 } from '../store.js';
 import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
 import type { PostgresStoreUrl } from './postgres-store-url.js';
-import { postgresStoreUrl } from './postgres-store-url.js';
+import { PREPARED_STATEMENTS_PARAM, postgresStoreUrl } from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
 
 interface EventRow {
@@ -75,17 +75,35 @@ const EVENTS_AFTER_LIMIT: HotStatement = {
   text: `${EVENTS_AFTER.text} LIMIT $3`,
 };
 
+/**
+ * What the server answers when a connection's named statements are not the ones this process prepared on it
+ * (26000 does not exist, 42P05 already exists): a pooler in transaction mode that hands each statement to
+ * whichever server connection is free.
+ */
+const PREPARED_ELSEWHERE = new Set(['26000', '42P05']);
+
 /** Sends a hot statement, named (prepared once per connection) unless prepared statements are off. */
-function hot<R extends pg.QueryResultRow>(
+async function hot<R extends pg.QueryResultRow>(
   db: pg.Pool | pg.PoolClient,
   prepared: boolean,
   statement: HotStatement,
   values: readonly unknown[],
 ): Promise<pg.QueryResult<R>> {
-  const config = prepared
-    ? { name: statement.name, text: statement.text, values: values as unknown[] }
-    : { text: statement.text, values: values as unknown[] };
-  return db.query<R>(config);
+  if (!prepared) return db.query<R>({ text: statement.text, values: values as unknown[] });
+  try {
+    return await db.query<R>({ name: statement.name, text: statement.text, values: values as unknown[] });
+  } catch (error) {
+    if (!PREPARED_ELSEWHERE.has((error as { code?: string }).code ?? '')) throw error;
+    // Nothing was executed (the server refused the statement before running it): safe to report as is.
+    throw new TminusError(
+      'USAGE',
+      `the PostgreSQL store's prepared statement ${statement.name} is not on the server connection it was prepared on (${(error as Error).message}): a connection pooler in transaction mode?`,
+      {
+        cause: error,
+        hint: `add ${PREPARED_STATEMENTS_PARAM}=off to the store URL, or let the pooler keep prepared statements (PgBouncer 1.21 or later: max_prepared_statements)`,
+      },
+    );
+  }
 }
 
 /** What an append answers; the head fields describe the stored head unless 'ok'. */
