@@ -175,7 +175,7 @@ describe('PostgreSQL store: a prepared statement missing on its connection', () 
     await expect(refused).rejects.toMatchObject({
       code: 'USAGE',
       message: expect.stringContaining(
-        'prepared statement tminus_try_append_7 is not on the server connection',
+        'prepared statement tminus_try_append_7 does not match its server connection (prepared statement "tminus_try_append_7" does not exist)',
       ),
       hint: expect.stringContaining('add prepared_statements=off to the store URL'),
     });

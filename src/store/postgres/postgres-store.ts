@@ -97,7 +97,7 @@ async function hot<R extends pg.QueryResultRow>(
     // Nothing was executed (the server refused the statement before running it): safe to report as is.
     throw new TminusError(
       'USAGE',
-      `the PostgreSQL store's prepared statement ${statement.name} is not on the server connection it was prepared on (${(error as Error).message}): a connection pooler in transaction mode?`,
+      `the PostgreSQL store's prepared statement ${statement.name} does not match its server connection (${(error as Error).message}): a connection pooler in transaction mode?`,
       {
         cause: error,
         hint: `add ${PREPARED_STATEMENTS_PARAM}=off to the store URL, or let the pooler keep prepared statements (PgBouncer 1.21 or later: max_prepared_statements)`,
