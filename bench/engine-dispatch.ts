@@ -9,8 +9,10 @@
  * Bound, measured in the same run (half before the chain, half after): SQLite (WAL, synchronous=FULL): one
  * append transaction of the same size (a step.succeeded and a step.started, sealed, as the chain appends).
  * `--postgres` (a fresh database on 127.0.0.1:5432): one commit of a one-row INSERT, in autocommit over an
- * open connection, into a table shaped like `events`; the store's own append (the same two events) is
- * printed beside it, and the statements sent per task are counted on the client.
+ * open connection, into a table shaped like `events`, and the same INSERT as a named prepared statement on a
+ * connection of its own (what the store's hot statements are, so the ratio can be read against either); the
+ * store's own append (the same two events) is printed beside them, and the statements sent per task are
+ * counted on the client.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';

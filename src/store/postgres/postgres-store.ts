@@ -45,7 +45,7 @@ interface EventRow {
 /**
  * A statement on the hot path (every append, every turn of a run's loop). Sent as a named (protocol-level)
  * prepared statement, the server parses and plans it once per connection instead of on every call (for the
- * append, ~20 % of its server time); unnamed when the store URL says `prepared_statements=off` (a pooler in
+ * append, 12–23 % of its server CPU: docs/benchmarks.md); unnamed when the store URL says `prepared_statements=off` (a pooler in
  * transaction mode may run the next statement on a server connection that never saw the prepare).
  */
 interface HotStatement {
