@@ -9,8 +9,10 @@
  * Bound, measured in the same run (half before the chain, half after): SQLite (WAL, synchronous=FULL): one
  * append transaction of the same size (a step.succeeded and a step.started, sealed, as the chain appends).
  * `--postgres` (a fresh database on 127.0.0.1:5432): one commit of a one-row INSERT, in autocommit over an
- * open connection, into a table shaped like `events`; the store's own append (the same two events) is
- * printed beside it, and the statements sent per task are counted on the client.
+ * open connection, into a table shaped like `events`, and the same INSERT as a named prepared statement on a
+ * connection of its own (what the store's hot statements are, so the ratio can be read against either); the
+ * store's own append (the same two events) is printed beside them, and the statements sent per task are
+ * counted on the client.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -126,6 +128,8 @@ function timed(store: RunStore): RunStore {
 
 // Bound first half, before the chain: the machine's state drifts over a run.
 const boundTimes: number[] = [];
+/** PostgreSQL: the same bound commit sent as a named prepared statement (parsed and planned once). */
+const namedBoundTimes: number[] = [];
 const storeAppends: number[] = [];
 const bound = await openBound();
 await bound.measure(BOUND / 2);
@@ -208,11 +212,23 @@ if (usePg) {
 const serverLine = usePg
   ? `; server CPU: ${serverPerTask.toFixed(0)} µs a task in the chain, ${bound.serverPerAppend().toFixed(0)} µs a store append alone, ${bound.serverPerCommit().toFixed(0)} µs a bound commit (chain / bound ${(serverPerTask / bound.serverPerCommit()).toFixed(2)}×)`
   : '';
+const n50 = usePg ? percentile(namedBoundTimes, 50) : NaN;
 console.log(
   `bound, ${usePg ? 'one commit (one-row INSERT into a table shaped like events, autocommit)' : 'one append transaction of the same two events'}` +
     `: p50 ${ms(b50)}  p99 ${ms(percentile(boundTimes, 99))}`,
 );
+if (usePg) {
+  console.log(
+    `bound sent as a named prepared statement: p50 ${ms(n50)}  p99 ${ms(percentile(namedBoundTimes, 99))};` +
+      ` server CPU ${bound.serverPerNamedCommit().toFixed(0)} µs a commit`,
+  );
+}
 console.log(`dispatch p50 / bound p50: ${(p50 / b50).toFixed(2)}×${serverLine}`);
+if (usePg) {
+  console.log(
+    `dispatch p50 / named bound p50: ${(p50 / n50).toFixed(2)}×; server CPU a task / a named bound commit ${(serverPerTask / bound.serverPerNamedCommit()).toFixed(2)}×`,
+  );
+}
 console.log(
   `load average (1 min): before ${bound.loadBefore}, after the chain ${loadAfterChain}, end ${load1()}`,
 );
@@ -226,6 +242,7 @@ async function openBound(): Promise<{
   close(): Promise<void>;
   loadBefore: string;
   serverPerCommit(): number;
+  serverPerNamedCommit(): number;
   serverPerAppend(): number;
 }> {
   const loadBefore = load1();
@@ -259,25 +276,33 @@ async function openBound(): Promise<{
       measure: (n) => appendPairs(n, boundTimes),
       close: () => boundStore.close(),
       serverPerCommit: () => NaN,
+      serverPerNamedCommit: () => NaN,
       serverPerAppend: () => NaN,
     };
   }
-  const c = new pg.Client({ connectionString: await databases.create() });
+  const boundUrl = await databases.create();
+  const c = new pg.Client({ connectionString: boundUrl });
   await c.connect();
+  // The named bound on a connection of its own, so that its server CPU is counted apart.
+  const cn = new pg.Client({ connectionString: boundUrl });
+  await cn.connect();
   await c.query(`CREATE TABLE events (
     run_id text NOT NULL, seq integer NOT NULL, at_ms bigint NOT NULL, actor text NOT NULL, type text NOT NULL,
     data text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL, mac text, PRIMARY KEY (run_id, seq))`);
   let row = 0;
   const hash = 'f'.repeat(64);
   let commitCpu = 0;
+  let namedCpu = 0;
   let appendCpu = 0;
   let measured = 0;
   return {
     loadBefore,
     serverPerCommit: () => commitCpu / measured,
+    serverPerNamedCommit: () => namedCpu / measured,
     serverPerAppend: () => appendCpu / measured,
     async measure(n) {
       const commit0 = await serverCpu('', c);
+      const named0 = await serverCpu('', cn);
       const append0 = await serverCpu(urls.get('bound')!);
       // Alternate the bound and the store's append, so both see the same moments of the machine.
       for (let k = 0; k < n; k++) {
@@ -298,14 +323,34 @@ async function openBound(): Promise<{
           ],
         );
         boundTimes.push(performance.now() - s);
+        row++;
+        const sn = performance.now();
+        await cn.query({
+          name: 'bound_insert',
+          text: 'INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          values: [
+            'b',
+            row,
+            Date.now(),
+            'system',
+            'step.started',
+            '{"type":"step.started","stepId":"x","attempt":1}',
+            hash,
+            hash,
+            hash,
+          ],
+        });
+        namedBoundTimes.push(performance.now() - sn);
         await appendPairs(1, storeAppends);
       }
       commitCpu += (await serverCpu('', c)) - commit0;
+      namedCpu += (await serverCpu('', cn)) - named0;
       appendCpu += (await serverCpu(urls.get('bound')!)) - append0;
       measured += n;
     },
     async close() {
       await c.end();
+      await cn.end();
       await boundStore.close();
     },
   };

@@ -79,6 +79,19 @@ describe('stores that cannot be used', () => {
     expect(r.stderr).toContain('tminus_speed_no_such_database');
   });
 
+  it("refuses a store URL whose prepared_statements is neither 'on' nor 'off', naming the value (exit 2)", async () => {
+    const url = 'postgres://postgres:pw@127.0.0.1:5432/pgprep_never_opened?prepared_statements=of';
+    await expect(PostgresStore.open(url)).rejects.toMatchObject({
+      code: 'USAGE',
+      message: "the store URL's prepared_statements='of' is neither 'on' nor 'off'",
+    });
+    const r = await run(['status', '--store', url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("prepared_statements='of' is neither 'on' nor 'off'");
+    expect(r.stderr).toContain('PgBouncer');
+    expect(r.stderr).not.toContain(':pw@');
+  });
+
   it('names a file that is not a database, leaves it untouched, and never calls it a bug', async () => {
     const file = join(dir, 'notes.db');
     writeFileSync(file, 'meeting notes, not a database\n'.repeat(100));

@@ -73,7 +73,8 @@ function sqliteHandle(path: string): Handle {
   };
 }
 
-async function pgHandle(url: string): Promise<Handle> {
+/** `options`: the store URL's own query parameters (e.g. `?prepared_statements=off`), for the store only. */
+async function pgHandle(url: string, options = ''): Promise<Handle> {
   const exec = async (sql: string) => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
@@ -84,9 +85,9 @@ async function pgHandle(url: string): Promise<Handle> {
     }
   };
   return {
-    store: await PostgresStore.open(url),
-    reopen: () => PostgresStore.open(url),
-    elsewhere: () => PostgresStore.open(url, elsewhere()),
+    store: await PostgresStore.open(url + options),
+    reopen: () => PostgresStore.open(url + options),
+    elsewhere: () => PostgresStore.open(url + options, elsewhere()),
     raw: exec,
     tamper: async (sql) => {
       await exec(`DO $$ DECLARE t record; BEGIN
@@ -94,6 +95,33 @@ async function pgHandle(url: string): Promise<Handle> {
           EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
         END LOOP; END $$;`);
       await exec(sql);
+    },
+  };
+}
+
+/** PostgreSQL, with the store URL's own parameters `options` (the default store, or with the pooler opt-out). */
+function postgresBackend(name: string, options: string): Backend {
+  return {
+    name,
+    async open() {
+      const db = await createPostgresDatabase('tminus_store');
+      pgDatabases.push(db);
+      return pgHandle(db.url, options);
+    },
+    async openLegacy(setup) {
+      const db = await createPostgresDatabase('tminus_store');
+      pgDatabases.push(db);
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      await c.query(
+        `CREATE TABLE tminus_schema (version integer NOT NULL); INSERT INTO tminus_schema VALUES (1); ${PG_MIGRATIONS[0]!}`,
+      );
+      await c.query(setup);
+      await c.end();
+      return pgHandle(db.url, options);
+    },
+    async cleanup() {
+      await Promise.all(pgDatabases.splice(0).map((db) => db.drop()));
     },
   };
 }
@@ -112,29 +140,9 @@ const BACKENDS: readonly Backend[] = [
       return Promise.resolve(sqliteHandle(path));
     },
   },
-  {
-    name: 'postgres',
-    async open() {
-      const db = await createPostgresDatabase('tminus_store');
-      pgDatabases.push(db);
-      return pgHandle(db.url);
-    },
-    async openLegacy(setup) {
-      const db = await createPostgresDatabase('tminus_store');
-      pgDatabases.push(db);
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      await c.query(
-        `CREATE TABLE tminus_schema (version integer NOT NULL); INSERT INTO tminus_schema VALUES (1); ${PG_MIGRATIONS[0]!}`,
-      );
-      await c.query(setup);
-      await c.end();
-      return pgHandle(db.url);
-    },
-    async cleanup() {
-      await Promise.all(pgDatabases.splice(0).map((db) => db.drop()));
-    },
-  },
+  postgresBackend('postgres', ''),
+  // Named prepared statements off (behind a pooler in transaction mode): the same contract.
+  postgresBackend('postgres, prepared_statements=off', '?prepared_statements=off'),
 ];
 
 /** SQL that re-chains run r1 with the unkeyed SHA-256 anyone can compute (a forger without the key). */
@@ -357,131 +365,135 @@ for (const backend of BACKENDS) {
       expect(taken).toMatchObject({ runId: 'r1', replaced: { expiresAtMs: 1010 } });
     });
 
-    describe.runIf(backend.name === 'postgres')('step claims (several workers execute one run)', () => {
-      const w = (id: string) => ({ id, pid: 1, host: 'h' });
-      /** r1 driven by `d` (its lease at the returned fence) with steps a, b, c started at attempt 1. */
-      const started = async () => {
-        if (!hasStepClaims(h.store)) throw new Error('this store has no step claims');
-        await h.store.createRun('r1', [runStarted()]);
-        const g = await h.store.acquireLease('r1', w('d'), { nowMs: 0, ttlMs: 60_000 });
-        if (!g.ok) throw new Error('not granted');
-        const fence = { holderId: 'd', epoch: g.epoch };
-        const steps = ['a', 'b', 'c'].map((stepId) => ({ stepId, attempt: 1 }));
-        await h.store.append(
-          'r1',
-          1,
-          steps.map((s) => ev({ type: 'step.started', ...s })),
-          fence,
-        );
-        expect(await h.store.offerSteps('r1', steps, fence)).toBe(true);
-        return { claims: h.store, fence, steps };
-      };
-      const succeeded = (stepId: string) => ev({ type: 'step.succeeded', stepId, attempt: 1, summary: 'ok' });
+    describe.runIf(backend.name.startsWith('postgres'))(
+      'step claims (several workers execute one run)',
+      () => {
+        const w = (id: string) => ({ id, pid: 1, host: 'h' });
+        /** r1 driven by `d` (its lease at the returned fence) with steps a, b, c started at attempt 1. */
+        const started = async () => {
+          if (!hasStepClaims(h.store)) throw new Error('this store has no step claims');
+          await h.store.createRun('r1', [runStarted()]);
+          const g = await h.store.acquireLease('r1', w('d'), { nowMs: 0, ttlMs: 60_000 });
+          if (!g.ok) throw new Error('not granted');
+          const fence = { holderId: 'd', epoch: g.epoch };
+          const steps = ['a', 'b', 'c'].map((stepId) => ({ stepId, attempt: 1 }));
+          await h.store.append(
+            'r1',
+            1,
+            steps.map((s) => ev({ type: 'step.started', ...s })),
+            fence,
+          );
+          expect(await h.store.offerSteps('r1', steps, fence)).toBe(true);
+          return { claims: h.store, fence, steps };
+        };
+        const succeeded = (stepId: string) =>
+          ev({ type: 'step.succeeded', stepId, attempt: 1, summary: 'ok' });
 
-      it('gives each worker a different offered step, each with its own epoch, and none twice', async () => {
-        const { claims, fence, steps } = await started();
-        expect(await claims.runsWithOfferedSteps(8)).toEqual(['r1']);
-        const got = await Promise.all(
-          ['x', 'y', 'z', 'v'].map((id) => claims.claimStep(w(id), { nowMs: 10, ttlMs: 1000 })),
-        );
-        const claimed = got.filter((c) => c !== undefined);
-        expect(claimed.map((c) => c.stepId).sort()).toEqual(['a', 'b', 'c']);
-        expect(new Set(claimed.map((c) => c.epoch)).size).toBe(3);
-        expect(await claims.claimStep(w('v'), { nowMs: 20, ttlMs: 1000 })).toBeUndefined();
-        expect(await claims.runsWithOfferedSteps(8)).toEqual([]);
-        // Offering again (a driver that looks twice) changes nothing.
-        await claims.offerSteps('r1', steps, fence);
-        expect(await claims.claimStep(w('v'), { nowMs: 30, ttlMs: 1000 })).toBeUndefined();
-        expect((await claims.openStepClaims('r1')).map((c) => c.state)).toEqual([
-          'claimed',
-          'claimed',
-          'claimed',
-        ]);
-      });
-
-      it('refuses offers from a driver that lost the run', async () => {
-        const { claims, fence } = await started();
-        const g = await h.store.acquireLease('r1', w('e'), { nowMs: 60_001, ttlMs: 60_000 });
-        expect(g.ok).toBe(true);
-        expect(await claims.offerSteps('r1', [{ stepId: 'd', attempt: 1 }], fence)).toBe(false);
-        expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).toEqual(['a', 'b', 'c']);
-      });
-
-      it('records a result fenced on its claim once, and marks the claim done', async () => {
-        const { claims } = await started();
-        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
-        expect(await claims.renewStepClaim(claim, 500, 1000)).toBe(true);
-        // Another append came first: the result is not applied, the caller reads and decides again.
-        expect(await claims.appendStepResult(claim, 1, [succeeded(claim.stepId)])).toEqual({
-          ok: false,
-          lastSeq: 4,
+        it('gives each worker a different offered step, each with its own epoch, and none twice', async () => {
+          const { claims, fence, steps } = await started();
+          expect(await claims.runsWithOfferedSteps(8)).toEqual(['r1']);
+          const got = await Promise.all(
+            ['x', 'y', 'z', 'v'].map((id) => claims.claimStep(w(id), { nowMs: 10, ttlMs: 1000 })),
+          );
+          const claimed = got.filter((c) => c !== undefined);
+          expect(claimed.map((c) => c.stepId).sort()).toEqual(['a', 'b', 'c']);
+          expect(new Set(claimed.map((c) => c.epoch)).size).toBe(3);
+          expect(await claims.claimStep(w('v'), { nowMs: 20, ttlMs: 1000 })).toBeUndefined();
+          expect(await claims.runsWithOfferedSteps(8)).toEqual([]);
+          // Offering again (a driver that looks twice) changes nothing.
+          await claims.offerSteps('r1', steps, fence);
+          expect(await claims.claimStep(w('v'), { nowMs: 30, ttlMs: 1000 })).toBeUndefined();
+          expect((await claims.openStepClaims('r1')).map((c) => c.state)).toEqual([
+            'claimed',
+            'claimed',
+            'claimed',
+          ]);
         });
-        const r = await claims.appendStepResult(claim, 4, [succeeded(claim.stepId)]);
-        expect(r).toMatchObject({ ok: true, events: [{ seq: 5 }] });
-        expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).not.toContain(claim.stepId);
-        expect(await claims.renewStepClaim(claim, 600, 1000)).toBe(false);
-      });
 
-      it('revokes a claim only once its lease ran out; the late result is kept as rejected, not applied', async () => {
-        const { claims } = await started();
-        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
-        const step = { runId: 'r1', stepId: claim.stepId, attempt: 1 };
-        expect(await claims.revokeStepClaim(step, 1009)).toBeUndefined();
-        const revoked = await claims.revokeStepClaim(step, 1010);
-        expect(revoked).toEqual({ holder: w('x'), epoch: claim.epoch, expiresAtMs: 1010 });
-        // Looking again (a driver that stopped before recording the take-over) finds it revoked still.
-        expect(await claims.revokeStepClaim(step, 2000)).toEqual(revoked);
-        expect(await claims.renewStepClaim(claim, 1500, 1000)).toBe(false);
-        expect(await claims.dropStepClaim(claim)).toBe(false);
-        const r = await claims.appendStepResult(claim, 4, [succeeded(claim.stepId)]);
-        expect(r).toMatchObject({ ok: false, lastSeq: 5 });
-        expect(r.ok ? undefined : r.rejected?.data).toEqual({
-          type: 'append.rejected',
-          holder: 'x',
-          epoch: claim.epoch,
-          step: { stepId: claim.stepId, attempt: 1 },
-          refused: [succeeded(claim.stepId).data],
+        it('refuses offers from a driver that lost the run', async () => {
+          const { claims, fence } = await started();
+          const g = await h.store.acquireLease('r1', w('e'), { nowMs: 60_001, ttlMs: 60_000 });
+          expect(g.ok).toBe(true);
+          expect(await claims.offerSteps('r1', [{ stepId: 'd', attempt: 1 }], fence)).toBe(false);
+          expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).toEqual(['a', 'b', 'c']);
         });
-        const events = await h.store.readEvents('r1');
-        expect(events.map((e) => e.data.type)).not.toContain('step.succeeded');
-        expect(await h.store.verifyJournal('r1')).toMatchObject({ status: 'intact' });
-      });
 
-      it('withdraws an offer nobody claimed, never one a worker holds', async () => {
-        const { claims, steps } = await started();
-        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
-        const [held, free] = [
-          steps.find((s) => s.stepId === claim.stepId)!,
-          steps.find((s) => s.stepId !== claim.stepId)!,
-        ];
-        expect(await claims.withdrawStepOffer({ runId: 'r1', ...held })).toBe(false);
-        expect(await claims.withdrawStepOffer({ runId: 'r1', ...free })).toBe(true);
-        expect(await claims.withdrawStepOffer({ runId: 'r1', ...free })).toBe(false);
-        expect(await claims.withdrawStepOffer({ runId: 'r1', stepId: 'nope', attempt: 1 })).toBe(false);
-        const open = await claims.openStepClaims('r1');
-        expect(open.map((c) => c.stepId)).toContain(claim.stepId);
-        expect(open.map((c) => c.stepId)).not.toContain(free.stepId);
-        const claimedAfter: string[] = [];
-        for (let c = await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 }); c;) {
-          claimedAfter.push(c.stepId);
-          c = await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 });
-        }
-        expect(claimedAfter).not.toContain(free.stepId);
-        expect(await claims.renewStepClaim(claim, 500, 1000)).toBe(true);
-      });
-
-      it('never hands out the steps of an ended run, nor a step dropped by its worker', async () => {
-        const { claims } = await started();
-        const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
-        expect(await claims.dropStepClaim(claim)).toBe(true);
-        expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).not.toContain(claim.stepId);
-        await h.store.append('r1', 4, [ev({ type: 'run.ended', outcome: 'aborted' })], {
-          holderId: 'd',
-          epoch: (await h.store.leaseEpoch('r1'))!,
+        it('records a result fenced on its claim once, and marks the claim done', async () => {
+          const { claims } = await started();
+          const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+          expect(await claims.renewStepClaim(claim, 500, 1000)).toBe(true);
+          // Another append came first: the result is not applied, the caller reads and decides again.
+          expect(await claims.appendStepResult(claim, 1, [succeeded(claim.stepId)])).toEqual({
+            ok: false,
+            lastSeq: 4,
+          });
+          const r = await claims.appendStepResult(claim, 4, [succeeded(claim.stepId)]);
+          expect(r).toMatchObject({ ok: true, events: [{ seq: 5 }] });
+          expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).not.toContain(claim.stepId);
+          expect(await claims.renewStepClaim(claim, 600, 1000)).toBe(false);
         });
-        expect(await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 })).toBeUndefined();
-      });
-    });
+
+        it('revokes a claim only once its lease ran out; the late result is kept as rejected, not applied', async () => {
+          const { claims } = await started();
+          const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+          const step = { runId: 'r1', stepId: claim.stepId, attempt: 1 };
+          expect(await claims.revokeStepClaim(step, 1009)).toBeUndefined();
+          const revoked = await claims.revokeStepClaim(step, 1010);
+          expect(revoked).toEqual({ holder: w('x'), epoch: claim.epoch, expiresAtMs: 1010 });
+          // Looking again (a driver that stopped before recording the take-over) finds it revoked still.
+          expect(await claims.revokeStepClaim(step, 2000)).toEqual(revoked);
+          expect(await claims.renewStepClaim(claim, 1500, 1000)).toBe(false);
+          expect(await claims.dropStepClaim(claim)).toBe(false);
+          const r = await claims.appendStepResult(claim, 4, [succeeded(claim.stepId)]);
+          expect(r).toMatchObject({ ok: false, lastSeq: 5 });
+          expect(r.ok ? undefined : r.rejected?.data).toEqual({
+            type: 'append.rejected',
+            holder: 'x',
+            epoch: claim.epoch,
+            step: { stepId: claim.stepId, attempt: 1 },
+            refused: [succeeded(claim.stepId).data],
+          });
+          const events = await h.store.readEvents('r1');
+          expect(events.map((e) => e.data.type)).not.toContain('step.succeeded');
+          expect(await h.store.verifyJournal('r1')).toMatchObject({ status: 'intact' });
+        });
+
+        it('withdraws an offer nobody claimed, never one a worker holds', async () => {
+          const { claims, steps } = await started();
+          const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+          const [held, free] = [
+            steps.find((s) => s.stepId === claim.stepId)!,
+            steps.find((s) => s.stepId !== claim.stepId)!,
+          ];
+          expect(await claims.withdrawStepOffer({ runId: 'r1', ...held })).toBe(false);
+          expect(await claims.withdrawStepOffer({ runId: 'r1', ...free })).toBe(true);
+          expect(await claims.withdrawStepOffer({ runId: 'r1', ...free })).toBe(false);
+          expect(await claims.withdrawStepOffer({ runId: 'r1', stepId: 'nope', attempt: 1 })).toBe(false);
+          const open = await claims.openStepClaims('r1');
+          expect(open.map((c) => c.stepId)).toContain(claim.stepId);
+          expect(open.map((c) => c.stepId)).not.toContain(free.stepId);
+          const claimedAfter: string[] = [];
+          for (let c = await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 }); c;) {
+            claimedAfter.push(c.stepId);
+            c = await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 });
+          }
+          expect(claimedAfter).not.toContain(free.stepId);
+          expect(await claims.renewStepClaim(claim, 500, 1000)).toBe(true);
+        });
+
+        it('never hands out the steps of an ended run, nor a step dropped by its worker', async () => {
+          const { claims } = await started();
+          const claim = (await claims.claimStep(w('x'), { nowMs: 10, ttlMs: 1000 }))!;
+          expect(await claims.dropStepClaim(claim)).toBe(true);
+          expect((await claims.openStepClaims('r1')).map((c) => c.stepId)).not.toContain(claim.stepId);
+          await h.store.append('r1', 4, [ev({ type: 'run.ended', outcome: 'aborted' })], {
+            holderId: 'd',
+            epoch: (await h.store.leaseEpoch('r1'))!,
+          });
+          expect(await claims.claimStep(w('y'), { nowMs: 20, ttlMs: 1000 })).toBeUndefined();
+        });
+      },
+    );
 
     it('lets a caller take over a lease whose holder it knows is dead', async () => {
       await h.store.createRun('r1', [runStarted()]);

@@ -28,6 +28,8 @@ import type {
   TokenStore,
 } from '../store.js';
 import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
+import type { PostgresStoreUrl } from './postgres-store-url.js';
+import { PREPARED_STATEMENTS_PARAM, postgresStoreUrl } from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
 
 interface EventRow {
@@ -40,7 +42,69 @@ interface EventRow {
   hash: string;
 }
 
-const APPEND_SQL = 'SELECT tminus_try_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS refused';
+/**
+ * A statement on the hot path (every append, every turn of a run's loop). Sent as a named (protocol-level)
+ * prepared statement, the server parses and plans it once per connection instead of on every call (for the
+ * append, 12–23 % of its server CPU: docs/benchmarks.md); unnamed when the store URL says `prepared_statements=off` (a pooler in
+ * transaction mode may run the next statement on a server connection that never saw the prepare).
+ */
+interface HotStatement {
+  /**
+   * Unique per text: node-postgres keeps one statement per name on each connection. The texts name their
+   * columns (never `*`): a prepared statement whose result columns a later migration changed would fail.
+   */
+  readonly name: string;
+  readonly text: string;
+}
+
+const APPEND: HotStatement = {
+  name: 'tminus_try_append_7',
+  text: 'SELECT tminus_try_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS refused',
+};
+const HEAD: HotStatement = {
+  name: 'tminus_head',
+  text: 'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1',
+};
+const EVENTS_AFTER: HotStatement = {
+  name: 'tminus_events_after',
+  text: `SELECT run_id, seq, at_ms, actor, data, prev_hash, hash FROM events
+         WHERE run_id = $1 AND seq > $2 ORDER BY seq`,
+};
+const EVENTS_AFTER_LIMIT: HotStatement = {
+  name: 'tminus_events_after_limit',
+  text: `${EVENTS_AFTER.text} LIMIT $3`,
+};
+
+/**
+ * What the server answers when a connection's named statements are not the ones this process prepared on it
+ * (26000 does not exist, 42P05 already exists): a pooler in transaction mode that hands each statement to
+ * whichever server connection is free.
+ */
+const PREPARED_ELSEWHERE = new Set(['26000', '42P05']);
+
+/** Sends a hot statement, named (prepared once per connection) unless prepared statements are off. */
+async function hot<R extends pg.QueryResultRow>(
+  db: pg.Pool | pg.PoolClient,
+  prepared: boolean,
+  statement: HotStatement,
+  values: readonly unknown[],
+): Promise<pg.QueryResult<R>> {
+  if (!prepared) return db.query<R>({ text: statement.text, values: values as unknown[] });
+  try {
+    return await db.query<R>({ name: statement.name, text: statement.text, values: values as unknown[] });
+  } catch (error) {
+    if (!PREPARED_ELSEWHERE.has((error as { code?: string }).code ?? '')) throw error;
+    // Nothing was executed (the server refused the statement before running it): safe to report as is.
+    throw new TminusError(
+      'USAGE',
+      `the PostgreSQL store's prepared statement ${statement.name} does not match its server connection (${(error as Error).message}): a connection pooler in transaction mode?`,
+      {
+        cause: error,
+        hint: `add ${PREPARED_STATEMENTS_PARAM}=off to the store URL, or let the pooler keep prepared statements (PgBouncer 1.21 or later: max_prepared_statements)`,
+      },
+    );
+  }
+}
 
 /** What an append answers; the head fields describe the stored head unless 'ok'. */
 interface AppendAnswer {
@@ -80,8 +144,12 @@ function appendAnswer(row: { refused: (string | null)[] | null } | undefined): A
 }
 
 /** Sends one append (one autocommit statement, or one statement of the caller's transaction). */
-async function tryAppend(db: pg.Pool | pg.PoolClient, values: readonly unknown[]): Promise<AppendAnswer> {
-  const r = await db.query<{ refused: (string | null)[] | null }>(APPEND_SQL, values as unknown[]);
+async function tryAppend(
+  db: pg.Pool | pg.PoolClient,
+  prepared: boolean,
+  values: readonly unknown[],
+): Promise<AppendAnswer> {
+  const r = await hot<{ refused: (string | null)[] | null }>(db, prepared, APPEND, values);
   return appendAnswer(r.rows[0]);
 }
 
@@ -112,23 +180,28 @@ const toEvent = (r: EventRow): RunEvent => ({
  * The shared store for teams: PostgreSQL (any managed or HA instance). Appends lock the run's row
  * (`SELECT … FOR UPDATE`), so concurrent processes serialise per run; the same contract suite as SQLite.
  *
+ * Hot statements are named prepared statements unless the URL says `prepared_statements=off`.
+ *
  * @example const store = await PostgresStore.open('postgres://tminus@db/tminus');
  */
 export class PostgresStore implements RunStore, TokenStore, AppendHints, StepClaims {
   readonly #pool: pg.Pool;
   readonly #journal: StoreJournal;
   readonly #url: string;
+  readonly #prepared: boolean;
   readonly #heads = new Map<string, KnownHead>();
 
-  private constructor(pool: pg.Pool, journal: StoreJournal, url: string) {
+  private constructor(pool: pg.Pool, journal: StoreJournal, url: PostgresStoreUrl) {
     this.#pool = pool;
     this.#journal = journal;
-    this.#url = url;
+    this.#url = url.connectionString;
+    this.#prepared = url.preparedStatements;
   }
 
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
-  static async open(url: string, journal?: JournalOptions): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
+  static async open(storeUrl: string, journal?: JournalOptions): Promise<PostgresStore> {
+    const url = postgresStoreUrl(storeUrl);
+    const pool = new pg.Pool({ connectionString: url.connectionString, max: 4 });
     // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
     // query opens a new one. Without a listener the error would end the process.
     pool.on('error', () => undefined);
@@ -190,7 +263,14 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       if (inserted.rowCount !== 1) throw new TminusError('STORE_CONFLICT', `run ${runId} already exists`);
       if (chosen.created) await c.query('UPDATE journal SET key_id = $1', [key.id]);
       const sealed = this.#seal(runId, 0, GENESIS_HASH, events, key);
-      const answer = await tryAppend(c, [runId, 0, GENESIS_HASH, null, null, ...sealed.columns]);
+      const answer = await tryAppend(c, this.#prepared, [
+        runId,
+        0,
+        GENESIS_HASH,
+        null,
+        null,
+        ...sealed.columns,
+      ]);
       if (answer.status !== 'ok') throw new TminusError('INTERNAL', `run ${runId} was not created`);
       return sealed.events;
     });
@@ -262,7 +342,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     sealed: SealedEvents,
     fence: AppendFence | undefined,
   ): Promise<AppendAnswer> {
-    const answer = await tryAppend(this.#pool, [
+    const answer = await tryAppend(this.#pool, this.#prepared, [
       runId,
       expectedSeq,
       head.hash,
@@ -280,8 +360,10 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
 
   /** The head as stored (when this process has not seen it): one extra round trip. */
   async #readHead(runId: string): Promise<KnownHead> {
-    const r = await this.#pool.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
-      'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1',
+    const r = await hot<{ head_seq: number; head_hash: string; key_id: string | null }>(
+      this.#pool,
+      this.#prepared,
+      HEAD,
       [runId],
     );
     const row = r.rows[0];
@@ -330,11 +412,10 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   }
 
   async readEvents(runId: string, afterSeq = 0, limit?: number): Promise<readonly RunEvent[]> {
-    const r = await this.#pool.query<EventRow>(
-      `SELECT run_id, seq, at_ms, actor, data, prev_hash, hash FROM events
-       WHERE run_id = $1 AND seq > $2 ORDER BY seq ${limit === undefined || limit < 0 ? '' : 'LIMIT $3'}`,
-      limit === undefined || limit < 0 ? [runId, afterSeq] : [runId, afterSeq, limit],
-    );
+    const r =
+      limit === undefined || limit < 0
+        ? await hot<EventRow>(this.#pool, this.#prepared, EVENTS_AFTER, [runId, afterSeq])
+        : await hot<EventRow>(this.#pool, this.#prepared, EVENTS_AFTER_LIMIT, [runId, afterSeq, limit]);
     const events = r.rows.map(toEvent);
     const last = events.at(-1);
     const known = this.#heads.get(runId);
@@ -361,10 +442,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   }
 
   async head(runId: string): Promise<{ seq: number; hash: string } | undefined> {
-    const r = await this.#pool.query<{ head_seq: number; head_hash: string }>(
-      'SELECT head_seq, head_hash FROM runs WHERE run_id = $1',
-      [runId],
-    );
+    const r = await hot<{ head_seq: number; head_hash: string }>(this.#pool, this.#prepared, HEAD, [runId]);
     const row = r.rows[0];
     return row && { seq: row.head_seq, hash: row.head_hash };
   }
@@ -708,7 +786,14 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     key: JournalKey | undefined,
   ): Promise<readonly RunEvent[]> {
     const sealed = this.#seal(runId, head.head_seq, head.head_hash, events, key);
-    const answer = await tryAppend(c, [runId, head.head_seq, head.head_hash, null, null, ...sealed.columns]);
+    const answer = await tryAppend(c, this.#prepared, [
+      runId,
+      head.head_seq,
+      head.head_hash,
+      null,
+      null,
+      ...sealed.columns,
+    ]);
     if (answer.status !== 'ok') {
       throw new TminusError('INTERNAL', `run ${runId}: the head moved under its lock (${answer.status})`);
     }
@@ -805,7 +890,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
 
 /** The schema version of a PostgreSQL store (0 when tminus never set it up), without changing anything. */
 export async function postgresSchemaVersion(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
+  const c = new pg.Client({ connectionString: postgresStoreUrl(url).connectionString });
   try {
     await c.connect();
     const exists = await c.query<{ t: string | null }>(`SELECT to_regclass('tminus_schema') AS t`);
