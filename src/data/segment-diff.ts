@@ -181,44 +181,30 @@ async function chunkedPass(
     ...differingGroups(sampled[0], sampled[1], min, width),
   ].sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1));
   const flagged = new Set(differing.map((d) => Number((d.range.lo - min) / width)));
-  const checked = [a.chunks, b.chunks].map((chunks) =>
-    chunks.filter((c) => flagged.has(c.group) && !skip.has(c.group)),
-  );
+  const [x, y] =
+    flagged.size === 0
+      ? [[], []]
+      : await ctx.both(
+          async () => (await ctx.source.chunkStragglers!(ctx.plan.source, flaggedChunks(a.chunks))).keys,
+          async () => (await ctx.target.chunkStragglers!(ctx.plan.target, flaggedChunks(b.chunks))).keys,
+        );
+  function flaggedChunks(chunks: readonly HeapChunk[]) {
+    return chunks.filter((c) => flagged.has(c.group) && !skip.has(c.group));
+  }
   // The group of every straggler is compared by key ranges too (a group flagged already is compared once):
   // many moved rows then cost a comparison of their groups, never a download of each row.
   const rowsPerGroup = Math.max(1, Math.ceil(ctx.totalRows / Math.max(1, groups)));
-  const groupsOf = (keys: readonly bigint[]) => {
-    const out: Differing[] = [];
-    for (const k of keys) {
-      const g = floorDiv(k - min, width);
-      if (flagged.has(Number(g))) continue;
-      flagged.add(Number(g));
-      const lo = min + g * width;
-      out.push({ range: { lo, hi: lo + width }, rows: rowsPerGroup, source: 1n, target: 1n });
-    }
-    return out;
-  };
-  differing.push(...groupsOf([...a.strays, ...b.strays]));
-  // The flagged chunks' stragglers are read on each side's spare session (as the key bounds are) while the
-  // groups flagged so far are compared: one step less to wait for. Their groups are compared after.
-  ctx.stats.queries += checked[0]!.length + checked[1]!.length > 0 ? 2 : 0;
-  const [[x, y]] = await Promise.all([
-    Promise.all([
-      ctx.source.chunkStragglers!(ctx.plan.source, checked[0]!),
-      ctx.target.chunkStragglers!(ctx.plan.target, checked[1]!),
-    ]),
-    narrow(
-      ctx,
-      differing.sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1)),
-    ),
-  ]);
-  const more = groupsOf([...x.keys, ...y.keys]);
-  if (more.length > 0) {
-    await narrow(
-      ctx,
-      more.sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1)),
-    );
+  for (const k of [...a.strays, ...b.strays, ...x, ...y]) {
+    const g = floorDiv(k - min, width);
+    if (flagged.has(Number(g))) continue;
+    flagged.add(Number(g));
+    const lo = min + g * width;
+    differing.push({ range: { lo, hi: lo + width }, rows: rowsPerGroup, source: 1n, target: 1n });
   }
+  await narrow(
+    ctx,
+    differing.sort((p, q) => (p.range.lo < q.range.lo ? -1 : 1)),
+  );
 }
 
 /**
@@ -240,31 +226,17 @@ async function chunkSide(
   ctx.stats.queries++;
   const chunks = heapChunks(starts, min, width);
   const read = chunks.filter((c) => !skip.has(c.group));
-  // The sampled chunks' stragglers on the side's spare session (as the key bounds are), beside the sums: one
-  // step less to wait for. Awaited with the sums, so a failure is never left unhandled.
-  const sampledChunks = chunks.filter((c) => skip.has(c.group));
+  const skipped = await slots.run(() =>
+    side.chunkStragglers!(
+      query,
+      chunks.filter((c) => skip.has(c.group)),
+    ),
+  );
   ctx.stats.queries++;
-  const [skipped, summed] = await Promise.all([
-    side.chunkStragglers!(query, sampledChunks),
-    sumChunks(ctx, which, read, chunks.length),
-  ]);
-  return { chunks, sums: summed.sums, rows: skipped.rows + summed.rows, strays: skipped.keys };
-}
-
-/** Sums one side's heap chunks `read` (of `chunkCount`) in parts sized like `scanSide`'s: sums and rows. */
-async function sumChunks(
-  ctx: DiffContext,
-  which: 'source' | 'target',
-  read: readonly HeapChunk[],
-  chunkCount: number,
-): Promise<{ sums: Map<number, Checksum>; rows: bigint }> {
-  const side = which === 'source' ? ctx.source : ctx.target;
-  const query = which === 'source' ? ctx.plan.source : ctx.plan.target;
-  const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
-  let total = 0n;
+  let total = skipped.rows;
   const sums = new Map<number, Checksum>();
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
-  const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunkCount));
+  const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length));
   let step = clamp(
     Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND),
     DEFAULTS.firstSegmentRows,
@@ -291,7 +263,7 @@ async function sumChunks(
       step = clamp(Math.round(rate * goal), MIN_SEGMENT, MAX_SEGMENT);
     }
   }
-  return { sums, rows: total };
+  return { chunks, sums, rows: total, strays: skipped.keys };
 }
 
 /** `floor(a / b)` for bigints (`/` truncates towards zero). */
