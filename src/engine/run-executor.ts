@@ -776,7 +776,7 @@ export class RunExecutor {
       state: this.#state,
       actions: this.#o.actions,
       clock: this.#o.clock,
-      ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
+      timeoutClock: this.#o.timeoutClock,
       logger: this.#o.logger,
       redactor: this.#o.redactor,
       secrets: this.#o.secrets,
