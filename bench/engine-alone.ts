@@ -82,8 +82,8 @@ for (let run = 1; run <= RUNS; run++) {
     benchRunStarted('big', text, clock.now()),
     clock.now(),
   );
-  const cpu = process.cpuUsage();
   const threads = threadCpuMs();
+  const cpu = process.cpuUsage();
   const outcome = await executor.run();
   const runCpuMs = cpuMs(process.cpuUsage(cpu));
   console.log(
