@@ -13,23 +13,22 @@ import { RunExecutor } from '../src/engine/run-executor.js';
 import { SystemClock } from '../src/engine/system-clock.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { NewRunEvent } from '../src/core/run/run-event.js';
-import { benchRunStarted, load, ms, registry, tempStore } from './engine-support.js';
+import {
+  benchRunStarted,
+  load,
+  ms,
+  noopPlanText,
+  registry,
+  tempStore,
+  threadCpuMs,
+  threadCpuSince,
+} from './engine-support.js';
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 const PHASES = 10;
 const PER_PHASE = Number(process.env.PER_PHASE ?? 1000);
-let seed = 42;
-const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const lines: string[] = [];
-for (let p = 0; p < PHASES; p++) {
-  lines.push(`  - id: p${p}\n    at: T-0\n    tasks:`);
-  for (let i = 0; i < PER_PHASE; i++) {
-    const dep = i > 0 && rand() < 0.7 ? `, after: [t${p}-${Math.floor(rand() * i)}]` : '';
-    lines.push(`      - { id: t${p}-${i}, owner: ops, action: noop${dep} }`);
-  }
-}
-const text = `version: 1\nname: big\nroles: { ops: { members: [bob] } }\nphases:\n${lines.join('\n')}\n`;
+const text = noopPlanText(PHASES, PER_PHASE);
 let t = performance.now();
 const plan = load(text);
 const loadMs = performance.now() - t;
@@ -62,11 +61,14 @@ const executor = await RunExecutor.create(
   benchRunStarted('big', text, clock.now()),
   clock.now(),
 );
+// Per-thread readings outside the CPU measured for the ratio (they read files).
+let threads = threadCpuMs();
 t = performance.now();
 let cpu = process.cpuUsage();
 const outcome = await executor.run();
 const runMs = performance.now() - t;
 const runCpuMs = cpuMs(process.cpuUsage(cpu));
+const runThreads = threadCpuSince(threads);
 const journal = await store.readEvents('bench');
 const events = journal.length;
 const transactions = batches.length;
@@ -76,6 +78,7 @@ console.log(
 console.log(
   `  ${events} events in ${transactions} append transactions; ${((PHASES * PER_PHASE) / (runMs / 1000)).toFixed(0)} tasks/s`,
 );
+console.log(`  engine CPU by thread: ${runThreads}`);
 
 // Lower bound: the engine's own transactions replayed as they were, nothing else.
 const bound = SqliteStore.open(tempStore('bound'));
@@ -106,6 +109,7 @@ for (const n of batches) {
   replay.push(journal.slice(next, next + n).map((e) => ({ atMs: e.atMs, actor: e.actor, data: e.data })));
   next += n;
 }
+threads = threadCpuMs();
 t = performance.now();
 cpu = process.cpuUsage();
 let seq = 1;
@@ -115,9 +119,11 @@ for (const batch of replay) {
 }
 const boundMs = performance.now() - t;
 const boundCpuMs = cpuMs(process.cpuUsage(cpu));
+const boundThreads = threadCpuSince(threads);
 console.log(
   `lower bound, the same ${transactions} transactions (same events, ${(events / transactions).toFixed(0)} a transaction on average) with no engine: ${ms(boundMs)}, CPU ${ms(boundCpuMs)}`,
 );
+console.log(`  bound CPU by thread: ${boundThreads}`);
 const tasks = PHASES * PER_PHASE;
 console.log(
   `engine / bound: ${(runMs / boundMs).toFixed(2)}× wall, ${(runCpuMs / boundCpuMs).toFixed(2)}× CPU; ` +

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -27,6 +27,24 @@ export function load(text: string): Plan {
   const { plan, issues } = loadPlan(text, { actions: { types: [...ACTION_TYPES, ...r.types()] } });
   if (!plan) throw new Error(issues.map((i) => i.message).join('\n'));
   return plan;
+}
+
+/**
+ * A no-op plan of `phases` phases of `perPhase` tasks, 70 % of them after one earlier task of their phase
+ * (the same plan for the same sizes: a fixed seed).
+ */
+export function noopPlanText(phases: number, perPhase: number): string {
+  let seed = 42;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const lines: string[] = [];
+  for (let p = 0; p < phases; p++) {
+    lines.push(`  - id: p${p}\n    at: T-0\n    tasks:`);
+    for (let i = 0; i < perPhase; i++) {
+      const dep = i > 0 && rand() < 0.7 ? `, after: [t${p}-${Math.floor(rand() * i)}]` : '';
+      lines.push(`      - { id: t${p}-${i}, owner: ops, action: noop${dep} }`);
+    }
+  }
+  return `version: 1\nname: big\nroles: { ops: { members: [bob] } }\nphases:\n${lines.join('\n')}\n`;
 }
 
 export const tempStore = (name: string): string =>
@@ -104,3 +122,33 @@ export const benchRunStarted = (name: string, text: string, goLiveMs: number): R
   speed: 1,
   rollbackSteps: [],
 });
+
+/**
+ * CPU time of this process's main thread and of all its other threads (V8's compiler and GC helpers, libuv),
+ * in ms, from Linux's per-thread scheduler statistics; undefined elsewhere. `process.cpuUsage` counts both:
+ * this tells the JavaScript that ran from the optimizing compiler's work on the side.
+ */
+export function threadCpuMs(): { main: number; others: number } | undefined {
+  const dir = '/proc/self/task';
+  if (!existsSync(dir)) return undefined;
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(dir)) {
+    let ns: number;
+    try {
+      ns = Number(readFileSync(`${dir}/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    if (Number(tid) === process.pid) main += ns / 1e6;
+    else others += ns / 1e6;
+  }
+  return { main, others };
+}
+
+/** The CPU of each kind of thread between two `threadCpuMs` readings, for a bench's output. */
+export function threadCpuSince(before: ReturnType<typeof threadCpuMs>): string {
+  const now = threadCpuMs();
+  if (!before || !now) return 'per-thread CPU not available here';
+  return `main thread ${ms(now.main - before.main)}, other threads ${ms(now.others - before.others)}`;
+}

@@ -168,33 +168,80 @@ function runFound(action: ActionDefinition<unknown>, input: ActionRunInput): Pro
     );
     signal = controller.signal;
   }
-  let work: Promise<ActionResult>;
+  let started: Started;
   try {
-    work = start(action, input, signal);
+    started = start(action, input, signal);
   } catch (thrown) {
     const error = failure(redactor, signal, thrown);
     callOver(input.signal, timer, onAbort);
     return Promise.reject(error);
   }
-  // Inline, unnamed callbacks: under `tsx` (which keeps names) every named closure made per call also
-  // costs an `Object.defineProperty` and ~300 bytes.
-  return work.then(
-    (result) => {
-      try {
-        return redactor.redactValue(result);
-      } catch (thrown) {
-        throw failure(redactor, signal, thrown);
-      } finally {
+  // A dry run's description: nothing to abort.
+  if (started instanceof Promise) {
+    // Inline, unnamed callbacks: under `tsx` (which keeps names) every named closure made per call also
+    // costs an `Object.defineProperty` and ~300 bytes.
+    return started.then(
+      (result) => {
+        try {
+          return redactor.redactValue(result);
+        } catch (thrown) {
+          throw failure(redactor, signal, thrown);
+        } finally {
+          callOver(input.signal, timer, onAbort);
+        }
+      },
+      (thrown: unknown) => {
+        const error = failure(redactor, signal, thrown);
         callOver(input.signal, timer, onAbort);
-      }
-    },
-    (thrown: unknown) => {
-      const error = failure(redactor, signal, thrown);
+        throw error;
+      },
+    );
+  }
+  const work = started.executing;
+  // An action that ignores its signal is not waited for once the signal fires: one promise settled by
+  // whichever comes first (its result, or the signal), not a promise for the race and another for the result.
+  if (signal.aborted) {
+    // The action was handed a signal that had fired already: what it returns no longer counts (and a
+    // rejection of it is not left unhandled).
+    Promise.resolve(work).then(ignore, ignore);
+    const error = failure(redactor, signal, signal.reason);
+    callOver(input.signal, timer, onAbort);
+    return Promise.reject(error);
+  }
+  return new Promise<ActionResult>((resolve, reject) => {
+    const leave = onAbortOf(signal, () => {
+      reject(failure(redactor, signal, signal.reason));
       callOver(input.signal, timer, onAbort);
-      throw error;
-    },
-  );
+    });
+    try {
+      // Inline, unnamed callbacks (see above).
+      work.then(
+        (result) => {
+          leave();
+          try {
+            resolve(redactor.redactValue(result));
+          } catch (thrown) {
+            reject(failure(redactor, signal, thrown));
+          } finally {
+            callOver(input.signal, timer, onAbort);
+          }
+        },
+        (thrown: unknown) => {
+          leave();
+          reject(failure(redactor, signal, thrown));
+          callOver(input.signal, timer, onAbort);
+        },
+      );
+    } catch (thrown) {
+      // `execute` returned no promise.
+      leave();
+      reject(failure(redactor, signal, thrown));
+      callOver(input.signal, timer, onAbort);
+    }
+  });
 }
+
+const ignore = (): void => undefined;
 
 /** An action call is over: its timeout timer is cancelled and it stops listening to the caller's signal. */
 function callOver(
@@ -219,11 +266,10 @@ function failure(redactor: Redactor, signal: AbortSignal, thrown: unknown): Tmin
 }
 
 /** Checks and resolves the parameters and starts the action (or, in a dry run, asks its plan). */
-function start(
-  action: ActionDefinition<unknown>,
-  input: ActionRunInput,
-  signal: AbortSignal,
-): Promise<ActionResult> {
+/** A call's action executing (raced with its signal by the caller), or a dry run's description of it. */
+type Started = { readonly executing: Promise<ActionResult> } | Promise<ActionResult>;
+
+function start(action: ActionDefinition<unknown>, input: ActionRunInput, signal: AbortSignal): Started {
   const { call, redactor } = input;
   refuseSecretsInCommandLines(call);
   const constant = !input.dryRun && !holdsSecretRefs(call.with);
@@ -239,7 +285,7 @@ function start(
   }
   const ctx = context(input, signal);
   if (input.dryRun) return dryRun(action, ctx, parsed, call);
-  return abortable(action.execute(ctx, parsed.data as unknown), signal);
+  return { executing: action.execute(ctx, parsed.data as unknown) };
 }
 
 /**
@@ -320,24 +366,6 @@ function onAbortOf(signal: AbortSignal, waiter: () => void): () => void {
   const joined = waiters;
   joined.add(waiter);
   return () => joined.delete(waiter);
-}
-
-/** Stops waiting for an action that ignores its signal once the signal fires. */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const leave = onAbortOf(signal, () => reject(signal.reason as Error));
-    work.then(
-      (v) => {
-        leave();
-        resolve(v);
-      },
-      (e: unknown) => {
-        leave();
-        reject(e as Error);
-      },
-    );
-  });
 }
 
 function context(input: ActionRunInput, signal: AbortSignal): ActionContext {

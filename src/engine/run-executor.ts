@@ -803,7 +803,7 @@ export class RunExecutor {
       state: this.#state,
       actions: this.#o.actions,
       clock: this.#o.clock,
-      ...(this.#o.timeoutClock ? { timeoutClock: this.#o.timeoutClock } : {}),
+      timeoutClock: this.#o.timeoutClock,
       logger: this.#o.logger,
       redactor: this.#o.redactor,
       secrets: this.#o.secrets,
@@ -817,10 +817,15 @@ export class RunExecutor {
   #executed(id: string, attempt: number, data: RunEventData): Promise<void> | undefined {
     if (this.#dead) return this.#lost ? this.#recordLate(data) : undefined;
     this.#results.push({ id, attempt, data });
+    // A write that has not taken its batch yet takes this result too, and whoever queued it waits on it (wakes
+    // the loop, says when it failed): one wait per write, not one per result (a batch holds thousands).
+    if (this.#recordQueued) return undefined;
     return this.#recordResults().then(this.#wakeUp, (e: unknown) => {
       // Unrecorded results stay queued: the loop records them when the store answers again.
       if (!(e instanceof TminusError && e.code === 'LEASE_LOST')) {
-        this.#o.logger.warn(`could not record the result of '${id}' yet`, { error: String(e) });
+        this.#o.logger.warn(`could not record the result of '${id}' (and those finished with it) yet`, {
+          error: String(e),
+        });
       }
       this.#wake();
     });

@@ -131,7 +131,9 @@ export function executeStep(input: StepExecutionInput): Promise<RunEventData> {
   }
   const { call, retry, title, poll } = target;
   try {
-    const startedAt = clock.now();
+    // A rollback step's budget: its time used is measured (the run's clock read only for such a step).
+    const budget = plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
+    const startedAt = budget === undefined ? 0 : clock.now();
     const run =
       poll === undefined
         ? runAction(actionInputOf(input, call, id, title, attempt))
@@ -145,7 +147,6 @@ export function executeStep(input: StepExecutionInput): Promise<RunEventData> {
     return run.then(
       (r): RunEventData => {
         try {
-          const budget = plan.rollback.steps.find((s) => s.id === id)?.budgetMs;
           const output =
             budget === undefined
               ? r.output

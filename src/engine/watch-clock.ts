@@ -23,20 +23,33 @@ const SEED = 1;
  */
 export class WatchClockSource {
   readonly #plan: Plan;
-  readonly #graph: ScheduleGraph;
-  #models: readonly TaskDurationModel[];
+  /**
+   * Made on first use, like the planned end: only a plan judged on its window (a `window-exceeded` criterion
+   * and a window) reads the forecast, and compiling the graph of a 10,000-task plan costs tens of
+   * milliseconds (most of it the optimizing compiler's, on another thread, while the run starts).
+   */
+  #graph: ScheduleGraph | undefined;
+  /** The plan's estimates until `learn` (made on first use, like the graph). */
+  #models: readonly TaskDurationModel[] | undefined;
   /** Keyed by the head (seq and hash): a look-ahead's state shares a seq with a journal written otherwise. */
   #cache: { seq: number; hash: string; atMs: number; endMs: number } | undefined;
   readonly #judged: boolean;
-  readonly #plannedEndMs: number;
+  #plannedEndMs: number | undefined;
 
   constructor(plan: Plan, models?: readonly TaskDurationModel[]) {
     this.#plan = plan;
-    this.#graph = compileGraph(plan);
-    this.#models = models ?? buildDurationModels(plan, []);
+    this.#models = models;
     this.#judged =
       plan.window !== undefined && plan.rollback.criteria.some((c) => c.when === 'window-exceeded');
-    this.#plannedEndMs = this.#judged ? 0 : computeSchedule(plan, this.#graph).expectedEndMs;
+  }
+
+  #compiled(): ScheduleGraph {
+    return (this.#graph ??= compileGraph(this.#plan));
+  }
+
+  /** The plan's own expected end (no forecast), for a plan not judged on its window. */
+  #planned(): number {
+    return (this.#plannedEndMs ??= computeSchedule(this.#plan, this.#compiled()).expectedEndMs);
   }
 
   /** Replaces the duration models (once the history of earlier runs is read). */
@@ -48,7 +61,7 @@ export class WatchClockSource {
   /** The median forecast end, relative to T-0, for the run as it is at `nowMs`. */
   forecastEndMs(state: RunState, nowMs: number): number {
     // Only `window-exceeded` reads it: a plan without one does not pay for the Monte Carlo.
-    if (!this.#judged) return this.#plannedEndMs;
+    if (!this.#judged) return this.#planned();
     const c = this.#cache;
     if (
       c &&
@@ -60,18 +73,28 @@ export class WatchClockSource {
       // Between refreshes the end moves at most as fast as the clock (nothing over can end later).
       return Math.max(c.endMs, nowMs - state.goLiveMs);
     }
+    this.#models ??= buildDurationModels(this.#plan, []);
     const f = runForecast(this.#plan, this.#models, {
       samples: WATCH_FORECAST_SAMPLES,
       seed: SEED,
       live: { state, nowMs },
-      graph: this.#graph,
+      graph: this.#compiled(),
     });
     this.#cache = { seq: state.lastSeq, hash: state.lastHash, atMs: nowMs, endMs: f.p50EndMs };
     return f.p50EndMs;
   }
 
   at(state: RunState, nowMs: number): WatchClock {
-    return { ...staticPart(this.#plan, state, nowMs), forecastEndMs: this.forecastEndMs(state, nowMs) };
+    const fixed = staticPart(this.#plan, state, nowMs);
+    if (this.#judged) return { ...fixed, forecastEndMs: this.forecastEndMs(state, nowMs) };
+    // Not judged on its window: nothing the engine decides reads the end, so it is worked out only if read.
+    const planned = () => this.#planned();
+    return {
+      ...fixed,
+      get forecastEndMs() {
+        return planned();
+      },
+    };
   }
 }
 
