@@ -4,6 +4,7 @@ import type { DiffContext } from './diff-context.js';
 import { sampleGroups } from './group-sample.js';
 import type { HeapChunk } from './heap-chunks.js';
 import { heapChunks } from './heap-chunks.js';
+import { alignedPages, pageChunkable, pageChunkPass } from './page-chunks.js';
 
 const MIN_SEGMENT = 1_000;
 const MAX_SEGMENT = 5_000_000;
@@ -64,6 +65,24 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const end = maxOf(a?.max, b?.max) + 1n;
   const span = end - min;
   const chunked = heapChunked(ctx, layouts);
+  if (chunked && pageChunkable(ctx)) {
+    // Two heaps laid out alike: compared by fixed page ranges, no sample and no group starts (page-chunks.ts).
+    // Too many rows in differing chunks: the key groups below compare the tables instead.
+    const pages = await alignedPages(ctx);
+    const found = pages === null ? null : await pageChunkPass(ctx, pages);
+    if (found) {
+      const one = (b: boolean) => (b ? 1n : 0n);
+      return download(
+        ctx,
+        found.map((d) => ({
+          range: { lo: d.key, hi: d.key + 1n },
+          rows: 1,
+          source: one(d.source),
+          target: one(d.target),
+        })),
+      );
+    }
+  }
   const rows = Math.max(ctx.totalRows, 1);
   const groups = BigInt(
     clamp(
