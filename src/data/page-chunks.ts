@@ -1,0 +1,199 @@
+import { DEFAULTS } from './compare-options.js';
+import type { Checksum, Dialect, TableQuery } from './dialect.js';
+import type { DiffContext } from './diff-context.js';
+import type { HeapChunk } from './heap-chunks.js';
+
+/**
+ * Page chunks: two PostgreSQL heaps laid out alike (a copy loaded in key order with the same table definition)
+ * compared by fixed page ranges, with no index look-up and no sample. Chunk `i` of each side is the heap range
+ * `[(i·P,0), ((i+1)·P,0))`, the last one open-ended; each is summed (`count + sum` of the native row hash) in one
+ * sequential pass per side. Correct for any chunking: two chunks with equal sums hold equal multisets of rows, so
+ * the rows of the chunks that differ, `S'` and `T'`, have the same symmetric difference as the whole tables;
+ * their keys and hashes, compared here, give exactly the differing keys (a row moved by an update on one side
+ * only lies in a differing chunk on that side and cancels out against its copy). Fast only when the heaps are
+ * alike: `alignedPages` probes that first, and a pass whose differing chunks hold too many rows gives up.
+ */
+
+/** Pages probed on each side for their lowest key, spread over the heap. */
+const PROBES = 64;
+/** Share of the probed pages whose lowest key must be the same on both sides. */
+const PROBES_ALIKE = 0.9;
+/** Largest difference between the two heaps' page counts, as a share of the larger. */
+const PAGES_ALIKE = 0.03;
+/** Chunks per √rows: about 250 rows per chunk at 1M rows, ~430 at 3M (the key groups' sizes). */
+const CHUNKS_PER_SQRT_ROW = 4;
+/**
+ * The rows of the differing chunks (both sides) downloaded at most: a quarter of one side's rows (their keys and
+ * hashes cost about 0.6 µs each, so a quarter costs about half a plain scan, where giving up costs a grouped
+ * pass), never fewer than `MIN_CAP` (a small table's chunks are whole pages) and never more than `MAX_CAP` (the
+ * client holds them all: about 100 bytes each).
+ */
+const CAP_SHARE = 0.25;
+const MIN_CAP = 20_000;
+const MAX_CAP = 200_000;
+/** Rows of differing chunks per download statement. */
+const ROWS_PER_DOWNLOAD = 50_000;
+const MIN_PART = 1_000;
+const MAX_PART = 5_000_000;
+const NATIVE_ROWS_PER_SECOND = 400_000;
+
+export interface PageDifference {
+  readonly key: bigint;
+  /** Whether the key is among the differing rows of each side. */
+  readonly source: boolean;
+  readonly target: boolean;
+}
+
+/** Whether both sides can be read by page chunks (PostgreSQL native hashes; see `segment-diff.ts`). */
+export function pageChunkable(ctx: DiffContext): boolean {
+  return [ctx.source, ctx.target].every(
+    (d) => !!d.heapPages && !!d.pageFirstKeys && !!d.heapChunkChecksums && !!d.chunkRowHashes,
+  );
+}
+
+/**
+ * The heaps' page count (the smaller) when both are laid out alike — page counts within `PAGES_ALIKE` and the
+ * lowest key the same on at least `PROBES_ALIKE` of `PROBES` pages spread over them — else null.
+ */
+export async function alignedPages(ctx: DiffContext): Promise<number | null> {
+  const [a, b] = await ctx.both(
+    () => ctx.source.heapPages!(ctx.plan.source),
+    () => ctx.target.heapPages!(ctx.plan.target),
+  );
+  const n = Math.min(a, b);
+  if (n === 0 || Math.abs(a - b) > PAGES_ALIKE * Math.max(a, b)) return null;
+  const probes = [
+    ...new Set(
+      Array.from({ length: Math.min(PROBES, n) }, (_, j) =>
+        Math.floor(((j + 0.5) * n) / Math.min(PROBES, n)),
+      ),
+    ),
+  ];
+  const [x, y] = await ctx.both(
+    () => ctx.source.pageFirstKeys!(ctx.plan.source, probes),
+    () => ctx.target.pageFirstKeys!(ctx.plan.target, probes),
+  );
+  const alike = probes.filter((_, i) => x[i] === y[i]).length;
+  return alike >= PROBES_ALIKE * probes.length ? n : null;
+}
+
+/** Chunks of `per` pages over a heap of `pages` pages, the last one open-ended (it takes any page past them). */
+export function pageChunks(pages: number, per: number): HeapChunk[] {
+  const count = Math.max(1, Math.ceil(pages / per));
+  return Array.from({ length: count }, (_, i) => ({
+    group: i,
+    lo: 0n,
+    hi: 0n,
+    from: [i * per, 0] as const,
+    to: i + 1 < count ? ([(i + 1) * per, 0] as const) : null,
+  }));
+}
+
+/**
+ * Compares the two sides by page chunks over `pages` pages: the differing keys, in key order, or null when the
+ * differing chunks hold more rows than a download is worth (the caller then compares by key groups). Counts
+ * the rows of each side (`ctx.tally`) only when it returns the differences.
+ */
+export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<PageDifference[] | null> {
+  const rows = Math.max(1, ctx.totalRows);
+  const per = Math.max(1, Math.round(pages / (CHUNKS_PER_SQRT_ROW * Math.sqrt(rows))));
+  const chunks = pageChunks(pages, per);
+  const [a, b] = await Promise.all([sumSide(ctx, 'source', chunks), sumSide(ctx, 'target', chunks)]);
+  const ta = totalOf(a);
+  const tb = totalOf(b);
+  // Equal totals: the whole tables' count and sum are equal, identical (as the whole-table check says).
+  if (ta.count === tb.count && ta.sum === tb.sum) {
+    ctx.tally(ta.count, tb.count);
+    return [];
+  }
+  const differing = chunks.filter((c) => !same(a.get(c.group), b.get(c.group)));
+  const held = differing.reduce(
+    (n, c) => n + Number(a.get(c.group)?.count ?? 0n) + Number(b.get(c.group)?.count ?? 0n),
+    0,
+  );
+  if (held > Math.min(MAX_CAP, Math.max(MIN_CAP, CAP_SHARE * rows))) return null;
+  // +1 for each source row, −1 for each target row: what is left is the two sides' symmetric difference.
+  const left = new Map<string, number>();
+  const add = (pairs: readonly string[], by: number) => {
+    for (const p of pairs) {
+      const n = (left.get(p) ?? 0) + by;
+      if (n === 0) left.delete(p);
+      else left.set(p, n);
+    }
+  };
+  const perBatch = Math.max(1, Math.floor(ROWS_PER_DOWNLOAD / Math.max(1, rows / chunks.length)));
+  for (let i = 0; i < differing.length; i += perBatch) {
+    ctx.checkAborted();
+    const part = differing.slice(i, i + perBatch);
+    const [x, y] = await ctx.both(
+      () => ctx.source.chunkRowHashes!(ctx.plan.source, part),
+      () => ctx.target.chunkRowHashes!(ctx.plan.target, part),
+    );
+    add(x, 1);
+    add(y, -1);
+  }
+  const keys = new Map<bigint, { source: boolean; target: boolean }>();
+  for (const [p, n] of left) {
+    const key = BigInt(p.slice(0, p.indexOf(':')));
+    const k = keys.get(key) ?? { source: false, target: false };
+    keys.set(key, n > 0 ? { ...k, source: true } : { ...k, target: true });
+  }
+  ctx.tally(ta.count, tb.count);
+  return [...keys.entries()]
+    .sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0))
+    .map(([key, k]) => ({ key, ...k }));
+}
+
+/** One side's chunk sums, in parts sized so one statement takes about `segmentSeconds`. */
+async function sumSide(
+  ctx: DiffContext,
+  which: 'source' | 'target',
+  chunks: readonly HeapChunk[],
+): Promise<Map<number, Checksum>> {
+  const side: Dialect = which === 'source' ? ctx.source : ctx.target;
+  const query: TableQuery = which === 'source' ? ctx.plan.source : ctx.plan.target;
+  const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
+  const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
+  const rowsPerChunk = Math.max(1, ctx.totalRows / chunks.length);
+  let step = clamp(Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND), DEFAULTS.firstSegmentRows, MAX_PART);
+  let rate = 0; // rows per ms, exponentially averaged
+  const sums = new Map<number, Checksum>();
+  for (let i = 0; i < chunks.length;) {
+    ctx.checkAborted();
+    const part = chunks.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
+    i += part.length;
+    const started = ctx.clock.now();
+    const got = await slots.run(() => side.heapChunkChecksums!(query, part));
+    ctx.stats.queries++;
+    let rows = 0;
+    for (const [g, c] of got) {
+      rows += Number(c.count);
+      sums.set(g, c);
+    }
+    if (which === 'source') ctx.progress(rows);
+    if (rows >= MIN_PART) {
+      const r = rows / Math.max(1, ctx.clock.now() - started);
+      rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
+      step = clamp(Math.round(rate * goal), MIN_PART, MAX_PART);
+    }
+  }
+  return sums;
+}
+
+function totalOf(m: Map<number, Checksum>): Checksum {
+  let count = 0n;
+  let sum = 0n;
+  for (const c of m.values()) {
+    count += c.count;
+    sum += c.sum;
+  }
+  return { count, sum };
+}
+
+function same(x: Checksum | undefined, y: Checksum | undefined): boolean {
+  return (x?.count ?? 0n) === (y?.count ?? 0n) && (x?.sum ?? 0n) === (y?.sum ?? 0n);
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, n));
+}
