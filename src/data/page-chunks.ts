@@ -23,16 +23,19 @@ const PAGES_ALIKE = 0.03;
 /** Chunks per √rows: about 250 rows per chunk at 1M rows, ~430 at 3M (the key groups' sizes). */
 const CHUNKS_PER_SQRT_ROW = 4;
 /**
- * The rows of the differing chunks (both sides) downloaded at most: a quarter of one side's rows (their keys and
- * hashes cost about 0.6 µs each, so a quarter costs about half a plain scan, where giving up costs a grouped
- * pass), never fewer than `MIN_CAP` (a small table's chunks are whole pages) and never more than `MAX_CAP` (the
- * client holds them all: about 100 bytes each).
+ * The rows of the differing chunks (both sides together) downloaded at most, as a share of one side's rows: their
+ * keys and hashes cost about 0.65 µs each, where giving up costs a grouped pass (1.3–2× one plain scan, about
+ * 0.25 µs a row); never fewer than `MIN_CAP` (a small table's chunks are whole pages).
  */
-const CAP_SHARE = 0.25;
+const CAP_SHARE = 1;
 const MIN_CAP = 20_000;
-const MAX_CAP = 200_000;
+/**
+ * Differing `key:hash` pairs held at most (about 100 bytes each): the two sides' batches cancel as they come, so
+ * this holds only the differences and moved rows; more, and the key groups compare the tables instead.
+ */
+const MAX_LEFT = 100_000;
 /** Rows of differing chunks per download statement. */
-const ROWS_PER_DOWNLOAD = 50_000;
+const ROWS_PER_DOWNLOAD = 20_000;
 const MIN_PART = 1_000;
 const MAX_PART = 5_000_000;
 const NATIVE_ROWS_PER_SECOND = 400_000;
@@ -111,7 +114,7 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
     (n, c) => n + Number(a.get(c.group)?.count ?? 0n) + Number(b.get(c.group)?.count ?? 0n),
     0,
   );
-  if (held > Math.min(MAX_CAP, Math.max(MIN_CAP, CAP_SHARE * rows))) return null;
+  if (held > Math.max(MIN_CAP, CAP_SHARE * rows)) return null;
   // +1 for each source row, −1 for each target row: what is left is the two sides' symmetric difference.
   const left = new Map<string, number>();
   const add = (pairs: readonly string[], by: number) => {
@@ -131,6 +134,7 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
     );
     add(x, 1);
     add(y, -1);
+    if (left.size > MAX_LEFT) return null;
   }
   const keys = new Map<bigint, { source: boolean; target: boolean }>();
   for (const [p, n] of left) {
