@@ -18,9 +18,9 @@ import { pageChunks } from './page-chunks.js';
  */
 let source: TestDatabase;
 let target: TestDatabase;
-const TABLE = (options = '', order = 'g') => [
+const TABLE = (options = '', order = 'g', value = 'md5(g::text)') => [
   `CREATE TABLE t (id bigint PRIMARY KEY, v text) ${options}`,
-  `INSERT INTO t SELECT g * 3 - 3000, md5(g::text) FROM generate_series(0, 30000) g WHERE g % 97 <> 0 ORDER BY ${order}`,
+  `INSERT INTO t SELECT g * 3 - 3000, ${value} FROM generate_series(0, 30000) g WHERE g % 97 <> 0 ORDER BY ${order}`,
 ];
 
 beforeAll(async () => {
@@ -35,8 +35,13 @@ afterAll(async () => {
   await Promise.all([source?.drop(), target?.drop()]);
 });
 
-async function targetWith(statements: string[], options = '', order = 'g') {
-  await pgExec(target.url, ['DROP TABLE IF EXISTS t', ...TABLE(options, order), ...statements, 'ANALYZE t']);
+async function targetWith(statements: string[], options = '', order = 'g', value?: string) {
+  await pgExec(target.url, [
+    'DROP TABLE IF EXISTS t',
+    ...TABLE(options, order, value),
+    ...statements,
+    'ANALYZE t',
+  ]);
 }
 
 /** The comparison, with how many times each step of the two paths ran. */
@@ -181,8 +186,13 @@ describe('page chunks', () => {
   });
 
   it('give up on too many differing rows and compare by key groups, exact', async () => {
-    // Rewritten in key order after the updates (values of the same length): the same pages, every one differing.
-    await targetWith([`UPDATE t SET v = md5(v) WHERE id % 31 = 0`, 'CLUSTER t USING t_pkey']);
+    // Loaded alike with other values of the same length in every 31st row: the same pages, every one differing.
+    await targetWith(
+      [],
+      '',
+      'g',
+      `CASE WHEN (g * 3 - 3000) % 31 = 0 THEN md5(md5(g::text)) ELSE md5(g::text) END`,
+    );
     const { want, calls } = await expectExact();
     expect(want.changed.length).toBeGreaterThan(300);
     expect(calls.pageFirstKeys).toBe(2);

@@ -55,14 +55,13 @@ export function pageChunkable(ctx: DiffContext): boolean {
 }
 
 /**
- * The heaps' page count (the smaller) when both are laid out alike — page counts within `PAGES_ALIKE` and the
+ * The heaps' page count (the smaller of `a` and `b`, see `heapPages`) when both are laid out alike — page counts within `PAGES_ALIKE` and the
  * lowest key the same on at least `PROBES_ALIKE` of `PROBES` pages spread over them — else null.
  */
-export async function alignedPages(ctx: DiffContext): Promise<number | null> {
-  const [a, b] = await ctx.both(
-    () => ctx.source.heapPages!(ctx.plan.source),
-    () => ctx.target.heapPages!(ctx.plan.target),
-  );
+export async function alignedPages(
+  ctx: DiffContext,
+  [a, b]: readonly [number, number],
+): Promise<number | null> {
   const n = Math.min(a, b);
   if (n === 0 || Math.abs(a - b) > PAGES_ALIKE * Math.max(a, b)) return null;
   const probes = [

@@ -51,13 +51,17 @@ type Bounded = KeyRange & { readonly lo: bigint; readonly hi: bigint };
  */
 export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (!ctx.checksums) return downloadSegments(ctx);
-  // Key bounds and scan layouts are independent look-ups: asked at once (each side's pool has a spare session).
-  const [[a, b], layouts] = await Promise.all([
+  // Key bounds, scan layouts and heap sizes (for page chunks) are independent look-ups: asked at once (each
+  // side's pool has a spare session).
+  const [[a, b], layouts, heaps] = await Promise.all([
     ctx.both(
       () => ctx.source.keyBounds(ctx.plan.source),
       () => ctx.target.keyBounds(ctx.plan.target),
     ),
     Promise.all([ctx.source.scanLayout(ctx.plan.source), ctx.target.scanLayout(ctx.plan.target)]),
+    ctx.plan.native && (ctx.options.recheckAfterMs ?? 0) === 0 && pageChunkable(ctx)
+      ? Promise.all([ctx.source.heapPages!(ctx.plan.source), ctx.target.heapPages!(ctx.plan.target)])
+      : undefined,
   ]);
   ctx.stats.queries += 2;
   if (!a && !b) return;
@@ -65,10 +69,10 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const end = maxOf(a?.max, b?.max) + 1n;
   const span = end - min;
   const chunked = heapChunked(ctx, layouts);
-  if (chunked && pageChunkable(ctx)) {
+  if (chunked && heaps) {
     // Two heaps laid out alike: compared by fixed page ranges, no sample and no group starts (page-chunks.ts).
     // Too many rows in differing chunks: the key groups below compare the tables instead.
-    const pages = await alignedPages(ctx);
+    const pages = await alignedPages(ctx, heaps);
     const found = pages === null ? null : await pageChunkPass(ctx, pages);
     if (found) {
       const one = (b: boolean) => (b ? 1n : 0n);
