@@ -20,8 +20,8 @@ const PROBES = 64;
 const PROBES_ALIKE = 0.9;
 /** Largest difference between the two heaps' page counts, as a share of the larger. */
 const PAGES_ALIKE = 0.03;
-/** Chunks per √rows: about 250 rows per chunk at 1M rows, ~430 at 3M (the key groups' sizes). */
-const CHUNKS_PER_SQRT_ROW = 4;
+/** Chunks per √rows: about 330 rows per chunk at 1M rows, ~580 at 3M. */
+const CHUNKS_PER_SQRT_ROW = 3;
 /**
  * The rows of the differing chunks (both sides together) downloaded at most, as a share of one side's rows: their
  * keys and hashes cost about 0.65 µs each, where giving up costs a grouped pass (1.3–2× one plain scan, about
@@ -124,16 +124,24 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
     }
   };
   const perBatch = Math.max(1, Math.floor(ROWS_PER_DOWNLOAD / Math.max(1, rows / chunks.length)));
-  for (let i = 0; i < differing.length; i += perBatch) {
-    ctx.checkAborted();
+  const fetch = (i: number) => {
     const part = differing.slice(i, i + perBatch);
-    const [x, y] = await ctx.both(
+    return ctx.both(
       () => ctx.source.chunkRowHashes!(ctx.plan.source, part),
       () => ctx.target.chunkRowHashes!(ctx.plan.target, part),
     );
+  };
+  // The next batch is read while this one is compared (two batches in memory at most).
+  let next: Promise<[string[], string[]]> | undefined = fetch(0);
+  for (let i = 0; next; i += perBatch) {
+    const [x, y] = await next;
+    next = i + perBatch < differing.length ? fetch(i + perBatch) : undefined;
     add(x, 1);
     add(y, -1);
-    if (left.size > MAX_LEFT) return null;
+    if (left.size > MAX_LEFT) {
+      await next?.catch(() => undefined);
+      return null;
+    }
   }
   const keys = new Map<bigint, { source: boolean; target: boolean }>();
   for (const [p, n] of left) {
