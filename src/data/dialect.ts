@@ -204,7 +204,7 @@ export interface Dialect {
   heapPages?(query: TableQuery): Promise<number>;
   /** PostgreSQL: the lowest key on each of the listed heap pages, null for an empty page (no filter). */
   pageFirstKeys?(query: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]>;
-  /** PostgreSQL: the key and native hash of every row the heap chunks hold, as `key:hash` texts. */
+  /** PostgreSQL: the key and native hash of every row the heap chunks hold: per chunk, `key:hash` pairs joined by commas. */
   chunkRowHashes?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<string[]>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;

@@ -35,7 +35,7 @@ const MIN_CAP = 20_000;
  */
 const MAX_LEFT = 100_000;
 /** Rows of differing chunks per download statement. */
-const ROWS_PER_DOWNLOAD = 20_000;
+const ROWS_PER_DOWNLOAD = 10_000;
 const MIN_PART = 1_000;
 const MAX_PART = 5_000_000;
 const NATIVE_ROWS_PER_SECOND = 400_000;
@@ -116,11 +116,13 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
   if (held > Math.max(MIN_CAP, CAP_SHARE * rows)) return null;
   // +1 for each source row, −1 for each target row: what is left is the two sides' symmetric difference.
   const left = new Map<string, number>();
-  const add = (pairs: readonly string[], by: number) => {
-    for (const p of pairs) {
-      const n = (left.get(p) ?? 0) + by;
-      if (n === 0) left.delete(p);
-      else left.set(p, n);
+  const add = (texts: readonly string[], by: number) => {
+    for (const text of texts) {
+      for (const p of text.split(',')) {
+        const n = (left.get(p) ?? 0) + by;
+        if (n === 0) left.delete(p);
+        else left.set(p, n);
+      }
     }
   };
   const perBatch = Math.max(1, Math.floor(ROWS_PER_DOWNLOAD / Math.max(1, rows / chunks.length)));

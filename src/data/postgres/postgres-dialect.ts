@@ -345,11 +345,8 @@ export class PostgresDialect implements Dialect {
 
   async chunkRowHashes(q: TableQuery, chunks: readonly HeapChunk[]): Promise<string[]> {
     if (chunks.length === 0) return [];
-    const out: string[] = [];
-    for (const [x] of await this.sql.bound(chunkRowHashesSql(q, chunks, this.nativeHashSql(q)))) {
-      if (x) for (const pair of x.split(',')) out.push(pair);
-    }
-    return out;
+    const r = await this.sql.bound(chunkRowHashesSql(q, chunks, this.nativeHashSql(q)));
+    return r.map((x) => x[0] ?? '').filter((x) => x !== '');
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
