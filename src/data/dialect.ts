@@ -204,8 +204,8 @@ export interface Dialect {
   heapPages?(query: TableQuery): Promise<number>;
   /** PostgreSQL: the lowest key on each of the listed heap pages, null for an empty page (no filter). */
   pageFirstKeys?(query: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]>;
-  /** PostgreSQL: the key and native hash of every row the heap chunks hold: per chunk, `key:hash` pairs joined by commas. */
-  chunkRowHashes?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<string[]>;
+  /** PostgreSQL: the key and native hash of every row the heap chunks hold, by chunk: `key:hash` pairs joined by commas. */
+  chunkRowHashes?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, string>>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */

@@ -118,15 +118,18 @@ export function pageFirstKeysSql(q: TableQuery, pages: readonly number[]): Bound
 
 /**
  * The key and native hash of every row the chunks hold (with the operator's filter), as `key:hash` pairs joined
- * by commas, one text per chunk: a TID range scan each, one short text per chunk instead of a message per row.
+ * by commas, one text per chunk (with its group): a TID range scan each, one text per chunk instead of a message
+ * per row.
  */
 export function chunkRowHashesSql(q: TableQuery, chunks: readonly HeapChunk[], hash: string): BoundSql {
   const b = new Binder(F);
   const k = F.ident(singleKey(q));
+  const groups = b.bind(chunks.map((c) => String(c.group)));
   const a = chunkArrays(b, chunks);
   return {
     sql:
-      `SELECT s.x FROM unnest(${a.from}::tid[], ${a.to}::tid[]) AS tminus_c(f, t), LATERAL (` +
+      `SELECT tminus_c.g::text, s.x FROM unnest(${groups}::bigint[], ${a.from}::tid[], ${a.to}::tid[]) ` +
+      `AS tminus_c(g, f, t), LATERAL (` +
       `SELECT string_agg(${k}::text || ':' || (${hash})::text, ',') AS x FROM ${chunkRows(q)}) s ` +
       `WHERE s.x IS NOT NULL`,
     values: b.values,

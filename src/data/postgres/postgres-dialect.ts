@@ -343,10 +343,13 @@ export class PostgresDialect implements Dialect {
     return (await this.sql.bound(pageFirstKeysSql(q, pages))).map((r) => (r[0] ? BigInt(r[0]) : null));
   }
 
-  async chunkRowHashes(q: TableQuery, chunks: readonly HeapChunk[]): Promise<string[]> {
-    if (chunks.length === 0) return [];
-    const r = await this.sql.bound(chunkRowHashesSql(q, chunks, this.nativeHashSql(q)));
-    return r.map((x) => x[0] ?? '').filter((x) => x !== '');
+  async chunkRowHashes(q: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    if (chunks.length === 0) return out;
+    for (const [g, x] of await this.sql.bound(chunkRowHashesSql(q, chunks, this.nativeHashSql(q)))) {
+      if (x) out.set(Number(g), x);
+    }
+    return out;
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
