@@ -5,13 +5,13 @@ import type { HeapChunk } from './heap-chunks.js';
 
 /**
  * Page chunks: two PostgreSQL heaps laid out alike (a copy loaded in key order with the same table definition)
- * compared by fixed page ranges, with no index look-up and no sample. Chunk `i` of each side is the heap range
+ * compared by fixed page ranges, with no index look-up, once the sample or the whole-table sums differ. Chunk `i` of each side is the heap range
  * `[(i·P,0), ((i+1)·P,0))`, the last one open-ended; each is summed (`count + sum` of the native row hash) in one
  * sequential pass per side. Correct for any chunking: two chunks with equal sums hold equal multisets of rows, so
  * the rows of the chunks that differ, `S'` and `T'`, have the same symmetric difference as the whole tables;
  * their keys and hashes, compared here, give exactly the differing keys (a row moved by an update on one side
  * only lies in a differing chunk on that side and cancels out against its copy). Fast only when the heaps are
- * alike: `alignedPages` probes that first, and a pass whose differing chunks hold too many rows gives up.
+ * alike: `alignedPages` probes that first, and a pass finding too many differing rows gives up.
  */
 
 /** Pages probed on each side for their lowest key, spread over the heap. */

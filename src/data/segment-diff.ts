@@ -69,24 +69,6 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const end = maxOf(a?.max, b?.max) + 1n;
   const span = end - min;
   const chunked = heapChunked(ctx, layouts);
-  if (chunked && heaps) {
-    // Two heaps laid out alike: compared by fixed page ranges, no sample and no group starts (page-chunks.ts).
-    // Too many rows in differing chunks: the key groups below compare the tables instead.
-    const pages = await alignedPages(ctx, heaps);
-    const found = pages === null ? null : await pageChunkPass(ctx, pages);
-    if (found) {
-      const one = (b: boolean) => (b ? 1n : 0n);
-      return download(
-        ctx,
-        found.map((d) => ({
-          range: { lo: d.key, hi: d.key + 1n },
-          rows: 1,
-          source: one(d.source),
-          target: one(d.target),
-        })),
-      );
-    }
-  }
   const rows = Math.max(ctx.totalRows, 1);
   const groups = BigInt(
     clamp(
@@ -121,6 +103,26 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
       }
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
+  }
+  if (chunked && heaps) {
+    // The tables differ and the two heaps are laid out alike: compared by fixed page ranges, no group starts
+    // (page-chunks.ts); too many rows differing, by the key groups below. Identical tables never get here: the
+    // sample and one plain scan (a small ring of buffers) say so for less than the chunks' TID range scans,
+    // which read through shared buffers — about 0.15× the bound more in a fresh session (docs/benchmarks.md).
+    const pages = await alignedPages(ctx, heaps);
+    const found = pages === null ? null : await pageChunkPass(ctx, pages);
+    if (found) {
+      const one = (b: boolean) => (b ? 1n : 0n);
+      return download(
+        ctx,
+        found.map((d) => ({
+          range: { lo: d.key, hi: d.key + 1n },
+          rows: 1,
+          source: one(d.source),
+          target: one(d.target),
+        })),
+      );
+    }
   }
   if (chunked) {
     return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), sample, sampled);
