@@ -108,7 +108,8 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     // The tables differ and the two heaps are laid out alike: compared by fixed page ranges, no group starts
     // (page-chunks.ts); too many rows differing, by the key groups below. Identical tables never get here: the
     // sample and one plain scan (a small ring of buffers) say so for less than the chunks' TID range scans,
-    // which read through shared buffers — about 0.15× the bound more in a fresh session (docs/benchmarks.md).
+    // which read through all of shared buffers: a new session faults on its first touch of each, about 0.15×
+    // the bound more (docs/benchmarks.md).
     const pages = await alignedPages(ctx, heaps);
     const found = pages === null ? null : await pageChunkPass(ctx, pages);
     if (found) {
