@@ -27,7 +27,8 @@ const CHUNKS_PER_SQRT_ROW = 3;
  * most 100,000. Each chunk's two sides cancel as they come, so this holds only the differences and the rows
  * moved between chunks; more, and the key groups compare the tables instead (so many differences cost them a
  * grouped pass and their narrowing anyway). The differing chunks' rows are read however many they are: at 3,000
- * scattered differences in 1M rows (60 % of the chunks), 2.7× the bound's CPU, against 3.7× by key groups.
+ * scattered differences in 1M rows (60 % of the chunks) the page pass costs 2.8× the bound's CPU, the key groups
+ * 3.7× (docs/benchmarks.md).
  */
 const LEFT_SHARE = 0.1;
 const MAX_LEFT = 100_000;
@@ -52,8 +53,9 @@ export function pageChunkable(ctx: DiffContext): boolean {
 }
 
 /**
- * The heaps' page count (the smaller of `a` and `b`, see `heapPages`) when both are laid out alike — page counts within `PAGES_ALIKE` and the
- * lowest key the same on at least `PROBES_ALIKE` of `PROBES` pages spread over them — else null.
+ * The heaps' page count (the smaller of `a` and `b`, see `heapPages`) when both are laid out alike — page counts
+ * within `PAGES_ALIKE` and the lowest key the same on at least `PROBES_ALIKE` of `PROBES` pages spread over
+ * them — else null.
  */
 export async function alignedPages(
   ctx: DiffContext,
@@ -90,8 +92,8 @@ export function pageChunks(pages: number, per: number): HeapChunk[] {
 
 /**
  * Compares the two sides by page chunks over `pages` pages: the differing keys, in key order, or null when more
- * than `most` rows differ (the caller then compares by key groups). Counts
- * the rows of each side (`ctx.tally`) only when it returns the differences.
+ * than a tenth of the rows differ (the caller then compares by key groups). Counts the rows of each side
+ * (`ctx.tally`) only when it returns the differences.
  */
 export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<PageDifference[] | null> {
   const rows = Math.max(1, ctx.totalRows);
