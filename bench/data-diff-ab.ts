@@ -6,7 +6,11 @@
  * puts before and after under the same load. Uses the databases of `bench/data-diff.ts --rows N` (run it once
  * to create them).
  *
- *   npx tsx bench/data-diff-ab.ts --before /tmp/before [--rows 1000000] [--reps 4]
+ *   npx tsx bench/data-diff-ab.ts --before /tmp/before [--rows 1000000] [--reps 4] [--diffs 100] [--prefix p_]
+ *
+ * `--diffs N`: the scattered differences of the second phase (100 by default). `--prefix p_`: the databases
+ * `p_tminus_bench_pg_{a,b}_<rows>` instead, e.g. copies made with `CREATE DATABASE … TEMPLATE`, so runs that move
+ * rows (each phase updates rows and writes them back) leave the shared bench databases as they are.
  *
  * Prints one JSON line per phase (identical, 100 scattered differences) and side of the A/B: medians of the wall
  * and PostgreSQL backend CPU ratios (tool / bound), and every run's ratios.
@@ -29,12 +33,14 @@ const arg = (name: string, fallback: string) => {
   return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const ROWS = Number(arg('rows', '1000000'));
+const DIFFS = Number(arg('diffs', '100'));
+const PREFIX = arg('prefix', '');
 const REPS = Number(arg('reps', '4'));
 const BEFORE = resolve(arg('before', ''));
 const suffix = `${ROWS >= 1e6 ? `${ROWS / 1e6}m` : ROWS}`.replace('.', '_');
 const PG = 'postgres://postgres@127.0.0.1:5432';
-const A = `${PG}/tminus_bench_pg_a_${suffix}`;
-const B = `${PG}/tminus_bench_pg_b_${suffix}`;
+const A = `${PG}/${PREFIX}tminus_bench_pg_a_${suffix}`;
+const B = `${PG}/${PREFIX}tminus_bench_pg_b_${suffix}`;
 
 /** CPU ticks last seen per backend (pid and start time): a backend the pool closed still counts. */
 const seen = new Map<string, number>();
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
   const [ds, dt] = await Promise.all([s.describeTable('big'), t.describeTable('big')]);
   const plan = planTable(ds!, dt!, {}, { source: 'postgres', target: 'postgres' });
   const all = { lo: null, hi: null };
-  const hundred = Array.from({ length: 100 }, (_, k) => keyOf(Math.floor((k * ROWS) / 100) + 7));
+  const hundred = Array.from({ length: DIFFS }, (_, k) => keyOf(Math.floor((k * ROWS) / DIFFS) + 7));
   const runs: Record<string, { wall: number[]; cpu: number[] }> = {};
   const record = (key: string, x: { wall: number; cpu: number }) => {
     const r = (runs[key] ??= { wall: [], cpu: [] });
@@ -108,7 +114,7 @@ async function main(): Promise<void> {
           run({ source, target, tables: ['big'], options: {}, clock: new SystemClock() }),
         );
         const r = x.value.tables[0]!;
-        const ok = phase === 'identical' ? r.status === 'identical' : r.counts.changed === 100;
+        const ok = phase === 'identical' ? r.status === 'identical' : r.counts.changed === DIFFS;
         if (!ok) {
           throw new Error(`${which} ${phase}: ${r.status} ${JSON.stringify(r.counts)} ${r.error?.message}`);
         }
@@ -126,6 +132,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           rows: ROWS,
           phase,
+          diffs: phase === 'identical' ? 0 : DIFFS,
           which,
           reps: x.wall.length,
           boundWall: +median(b.wall).toFixed(2),

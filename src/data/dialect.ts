@@ -200,6 +200,12 @@ export interface Dialect {
     query: TableQuery,
     chunks: readonly HeapChunk[],
   ): Promise<{ rows: bigint; keys: bigint[] }>;
+  /** PostgreSQL: how many pages the table's heap has (see `page-chunks.ts`). */
+  heapPages?(query: TableQuery): Promise<number>;
+  /** PostgreSQL: the lowest key on each of the listed heap pages, null for an empty page (no filter). */
+  pageFirstKeys?(query: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]>;
+  /** PostgreSQL: the key and native hash of every row the heap chunks hold, by chunk: `key:hash` pairs joined by commas. */
+  chunkRowHashes?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, string>>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */

@@ -4,6 +4,7 @@ import type { DiffContext } from './diff-context.js';
 import { sampleGroups } from './group-sample.js';
 import type { HeapChunk } from './heap-chunks.js';
 import { heapChunks } from './heap-chunks.js';
+import { alignedPages, pageChunkable, pageChunkPass } from './page-chunks.js';
 
 const MIN_SEGMENT = 1_000;
 const MAX_SEGMENT = 5_000_000;
@@ -50,13 +51,17 @@ type Bounded = KeyRange & { readonly lo: bigint; readonly hi: bigint };
  */
 export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (!ctx.checksums) return downloadSegments(ctx);
-  // Key bounds and scan layouts are independent look-ups: asked at once (each side's pool has a spare session).
-  const [[a, b], layouts] = await Promise.all([
+  // Key bounds, scan layouts and heap sizes (for page chunks) are independent look-ups: asked at once (each
+  // side's pool has a spare session).
+  const [[a, b], layouts, heaps] = await Promise.all([
     ctx.both(
       () => ctx.source.keyBounds(ctx.plan.source),
       () => ctx.target.keyBounds(ctx.plan.target),
     ),
     Promise.all([ctx.source.scanLayout(ctx.plan.source), ctx.target.scanLayout(ctx.plan.target)]),
+    ctx.plan.native && (ctx.options.recheckAfterMs ?? 0) === 0 && pageChunkable(ctx)
+      ? Promise.all([ctx.source.heapPages!(ctx.plan.source), ctx.target.heapPages!(ctx.plan.target)])
+      : undefined,
   ]);
   ctx.stats.queries += 2;
   if (!a && !b) return;
@@ -98,6 +103,27 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
       }
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
+  }
+  if (chunked && heaps) {
+    // The tables differ and the two heaps are laid out alike: compared by fixed page ranges, no group starts
+    // (page-chunks.ts); too many rows differing, by the key groups below. Identical tables never get here: the
+    // sample and one plain scan (a small ring of buffers) say so for less than the chunks' TID range scans,
+    // which read through all of shared buffers: a new session faults on its first touch of each, about 0.15×
+    // the bound more (docs/benchmarks.md).
+    const pages = await alignedPages(ctx, heaps);
+    const found = pages === null ? null : await pageChunkPass(ctx, pages);
+    if (found) {
+      const one = (b: boolean) => (b ? 1n : 0n);
+      return download(
+        ctx,
+        found.map((d) => ({
+          range: { lo: d.key, hi: d.key + 1n },
+          rows: 1,
+          source: one(d.source),
+          target: one(d.target),
+        })),
+      );
+    }
   }
   if (chunked) {
     return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), sample, sampled);

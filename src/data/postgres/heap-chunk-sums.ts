@@ -87,3 +87,51 @@ export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]):
     values: b.values,
   };
 }
+
+/** How many pages the table's heap has now (its file size; no scan). */
+export function heapPagesSql(q: TableQuery): BoundSql {
+  const b = new Binder(F);
+  return {
+    sql: `SELECT (pg_relation_size(${b.bind(F.ident(q.table))}::regclass) / current_setting('block_size')::bigint)::text`,
+    values: b.values,
+  };
+}
+
+/**
+ * The lowest key on each of the listed heap pages (null for an empty page): a one-page TID range scan each,
+ * kept from the key's index by `OFFSET 0` (a `min` over the index would walk it until a row on that page). No
+ * filter: it probes where rows lie, to tell two heaps laid out alike (see `page-chunks.ts`).
+ */
+export function pageFirstKeysSql(q: TableQuery, pages: readonly number[]): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const from = b.bind(pages.map((p) => `(${p},0)`));
+  const to = b.bind(pages.map((p) => `(${p + 1},0)`));
+  return {
+    sql:
+      `SELECT (SELECT min(s.k)::text FROM (SELECT ${k} AS k FROM ${F.ident(q.table)} ` +
+      `WHERE ctid >= tminus_p.f AND ctid < tminus_p.t OFFSET 0) s) ` +
+      `FROM unnest(${from}::tid[], ${to}::tid[]) AS tminus_p(f, t)`,
+    values: b.values,
+  };
+}
+
+/**
+ * The key and native hash of every row the chunks hold (with the operator's filter), as `key:hash` pairs joined
+ * by commas, one text per chunk (with its group): a TID range scan each, one text per chunk instead of a message
+ * per row.
+ */
+export function chunkRowHashesSql(q: TableQuery, chunks: readonly HeapChunk[], hash: string): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const groups = b.bind(chunks.map((c) => String(c.group)));
+  const a = chunkArrays(b, chunks);
+  return {
+    sql:
+      `SELECT tminus_c.g::text, s.x FROM unnest(${groups}::bigint[], ${a.from}::tid[], ${a.to}::tid[]) ` +
+      `AS tminus_c(g, f, t), LATERAL (` +
+      `SELECT string_agg(${k}::text || ':' || (${hash})::text, ',') AS x FROM ${chunkRows(q)}) s ` +
+      `WHERE s.x IS NOT NULL`,
+    values: b.values,
+  };
+}

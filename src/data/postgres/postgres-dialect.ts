@@ -35,7 +35,14 @@ import {
 } from '../tminus-hashing.js';
 import type { HeapChunk, HeapPosition } from '../heap-chunks.js';
 import { parseHeapPosition } from '../heap-chunks.js';
-import { chunkStragglersSql, groupStartsSql, heapChunkSumsSql } from './heap-chunk-sums.js';
+import {
+  chunkRowHashesSql,
+  chunkStragglersSql,
+  groupStartsSql,
+  heapChunkSumsSql,
+  heapPagesSql,
+  pageFirstKeysSql,
+} from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
 import { PostgresDriver } from './postgres-driver.js';
 import {
@@ -323,6 +330,24 @@ export class PostgresDialect implements Dialect {
     for (const [c, x] of await this.sql.bound(chunkStragglersSql(q, chunks))) {
       out.rows += BigInt(c ?? '0');
       if (x) for (const k of x.split(',')) out.keys.push(BigInt(k));
+    }
+    return out;
+  }
+
+  async heapPages(q: TableQuery): Promise<number> {
+    return Number((await this.sql.bound(heapPagesSql(q)))[0]?.[0] ?? 0);
+  }
+
+  async pageFirstKeys(q: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]> {
+    if (pages.length === 0) return [];
+    return (await this.sql.bound(pageFirstKeysSql(q, pages))).map((r) => (r[0] ? BigInt(r[0]) : null));
+  }
+
+  async chunkRowHashes(q: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    if (chunks.length === 0) return out;
+    for (const [g, x] of await this.sql.bound(chunkRowHashesSql(q, chunks, this.nativeHashSql(q)))) {
+      if (x) out.set(Number(g), x);
     }
     return out;
   }

@@ -1,0 +1,215 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgExec } from '../../test/support/data-tables.js';
+import type { TestDatabase } from '../../test/support/databases.js';
+import { createPostgresDatabase } from '../../test/support/databases.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { dataDiff } from './data-diff.js';
+import type { Dialect } from './dialect.js';
+import { openDialect } from './open-dialect.js';
+import { pageChunks } from './page-chunks.js';
+
+/*
+ * Page chunks (PostgreSQL native hashes, heaps laid out alike): a comparison through them reports exactly the
+ * differences — rows changed and moved by updates, moved back into vacuumed space, moved on one side only with
+ * the same values, deleted, inserted out of key order, under an operator's filter — checked against a full join.
+ * A target laid out otherwise (half-full pages, another load order) and a target with too many differing rows
+ * take the key groups instead, and are exact too.
+ */
+let source: TestDatabase;
+let target: TestDatabase;
+const TABLE = (options = '', order = 'g', value = 'md5(g::text)') => [
+  `CREATE TABLE t (id bigint PRIMARY KEY, v text) ${options}`,
+  `INSERT INTO t SELECT g * 3 - 3000, ${value} FROM generate_series(0, 30000) g WHERE g % 97 <> 0 ORDER BY ${order}`,
+];
+
+beforeAll(async () => {
+  [source, target] = await Promise.all([
+    createPostgresDatabase('tminus_pagechunks'),
+    createPostgresDatabase('tminus_pagechunks'),
+  ]);
+  await pgExec(source.url, [...TABLE(), 'ANALYZE t']);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([source?.drop(), target?.drop()]);
+});
+
+async function targetWith(statements: string[], options = '', order = 'g', value?: string) {
+  await pgExec(target.url, [
+    'DROP TABLE IF EXISTS t',
+    ...TABLE(options, order, value),
+    ...statements,
+    'ANALYZE t',
+  ]);
+}
+
+/** The comparison, with how many times each step of the two paths ran. */
+async function compare(where?: string) {
+  const calls: Record<string, number> = {};
+  const spy = (d: Dialect): Dialect =>
+    new Proxy(d, {
+      get(t, name, receiver) {
+        const v = Reflect.get(t, name, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls[String(name)] = (calls[String(name)] ?? 0) + 1;
+          return (v as (...a: unknown[]) => unknown).apply(t, args);
+        };
+      },
+    });
+  const [s, t] = await Promise.all([
+    openDialect(source.url, { connections: 2 }),
+    openDialect(target.url, { connections: 2 }),
+  ]);
+  try {
+    const report = await dataDiff({
+      source: spy(s),
+      target: spy(t),
+      tables: ['t'],
+      options: where ? { where } : {},
+      clock: new ManualClock(7),
+    });
+    return { r: report.tables[0]!, calls };
+  } finally {
+    await Promise.all([s.close(), t.close()]);
+  }
+}
+
+/** The differences, computed independently by a full join of the two tables. */
+async function truth(where = 'true') {
+  const read = async (url: string) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const r = (await c.query(`SELECT id::text, v FROM t WHERE ${where}`)).rows as {
+        id: string;
+        v: string;
+      }[];
+      return new Map(r.map((x) => [x.id, x.v]));
+    } finally {
+      await c.end();
+    }
+  };
+  const [src, dst] = await Promise.all([read(source.url), read(target.url)]);
+  const num = (xs: string[]) => xs.map(Number).sort((a, b) => a - b);
+  return {
+    changed: num([...src.keys()].filter((k) => dst.has(k) && dst.get(k) !== src.get(k))),
+    missingInTarget: num([...src.keys()].filter((k) => !dst.has(k))),
+    missingInSource: num([...dst.keys()].filter((k) => !src.has(k))),
+    rows: [src.size, dst.size],
+  };
+}
+
+async function expectExact(where?: string) {
+  const want = await truth(where);
+  const { r, calls } = await compare(where);
+  expect(r.counts).toEqual({
+    changed: want.changed.length,
+    missingInTarget: want.missingInTarget.length,
+    missingInSource: want.missingInSource.length,
+  });
+  // Past `maxDiffs` (1,000) keys of a kind the report lists some of them: each one a true difference.
+  const listed = (xs: number[], all: number[]) =>
+    all.length > 1_000 ? all.filter((k) => xs.includes(k)) : all;
+  const changed = r.changed.map((c) => Number(c.key)).sort((a, b) => a - b);
+  expect({
+    changed,
+    missingInTarget: r.missingInTarget.map(Number),
+    missingInSource: r.missingInSource.map(Number),
+  }).toEqual({
+    changed: listed(changed, want.changed),
+    missingInTarget: listed(r.missingInTarget.map(Number), want.missingInTarget),
+    missingInSource: listed(r.missingInSource.map(Number), want.missingInSource),
+  });
+  expect([Number(r.sourceRows), Number(r.targetRows)]).toEqual(want.rows);
+  return { want, r, calls };
+}
+
+describe('page chunks', () => {
+  it('cover every page once, the last chunk open-ended', () => {
+    expect(pageChunks(10, 4).map((c) => [c.from, c.to])).toEqual([
+      [
+        [0, 0],
+        [4, 0],
+      ],
+      [
+        [4, 0],
+        [8, 0],
+      ],
+      [[8, 0], null],
+    ]);
+    expect(pageChunks(0, 3).map((c) => [c.from, c.to])).toEqual([[[0, 0], null]]);
+  });
+
+  it('report exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {
+    await targetWith([
+      `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
+      // Moved on the target only, the same values: cancels out against the source's row.
+      `UPDATE t SET v = v WHERE id % 1009 = 0`,
+      `DELETE FROM t WHERE id BETWEEN 20000 AND 20300 OR id % 4999 = 0`,
+      'VACUUM t',
+      `UPDATE t SET v = 'back' WHERE id % 1013 = 0`,
+      `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
+    ]);
+    const { want, calls } = await expectExact();
+    expect(want.changed.length).toBeGreaterThan(50);
+    expect(want.missingInTarget.length).toBeGreaterThan(50);
+    expect(want.missingInSource.length).toBeGreaterThan(10);
+    expect(calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
+    expect(calls.groupStarts ?? 0).toBe(0);
+    const f = await expectExact('id % 7 <> 0');
+    expect(f.calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
+    expect(f.want.changed.length).toBeGreaterThan(40);
+  });
+
+  it('leave a table with rows moved on one side only to the sample and the whole-table sums', async () => {
+    await targetWith([
+      `UPDATE t SET v = v WHERE id % 101 = 0`,
+      'VACUUM t',
+      `UPDATE t SET v = v WHERE id % 103 = 0`,
+    ]);
+    const { r, calls } = await compare();
+    expect(r.status).toBe('identical');
+    expect(calls.nativeChecksum).toBe(2);
+    expect((calls.pageFirstKeys ?? 0) + (calls.heapChunkChecksums ?? 0) + (calls.groupStarts ?? 0)).toBe(0);
+  });
+
+  it('leave a target laid out otherwise to the key groups, exact', async () => {
+    const changes = [
+      `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
+      `DELETE FROM t WHERE id % 4999 = 0`,
+      `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
+    ];
+    await targetWith(changes, 'WITH (fillfactor = 50)');
+    const half = await expectExact();
+    expect(half.calls.pageFirstKeys ?? 0).toBe(0); // twice the pages: not probed
+    expect(half.calls.chunkRowHashes ?? 0).toBe(0);
+    // The same pages, another order within each run of 1,000 keys: the lowest keys of the pages differ.
+    await targetWith(changes, '', 'g / 1000, md5(g::text)');
+    const shuffled = await expectExact();
+    expect(shuffled.calls.pageFirstKeys).toBe(2);
+    expect(shuffled.calls.heapChunkChecksums ?? 0).toBeGreaterThanOrEqual(2);
+    expect(shuffled.calls.chunkRowHashes ?? 0).toBe(0);
+    await expectExact('id % 7 <> 0');
+  });
+
+  it('read every differing chunk, and leave too many differing rows to the key groups, exact', async () => {
+    // Loaded alike with other values of the same length in every 31st row: the same pages, every one differing,
+    // read and compared by page chunks.
+    const other = (n: number) =>
+      `CASE WHEN (g * 3 - 3000) % ${n} = 0 THEN md5(md5(g::text)) ELSE md5(g::text) END`;
+    await targetWith([], '', 'g', other(31));
+    const some = await expectExact();
+    expect(some.want.changed.length).toBeGreaterThan(300);
+    expect(some.calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
+    expect(some.calls.groupStarts ?? 0).toBe(0);
+    // Every 7th row: more than a tenth of the rows differ, the key groups take over.
+    await targetWith([], '', 'g', other(7));
+    const { want, calls } = await expectExact();
+    expect(want.changed.length).toBeGreaterThan(4_000);
+    expect(calls.pageFirstKeys).toBe(2);
+    expect(calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
+    expect(calls.groupStarts ?? 0).toBeGreaterThanOrEqual(2);
+  });
+});

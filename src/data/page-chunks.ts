@@ -1,0 +1,214 @@
+import { DEFAULTS } from './compare-options.js';
+import type { Checksum, Dialect, TableQuery } from './dialect.js';
+import type { DiffContext } from './diff-context.js';
+import type { HeapChunk } from './heap-chunks.js';
+
+/**
+ * Page chunks: two PostgreSQL heaps laid out alike (a copy loaded in key order with the same table definition)
+ * compared by fixed page ranges, with no index look-up, once the sample or the whole-table sums differ. Chunk `i` of each side is the heap range
+ * `[(i·P,0), ((i+1)·P,0))`, the last one open-ended; each is summed (`count + sum` of the native row hash) in one
+ * sequential pass per side. Correct for any chunking: two chunks with equal sums hold equal multisets of rows, so
+ * the rows of the chunks that differ, `S'` and `T'`, have the same symmetric difference as the whole tables;
+ * their keys and hashes, compared here, give exactly the differing keys (a row moved by an update on one side
+ * only lies in a differing chunk on that side and cancels out against its copy). Fast only when the heaps are
+ * alike: `alignedPages` probes that first, and a pass finding too many differing rows gives up.
+ */
+
+/** Pages probed on each side for their lowest key, spread over the heap. */
+const PROBES = 64;
+/** Share of the probed pages whose lowest key must be the same on both sides. */
+const PROBES_ALIKE = 0.9;
+/** Largest difference between the two heaps' page counts, as a share of the larger. */
+const PAGES_ALIKE = 0.03;
+/** Chunks per √rows: about 330 rows per chunk at 1M rows, ~580 at 3M. */
+const CHUNKS_PER_SQRT_ROW = 3;
+/**
+ * Differing `key:hash` pairs held at most (about 100 bytes each; a changed row is two): a tenth of the rows, at
+ * most 100,000. Each chunk's two sides cancel as they come, so this holds only the differences and the rows
+ * moved between chunks; more, and the key groups compare the tables instead (so many differences cost them a
+ * grouped pass and their narrowing anyway). The differing chunks' rows are read however many they are: at 3,000
+ * scattered differences in 1M rows (60 % of the chunks) the page pass costs 2.8× the bound's CPU, the key groups
+ * 3.7× (docs/benchmarks.md).
+ */
+const LEFT_SHARE = 0.1;
+const MAX_LEFT = 100_000;
+/** Rows of differing chunks per download statement. */
+const ROWS_PER_DOWNLOAD = 10_000;
+const MIN_PART = 1_000;
+const MAX_PART = 5_000_000;
+const NATIVE_ROWS_PER_SECOND = 400_000;
+
+export interface PageDifference {
+  readonly key: bigint;
+  /** Whether the key is among the differing rows of each side. */
+  readonly source: boolean;
+  readonly target: boolean;
+}
+
+/** Whether both sides can be read by page chunks (PostgreSQL native hashes; see `segment-diff.ts`). */
+export function pageChunkable(ctx: DiffContext): boolean {
+  return [ctx.source, ctx.target].every(
+    (d) => !!d.heapPages && !!d.pageFirstKeys && !!d.heapChunkChecksums && !!d.chunkRowHashes,
+  );
+}
+
+/**
+ * The heaps' page count (the smaller of `a` and `b`, see `heapPages`) when both are laid out alike — page counts
+ * within `PAGES_ALIKE` and the lowest key the same on at least `PROBES_ALIKE` of `PROBES` pages spread over
+ * them — else null.
+ */
+export async function alignedPages(
+  ctx: DiffContext,
+  [a, b]: readonly [number, number],
+): Promise<number | null> {
+  const n = Math.min(a, b);
+  if (n === 0 || Math.abs(a - b) > PAGES_ALIKE * Math.max(a, b)) return null;
+  const probes = [
+    ...new Set(
+      Array.from({ length: Math.min(PROBES, n) }, (_, j) =>
+        Math.floor(((j + 0.5) * n) / Math.min(PROBES, n)),
+      ),
+    ),
+  ];
+  const [x, y] = await ctx.both(
+    () => ctx.source.pageFirstKeys!(ctx.plan.source, probes),
+    () => ctx.target.pageFirstKeys!(ctx.plan.target, probes),
+  );
+  const alike = probes.filter((_, i) => x[i] === y[i]).length;
+  return alike >= PROBES_ALIKE * probes.length ? n : null;
+}
+
+/** Chunks of `per` pages over a heap of `pages` pages, the last one open-ended (it takes any page past them). */
+export function pageChunks(pages: number, per: number): HeapChunk[] {
+  const count = Math.max(1, Math.ceil(pages / per));
+  return Array.from({ length: count }, (_, i) => ({
+    group: i,
+    lo: 0n,
+    hi: 0n,
+    from: [i * per, 0] as const,
+    to: i + 1 < count ? ([(i + 1) * per, 0] as const) : null,
+  }));
+}
+
+/**
+ * Compares the two sides by page chunks over `pages` pages: the differing keys, in key order, or null when more
+ * than a tenth of the rows differ (the caller then compares by key groups). Counts the rows of each side
+ * (`ctx.tally`) only when it returns the differences.
+ */
+export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<PageDifference[] | null> {
+  const rows = Math.max(1, ctx.totalRows);
+  const per = Math.max(1, Math.round(pages / (CHUNKS_PER_SQRT_ROW * Math.sqrt(rows))));
+  const chunks = pageChunks(pages, per);
+  const [a, b] = await Promise.all([sumSide(ctx, 'source', chunks), sumSide(ctx, 'target', chunks)]);
+  const ta = totalOf(a);
+  const tb = totalOf(b);
+  // Equal totals: the whole tables' count and sum are equal, identical (as the whole-table check says).
+  if (ta.count === tb.count && ta.sum === tb.sum) {
+    ctx.tally(ta.count, tb.count);
+    return [];
+  }
+  const differing = chunks.filter((c) => !same(a.get(c.group), b.get(c.group)));
+  const most = Math.min(MAX_LEFT, Math.max(1_000, Math.round(LEFT_SHARE * rows)));
+  // What is left of the two sides' pairs once those on both cancel out: +1 a source row, −1 a target row. Each
+  // chunk's two sides are matched first (most of their rows are the same), so only the rest is held here.
+  const left = new Map<string, number>();
+  const add = (p: string, by: number) => {
+    const n = (left.get(p) ?? 0) + by;
+    if (n === 0) left.delete(p);
+    else left.set(p, n);
+  };
+  const match = (x: string | undefined, y: string | undefined) => {
+    const here = new Map<string, number>();
+    for (const p of x ? x.split(',') : []) here.set(p, (here.get(p) ?? 0) + 1);
+    for (const p of y ? y.split(',') : []) {
+      const n = here.get(p) ?? 0;
+      if (n === 0) add(p, -1);
+      else if (n === 1) here.delete(p);
+      else here.set(p, n - 1);
+    }
+    for (const [p, n] of here) for (let i = 0; i < n; i++) add(p, 1);
+  };
+  const perBatch = Math.max(1, Math.floor(ROWS_PER_DOWNLOAD / Math.max(1, rows / chunks.length)));
+  const fetch = (i: number) => {
+    const part = differing.slice(i, i + perBatch);
+    return ctx.both(
+      () => ctx.source.chunkRowHashes!(ctx.plan.source, part),
+      () => ctx.target.chunkRowHashes!(ctx.plan.target, part),
+    );
+  };
+  // The next batch is read while this one is compared (two batches in memory at most).
+  let next: Promise<[Map<number, string>, Map<number, string>]> | undefined = fetch(0);
+  for (let i = 0; next; i += perBatch) {
+    const [x, y] = await next;
+    next = i + perBatch < differing.length ? fetch(i + perBatch) : undefined;
+    for (const c of differing.slice(i, i + perBatch)) match(x.get(c.group), y.get(c.group));
+    if (left.size > most) {
+      await next?.catch(() => undefined);
+      return null;
+    }
+  }
+  const keys = new Map<bigint, { source: boolean; target: boolean }>();
+  for (const [p, n] of left) {
+    const key = BigInt(p.slice(0, p.indexOf(':')));
+    const k = keys.get(key) ?? { source: false, target: false };
+    keys.set(key, n > 0 ? { ...k, source: true } : { ...k, target: true });
+  }
+  ctx.tally(ta.count, tb.count);
+  return [...keys.entries()]
+    .sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0))
+    .map(([key, k]) => ({ key, ...k }));
+}
+
+/** One side's chunk sums, in parts sized so one statement takes about `segmentSeconds`. */
+async function sumSide(
+  ctx: DiffContext,
+  which: 'source' | 'target',
+  chunks: readonly HeapChunk[],
+): Promise<Map<number, Checksum>> {
+  const side: Dialect = which === 'source' ? ctx.source : ctx.target;
+  const query: TableQuery = which === 'source' ? ctx.plan.source : ctx.plan.target;
+  const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
+  const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
+  const rowsPerChunk = Math.max(1, ctx.totalRows / chunks.length);
+  let step = clamp(Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND), DEFAULTS.firstSegmentRows, MAX_PART);
+  let rate = 0; // rows per ms, exponentially averaged
+  const sums = new Map<number, Checksum>();
+  for (let i = 0; i < chunks.length;) {
+    ctx.checkAborted();
+    const part = chunks.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
+    i += part.length;
+    const started = ctx.clock.now();
+    const got = await slots.run(() => side.heapChunkChecksums!(query, part));
+    ctx.stats.queries++;
+    let rows = 0;
+    for (const [g, c] of got) {
+      rows += Number(c.count);
+      sums.set(g, c);
+    }
+    if (which === 'source') ctx.progress(rows);
+    if (rows >= MIN_PART) {
+      const r = rows / Math.max(1, ctx.clock.now() - started);
+      rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
+      step = clamp(Math.round(rate * goal), MIN_PART, MAX_PART);
+    }
+  }
+  return sums;
+}
+
+function totalOf(m: Map<number, Checksum>): Checksum {
+  let count = 0n;
+  let sum = 0n;
+  for (const c of m.values()) {
+    count += c.count;
+    sum += c.sum;
+  }
+  return { count, sum };
+}
+
+function same(x: Checksum | undefined, y: Checksum | undefined): boolean {
+  return (x?.count ?? 0n) === (y?.count ?? 0n) && (x?.sum ?? 0n) === (y?.sum ?? 0n);
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, n));
+}
