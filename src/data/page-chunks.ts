@@ -99,7 +99,10 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
   const rows = Math.max(1, ctx.totalRows);
   const per = Math.max(1, Math.round(pages / (CHUNKS_PER_SQRT_ROW * Math.sqrt(rows))));
   const chunks = pageChunks(pages, per);
-  const [a, b] = await Promise.all([sumSide(ctx, 'source', chunks), sumSide(ctx, 'target', chunks)]);
+  const [a, b] = await Promise.all([
+    sumHeapChunks(ctx, 'source', chunks),
+    sumHeapChunks(ctx, 'target', chunks),
+  ]);
   const ta = totalOf(a);
   const tb = totalOf(b);
   // Equal totals: the whole tables' count and sum are equal, identical (as the whole-table check says).
@@ -159,17 +162,21 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
     .map(([key, k]) => ({ key, ...k }));
 }
 
-/** One side's chunk sums, in parts sized so one statement takes about `segmentSeconds`. */
-async function sumSide(
+/**
+ * One side's heap chunk sums, in parts sized so one statement takes about `segmentSeconds` (`rowsPerChunk`: the
+ * rows a chunk holds on average, to size the first part). Shared by the page chunks and the key-group chunks
+ * (`segment-diff.ts`).
+ */
+export async function sumHeapChunks(
   ctx: DiffContext,
   which: 'source' | 'target',
   chunks: readonly HeapChunk[],
+  rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length)),
 ): Promise<Map<number, Checksum>> {
   const side: Dialect = which === 'source' ? ctx.source : ctx.target;
   const query: TableQuery = which === 'source' ? ctx.plan.source : ctx.plan.target;
   const slots = which === 'source' ? ctx.sourceSlots : ctx.targetSlots;
   const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
-  const rowsPerChunk = Math.max(1, ctx.totalRows / chunks.length);
   let step = clamp(Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND), DEFAULTS.firstSegmentRows, MAX_PART);
   let rate = 0; // rows per ms, exponentially averaged
   const sums = new Map<number, Checksum>();

@@ -4,7 +4,7 @@ import type { DiffContext } from './diff-context.js';
 import { sampleGroups } from './group-sample.js';
 import type { HeapChunk } from './heap-chunks.js';
 import { heapChunks } from './heap-chunks.js';
-import { alignedPages, pageChunkable, pageChunkPass } from './page-chunks.js';
+import { alignedPages, pageChunkable, pageChunkPass, sumHeapChunks } from './page-chunks.js';
 
 const MIN_SEGMENT = 1_000;
 const MAX_SEGMENT = 5_000_000;
@@ -259,36 +259,10 @@ async function chunkSide(
     ),
   );
   ctx.stats.queries++;
+  // Sized on all chunks' rows (the sampled ones included): a chunk holds about as many either way.
+  const sums = await sumHeapChunks(ctx, which, read, Math.max(1, ctx.totalRows / Math.max(1, chunks.length)));
   let total = skipped.rows;
-  const sums = new Map<number, Checksum>();
-  const goal = (ctx.options.segmentSeconds ?? DEFAULTS.segmentSeconds) * 1000;
-  const rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length));
-  let step = clamp(
-    Math.round((goal / 1000) * NATIVE_ROWS_PER_SECOND),
-    DEFAULTS.firstSegmentRows,
-    MAX_SEGMENT,
-  );
-  let rate = 0; // rows per ms, exponentially averaged
-  for (let i = 0; i < read.length;) {
-    ctx.checkAborted();
-    const part = read.slice(i, i + Math.max(1, Math.round(step / rowsPerChunk)));
-    i += part.length;
-    const started = ctx.clock.now();
-    const got = await slots.run(() => side.heapChunkChecksums!(query, part));
-    ctx.stats.queries++;
-    let rows = 0;
-    for (const [g, c] of got) {
-      rows += Number(c.count);
-      total += c.count;
-      sums.set(g, c);
-    }
-    if (which === 'source') ctx.progress(rows);
-    if (rows >= MIN_SEGMENT) {
-      const r = rows / Math.max(1, ctx.clock.now() - started);
-      rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
-      step = clamp(Math.round(rate * goal), MIN_SEGMENT, MAX_SEGMENT);
-    }
-  }
+  for (const c of sums.values()) total += c.count;
   return { chunks, sums, rows: total, strays: skipped.keys };
 }
 

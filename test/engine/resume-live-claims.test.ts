@@ -52,11 +52,8 @@ afterAll(async () => {
   await db.drop();
 });
 
-/**
- * A run whose driver `d` died (its lease ran out long ago) while step `copy` was offered to the workers and
- * claimed by worker `w` until `claimUntilMs` (real time).
- */
-async function runWithClaim(runId: string, claimUntilMs: number): Promise<ClaimedStep> {
+/** A run whose driver `d` died (its lease ran out long ago) after offering step `copy`, which nobody claimed. */
+async function runWithOffer(runId: string): Promise<void> {
   if (!hasStepClaims(store)) throw new Error('this store has no step claims');
   await store.createRun(runId, [runStarted({ planName: 'claims', planText, goLiveMs: 0 })]);
   const g = await store.acquireLease(runId, holder('d'), { nowMs: 0, ttlMs: 1_000 });
@@ -70,16 +67,25 @@ async function runWithClaim(runId: string, claimUntilMs: number): Promise<Claime
     fence,
   );
   expect(await store.offerSteps(runId, [started], fence)).toBe(true);
+}
+
+/**
+ * A run whose driver `d` died (its lease ran out long ago) while step `copy` was offered to the workers and
+ * claimed by worker `w` until `claimUntilMs` (real time).
+ */
+async function runWithClaim(runId: string, claimUntilMs: number): Promise<ClaimedStep> {
+  await runWithOffer(runId);
   const ttlMs = 60_000;
   const claim = await store.claimStep(holder('w'), { nowMs: claimUntilMs - ttlMs, ttlMs });
   expect(claim).toMatchObject({ runId, stepId: 'copy', attempt: 1 });
   return claim!;
 }
 
-const resume = async (runId: string) => {
+/** `tminus resume` of the run, in this process (through `through`, a view of the store, when given). */
+const resume = async (runId: string, through: PostgresStore = store) => {
   const clock = new SystemClock();
   return RunExecutor.open({
-    store,
+    store: through,
     runId,
     plan,
     actions,
@@ -148,26 +154,8 @@ describe('tminus resume next to a live step worker (PostgreSQL step claims)', ()
   });
 });
 
-/** A run whose driver `d` died (its lease ran out long ago) after offering step `copy`, which nobody claimed. */
-async function runWithOffer(runId: string): Promise<void> {
-  if (!hasStepClaims(store)) throw new Error('this store has no step claims');
-  await store.createRun(runId, [runStarted({ planName: 'claims', planText, goLiveMs: 0 })]);
-  const g = await store.acquireLease(runId, holder('d'), { nowMs: 0, ttlMs: 1_000 });
-  if (!g.ok) throw new Error('not granted');
-  const fence = { holderId: 'd', epoch: g.epoch };
-  const started = { stepId: 'copy', attempt: 1 };
-  await store.append(
-    runId,
-    1,
-    [{ atMs: 0, actor: 'system', data: { type: 'step.started', ...started } }],
-    fence,
-  );
-  expect(await store.offerSteps(runId, [started], fence)).toBe(true);
-}
-
 describe('tminus resume next to an offer nobody claimed yet (PostgreSQL step claims)', () => {
   it('takes the offer back before running the step itself: no worker can claim it afterwards', async () => {
-    if (!hasStepClaims(store)) throw new Error('this store has no step claims');
     await runWithOffer('offered');
     const executor = await resume('offered');
     const outcome = executor.run();
@@ -187,7 +175,6 @@ describe('tminus resume next to an offer nobody claimed yet (PostgreSQL step cla
   });
 
   it('refuses, writing nothing, when a worker claims the step between the look and the take-over', async () => {
-    if (!hasStepClaims(store)) throw new Error('this store has no step claims');
     await runWithOffer('raced');
     const before = await store.readEvents('raced');
     const callsBefore = calls.length;
@@ -211,19 +198,7 @@ describe('tminus resume next to an offer nobody claimed yet (PostgreSQL step cla
         };
       },
     });
-    const clock = new SystemClock();
-    const executor = await RunExecutor.open({
-      store: racing,
-      runId: 'raced',
-      plan,
-      actions,
-      clock,
-      redactor: new Redactor(),
-      secrets: { env: {}, baseDir: '/' },
-      logger: quiet,
-      pollMs: 60_000,
-      lease: { holder: holder('resumer'), clock, ttlMs: 60_000 },
-    });
+    const executor = await resume('raced', racing);
     const refused = await executor.run().then(
       () => undefined,
       (e: unknown) => e,
