@@ -72,6 +72,9 @@ describe('PostgreSQL journal guards', () => {
     await refused(`UPDATE runs SET head_seq = 2 WHERE run_id = 'r1'`, 'moves forward');
     await refused(`UPDATE runs SET run_id = 'r2' WHERE run_id = 'r1'`, 'moves forward');
     await refused(`DELETE FROM runs WHERE run_id = 'r1'`, 'append-only');
+    // TRUNCATE fires no row trigger: it is refused by a statement trigger of its own, cascaded or not.
+    await refused('TRUNCATE events', 'events is append-only');
+    await refused('TRUNCATE runs CASCADE', 'is append-only');
     expect(await store.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 3, findings: [] });
     expect((await store.append('r1', 3, [ev({ type: 'run.paused' })])).ok).toBe(true);
   });
@@ -104,10 +107,16 @@ describe('PostgreSQL journal guards', () => {
       `SELECT 1 FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'f'`,
     );
     expect(fks).toEqual([]);
-    await sql(url, 'DROP TRIGGER events_in_order ON events');
+    await sql(
+      url,
+      'DROP TRIGGER events_in_order ON events; ALTER TABLE runs DISABLE TRIGGER runs_no_truncate',
+    );
     const v = await store.verifyJournal('r1');
     expect(v.findings).toContainEqual(
-      expect.objectContaining({ kind: 'guards', message: expect.stringContaining('events_in_order') }),
+      expect.objectContaining({
+        kind: 'guards',
+        message: expect.stringMatching(/events_in_order, runs_no_truncate$/),
+      }),
     );
   });
 });
@@ -145,6 +154,7 @@ describe('PostgreSQL store upgrade to migration 8', () => {
     expect(await store.verifyJournal('r2')).toMatchObject({ status: 'intact', events: 1, findings: [] });
     await expect(sql(db.url, insert(row('r1', 6)))).rejects.toThrow('appended in order');
     await expect(sql(db.url, insert(row('ghost', 1)))).rejects.toThrow('to a run that exists');
+    await expect(sql(db.url, 'TRUNCATE events')).rejects.toThrow('append-only');
     await expect(sql(db.url, `UPDATE runs SET head_seq = 1 WHERE run_id = 'r1'`)).rejects.toThrow(
       'moves forward',
     );

@@ -197,7 +197,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   // requires the run row (FOR KEY SHARE, as a foreign key would): it replaces the events' foreign key to runs,
   // whose per-row check cost more than this one. Every later event already requires its predecessor; runs are
   // never deleted and never change id (runs_no_delete, runs_head_forward). The head guard notifies
-  // 'tminus_runs' itself when the head moves, so runs_notify stays only for a new run's row.
+  // 'tminus_runs' itself when the head moves, so runs_notify stays only for a new run's row. TRUNCATE, which
+  // fires no row trigger, is refused on events and runs.
   `CREATE OR REPLACE FUNCTION tminus_events_in_order() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        IF NEW.seq IS DISTINCT FROM
@@ -228,7 +229,11 @@ export const PG_MIGRATIONS: readonly string[] = [
        RETURN NEW;
      END $$;
    DROP TRIGGER runs_notify ON runs;
-   CREATE TRIGGER runs_notify AFTER INSERT ON runs FOR EACH ROW EXECUTE FUNCTION tminus_runs_notify();`,
+   CREATE TRIGGER runs_notify AFTER INSERT ON runs FOR EACH ROW EXECUTE FUNCTION tminus_runs_notify();
+   CREATE FUNCTION tminus_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+   CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events EXECUTE FUNCTION tminus_no_truncate();
+   CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON runs EXECUTE FUNCTION tminus_no_truncate();`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */
@@ -236,7 +241,9 @@ export const PG_JOURNAL_GUARDS = [
   'events_no_update',
   'events_no_delete',
   'events_in_order',
+  'events_no_truncate',
   'runs_no_delete',
+  'runs_no_truncate',
   'runs_head_forward',
   'journal_no_insert',
   'journal_no_delete',
