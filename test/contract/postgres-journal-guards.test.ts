@@ -75,6 +75,7 @@ describe('PostgreSQL journal guards', () => {
     // TRUNCATE fires no row trigger: it is refused by a statement trigger of its own, cascaded or not.
     await refused('TRUNCATE events', 'events is append-only');
     await refused('TRUNCATE runs CASCADE', 'is append-only');
+    await refused('TRUNCATE journal', 'journal is append-only');
     expect(await store.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 3, findings: [] });
     expect((await store.append('r1', 3, [ev({ type: 'run.paused' })])).ok).toBe(true);
   });

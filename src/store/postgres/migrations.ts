@@ -198,7 +198,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   // whose per-row check cost more than this one. Every later event already requires its predecessor; runs are
   // never deleted and never change id (runs_no_delete, runs_head_forward). The head guard notifies
   // 'tminus_runs' itself when the head moves, so runs_notify stays only for a new run's row. TRUNCATE, which
-  // fires no row trigger, is refused on events and runs.
+  // fires no row trigger, is refused on events, runs and journal.
   `CREATE OR REPLACE FUNCTION tminus_events_in_order() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        IF NEW.seq IS DISTINCT FROM
@@ -233,7 +233,8 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE FUNCTION tminus_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
    CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events EXECUTE FUNCTION tminus_no_truncate();
-   CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON runs EXECUTE FUNCTION tminus_no_truncate();`,
+   CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON runs EXECUTE FUNCTION tminus_no_truncate();
+   CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal EXECUTE FUNCTION tminus_no_truncate();`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */
@@ -247,5 +248,6 @@ export const PG_JOURNAL_GUARDS = [
   'runs_head_forward',
   'journal_no_insert',
   'journal_no_delete',
+  'journal_no_truncate',
   'journal_key_once',
 ] as const;
