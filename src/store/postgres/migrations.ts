@@ -192,6 +192,49 @@ export const PG_MIGRATIONS: readonly string[] = [
                          OR l_epoch IS DISTINCT FROM p_epoch) THEN 'fenced' ELSE 'moved' END,
                   h_seq::text, h_hash, h_key, l_holder, l_epoch::text, h_at::text];
    END $$;`,
+  // Cheaper guards on the append (issue 8), same refusals. events_in_order finds the last event by a
+  // backward index step (ORDER BY … DESC LIMIT 1, no max() aggregate around it) and, for a run's first event,
+  // requires the run row (FOR KEY SHARE, as a foreign key would): it replaces the events' foreign key to runs,
+  // whose per-row check cost more than this one. Every later event already requires its predecessor; runs are
+  // never deleted and never change id (runs_no_delete, runs_head_forward). The head guard notifies
+  // 'tminus_runs' itself when the head moves, so runs_notify stays only for a new run's row. TRUNCATE, which
+  // fires no row trigger, is refused on events, runs and journal.
+  `CREATE OR REPLACE FUNCTION tminus_events_in_order() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF NEW.seq IS DISTINCT FROM
+          coalesce((SELECT seq FROM events WHERE run_id = NEW.run_id ORDER BY seq DESC LIMIT 1), 0) + 1 THEN
+         RAISE EXCEPTION 'events are appended in order';
+       END IF;
+       IF NEW.seq = 1 THEN
+         IF NOT EXISTS (SELECT 1 FROM runs WHERE run_id = NEW.run_id FOR KEY SHARE) THEN
+           RAISE EXCEPTION 'events are appended in order, to a run that exists';
+         END IF;
+       END IF;
+       RETURN NEW;
+     END $$;
+   ALTER TABLE events DROP CONSTRAINT events_run_id_fkey;
+   CREATE OR REPLACE FUNCTION tminus_runs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'runs are append-only'; END IF;
+       IF NEW.run_id IS DISTINCT FROM OLD.run_id OR NEW.plan_name IS DISTINCT FROM OLD.plan_name
+          OR NEW.created_at_ms IS DISTINCT FROM OLD.created_at_ms OR NEW.key_id IS DISTINCT FROM OLD.key_id
+          OR NEW.head_seq < OLD.head_seq OR (OLD.ended AND NOT NEW.ended)
+          OR NEW.head_hash IS DISTINCT FROM
+             (SELECT hash FROM events WHERE run_id = NEW.run_id AND seq = NEW.head_seq) THEN
+         RAISE EXCEPTION 'the head of a run only moves forward with its journal';
+       END IF;
+       IF NEW.head_seq <> OLD.head_seq THEN
+         PERFORM pg_notify('tminus_runs', NEW.head_seq || ' ' || NEW.run_id);
+       END IF;
+       RETURN NEW;
+     END $$;
+   DROP TRIGGER runs_notify ON runs;
+   CREATE TRIGGER runs_notify AFTER INSERT ON runs FOR EACH ROW EXECUTE FUNCTION tminus_runs_notify();
+   CREATE FUNCTION tminus_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+   CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events EXECUTE FUNCTION tminus_no_truncate();
+   CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON runs EXECUTE FUNCTION tminus_no_truncate();
+   CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal EXECUTE FUNCTION tminus_no_truncate();`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */
@@ -199,9 +242,12 @@ export const PG_JOURNAL_GUARDS = [
   'events_no_update',
   'events_no_delete',
   'events_in_order',
+  'events_no_truncate',
   'runs_no_delete',
+  'runs_no_truncate',
   'runs_head_forward',
   'journal_no_insert',
   'journal_no_delete',
+  'journal_no_truncate',
   'journal_key_once',
 ] as const;
