@@ -206,6 +206,8 @@ export interface Dialect {
   pageFirstKeys?(query: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]>;
   /** PostgreSQL: the key and native hash of every row the heap chunks hold, by chunk: `key:hash` pairs joined by commas. */
   chunkRowHashes?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, string>>;
+  /** PostgreSQL: the key and native hash of the rows holding the listed keys (with the filter), `key:hash` each. */
+  keyRowHashes?(query: TableQuery, keys: readonly bigint[]): Promise<string[]>;
   /** How a whole-table pass reads this side. */
   scanLayout(query: TableQuery): Promise<ScanLayout>;
   /** The key `step` rows after `lo` (inclusive start) in key order, or null when fewer rows remain. */

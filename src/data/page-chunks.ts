@@ -90,19 +90,113 @@ export function pageChunks(pages: number, per: number): HeapChunk[] {
   }));
 }
 
+/** The page chunks of a comparison over `pages` pages: `3·√rows` of them. */
+export function comparisonChunks(ctx: DiffContext, pages: number): HeapChunk[] {
+  const rows = Math.max(1, ctx.totalRows);
+  return pageChunks(pages, Math.max(1, Math.round(pages / (CHUNKS_PER_SQRT_ROW * Math.sqrt(rows)))));
+}
+
+/** Chunk sums of both sides, by chunk (group). */
+export type ChunkSums = readonly [Map<number, Checksum>, Map<number, Checksum>];
+
+/** The chunks among `chunks` whose sums differ between the two sides. */
+export function differingChunks(chunks: readonly HeapChunk[], [a, b]: ChunkSums): HeapChunk[] {
+  return chunks.filter((c) => !same(a.get(c.group), b.get(c.group)));
+}
+
+/**
+ * Whether the sampled chunks that differ (`differing`) differ only by rows moved by updates: their `key:hash`
+ * pairs matched, and the keys left over read on both sides by key, where they come out the same. Such a
+ * target (updated in place after a copy, as replication does) is left to the whole-table sums, which are
+ * blind to where rows lie; a real difference seen here sends the comparison on to the page pass. Only a cost
+ * decision: the result comes from an exact pass either way.
+ */
+export async function onlyMoved(ctx: DiffContext, differing: readonly HeapChunk[]): Promise<boolean> {
+  if (!ctx.source.keyRowHashes || !ctx.target.keyRowHashes) return false;
+  const [x, y] = await ctx.both(
+    () => ctx.source.chunkRowHashes!(ctx.plan.source, differing),
+    () => ctx.target.chunkRowHashes!(ctx.plan.target, differing),
+  );
+  const left = new PairsLeft();
+  for (const c of differing) left.match(x.get(c.group), y.get(c.group));
+  if (left.size > MAX_MOVED_CHECKED) return false;
+  const keys = [...new Set([...left.pairs()].map(([p]) => p.slice(0, p.indexOf(':'))))].map((k) => BigInt(k));
+  const [p, q] = await ctx.both(
+    () => ctx.source.keyRowHashes!(ctx.plan.source, keys),
+    () => ctx.target.keyRowHashes!(ctx.plan.target, keys),
+  );
+  const byKey = new PairsLeft();
+  byKey.match(p.join(','), q.join(','));
+  return byKey.size === 0;
+}
+
+/** Keys of the sampled chunks' leftover pairs looked up by key at most: past that, not moves alone. */
+const MAX_MOVED_CHECKED = 5_000;
+
+/**
+ * What is left of two sides' `key:hash` pairs once those on both cancel out: +1 a source pair, −1 a target one.
+ * Each chunk's two sides are matched first (most of their rows are the same), so only the rest is held.
+ */
+class PairsLeft {
+  readonly #left = new Map<string, number>();
+
+  get size(): number {
+    return this.#left.size;
+  }
+
+  pairs(): IterableIterator<[string, number]> {
+    return this.#left.entries();
+  }
+
+  #add(p: string, by: number): void {
+    const n = (this.#left.get(p) ?? 0) + by;
+    if (n === 0) this.#left.delete(p);
+    else this.#left.set(p, n);
+  }
+
+  /** Matches one chunk's pairs (comma-joined texts) of the source (`x`) and the target (`y`). */
+  match(x: string | undefined, y: string | undefined): void {
+    const here = new Map<string, number>();
+    for (const p of x ? x.split(',') : []) here.set(p, (here.get(p) ?? 0) + 1);
+    for (const p of y ? y.split(',') : []) {
+      const n = here.get(p) ?? 0;
+      if (n === 0) this.#add(p, -1);
+      else if (n === 1) here.delete(p);
+      else here.set(p, n - 1);
+    }
+    for (const [p, n] of here) for (let i = 0; i < n; i++) this.#add(p, 1);
+  }
+}
+
 /**
  * Compares the two sides by page chunks over `pages` pages: the differing keys, in key order, or null when more
  * than a tenth of the rows differ (the caller then compares by key groups). Counts the rows of each side
- * (`ctx.tally`) only when it returns the differences.
+ * (`ctx.tally`) only when it returns the differences. `summed`: the chunks summed already (a sample) and their
+ * sums, not read again.
  */
-export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<PageDifference[] | null> {
+export async function pageChunkPass(
+  ctx: DiffContext,
+  pages: number,
+  summed?: { readonly chunks: readonly HeapChunk[]; readonly sums: ChunkSums },
+): Promise<PageDifference[] | null> {
   const rows = Math.max(1, ctx.totalRows);
-  const per = Math.max(1, Math.round(pages / (CHUNKS_PER_SQRT_ROW * Math.sqrt(rows))));
-  const chunks = pageChunks(pages, per);
+  const chunks = comparisonChunks(ctx, pages);
+  const done = new Set(summed?.chunks.map((c) => c.group));
+  const rest = chunks.filter((c) => !done.has(c.group));
+  const perChunk = Math.max(1, rows / chunks.length);
   const [a, b] = await Promise.all([
-    sumHeapChunks(ctx, 'source', chunks),
-    sumHeapChunks(ctx, 'target', chunks),
+    sumHeapChunks(ctx, 'source', rest, perChunk),
+    sumHeapChunks(ctx, 'target', rest, perChunk),
   ]);
+  for (const c of summed?.chunks ?? []) {
+    for (const [m, from] of [
+      [a, summed!.sums[0]],
+      [b, summed!.sums[1]],
+    ] as const) {
+      const got = from.get(c.group);
+      if (got) m.set(c.group, got);
+    }
+  }
   const ta = totalOf(a);
   const tb = totalOf(b);
   // Equal totals: the whole tables' count and sum are equal, identical (as the whole-table check says).
@@ -110,27 +204,9 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
     ctx.tally(ta.count, tb.count);
     return [];
   }
-  const differing = chunks.filter((c) => !same(a.get(c.group), b.get(c.group)));
+  const differing = differingChunks(chunks, [a, b]);
   const most = Math.min(MAX_LEFT, Math.max(1_000, Math.round(LEFT_SHARE * rows)));
-  // What is left of the two sides' pairs once those on both cancel out: +1 a source row, −1 a target row. Each
-  // chunk's two sides are matched first (most of their rows are the same), so only the rest is held here.
-  const left = new Map<string, number>();
-  const add = (p: string, by: number) => {
-    const n = (left.get(p) ?? 0) + by;
-    if (n === 0) left.delete(p);
-    else left.set(p, n);
-  };
-  const match = (x: string | undefined, y: string | undefined) => {
-    const here = new Map<string, number>();
-    for (const p of x ? x.split(',') : []) here.set(p, (here.get(p) ?? 0) + 1);
-    for (const p of y ? y.split(',') : []) {
-      const n = here.get(p) ?? 0;
-      if (n === 0) add(p, -1);
-      else if (n === 1) here.delete(p);
-      else here.set(p, n - 1);
-    }
-    for (const [p, n] of here) for (let i = 0; i < n; i++) add(p, 1);
-  };
+  const left = new PairsLeft();
   const perBatch = Math.max(1, Math.floor(ROWS_PER_DOWNLOAD / Math.max(1, rows / chunks.length)));
   const fetch = (i: number) => {
     const part = differing.slice(i, i + perBatch);
@@ -144,14 +220,14 @@ export async function pageChunkPass(ctx: DiffContext, pages: number): Promise<Pa
   for (let i = 0; next; i += perBatch) {
     const [x, y] = await next;
     next = i + perBatch < differing.length ? fetch(i + perBatch) : undefined;
-    for (const c of differing.slice(i, i + perBatch)) match(x.get(c.group), y.get(c.group));
+    for (const c of differing.slice(i, i + perBatch)) left.match(x.get(c.group), y.get(c.group));
     if (left.size > most) {
       await next?.catch(() => undefined);
       return null;
     }
   }
   const keys = new Map<bigint, { source: boolean; target: boolean }>();
-  for (const [p, n] of left) {
+  for (const [p, n] of left.pairs()) {
     const key = BigInt(p.slice(0, p.indexOf(':')));
     const k = keys.get(key) ?? { source: false, target: false };
     keys.set(key, n > 0 ? { ...k, source: true } : { ...k, target: true });

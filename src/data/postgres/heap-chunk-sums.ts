@@ -135,3 +135,20 @@ export function chunkRowHashesSql(q: TableQuery, chunks: readonly HeapChunk[], h
     values: b.values,
   };
 }
+
+/**
+ * The key and native hash of the rows holding the listed keys (with the operator's filter), one `key:hash` text
+ * per row: an index look-up per key. Tells rows moved by an update (the same pair on both sides, in other heap
+ * chunks) from changed ones.
+ */
+export function keyRowHashesSql(q: TableQuery, keys: readonly bigint[], hash: string): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const list = b.bind(keys.map(String));
+  return {
+    sql:
+      `SELECT ${k}::text || ':' || (${hash})::text FROM ${F.ident(q.table)} ` +
+      `WHERE ${k} = ANY(${list}::bigint[])${q.where ? ` AND (${q.where})` : ''}`,
+    values: b.values,
+  };
+}

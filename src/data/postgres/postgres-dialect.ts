@@ -41,6 +41,7 @@ import {
   groupStartsSql,
   heapChunkSumsSql,
   heapPagesSql,
+  keyRowHashesSql,
   pageFirstKeysSql,
 } from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
@@ -350,6 +351,11 @@ export class PostgresDialect implements Dialect {
       if (x) out.set(Number(g), x);
     }
     return out;
+  }
+
+  async keyRowHashes(q: TableQuery, keys: readonly bigint[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    return (await this.sql.bound(keyRowHashesSql(q, keys, this.nativeHashSql(q)))).map((r) => r[0] ?? '');
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {

@@ -1,0 +1,48 @@
+/**
+ * One `tminus data diff` run PostgreSQL → PostgreSQL on fresh sessions, with the start and end of every dialect
+ * call on each side (ms from the run's start): where a run's wall time goes.
+ *
+ *   npx tsx bench/data-diff-timeline.ts [--a db] [--b db] [--diffs 100]
+ */
+import { dataDiff } from '../src/data/data-diff.js';
+import type { Dialect } from '../src/data/dialect.js';
+import { openDialect } from '../src/data/open-dialect.js';
+import { SystemClock } from '../src/engine/system-clock.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+const PG = 'postgres://postgres@127.0.0.1:5432';
+const A = `${PG}/${arg('a', 'diff5_tminus_bench_pg_a_1m')}`;
+const B = `${PG}/${arg('b', 'diff5_tminus_bench_pg_b_1m')}`;
+const t0 = process.hrtime.bigint();
+const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
+const log: string[] = [];
+function wrap(d: Dialect, side: string): Dialect {
+  return new Proxy(d, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const s = ms();
+        const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        if (r instanceof Promise) {
+          return r.then((x) => {
+            log.push(`${s.toFixed(0).padStart(6)} ${ms().toFixed(0).padStart(6)} ${(ms() - s).toFixed(0).padStart(5)} ${side} ${String(prop)}`);
+            return x;
+          });
+        }
+        return r;
+      };
+    },
+  });
+}
+const [s, t] = await Promise.all([openDialect(A, { connections: 2 }), openDialect(B, { connections: 2 })]);
+const start = ms();
+const r = await dataDiff({ source: wrap(s, 'S'), target: wrap(t, 'T'), tables: ['big'], options: {}, clock: new SystemClock() });
+const end = ms();
+await Promise.all([s.close(), t.close()]);
+log.sort((x, y) => Number(x.slice(0, 6)) - Number(y.slice(0, 6)));
+console.log(log.join('\n'));
+console.log(`run ${(end - start).toFixed(0)} ms from ${start.toFixed(0)}; ${r.tables[0]!.status} ${JSON.stringify(r.tables[0]!.counts)}`);
