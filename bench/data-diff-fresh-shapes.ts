@@ -48,7 +48,9 @@ const width = (span + BigInt(chunks) - 1n) / BigInt(chunks);
 const per = Math.max(1, Math.round(pages / chunks));
 const nChunks = Math.ceil(pages / per);
 const from = Array.from({ length: nChunks }, (_, i) => `(${i * per},0)`);
-const to = Array.from({ length: nChunks }, (_, i) => (i + 1 < nChunks ? `(${(i + 1) * per},0)` : '(4294967295,65535)'));
+const to = Array.from({ length: nChunks }, (_, i) =>
+  i + 1 < nChunks ? `(${(i + 1) * per},0)` : '(4294967295,65535)',
+);
 const arr = (xs: string[]) => `'{${xs.map((x) => `"${x}"`).join(',')}}'`;
 
 const SHAPES: Record<string, string> = {
@@ -128,4 +130,12 @@ for (const n of names) {
     }),
   );
 }
-console.log(JSON.stringify({ rows, chunks, width: String(width), per, load: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` }));
+console.log(
+  JSON.stringify({
+    rows,
+    chunks,
+    width: String(width),
+    per,
+    load: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
+  }),
+);

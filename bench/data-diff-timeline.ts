@@ -29,7 +29,9 @@ function wrap(d: Dialect, side: string): Dialect {
         const r = (v as (...a: unknown[]) => unknown).apply(target, args);
         if (r instanceof Promise) {
           return r.then((x) => {
-            log.push(`${s.toFixed(0).padStart(6)} ${ms().toFixed(0).padStart(6)} ${(ms() - s).toFixed(0).padStart(5)} ${side} ${String(prop)}`);
+            log.push(
+              `${s.toFixed(0).padStart(6)} ${ms().toFixed(0).padStart(6)} ${(ms() - s).toFixed(0).padStart(5)} ${side} ${String(prop)}`,
+            );
             return x;
           });
         }
@@ -40,9 +42,17 @@ function wrap(d: Dialect, side: string): Dialect {
 }
 const [s, t] = await Promise.all([openDialect(A, { connections: 2 }), openDialect(B, { connections: 2 })]);
 const start = ms();
-const r = await dataDiff({ source: wrap(s, 'S'), target: wrap(t, 'T'), tables: ['big'], options: {}, clock: new SystemClock() });
+const r = await dataDiff({
+  source: wrap(s, 'S'),
+  target: wrap(t, 'T'),
+  tables: ['big'],
+  options: {},
+  clock: new SystemClock(),
+});
 const end = ms();
 await Promise.all([s.close(), t.close()]);
 log.sort((x, y) => Number(x.slice(0, 6)) - Number(y.slice(0, 6)));
 console.log(log.join('\n'));
-console.log(`run ${(end - start).toFixed(0)} ms from ${start.toFixed(0)}; ${r.tables[0]!.status} ${JSON.stringify(r.tables[0]!.counts)}`);
+console.log(
+  `run ${(end - start).toFixed(0)} ms from ${start.toFixed(0)}; ${r.tables[0]!.status} ${JSON.stringify(r.tables[0]!.counts)}`,
+);

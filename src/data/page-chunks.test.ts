@@ -180,7 +180,10 @@ describe('page chunks', () => {
   });
 
   it('go on to the page pass from a sample that sees a real difference, with no whole-table sum', async () => {
-    await targetWith([`UPDATE t SET v = v || 'x' WHERE id % 61 = 0`, `UPDATE t SET v = v WHERE id % 103 = 0`]);
+    await targetWith([
+      `UPDATE t SET v = v || 'x' WHERE id % 61 = 0`,
+      `UPDATE t SET v = v WHERE id % 103 = 0`,
+    ]);
     const { calls } = await expectExact();
     expect(calls.nativeChecksum ?? 0).toBe(0);
     expect(calls.heapChunkChecksums).toBeGreaterThanOrEqual(4);
@@ -208,7 +211,10 @@ describe('page chunks', () => {
         : []),
     ];
     await pgExec(source.url, big('source', 'md5(g::text)'));
-    await pgExec(target.url, big('target', `CASE WHEN g % 53 = 0 THEN md5(md5(g::text)) ELSE md5(g::text) END`));
+    await pgExec(
+      target.url,
+      big('target', `CASE WHEN g % 53 = 0 THEN md5(md5(g::text)) ELSE md5(g::text) END`),
+    );
     try {
       const { want, calls } = await expectExact();
       expect(want.changed.length).toBeGreaterThan(500);
