@@ -7,6 +7,7 @@
 import { dataDiff } from '../src/data/data-diff.js';
 import type { Dialect } from '../src/data/dialect.js';
 import { openDialect } from '../src/data/open-dialect.js';
+import { planTable } from '../src/data/plan-table.js';
 import { SystemClock } from '../src/engine/system-clock.js';
 
 const arg = (name: string, fallback: string) => {
@@ -40,6 +41,20 @@ function wrap(d: Dialect, side: string): Dialect {
     },
   });
 }
+const bounds = await Promise.all([openDialect(A), openDialect(B)]);
+const [bs, bt] = bounds;
+const [ds, dt] = await Promise.all([bs!.describeTable('big'), bt!.describeTable('big')]);
+const plan = planTable(ds!, dt!, {}, { source: 'postgres', target: 'postgres' });
+let bound = 0;
+for (let i = 0; i < 2; i++) {
+  const b0 = ms();
+  await Promise.all([
+    bs!.nativeChecksum!(plan.source, { lo: null, hi: null }),
+    bt!.nativeChecksum!(plan.target, { lo: null, hi: null }),
+  ]);
+  bound = ms() - b0;
+}
+await Promise.all(bounds.map((d) => d.close()));
 const [s, t] = await Promise.all([openDialect(A, { connections: 2 }), openDialect(B, { connections: 2 })]);
 const start = ms();
 const r = await dataDiff({
@@ -54,5 +69,5 @@ await Promise.all([s.close(), t.close()]);
 log.sort((x, y) => Number(x.slice(0, 6)) - Number(y.slice(0, 6)));
 console.log(log.join('\n'));
 console.log(
-  `run ${(end - start).toFixed(0)} ms from ${start.toFixed(0)}; ${r.tables[0]!.status} ${JSON.stringify(r.tables[0]!.counts)}`,
+  `bound ${bound.toFixed(0)} ms; ratio ${((end - start) / bound).toFixed(2)}; run ${(end - start).toFixed(0)} ms from ${start.toFixed(0)}; ${r.tables[0]!.status} ${JSON.stringify(r.tables[0]!.counts)}`,
 );

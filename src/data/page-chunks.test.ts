@@ -7,7 +7,7 @@ import { ManualClock } from '../../test/support/manual-clock.js';
 import { dataDiff } from './data-diff.js';
 import type { Dialect } from './dialect.js';
 import { openDialect } from './open-dialect.js';
-import { pageChunks } from './page-chunks.js';
+import { pageChunks, pagesOf } from './page-chunks.js';
 
 /*
  * Page chunks (PostgreSQL native hashes, heaps laid out alike): a comparison through them reports exactly the
@@ -140,6 +140,44 @@ describe('page chunks', () => {
       [[8, 0], null],
     ]);
     expect(pageChunks(0, 3).map((c) => [c.from, c.to])).toEqual([[[0, 0], null]]);
+  });
+
+  it('split into single pages, the last page of an open-ended chunk open-ended', () => {
+    const [a, , c] = pageChunks(10, 4);
+    expect(pagesOf([a!, c!], 10).map((x) => [x.group, x.from[0], x.to?.[0] ?? null])).toEqual([
+      [0, 0, 1],
+      [1, 1, 2],
+      [2, 2, 3],
+      [3, 3, 4],
+      [4, 8, 9],
+      [5, 9, null],
+    ]);
+  });
+
+  it('compare few differing chunks again page by page, exact (rows wide enough for chunks of pages)', async () => {
+    const wide = 'repeat(md5(g::text), 8)';
+    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', wide), 'ANALYZE t']);
+    try {
+      await targetWith(
+        [
+          `UPDATE t SET v = v || 'x' WHERE id % 1499 = 0`,
+          `UPDATE t SET v = v WHERE id % 3001 = 0`,
+          `DELETE FROM t WHERE id IN (-3000, 12000, 86997)`,
+          `INSERT INTO t VALUES (-2999, 'new'), (90001, 'last')`,
+        ],
+        '',
+        'g',
+        wide,
+      );
+      const { want, calls } = await expectExact();
+      expect(want.changed.length).toBeGreaterThan(15);
+      expect(want.missingInSource).toEqual([-2999, 90001]);
+      // The page pass, then the differing chunks page by page: three chunk statements per side at least.
+      expect(calls.heapChunkChecksums).toBeGreaterThanOrEqual(6);
+      await expectExact('id % 7 <> 0');
+    } finally {
+      await pgExec(source.url, ['DROP TABLE t', ...TABLE(), 'ANALYZE t']);
+    }
   });
 
   it('report exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {

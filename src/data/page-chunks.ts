@@ -32,6 +32,8 @@ const CHUNKS_PER_SQRT_ROW = 3;
  */
 const LEFT_SHARE = 0.1;
 const MAX_LEFT = 100_000;
+/** Share of the chunks differing up to which they are summed again page by page before their rows are read. */
+const FINE_SHARE = 0.1;
 /** Rows of differing chunks per download statement. */
 const ROWS_PER_DOWNLOAD = 10_000;
 const MIN_PART = 1_000;
@@ -76,6 +78,22 @@ export async function alignedPages(
   );
   const alike = probes.filter((_, i) => x[i] === y[i]).length;
   return alike >= PROBES_ALIKE * probes.length ? n : null;
+}
+
+/**
+ * The single pages of `chunks` (page chunks), each a chunk of its own numbered in order; the last page of an
+ * open-ended chunk stays open-ended (pages past `pages`, the heap's size when the comparison began, are in it).
+ */
+export function pagesOf(chunks: readonly HeapChunk[], pages: number): HeapChunk[] {
+  const out: HeapChunk[] = [];
+  for (const c of chunks) {
+    const end = c.to ? c.to[0] : Math.max(c.from[0] + 1, pages);
+    for (let p = c.from[0]; p < end; p++) {
+      const open = !c.to && p === end - 1;
+      out.push({ group: out.length, lo: 0n, hi: 0n, from: [p, 0], to: open ? null : [p + 1, 0] });
+    }
+  }
+  return out;
 }
 
 /** Chunks of `per` pages over a heap of `pages` pages, the last one open-ended (it takes any page past them). */
@@ -204,10 +222,24 @@ export async function pageChunkPass(
     ctx.tally(ta.count, tb.count);
     return [];
   }
-  const differing = differingChunks(chunks, [a, b]);
+  let differing = differingChunks(chunks, [a, b]);
+  let perPiece = rows / chunks.length;
+  // Few chunks differing (about one difference each): summed again page by page, so only the differing pages'
+  // rows are read as pairs — a page's sum costs a third of its pairs read and compared (docs/benchmarks.md).
+  const pagesPer = chunks[0]?.to ? chunks[0].to[0] - chunks[0].from[0] : 1;
+  if (pagesPer > 1 && differing.length <= FINE_SHARE * chunks.length) {
+    const fine = pagesOf(differing, pages);
+    const per = Math.max(1, perPiece / pagesPer);
+    const sums = await Promise.all([
+      sumHeapChunks(ctx, 'source', fine, per, false),
+      sumHeapChunks(ctx, 'target', fine, per, false),
+    ] as const);
+    differing = differingChunks(fine, sums);
+    perPiece = per;
+  }
   const most = Math.min(MAX_LEFT, Math.max(1_000, Math.round(LEFT_SHARE * rows)));
   const left = new PairsLeft();
-  const perBatch = Math.max(1, Math.floor(ROWS_PER_DOWNLOAD / Math.max(1, rows / chunks.length)));
+  const perBatch = Math.max(1, Math.floor(ROWS_PER_DOWNLOAD / Math.max(1, perPiece)));
   const fetch = (i: number) => {
     const part = differing.slice(i, i + perBatch);
     return ctx.both(
@@ -248,6 +280,7 @@ export async function sumHeapChunks(
   which: 'source' | 'target',
   chunks: readonly HeapChunk[],
   rowsPerChunk = Math.max(1, ctx.totalRows / Math.max(1, chunks.length)),
+  progress = true,
 ): Promise<Map<number, Checksum>> {
   const side: Dialect = which === 'source' ? ctx.source : ctx.target;
   const query: TableQuery = which === 'source' ? ctx.plan.source : ctx.plan.target;
@@ -268,7 +301,7 @@ export async function sumHeapChunks(
       rows += Number(c.count);
       sums.set(g, c);
     }
-    if (which === 'source') ctx.progress(rows);
+    if (which === 'source' && progress) ctx.progress(rows);
     if (rows >= MIN_PART) {
       const r = rows / Math.max(1, ctx.clock.now() - started);
       rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
