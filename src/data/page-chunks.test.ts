@@ -219,10 +219,11 @@ describe('page chunks', () => {
 
   it('go on to the page pass from a sample that sees a real difference, with no whole-table sum', async () => {
     await targetWith([
-      `UPDATE t SET v = v || 'x' WHERE id % 61 = 0`,
-      `UPDATE t SET v = v WHERE id % 103 = 0`,
+      `UPDATE t SET v = v || 'x' WHERE id % 211 = 0`,
+      `UPDATE t SET v = v WHERE id % 307 = 0`,
     ]);
     const { calls } = await expectExact();
+    expect(calls).toMatchObject({ pageFirstKeys: 2, keyRowHashes: 2 });
     expect(calls.nativeChecksum ?? 0).toBe(0);
     expect(calls.heapChunkChecksums).toBeGreaterThanOrEqual(4);
   });
