@@ -33,7 +33,7 @@ const CHUNKS_PER_SQRT_ROW = 3;
 const LEFT_SHARE = 0.1;
 const MAX_LEFT = 100_000;
 /** Share of the chunks differing up to which they are summed again page by page before their rows are read. */
-const FINE_SHARE = 0.1;
+const FINE_SHARE = 0.25;
 /** Rows of differing chunks per download statement. */
 const ROWS_PER_DOWNLOAD = 10_000;
 const MIN_PART = 1_000;
