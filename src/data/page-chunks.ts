@@ -1,5 +1,5 @@
 import { DEFAULTS } from './compare-options.js';
-import type { Checksum, Dialect, TableQuery } from './dialect.js';
+import type { Checksum, Dialect, KeyedChecksum, TableQuery } from './dialect.js';
 import type { DiffContext } from './diff-context.js';
 import type { HeapChunk } from './heap-chunks.js';
 
@@ -50,7 +50,13 @@ export interface PageDifference {
 /** Whether both sides can be read by page chunks (PostgreSQL native hashes; see `segment-diff.ts`). */
 export function pageChunkable(ctx: DiffContext): boolean {
   return [ctx.source, ctx.target].every(
-    (d) => !!d.heapPages && !!d.pageFirstKeys && !!d.heapChunkChecksums && !!d.chunkRowHashes,
+    (d) =>
+      !!d.heapPages &&
+      !!d.pageFirstKeys &&
+      !!d.heapChunkChecksums &&
+      !!d.keyedChunkChecksums &&
+      !!d.keyRangesChecksum &&
+      !!d.chunkRowHashes,
   );
 }
 
@@ -115,7 +121,7 @@ export function comparisonChunks(ctx: DiffContext, pages: number): HeapChunk[] {
 }
 
 /** Chunk sums of both sides, by chunk (group). */
-export type ChunkSums = readonly [Map<number, Checksum>, Map<number, Checksum>];
+export type ChunkSums = readonly [ReadonlyMap<number, Checksum>, ReadonlyMap<number, Checksum>];
 
 /** The chunks among `chunks` whose sums differ between the two sides. */
 export function differingChunks(chunks: readonly HeapChunk[], [a, b]: ChunkSums): HeapChunk[] {
@@ -123,33 +129,38 @@ export function differingChunks(chunks: readonly HeapChunk[], [a, b]: ChunkSums)
 }
 
 /**
- * Whether the sampled chunks that differ (`differing`) differ only by rows moved by updates: their `key:hash`
- * pairs matched, and the keys left over read on both sides by key, where they come out the same. Such a
- * target (updated in place after a copy, as replication does) is left to the whole-table sums, which are
- * blind to where rows lie; a real difference seen here sends the comparison on to the page pass. Only a cost
- * decision: the result comes from an exact pass either way.
+ * Whether the sampled chunks that differ (`differing`, with both sides' `sums` and key bounds) differ only by
+ * rows moved by updates: the rows whose keys lie between the lowest and the highest key of each of those chunks
+ * on the source, read by key on both sides, come out the same. Such a target (updated in place after a copy, as
+ * replication does) is left to the whole-table sums, which are blind to where rows lie; a real difference seen
+ * here sends the comparison on to the page pass. Only a cost decision: the result comes from an exact pass
+ * either way (a difference this misses, e.g. a row inserted on the target only, makes the whole-table sums
+ * differ).
  */
-export async function onlyMoved(ctx: DiffContext, differing: readonly HeapChunk[]): Promise<boolean> {
-  if (!ctx.source.keyRowHashes || !ctx.target.keyRowHashes) return false;
+export async function onlyMoved(
+  ctx: DiffContext,
+  differing: readonly HeapChunk[],
+  sums: readonly [Map<number, KeyedChecksum>, Map<number, KeyedChecksum>],
+): Promise<boolean> {
+  const ranges: { lo: bigint; hi: bigint }[] = [];
+  for (const c of differing) {
+    const x = sums[0].get(c.group);
+    if (x?.lo === undefined || x.hi === undefined) return false; // empty on the source: not a move
+    ranges.push({ lo: x.lo, hi: x.hi });
+  }
+  ranges.sort((p, q) => (p.lo < q.lo ? -1 : p.lo > q.lo ? 1 : 0));
+  const merged: { lo: bigint; hi: bigint }[] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r.lo <= last.hi) last.hi = r.hi > last.hi ? r.hi : last.hi;
+    else merged.push({ ...r });
+  }
   const [x, y] = await ctx.both(
-    () => ctx.source.chunkRowHashes!(ctx.plan.source, differing),
-    () => ctx.target.chunkRowHashes!(ctx.plan.target, differing),
+    () => ctx.source.keyRangesChecksum!(ctx.plan.source, merged),
+    () => ctx.target.keyRangesChecksum!(ctx.plan.target, merged),
   );
-  const left = new PairsLeft();
-  for (const c of differing) left.match(x.get(c.group), y.get(c.group));
-  if (left.size > MAX_MOVED_CHECKED) return false;
-  const keys = [...new Set([...left.pairs()].map(([p]) => p.slice(0, p.indexOf(':'))))].map((k) => BigInt(k));
-  const [p, q] = await ctx.both(
-    () => ctx.source.keyRowHashes!(ctx.plan.source, keys),
-    () => ctx.target.keyRowHashes!(ctx.plan.target, keys),
-  );
-  const byKey = new PairsLeft();
-  byKey.match(p.join(','), q.join(','));
-  return byKey.size === 0;
+  return same(x, y);
 }
-
-/** Keys of the sampled chunks' leftover pairs looked up by key at most: past that, not moves alone. */
-const MAX_MOVED_CHECKED = 5_000;
 
 /**
  * What is left of two sides' `key:hash` pairs once those on both cancel out: +1 a source pair, −1 a target one.
