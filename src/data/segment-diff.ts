@@ -62,15 +62,18 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (!ctx.checksums) return downloadSegments(ctx);
   // Key bounds, scan layouts and heap sizes (for page chunks) are independent look-ups: asked at once (each
   // side's pool has a spare session).
-  const [[a, b], layouts, heaps] = await Promise.all([
+  const [[a, b], layouts, aligned] = await Promise.all([
     ctx.both(
       () => ctx.source.keyBounds(ctx.plan.source),
       () => ctx.target.keyBounds(ctx.plan.target),
     ),
     Promise.all([ctx.source.scanLayout(ctx.plan.source), ctx.target.scanLayout(ctx.plan.target)]),
+    // Whether the heaps are laid out alike, probed as soon as their sizes are known (beside the layouts).
     ctx.plan.native && (ctx.options.recheckAfterMs ?? 0) === 0 && pageChunkable(ctx)
-      ? Promise.all([ctx.source.heapPages!(ctx.plan.source), ctx.target.heapPages!(ctx.plan.target)])
-      : undefined,
+      ? Promise.all([ctx.source.heapPages!(ctx.plan.source), ctx.target.heapPages!(ctx.plan.target)]).then(
+          (sizes) => alignedPages(ctx, sizes),
+        )
+      : null,
   ]);
   ctx.stats.queries += 2;
   if (!a && !b) return;
@@ -89,7 +92,7 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const width = alignedWidth((span + groups - 1n) / groups);
   // Two heaps laid out alike are compared by fixed page ranges (page-chunks.ts), their sample too; too many
   // rows differing, by the key groups (no sample: the tables are known to differ).
-  const pages = chunked && heaps ? await alignedPages(ctx, heaps) : null;
+  const pages = chunked ? aligned : null;
   if (pages !== null) {
     const found = await pagePath(ctx, pages, sampleFirst(ctx, layouts));
     if (found === 'identical') return;
