@@ -59,6 +59,7 @@ const SHAPES: Record<string, string> = {
   keydivint: `SELECT ((id - ${origin}) / ${width})::int4 g, count(*)::text, sum(${HASH})::text FROM big GROUP BY 1`,
   keydivraw: `SELECT (id - ${origin}) / ${width} g, count(*), sum(${HASH}) FROM big GROUP BY 1`,
   keydivsets: `SELECT (id - ${origin}) / ${width} g, count(*), sum(${HASH}) FROM big GROUP BY GROUPING SETS ((1), ())`,
+  keyidx: `SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_hashagg = off; SELECT (id - ${origin}) / ${width} g, count(*), sum(${HASH}) FROM big GROUP BY 1`,
   keydiv8: `SELECT (id - ${origin}) / ${width} g, count(*), sum(h) FROM (SELECT id, ${HASH} AS h FROM big OFFSET 0) s GROUP BY 1`,
   pages:
     `SELECT tminus_c.g::text, s.c::text, s.h::text FROM unnest(${arr(from.map((_, i) => String(i)))}::bigint[], ` +
