@@ -8,6 +8,11 @@
  *
  *   npx tsx bench/data-diff-ab.ts --before /tmp/before [--rows 1000000] [--reps 4] [--diffs 100] [--prefix p_]
  *
+ * `--fresh`: every comparison on new sessions (opened just before it, closed after; the opening not timed), as
+ * each `tminus data diff` run has — a new backend faults on its first touch of each shared buffer, which costs a
+ * pass that reads through shared buffers (TID range and index scans) more than one already used. Without it the
+ * sessions of each side are opened once and kept (warm after the first repetition).
+ *
  * `--diffs N`: the scattered differences of the second phase (100 by default). `--prefix p_`: the databases
  * `p_tminus_bench_pg_{a,b}_<rows>` instead, e.g. copies made with `CREATE DATABASE … TEMPLATE`, so runs that move
  * rows (each phase updates rows and writes them back) leave the shared bench databases as they are.
@@ -37,6 +42,7 @@ const DIFFS = Number(arg('diffs', '100'));
 const PREFIX = arg('prefix', '');
 const REPS = Number(arg('reps', '4'));
 const BEFORE = resolve(arg('before', ''));
+const FRESH = process.argv.includes('--fresh');
 const suffix = `${ROWS >= 1e6 ? `${ROWS / 1e6}m` : ROWS}`.replace('.', '_');
 const PG = 'postgres://postgres@127.0.0.1:5432';
 const A = `${PG}/${PREFIX}tminus_bench_pg_a_${suffix}`;
@@ -108,11 +114,15 @@ async function main(): Promise<void> {
           Promise.all([s.nativeChecksum!(plan.source, all), t.nativeChecksum!(plan.target, all)]),
         );
         record(`${phase} bound`, bound);
-        const [source, target] = sides[which];
+        const open = which === 'after' ? openDialect : before.open;
+        const [source, target] = FRESH
+          ? await Promise.all([open(A, { connections: 2 }), open(B, { connections: 2 })])
+          : sides[which];
         const run = which === 'after' ? dataDiff : before.diff;
         const x = await timed(() =>
           run({ source, target, tables: ['big'], options: {}, clock: new SystemClock() }),
         );
+        if (FRESH) await Promise.all([source.close(), target.close()]);
         const r = x.value.tables[0]!;
         const ok = phase === 'identical' ? r.status === 'identical' : r.counts.changed === DIFFS;
         if (!ok) {
@@ -131,6 +141,7 @@ async function main(): Promise<void> {
       console.log(
         JSON.stringify({
           rows: ROWS,
+          fresh: FRESH,
           phase,
           diffs: phase === 'identical' ? 0 : DIFFS,
           which,

@@ -129,6 +129,12 @@ export interface Checksum {
   readonly sum: bigint;
 }
 
+/** A heap chunk's checksum with the lowest and highest key it holds (none when it holds no row). */
+export interface KeyedChecksum extends Checksum {
+  readonly lo?: bigint | undefined;
+  readonly hi?: bigint | undefined;
+}
+
 /** One row rendered canonically: its key values and every compared column's value (null for NULL). */
 export interface CanonicalRow {
   readonly key: readonly string[];
@@ -195,6 +201,13 @@ export interface Dialect {
    * lies.
    */
   heapChunkChecksums?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, Checksum>>;
+  /** The same with the lowest and highest key of each chunk. */
+  keyedChunkChecksums?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, KeyedChecksum>>;
+  /** Count and native-hash sum of the rows whose key lies in one of `ranges` (inclusive, disjoint). */
+  keyRangesChecksum?(
+    query: TableQuery,
+    ranges: readonly { readonly lo: bigint; readonly hi: bigint }[],
+  ): Promise<Checksum>;
   /** How many rows the chunks hold, and the keys of those outside their chunk's group. */
   chunkStragglers?(
     query: TableQuery,

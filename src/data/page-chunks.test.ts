@@ -7,7 +7,7 @@ import { ManualClock } from '../../test/support/manual-clock.js';
 import { dataDiff } from './data-diff.js';
 import type { Dialect } from './dialect.js';
 import { openDialect } from './open-dialect.js';
-import { pageChunks } from './page-chunks.js';
+import { pageChunks, pagesOf } from './page-chunks.js';
 
 /*
  * Page chunks (PostgreSQL native hashes, heaps laid out alike): a comparison through them reports exactly the
@@ -142,6 +142,44 @@ describe('page chunks', () => {
     expect(pageChunks(0, 3).map((c) => [c.from, c.to])).toEqual([[[0, 0], null]]);
   });
 
+  it('split into single pages, the last page of an open-ended chunk open-ended', () => {
+    const [a, , c] = pageChunks(10, 4);
+    expect(pagesOf([a!, c!], 10).map((x) => [x.group, x.from[0], x.to?.[0] ?? null])).toEqual([
+      [0, 0, 1],
+      [1, 1, 2],
+      [2, 2, 3],
+      [3, 3, 4],
+      [4, 8, 9],
+      [5, 9, null],
+    ]);
+  });
+
+  it('compare few differing chunks again page by page, exact (rows wide enough for chunks of pages)', async () => {
+    const wide = 'repeat(md5(g::text), 8)';
+    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', wide), 'ANALYZE t']);
+    try {
+      await targetWith(
+        [
+          `UPDATE t SET v = v || 'x' WHERE id % 1499 = 0`,
+          `UPDATE t SET v = v WHERE id % 3001 = 0`,
+          `DELETE FROM t WHERE id IN (-3000, 12000, 86997)`,
+          `INSERT INTO t VALUES (-2999, 'new'), (90001, 'last')`,
+        ],
+        '',
+        'g',
+        wide,
+      );
+      const { want, calls } = await expectExact();
+      expect(want.changed.length).toBeGreaterThan(15);
+      expect(want.missingInSource).toEqual([-2999, 90001]);
+      // The page pass, then the differing chunks page by page: two chunk statements per side at least.
+      expect(calls.heapChunkChecksums).toBeGreaterThanOrEqual(4);
+      await expectExact('id % 7 <> 0');
+    } finally {
+      await pgExec(source.url, ['DROP TABLE t', ...TABLE(), 'ANALYZE t']);
+    }
+  });
+
   it('report exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {
     await targetWith([
       `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
@@ -172,7 +210,64 @@ describe('page chunks', () => {
     const { r, calls } = await compare();
     expect(r.status).toBe('identical');
     expect(calls.nativeChecksum).toBe(2);
-    expect((calls.pageFirstKeys ?? 0) + (calls.heapChunkChecksums ?? 0) + (calls.groupStarts ?? 0)).toBe(0);
+    // The sampled page chunks (one statement per side) differ by the moved rows only: looked up by key, then
+    // the whole-table sums; the other chunks are never summed.
+    expect(calls.keyedChunkChecksums).toBe(2);
+    expect(calls.heapChunkChecksums ?? 0).toBe(0);
+    expect(calls.keyRangesChecksum).toBe(2);
+    expect(calls.groupStarts ?? 0).toBe(0);
+    const filtered = await compare('id % 7 <> 0');
+    expect(filtered.r.status).toBe('identical');
+    expect(filtered.calls.heapChunkChecksums ?? 0).toBe(0);
+  });
+
+  it('go on to the page pass from a sample that sees a real difference, with no whole-table sum', async () => {
+    await targetWith([
+      `UPDATE t SET v = v || 'x' WHERE id % 211 = 0`,
+      `UPDATE t SET v = v WHERE id % 307 = 0`,
+    ]);
+    const { calls } = await expectExact();
+    expect(calls).toMatchObject({ pageFirstKeys: 2, keyRangesChecksum: 2 });
+    expect(calls.nativeChecksum ?? 0).toBe(0);
+    expect(calls.heapChunkChecksums).toBeGreaterThanOrEqual(2);
+  });
+
+  it('find differences only outside the sampled chunks after the whole-table sums differ, exact', async () => {
+    // One changed row, at the start of the heap (the first chunk is never sampled), and rows moved elsewhere.
+    await targetWith([`UPDATE t SET v = v || 'x' WHERE id = -2997`, `UPDATE t SET v = v WHERE id % 101 = 0`]);
+    const { want, calls } = await expectExact();
+    expect(want.changed).toEqual([-2997]);
+    expect(calls.nativeChecksum).toBe(2);
+    expect(calls.heapChunkChecksums).toBeGreaterThanOrEqual(2);
+    await expectExact('id % 7 <> 0');
+  });
+
+  it('are exact at the ends of the bigint key space, with every chunk differing', async () => {
+    const big = (side: string, value: string) => [
+      'DROP TABLE IF EXISTS t',
+      'CREATE TABLE t (id bigint PRIMARY KEY, v text)',
+      // Keys from the lowest bigint up and down from the highest, a huge gap between.
+      `INSERT INTO t SELECT CASE WHEN g < 15000 THEN -9223372036854775808 + g * 7 ELSE 9223372036854775807 - (30000 - g) * 11 END, ${value} FROM generate_series(0, 30000) g ORDER BY 1`,
+      'ANALYZE t',
+      ...(side === 'target'
+        ? [`DELETE FROM t WHERE abs(id % 997) = 5`, `INSERT INTO t VALUES (0, 'middle')`]
+        : []),
+    ];
+    await pgExec(source.url, big('source', 'md5(g::text)'));
+    await pgExec(
+      target.url,
+      big('target', `CASE WHEN g % 53 = 0 THEN md5(md5(g::text)) ELSE md5(g::text) END`),
+    );
+    try {
+      const { want, calls } = await expectExact();
+      expect(want.changed.length).toBeGreaterThan(500);
+      expect(want.missingInTarget.length).toBeGreaterThan(10);
+      expect(want.missingInSource).toEqual([0]);
+      expect(calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
+      await expectExact('id > 0');
+    } finally {
+      await pgExec(source.url, ['DROP TABLE t', ...TABLE(), 'ANALYZE t']);
+    }
   });
 
   it('leave a target laid out otherwise to the key groups, exact', async () => {

@@ -4,7 +4,16 @@ import type { DiffContext } from './diff-context.js';
 import { sampleGroups } from './group-sample.js';
 import type { HeapChunk } from './heap-chunks.js';
 import { heapChunks } from './heap-chunks.js';
-import { alignedPages, pageChunkable, pageChunkPass, sumHeapChunks } from './page-chunks.js';
+import type { PageDifference } from './page-chunks.js';
+import {
+  alignedPages,
+  comparisonChunks,
+  differingChunks,
+  onlyMoved,
+  pageChunkable,
+  pageChunkPass,
+  sumHeapChunks,
+} from './page-chunks.js';
 
 const MIN_SEGMENT = 1_000;
 const MAX_SEGMENT = 5_000_000;
@@ -53,15 +62,18 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   if (!ctx.checksums) return downloadSegments(ctx);
   // Key bounds, scan layouts and heap sizes (for page chunks) are independent look-ups: asked at once (each
   // side's pool has a spare session).
-  const [[a, b], layouts, heaps] = await Promise.all([
+  const [[a, b], layouts, aligned] = await Promise.all([
     ctx.both(
       () => ctx.source.keyBounds(ctx.plan.source),
       () => ctx.target.keyBounds(ctx.plan.target),
     ),
     Promise.all([ctx.source.scanLayout(ctx.plan.source), ctx.target.scanLayout(ctx.plan.target)]),
+    // Whether the heaps are laid out alike, probed as soon as their sizes are known (beside the layouts).
     ctx.plan.native && (ctx.options.recheckAfterMs ?? 0) === 0 && pageChunkable(ctx)
-      ? Promise.all([ctx.source.heapPages!(ctx.plan.source), ctx.target.heapPages!(ctx.plan.target)])
-      : undefined,
+      ? Promise.all([ctx.source.heapPages!(ctx.plan.source), ctx.target.heapPages!(ctx.plan.target)]).then(
+          (sizes) => alignedPages(ctx, sizes),
+        )
+      : null,
   ]);
   ctx.stats.queries += 2;
   if (!a && !b) return;
@@ -78,6 +90,15 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     ),
   );
   const width = alignedWidth((span + groups - 1n) / groups);
+  // Two heaps laid out alike are compared by fixed page ranges (page-chunks.ts), their sample too; too many
+  // rows differing, by the key groups (no sample: the tables are known to differ).
+  const pages = chunked ? aligned : null;
+  if (pages !== null) {
+    const found = await pagePath(ctx, pages, sampleFirst(ctx, layouts));
+    if (found === 'identical') return;
+    if (found) return downloadKeys(ctx, found);
+    return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), [], [new Map(), new Map()]);
+  }
   const sample = sampleFirst(ctx, layouts)
     ? sampleGroups(Number((span + width - 1n) / width), SAMPLE_SHARE, ctx.clock.now())
     : [];
@@ -104,27 +125,6 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
   }
-  if (chunked && heaps) {
-    // The tables differ and the two heaps are laid out alike: compared by fixed page ranges, no group starts
-    // (page-chunks.ts); too many rows differing, by the key groups below. Identical tables never get here: the
-    // sample and one plain scan (a small ring of buffers) say so for less than the chunks' TID range scans,
-    // which read through all of shared buffers: a new session faults on its first touch of each, about 0.15×
-    // the bound more (docs/benchmarks.md).
-    const pages = await alignedPages(ctx, heaps);
-    const found = pages === null ? null : await pageChunkPass(ctx, pages);
-    if (found) {
-      const one = (b: boolean) => (b ? 1n : 0n);
-      return download(
-        ctx,
-        found.map((d) => ({
-          range: { lo: d.key, hi: d.key + 1n },
-          rows: 1,
-          source: one(d.source),
-          target: one(d.target),
-        })),
-      );
-    }
-  }
   if (chunked) {
     return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), sample, sampled);
   }
@@ -135,6 +135,60 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   const differing = differingGroups(source, target, min, width);
   ctx.tally(total(source), total(target));
   await narrow(ctx, differing);
+}
+
+/**
+ * Two heaps laid out alike (`pages` pages each): with `sampling`, about 5 % of the page chunks are summed first
+ * (TID range scans of a few pages each: ~0.05 of one plain scan, and not read again by the page pass). Every
+ * sampled chunk alike, or differing only by rows moved by updates (`onlyMoved`): one plain whole-table `count +
+ * sum` per side — a sequential scan through a small ring of buffers — says whether the tables are identical.
+ * Otherwise, and when that differs, the other chunks are summed and the differing ones compared by their rows
+ * (`pageChunkPass`: the differing keys, or null past a tenth of the rows). Identical tables never run the whole
+ * page pass: its TID range scans read through all of shared buffers, and a new session faults on its first
+ * touch of each, about 0.15× the bound more (docs/benchmarks.md).
+ */
+async function pagePath(
+  ctx: DiffContext,
+  pages: number,
+  sampling: boolean,
+): Promise<'identical' | PageDifference[] | null> {
+  if (!sampling) return pageChunkPass(ctx, pages);
+  const chunks = comparisonChunks(ctx, pages);
+  const picked = sampleGroups(chunks.length, SAMPLE_SHARE, ctx.clock.now()).map((i) => chunks[i]!);
+  // One statement per side (about 5 % of the rows), with each chunk's key bounds for `onlyMoved`.
+  const sums = await ctx.both(
+    () => ctx.source.keyedChunkChecksums!(ctx.plan.source, picked),
+    () => ctx.target.keyedChunkChecksums!(ctx.plan.target, picked),
+  );
+  const sampleRows = [...sums[0].values()].reduce((n, c) => n + Number(c.count), 0);
+  ctx.progress(sampleRows);
+  const differing = differingChunks(picked, sums);
+  if (differing.length === 0 || (await onlyMoved(ctx, differing, sums))) {
+    const [x, y] = await ctx.both(
+      () => ctx.source.nativeChecksum!(ctx.plan.source, WHOLE_TABLE),
+      () => ctx.target.nativeChecksum!(ctx.plan.target, WHOLE_TABLE),
+    );
+    if (same(x, y)) {
+      ctx.tally(x.count, y.count);
+      ctx.progress(Math.max(0, Number(x.count) - sampleRows));
+      return 'identical';
+    }
+  }
+  return pageChunkPass(ctx, pages, { chunks: picked, sums });
+}
+
+/** Downloads and compares the rows of the keys the page pass found differing. */
+function downloadKeys(ctx: DiffContext, found: readonly PageDifference[]): Promise<void> {
+  const one = (b: boolean) => (b ? 1n : 0n);
+  return download(
+    ctx,
+    found.map((d) => ({
+      range: { lo: d.key, hi: d.key + 1n },
+      rows: 1,
+      source: one(d.source),
+      target: one(d.target),
+    })),
+  );
 }
 
 /**

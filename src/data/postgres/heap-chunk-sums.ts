@@ -51,17 +51,25 @@ function chunkRows(q: TableQuery, open = false): string {
 /**
  * Count and sum of the row hash per heap chunk: a plain `count + sum` over a TID range scan each, in heap order
  * — a sequential read with no index, no hash aggregate and no per-row test beyond the scan's. The sums are of
- * the rows a chunk holds, whatever their keys (see `chunkStragglersSql` for the others).
+ * the rows a chunk holds, whatever their keys (see `chunkStragglersSql` for the others). `keyed`: with the lowest
+ * and highest key of each chunk too (a sample's chunks, see `page-chunks.ts`).
  */
-export function heapChunkSumsSql(q: TableQuery, chunks: readonly HeapChunk[], hash: string): BoundSql {
+export function heapChunkSumsSql(
+  q: TableQuery,
+  chunks: readonly HeapChunk[],
+  hash: string,
+  keyed = false,
+): BoundSql {
   const b = new Binder(F);
   const groups = b.bind(chunks.map((c) => String(c.group)));
   const a = chunkArrays(b, chunks);
+  const k = keyed ? F.ident(singleKey(q)) : '';
   return {
     sql:
-      `SELECT tminus_c.g::text, s.c::text, s.h::text FROM ` +
+      `SELECT tminus_c.g::text, s.c::text, s.h::text${keyed ? ', s.lo::text, s.hi::text' : ''} FROM ` +
       `unnest(${groups}::bigint[], ${a.from}::tid[], ${a.to}::tid[]) AS tminus_c(g, f, t), LATERAL (` +
-      `SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h FROM ${chunkRows(q)}) s WHERE s.c > 0`,
+      `SELECT count(*) AS c, coalesce(sum(${hash}), 0) AS h${keyed ? `, min(${k}) AS lo, max(${k}) AS hi` : ''} ` +
+      `FROM ${chunkRows(q)}) s WHERE s.c > 0`,
     values: b.values,
   };
 }
@@ -132,6 +140,28 @@ export function chunkRowHashesSql(q: TableQuery, chunks: readonly HeapChunk[], h
       `AS tminus_c(g, f, t), LATERAL (` +
       `SELECT string_agg(${k}::text || ':' || (${hash})::text, ',') AS x FROM ${chunkRows(q)}) s ` +
       `WHERE s.x IS NOT NULL`,
+    values: b.values,
+  };
+}
+
+/**
+ * Count and sum of the row hash of the rows whose key lies in one of the disjoint inclusive `ranges` (with the
+ * operator's filter), all ranges together: an index range scan each.
+ */
+export function keyRangesSumSql(
+  q: TableQuery,
+  ranges: readonly { readonly lo: bigint; readonly hi: bigint }[],
+  hash: string,
+): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const lo = b.bind(ranges.map((r) => r.lo.toString()));
+  const hi = b.bind(ranges.map((r) => r.hi.toString()));
+  return {
+    sql:
+      `SELECT '0', count(*)::text, coalesce(sum(s.h), 0)::text FROM unnest(${lo}::bigint[], ${hi}::bigint[]) ` +
+      `AS tminus_r(lo, hi), LATERAL (SELECT ${hash} AS h FROM ${F.ident(q.table)} ` +
+      `WHERE ${k} >= tminus_r.lo AND ${k} <= tminus_r.hi${q.where ? ` AND (${q.where})` : ''}) s`,
     values: b.values,
   };
 }

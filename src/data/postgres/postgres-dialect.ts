@@ -5,6 +5,7 @@ import type {
   ColumnInfo,
   ColumnKind,
   Dialect,
+  KeyedChecksum,
   KeyRange,
   ScanLayout,
   TableInfo,
@@ -41,6 +42,7 @@ import {
   groupStartsSql,
   heapChunkSumsSql,
   heapPagesSql,
+  keyRangesSumSql,
   pageFirstKeysSql,
 } from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
@@ -350,6 +352,30 @@ export class PostgresDialect implements Dialect {
       if (x) out.set(Number(g), x);
     }
     return out;
+  }
+
+  async keyedChunkChecksums(
+    q: TableQuery,
+    chunks: readonly HeapChunk[],
+  ): Promise<Map<number, KeyedChecksum>> {
+    const out = new Map<number, KeyedChecksum>();
+    if (chunks.length === 0) return out;
+    for (const [g, c, h, lo, hi] of await this.sql.bound(
+      heapChunkSumsSql(q, chunks, this.nativeHashSql(q), true),
+    )) {
+      out.set(Number(g), {
+        count: BigInt(c ?? '0'),
+        sum: BigInt(h ?? '0'),
+        lo: lo ? BigInt(lo) : undefined,
+        hi: hi ? BigInt(hi) : undefined,
+      });
+    }
+    return out;
+  }
+
+  async keyRangesChecksum(q: TableQuery, ranges: readonly { lo: bigint; hi: bigint }[]): Promise<Checksum> {
+    if (ranges.length === 0) return { count: 0n, sum: 0n };
+    return checksumMap(await this.sql.bound(keyRangesSumSql(q, ranges, this.nativeHashSql(q)))).get(0)!;
   }
 
   async boundary(q: TableQuery, range: KeyRange, step: number): Promise<bigint | null> {
