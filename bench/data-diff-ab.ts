@@ -83,6 +83,12 @@ type Open = (url: string, options: { connections: number }) => Promise<Dialect>;
 async function main(): Promise<void> {
   if (!process.argv.includes('--before')) throw new Error('--before <checkout of the code to compare with>');
   const from = (file: string) => pathToFileURL(`${BEFORE}/src/data/${file}`).href;
+  // One backend per query, as in bench/data-diff.ts: a `CREATE DATABASE … TEMPLATE` copy (`--prefix`) does not
+  // keep the per-database setting, and parallel workers' CPU is not counted (the ratios would be meaningless).
+  for (const url of [A, B]) {
+    const name = url.slice(url.lastIndexOf('/') + 1);
+    await pgExec(`${PG}/postgres`, [`ALTER DATABASE ${name} SET max_parallel_workers_per_gather = 0`]);
+  }
   const before = {
     diff: ((await import(from('data-diff.ts'))) as { dataDiff: Diff }).dataDiff,
     open: ((await import(from('open-dialect.ts'))) as { openDialect: Open }).openDialect,
