@@ -267,32 +267,35 @@ export class PostgresDialect implements Dialect {
    */
   async scanLayout(q: TableQuery): Promise<ScanLayout> {
     const key = q.key.length === 1 ? q.key[0] : undefined;
-    // One statement (one round trip): the key's correlation and btree index, and the heap's size.
-    const r = await this.sql.arrays(
-      `SELECT (SELECT abs(s.correlation)::text FROM pg_stats s
-                WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = $2
-                  AND NOT s.inherited),
-              EXISTS (SELECT 1 FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_am m ON m.oid = x.relam
-                       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2
-                       WHERE i.indrelid = c.oid AND m.amname = 'btree' AND i.indkey[0] = a.attnum
-                         AND i.indpred IS NULL)::text,
-              greatest(c.relpages, 1)::text,
-              (CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages ELSE 0 END)::text
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.oid = $1::regclass`,
-      [pgIdent(q.table), key ?? null],
-    );
-    const row = r[0] ?? [];
-    const correlation = Number(row[0] ?? 0);
-    if (key !== undefined && row[1] === 'true' && correlation >= KEY_ORDER_CORRELATION) {
-      this.keyOrdered.add(orderedKey(q));
-      return { by: 'keys', listed: true };
+    if (key !== undefined) {
+      const r = await this.sql.arrays(
+        `SELECT (SELECT abs(s.correlation)::text FROM pg_stats s
+                  WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = $2
+                    AND NOT s.inherited),
+                EXISTS (SELECT 1 FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_am m ON m.oid = x.relam
+                         WHERE i.indrelid = c.oid AND m.amname = 'btree' AND i.indkey[0] = a.attnum
+                           AND i.indpred IS NULL)::text
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2
+          WHERE c.oid = $1::regclass`,
+        [pgIdent(q.table), key],
+      );
+      const correlation = Number(r[0]?.[0] ?? 0);
+      if (r[0]?.[1] === 'true' && correlation >= KEY_ORDER_CORRELATION) {
+        this.keyOrdered.add(orderedKey(q));
+        return { by: 'keys', listed: true };
+      }
     }
     this.keyOrdered.delete(orderedKey(q));
     // TID range scans arrived in PostgreSQL 14.
     if (Number(/^\d+/.exec(this.version)?.[0] ?? 0) < 14) return { by: 'keys' };
-    const pages = Number(row[2] ?? 0);
-    const rowsPerPage = Number(row[3] ?? 0);
+    const r = await this.sql.arrays(
+      `SELECT greatest(relpages, 1)::text, (CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 0 END)::text
+         FROM pg_class WHERE oid = $1::regclass`,
+      [pgIdent(q.table)],
+    );
+    const pages = Number(r[0]?.[0] ?? 0);
+    const rowsPerPage = Number(r[0]?.[1] ?? 0);
     return pages > 0 && rowsPerPage > 0 ? { by: 'pages', pages, rowsPerPage } : { by: 'keys' };
   }
 
