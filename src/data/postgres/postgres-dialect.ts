@@ -148,11 +148,12 @@ export class PostgresDialect implements Dialect {
       // saves (tens of ms per query on a loaded machine, over 100 ms for a narrowing query misestimated).
       settings: '-c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c DateStyle=ISO -c jit=off',
     });
-    return new PostgresDialect(
-      driver,
-      label,
-      await serverVersion(driver, label, `SELECT current_setting('server_version') AS v`),
-    );
+    // All sessions opened at once, beside each other: a comparison's look-ups use the spare one from its start
+    // instead of opening it in the middle of the run. A failure shows on the version query (or on the first
+    // statement that finds no session), as before.
+    await driver.connectAll().catch(() => undefined);
+    const version = await serverVersion(driver, label, `SELECT current_setting('server_version') AS v`);
+    return new PostgresDialect(driver, label, version);
   }
 
   async listTables(): Promise<string[]> {
