@@ -1,8 +1,9 @@
 /**
  * The fixed look-ups of a PostgreSQL → PostgreSQL comparison in fresh sessions, this code against another
- * checkout: `describeTable` on both sides at once, then `scanLayout` on both sides at once (each on a new pool
- * of two sessions, as `tminus data diff` opens them), alternating, with the medians of their wall times and of
- * the two databases' backend CPU.
+ * checkout: the opening of both pools of two sessions (as `tminus data diff` opens them; not part of a
+ * comparison's timing), `describeTable` on both sides at once, then key bounds, scan layouts and heap sizes on
+ * both sides at once (as a comparison asks them), alternating, with the medians of their wall times and of the
+ * two databases' backend CPU during the look-ups (`/proc/<pid>/schedstat`, ns).
  *
  *   npx tsx bench/data-diff-setup-ab.ts --before /tmp/before [--rounds 30] [--a db] [--b db]
  */
@@ -49,22 +50,33 @@ type Open = (url: string, options: { connections: number }) => Promise<Dialect>;
 const before = (
   (await import(pathToFileURL(`${BEFORE}/src/data/open-dialect.ts`).href)) as { openDialect: Open }
 ).openDialect;
-const out: Record<string, { describe: number[]; layout: number[]; cpu: number[] }> = {};
+const out: Record<string, { open: number[]; describe: number[]; layout: number[]; cpu: number[] }> = {};
 const loads: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   for (const which of i % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
     const open = which === 'after' ? openDialect : before;
+    const o0 = performance.now();
     const [s, t] = await Promise.all([open(A, { connections: 2 }), open(B, { connections: 2 })]);
+    const opened = performance.now() - o0;
     const c0 = backendCpuMs();
     const t0 = performance.now();
     const [ds, dt] = await Promise.all([s.describeTable('big'), t.describeTable('big')]);
     const t1 = performance.now();
     const plan = planTable(ds!, dt!, {}, { source: 'postgres', target: 'postgres' });
-    await Promise.all([s.scanLayout(plan.source), t.scanLayout(plan.target)]);
+    // As a comparison asks them: key bounds, layouts and heap sizes at once (three statements, two sessions).
+    await Promise.all([
+      s.keyBounds(plan.source),
+      t.keyBounds(plan.target),
+      s.scanLayout(plan.source),
+      t.scanLayout(plan.target),
+      s.heapPages!(plan.source),
+      t.heapPages!(plan.target),
+    ]);
     const t2 = performance.now();
     const c1 = backendCpuMs();
     await Promise.all([s.close(), t.close()]);
-    const r = (out[which] ??= { describe: [], layout: [], cpu: [] });
+    const r = (out[which] ??= { open: [], describe: [], layout: [], cpu: [] });
+    r.open.push(opened);
     r.describe.push(t1 - t0);
     r.layout.push(t2 - t1);
     r.cpu.push(c1 - c0);
@@ -76,6 +88,7 @@ for (const [which, r] of Object.entries(out)) {
     JSON.stringify({
       which,
       rounds: ROUNDS,
+      openMs: +median(r.open).toFixed(1),
       describeMs: +median(r.describe).toFixed(1),
       layoutMs: +median(r.layout).toFixed(1),
       cpuMs: +median(r.cpu).toFixed(1),
