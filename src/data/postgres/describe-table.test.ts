@@ -80,7 +80,12 @@ async function reference(table: string): Promise<TableInfo | undefined> {
          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
         WHERE i.indrelid = $1::regclass AND i.indisprimary
         ORDER BY array_position(i.indkey::int2[], a.attnum)`,
-      [table.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.')],
+      [
+        table
+          .split('.')
+          .map((p) => `"${p.replace(/"/g, '""')}"`)
+          .join('.'),
+      ],
     )
   ).rows as { a: string }[];
   return {
