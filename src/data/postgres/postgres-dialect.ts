@@ -55,7 +55,8 @@ import {
   postgresValueSql,
 } from './postgres-render.js';
 
-const KINDS: Readonly<Record<string, ColumnKind>> = {
+/** Column kind by `information_schema` type name, or else by the type's own name (exported for the tests). */
+export const KINDS: Readonly<Record<string, ColumnKind>> = {
   smallint: 'int',
   integer: 'int',
   bigint: 'int',
@@ -89,6 +90,38 @@ function disjoint(
 /** Planner correlation between key order and heap order above which a table is read by key ranges. */
 const KEY_ORDER_CORRELATION = 0.95;
 
+/**
+ * `information_schema.columns` (PostgreSQL 12–17) for one table, written on `pg_catalog`, plus each column's
+ * position in the primary key. `$1` the schema (null: `current_schema()`), `$2` the table's name.
+ */
+const DESCRIBE_SQL = `SELECT a.attname AS column_name,
+    CASE WHEN t.typtype = 'd' THEN
+      CASE WHEN bt.typelem <> 0 AND bt.typlen = -1 THEN 'ARRAY'
+           WHEN nbt.nspname = 'pg_catalog' THEN format_type(t.typbasetype, NULL) ELSE 'USER-DEFINED' END
+    ELSE
+      CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY'
+           WHEN nt.nspname = 'pg_catalog' THEN format_type(a.atttypid, NULL) ELSE 'USER-DEFINED' END
+    END AS data_type,
+    coalesce(bt.typname, t.typname)::text AS udt_name,
+    information_schema._pg_numeric_scale(information_schema._pg_truetypid(a.*, t.*),
+      information_schema._pg_truetypmod(a.*, t.*))::int AS numeric_scale,
+    information_schema._pg_datetime_precision(information_schema._pg_truetypid(a.*, t.*),
+      information_schema._pg_truetypmod(a.*, t.*))::int AS datetime_precision,
+    CASE WHEN a.attnotnull OR (t.typtype = 'd' AND t.typnotnull) THEN 'NO' ELSE 'YES' END AS is_nullable,
+    array_position(i.indkey::int2[], a.attnum)::int AS pk
+   FROM pg_attribute a
+   JOIN pg_class c ON c.oid = a.attrelid
+   JOIN pg_namespace nc ON nc.oid = c.relnamespace
+   JOIN pg_type t ON t.oid = a.atttypid
+   JOIN pg_namespace nt ON nt.oid = t.typnamespace
+   LEFT JOIN (pg_type bt JOIN pg_namespace nbt ON nbt.oid = bt.typnamespace)
+     ON t.typtype = 'd' AND t.typbasetype = bt.oid
+   LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+  WHERE nc.nspname = coalesce($1, current_schema()) AND c.relname = $2
+    AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'f', 'p')
+    AND (pg_has_role(c.relowner, 'USAGE') OR has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
+  ORDER BY a.attnum`;
+
 const orderedKey = (q: TableQuery) => `${q.table}\u0000${q.key.join('\u0000')}`;
 
 /** PostgreSQL: canonical rendering and hashing run inside the server; sessions in UTC. */
@@ -115,11 +148,12 @@ export class PostgresDialect implements Dialect {
       // saves (tens of ms per query on a loaded machine, over 100 ms for a narrowing query misestimated).
       settings: '-c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c DateStyle=ISO -c jit=off',
     });
-    return new PostgresDialect(
-      driver,
-      label,
-      await serverVersion(driver, label, `SELECT current_setting('server_version') AS v`),
-    );
+    // All sessions opened at once, beside each other: a comparison's look-ups use the spare one from its start
+    // instead of opening it in the middle of the run. A failure shows on the version query (or on the first
+    // statement that finds no session), as before.
+    await driver.connectAll().catch(() => undefined);
+    const version = await serverVersion(driver, label, `SELECT current_setting('server_version') AS v`);
+    return new PostgresDialect(driver, label, version);
   }
 
   async listTables(): Promise<string[]> {
@@ -130,6 +164,12 @@ export class PostgresDialect implements Dialect {
     return r.map((x) => x.t);
   }
 
+  /**
+   * Columns and primary key in one statement on `pg_catalog`: the same facts (and the same spelling) as
+   * `information_schema.columns` — its type name, user-defined name, scale, precision, nullability and its
+   * privilege filter, through the same `information_schema._pg_*` helpers — at about half the backend time in a
+   * fresh session, and one round trip instead of two.
+   */
   async describeTable(table: string): Promise<TableInfo | undefined> {
     const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table];
     const cols = await this.sql.run<{
@@ -139,20 +179,9 @@ export class PostgresDialect implements Dialect {
       numeric_scale: number | null;
       datetime_precision: number | null;
       is_nullable: string;
-    }>(
-      `SELECT column_name, data_type, udt_name, numeric_scale, datetime_precision, is_nullable
-         FROM information_schema.columns
-        WHERE table_schema = coalesce($1, current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
-      [schema ?? null, name],
-    );
+      pk: number | null;
+    }>(DESCRIBE_SQL, [schema ?? null, name]);
     if (cols.length === 0) return undefined;
-    const pk = await this.sql.run<{ a: string }>(
-      `SELECT a.attname AS a FROM pg_index i
-         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-        WHERE i.indrelid = $1::regclass AND i.indisprimary
-        ORDER BY array_position(i.indkey::int2[], a.attnum)`,
-      [pgIdent(table)],
-    );
     const columns: ColumnInfo[] = cols.map((c) => ({
       name: c.column_name,
       nativeType: c.data_type === 'USER-DEFINED' ? c.udt_name : c.data_type,
@@ -162,7 +191,11 @@ export class PostgresDialect implements Dialect {
       fractionDigits: c.datetime_precision ?? undefined,
       singlePrecision: c.data_type === 'real',
     }));
-    return { name: table, columns, primaryKey: pk.map((p) => p.a) };
+    const primaryKey = cols
+      .filter((c) => c.pk !== null)
+      .sort((x, y) => x.pk! - y.pk!)
+      .map((c) => c.column_name);
+    return { name: table, columns, primaryKey };
   }
 
   async count(q: TableQuery): Promise<bigint> {

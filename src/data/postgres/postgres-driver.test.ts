@@ -63,4 +63,35 @@ describe('PostgresDriver', () => {
     expect(await driver.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     await driver.close();
   });
+
+  it('connectAll opens every session of the pool at once; a statement then opens none', async () => {
+    const driver = new PostgresDriver(db.url, { connections: 3 });
+    const sessions = async () =>
+      Number(
+        (
+          await adminQuery<{ n: string }>(
+            `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'tminus'`,
+            [db.name],
+          )
+        )[0]?.n,
+      );
+    await driver.connectAll();
+    expect(await sessions()).toBe(3);
+    const pids = await Promise.all(
+      [1, 2, 3].map(() => driver.query<{ p: number }>('SELECT pg_backend_pid() AS p, pg_sleep(0.05)')),
+    );
+    expect(await sessions()).toBe(3);
+    expect(new Set(pids.map((r) => r[0]?.p)).size).toBe(3);
+    await driver.close();
+    await waitFor(async () => (await sessions()) === 0, 'the sessions to be closed');
+  });
+
+  it('connectAll fails when the server cannot be reached', async () => {
+    const driver = new PostgresDriver('postgres://postgres@127.0.0.1:1/none', {
+      connections: 2,
+      connectTimeoutMs: 2_000,
+    });
+    await expect(driver.connectAll()).rejects.toThrow();
+    await driver.close();
+  });
 });

@@ -35,6 +35,7 @@ export interface PostgresSession {
  */
 export class PostgresDriver {
   readonly #pool: pg.Pool;
+  readonly #size: number;
   /** Backend process ids of the sessions running a statement now. */
   readonly #running = new Map<pg.PoolClient, number>();
   #closing: Promise<void> | undefined;
@@ -43,9 +44,10 @@ export class PostgresDriver {
     private readonly url: string,
     options: PostgresDriverOptions = {},
   ) {
+    this.#size = Math.max(1, options.connections ?? 1);
     this.#pool = new pg.Pool({
       connectionString: url,
-      max: Math.max(1, options.connections ?? 1),
+      max: this.#size,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       application_name: 'tminus',
       ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
@@ -56,6 +58,18 @@ export class PostgresDriver {
     // it between statements (a cursor between batches; a restart, `pg_terminate_backend`, `DROP … FORCE`)
     // would emit an unhandled 'error' and end the process. The next statement on it fails and says why.
     this.#pool.on('connect', (client) => void client.on('error', () => undefined));
+  }
+
+  /**
+   * Opens every session of the pool at once (the pool otherwise opens one when a statement first finds the
+   * others busy: a connection and a new backend paid in the middle of a run). A session that fails to open
+   * fails this call.
+   */
+  async connectAll(): Promise<void> {
+    const clients = await Promise.allSettled(Array.from({ length: this.#size }, () => this.#pool.connect()));
+    for (const c of clients) if (c.status === 'fulfilled') c.value.release();
+    const failed = clients.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Object rows of one statement. */
