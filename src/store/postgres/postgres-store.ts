@@ -31,6 +31,7 @@ import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
 import type { PostgresStoreUrl } from './postgres-store-url.js';
 import { PREPARED_STATEMENTS_PARAM, postgresStoreUrl } from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
+import { AppendConnection } from './append-connection.js';
 import { arrayElement } from './pg-array-literal.js';
 
 interface EventRow {
@@ -191,12 +192,14 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   readonly #url: string;
   readonly #prepared: boolean;
   readonly #heads = new Map<string, KnownHead>();
+  readonly #appends: AppendConnection;
 
   private constructor(pool: pg.Pool, journal: StoreJournal, url: PostgresStoreUrl) {
     this.#pool = pool;
     this.#journal = journal;
     this.#url = url.connectionString;
     this.#prepared = url.preparedStatements;
+    this.#appends = new AppendConnection(pool);
   }
 
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
@@ -344,19 +347,27 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     fence: AppendFence | undefined,
   ): Promise<AppendAnswer> {
     const c = sealed.columns;
-    const r = await hot<{ refused: (string | null)[] | null }>(this.#pool, this.#prepared, APPEND, [
-      runId,
-      expectedSeq,
-      head.hash,
-      fence?.holderId ?? null,
-      fence?.epoch ?? null,
-      c[0],
-      c[1],
-      c[2],
-      c[3],
-      c[4],
-      c[5],
-    ]);
+    const held = this.#appends.take();
+    let r: pg.QueryResult<{ refused: (string | null)[] | null }>;
+    try {
+      r = await hot(held ?? this.#pool, this.#prepared, APPEND, [
+        runId,
+        expectedSeq,
+        head.hash,
+        fence?.holderId ?? null,
+        fence?.epoch ?? null,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        c[5],
+      ]);
+    } catch (error) {
+      if (held) this.#appends.done(held, true);
+      throw error;
+    }
+    if (held) this.#appends.done(held, false);
     const answer = appendAnswer(r.rows[0]);
     if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     if (answer.status === 'ok') {
@@ -846,6 +857,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
 
   async close(): Promise<void> {
     // After the pool: an append still in flight records its head while the pool ends.
+    this.#appends.close();
     try {
       if (!this.#pool.ended) await this.#pool.end();
     } finally {
