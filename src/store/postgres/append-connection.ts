@@ -23,13 +23,17 @@ export class AppendConnection {
   /** The held connection, marked busy until `done`; undefined (use the pool) when busy or not held yet. */
   take(): pg.PoolClient | undefined {
     const client = this.#client;
-    if (client === undefined) {
-      this.#connect();
-      return undefined;
-    }
-    if (this.#busy) return undefined;
+    if (client === undefined || this.#busy) return undefined;
     this.#busy = true;
     return client;
+  }
+
+  /**
+   * After an append that went through the pool: hold a connection from now on. Asked then (not before the
+   * append) so the pool hands over the connection that append just gave back, not a new one.
+   */
+  hold(): void {
+    if (this.#client === undefined) this.#connect();
   }
 
   /** After the statement sent on `client`: a failure drops it (it may be broken). */

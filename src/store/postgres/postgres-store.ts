@@ -368,6 +368,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       throw error;
     }
     if (held) this.#appends.done(held, false);
+    else this.#appends.hold();
     const answer = appendAnswer(r.rows[0]);
     if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     if (answer.status === 'ok') {
