@@ -31,6 +31,8 @@ import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
 import type { PostgresStoreUrl } from './postgres-store-url.js';
 import { PREPARED_STATEMENTS_PARAM, postgresStoreUrl } from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
+import { AppendConnection } from './append-connection.js';
+import { arrayElement } from './pg-array-literal.js';
 
 interface EventRow {
   run_id: string;
@@ -190,12 +192,14 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   readonly #url: string;
   readonly #prepared: boolean;
   readonly #heads = new Map<string, KnownHead>();
+  readonly #appends: AppendConnection;
 
   private constructor(pool: pg.Pool, journal: StoreJournal, url: PostgresStoreUrl) {
     this.#pool = pool;
     this.#journal = journal;
     this.#url = url.connectionString;
     this.#prepared = url.preparedStatements;
+    this.#appends = new AppendConnection(pool);
   }
 
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
@@ -342,14 +346,30 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     sealed: SealedEvents,
     fence: AppendFence | undefined,
   ): Promise<AppendAnswer> {
-    const answer = await tryAppend(this.#pool, this.#prepared, [
-      runId,
-      expectedSeq,
-      head.hash,
-      fence?.holderId ?? null,
-      fence?.epoch ?? null,
-      ...sealed.columns,
-    ]);
+    const c = sealed.columns;
+    const held = this.#appends.take();
+    let r: pg.QueryResult<{ refused: (string | null)[] | null }>;
+    try {
+      r = await hot(held ?? this.#pool, this.#prepared, APPEND, [
+        runId,
+        expectedSeq,
+        head.hash,
+        fence?.holderId ?? null,
+        fence?.epoch ?? null,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        c[5],
+      ]);
+    } catch (error) {
+      if (held) this.#appends.done(held, true);
+      throw error;
+    }
+    if (held) this.#appends.done(held, false);
+    else this.#appends.hold();
+    const answer = appendAnswer(r.rows[0]);
     if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     if (answer.status === 'ok') {
       const last = sealed.events.at(-1);
@@ -387,28 +407,34 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     key: JournalKey | undefined,
   ): SealedEvents {
     const stored: RunEvent[] = [];
-    const atMs: number[] = [];
-    const actors: string[] = [];
-    const types: string[] = [];
-    const data: string[] = [];
-    const hashes: string[] = [];
-    const macs: (string | null)[] = [];
+    // The six array parameters as PostgreSQL array literals, built here in one pass (the same text
+    // node-postgres would make of six JS arrays, element by element: `pg-array-literal.ts`).
+    let atMs = '{';
+    let actors = '{';
+    let types = '{';
+    let data = '{';
+    let hashes = '{';
+    let macs = '{';
     let prevHash = headHash;
     let seq = headSeq;
     for (const e of events) {
       seq += 1;
       const body = { runId, seq, atMs: Math.round(e.atMs), actor: e.actor, data: e.data };
       const { hash, mac } = sealEvent(key, prevHash, body);
-      atMs.push(body.atMs);
-      actors.push(e.actor);
-      types.push(e.data.type);
-      data.push(JSON.stringify(e.data));
-      hashes.push(hash);
-      macs.push(mac);
-      stored.push({ ...body, prevHash, hash });
+      const sep = seq > headSeq + 1 ? ',' : '';
+      atMs += `${sep}"${body.atMs}"`;
+      actors += sep + arrayElement(e.actor);
+      types += sep + arrayElement(e.data.type);
+      data += sep + arrayElement(JSON.stringify(e.data));
+      hashes += sep + arrayElement(hash);
+      macs += sep + arrayElement(mac);
+      stored.push({ runId, seq, atMs: body.atMs, actor: e.actor, data: e.data, prevHash, hash });
       prevHash = hash;
     }
-    return { events: stored, columns: [atMs, actors, types, data, hashes, macs] };
+    return {
+      events: stored,
+      columns: [`${atMs}}`, `${actors}}`, `${types}}`, `${data}}`, `${hashes}}`, `${macs}}`],
+    };
   }
 
   async readEvents(runId: string, afterSeq = 0, limit?: number): Promise<readonly RunEvent[]> {
@@ -832,6 +858,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
 
   async close(): Promise<void> {
     // After the pool: an append still in flight records its head while the pool ends.
+    this.#appends.close();
     try {
       if (!this.#pool.ended) await this.#pool.end();
     } finally {
