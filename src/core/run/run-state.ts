@@ -1,5 +1,6 @@
 import type { Actor, RunEvent, RunEventData, RunMode, RunOutcome, StoredError, Vote } from './run-event.js';
 import { GENESIS_HASH } from './run-event.js';
+import { noteStepChange } from './step-changes.js';
 
 /**
  * pending → waiting (for a person or votes) / running → succeeded | skipped; a failure either waits to be
@@ -159,6 +160,7 @@ function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): 
     const s = state.steps[id]!;
     if (s.status === 'running' || s.status === 'waiting' || s.status === 'retrying' || s.status === 'held') {
       finish(s, 'abandoned', atMs, 'system', 'abandoned');
+      noteStepChange(state, id);
     }
   }
 }
@@ -174,6 +176,7 @@ export function applyEvent(state: RunState, event: RunEvent): void {
   const before = stepId === undefined ? undefined : state.steps[stepId];
   const wasDone = isDone(before);
   apply(state, event, before);
+  if (stepId !== undefined) noteStepChange(state, stepId);
   if (wasDone && !isDone(before)) {
     const n = reopenedSteps.get(state);
     if (n !== undefined) reopenedSteps.set(state, n + 1);
