@@ -149,7 +149,6 @@ function update(r: Remembered, state: RunState): void {
   const { shape } = r;
   /** Per phase, the tasks that join its frontier (unsorted, maybe repeated or done). */
   const joining: (number[] | undefined)[] = [];
-  const join = (i: number) => (joining[shape.phaseOf[i]!] ??= []).push(i);
   for (const id of changed) {
     const i = shape.index.get(id);
     if (i === undefined) continue; // a rollback step
@@ -159,10 +158,10 @@ function update(r: Remembered, state: RunState): void {
       if (done === 1) r.notDone[shape.phaseOf[i]!]! -= 1;
       else r.notDone[shape.phaseOf[i]!]! += 1;
     }
-    if (done === 0) join(i);
+    if (done === 0) (joining[shape.phaseOf[i]!] ??= []).push(i);
     else {
       const after = shape.dependents[i];
-      if (after !== undefined) for (const j of after) join(j);
+      if (after !== undefined) for (const j of after) (joining[shape.phaseOf[j]!] ??= []).push(j);
     }
   }
   changed.clear();
@@ -172,9 +171,11 @@ function update(r: Remembered, state: RunState): void {
   }
 }
 
+const ascending = (a: number, b: number): number => a - b;
+
 /** Two lists of task numbers as one, ascending and without repeats (`sorted` is; `more` need not be). */
 function merged(sorted: readonly number[], more: number[]): number[] {
-  more.sort((a, b) => a - b);
+  more.sort(ascending);
   const out: number[] = [];
   let i = 0;
   let j = 0;
