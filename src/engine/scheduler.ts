@@ -70,7 +70,16 @@ class Collector {
   readonly starts: string[] = [];
   readonly checks: string[] = [];
   wakeAtMs: number | undefined;
+  /** How many more automated steps may start in this pass (the plan's concurrency less those running). */
+  slots = Infinity;
   #ended = false;
+
+  /** A step to start, when a slot is free (a method, not a closure made per pass). */
+  start(id: string): void {
+    if (this.slots <= 0) return;
+    this.slots -= 1;
+    this.starts.push(id);
+  }
 
   wake(at: number): void {
     if (this.wakeAtMs === undefined || at < this.wakeAtMs) this.wakeAtMs = at;
@@ -128,17 +137,11 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     return out;
   }
 
-  let slots = Infinity;
   if (options.concurrency !== undefined) {
     let running = 0;
     for (const id in state.steps) if (state.steps[id]!.status === 'running') running++;
-    slots = options.concurrency - running;
+    out.slots = options.concurrency - running;
   }
-  const start = (id: string) => {
-    if (slots <= 0) return;
-    slots -= 1;
-    out.starts.push(id);
-  };
 
   // A live state built by `applyEvent`: only the tasks that can move are visited (see `Frontier`), not every
   // task not done yet. The same decisions as the walk of every task (a test compares them).
@@ -154,7 +157,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     let phaseDone: boolean;
     if (frontier !== undefined) {
       phaseDone = frontier.notDone[p] === 0;
-      if (open) forwardFrontier(plan, state, frontier, p, nowMs, out, start);
+      if (open) forwardFrontier(plan, state, frontier, p, nowMs, out);
     } else {
       phaseDone = true;
       for (const task of phasesTasks[p]!) {
@@ -166,7 +169,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
         if (s === undefined || s.status === 'pending') {
           if (!depsDone(state, task)) continue;
         } else if (s.status === 'running') continue; // nothing to decide until it ends
-        forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out, start);
+        forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out);
       }
     }
     barrierDone = barrierDone && phaseDone;
@@ -188,7 +191,6 @@ function forwardFrontier(
   p: number,
   nowMs: number,
   out: Collector,
-  start: (id: string) => void,
 ): void {
   const ids = frontier.movable[p]!;
   /** The tasks that still can move, made once one is found that cannot. */
@@ -201,7 +203,7 @@ function forwardFrontier(
       continue;
     }
     kept?.push(ids[k]!);
-    forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out, start);
+    forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out);
   }
   if (kept !== undefined) frontier.movable[p] = kept;
 }
@@ -213,7 +215,6 @@ function forwardTask(
   s: StepState,
   nowMs: number,
   out: Collector,
-  start: (id: string) => void,
 ): void {
   const id = task.id;
   if (s.status === 'retrying') {
@@ -222,7 +223,7 @@ function forwardTask(
       return;
     }
     // Only steps with an action start; a person's or a clock's step waits again.
-    if (task.kind === 'automated' || task.wait?.condition) start(id);
+    if (task.kind === 'automated' || task.wait?.condition) out.start(id);
     else out.add({ type: 'step.waiting', stepId: id });
     return;
   }
@@ -236,7 +237,7 @@ function forwardTask(
       }
       return;
     case 'automated':
-      if (s.status === 'pending') start(id);
+      if (s.status === 'pending') out.start(id);
       return;
     case 'gate':
       if (s.status === 'pending') out.add({ type: 'step.waiting', stepId: id });
@@ -245,7 +246,7 @@ function forwardTask(
     case 'wait': {
       const until = task.wait?.untilMs;
       if (task.wait?.condition) {
-        if (s.status === 'pending') start(id);
+        if (s.status === 'pending') out.start(id);
         return;
       }
       const at = state.goLiveMs + (until ?? 0);
