@@ -160,7 +160,6 @@ function abandonOpen(state: RunState, atMs: number, ids?: ReadonlySet<string>): 
     const s = state.steps[id]!;
     if (s.status === 'running' || s.status === 'waiting' || s.status === 'retrying' || s.status === 'held') {
       finish(s, 'abandoned', atMs, 'system', 'abandoned');
-      noteStepChange(state, id);
     }
   }
 }
@@ -176,7 +175,10 @@ export function applyEvent(state: RunState, event: RunEvent): void {
   const before = stepId === undefined ? undefined : state.steps[stepId];
   const wasDone = isDone(before);
   apply(state, event, before);
-  if (stepId !== undefined) noteStepChange(state, stepId);
+  // For whoever watches the steps (the scheduler's frontier): every change that can make a step done, not
+  // done, or one a pass acts on. Not a start of a step that was not done (half of all events): a running step
+  // is none of these, and is dropped from the frontier when met (nor an abandon: not done either way).
+  if (stepId !== undefined && (data.type !== 'step.started' || wasDone)) noteStepChange(state, stepId);
   if (wasDone && !isDone(before)) {
     const n = reopenedSteps.get(state);
     if (n !== undefined) reopenedSteps.set(state, n + 1);

@@ -1,8 +1,9 @@
 /**
  * The steps changed since a reader last took them, for a run state someone watches (`watchStepChanges`):
- * `applyEvent` notes every step an event touches, `withSuccesses` every step it puts back. A reader that
- * remembers something derived from the steps (the scheduler's frontier) re-reads only these. Bounded by the
- * run's steps: each is noted once, however often it changes, until taken.
+ * `applyEvent` notes every step an event makes done, not done, pending, waiting or retrying (not one it only
+ * starts or abandons), `withSuccesses` every step it puts back. A reader that remembers something derived
+ * from the steps (the scheduler's frontier) re-reads only these. Bounded by the run's steps: each is noted
+ * once, however often it changes, until taken.
  */
 export interface StepChanges {
   /** The ids of the steps changed since the reader last cleared it. */
