@@ -6,6 +6,9 @@
  * (p50, mean) for the first chain of the process (code not yet compiled, as in the dispatch bench) and for
  * later chains (compiled). `N` (500), `CHAINS` (5).
  *
+ * `WIDE=1`: the 10,000-task plan of `engine-10k.ts` instead, every running step ending in each batch (as its
+ * no-op actions do): what that bench spends in the scheduler and in applying the events, per run.
+ *
  * Runs on code from before the frontier too (its tentative pass is then kept with `keepLearnt`, as its
  * executor did), for A/B measurements from a second worktree.
  */
@@ -17,15 +20,18 @@ import type { RunState } from '../src/core/run/run-state.js';
 import { withSuccesses } from '../src/core/run/tentative-state.js';
 import * as scheduler from '../src/engine/scheduler.js';
 import { WatchClockSource } from '../src/engine/watch-clock.js';
-import { benchRunStarted, load, load1, percentile } from './engine-support.js';
+import { benchRunStarted, load, load1, noopPlanText, percentile } from './engine-support.js';
 
-const N = Number(process.env.N ?? 500);
+const WIDE = process.env.WIDE === '1';
+const N = WIDE ? 10_000 : Number(process.env.N ?? 500);
 const CHAINS = Number(process.env.CHAINS ?? 5);
 const tasks = Array.from(
   { length: N },
   (_, i) => `      - { id: t${i}, owner: ops, action: noop${i > 0 ? `, after: [t${i - 1}]` : ''} }`,
 );
-const text = `version: 1\nname: chain\nroles: { ops: { members: [bob] } }\nphases:\n  - id: p\n    at: T-0\n    tasks:\n${tasks.join('\n')}\n`;
+const text = WIDE
+  ? noopPlanText(10, 1000)
+  : `version: 1\nname: chain\nroles: { ops: { members: [bob] } }\nphases:\n  - id: p\n    at: T-0\n    tasks:\n${tasks.join('\n')}\n`;
 const plan = load(text);
 const watch = foldWatch(plan, []);
 const clocks = new WatchClockSource(plan);
@@ -59,19 +65,28 @@ function chain(): number[] {
       watch: { state: watch, clock: clocks.at(s, 1000) },
       ...(keep ? { tentative: true } : {}),
     });
-  applyEvent(state, event({ type: 'step.started', stepId: 't0', attempt: 1 }));
   const times: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const success = event({ type: 'step.succeeded', stepId: `t${i}`, attempt: 1, summary: 'ok' });
+  // The first pass is the executor's loop's own (not a look): it starts what can start.
+  let running = pass(state).starts;
+  for (const id of running) applyEvent(state, event({ type: 'step.started', stepId: id, attempt: 1 }));
+  while (running.length > 0) {
+    const batch = WIDE ? running : running.slice(0, 1);
+    let seq = state.lastSeq;
+    const successes = batch.map((id) =>
+      event({ type: 'step.succeeded', stepId: id, attempt: 1, summary: 'ok' }, ++seq),
+    );
     const t0 = performance.now();
-    const d = withSuccesses(state, [success], pass)!;
+    const d = withSuccesses(state, successes, pass)!;
     times.push(performance.now() - t0);
-    applyEvent(state, success);
+    for (const s of successes) applyEvent(state, s);
     for (const id of d.starts) applyEvent(state, event({ type: 'step.started', stepId: id, attempt: 1 }));
     const learnt = (d as { learnt?: unknown }).learnt;
     if (keep && learnt) keep(learnt);
-    if (i < N - 1 && d.starts[0] !== `t${i + 1}`) throw new Error(`pass ${i}: started ${d.starts.join()}`);
+    const ended = new Set(batch);
+    running = [...running.filter((id) => !ended.has(id)), ...d.starts];
   }
+  const done = Object.values(state.steps).filter((s) => s.status === 'succeeded').length;
+  if (done !== N) throw new Error(`${done} of ${N} tasks done`);
   return times;
 }
 
@@ -83,7 +98,7 @@ const cpu = process.cpuUsage(cpu0);
 for (const [c, times] of results.entries()) {
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   console.log(
-    `chain ${c + 1} of ${N} tasks: a pass p50 ${us(percentile(times, 50))}, mean ${us(mean)}, p99 ${us(percentile(times, 99))}`,
+    `${WIDE ? 'run' : 'chain'} ${c + 1} of ${N} tasks, ${times.length} passes: ${times.reduce((a, b) => a + b, 0).toFixed(1)} ms in all, a pass p50 ${us(percentile(times, 50))}, mean ${us(mean)}, p99 ${us(percentile(times, 99))}`,
   );
 }
 console.log(`CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms in all; load ${load0} → ${load1()}`);

@@ -79,27 +79,29 @@ export function canMove(state: RunState, task: Task, s: StepState | undefined): 
 }
 
 /**
- * What the scheduler remembers of a live state: per phase, how many tasks are not done, and the tasks that may
- * move (a superset of those that can, in plan order: a pass drops the others as it meets them). Kept true by
- * the steps changed since (`StepChanges`, noted by `applyEvent` and `withSuccesses`): each changed step is read
- * again, and when it is done its dependents join the frontier; a step reopened joins it again itself.
+ * What the scheduler remembers of a live state, per phase (each read the first time a pass reaches it, as a
+ * walk of every task would): how many of its tasks are not done, and the tasks that may move (a superset of
+ * those that can, in plan order: a pass drops the others as it meets them). Kept true by the steps changed
+ * since (`StepChanges`, noted by `applyEvent` and `withSuccesses`): each changed step is read again; when it
+ * is done its dependents join the frontier, when it is not it joins it itself (a step reopened, retried).
  */
 export interface Frontier {
-  readonly shape: Shape;
-  /** Per phase: how many of its tasks are not done. */
-  readonly notDone: Uint32Array;
-  /** Per phase: task numbers, ascending, that may move. */
-  readonly movable: (readonly number[])[];
-}
-
-interface Remembered extends Frontier {
   readonly plan: Plan;
+  readonly shape: Shape;
   readonly changes: StepChanges;
-  /** Per task: whether it was done when last read (1) or not (0). */
+  /** Per phase: whether it was read yet (1). Changes to the steps of a phase not read are not followed. */
+  readonly read: Uint8Array;
+  /** Per task of a phase read: whether it was done when last read (1) or not (0). */
   readonly done: Uint8Array;
+  /** Per phase read: how many of its tasks are not done. */
+  readonly notDone: Uint32Array;
+  /** Per phase read: task numbers, ascending, that may move. */
+  readonly movable: (readonly number[])[];
+  /** Per phase read: task numbers that joined since it was last walked (unsorted, maybe repeated). */
+  readonly joining: (number[] | undefined)[];
 }
 
-const remembered = new WeakMap<RunState, Remembered>();
+const remembered = new WeakMap<RunState, Frontier>();
 
 /**
  * The frontier of a state, brought up to date with the steps changed since the last pass; undefined for a state
@@ -115,59 +117,99 @@ export function frontierOf(plan: Plan, state: RunState): Frontier | undefined {
     update(known, state);
     return known;
   }
-  const fresh = build(plan, shape, state);
+  const changes = watchStepChanges(state);
+  changes.changed.clear();
+  const phases = plan.phases.length;
+  const fresh: Frontier = {
+    plan,
+    shape,
+    changes,
+    read: new Uint8Array(phases),
+    done: new Uint8Array(shape.tasks.length),
+    notDone: new Uint32Array(phases),
+    movable: [],
+    joining: [],
+  };
   remembered.set(state, fresh);
   return fresh;
 }
 
-function build(plan: Plan, shape: Shape, state: RunState): Remembered {
-  const changes = watchStepChanges(state);
-  changes.changed.clear();
-  const phases = plan.phases.length;
-  const done = new Uint8Array(shape.tasks.length);
-  const notDone = new Uint32Array(phases);
-  const movable: number[][] = [];
-  for (let p = 0; p < phases; p++) {
-    const ids: number[] = [];
-    for (let i = shape.phaseStart[p]!; i < shape.phaseStart[p + 1]!; i++) {
-      const task = shape.tasks[i]!;
-      const s = state.steps[task.id];
-      if (isDone(s)) done[i] = 1;
-      else {
-        notDone[p]! += 1;
-        if (canMove(state, task, s)) ids.push(i);
-      }
-    }
-    movable.push(ids);
-  }
-  return { plan, shape, changes, done, notDone, movable };
+/** How many tasks of a phase are not done. */
+export function notDoneIn(f: Frontier, state: RunState, p: number): number {
+  if (f.read[p] === 0) readPhase(f, state, p);
+  return f.notDone[p]!;
 }
 
-function update(r: Remembered, state: RunState): void {
-  const { changed } = r.changes;
+/** The tasks of a phase that may move, ascending (the caller may replace them with those that still can). */
+export function movableIn(f: Frontier, state: RunState, p: number): readonly number[] {
+  if (f.read[p] === 0) readPhase(f, state, p);
+  const more = f.joining[p];
+  if (more !== undefined) {
+    f.movable[p] = merged(f.movable[p]!, more);
+    f.joining[p] = undefined;
+  }
+  return f.movable[p]!;
+}
+
+function readPhase(f: Frontier, state: RunState, p: number): void {
+  const { shape } = f;
+  const ids: number[] = [];
+  let notDone = 0;
+  for (let i = shape.phaseStart[p]!; i < shape.phaseStart[p + 1]!; i++) {
+    const task = shape.tasks[i]!;
+    const s = state.steps[task.id];
+    if (isDone(s)) f.done[i] = 1;
+    else {
+      f.done[i] = 0;
+      notDone++;
+      if (canMove(state, task, s)) ids.push(i);
+    }
+  }
+  f.notDone[p] = notDone;
+  f.movable[p] = ids;
+  f.joining[p] = undefined;
+  f.read[p] = 1;
+}
+
+function update(f: Frontier, state: RunState): void {
+  const { changed } = f.changes;
   if (changed.size === 0) return;
-  const { shape } = r;
-  /** Per phase, the tasks that join its frontier (unsorted, maybe repeated or done). */
-  const joining: (number[] | undefined)[] = [];
+  const { shape } = f;
   for (const id of changed) {
     const i = shape.index.get(id);
     if (i === undefined) continue; // a rollback step
+    const p = shape.phaseOf[i]!;
+    if (f.read[p] === 0) continue; // read as it is when a pass reaches it
     const done = isDone(state.steps[id]) ? 1 : 0;
-    if (done !== r.done[i]) {
-      r.done[i] = done;
-      if (done === 1) r.notDone[shape.phaseOf[i]!]! -= 1;
-      else r.notDone[shape.phaseOf[i]!]! += 1;
+    if (done !== f.done[i]) {
+      f.done[i] = done;
+      if (done === 1) f.notDone[p]! -= 1;
+      else f.notDone[p]! += 1;
     }
-    if (done === 0) (joining[shape.phaseOf[i]!] ??= []).push(i);
+    if (done === 0) join(f, p, i);
     else {
       const after = shape.dependents[i];
-      if (after !== undefined) for (const j of after) (joining[shape.phaseOf[j]!] ??= []).push(j);
+      if (after !== undefined) {
+        for (const j of after) {
+          const q = shape.phaseOf[j]!;
+          if (f.read[q] === 1) join(f, q, j);
+        }
+      }
     }
   }
   changed.clear();
-  for (let p = 0; p < joining.length; p++) {
-    const more = joining[p];
-    if (more !== undefined) r.movable[p] = merged(r.movable[p]!, more);
+}
+
+function join(f: Frontier, p: number, i: number): void {
+  const more = f.joining[p];
+  if (more === undefined) f.joining[p] = [i];
+  else {
+    more.push(i);
+    // A phase no pass walks for long (after one not done): folded in now and then, not kept growing.
+    if (more.length > f.shape.phaseStart[p + 1]! - f.shape.phaseStart[p]!) {
+      f.movable[p] = merged(f.movable[p]!, more);
+      f.joining[p] = undefined;
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { followUpTasks, successVerdict } from '../core/go-live/go-live-success.j
 import type { WatchState } from '../core/go-live/watch-state.js';
 import { rollbackVerifyStep } from '../core/rollback/rollback-verify.js';
 import type { Frontier } from './frontier.js';
-import { canMove, depsDone, frontierOf } from './frontier.js';
+import { canMove, depsDone, frontierOf, movableIn, notDoneIn } from './frontier.js';
 
 /** What the scheduler wants done next, decided from the plan, the folded state and the time only. */
 export interface Decisions {
@@ -156,7 +156,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     const open = barrierDone && timeReached;
     let phaseDone: boolean;
     if (frontier !== undefined) {
-      phaseDone = frontier.notDone[p] === 0;
+      phaseDone = notDoneIn(frontier, state, p) === 0;
       if (open) forwardFrontier(plan, state, frontier, p, nowMs, out);
     } else {
       phaseDone = true;
@@ -192,7 +192,7 @@ function forwardFrontier(
   nowMs: number,
   out: Collector,
 ): void {
-  const ids = frontier.movable[p]!;
+  const ids = movableIn(frontier, state, p);
   /** The tasks that still can move, made once one is found that cannot. */
   let kept: number[] | undefined;
   for (let k = 0; k < ids.length; k++) {
