@@ -179,21 +179,29 @@ function update(f: Frontier, state: RunState): void {
     const i = shape.index.get(id);
     if (i === undefined) continue; // a rollback step
     const p = shape.phaseOf[i]!;
-    if (f.read[p] === 0) continue; // read as it is when a pass reaches it
-    const done = isDone(state.steps[id]) ? 1 : 0;
-    if (done !== f.done[i]) {
+    const s = state.steps[shape.tasks[i]!.id];
+    const done = isDone(s) ? 1 : 0;
+    if (f.read[p] === 1) {
+      if (done === 0) {
+        // Running, held or abandoned: nothing to decide until another change (the walk would drop it).
+        if (s === undefined || s.status === 'pending' || s.status === 'waiting' || s.status === 'retrying') {
+          join(f, p, i);
+        }
+      }
+      if (done === f.done[i]) continue; // still done: its dependents joined when it became done
       f.done[i] = done;
       if (done === 1) f.notDone[p]! -= 1;
-      else f.notDone[p]! += 1;
-    }
-    if (done === 0) join(f, p, i);
-    else {
-      const after = shape.dependents[i];
-      if (after !== undefined) {
-        for (const j of after) {
-          const q = shape.phaseOf[j]!;
-          if (f.read[q] === 1) join(f, q, j);
-        }
+      else {
+        f.notDone[p]! += 1;
+        continue;
+      }
+    } else if (done === 0) continue; // read as it is when a pass reaches it
+    // Done now: what waited for it may move (in the phases read; the others are read when reached).
+    const after = shape.dependents[i];
+    if (after !== undefined) {
+      for (const j of after) {
+        const q = shape.phaseOf[j]!;
+        if (f.read[q] === 1) join(f, q, j);
       }
     }
   }
