@@ -33,33 +33,33 @@ function shapeOf(plan: Plan): Shape | undefined {
 }
 
 function buildShape(plan: Plan): Shape | null {
+  // Plain indexed loops: this runs once per plan, before the code is compiled (no iterators to step through).
   const tasks: Task[] = [];
-  const phases: number[] = [];
+  const index = new Map<string, number>();
   const phaseStart = new Uint32Array(plan.phases.length + 1);
-  for (const [p, phase] of plan.phases.entries()) {
+  const phaseOf = new Uint32Array(plan.tasks.length);
+  for (let p = 0; p < plan.phases.length; p++) {
     phaseStart[p] = tasks.length;
-    for (const id of phase.taskIds) {
-      const task = taskById(plan, id);
-      if (task === undefined) return null;
+    const ids = plan.phases[p]!.taskIds;
+    for (let k = 0; k < ids.length; k++) {
+      const task = taskById(plan, ids[k]!);
+      if (task === undefined || index.has(task.id) || tasks.length >= phaseOf.length) return null;
+      index.set(task.id, tasks.length);
+      phaseOf[tasks.length] = p;
       tasks.push(task);
-      phases.push(p);
     }
   }
   phaseStart[plan.phases.length] = tasks.length;
-  const index = new Map<string, number>();
-  for (const [i, task] of tasks.entries()) {
-    if (index.has(task.id)) return null;
-    index.set(task.id, i);
-  }
   const dependents: number[][] = [];
-  for (const [i, task] of tasks.entries()) {
-    for (const d of task.after) {
-      const j = index.get(d);
+  for (let i = 0; i < tasks.length; i++) {
+    const after = tasks[i]!.after;
+    for (let k = 0; k < after.length; k++) {
+      const j = index.get(after[k]!);
       if (j === undefined) return null;
       (dependents[j] ??= []).push(i);
     }
   }
-  return { tasks, index, phaseOf: Uint32Array.from(phases), dependents, phaseStart };
+  return { tasks, index, phaseOf, dependents, phaseStart };
 }
 
 /** Whether every task this one runs after is done (a loop: no closure made per task and pass). */
