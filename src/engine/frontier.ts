@@ -64,7 +64,8 @@ function buildShape(plan: Plan): Shape | null {
 
 /** Whether every task this one runs after is done (a loop: no closure made per task and pass). */
 export function depsDone(state: RunState, task: Task): boolean {
-  for (const d of task.after) if (!isDone(state.steps[d])) return false;
+  const after = task.after;
+  for (let k = 0; k < after.length; k++) if (!isDone(state.steps[after[k]!])) return false;
   return true;
 }
 
@@ -199,7 +200,8 @@ function update(f: Frontier, state: RunState): void {
     // Done now: what waited for it may move (in the phases read; the others are read when reached).
     const after = shape.dependents[i];
     if (after !== undefined) {
-      for (const j of after) {
+      for (let k = 0; k < after.length; k++) {
+        const j = after[k]!;
         const q = shape.phaseOf[j]!;
         if (f.read[q] === 1) join(f, q, j);
       }
