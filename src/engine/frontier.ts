@@ -1,5 +1,4 @@
 import type { Plan, Task } from '../core/plan/plan.js';
-import { taskById } from '../core/plan/plan-index.js';
 import type { RunState, StepState } from '../core/run/run-state.js';
 import { isDone, stepsReopened } from '../core/run/run-state.js';
 import type { StepChanges } from '../core/run/step-changes.js';
@@ -34,29 +33,30 @@ function shapeOf(plan: Plan): Shape | undefined {
 
 function buildShape(plan: Plan): Shape | null {
   // Plain indexed loops: this runs once per plan, before the code is compiled (no iterators to step through).
-  const tasks: Task[] = [];
+  // `plan.tasks` lists the tasks phase by phase, in order (`toPlan`): checked, not assumed.
+  const tasks = plan.tasks;
   const index = new Map<string, number>();
   const phaseStart = new Uint32Array(plan.phases.length + 1);
-  const phaseOf = new Uint32Array(plan.tasks.length);
+  const phaseOf = new Uint32Array(tasks.length);
+  let i = 0;
   for (let p = 0; p < plan.phases.length; p++) {
-    phaseStart[p] = tasks.length;
+    phaseStart[p] = i;
     const ids = plan.phases[p]!.taskIds;
-    for (let k = 0; k < ids.length; k++) {
-      const task = taskById(plan, ids[k]!);
-      if (task === undefined || index.has(task.id) || tasks.length >= phaseOf.length) return null;
-      index.set(task.id, tasks.length);
-      phaseOf[tasks.length] = p;
-      tasks.push(task);
+    for (let k = 0; k < ids.length; k++, i++) {
+      if (i >= tasks.length || tasks[i]!.id !== ids[k] || index.has(ids[k]!)) return null;
+      index.set(ids[k]!, i);
+      phaseOf[i] = p;
     }
   }
-  phaseStart[plan.phases.length] = tasks.length;
+  if (i !== tasks.length) return null;
+  phaseStart[plan.phases.length] = i;
   const dependents: number[][] = [];
-  for (let i = 0; i < tasks.length; i++) {
-    const after = tasks[i]!.after;
+  for (let t = 0; t < tasks.length; t++) {
+    const after = tasks[t]!.after;
     for (let k = 0; k < after.length; k++) {
       const j = index.get(after[k]!);
       if (j === undefined) return null;
-      (dependents[j] ??= []).push(i);
+      (dependents[j] ??= []).push(t);
     }
   }
   return { tasks, index, phaseOf, dependents, phaseStart };

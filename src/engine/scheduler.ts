@@ -146,7 +146,6 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
   // A live state built by `applyEvent`: only the tasks that can move are visited (see `Frontier`), not every
   // task not done yet. The same decisions as the walk of every task (a test compares them).
   const frontier = frontierOf(plan, state);
-  const phasesTasks = tasksByPhase(plan);
   let barrierDone = true;
   let allDone = true;
   for (const [p, phase] of plan.phases.entries()) {
@@ -160,7 +159,7 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
       if (open) forwardFrontier(plan, state, frontier, p, nowMs, out);
     } else {
       phaseDone = true;
-      for (const task of phasesTasks[p]!) {
+      for (const task of tasksByPhase(plan)[p]!) {
         // The step as it is, or undefined while nothing happened to it (pending): no default object made.
         const s = state.steps[task.id];
         if (s !== undefined && isDone(s)) continue;
