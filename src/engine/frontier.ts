@@ -50,7 +50,8 @@ function buildShape(plan: Plan): Shape | null {
   }
   if (i !== tasks.length) return null;
   phaseStart[plan.phases.length] = i;
-  const dependents: number[][] = [];
+  // Sized up front: a read past the end of an array deoptimizes the compiled code that reads it.
+  const dependents: (number[] | undefined)[] = new Array<number[] | undefined>(tasks.length).fill(undefined);
   for (let t = 0; t < tasks.length; t++) {
     const after = tasks[t]!.after;
     for (let k = 0; k < after.length; k++) {
@@ -128,8 +129,8 @@ export function frontierOf(plan: Plan, state: RunState): Frontier | undefined {
     read: new Uint8Array(phases),
     done: new Uint8Array(shape.tasks.length),
     notDone: new Uint32Array(phases),
-    movable: [],
-    joining: [],
+    movable: new Array<readonly number[]>(phases).fill([]),
+    joining: new Array<number[] | undefined>(phases).fill(undefined),
   };
   remembered.set(state, fresh);
   return fresh;
