@@ -112,8 +112,9 @@ export const isFinished = (s: StepState | undefined): boolean => s !== undefined
 
 /**
  * How many times a done step (succeeded or skipped) was made not done again in a state built by
- * `initialState`/`applyEvent` (a retry, a person marking it failed); undefined for any other state object.
- * While it stays the same, steps only ever become done, which lets the scheduler skip what it saw done.
+ * `initialState`/`applyEvent` (a retry, a person marking it failed); undefined for any other state object. The
+ * scheduler keeps a frontier only for a state where it is defined: every change to its steps goes through
+ * `applyEvent` (or `withSuccesses`), which note it (`step-changes.ts`).
  */
 const reopenedSteps = new WeakMap<RunState, number>();
 
