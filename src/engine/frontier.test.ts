@@ -6,6 +6,7 @@ import type { Plan } from '../core/plan/plan.js';
 import type { RunEvent, RunEventData } from '../core/run/run-event.js';
 import type { RunState } from '../core/run/run-state.js';
 import { applyEvent, foldRun } from '../core/run/run-state.js';
+import { watchStepChanges } from '../core/run/step-changes.js';
 import { withSuccesses } from '../core/run/tentative-state.js';
 import type { Decisions } from './scheduler.js';
 import { decide } from './scheduler.js';
@@ -97,9 +98,10 @@ function anyRunEvent(r: Rng, plan: Plan, state: RunState): RunEventData {
 }
 
 describe("the scheduler's frontier", () => {
-  it('decides what a walk of every task decides, over random plans, events and tentative looks', () => {
+  it('decides what a walk of every task decides, over random plans, events, tentative looks and lost changes', () => {
     let passes = 0;
     let looks = 0;
+    let overflows = 0;
     for (let seed = 1; seed <= 300; seed++) {
       const r = rng(seed);
       const plan = load(r);
@@ -128,8 +130,12 @@ describe("the scheduler's frontier", () => {
       for (let turn = 0; turn < 80 && live.status !== 'ended'; turn++) {
         now += int(r, 0, 3) === 0 ? int(r, 1, 120) * 60_000 : 0;
         const where = `seed ${seed}, turn ${turn}`;
+        const changes = watchStepChanges(live);
+        if (changes.overflowed) overflows++;
         const d = expectSame(plan, live, now, where);
         passes++;
+        // One seed in three lists only a few changes between passes: the frontier is read again when more come.
+        if (seed % 3 === 0) changes.limit = 1 + (seed % 4);
         const x = r();
         if (x < 0.45) {
           // As the executor does: what was decided, then the starts.
@@ -171,5 +177,6 @@ describe("the scheduler's frontier", () => {
     }
     expect(passes).toBeGreaterThan(5_000);
     expect(looks).toBeGreaterThan(500);
+    expect(overflows).toBeGreaterThan(200);
   });
 });

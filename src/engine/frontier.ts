@@ -2,7 +2,7 @@ import type { Plan, Task } from '../core/plan/plan.js';
 import type { RunState, StepState } from '../core/run/run-state.js';
 import { isDone, stepsReopened } from '../core/run/run-state.js';
 import type { StepChanges } from '../core/run/step-changes.js';
-import { watchStepChanges } from '../core/run/step-changes.js';
+import { clearStepChanges, watchStepChanges } from '../core/run/step-changes.js';
 
 /**
  * A plan's phase tasks in plan order (phase by phase, each phase's tasks in order), numbered: what a frontier
@@ -95,6 +95,9 @@ export interface Frontier {
   readonly read: Uint8Array;
   /** Per task of a phase read: whether it was done when last read (1) or not (0). */
   readonly done: Uint8Array;
+  /** Per task: the update (`epoch`) that last read its step, so a step listed twice is read once. */
+  readonly seen: Uint32Array;
+  epoch: number;
   /** Per phase read: how many of its tasks are not done. */
   readonly notDone: Uint32Array;
   /** Per phase read: task numbers, ascending, that may move. */
@@ -120,7 +123,9 @@ export function frontierOf(plan: Plan, state: RunState): Frontier | undefined {
     return known;
   }
   const changes = watchStepChanges(state);
-  changes.changed.clear();
+  clearStepChanges(changes);
+  // More changes than tasks between two passes: reading every phase again costs no more than following them.
+  changes.limit = Math.max(64, shape.tasks.length);
   const phases = plan.phases.length;
   const fresh: Frontier = {
     plan,
@@ -128,6 +133,8 @@ export function frontierOf(plan: Plan, state: RunState): Frontier | undefined {
     changes,
     read: new Uint8Array(phases),
     done: new Uint8Array(shape.tasks.length),
+    seen: new Uint32Array(shape.tasks.length),
+    epoch: 0,
     notDone: new Uint32Array(phases),
     movable: new Array<readonly number[]>(phases).fill([]),
     joining: new Array<number[] | undefined>(phases).fill(undefined),
@@ -174,12 +181,22 @@ function readPhase(f: Frontier, state: RunState, p: number): void {
 }
 
 function update(f: Frontier, state: RunState): void {
-  const { changed } = f.changes;
-  if (changed.size === 0) return;
-  const { shape } = f;
-  for (const id of changed) {
-    const i = shape.index.get(id);
+  const { changes, shape } = f;
+  if (changes.overflowed) {
+    // Changes not all listed: every phase is read again when a pass reaches it (a walk of its tasks).
+    f.read.fill(0);
+    clearStepChanges(changes);
+    return;
+  }
+  const ids = changes.ids;
+  if (ids.length === 0) return;
+  const epoch = (f.epoch = f.epoch + 1 === 0xffffffff ? 1 : f.epoch + 1);
+  if (epoch === 1) f.seen.fill(0);
+  for (let n = 0; n < ids.length; n++) {
+    const i = shape.index.get(ids[n]!);
     if (i === undefined) continue; // a rollback step
+    if (f.seen[i] === epoch) continue; // listed again: already read
+    f.seen[i] = epoch;
     const p = shape.phaseOf[i]!;
     const s = state.steps[shape.tasks[i]!.id];
     const done = isDone(s) ? 1 : 0;
@@ -208,7 +225,7 @@ function update(f: Frontier, state: RunState): void {
       }
     }
   }
-  changed.clear();
+  clearStepChanges(changes);
 }
 
 function join(f: Frontier, p: number, i: number): void {

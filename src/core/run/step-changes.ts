@@ -2,28 +2,50 @@
  * The steps changed since a reader last took them, for a run state someone watches (`watchStepChanges`):
  * `applyEvent` notes every step an event makes done, not done, pending, waiting or retrying (not one it only
  * starts or abandons), `withSuccesses` every step it puts back. A reader that remembers something derived
- * from the steps (the scheduler's frontier) re-reads only these. Bounded by the run's steps: each is noted
- * once, however often it changes, until taken.
+ * from the steps (the scheduler's frontier) re-reads only these. A list, not a set (an add is a push: no hash
+ * per event), so a step changed twice is listed twice; bounded by `limit`: past it the list stops growing and
+ * `overflowed` says the reader must read every step again.
  */
 export interface StepChanges {
-  /** The ids of the steps changed since the reader last cleared it. */
-  readonly changed: Set<string>;
+  /** The ids of the steps changed since the reader last cleared it (maybe repeated), up to `limit` of them. */
+  readonly ids: string[];
+  /** How many ids are kept before `overflowed` is set instead (the reader sets it). */
+  limit: number;
+  /** Some changes were not listed: the reader reads every step again. */
+  overflowed: boolean;
 }
 
 /** Keyed by the state object (no import of its type: this module is imported by the one that defines it). */
 const watched = new WeakMap<object, StepChanges>();
+/** The last state looked up, and its record (events come in runs for one state: no WeakMap lookup each). */
+let lastState: object | undefined;
+let lastChanges: StepChanges | undefined;
 
 /** Starts noting the changes of a state's steps (from now on), or the record already kept. */
 export function watchStepChanges(state: object): StepChanges {
   let changes = watched.get(state);
   if (changes === undefined) {
-    changes = { changed: new Set() };
+    changes = { ids: [], limit: 1024, overflowed: false };
     watched.set(state, changes);
+    if (lastState === state) lastChanges = changes;
   }
   return changes;
 }
 
+/** Clears what a reader took. */
+export function clearStepChanges(changes: StepChanges): void {
+  changes.ids.length = 0;
+  changes.overflowed = false;
+}
+
 /** Notes a change of one step of a state, when someone watches it. */
 export function noteStepChange(state: object, stepId: string): void {
-  watched.get(state)?.changed.add(stepId);
+  if (state !== lastState) {
+    lastState = state;
+    lastChanges = watched.get(state);
+  }
+  const changes = lastChanges;
+  if (changes === undefined) return;
+  if (changes.ids.length < changes.limit) changes.ids.push(stepId);
+  else changes.overflowed = true;
 }
