@@ -192,16 +192,18 @@ function update(f: Frontier, state: RunState): void {
   if (ids.length === 0) return;
   const epoch = (f.epoch = f.epoch + 1 === 0xffffffff ? 1 : f.epoch + 1);
   if (epoch === 1) f.seen.fill(0);
-  for (let n = 0; n < ids.length; n++) {
+  // From the last change back: a step's last entry says whether it is done now (its step is read only when
+  // not: to know whether a pass acts on it), the earlier ones are passed over.
+  for (let n = ids.length - 1; n >= 0; n--) {
     const i = shape.index.get(ids[n]!);
     if (i === undefined) continue; // a rollback step
-    if (f.seen[i] === epoch) continue; // listed again: already read
+    if (f.seen[i] === epoch) continue; // an earlier change of a step read already
     f.seen[i] = epoch;
     const p = shape.phaseOf[i]!;
-    const s = state.steps[shape.tasks[i]!.id];
-    const done = isDone(s) ? 1 : 0;
+    const done = changes.done[n]!;
     if (f.read[p] === 1) {
       if (done === 0) {
+        const s = state.steps[shape.tasks[i]!.id];
         // Running, held or abandoned: nothing to decide until another change (the walk would drop it).
         if (s === undefined || s.status === 'pending' || s.status === 'waiting' || s.status === 'retrying') {
           join(f, p, i);

@@ -179,7 +179,9 @@ export function applyEvent(state: RunState, event: RunEvent): void {
   // For whoever watches the steps (the scheduler's frontier): every change that can make a step done, not
   // done, or one a pass acts on. Not a start of a step that was not done (half of all events): a running step
   // is none of these, and is dropped from the frontier when met (nor an abandon: not done either way).
-  if (stepId !== undefined && (data.type !== 'step.started' || wasDone)) noteStepChange(state, stepId);
+  if (stepId !== undefined && (data.type !== 'step.started' || wasDone)) {
+    noteStepChange(state, stepId, isDone(before ?? state.steps[stepId]));
+  }
   if (wasDone && !isDone(before)) {
     const n = reopenedSteps.get(state);
     if (n !== undefined) reopenedSteps.set(state, n + 1);

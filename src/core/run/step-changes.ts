@@ -9,6 +9,11 @@
 export interface StepChanges {
   /** The ids of the steps changed since the reader last cleared it (maybe repeated), up to `limit` of them. */
   readonly ids: string[];
+  /**
+   * Side by side with `ids`: whether the step was done (1) or not (0) right after that change. The last entry
+   * of a step says whether it is done now: every change that makes a step done or not done is listed.
+   */
+  readonly done: number[];
   /** How many ids are kept before `overflowed` is set instead (the reader sets it). */
   limit: number;
   /** Some changes were not listed: the reader reads every step again. */
@@ -25,7 +30,7 @@ let lastChanges: StepChanges | undefined;
 export function watchStepChanges(state: object): StepChanges {
   let changes = watched.get(state);
   if (changes === undefined) {
-    changes = { ids: [], limit: 1024, overflowed: false };
+    changes = { ids: [], done: [], limit: 1024, overflowed: false };
     watched.set(state, changes);
     if (lastState === state) lastChanges = changes;
   }
@@ -35,17 +40,20 @@ export function watchStepChanges(state: object): StepChanges {
 /** Clears what a reader took. */
 export function clearStepChanges(changes: StepChanges): void {
   changes.ids.length = 0;
+  changes.done.length = 0;
   changes.overflowed = false;
 }
 
-/** Notes a change of one step of a state, when someone watches it. */
-export function noteStepChange(state: object, stepId: string): void {
+/** Notes a change of one step of a state, when someone watches it, and whether the step is done after it. */
+export function noteStepChange(state: object, stepId: string, done: boolean): void {
   if (state !== lastState) {
     lastState = state;
     lastChanges = watched.get(state);
   }
   const changes = lastChanges;
   if (changes === undefined) return;
-  if (changes.ids.length < changes.limit) changes.ids.push(stepId);
-  else changes.overflowed = true;
+  if (changes.ids.length < changes.limit) {
+    changes.ids.push(stepId);
+    changes.done.push(done ? 1 : 0);
+  } else changes.overflowed = true;
 }

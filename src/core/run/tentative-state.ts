@@ -1,6 +1,6 @@
 import type { RunEvent } from './run-event.js';
 import type { RunState, StepState } from './run-state.js';
-import { applyEvent } from './run-state.js';
+import { applyEvent, isDone } from './run-state.js';
 import { noteStepChange } from './step-changes.js';
 
 /**
@@ -44,7 +44,7 @@ export function withSuccesses<T>(
       if (s) state.steps[ids[i]!] = s;
       else delete state.steps[ids[i]!];
       // Put back without an event: whoever watches the steps (the scheduler's frontier) reads it again.
-      noteStepChange(state, ids[i]!);
+      noteStepChange(state, ids[i]!, isDone(s));
     }
     state.lastSeq = lastSeq;
     state.lastHash = lastHash;
