@@ -31,7 +31,7 @@ import type { Redactor } from './redactor.js';
 import type { ActionLookup } from './run-action.js';
 import { requireActions, runAction } from './run-action.js';
 import type { Decisions } from './scheduler.js';
-import { decide, keepLearnt } from './scheduler.js';
+import { decide } from './scheduler.js';
 import { appendDecided } from './append-decided.js';
 import { assertSameDecision } from './same-decision.js';
 import { runReadinessCheck } from './readiness-check.js';
@@ -936,7 +936,6 @@ export class RunExecutor {
       const d = decide(this.#o.plan, after, atMs, {
         concurrency: this.#o.plan.concurrency,
         watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
-        tentative: true,
       });
       if (d.events.length > 0) return { launched: [], decided: d };
       const launched: { id: string; attempt: number }[] = [];
@@ -950,16 +949,14 @@ export class RunExecutor {
   }
 
   /**
-   * After an append of results and the starts a tentative pass decided on them (`#startsAfter`): keeps what
-   * that pass saw done (those successes are in the state now), and its decision for the loop (`#decidedAt`)
-   * when the append held nothing else — exactly the successes it looked at and every start it decided, no
+   * After an append of results and the starts a tentative pass decided on them (`#startsAfter`): keeps its
+   * decision for the loop (`#decidedAt`) when the append held nothing else — exactly the successes it looked at and every start it decided, no
    * change of pace — and the decision cannot depend on what a start changes (a rollback's budgets, the
    * live forecast of a `window-exceeded` criterion).
    */
   #keepDecision(appended: readonly RunEvent[], d: Decisions): void {
     const last = appended.at(-1)!;
     if (this.#state.lastSeq < last.seq) return; // not applied yet (cannot happen: applied before resolving)
-    if (d.learnt) keepLearnt(d.learnt);
     if (d.events.length > 0 || this.#forecastJudged || this.#state.rollback || this.#dead) return;
     let starts = 0;
     for (const e of appended) {

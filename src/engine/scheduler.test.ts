@@ -7,7 +7,7 @@ import type { RunEvent, RunEventData } from '../core/run/run-event.js';
 import { applyEvent, foldRun } from '../core/run/run-state.js';
 import type { RunState } from '../core/run/run-state.js';
 import { withSuccesses } from '../core/run/tentative-state.js';
-import { decide, keepLearnt } from './scheduler.js';
+import { decide } from './scheduler.js';
 import { WatchClockSource } from './watch-clock.js';
 import { runStarted, stored } from '../../test/support/run-events.js';
 
@@ -53,10 +53,9 @@ const started = (): RunState => {
 };
 
 const NOW = 10_000;
-const options = (p: Plan, state: RunState, tentative = false) => ({
+const options = (p: Plan, state: RunState) => ({
   concurrency: undefined,
   watch: { state: foldWatch(p, []), clock: new WatchClockSource(p).at(state, NOW) },
-  ...(tentative ? { tentative } : {}),
 });
 
 describe('the scheduler on a live state it has seen before', () => {
@@ -89,7 +88,7 @@ describe('the scheduler on a live state it has seen before', () => {
     expect(live.status).toBe('ended');
   });
 
-  it('does not remember what it saw done in a tentative look that is then put back', () => {
+  it('does not carry what it saw done in a look that is then put back', () => {
     const p = plan();
     const live = started();
     for (const data of [
@@ -102,7 +101,7 @@ describe('the scheduler on a live state it has seen before', () => {
     expect(decide(p, live, NOW, options(p, live)).starts).toEqual([]);
     // As if `a` succeeded: p1 is done and p2 opens.
     const a = e({ type: 'step.succeeded', stepId: 'a', attempt: 1, summary: 'ok' });
-    const look = withSuccesses(live, [a], (after) => decide(p, after, NOW, options(p, after, true)).starts);
+    const look = withSuccesses(live, [a], (after) => decide(p, after, NOW, options(p, after)).starts);
     expect(look).toEqual(['x', 'z']);
     // Put back: `a` is running again, so p1 is not done and p2 stays closed.
     expect(decide(p, live, NOW, options(p, live))).toMatchObject({ starts: [], events: [] });
@@ -120,23 +119,20 @@ describe('the scheduler on a live state it has seen before', () => {
     return { live, journal, append };
   };
 
-  it('keeps what a tentative look saw done once its events are in the state for good', () => {
+  it('after a look whose successes are then appended, decides what a fresh fold decides', () => {
     const p = plan();
     const { live, journal, append } = liveJournal();
     for (const id of ['a', 'c']) append({ type: 'step.started', stepId: id, attempt: 1 });
     expect(decide(p, live, NOW, options(p, live)).starts).toEqual([]);
-    // As the executor records results: decided on the state the successes leave, appended, then kept.
+    // As the executor records results: decided on the state the successes leave, then appended.
     const successes = ['a', 'c'].map((id) =>
       e({ type: 'step.succeeded', stepId: id, attempt: 1, summary: 'ok' }),
     );
     seq -= successes.length;
-    const look = withSuccesses(live, successes, (after) => decide(p, after, NOW, options(p, after, true)))!;
+    const look = withSuccesses(live, successes, (after) => decide(p, after, NOW, options(p, after)))!;
     expect(look.starts).toEqual(['x', 'z']);
-    expect(look.learnt).toBeDefined();
     for (const s of successes) append(s.data);
     for (const id of look.starts) append({ type: 'step.started', stepId: id, attempt: 1 });
-    keepLearnt(look.learnt!);
-    // The next passes skip p1's tasks and still decide what a fresh fold decides.
     expect(decide(p, live, NOW, options(p, live))).toEqual(
       decide(p, foldRun(journal), NOW, options(p, live)),
     );
@@ -147,7 +143,7 @@ describe('the scheduler on a live state it has seen before', () => {
     );
   });
 
-  it('keeps nothing from a tentative look when a done step was reopened since', () => {
+  it('sees a done step reopened after a look', () => {
     const p = plan();
     const { live, journal, append } = liveJournal();
     append({ type: 'step.started', stepId: 'a', attempt: 1 });
@@ -155,14 +151,38 @@ describe('the scheduler on a live state it has seen before', () => {
     append({ type: 'step.succeeded', stepId: 'c', attempt: 1, summary: 'ok' });
     const success = e({ type: 'step.succeeded', stepId: 'a', attempt: 1, summary: 'ok' });
     seq -= 1;
-    const look = withSuccesses(live, [success], (after) => decide(p, after, NOW, options(p, after, true)))!;
+    withSuccesses(live, [success], (after) => decide(p, after, NOW, options(p, after)));
     append(success.data);
-    // A person marks `c` failed before the look is kept: p1 is not done any more.
+    // A person marks `c` failed: p1 is not done any more.
     append({ type: 'step.marked-failed', stepId: 'c', reason: 'wrong' });
-    keepLearnt(look.learnt!);
     expect(decide(p, live, NOW, options(p, live))).toEqual(
       decide(p, foldRun(journal), NOW, options(p, live)),
     );
     expect(decide(p, live, NOW, options(p, live)).starts).toEqual([]);
+  });
+
+  it("releases a blocked task's dependents when a person completes it, and holds them again on a retry", () => {
+    const p = plan();
+    const { live, journal, append } = liveJournal();
+    for (const id of ['a', 'c']) {
+      append({ type: 'step.started', stepId: id, attempt: 1 });
+      append({ type: 'step.succeeded', stepId: id, attempt: 1, summary: 'ok' });
+    }
+    append({ type: 'step.started', stepId: 'z', attempt: 1 });
+    // `x` is started but `y` waits on it: a pass never looks at `y`.
+    append({ type: 'step.started', stepId: 'x', attempt: 1 });
+    expect(decide(p, live, NOW, options(p, live)).starts).toEqual([]);
+    // A person completes `y` although it is blocked (never walked), then `x` ends held.
+    append({ type: 'step.skipped', stepId: 'y', reason: 'not needed' });
+    append({ type: 'step.failed', stepId: 'x', attempt: 1, error: { code: 'X', message: 'no' } });
+    append({ type: 'step.completed', stepId: 'x' });
+    append({ type: 'step.succeeded', stepId: 'z', attempt: 1, summary: 'ok' });
+    expect(decide(p, live, NOW, options(p, live)).events.map((x) => x.data.type)).toEqual(['run.ended']);
+    // Not appended: `y` is retried instead, and must start.
+    append({ type: 'step.retried', stepId: 'y', reason: 'again' });
+    expect(decide(p, live, NOW, options(p, live)).starts).toEqual(['y']);
+    expect(decide(p, live, NOW, options(p, live))).toEqual(
+      decide(p, foldRun(journal), NOW, options(p, live)),
+    );
   });
 });

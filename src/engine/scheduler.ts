@@ -4,7 +4,7 @@ import { taskById } from '../core/plan/plan-index.js';
 import type { Actor, RunEventData } from '../core/run/run-event.js';
 import { AUTO, SYSTEM } from '../core/run/run-event.js';
 import type { RunState, StepState } from '../core/run/run-state.js';
-import { isDone, stepOf, stepsReopened } from '../core/run/run-state.js';
+import { isDone, stepOf } from '../core/run/run-state.js';
 import { formatOffset } from '../core/plan/offset.js';
 import { inverseSkipReason } from './inverse-step.js';
 import type { WatchClock } from '../core/go-live/go-live-decision.js';
@@ -12,6 +12,8 @@ import { watchDecisions } from '../core/go-live/go-live-decision.js';
 import { followUpTasks, successVerdict } from '../core/go-live/go-live-success.js';
 import type { WatchState } from '../core/go-live/watch-state.js';
 import { rollbackVerifyStep } from '../core/rollback/rollback-verify.js';
+import type { Frontier } from './frontier.js';
+import { canMove, depsDone, frontierOf, movableIn, notDoneIn } from './frontier.js';
 
 /** What the scheduler wants done next, decided from the plan, the folded state and the time only. */
 export interface Decisions {
@@ -23,18 +25,6 @@ export interface Decisions {
   readonly checks: readonly string[];
   /** The next moment something becomes due by time alone (phase, deadline, backoff, window), if any. */
   readonly wakeAtMs: number | undefined;
-  /**
-   * In a tentative pass (see `SchedulerOptions.tentative`), what it saw done: kept by `keepLearnt` once the
-   * events it looked at are in the live state for good (their append succeeded), forgotten otherwise.
-   */
-  readonly learnt?: Learnt;
-}
-
-/** What a tentative pass saw done, per phase: the tasks still not done (see `DoneProgress`). */
-export interface Learnt {
-  readonly state: RunState;
-  readonly progress: DoneProgress;
-  readonly notDone: readonly (readonly Task[] | undefined)[];
 }
 
 export interface SchedulerOptions {
@@ -42,12 +32,6 @@ export interface SchedulerOptions {
   readonly concurrency: number | undefined;
   /** The go-live watch (criteria, decisions, PONR, success); see `watchDecisions`. */
   readonly watch: { readonly state: WatchState; readonly clock: WatchClock };
-  /**
-   * The state is a live state with changes about to be undone (`withSuccesses`): what the pass sees done
-   * there is not remembered for the next pass (see `DoneProgress`), what was remembered is still used. It
-   * is returned instead (`Decisions.learnt`), for the caller to keep once those changes are made for good.
-   */
-  readonly tentative?: boolean;
 }
 
 /** People who may vote on a gate: members of its voter roles, each counted once. */
@@ -86,8 +70,16 @@ class Collector {
   readonly starts: string[] = [];
   readonly checks: string[] = [];
   wakeAtMs: number | undefined;
-  learnt: Learnt | undefined;
+  /** How many more automated steps may start in this pass (the plan's concurrency less those running). */
+  slots = Infinity;
   #ended = false;
+
+  /** A step to start, when a slot is free (a method, not a closure made per pass). */
+  start(id: string): void {
+    if (this.slots <= 0) return;
+    this.slots -= 1;
+    this.starts.push(id);
+  }
 
   wake(at: number): void {
     if (this.wakeAtMs === undefined || at < this.wakeAtMs) this.wakeAtMs = at;
@@ -101,19 +93,6 @@ class Collector {
   }
 }
 
-/**
- * What `decide` learnt of a live state: per phase, its tasks not yet seen done (in plan order; undefined: all
- * of them). Valid for that state object while no done step was reopened (`stepsReopened`), so a pass walks
- * only those rather than every finished task of a large plan on every turn (tasks finish out of order: a
- * count of the leading done ones skipped few).
- */
-interface DoneProgress {
-  readonly plan: Plan;
-  readonly reopened: number;
-  readonly notDone: (readonly Task[] | undefined)[];
-}
-const progressOf = new WeakMap<RunState, DoneProgress>();
-
 /** Each phase's tasks in order, per plan (plans are never changed): a pass reads them without a lookup by id. */
 const phaseTasks = new WeakMap<Plan, readonly (readonly Task[])[]>();
 
@@ -124,30 +103,6 @@ function tasksByPhase(plan: Plan): readonly (readonly Task[])[] {
     phaseTasks.set(plan, tasks);
   }
   return tasks;
-}
-
-/**
- * Keeps what a tentative pass saw done, once the events it looked at were appended and applied to the live
- * state: steps seen done there are done in it (and stay done while none is reopened). Nothing is kept when a
- * step was reopened since, or the state's progress was started afresh.
- */
-export function keepLearnt(learnt: Learnt): void {
-  const { state, progress } = learnt;
-  if (progressOf.get(state) !== progress || stepsReopened(state) !== progress.reopened) return;
-  for (let p = 0; p < learnt.notDone.length; p++) {
-    const kept = learnt.notDone[p];
-    if (kept !== undefined) progress.notDone[p] = kept;
-  }
-}
-
-function doneProgress(plan: Plan, state: RunState): DoneProgress | undefined {
-  const reopened = stepsReopened(state);
-  if (reopened === undefined) return undefined;
-  const known = progressOf.get(state);
-  if (known?.plan === plan && known.reopened === reopened) return known;
-  const fresh: DoneProgress = { plan, reopened, notDone: [] };
-  progressOf.set(state, fresh);
-  return fresh;
 }
 
 /**
@@ -182,23 +137,15 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     return out;
   }
 
-  let slots = Infinity;
   if (options.concurrency !== undefined) {
     let running = 0;
     for (const id in state.steps) if (state.steps[id]!.status === 'running') running++;
-    slots = options.concurrency - running;
+    out.slots = options.concurrency - running;
   }
-  const start = (id: string) => {
-    if (slots <= 0) return;
-    slots -= 1;
-    out.starts.push(id);
-  };
 
-  const progress = doneProgress(plan, state);
-  const learn = progress !== undefined;
-  /** What a tentative pass saw done, returned rather than remembered. */
-  const learnt: (readonly Task[] | undefined)[] | undefined = options.tentative === true ? [] : undefined;
-  const phasesTasks = tasksByPhase(plan);
+  // A live state built by `applyEvent`: only the tasks that can move are visited (see `Frontier`), not every
+  // task not done yet. The same decisions as the walk of every task (a test compares them).
+  const frontier = frontierOf(plan, state);
   let barrierDone = true;
   let allDone = true;
   for (const [p, phase] of plan.phases.entries()) {
@@ -206,31 +153,23 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     const timeReached = nowMs >= atMs || state.pulledPhases.includes(phase.id);
     if (!timeReached && barrierDone) out.wake(atMs);
     const open = barrierDone && timeReached;
-    let phaseDone = true;
-    // Tasks seen done stay done (see `DoneProgress`): the pass walks the others only.
-    const tasks = progress?.notDone[p] ?? phasesTasks[p]!;
-    /** The tasks still not done, made once one is found done (in a pass that learns). */
-    let kept: Task[] | undefined;
-    for (let i = 0; i < tasks.length; i++) {
-      const task = tasks[i]!;
-      // The step as it is, or undefined while nothing happened to it (pending): no default object made.
-      const s = state.steps[task.id];
-      if (s !== undefined && isDone(s)) {
-        if (learn && kept === undefined) kept = tasks.slice(0, i);
-        continue;
+    let phaseDone: boolean;
+    if (frontier !== undefined) {
+      phaseDone = notDoneIn(frontier, state, p) === 0;
+      if (open) forwardFrontier(plan, state, frontier, p, nowMs, out);
+    } else {
+      phaseDone = true;
+      for (const task of tasksByPhase(plan)[p]!) {
+        // The step as it is, or undefined while nothing happened to it (pending): no default object made.
+        const s = state.steps[task.id];
+        if (s !== undefined && isDone(s)) continue;
+        phaseDone = false;
+        if (!open) continue;
+        if (s === undefined || s.status === 'pending') {
+          if (!depsDone(state, task)) continue;
+        } else if (s.status === 'running') continue; // nothing to decide until it ends
+        forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out);
       }
-      kept?.push(task);
-      phaseDone = false;
-      allDone = false;
-      if (!open) continue;
-      if (s === undefined || s.status === 'pending') {
-        if (!depsDone(state, task)) continue;
-      } else if (s.status === 'running') continue; // nothing to decide until it ends
-      forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out, start);
-    }
-    if (kept !== undefined) {
-      if (learnt) learnt[p] = kept;
-      else progress!.notDone[p] = kept;
     }
     barrierDone = barrierDone && phaseDone;
     // Later phases cannot open before this one is done: nothing to decide there yet.
@@ -240,14 +179,32 @@ export function decide(plan: Plan, state: RunState, nowMs: number, options: Sche
     }
   }
   if (allDone) endWatch(plan, state, options.watch.state, out);
-  if (learnt && learnt.length > 0) out.learnt = { state, progress: progress!, notDone: learnt };
   return out;
 }
 
-/** Whether every task this one runs after is done (a loop: no closure made per task and pass). */
-function depsDone(state: RunState, task: Task): boolean {
-  for (const d of task.after) if (!isDone(state.steps[d])) return false;
-  return true;
+/** Decides for the tasks of an open phase that can move, in plan order; drops those that no longer can. */
+function forwardFrontier(
+  plan: Plan,
+  state: RunState,
+  frontier: Frontier,
+  p: number,
+  nowMs: number,
+  out: Collector,
+): void {
+  const ids = movableIn(frontier, state, p);
+  /** The tasks that still can move, made once one is found that cannot. */
+  let kept: number[] | undefined;
+  for (let k = 0; k < ids.length; k++) {
+    const task = frontier.shape.tasks[ids[k]!]!;
+    const s = state.steps[task.id];
+    if (!canMove(state, task, s)) {
+      kept ??= ids.slice(0, k);
+      continue;
+    }
+    kept?.push(ids[k]!);
+    forwardTask(plan, state, task, s ?? stepOf(state, task.id), nowMs, out);
+  }
+  if (kept !== undefined) frontier.movable[p] = kept;
 }
 
 function forwardTask(
@@ -257,7 +214,6 @@ function forwardTask(
   s: StepState,
   nowMs: number,
   out: Collector,
-  start: (id: string) => void,
 ): void {
   const id = task.id;
   if (s.status === 'retrying') {
@@ -266,7 +222,7 @@ function forwardTask(
       return;
     }
     // Only steps with an action start; a person's or a clock's step waits again.
-    if (task.kind === 'automated' || task.wait?.condition) start(id);
+    if (task.kind === 'automated' || task.wait?.condition) out.start(id);
     else out.add({ type: 'step.waiting', stepId: id });
     return;
   }
@@ -280,7 +236,7 @@ function forwardTask(
       }
       return;
     case 'automated':
-      if (s.status === 'pending') start(id);
+      if (s.status === 'pending') out.start(id);
       return;
     case 'gate':
       if (s.status === 'pending') out.add({ type: 'step.waiting', stepId: id });
@@ -289,7 +245,7 @@ function forwardTask(
     case 'wait': {
       const until = task.wait?.untilMs;
       if (task.wait?.condition) {
-        if (s.status === 'pending') start(id);
+        if (s.status === 'pending') out.start(id);
         return;
       }
       const at = state.goLiveMs + (until ?? 0);

@@ -1,5 +1,6 @@
 import type { Actor, RunEvent, RunEventData, RunMode, RunOutcome, StoredError, Vote } from './run-event.js';
 import { GENESIS_HASH } from './run-event.js';
+import { noteStepChange } from './step-changes.js';
 
 /**
  * pending → waiting (for a person or votes) / running → succeeded | skipped; a failure either waits to be
@@ -111,8 +112,9 @@ export const isFinished = (s: StepState | undefined): boolean => s !== undefined
 
 /**
  * How many times a done step (succeeded or skipped) was made not done again in a state built by
- * `initialState`/`applyEvent` (a retry, a person marking it failed); undefined for any other state object.
- * While it stays the same, steps only ever become done, which lets the scheduler skip what it saw done.
+ * `initialState`/`applyEvent` (a retry, a person marking it failed); undefined for any other state object. The
+ * scheduler keeps a frontier only for a state where it is defined: every change to its steps goes through
+ * `applyEvent` (or `withSuccesses`), which note it (`step-changes.ts`).
  */
 const reopenedSteps = new WeakMap<RunState, number>();
 
@@ -174,6 +176,12 @@ export function applyEvent(state: RunState, event: RunEvent): void {
   const before = stepId === undefined ? undefined : state.steps[stepId];
   const wasDone = isDone(before);
   apply(state, event, before);
+  // For whoever watches the steps (the scheduler's frontier): every change that can make a step done, not
+  // done, or one a pass acts on. Not a start of a step that was not done (half of all events): a running step
+  // is none of these, and is dropped from the frontier when met (nor an abandon: not done either way).
+  if (stepId !== undefined && (data.type !== 'step.started' || wasDone)) {
+    noteStepChange(state, stepId, isDone(before ?? state.steps[stepId]));
+  }
   if (wasDone && !isDone(before)) {
     const n = reopenedSteps.get(state);
     if (n !== undefined) reopenedSteps.set(state, n + 1);

@@ -1,6 +1,7 @@
 import type { RunEvent } from './run-event.js';
 import type { RunState, StepState } from './run-state.js';
-import { applyEvent } from './run-state.js';
+import { applyEvent, isDone } from './run-state.js';
+import { noteStepChange } from './step-changes.js';
 
 /**
  * Calls `look` with the state as it would be after `events` (step successes only), then puts the state back
@@ -42,6 +43,8 @@ export function withSuccesses<T>(
       const s = originals[i];
       if (s) state.steps[ids[i]!] = s;
       else delete state.steps[ids[i]!];
+      // Put back without an event: whoever watches the steps (the scheduler's frontier) reads it again.
+      noteStepChange(state, ids[i]!, isDone(s));
     }
     state.lastSeq = lastSeq;
     state.lastHash = lastHash;
