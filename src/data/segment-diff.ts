@@ -113,15 +113,7 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
     if (differingGroups(sampled[0], sampled[1], min, width).length === 0) {
       // Every sampled group matches: one plain count + sum per side over a sequential scan (about the cost of
       // the bound) says whether the tables are identical. Equal: done, nothing else is read.
-      const [x, y] = await ctx.both(
-        () => ctx.source.nativeChecksum!(ctx.plan.source, WHOLE_TABLE),
-        () => ctx.target.nativeChecksum!(ctx.plan.target, WHOLE_TABLE),
-      );
-      if (same(x, y)) {
-        ctx.tally(x.count, y.count);
-        ctx.progress(Math.max(0, Number(x.count) - sampleRows));
-        return;
-      }
+      if (await wholeTablesSame(ctx, sampleRows)) return;
     }
     // The tables differ (in a sampled group, or only elsewhere): the other groups in one grouped pass.
   }
@@ -164,17 +156,24 @@ async function pagePath(
   ctx.progress(sampleRows);
   const differing = differingChunks(picked, sums);
   if (differing.length === 0 || (await onlyMoved(ctx, differing, sums))) {
-    const [x, y] = await ctx.both(
-      () => ctx.source.nativeChecksum!(ctx.plan.source, WHOLE_TABLE),
-      () => ctx.target.nativeChecksum!(ctx.plan.target, WHOLE_TABLE),
-    );
-    if (same(x, y)) {
-      ctx.tally(x.count, y.count);
-      ctx.progress(Math.max(0, Number(x.count) - sampleRows));
-      return 'identical';
-    }
+    if (await wholeTablesSame(ctx, sampleRows)) return 'identical';
   }
   return pageChunkPass(ctx, pages, { chunks: picked, sums });
+}
+
+/**
+ * One plain whole-table `count + sum` per side (a sequential scan through a small ring of buffers): whether the
+ * tables are identical. When they are, the rows are counted and the progress past the `sampledRows` told.
+ */
+async function wholeTablesSame(ctx: DiffContext, sampledRows: number): Promise<boolean> {
+  const [x, y] = await ctx.both(
+    () => ctx.source.nativeChecksum!(ctx.plan.source, WHOLE_TABLE),
+    () => ctx.target.nativeChecksum!(ctx.plan.target, WHOLE_TABLE),
+  );
+  if (!same(x, y)) return false;
+  ctx.tally(x.count, y.count);
+  ctx.progress(Math.max(0, Number(x.count) - sampledRows));
+  return true;
 }
 
 /** Downloads and compares the rows of the keys the page pass found differing. */
