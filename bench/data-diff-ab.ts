@@ -20,7 +20,7 @@
  * Prints one JSON line per phase (identical, 100 scattered differences) and side of the A/B: medians of the wall
  * and PostgreSQL backend CPU ratios (tool / bound), and every run's ratios.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { BackendCpu } from './pg-backend-cpu.js';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,31 +48,13 @@ const PG = 'postgres://postgres@127.0.0.1:5432';
 const A = `${PG}/${PREFIX}tminus_bench_pg_a_${suffix}`;
 const B = `${PG}/${PREFIX}tminus_bench_pg_b_${suffix}`;
 
-/** CPU ticks last seen per backend (pid and start time): a backend the pool closed still counts. */
-const seen = new Map<string, number>();
-
-/** CPU seconds of the bench databases' PostgreSQL backends so far (see `bench/data-diff.ts`). */
-function backendCpu(): number {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!title.startsWith('postgres: ') || !title.includes('tminus_bench_pg_')) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      seen.set(`${pid}/${f[19]}`, Number(f[11]) + Number(f[12]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let ticks = 0;
-  for (const t of seen.values()) ticks += t;
-  return ticks / 100;
-}
+const backendCpu = new BackendCpu();
 
 async function timed<T>(f: () => Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
-  const c = backendCpu();
+  const c = backendCpu.seconds();
   const t = process.hrtime.bigint();
   const value = await f();
-  return { wall: Number(process.hrtime.bigint() - t) / 1e9, cpu: backendCpu() - c, value };
+  return { wall: Number(process.hrtime.bigint() - t) / 1e9, cpu: backendCpu.seconds() - c, value };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

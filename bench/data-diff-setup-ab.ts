@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/data-diff-setup-ab.ts --before /tmp/before [--rounds 30] [--a db] [--b db]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { BackendCpu } from './pg-backend-cpu.js';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,25 +25,7 @@ const B = `${PG}/${arg('b', 'diff6_tminus_bench_pg_b_1m')}`;
 const ROUNDS = Number(arg('rounds', '30'));
 const BEFORE = resolve(arg('before', ''));
 
-const seen = new Map<string, number>();
-/** CPU ms of the bench databases' backends so far (a closed one still counts). */
-function backendCpuMs(): number {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!title.startsWith('postgres: ') || !title.includes('tminus_bench_pg_')) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      // schedstat: CPU time in ns (the stat ticks are 10 ms, too coarse for a few statements)
-      const ns = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
-      seen.set(`${pid}/${f[19]}`, ns / 1e6);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  let ms = 0;
-  for (const t of seen.values()) ms += t;
-  return ms;
-}
+const backendCpu = new BackendCpu();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 type Open = (url: string, options: { connections: number }) => Promise<Dialect>;
@@ -58,7 +40,7 @@ for (let i = 0; i < ROUNDS; i++) {
     const o0 = performance.now();
     const [s, t] = await Promise.all([open(A, { connections: 2 }), open(B, { connections: 2 })]);
     const opened = performance.now() - o0;
-    const c0 = backendCpuMs();
+    const c0 = backendCpu.ms();
     const t0 = performance.now();
     const [ds, dt] = await Promise.all([s.describeTable('big'), t.describeTable('big')]);
     const t1 = performance.now();
@@ -73,7 +55,7 @@ for (let i = 0; i < ROUNDS; i++) {
       t.heapPages!(plan.target),
     ]);
     const t2 = performance.now();
-    const c1 = backendCpuMs();
+    const c1 = backendCpu.ms();
     await Promise.all([s.close(), t.close()]);
     const r = (out[which] ??= { open: [], describe: [], layout: [], cpu: [] });
     r.open.push(opened);

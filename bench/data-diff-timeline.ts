@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/data-diff-timeline.ts [--a db] [--b db] [--diffs 100]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { BackendCpu } from './pg-backend-cpu.js';
 import { dataDiff } from '../src/data/data-diff.js';
 import type { Dialect } from '../src/data/dialect.js';
 import { openDialect } from '../src/data/open-dialect.js';
@@ -21,23 +21,7 @@ const B = `${PG}/${arg('b', 'diff5_tminus_bench_pg_b_1m')}`;
 const t0 = process.hrtime.bigint();
 const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
 const log: string[] = [];
-/** CPU ticks last seen per backend of the two databases (a closed one still counts). */
-const seen = new Map<string, number>();
-function backendCpuMs(): number {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!title.startsWith('postgres: ') || !title.includes('tminus_bench_pg_')) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      seen.set(`${pid}/${f[19]}`, Number(f[11]) + Number(f[12]));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  let ticks = 0;
-  for (const t of seen.values()) ticks += t;
-  return ticks * 10;
-}
+const backendCpu = new BackendCpu();
 function wrap(d: Dialect, side: string): Dialect {
   return new Proxy(d, {
     get(target, prop, receiver) {
@@ -48,7 +32,7 @@ function wrap(d: Dialect, side: string): Dialect {
         const r = (v as (...a: unknown[]) => unknown).apply(target, args);
         if (r instanceof Promise) {
           return r.then((x) => {
-            const c = backendCpuMs();
+            const c = backendCpu.ms();
             log.push(
               `${s.toFixed(0).padStart(6)} ${ms().toFixed(0).padStart(6)} ${(ms() - s).toFixed(0).padStart(5)} ${side} ${String(prop)} cpu ${c}`,
             );
@@ -75,8 +59,8 @@ for (let i = 0; i < 2; i++) {
 }
 await Promise.all(bounds.map((d) => d.close()));
 const [s, t] = await Promise.all([openDialect(A, { connections: 2 }), openDialect(B, { connections: 2 })]);
-backendCpuMs();
-const cpu0 = backendCpuMs();
+backendCpu.ms();
+const cpu0 = backendCpu.ms();
 const start = ms();
 const r = await dataDiff({
   source: wrap(s, 'S'),
@@ -86,7 +70,7 @@ const r = await dataDiff({
   clock: new SystemClock(),
 });
 const end = ms();
-const cpu1 = backendCpuMs();
+const cpu1 = backendCpu.ms();
 await Promise.all([s.close(), t.close()]);
 log.sort((x, y) => Number(x.slice(0, 6)) - Number(y.slice(0, 6)));
 console.log(log.join('\n'));

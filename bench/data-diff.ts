@@ -8,7 +8,7 @@
  * Data: deterministic 8-column tables (test/support/data-tables.ts) generated inside PostgreSQL and MariaDB.
  * Prints a table and a JSON line per measurement. Runs outside the test suite.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { BackendCpu } from './pg-backend-cpu.js';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
@@ -116,46 +116,16 @@ async function load(): Promise<void> {
   }
 }
 
-/** CPU ticks last seen per backend process: a backend that has ended still counts (see `pgBackendCpu`). */
-const backendTicks = new Map<string, number>();
+const backendCpu = new BackendCpu();
 
-/**
- * CPU seconds (user + system) spent so far by the PostgreSQL backends serving the bench databases (their
- * process titles name the database), or NaN when /proc cannot be read. On a loaded machine wall time mostly
- * measures the queue for a core; the backends' CPU time measures the work itself. A backend that has ended
- * keeps the ticks it was last seen with: the pool closes sessions idle for 10 s, which would otherwise take
- * their whole past CPU out of the sum in the middle of a measurement (negative figures at 3M rows). Sampled at
- * the start and end of every measurement, so a session's work is seen before it can end idle.
- */
-function pgBackendCpu(): number {
-  try {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (!title.startsWith('postgres: ') || !/tminus_bench_pg_/.test(title)) continue;
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        // The start time tells a reused process id from the backend that had it before.
-        backendTicks.set(`${pid}/${f[19]}`, Number(f[11]) + Number(f[12]));
-      } catch {
-        // the process ended meanwhile
-      }
-    }
-  } catch {
-    return NaN;
-  }
-  let ticks = 0;
-  for (const t of backendTicks.values()) ticks += t;
-  return ticks / 100;
-}
-
-/** Wall seconds, and PostgreSQL backend CPU seconds (see `pgBackendCpu`). */
+/** Wall seconds, and PostgreSQL backend CPU seconds (see `BackendCpu`). */
 let lastCpu = 0;
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
-  const c = pgBackendCpu();
+  const c = backendCpu.seconds();
   const t = process.hrtime.bigint();
   const v = await f();
   const sec = Number(process.hrtime.bigint() - t) / 1e9;
-  lastCpu = pgBackendCpu() - c;
+  lastCpu = backendCpu.seconds() - c;
   return [sec, v];
 }
 
