@@ -182,6 +182,40 @@ describe('page chunks', () => {
     }
   });
 
+  it('narrow differing chunks in the first, the last and every quarter of the heap, moved rows cancelling, exact', async () => {
+    // Wide rows (chunks of several pages, so the page-by-page step runs).
+    const wide = 'repeat(md5(g::text), 8)';
+    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', wide), 'ANALYZE t']);
+    try {
+      await targetWith(
+        [
+          // The first and the last row (first and last chunk), one row in each quarter of the heap.
+          `UPDATE t SET v = v || 'x' WHERE id IN (-2997, 86997, 19500, 42000, 64503)`,
+          // Moved on the target only (to the heap's end) from early chunks: each row's pair in its old chunk
+          // cancels out against its pair in the last chunk.
+          `UPDATE t SET v = v WHERE id IN (-2994, 30000, 51003)`,
+          // Past the source's last key: in the open-ended last chunk.
+          `INSERT INTO t VALUES (90003, 'past the end')`,
+          `DELETE FROM t WHERE id = 75000`,
+        ],
+        '',
+        'g',
+        wide,
+      );
+      const { want, calls } = await expectExact();
+      expect(want.changed).toEqual([-2997, 19500, 42000, 64503, 86997]);
+      expect(want.missingInSource).toEqual([90003]);
+      expect(want.missingInTarget).toEqual([75000]);
+      // The pass (one statement per side at least) and the page-by-page sums of the differing chunks.
+      expect(calls.heapChunkChecksums).toBeGreaterThanOrEqual(4);
+      expect(calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
+      expect(calls.groupStarts ?? 0).toBe(0);
+      await expectExact('id % 7 <> 0');
+    } finally {
+      await pgExec(source.url, ['DROP TABLE t', ...TABLE(), 'ANALYZE t']);
+    }
+  });
+
   it('report exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {
     await targetWith([
       `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
