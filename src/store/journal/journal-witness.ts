@@ -27,8 +27,9 @@ interface PendingHead {
 const MAX_PENDING = 64;
 /**
  * How long after a first committed head the pending heads are written (one `write` for every head recorded
- * meanwhile): long enough that a chain of appends, one round trip each, does not pay a write in each
- * round trip's window, where it delayed handling the answer (docs/benchmarks.md, PostgreSQL dispatch).
+ * meanwhile): long enough that a chain of appends, one round trip each, does not pay a write inside each
+ * round trip, where the process's CPU competes with the server's and lengthens it (docs/benchmarks.md,
+ * PostgreSQL dispatch).
  */
 const WRITE_AFTER_MS = 10;
 
