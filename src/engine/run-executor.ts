@@ -171,6 +171,8 @@ export class RunExecutor {
   #wakeSleeper: () => void = noWake;
   /** Set when something happened while the loop was not sleeping, so the next sleep returns at once. */
   #woken = false;
+  /** While the loop sleeps: the time it wakes at by itself (undefined while it runs). */
+  #sleepingUntil: number | undefined;
   /**
    * The state is the journal as of this executor's own last append and no hint or poll came since: the next
    * turn of the loop need not read (a dispatch is then one round trip). Should another process have appended
@@ -837,8 +839,26 @@ export class RunExecutor {
    * delaying the dependents' starts the append already carried (measured: docs/benchmarks.md, dispatch).
    */
   readonly #wakeUp = (): void => {
+    if (this.#asleepOnKeptDecision()) return;
     setImmediate(this.#wakeNow);
   };
+
+  /**
+   * The loop sleeps, and its turn would change nothing: the decision kept with the last append of results is
+   * the state's (`#decidedAt`: no events, no starts), every check it names is running, no result waits, no
+   * announcement is pending, no monitor to tick, and it wakes by itself no later than that decision asks.
+   * Then the turn is skipped: in a chain it ran inside the next append's round trip, where the process's
+   * CPU lengthens the round trip (docs/benchmarks.md, PostgreSQL dispatch). Anything else wakes it as before.
+   */
+  #asleepOnKeptDecision(): boolean {
+    const d = this.#decided;
+    const until = this.#sleepingUntil;
+    if (d === undefined || until === undefined || this.#dead || d.seq !== this.#state.lastSeq) return false;
+    if (this.#results.length > 0 || this.#announcer.busy || this.#o.plan.monitors.length > 0) return false;
+    if ((d.wakeAtMs ?? Infinity) < until) return false;
+    for (const id of d.checks) if (!this.#checking.has(id)) return false;
+    return true;
+  }
   readonly #wakeNow = (): void => this.#wake();
 
   /**
@@ -1026,11 +1046,13 @@ export class RunExecutor {
         resolve();
       };
     });
+    this.#sleepingUntil = until;
     try {
       await Promise.race([this.#o.clock.sleep(until - now, controller.signal).catch(() => undefined), woken]);
       // A poll (or a timer): read what other processes may have appended.
       if (!wokenUp) this.#upToDate = false;
     } finally {
+      this.#sleepingUntil = undefined;
       controller.abort(SLEEP_OVER);
       this.#wakeSleeper = noWake;
       this.#woken = false;

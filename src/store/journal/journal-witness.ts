@@ -25,6 +25,13 @@ interface PendingHead {
 
 /** Heads recorded since the last write after which the witness is written at once, not later. */
 const MAX_PENDING = 64;
+/**
+ * How long after a first committed head the pending heads are written (one `write` for every head recorded
+ * meanwhile): long enough that a chain of appends, one round trip each, does not pay a write inside each
+ * round trip, where the process's CPU competes with the server's and lengthens it (docs/benchmarks.md,
+ * PostgreSQL dispatch).
+ */
+const WRITE_AFTER_MS = 10;
 
 /**
  * A checkpoint log of journal heads kept outside the store's directory (default
@@ -32,9 +39,10 @@ const MAX_PENDING = 64;
  * that deleting the tail of a journal and fixing its head is still caught: the witness saw further.
  *
  * Written after the append it follows is committed, and off its path: a committed head is kept and written
- * once the appending code has moved on (`setImmediate`: while it waits for its next round trip), only the
- * furthest head of each run, in one `write` to a file kept open (append mode) until `close`. So the witness
- * may lag the journal (by at most `MAX_PENDING` heads, or a crash), never lead it; reading it here, and
+ * `WRITE_AFTER_MS` later (a timer, so a chain of appends pays one write for many heads, not one in each
+ * round trip's window), only the furthest head of each run, in one `write` to a file kept open (append
+ * mode) until `close`. So the witness may lag the journal (by at most `MAX_PENDING` heads, or what a crash
+ * within `WRITE_AFTER_MS` of the last write left unwritten), never lead it; reading it here, and
  * closing the store, write what is pending first. A witness file removed or replaced meanwhile is noticed
  * (no links left) and opened again.
  */
@@ -69,8 +77,13 @@ export class JournalWitness {
     if (this.#scheduled) return;
     this.#scheduled = true;
     awaitingFlush.add(this);
-    setImmediate(() => this.flush());
+    // Unreferenced: it does not keep the process alive, whose exit writes what is pending (below).
+    setTimeout(this.#flushLater, WRITE_AFTER_MS).unref();
   }
+
+  readonly #flushLater = (): void => {
+    if (this.#scheduled) this.flush();
+  };
 
   /** Writes the pending heads now (a failure is warned about: the witness then lags). */
   flush(): void {
