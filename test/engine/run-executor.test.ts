@@ -279,6 +279,46 @@ phases:
     expect(h.state.steps.cond?.summary).toContain('condition met after 3 check(s)');
   });
 
+  it('leaves the loop asleep through a chain of instant steps, yet a wait, its dependent and the next phase start on time', async () => {
+    // Each success's append carries the next start and keeps the decision: the loop is then not woken
+    // (nothing would change) — it must still wake by itself for the wait, which is due meanwhile.
+    const calls: Call[] = [];
+    const h = await harness(
+      `version: 1
+name: asleep
+${roles}
+phases:
+  - id: p
+    at: T-1h
+    tasks:
+      - { id: w, type: wait, until: T-50m }
+${['a', 'b', 'c', 'd', 'e', 'f']
+  .map(
+    (id, i) =>
+      `      - { id: ${id}, owner: ops, action: t${i === 0 ? '' : `, after: [${'abcdef'[i - 1]}]`} }`,
+  )
+  .join('\n')}
+      - { id: g, owner: ops, action: t, after: [w, f] }
+  - id: q
+    at: T-40m
+    tasks: [{ id: h, owner: ops, action: t }]
+`,
+      { actions: [testAction('t', false, calls, () => ({ summary: 'done at once' }))] },
+    );
+    expect(await h.outcome()).toBe('completed');
+    expect(calls.map((c) => [c.stepId, (c.at - T0) / M])).toEqual([
+      ['a', -60],
+      ['b', -60],
+      ['c', -60],
+      ['d', -60],
+      ['e', -60],
+      ['f', -60],
+      ['g', -50],
+      ['h', -40],
+    ]);
+    expect((h.state.steps.w!.endedAtMs! - T0) / M).toBe(-50);
+  });
+
   it('runs a rehearsal with --auto-approve, recording every automatic decision under actor auto', async () => {
     const h = await harness(
       `version: 1
