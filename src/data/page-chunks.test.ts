@@ -1,12 +1,8 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgExec } from '../../test/support/data-tables.js';
 import type { TestDatabase } from '../../test/support/databases.js';
 import { createPostgresDatabase } from '../../test/support/databases.js';
-import { ManualClock } from '../../test/support/manual-clock.js';
-import { dataDiff } from './data-diff.js';
-import type { Dialect } from './dialect.js';
-import { openDialect } from './open-dialect.js';
+import { countedDiff, fullJoinDiff } from '../../test/support/diff-oracle.js';
 import { pageChunks, pagesOf } from './page-chunks.js';
 
 /*
@@ -47,61 +43,10 @@ async function targetWith(statements: string[], options = '', order = 'g', value
 }
 
 /** The comparison, with how many times each step of the two paths ran. */
-async function compare(where?: string) {
-  const calls: Record<string, number> = {};
-  const spy = (d: Dialect): Dialect =>
-    new Proxy(d, {
-      get(t, name, receiver) {
-        const v = Reflect.get(t, name, receiver) as unknown;
-        if (typeof v !== 'function') return v;
-        return (...args: unknown[]) => {
-          calls[String(name)] = (calls[String(name)] ?? 0) + 1;
-          return (v as (...a: unknown[]) => unknown).apply(t, args);
-        };
-      },
-    });
-  const [s, t] = await Promise.all([
-    openDialect(source.url, { connections: 2 }),
-    openDialect(target.url, { connections: 2 }),
-  ]);
-  try {
-    const report = await dataDiff({
-      source: spy(s),
-      target: spy(t),
-      tables: ['t'],
-      options: where ? { where } : {},
-      clock: new ManualClock(7),
-    });
-    return { r: report.tables[0]!, calls };
-  } finally {
-    await Promise.all([s.close(), t.close()]);
-  }
-}
+const compare = (where?: string) => countedDiff(source.url, target.url, where);
 
 /** The differences, computed independently by a full join of the two tables. */
-async function truth(where = 'true') {
-  const read = async (url: string) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      const r = (await c.query(`SELECT id::text, v FROM t WHERE ${where}`)).rows as {
-        id: string;
-        v: string;
-      }[];
-      return new Map(r.map((x) => [x.id, x.v]));
-    } finally {
-      await c.end();
-    }
-  };
-  const [src, dst] = await Promise.all([read(source.url), read(target.url)]);
-  const num = (xs: string[]) => xs.map(Number).sort((a, b) => a - b);
-  return {
-    changed: num([...src.keys()].filter((k) => dst.has(k) && dst.get(k) !== src.get(k))),
-    missingInTarget: num([...src.keys()].filter((k) => !dst.has(k))),
-    missingInSource: num([...dst.keys()].filter((k) => !src.has(k))),
-    rows: [src.size, dst.size],
-  };
-}
+const truth = (where?: string) => fullJoinDiff(source.url, target.url, where);
 
 async function expectExact(where?: string) {
   const want = await truth(where);

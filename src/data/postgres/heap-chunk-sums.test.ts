@@ -3,12 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgExec } from '../../../test/support/data-tables.js';
 import type { TestDatabase } from '../../../test/support/databases.js';
 import { createPostgresDatabase } from '../../../test/support/databases.js';
-import { ManualClock } from '../../../test/support/manual-clock.js';
-import { dataDiff } from '../data-diff.js';
-import type { Dialect, TableQuery } from '../dialect.js';
+import { countedDiff, fullJoinDiff } from '../../../test/support/diff-oracle.js';
+import type { TableQuery } from '../dialect.js';
 import type { HeapChunk, HeapPosition } from '../heap-chunks.js';
 import { heapChunks, heapPositionText, parseHeapPosition } from '../heap-chunks.js';
-import { openDialect } from '../open-dialect.js';
 import type { BoundSql } from '../query-shapes.js';
 import { chunkStragglersSql, groupStartsSql, heapChunkSumsSql } from './heap-chunk-sums.js';
 
@@ -123,61 +121,14 @@ describe('heap chunk sums', () => {
 });
 
 describe('a comparison by heap chunks (PostgreSQL native hashes, key-ordered heaps)', () => {
+  // Page chunks (heaps laid out alike, see page-chunks.test.ts) would take these heaps: not offered.
   async function compare(where?: string) {
-    let chunked = 0;
-    const spy = (d: Dialect): Dialect =>
-      new Proxy(d, {
-        get(t, name, receiver) {
-          // Page chunks (heaps laid out alike, see page-chunks.test.ts) would take these heaps: not offered.
-          if (name === 'heapPages') return undefined;
-          const v = Reflect.get(t, name, receiver) as unknown;
-          if (typeof v !== 'function') return v;
-          return (...args: unknown[]) => {
-            if (name === 'heapChunkChecksums') chunked++;
-            return (v as (...a: unknown[]) => unknown).apply(t, args);
-          };
-        },
-      });
-    const [s, t] = await Promise.all([
-      openDialect(db.url, { connections: 2 }),
-      openDialect(target.url, { connections: 2 }),
-    ]);
-    try {
-      const report = await dataDiff({
-        source: spy(s),
-        target: spy(t),
-        tables: ['t'],
-        options: where ? { where } : {},
-        clock: new ManualClock(7),
-      });
-      return { r: report.tables[0]!, chunked };
-    } finally {
-      await Promise.all([s.close(), t.close()]);
-    }
+    const { r, calls } = await countedDiff(db.url, target.url, where, ['heapPages']);
+    return { r, chunked: calls.heapChunkChecksums ?? 0 };
   }
 
   /** The differences, computed independently by a full join of the two tables. */
-  async function truth(where = 'true') {
-    const c = new pg.Client({ connectionString: target.url });
-    await c.connect();
-    try {
-      const t = (await c.query(`SELECT id::text, v FROM t WHERE ${where}`)).rows as {
-        id: string;
-        v: string | null;
-      }[];
-      const s = (await client.query(`SELECT id::text, v FROM t WHERE ${where}`)).rows as typeof t;
-      const src = new Map(s.map((r) => [r.id, r.v]));
-      const dst = new Map(t.map((r) => [r.id, r.v]));
-      const num = (xs: string[]) => xs.map(Number).sort((a, b) => a - b);
-      return {
-        changed: num([...src.keys()].filter((k) => dst.has(k) && dst.get(k) !== src.get(k))),
-        missingInTarget: num([...src.keys()].filter((k) => !dst.has(k))),
-        missingInSource: num([...dst.keys()].filter((k) => !src.has(k))),
-      };
-    } finally {
-      await c.end();
-    }
-  }
+  const truth = (where?: string) => fullJoinDiff(db.url, target.url, where);
 
   it('reports exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {
     await pgExec(target.url, [
