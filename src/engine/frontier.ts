@@ -38,15 +38,17 @@ function buildShape(plan: Plan): Shape | null {
   const tasks = plan.tasks;
   // The plan's own index of its tasks (one per plan, shared with `taskById`).
   const index = taskIndex(plan);
+  // A task id given twice (in two phases, or twice in one) leaves the index shorter than the list.
+  if (index.size !== tasks.length) return null;
   const phaseStart = new Uint32Array(plan.phases.length + 1);
   const phaseOf = new Uint32Array(tasks.length);
   let i = 0;
   for (let p = 0; p < plan.phases.length; p++) {
     phaseStart[p] = i;
     const ids = plan.phases[p]!.taskIds;
+    if (i + ids.length > tasks.length) return null;
     for (let k = 0; k < ids.length; k++, i++) {
-      // A task given twice (in two phases, or twice in one) is indexed at one position only.
-      if (i >= tasks.length || tasks[i]!.id !== ids[k] || index.get(ids[k]!) !== i) return null;
+      if (tasks[i]!.id !== ids[k]) return null;
       phaseOf[i] = p;
     }
   }
