@@ -45,6 +45,7 @@ import { WatchAnnouncer } from './watch-announcer.js';
 import type { SecretSources } from './secret-resolver.js';
 import { ScaledClock } from './scaled-clock.js';
 import { clockHolds, describeHolds } from './who-owes-what.js';
+import type { StepOutcome } from './step-execution.js';
 import { executeStep, rollbackStepOf } from './step-execution.js';
 
 export interface ExecutorOptions {
@@ -841,8 +842,12 @@ export class RunExecutor {
       signal: this.#steps.signal,
       stepId: id,
       attempt,
-    }).then((data) => this.#executed(id, attempt, data));
+    }).then(this.#outcome);
   }
+
+  /** A step's outcome names its step and attempt: one function for every step, not a closure made per step. */
+  readonly #outcome = (data: StepOutcome): Promise<void> | undefined =>
+    this.#executed(data.stepId, data.attempt, data);
 
   /** Records a step's result (`executeStep` never rejects), then wakes the loop. */
   #executed(id: string, attempt: number, data: RunEventData): Promise<void> | undefined {
