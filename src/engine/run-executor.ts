@@ -142,8 +142,9 @@ const NOTHING: readonly never[] = [];
 function startable(state: RunState, ids: readonly string[]): { id: string; attempt: number }[] {
   const launched: { id: string; attempt: number }[] = [];
   for (let i = 0; i < ids.length; i++) {
-    const s = stepOf(state, ids[i]!);
-    if (s.status === 'pending' || s.status === 'retrying') launched.push({ id: ids[i]!, attempt: s.attempt + 1 });
+    const id = ids[i]!;
+    const s = stepOf(state, id);
+    if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
   }
   return launched;
 }

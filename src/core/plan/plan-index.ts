@@ -23,4 +23,3 @@ export function taskById(plan: Plan, id: string): Task | undefined {
   const i = taskIndex(plan).get(id);
   return i === undefined ? undefined : plan.tasks[i];
 }
-

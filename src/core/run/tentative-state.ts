@@ -64,7 +64,11 @@ function applyCopied(
 }
 
 /** Puts the touched steps back as they were. */
-function putBack(state: RunState, ids: readonly string[], originals: readonly (StepState | undefined)[]): void {
+function putBack(
+  state: RunState,
+  ids: readonly string[],
+  originals: readonly (StepState | undefined)[],
+): void {
   for (let i = 0; i < ids.length; i++) {
     const s = originals[i];
     if (s) state.steps[ids[i]!] = s;
