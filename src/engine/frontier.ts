@@ -1,4 +1,5 @@
 import type { Plan, Task } from '../core/plan/plan.js';
+import { taskIndex } from '../core/plan/plan-index.js';
 import type { RunState, StepState } from '../core/run/run-state.js';
 import { isDone, stepsReopened } from '../core/run/run-state.js';
 import type { StepChanges } from '../core/run/step-changes.js';
@@ -35,16 +36,19 @@ function buildShape(plan: Plan): Shape | null {
   // Plain indexed loops: this runs once per plan, before the code is compiled (no iterators to step through).
   // `plan.tasks` lists the tasks phase by phase, in order (`toPlan`): checked, not assumed.
   const tasks = plan.tasks;
-  const index = new Map<string, number>();
+  // The plan's own index of its tasks (one per plan, shared with `taskById`).
+  const index = taskIndex(plan);
+  // A task id given twice (in two phases, or twice in one) leaves the index shorter than the list.
+  if (index.size !== tasks.length) return null;
   const phaseStart = new Uint32Array(plan.phases.length + 1);
   const phaseOf = new Uint32Array(tasks.length);
   let i = 0;
   for (let p = 0; p < plan.phases.length; p++) {
     phaseStart[p] = i;
     const ids = plan.phases[p]!.taskIds;
+    if (i + ids.length > tasks.length) return null;
     for (let k = 0; k < ids.length; k++, i++) {
-      if (i >= tasks.length || tasks[i]!.id !== ids[k] || index.has(ids[k]!)) return null;
-      index.set(ids[k]!, i);
+      if (tasks[i]!.id !== ids[k]) return null;
       phaseOf[i] = p;
     }
   }

@@ -45,6 +45,7 @@ import { WatchAnnouncer } from './watch-announcer.js';
 import type { SecretSources } from './secret-resolver.js';
 import { ScaledClock } from './scaled-clock.js';
 import { clockHolds, describeHolds } from './who-owes-what.js';
+import type { StepOutcome } from './step-execution.js';
 import { executeStep, rollbackStepOf } from './step-execution.js';
 
 export interface ExecutorOptions {
@@ -136,6 +137,30 @@ interface DecidedAt {
 
 /** The decision the loop takes when the one made with the last append still stands: nothing to do. */
 const NOTHING: readonly never[] = [];
+
+/** Of the steps decided to start, those that still can, with the attempt each starts. */
+function startable(state: RunState, ids: readonly string[]): { id: string; attempt: number }[] {
+  const launched: { id: string; attempt: number }[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const s = stepOf(state, id);
+    if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
+  }
+  return launched;
+}
+
+/** `events` followed by a `step.started` for each of `launched`. */
+function withStarts(
+  events: readonly { actor: Actor; data: RunEventData }[],
+  launched: readonly { id: string; attempt: number }[],
+): { actor: Actor; data: RunEventData }[] {
+  const out = events.slice();
+  for (let i = 0; i < launched.length; i++) {
+    const { id, attempt } = launched[i]!;
+    out.push({ actor: SYSTEM, data: { type: 'step.started', stepId: id, attempt } });
+  }
+  return out;
+}
 
 /** A finished action waiting to be recorded. */
 interface StepResult {
@@ -486,8 +511,15 @@ export class RunExecutor {
 
   async #sync(): Promise<void> {
     const fresh = await this.#o.store.readEvents(this.#o.runId, this.#state.lastSeq);
-    // Two syncs may overlap (the loop and a write): apply each event exactly once, in order.
-    for (const e of fresh) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+    this.#applyAll(fresh);
+  }
+
+  /** Applies the events that follow the state, each exactly once and in order (two syncs may overlap). */
+  #applyAll(events: readonly RunEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+    }
   }
 
   #applied(e: RunEvent): void {
@@ -597,7 +629,7 @@ export class RunExecutor {
         },
       });
       if (!appended) return undefined;
-      for (const e of appended) if (e.seq === this.#state.lastSeq + 1) this.#applied(e);
+      this.#applyAll(appended);
       this.#upToDate = this.#pokes === pokes && appended.at(-1)?.seq === this.#state.lastSeq;
       return appended;
     });
@@ -621,17 +653,16 @@ export class RunExecutor {
       launched = [];
       // Anything new (a rebaseline, a pause, a rollback) may change the decision: decide again.
       if (state.lastSeq !== decidedAt || state.status !== 'running') return undefined;
-      for (const id of ids) {
-        const s = stepOf(state, id);
-        if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
-      }
-      return launched.map(({ id, attempt }) => ({
-        actor: SYSTEM,
-        data: { type: 'step.started' as const, stepId: id, attempt },
-      }));
+      launched = startable(state, ids);
+      return withStarts([], launched);
     });
     if (this.#o.stepClaims) await this.#offer(launched);
-    else for (const { id, attempt } of launched) this.#execute(id, attempt);
+    else this.#executeAll(launched);
+  }
+
+  /** Executes started steps here (see `#execute`). */
+  #executeAll(launched: readonly { id: string; attempt: number }[]): void {
+    for (let i = 0; i < launched.length; i++) this.#execute(launched[i]!.id, launched[i]!.attempt);
   }
 
   /**
@@ -812,8 +843,12 @@ export class RunExecutor {
       signal: this.#steps.signal,
       stepId: id,
       attempt,
-    }).then((data) => this.#executed(id, attempt, data));
+    }).then(this.#outcome);
   }
+
+  /** A step's outcome names its step and attempt: one function for every step, not a closure made per step. */
+  readonly #outcome = (data: StepOutcome): Promise<void> | undefined =>
+    this.#executed(data.stepId, data.attempt, data);
 
   /** Records a step's result (`executeStep` never rejects), then wakes the loop. */
   #executed(id: string, attempt: number, data: RunEventData): Promise<void> | undefined {
@@ -902,13 +937,7 @@ export class RunExecutor {
           const after = this.#startsAfter(state, results, atMs);
           launched = after.launched;
           decided = after.decided;
-          return [
-            ...results,
-            ...launched.map(({ id, attempt }) => ({
-              actor: SYSTEM,
-              data: { type: 'step.started' as const, stepId: id, attempt },
-            })),
-          ];
+          return withStarts(results, launched);
         });
         if (appended && decided) this.#keepDecision(appended, decided);
       } catch (error) {
@@ -918,7 +947,7 @@ export class RunExecutor {
       }
       // Taken over while deciding: the results were not offered to the store yet; offer them for the record.
       if (this.#lost && batch) for (const r of batch) await this.#recordLate(r.data);
-      else for (const { id, attempt } of launched) this.#execute(id, attempt);
+      else this.#executeAll(launched);
     })();
     this.#recordQueued = job;
     void job
@@ -958,12 +987,7 @@ export class RunExecutor {
         watch: { state: this.#watch, clock: this.#clock.at(after, atMs) },
       });
       if (d.events.length > 0) return { launched: [], decided: d };
-      const launched: { id: string; attempt: number }[] = [];
-      for (const id of d.starts) {
-        const s = stepOf(after, id);
-        if (s.status === 'pending' || s.status === 'retrying') launched.push({ id, attempt: s.attempt + 1 });
-      }
-      return { launched, decided: d };
+      return { launched: startable(after, d.starts), decided: d };
     });
     return starts ?? none;
   }

@@ -105,7 +105,10 @@ function retryAt(clock: Clock, error: TminusError, retry: RetryPolicy, attempt: 
  * Never throws nor rejects: a step that cannot run is a failed step. Not an `async` function, for the same
  * reason as `runAction`: no frame kept on the heap per step while its action runs.
  */
-export function executeStep(input: StepExecutionInput): Promise<RunEventData> {
+/** What executing a step records: its success or its failure, always for the step and attempt it was given. */
+export type StepOutcome = Extract<RunEventData, { type: 'step.succeeded' } | { type: 'step.failed' }>;
+
+export function executeStep(input: StepExecutionInput): Promise<StepOutcome> {
   const { stepId: id, attempt, clock, plan } = input;
   let target: ReturnType<typeof callOf>;
   try {
@@ -145,7 +148,7 @@ export function executeStep(input: StepExecutionInput): Promise<RunEventData> {
           });
     // Inline, unnamed callbacks (see `runAction`).
     return run.then(
-      (r): RunEventData => {
+      (r): StepOutcome => {
         try {
           const output =
             budget === undefined
@@ -170,7 +173,7 @@ export function executeStep(input: StepExecutionInput): Promise<RunEventData> {
 }
 
 /** The `step.failed` to record for an error, with a retry time when the step's policy allows one. */
-function stepFailed(input: StepExecutionInput, retry: RetryPolicy, thrown: unknown): RunEventData {
+function stepFailed(input: StepExecutionInput, retry: RetryPolicy, thrown: unknown): StepOutcome {
   const { stepId, attempt } = input;
   const error = coerceError(thrown);
   const retryAtMs = retryAt(input.clock, error, retry, attempt);

@@ -203,8 +203,15 @@ function retryPolicy(raw: RawRetry | undefined, fallback: RawRetry | undefined):
   };
 }
 
+/**
+ * The parameters of a call that gives none: one object for every such call (plans are immutable), so what is
+ * derived from a call's parameters once per object — their parse against the action's schema, whether they
+ * hold secret references — is derived once for all of them, not once per task.
+ */
+const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 const call = (action: string | undefined, params: Record<string, unknown> | undefined, timeout?: string) =>
-  action === undefined ? undefined : { action, with: params ?? {}, timeoutMs: ms(timeout) };
+  action === undefined ? undefined : { action, with: params ?? NO_PARAMS, timeoutMs: ms(timeout) };
 
 /**
  * Turns a schema-valid raw plan into the typed model the scheduler and engine use: durations and offsets in
@@ -257,7 +264,7 @@ export function buildPlan(raw: RawPlan): Plan {
                 untilMs: at(t.until),
                 condition: t.condition && {
                   action: t.condition.action,
-                  with: t.condition.with ?? {},
+                  with: t.condition.with ?? NO_PARAMS,
                   timeoutMs: ms(t.condition.timeout),
                   intervalMs: ms(t.condition.interval) ?? 30_000,
                 },
@@ -316,7 +323,7 @@ export function buildPlan(raw: RawPlan): Plan {
     monitors: (raw.monitors ?? []).map((m) => ({
       id: m.id,
       title: m.title ?? m.id,
-      call: { action: m.action, with: m.with ?? {}, timeoutMs: undefined },
+      call: { action: m.action, with: m.with ?? NO_PARAMS, timeoutMs: undefined },
       fromMs: at(m.from),
       untilMs: at(m.until),
       intervalMs: ms(m.interval) ?? 30_000,
