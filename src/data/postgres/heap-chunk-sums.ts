@@ -165,3 +165,24 @@ export function keyRangesSumSql(
     values: b.values,
   };
 }
+
+/**
+ * Count and sum of the row hash per key group `(key − origin) / width` over one sequential scan of the whole
+ * table (with the operator's filter): a hash aggregate. The group is computed inside a subquery so the planner
+ * sizes the hash table for its default of 200 groups instead of the key's distinct count (a table of ~a million
+ * buckets planned for spilling, each look-up a cache miss); it grows as groups come. The caller keeps the keys
+ * within ±2^62 so `key − origin` cannot overflow.
+ */
+export function scannedGroupSumsSql(q: TableQuery, origin: bigint, width: bigint, hash: string): BoundSql {
+  const b = new Binder(F);
+  const k = F.ident(singleKey(q));
+  const o = b.bind(origin.toString());
+  const w = b.bind(width.toString());
+  return {
+    sql:
+      `SELECT s.g::text, count(*)::text, coalesce(sum(s.h), 0)::text FROM (SELECT (${k} - ${o}::bigint) / ` +
+      `${w}::bigint AS g, ${hash} AS h FROM ${F.ident(q.table)}${q.where ? ` WHERE (${q.where})` : ''} OFFSET 0) s ` +
+      `GROUP BY 1`,
+    values: b.values,
+  };
+}

@@ -43,6 +43,7 @@ import {
   heapChunkSumsSql,
   heapPagesSql,
   keyRangesSumSql,
+  scannedGroupSumsSql,
   pageFirstKeysSql,
 } from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
@@ -404,6 +405,10 @@ export class PostgresDialect implements Dialect {
       });
     }
     return out;
+  }
+
+  async scannedGroupChecksums(q: TableQuery, origin: bigint, width: bigint): Promise<Map<number, Checksum>> {
+    return checksumMap(await this.sql.bound(scannedGroupSumsSql(q, origin, width, this.nativeHashSql(q))));
   }
 
   async keyRangesChecksum(q: TableQuery, ranges: readonly { lo: bigint; hi: bigint }[]): Promise<Checksum> {
