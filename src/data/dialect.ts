@@ -221,6 +221,8 @@ export interface Dialect {
   ): Promise<{ rows: bigint; keys: bigint[] }>;
   /** PostgreSQL: how many pages the table's heap has (see `page-chunks.ts`). */
   heapPages?(query: TableQuery): Promise<number>;
+  /** PostgreSQL: the server's shared buffers, in pages, read beside the last `heapPages` (else undefined). */
+  readonly sharedBufferPages?: number | undefined;
   /** PostgreSQL: the lowest key on each of the listed heap pages, null for an empty page (no filter). */
   pageFirstKeys?(query: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]>;
   /** PostgreSQL: the key and native hash of every row the heap chunks hold, by chunk: `key:hash` pairs joined by commas. */

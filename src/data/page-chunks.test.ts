@@ -3,6 +3,9 @@ import { pgExec } from '../../test/support/data-tables.js';
 import type { TestDatabase } from '../../test/support/databases.js';
 import { createPostgresDatabase } from '../../test/support/databases.js';
 import { countedDiff, fullJoinDiff } from '../../test/support/diff-oracle.js';
+import pg from 'pg';
+import type { TableQuery } from './dialect.js';
+import { openDialect } from './open-dialect.js';
 import { pageChunks, pagesOf } from './page-chunks.js';
 
 /*
@@ -362,6 +365,23 @@ describe('differing tables laid out alike, by one grouped plain scan per side', 
     const { want, calls } = await scanned();
     expect(want.changed).toEqual([-2997]);
     expect(calls.nativeChecksum).toBe(2);
+  });
+
+  it('read the shared buffers beside the heap size (the grouped scan is for heaps up to twice their size)', async () => {
+    const d = await openDialect(source.url);
+    try {
+      expect(d.sharedBufferPages).toBeUndefined();
+      const q = { table: 't', specs: [], key: ['id'] } as unknown as TableQuery;
+      expect(await d.heapPages!(q)).toBeGreaterThan(100);
+      const c = new pg.Client({ connectionString: source.url });
+      await c.connect();
+      const want = (await c.query(`SELECT setting::int AS n FROM pg_settings WHERE name = 'shared_buffers'`))
+        .rows[0] as { n: number };
+      await c.end();
+      expect(d.sharedBufferPages).toBe(want.n);
+    } finally {
+      await d.close();
+    }
   });
 
   it('compare every row differing in many groups, exact', async () => {

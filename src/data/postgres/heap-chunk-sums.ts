@@ -96,11 +96,13 @@ export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]):
   };
 }
 
-/** How many pages the table's heap has now (its file size; no scan). */
+/** How many pages the table's heap has now (its file size; no scan), and the server's shared buffers in pages. */
 export function heapPagesSql(q: TableQuery): BoundSql {
   const b = new Binder(F);
   return {
-    sql: `SELECT (pg_relation_size(${b.bind(F.ident(q.table))}::regclass) / current_setting('block_size')::bigint)::text`,
+    sql:
+      `SELECT (pg_relation_size(${b.bind(F.ident(q.table))}::regclass) / current_setting('block_size')::bigint)::text, ` +
+      `(pg_size_bytes(current_setting('shared_buffers')) / current_setting('block_size')::bigint)::text`,
     values: b.values,
   };
 }

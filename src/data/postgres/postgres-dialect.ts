@@ -370,8 +370,13 @@ export class PostgresDialect implements Dialect {
     return out;
   }
 
+  /** Read beside the heap's size (`heapPages`): see `segment-diff.ts`, `scannedPass`. */
+  sharedBufferPages: number | undefined;
+
   async heapPages(q: TableQuery): Promise<number> {
-    return Number((await this.sql.bound(heapPagesSql(q)))[0]?.[0] ?? 0);
+    const r = (await this.sql.bound(heapPagesSql(q)))[0];
+    this.sharedBufferPages = r?.[1] ? Number(r[1]) : undefined;
+    return Number(r?.[0] ?? 0);
   }
 
   async pageFirstKeys(q: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]> {
