@@ -1,3 +1,10 @@
+/**
+ * Statements run one after another in one new PostgreSQL session, each with its wall time and the backend's user
+ * and system CPU (ms) and minor page faults from `/proc/<pid>/stat` around it: what a new backend pays the first
+ * time it touches a table's shared buffers (docs/benchmarks.md, branch `diff8`). Needs the server on this host.
+ *
+ *   npx tsx bench/data-diff-probe.ts <database> "<statement>" ["<statement>" …]
+ */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 const db = process.argv[2]!;
@@ -16,6 +23,8 @@ for (const s of stmts) {
   await c.query(s);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   const b = stat(pid);
-  console.log(`${ms.toFixed(0).padStart(5)} ms  user ${b.utime - a.utime} sys ${b.stime - a.stime} faults ${b.faults - a.faults}  ${s.slice(0, 60)}`);
+  console.log(
+    `${ms.toFixed(0).padStart(5)} ms  user ${b.utime - a.utime} sys ${b.stime - a.stime} faults ${b.faults - a.faults}  ${s.slice(0, 60)}`,
+  );
 }
 await c.end();
