@@ -43,6 +43,7 @@ import {
   heapChunkSumsSql,
   heapPagesSql,
   keyRangesSumSql,
+  scannedGroupSumsSql,
   pageFirstKeysSql,
 } from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
@@ -369,8 +370,13 @@ export class PostgresDialect implements Dialect {
     return out;
   }
 
+  /** Read beside the heap's size (`heapPages`): see `segment-diff.ts`, `scannedPass`. */
+  sharedBufferPages: number | undefined;
+
   async heapPages(q: TableQuery): Promise<number> {
-    return Number((await this.sql.bound(heapPagesSql(q)))[0]?.[0] ?? 0);
+    const r = (await this.sql.bound(heapPagesSql(q)))[0];
+    this.sharedBufferPages = r?.[1] ? Number(r[1]) : undefined;
+    return Number(r?.[0] ?? 0);
   }
 
   async pageFirstKeys(q: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]> {
@@ -404,6 +410,10 @@ export class PostgresDialect implements Dialect {
       });
     }
     return out;
+  }
+
+  async scannedGroupChecksums(q: TableQuery, origin: bigint, width: bigint): Promise<Map<number, Checksum>> {
+    return checksumMap(await this.sql.bound(scannedGroupSumsSql(q, origin, width, this.nativeHashSql(q))));
   }
 
   async keyRangesChecksum(q: TableQuery, ranges: readonly { lo: bigint; hi: bigint }[]): Promise<Checksum> {
