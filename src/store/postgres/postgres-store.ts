@@ -439,7 +439,14 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     sealed: SealedEvents,
     fence: AppendFence | undefined,
   ): Promise<AppendAnswer> {
-    const values = [runId, expectedSeq, head.hash, fence?.holderId ?? null, fence?.epoch ?? null, ...sealed.columns];
+    const values = [
+      runId,
+      expectedSeq,
+      head.hash,
+      fence?.holderId ?? null,
+      fence?.epoch ?? null,
+      ...sealed.columns,
+    ];
     const statement = appendStatement(sealed.events.length);
     let r: pg.QueryResult<{ refused: (string | null)[] | null }>;
     let retries = 0;
@@ -581,9 +588,10 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
 
   async verifyJournal(runId: string): Promise<JournalVerdict> {
     // The run's head is its last event (migration 9): no head is recorded apart from the rows to compare.
-    const run = await this.#pool.query<{ key_id: string | null }>('SELECT key_id FROM runs WHERE run_id = $1', [
-      runId,
-    ]);
+    const run = await this.#pool.query<{ key_id: string | null }>(
+      'SELECT key_id FROM runs WHERE run_id = $1',
+      [runId],
+    );
     const head = run.rows[0];
     if (!head) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     const rows = await this.#pool.query<Omit<JournalRow, 'atMs'> & { atMs: string }>(
@@ -890,7 +898,12 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
         [runId, claim.stepId, claim.attempt],
       );
       const mine = current.rows[0];
-      const run = await c.query<{ seq: number | null; hash: string | null; at_ms: string | null; key_id: string | null }>(
+      const run = await c.query<{
+        seq: number | null;
+        hash: string | null;
+        at_ms: string | null;
+        key_id: string | null;
+      }>(
         `SELECT e.seq, e.hash, e.at_ms, r.key_id FROM runs r LEFT JOIN LATERAL (
            SELECT seq, hash, at_ms FROM events WHERE run_id = r.run_id ORDER BY seq DESC LIMIT 1) AS e ON true
          WHERE r.run_id = $1`,
