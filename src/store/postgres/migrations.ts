@@ -251,6 +251,21 @@ export const PG_MIGRATIONS: readonly string[] = [
        IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'runs are append-only'; END IF;
        RAISE EXCEPTION 'a run''s row is written once: the head of a run only moves forward with its journal, in events';
      END $$;
+   CREATE FUNCTION tminus_refusal(p_run_id text, p_holder text, p_epoch bigint) RETURNS text[]
+   LANGUAGE plpgsql STABLE AS $$
+     DECLARE r record;
+     BEGIN
+       SELECT rr.key_id, l.holder_id, l.epoch, e.seq, e.hash, e.at_ms INTO r
+         FROM runs rr LEFT JOIN leases l ON l.run_id = rr.run_id
+         LEFT JOIN LATERAL (SELECT seq, hash, at_ms FROM events WHERE run_id = rr.run_id
+                            ORDER BY seq DESC LIMIT 1) AS e ON true
+        WHERE rr.run_id = p_run_id;
+       IF NOT FOUND THEN RETURN ARRAY['missing']; END IF;
+       RETURN ARRAY[CASE WHEN p_holder IS NOT NULL AND (r.holder_id IS DISTINCT FROM p_holder
+                           OR r.epoch IS DISTINCT FROM p_epoch) THEN 'fenced' ELSE 'moved' END,
+                    coalesce(r.seq, 0)::text, coalesce(r.hash, repeat('0', 64)), r.key_id, r.holder_id,
+                    r.epoch::text, r.at_ms::text];
+     END $$;
    CREATE OR REPLACE FUNCTION tminus_try_append(
      p_run_id text, p_expected_seq integer, p_prev_hash text, p_holder text, p_epoch bigint,
      p_at_ms bigint[], p_actor text[], p_type text[], p_data text[], p_hash text[], p_mac text[])

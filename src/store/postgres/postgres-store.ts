@@ -150,24 +150,30 @@ function appendAnswer(row: { refused: (string | null)[] | null } | undefined): A
  * a little cheaper for the server than unpacking arrays); more, six arrays (one statement for any count).
  */
 const VALUES_ROWS = 4;
-const appendStatements = new Map<number, HotStatement>();
+const appendStatements = new Map<string, HotStatement>();
 
 /**
  * The append of `count` events, one statement in autocommit (migration 9): $1 run, $2 the seq it appends
- * after, $3 that event's hash, $4 and $5 the fence (holder and epoch, or NULL), then the events' columns. It
- * inserts only after the expected event (or, at seq 0, into a run that exists) and while the fence holds (the
- * lease row locked FOR SHARE: a grant waits for this append, or this append for the grant and then sees it),
- * and notifies 'tminus_runs' '<head seq> <run id>'. It answers one row: `refused` NULL when appended, else
- * ARRAY[status, head seq, head hash, key id, lease holder, lease epoch, time of the head event] with status
- * 'fenced' (the fence first) or 'moved', or ARRAY['missing']. Two writers at the same place at once: the
- * events' primary key lets one in; the other fails (nothing written: see `isTakenPlace`) and is sent again.
+ * after, $3 that event's hash, $4 and $5 the fence (holder and epoch, NULL when not `fenced`), then the events'
+ * columns. It inserts only if the run's last event is the expected one (or, at seq 0, into a run that exists
+ * and has none) and, when fenced, while the fence holds (the lease row locked FOR SHARE: a grant waits for this
+ * append, or this append for the grant and then sees it), and notifies 'tminus_runs' '<head seq> <run id>'.
+ * It answers one row: `refused` NULL when appended, else (tminus_refusal, called only then) ARRAY[status, head
+ * seq, head hash, key id, lease holder, lease epoch, time of the head event] with status 'fenced' (the fence
+ * first) or 'moved', or ARRAY['missing']. Two writers at the same place at once: the events' primary key lets
+ * one in; the other fails (nothing written: see `isTakenPlace`) and is sent again. Each part left out of the
+ * statement when not needed (the lease's lock unfenced, the refusal's query unless refused) is server time
+ * saved on every append: docs/benchmarks.md.
+ *
+ * Exported for bench/pg-one-table-probe.ts.
  */
-function appendStatement(count: number): HotStatement {
-  const key = count <= VALUES_ROWS ? count : 0;
+export function appendStatement(count: number, fenced: boolean): HotStatement {
+  const rowsKey = count <= VALUES_ROWS ? count : 0;
+  const key = `${rowsKey}${fenced ? '_fenced' : ''}`;
   const known = appendStatements.get(key);
   if (known) return known;
   let rows: string;
-  if (key > 0) {
+  if (rowsKey > 0) {
     const tuples: string[] = [];
     for (let i = 0; i < count; i++) {
       const p = 6 + i * 6;
@@ -183,13 +189,18 @@ function appendStatement(count: number): HotStatement {
             FROM generate_subscripts($10::text[], 1) AS i`;
   }
   const statement = {
-    name: key > 0 ? `tminus_append_9_${key}` : 'tminus_append_9_n',
-    text: `WITH lease AS MATERIALIZED (
-             SELECT 1 FROM leases WHERE run_id = $1::text AND holder_id = $4::text AND epoch = $5::bigint FOR SHARE),
+    name: `tminus_append_9_${rowsKey > 0 ? rowsKey : 'n'}${fenced ? '_fenced' : ''}`,
+    text: `WITH ${
+      fenced
+        ? `lease AS MATERIALIZED (
+             SELECT 1 FROM leases WHERE run_id = $1::text AND holder_id = $4::text AND epoch = $5::bigint
+             FOR SHARE),`
+        : ''
+    }
            ins AS (
              INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac)
              ${rows}
-             WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM lease))
+             WHERE ${fenced ? 'EXISTS (SELECT 1 FROM lease)' : '$4::text IS NULL AND $5::bigint IS NULL'}
                AND CASE WHEN $2::integer = 0
                    THEN EXISTS (SELECT 1 FROM runs WHERE run_id = $1::text)
                         AND NOT EXISTS (SELECT 1 FROM events WHERE run_id = $1::text)
@@ -200,16 +211,7 @@ function appendStatement(count: number): HotStatement {
            SELECT NULL::text[] AS refused
              FROM (SELECT pg_notify('tminus_runs', max(seq) || ' ' || $1::text) FROM ins HAVING count(*) > 0) AS hint
            UNION ALL
-           SELECT coalesce((
-             SELECT ARRAY[CASE WHEN $4::text IS NOT NULL AND (l.holder_id IS DISTINCT FROM $4::text
-                                 OR l.epoch IS DISTINCT FROM $5::bigint) THEN 'fenced' ELSE 'moved' END,
-                          coalesce(e.seq, 0)::text, coalesce(e.hash, '${GENESIS_HASH}'), r.key_id, l.holder_id,
-                          l.epoch::text, e.at_ms::text]
-               FROM runs r LEFT JOIN leases l ON l.run_id = r.run_id
-               LEFT JOIN LATERAL (SELECT seq, hash, at_ms FROM events WHERE run_id = r.run_id
-                                  ORDER BY seq DESC LIMIT 1) AS e ON true
-              WHERE r.run_id = $1::text), ARRAY['missing'])
-            WHERE NOT EXISTS (SELECT 1 FROM ins)`,
+           SELECT tminus_refusal($1::text, $4::text, $5::bigint) WHERE NOT EXISTS (SELECT 1 FROM ins)`,
   };
   appendStatements.set(key, statement);
   return statement;
@@ -239,7 +241,12 @@ async function tryAppend(
   values: readonly unknown[],
   count: number,
 ): Promise<AppendAnswer> {
-  const r = await hot<{ refused: (string | null)[] | null }>(db, prepared, appendStatement(count), values);
+  const r = await hot<{ refused: (string | null)[] | null }>(
+    db,
+    prepared,
+    appendStatement(count, false),
+    values,
+  );
   return appendAnswer(r.rows[0]);
 }
 
@@ -447,7 +454,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       fence?.epoch ?? null,
       ...sealed.columns,
     ];
-    const statement = appendStatement(sealed.events.length);
+    const statement = appendStatement(sealed.events.length, fence !== undefined);
     let r: pg.QueryResult<{ refused: (string | null)[] | null }>;
     let retries = 0;
     for (;;) {
