@@ -142,6 +142,21 @@ describe('PostgreSQL store, one table per append (migration 9)', () => {
     expect(await a.claimRun({ id: 'w', pid: 1, host: 'h' }, { nowMs: 0, ttlMs: 1_000 })).toBeUndefined();
   });
 
+  it('appends more events than it sends one row of parameters each for (the array form), fenced or not', async () => {
+    const { a } = await setup();
+    await a.createRun('r1', [runStarted(), ...Array.from({ length: 6 }, () => ev({ type: 'run.paused' }))]);
+    const many = (n: number) => Array.from({ length: n }, () => ev({ type: 'run.unpaused' }));
+    expect(await a.append('r1', 7, many(9))).toMatchObject({ ok: true, events: { length: 9 } });
+    const lease = await a.acquireLease('r1', { id: 'w', pid: 1, host: 'h' }, { nowMs: 0, ttlMs: 1_000 });
+    if (!lease.ok) throw new Error('not granted');
+    expect((await a.append('r1', 16, many(5), { holderId: 'w', epoch: lease.epoch })).ok).toBe(true);
+    expect(await a.append('r1', 21, many(5), { holderId: 'w', epoch: lease.epoch + 1 })).toMatchObject({
+      ok: false,
+      rejected: { seq: 22, data: { type: 'append.rejected' } },
+    });
+    expect(await a.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 22, findings: [] });
+  });
+
   it('refuses the append functions of processes started before the migration, writing nothing', async () => {
     const { a, sql } = await setup();
     await a.createRun('r1', [runStarted()]);
