@@ -64,7 +64,7 @@ describe('PostgreSQL store: one round trip per append', () => {
     const first = await store.append('r1', 1, [ev({ type: 'step.started', stepId: 's', attempt: 1 }, 10)]);
     expect(first).toMatchObject({ ok: true, events: [{ seq: 2 }] });
     expect(texts).toHaveLength(1);
-    expect(texts[0]).toContain('tminus_try_append');
+    expect(texts[0]).toContain('INSERT INTO events');
 
     const fenced = await store.append(
       'r1',
@@ -124,9 +124,9 @@ describe('PostgreSQL store: one round trip per append', () => {
     expect(await store.head('r3')).toMatchObject({ seq: 4 });
     expect(texts).toHaveLength(6);
     expect(names).toEqual([
-      'tminus_try_append_7',
-      'tminus_try_append_7',
-      'tminus_try_append_7',
+      'tminus_append_9_1',
+      'tminus_append_9_1',
+      'tminus_append_9_1',
       'tminus_events_after',
       'tminus_events_after_limit',
       'tminus_head',
@@ -138,7 +138,7 @@ describe('PostgreSQL store: one round trip per append', () => {
         'tminus_events_after',
         'tminus_events_after_limit',
         'tminus_head',
-        'tminus_try_append_7',
+        'tminus_append_9_1',
       ]),
     );
     expect(await store.verifyJournal('r3')).toMatchObject({ status: 'intact' });
@@ -175,7 +175,7 @@ describe('PostgreSQL store: a prepared statement missing on its connection', () 
     await expect(refused).rejects.toMatchObject({
       code: 'USAGE',
       message: expect.stringContaining(
-        'prepared statement tminus_try_append_7 does not match its server connection (prepared statement "tminus_try_append_7" does not exist)',
+        'prepared statement tminus_append_9_1 does not match its server connection (prepared statement "tminus_append_9_1" does not exist)',
       ),
       hint: expect.stringContaining('add prepared_statements=off to the store URL'),
     });
@@ -213,7 +213,7 @@ describe('PostgreSQL store with prepared_statements=off (a pooler in transaction
       await store.append('r1', 1, [ev({ type: 'step.started', stepId: 's', attempt: 1 }, 10)]),
     ).toMatchObject({ ok: true, events: [{ seq: 2 }] });
     expect(texts).toHaveLength(1);
-    expect(texts[0]).toContain('tminus_try_append');
+    expect(texts[0]).toContain('INSERT INTO events');
     expect(await store.readEvents('r1', 1)).toHaveLength(1);
     expect(await store.readEvents('r1', 0, 1)).toHaveLength(1);
     expect(await store.head('r1')).toMatchObject({ seq: 2 });

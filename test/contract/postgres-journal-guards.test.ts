@@ -135,12 +135,19 @@ describe('PostgreSQL store upgrade to migration 8', () => {
     vi.doUnmock('../../src/store/postgres/migrations.js');
     vi.resetModules();
     const seven = await old.open(db.url);
+    // This code's append statement names tminus_refusal (migration 9), which schema 7 lacks: a stand-in
+    // while it writes the old journal (it is called only when an append is refused), dropped before the upgrade.
+    await sql(
+      db.url,
+      `CREATE FUNCTION tminus_refusal(text, text, bigint) RETURNS text[] LANGUAGE sql AS 'SELECT NULL::text[]'`,
+    );
     try {
       await seven.createRun('r1', [runStarted()]);
       await seven.append('r1', 1, [ev({ type: 'run.paused' }), ev({ type: 'run.unpaused' })]);
     } finally {
       await seven.close();
     }
+    await sql(db.url, 'DROP FUNCTION tminus_refusal(text, text, bigint)');
     expect(await sql(db.url, 'SELECT version FROM tminus_schema')).toEqual([{ version: 7 }]);
 
     const store = await PostgresStore.open(db.url);

@@ -235,6 +235,53 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events EXECUTE FUNCTION tminus_no_truncate();
    CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON runs EXECUTE FUNCTION tminus_no_truncate();
    CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal EXECUTE FUNCTION tminus_no_truncate();`,
+  // One table per append (issue 8): an append is one INSERT into events, and the run's row no longer follows
+  // it. A run's head is its last event, its end a run.ended event (indexed below). What the run row's lock and
+  // head did is done by: the events' primary key (run_id, seq), which lets one of two writers at the same place
+  // in; the append statement, which inserts only after the expected event (seq and hash), locks the lease row
+  // FOR SHARE when fenced (a grant, a renewal or a release waits for the append, and an append waits for a
+  // grant under way and then sees it) and notifies 'tminus_runs' itself; events_in_order (unchanged), which
+  // refuses an out-of-order, gapped or repeated event from any writer. runs.head_seq, head_hash and ended keep
+  // the values they had (for a run created from now on: 0, the genesis hash, false) and the runs guard now
+  // refuses every UPDATE. tminus_try_append and tminus_append (processes started before this migration, which
+  // would read a head from runs that no longer moves) refuse with a message: restart them with this version.
+  `CREATE INDEX events_ended ON events (run_id) WHERE type = 'run.ended';
+   CREATE OR REPLACE FUNCTION tminus_runs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'runs are append-only'; END IF;
+       RAISE EXCEPTION 'a run''s row is written once: the head of a run only moves forward with its journal, in events';
+     END $$;
+   CREATE FUNCTION tminus_refusal(p_run_id text, p_holder text, p_epoch bigint) RETURNS text[]
+   LANGUAGE plpgsql STABLE AS $$
+     DECLARE r record;
+     BEGIN
+       SELECT rr.key_id, l.holder_id, l.epoch, e.seq, e.hash, e.at_ms INTO r
+         FROM runs rr LEFT JOIN leases l ON l.run_id = rr.run_id
+         LEFT JOIN LATERAL (SELECT seq, hash, at_ms FROM events WHERE run_id = rr.run_id
+                            ORDER BY seq DESC LIMIT 1) AS e ON true
+        WHERE rr.run_id = p_run_id;
+       IF NOT FOUND THEN RETURN ARRAY['missing']; END IF;
+       RETURN ARRAY[CASE WHEN p_holder IS NOT NULL AND (r.holder_id IS DISTINCT FROM p_holder
+                           OR r.epoch IS DISTINCT FROM p_epoch) THEN 'fenced' ELSE 'moved' END,
+                    coalesce(r.seq, 0)::text, coalesce(r.hash, repeat('0', 64)), r.key_id, r.holder_id,
+                    r.epoch::text, r.at_ms::text];
+     END $$;
+   CREATE OR REPLACE FUNCTION tminus_try_append(
+     p_run_id text, p_expected_seq integer, p_prev_hash text, p_holder text, p_epoch bigint,
+     p_at_ms bigint[], p_actor text[], p_type text[], p_data text[], p_hash text[], p_mac text[])
+   RETURNS text[] LANGUAGE plpgsql AS $$
+     BEGIN
+       RAISE EXCEPTION 'this PostgreSQL store was upgraded (schema 9) by a newer tminus: restart this process with it';
+     END $$;
+   CREATE OR REPLACE FUNCTION tminus_append(
+     p_run_id text, p_expected_seq integer, p_prev_hash text, p_holder text, p_epoch bigint,
+     p_at_ms bigint[], p_actor text[], p_type text[], p_data text[], p_hash text[], p_mac text[],
+     OUT status text, OUT head_seq integer, OUT head_hash text, OUT key_id text, OUT holder_id text,
+     OUT epoch bigint, OUT head_at_ms bigint)
+   LANGUAGE plpgsql AS $$
+     BEGIN
+       RAISE EXCEPTION 'this PostgreSQL store was upgraded (schema 9) by a newer tminus: restart this process with it';
+     END $$;`,
 ];
 
 /** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */

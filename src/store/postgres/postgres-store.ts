@@ -59,13 +59,13 @@ interface HotStatement {
   readonly text: string;
 }
 
-const APPEND: HotStatement = {
-  name: 'tminus_try_append_7',
-  text: 'SELECT tminus_try_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS refused',
-};
+/** A run's head (its last event; seq 0 and the genesis hash before the first) and its key id; no row: no run. */
 const HEAD: HotStatement = {
   name: 'tminus_head',
-  text: 'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1',
+  text: `SELECT coalesce(e.seq, 0) AS head_seq, coalesce(e.hash, '${GENESIS_HASH}') AS head_hash, r.key_id
+         FROM runs r LEFT JOIN LATERAL (
+           SELECT seq, hash FROM events WHERE run_id = r.run_id ORDER BY seq DESC LIMIT 1) AS e ON true
+         WHERE r.run_id = $1`,
 };
 const EVENTS_AFTER: HotStatement = {
   name: 'tminus_events_after',
@@ -129,7 +129,7 @@ const APPENDED: AppendAnswer = {
   head_at_ms: null,
 };
 
-/** tminus_try_append (migration 7) answers NULL when it appended, else why not and the head as stored. */
+/** The append statement answers NULL when it appended, else why not and the head as stored. */
 function appendAnswer(row: { refused: (string | null)[] | null } | undefined): AppendAnswer {
   const refused = row?.refused;
   if (refused === null || refused === undefined) return APPENDED;
@@ -145,13 +145,108 @@ function appendAnswer(row: { refused: (string | null)[] | null } | undefined): A
   };
 }
 
-/** Sends one append (one autocommit statement, or one statement of the caller's transaction). */
+/**
+ * Up to this many events an append sends one row of parameters per event (one named statement per count:
+ * a little cheaper for the server than unpacking arrays); more, six arrays (one statement for any count).
+ */
+const VALUES_ROWS = 4;
+const appendStatements = new Map<string, HotStatement>();
+
+/**
+ * The append of `count` events, one statement in autocommit (migration 9): $1 run, $2 the seq it appends
+ * after, $3 that event's hash, $4 and $5 the fence (holder and epoch, NULL when not `fenced`), then the events'
+ * columns. It inserts only if the run's last event is the expected one (or, at seq 0, into a run that exists
+ * and has none) and, when fenced, while the fence holds (the lease row locked FOR SHARE: a grant waits for this
+ * append, or this append for the grant and then sees it), and notifies 'tminus_runs' '<head seq> <run id>'.
+ * It answers one row: `refused` NULL when appended, else (tminus_refusal, called only then) ARRAY[status, head
+ * seq, head hash, key id, lease holder, lease epoch, time of the head event] with status 'fenced' (the fence
+ * first) or 'moved', or ARRAY['missing']. Two writers at the same place at once: the events' primary key lets
+ * one in; the other fails (nothing written: see `isTakenPlace`) and is sent again. Each part left out of the
+ * statement when not needed (the lease's lock unfenced, the refusal's query unless refused) is server time
+ * saved on every append: docs/benchmarks.md.
+ *
+ * Exported for bench/pg-one-table-probe.ts.
+ */
+export function appendStatement(count: number, fenced: boolean): HotStatement {
+  const rowsKey = count <= VALUES_ROWS ? count : 0;
+  const key = `${rowsKey}${fenced ? '_fenced' : ''}`;
+  const known = appendStatements.get(key);
+  if (known) return known;
+  let rows: string;
+  if (rowsKey > 0) {
+    const tuples: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const p = 6 + i * 6;
+      const prev = i === 0 ? '$3::text' : `$${p - 2}::text`;
+      tuples.push(
+        `($1::text, $2::integer + ${i + 1}, $${p}::bigint, $${p + 1}::text, $${p + 2}::text, $${p + 3}::text, ${prev}, $${p + 4}::text, $${p + 5}::text)`,
+      );
+    }
+    rows = `SELECT * FROM (VALUES ${tuples.join(', ')}) AS v`;
+  } else {
+    rows = `SELECT $1::text, $2::integer + i, ($6::bigint[])[i], ($7::text[])[i], ($8::text[])[i], ($9::text[])[i],
+              CASE WHEN i = 1 THEN $3::text ELSE ($10::text[])[i - 1] END, ($10::text[])[i], ($11::text[])[i]
+            FROM generate_subscripts($10::text[], 1) AS i`;
+  }
+  const statement = {
+    name: `tminus_append_9_${rowsKey > 0 ? rowsKey : 'n'}${fenced ? '_fenced' : ''}`,
+    text: `WITH ${
+      fenced
+        ? `lease AS MATERIALIZED (
+             SELECT 1 FROM leases WHERE run_id = $1::text AND holder_id = $4::text AND epoch = $5::bigint
+             FOR SHARE),`
+        : ''
+    }
+           ins AS (
+             INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash, mac)
+             ${rows}
+             WHERE ${fenced ? 'EXISTS (SELECT 1 FROM lease)' : '$4::text IS NULL AND $5::bigint IS NULL'}
+               AND CASE WHEN $2::integer = 0
+                   THEN EXISTS (SELECT 1 FROM runs WHERE run_id = $1::text)
+                        AND NOT EXISTS (SELECT 1 FROM events WHERE run_id = $1::text)
+                   ELSE EXISTS (SELECT 1 FROM (SELECT seq, hash FROM events WHERE run_id = $1::text
+                                               ORDER BY seq DESC LIMIT 1) AS last
+                                WHERE last.seq = $2::integer AND last.hash = $3::text) END
+             RETURNING seq)
+           SELECT NULL::text[] AS refused
+             FROM (SELECT pg_notify('tminus_runs', max(seq) || ' ' || $1::text) FROM ins HAVING count(*) > 0) AS hint
+           UNION ALL
+           SELECT tminus_refusal($1::text, $4::text, $5::bigint) WHERE NOT EXISTS (SELECT 1 FROM ins)`,
+  };
+  appendStatements.set(key, statement);
+  return statement;
+}
+
+/**
+ * Another writer appended at the same place after this statement's snapshot, and committed: nothing was
+ * written. Either the events' primary key said so (the other still in flight when this one inserted), or the
+ * in-order guard did (the other committed before the guard looked). Sent again, the statement sees the other's
+ * events and answers 'moved' or 'fenced'.
+ */
+const isTakenPlace = (error: unknown): boolean => {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return (
+    (e.code === '23505' && e.constraint === 'events_pkey') ||
+    (e.code === 'P0001' && e.message === 'events are appended in order')
+  );
+};
+
+/** How many times an append is sent again after its place was taken (each time, by a commit in between). */
+const TAKEN_PLACE_RETRIES = 20;
+
+/** Sends one append as a statement of the caller's transaction; a place taken meanwhile fails the transaction. */
 async function tryAppend(
-  db: pg.Pool | pg.PoolClient,
+  db: pg.PoolClient,
   prepared: boolean,
   values: readonly unknown[],
+  count: number,
 ): Promise<AppendAnswer> {
-  const r = await hot<{ refused: (string | null)[] | null }>(db, prepared, APPEND, values);
+  const r = await hot<{ refused: (string | null)[] | null }>(
+    db,
+    prepared,
+    appendStatement(count, false),
+    values,
+  );
   return appendAnswer(r.rows[0]);
 }
 
@@ -164,7 +259,10 @@ interface KnownHead {
 
 interface SealedEvents {
   readonly events: RunEvent[];
-  /** at_ms, actor, type, data, hash and mac, one array each, as tminus_try_append takes them. */
+  /**
+   * The append statement's parameters after the first five: at_ms, actor, type, data, hash and mac of each
+   * event in turn (up to VALUES_ROWS events), else one array of each.
+   */
   readonly columns: readonly unknown[];
 }
 
@@ -267,14 +365,12 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       if (inserted.rowCount !== 1) throw new TminusError('STORE_CONFLICT', `run ${runId} already exists`);
       if (chosen.created) await c.query('UPDATE journal SET key_id = $1', [key.id]);
       const sealed = this.#seal(runId, 0, GENESIS_HASH, events, key);
-      const answer = await tryAppend(c, this.#prepared, [
-        runId,
-        0,
-        GENESIS_HASH,
-        null,
-        null,
-        ...sealed.columns,
-      ]);
+      const answer = await tryAppend(
+        c,
+        this.#prepared,
+        [runId, 0, GENESIS_HASH, null, null, ...sealed.columns],
+        events.length,
+      );
       if (answer.status !== 'ok') throw new TminusError('INTERNAL', `run ${runId} was not created`);
       return sealed.events;
     });
@@ -301,6 +397,10 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     let head = this.#heads.get(runId);
     if (head?.seq !== expectedSeq) head = await this.#readHead(runId);
     if (fence === undefined && head.seq !== expectedSeq) return { ok: false, lastSeq: head.seq };
+    // Nothing to write (the statement inserts at least one row): the head as read decides.
+    if (events.length === 0) {
+      return head.seq === expectedSeq ? { ok: true, events: [] } : { ok: false, lastSeq: head.seq };
+    }
     for (;;) {
       const key = this.#journal.keyForRun(runId, head.keyId);
       const sealed = this.#seal(runId, head.seq, head.hash, events, key);
@@ -346,29 +446,31 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     sealed: SealedEvents,
     fence: AppendFence | undefined,
   ): Promise<AppendAnswer> {
-    const c = sealed.columns;
-    const held = this.#appends.take();
+    const values = [
+      runId,
+      expectedSeq,
+      head.hash,
+      fence?.holderId ?? null,
+      fence?.epoch ?? null,
+      ...sealed.columns,
+    ];
+    const statement = appendStatement(sealed.events.length, fence !== undefined);
     let r: pg.QueryResult<{ refused: (string | null)[] | null }>;
-    try {
-      r = await hot(held ?? this.#pool, this.#prepared, APPEND, [
-        runId,
-        expectedSeq,
-        head.hash,
-        fence?.holderId ?? null,
-        fence?.epoch ?? null,
-        c[0],
-        c[1],
-        c[2],
-        c[3],
-        c[4],
-        c[5],
-      ]);
-    } catch (error) {
-      if (held) this.#appends.done(held, true);
-      throw error;
+    let retries = 0;
+    for (;;) {
+      const held = this.#appends.take();
+      try {
+        r = await hot(held ?? this.#pool, this.#prepared, statement, values);
+      } catch (error) {
+        const taken = isTakenPlace(error);
+        if (held) this.#appends.done(held, !taken);
+        if (taken && ++retries <= TAKEN_PLACE_RETRIES) continue;
+        throw error;
+      }
+      if (held) this.#appends.done(held, false);
+      else this.#appends.hold();
+      break;
     }
-    if (held) this.#appends.done(held, false);
-    else this.#appends.hold();
     const answer = appendAnswer(r.rows[0]);
     if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     if (answer.status === 'ok') {
@@ -398,7 +500,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     return head;
   }
 
-  /** Numbers, chains and seals events after a head, as the columns tminus_try_append takes. */
+  /** Numbers, chains and seals events after a head, as the append statement takes them. */
   #seal(
     runId: string,
     headSeq: number,
@@ -407,6 +509,20 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     key: JournalKey | undefined,
   ): SealedEvents {
     const stored: RunEvent[] = [];
+    let prevHash = headHash;
+    let seq = headSeq;
+    if (events.length <= VALUES_ROWS) {
+      const columns: unknown[] = [];
+      for (const e of events) {
+        seq += 1;
+        const body = { runId, seq, atMs: Math.round(e.atMs), actor: e.actor, data: e.data };
+        const { hash, mac } = sealEvent(key, prevHash, body);
+        columns.push(String(body.atMs), e.actor, e.data.type, JSON.stringify(e.data), hash, mac);
+        stored.push({ runId, seq, atMs: body.atMs, actor: e.actor, data: e.data, prevHash, hash });
+        prevHash = hash;
+      }
+      return { events: stored, columns };
+    }
     // The six array parameters as PostgreSQL array literals, built here in one pass (the same text
     // node-postgres would make of six JS arrays, element by element: `pg-array-literal.ts`).
     let atMs = '{';
@@ -415,8 +531,6 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     let data = '{';
     let hashes = '{';
     let macs = '{';
-    let prevHash = headHash;
-    let seq = headSeq;
     for (const e of events) {
       seq += 1;
       const body = { runId, seq, atMs: Math.round(e.atMs), actor: e.actor, data: e.data };
@@ -457,7 +571,13 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       created_at_ms: string;
       head_seq: number;
       ended: boolean;
-    }>('SELECT * FROM runs ORDER BY created_at_ms DESC, run_id DESC');
+    }>(
+      `SELECT r.run_id, r.plan_name, r.created_at_ms, coalesce(e.seq, 0) AS head_seq,
+         EXISTS (SELECT 1 FROM events x WHERE x.run_id = r.run_id AND x.type = 'run.ended') AS ended
+       FROM runs r LEFT JOIN LATERAL (
+         SELECT seq FROM events WHERE run_id = r.run_id ORDER BY seq DESC LIMIT 1) AS e ON true
+       ORDER BY r.created_at_ms DESC, r.run_id DESC`,
+    );
     return r.rows.map((row) => ({
       runId: row.run_id,
       planName: row.plan_name,
@@ -474,8 +594,9 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   }
 
   async verifyJournal(runId: string): Promise<JournalVerdict> {
-    const run = await this.#pool.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
-      'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1',
+    // The run's head is its last event (migration 9): no head is recorded apart from the rows to compare.
+    const run = await this.#pool.query<{ key_id: string | null }>(
+      'SELECT key_id FROM runs WHERE run_id = $1',
       [runId],
     );
     const head = run.rows[0];
@@ -494,7 +615,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     return this.#journal.verify({
       runId,
       keyId: head.key_id,
-      head: { seq: head.head_seq, hash: head.head_hash },
+      head: undefined,
       rows: rows.rows.map((r) => ({ ...r, atMs: Number(r.atMs) })),
       missingGuards: PG_JOURNAL_GUARDS.filter((g) => !present.has(g)),
     });
@@ -562,7 +683,8 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       // workers claiming at the same moment spread over the free runs instead of queueing on one.
       const free = await c.query<{ run_id: string }>(
         `SELECT r.run_id FROM runs r LEFT JOIN leases l ON l.run_id = r.run_id
-         WHERE NOT r.ended AND (l.run_id IS NULL OR l.expires_at_ms <= $1)
+         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.run_id = r.run_id AND e.type = 'run.ended')
+           AND (l.run_id IS NULL OR l.expires_at_ms <= $1)
          ORDER BY r.created_at_ms, r.run_id LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
         [options.nowMs],
       );
@@ -636,7 +758,9 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   async runsWithOfferedSteps(limit: number): Promise<readonly string[]> {
     const r = await this.#pool.query<{ run_id: string }>(
       `SELECT s.run_id FROM step_claims s JOIN runs r ON r.run_id = s.run_id
-       WHERE s.state = 'offered' AND NOT r.ended GROUP BY s.run_id ORDER BY min(s.offer_id) LIMIT $1`,
+       WHERE s.state = 'offered'
+         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.run_id = r.run_id AND e.type = 'run.ended')
+       GROUP BY s.run_id ORDER BY min(s.offer_id) LIMIT $1`,
       [limit],
     );
     return r.rows.map((row) => row.run_id);
@@ -650,7 +774,9 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     const r = await this.#pool.query<{ run_id: string; step_id: string; attempt: number; epoch: string }>(
       `WITH free AS (
          SELECT s.run_id, s.step_id, s.attempt FROM step_claims s JOIN runs r ON r.run_id = s.run_id
-         WHERE s.state = 'offered' AND NOT r.ended ORDER BY s.offer_id LIMIT 1 FOR UPDATE OF s SKIP LOCKED)
+         WHERE s.state = 'offered'
+           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.run_id = r.run_id AND e.type = 'run.ended')
+         ORDER BY s.offer_id LIMIT 1 FOR UPDATE OF s SKIP LOCKED)
        UPDATE step_claims c SET state = 'claimed', holder_id = $1, pid = $2, host = $3, expires_at_ms = $4,
          epoch = nextval('tminus_step_epoch')
        FROM free WHERE c.run_id = free.run_id AND c.step_id = free.step_id AND c.attempt = free.attempt
@@ -751,46 +877,76 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     expectedSeq: number,
     events: readonly NewRunEvent[],
   ): Promise<AppendResult> {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await this.#appendStepResult(claim, expectedSeq, events);
+      } catch (error) {
+        // Another process appended at the same place and committed first: the transaction wrote nothing.
+        if (!isTakenPlace(error) || retries >= TAKEN_PLACE_RETRIES) throw error;
+      }
+    }
+  }
+
+  async #appendStepResult(
+    claim: ClaimedStep,
+    expectedSeq: number,
+    events: readonly NewRunEvent[],
+  ): Promise<AppendResult> {
     const { runId } = claim;
     let key: JournalKey | undefined;
     let written: readonly RunEvent[] = [];
     const result = await this.#tx(async (c): Promise<AppendResult> => {
-      // The run row first (as every append), then the claim: a revocation (which locks the claim row) and
-      // this append are serialised, so a result is either applied before the take-over or refused after it.
-      const run = await c.query<{ head_seq: number; head_hash: string; key_id: string | null }>(
-        'SELECT head_seq, head_hash, key_id FROM runs WHERE run_id = $1 FOR UPDATE',
-        [runId],
-      );
-      const row = run.rows[0];
-      if (!row) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+      // The claim row locked: a revocation (which locks it too) and this append are serialised, so a result is
+      // either applied before the take-over or refused after it. The head is read after the lock; the append
+      // applies only after it (another process appending meanwhile makes it answer 'moved').
       const current = await c.query<{ state: string; holder_id: string | null; epoch: string | null }>(
         `SELECT state, holder_id, epoch FROM step_claims WHERE run_id = $1 AND step_id = $2 AND attempt = $3
          FOR UPDATE`,
         [runId, claim.stepId, claim.attempt],
       );
       const mine = current.rows[0];
+      const run = await c.query<{
+        seq: number | null;
+        hash: string | null;
+        at_ms: string | null;
+        key_id: string | null;
+      }>(
+        `SELECT e.seq, e.hash, e.at_ms, r.key_id FROM runs r LEFT JOIN LATERAL (
+           SELECT seq, hash, at_ms FROM events WHERE run_id = r.run_id ORDER BY seq DESC LIMIT 1) AS e ON true
+         WHERE r.run_id = $1`,
+        [runId],
+      );
+      const row = run.rows[0];
+      if (!row) throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
       key = this.#journal.keyForRun(runId, row.key_id);
+      let head = { seq: row.seq ?? 0, hash: row.hash ?? GENESIS_HASH, atMs: row.at_ms };
       if (
         mine?.state !== 'claimed' ||
         mine.holder_id !== claim.holderId ||
         Number(mine.epoch) !== claim.epoch
       ) {
-        const head = await c.query<{ at_ms: string }>(
-          'SELECT at_ms FROM events WHERE run_id = $1 AND seq = $2',
-          [runId, row.head_seq],
-        );
-        const rejection = rejectionEvent(
-          { holderId: claim.holderId, epoch: claim.epoch },
-          undefined,
-          events,
-          Number(head.rows[0]?.at_ms ?? 0),
-          { stepId: claim.stepId, attempt: claim.attempt },
-        );
-        written = await this.#insertLocked(c, runId, row, [rejection], key);
-        return { ok: false, lastSeq: row.head_seq + 1, rejected: written[0]! };
+        for (;;) {
+          const rejection = rejectionEvent(
+            { holderId: claim.holderId, epoch: claim.epoch },
+            undefined,
+            events,
+            Number(head.atMs ?? 0),
+            { stepId: claim.stepId, attempt: claim.attempt },
+          );
+          const sealed = this.#seal(runId, head.seq, head.hash, [rejection], key);
+          const answer = await this.#appendIn(c, runId, head, sealed);
+          if (answer.status === 'ok') {
+            written = sealed.events;
+            return { ok: false, lastSeq: head.seq + 1, rejected: written[0]! };
+          }
+          head = { seq: answer.head_seq, hash: answer.head_hash, atMs: answer.head_at_ms };
+        }
       }
-      if (row.head_seq !== expectedSeq) return { ok: false, lastSeq: row.head_seq };
-      written = await this.#insertLocked(c, runId, row, events, key);
+      if (head.seq !== expectedSeq) return { ok: false, lastSeq: head.seq };
+      const sealed = this.#seal(runId, head.seq, head.hash, events, key);
+      const answer = await this.#appendIn(c, runId, head, sealed);
+      if (answer.status !== 'ok') return { ok: false, lastSeq: answer.head_seq };
+      written = sealed.events;
       await c.query(
         `UPDATE step_claims SET state = 'done' WHERE run_id = $1 AND step_id = $2 AND attempt = $3`,
         [runId, claim.stepId, claim.attempt],
@@ -803,27 +959,21 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     return result;
   }
 
-  /** Appends after the head of a run whose row this transaction holds locked (tminus_try_append, unfenced). */
-  async #insertLocked(
+  /** Appends (unfenced) after a head, as a statement of the caller's transaction. */
+  async #appendIn(
     c: pg.PoolClient,
     runId: string,
-    head: { head_seq: number; head_hash: string },
-    events: readonly NewRunEvent[],
-    key: JournalKey | undefined,
-  ): Promise<readonly RunEvent[]> {
-    const sealed = this.#seal(runId, head.head_seq, head.head_hash, events, key);
-    const answer = await tryAppend(c, this.#prepared, [
-      runId,
-      head.head_seq,
-      head.head_hash,
-      null,
-      null,
-      ...sealed.columns,
-    ]);
-    if (answer.status !== 'ok') {
-      throw new TminusError('INTERNAL', `run ${runId}: the head moved under its lock (${answer.status})`);
-    }
-    return sealed.events;
+    head: { seq: number; hash: string },
+    sealed: SealedEvents,
+  ): Promise<AppendAnswer> {
+    const answer = await tryAppend(
+      c,
+      this.#prepared,
+      [runId, head.seq, head.hash, null, null, ...sealed.columns],
+      sealed.events.length,
+    );
+    if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
+    return answer;
   }
 
   async createToken(token: AccessTokenRecord): Promise<void> {
