@@ -139,18 +139,23 @@ const GS = `${INS} SELECT $1, $2 + i, ($4::bigint[])[i], ($5::text[])[i], ($6::t
   FROM generate_subscripts($8::text[], 1) AS i WHERE ${PRED}`;
 void FENCE;
 
+/** A run of its own for a variant (and its lease, when its appends are fenced). */
+const newRun = (name: string, fenced: boolean) => async (c: pg.Client) => {
+  await c.query(
+    `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash) VALUES ($1, 'p', 0, 0, $2)`,
+    [name, H(0)],
+  );
+  if (fenced) await c.query(`INSERT INTO leases VALUES ($1, 'me', 1, 'h', 0, 5)`, [name]);
+};
+/** A variant's measurements before its first call: nothing timed, the run's genesis head. */
+const unmeasured = () => ({ times: [] as number[], cpu: [] as number[], seq: 0, prev: H(0) });
+
 const oneTable = (name: string, db: string, text: string, fenced = false): Variant => ({
   name,
   db,
   run: name,
   named: true,
-  setup: async (c) => {
-    await c.query(
-      `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash) VALUES ($1, 'p', 0, 0, $2)`,
-      [name, H(0)],
-    );
-    if (fenced) await c.query(`INSERT INTO leases VALUES ($1, 'me', 1, 'h', 0, 5)`, [name]);
-  },
+  setup: newRun(name, fenced),
   call: async (c, seq, prev, h) => {
     const r = await c.query({
       name: 'a',
@@ -167,10 +172,7 @@ const oneTable = (name: string, db: string, text: string, fenced = false): Varia
       throw new Error(`${name}: ${r.rowCount}`);
     }
   },
-  times: [],
-  cpu: [],
-  seq: 0,
-  prev: H(0),
+  ...unmeasured(),
 });
 
 const tryAppend = (name: string, fenced: boolean): Variant => ({
@@ -178,13 +180,7 @@ const tryAppend = (name: string, fenced: boolean): Variant => ({
   db: 'cur',
   run: name,
   named: true,
-  setup: async (c) => {
-    await c.query(
-      `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash) VALUES ($1, 'p', 0, 0, $2)`,
-      [name, H(0)],
-    );
-    if (fenced) await c.query(`INSERT INTO leases VALUES ($1, 'me', 1, 'h', 0, 5)`, [name]);
-  },
+  setup: newRun(name, fenced),
   call: async (c, seq, prev, h) => {
     const v = rowVals(h);
     const r = await c.query({
@@ -194,10 +190,7 @@ const tryAppend = (name: string, fenced: boolean): Variant => ({
     });
     if (r.rows[0].refused !== null) throw new Error(`${name}: ${r.rows[0].refused}`);
   },
-  times: [],
-  cpu: [],
-  seq: 0,
-  prev: H(0),
+  ...unmeasured(),
 });
 
 const LEAN = (pred: string, fence: string) => `WITH ins AS (
@@ -223,13 +216,7 @@ function lean9(name: string, text: string, fenced: boolean): Variant {
     db: 'm9',
     run: name,
     named: true,
-    setup: async (c) => {
-      await c.query(
-        `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash) VALUES ($1, 'p', 0, 0, $2)`,
-        [name, H(0)],
-      );
-      if (fenced) await c.query(`INSERT INTO leases VALUES ($1, 'me', 1, 'h', 0, 5)`, [name]);
-    },
+    setup: newRun(name, fenced),
     call: async (c, seq, prev, h) => {
       const r = await c.query({
         name: 'l',
@@ -238,10 +225,7 @@ function lean9(name: string, text: string, fenced: boolean): Variant {
       });
       if (r.rows[0]?.refused !== null) throw new Error(`${name}: ${r.rows[0]?.refused}`);
     },
-    times: [],
-    cpu: [],
-    seq: 0,
-    prev: H(0),
+    ...unmeasured(),
   };
 }
 function m9(name: string, fenced: boolean, edit: (text: string) => string = (t) => t): Variant {
@@ -251,13 +235,7 @@ function m9(name: string, fenced: boolean, edit: (text: string) => string = (t) 
     db: 'm9',
     run: name,
     named: true,
-    setup: async (c) => {
-      await c.query(
-        `INSERT INTO runs (run_id, plan_name, created_at_ms, head_seq, head_hash) VALUES ($1, 'p', 0, 0, $2)`,
-        [name, H(0)],
-      );
-      if (fenced) await c.query(`INSERT INTO leases VALUES ($1, 'me', 1, 'h', 0, 5)`, [name]);
-    },
+    setup: newRun(name, fenced),
     call: async (c, seq, prev, h) => {
       const r = await c.query({
         name: st.name,
@@ -268,10 +246,7 @@ function m9(name: string, fenced: boolean, edit: (text: string) => string = (t) 
         throw new Error(`${name}: ${r.rows[0].refused}`);
       }
     },
-    times: [],
-    cpu: [],
-    seq: 0,
-    prev: H(0),
+    ...unmeasured(),
   };
 }
 
