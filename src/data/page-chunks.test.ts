@@ -49,6 +49,31 @@ async function targetWith(statements: string[], options = '', order = 'g', value
  * The grouped plain scan that differing tables take by default (`scannedGroupChecksums`, see `segment-diff.ts`):
  * hidden from the page-pass cases so they still read by page chunks, offered in `scanned` ones.
  */
+/** Wide rows: chunks of several pages, so the page-by-page step runs. */
+const WIDE = 'repeat(md5(g::text), 8)';
+/**
+ * The first and the last row changed, one row in each quarter of the heap, rows moved on the target only (to
+ * the heap's end, cancelling against their pairs), a row past the source's last key, one deleted.
+ */
+const QUARTERS = [
+  `UPDATE t SET v = v || 'x' WHERE id IN (-2997, 86997, 19500, 42000, 64503)`,
+  `UPDATE t SET v = v WHERE id IN (-2994, 30000, 51003)`,
+  `INSERT INTO t VALUES (90003, 'past the end')`,
+  `DELETE FROM t WHERE id = 75000`,
+];
+/**
+ * Rows changed and moved by updates, moved with the same values (cancelling against the source's), deleted,
+ * then, after a vacuum, changed and inserted into the freed space (earlier pages).
+ */
+const MOVED = [
+  `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
+  `UPDATE t SET v = v WHERE id % 1009 = 0`,
+  `DELETE FROM t WHERE id BETWEEN 20000 AND 20300 OR id % 4999 = 0`,
+  'VACUUM t',
+  `UPDATE t SET v = 'back' WHERE id % 1013 = 0`,
+  `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
+];
+
 const PAGE_PASS = ['scannedGroupChecksums'];
 
 /** The comparison, with how many times each step of the two paths ran. */
@@ -138,25 +163,9 @@ describe('page chunks', () => {
   });
 
   it('narrow differing chunks in the first, the last and every quarter of the heap, moved rows cancelling, exact', async () => {
-    // Wide rows (chunks of several pages, so the page-by-page step runs).
-    const wide = 'repeat(md5(g::text), 8)';
-    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', wide), 'ANALYZE t']);
+    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', WIDE), 'ANALYZE t']);
     try {
-      await targetWith(
-        [
-          // The first and the last row (first and last chunk), one row in each quarter of the heap.
-          `UPDATE t SET v = v || 'x' WHERE id IN (-2997, 86997, 19500, 42000, 64503)`,
-          // Moved on the target only (to the heap's end) from early chunks: each row's pair in its old chunk
-          // cancels out against its pair in the last chunk.
-          `UPDATE t SET v = v WHERE id IN (-2994, 30000, 51003)`,
-          // Past the source's last key: in the open-ended last chunk.
-          `INSERT INTO t VALUES (90003, 'past the end')`,
-          `DELETE FROM t WHERE id = 75000`,
-        ],
-        '',
-        'g',
-        wide,
-      );
+      await targetWith(QUARTERS, '', 'g', WIDE);
       const { want, calls } = await expectExact();
       expect(want.changed).toEqual([-2997, 19500, 42000, 64503, 86997]);
       expect(want.missingInSource).toEqual([90003]);
@@ -172,15 +181,7 @@ describe('page chunks', () => {
   });
 
   it('report exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {
-    await targetWith([
-      `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
-      // Moved on the target only, the same values: cancels out against the source's row.
-      `UPDATE t SET v = v WHERE id % 1009 = 0`,
-      `DELETE FROM t WHERE id BETWEEN 20000 AND 20300 OR id % 4999 = 0`,
-      'VACUUM t',
-      `UPDATE t SET v = 'back' WHERE id % 1013 = 0`,
-      `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
-    ]);
+    await targetWith(MOVED);
     const { want, calls } = await expectExact();
     expect(want.changed.length).toBeGreaterThan(50);
     expect(want.missingInTarget.length).toBeGreaterThan(50);
@@ -317,12 +318,7 @@ describe('differing tables laid out alike, by one grouped plain scan per side', 
 
   it('report exactly the rows changed, moved, moved back, deleted and inserted out of order, with and without a filter', async () => {
     await targetWith([
-      `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
-      `UPDATE t SET v = v WHERE id % 1009 = 0`,
-      `DELETE FROM t WHERE id BETWEEN 20000 AND 20300 OR id % 4999 = 0`,
-      'VACUUM t',
-      `UPDATE t SET v = 'back' WHERE id % 1013 = 0`,
-      `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
+      ...MOVED,
       // Below the source's lowest key and past its highest: the key bounds are both sides'.
       `INSERT INTO t VALUES (-4000, 'first'), (95000, 'last')`,
     ]);
@@ -336,20 +332,9 @@ describe('differing tables laid out alike, by one grouped plain scan per side', 
   });
 
   it('narrow differences in the first, the last and every quarter of the heap, wide rows, exact', async () => {
-    const wide = 'repeat(md5(g::text), 8)';
-    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', wide), 'ANALYZE t']);
+    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', WIDE), 'ANALYZE t']);
     try {
-      await targetWith(
-        [
-          `UPDATE t SET v = v || 'x' WHERE id IN (-2997, 86997, 19500, 42000, 64503)`,
-          `UPDATE t SET v = v WHERE id IN (-2994, 30000, 51003)`,
-          `INSERT INTO t VALUES (90003, 'past the end')`,
-          `DELETE FROM t WHERE id = 75000`,
-        ],
-        '',
-        'g',
-        wide,
-      );
+      await targetWith(QUARTERS, '', 'g', WIDE);
       const { want } = await scanned();
       expect(want.changed).toEqual([-2997, 19500, 42000, 64503, 86997]);
       expect(want.missingInSource).toEqual([90003]);
