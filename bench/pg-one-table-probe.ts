@@ -32,6 +32,12 @@ const dbs: Record<string, string[]> = {
      END $$`,
   ],
   none: ['DROP TRIGGER events_in_order ON events'],
+  m9w: [
+    'DROP TRIGGER events_in_order ON events',
+    `CREATE TRIGGER events_in_order BEFORE INSERT ON events FOR EACH ROW
+       WHEN (current_setting('tminus.append', true) IS DISTINCT FROM 'statement')
+       EXECUTE FUNCTION tminus_events_in_order()`,
+  ],
   fk: [
     'DROP TRIGGER events_in_order ON events',
     `ALTER TABLE events ADD COLUMN prev_seq integer GENERATED ALWAYS AS (CASE WHEN seq > 1 THEN seq - 1 END) STORED,
@@ -102,6 +108,7 @@ interface Variant {
   setup?: (c: pg.Client) => Promise<void>;
   call: (c: pg.Client, seq: number, prev: string, h: string[]) => Promise<void>;
   named: boolean;
+  options?: string;
   times: number[];
   cpu: number[];
   c?: pg.Client;
@@ -228,11 +235,18 @@ function lean9(name: string, text: string, fenced: boolean): Variant {
     ...unmeasured(),
   };
 }
-function m9(name: string, fenced: boolean, edit: (text: string) => string = (t) => t): Variant {
+function m9(
+  name: string,
+  fenced: boolean,
+  edit: (text: string) => string = (t) => t,
+  db = 'm9',
+  options?: string,
+): Variant {
   const st = { name: 'm9', text: edit(appendStatement(2, fenced).text) };
   return {
     name,
-    db: 'm9',
+    db,
+    ...(options ? { options } : {}),
     run: name,
     named: true,
     setup: newRun(name, fenced),
@@ -292,6 +306,10 @@ const variants: Variant[] = [
   // The variants that took parts out of the first version (refusal inline, lease CTE always) were measured
   // against it at 00:13 (docs/benchmarks.md) and no longer apply to the built statement.
   m9('m9 append statement fenced (branch)', true),
+  m9('m9, guard skipped by WHEN', false, undefined, 'm9w', '-c tminus.append=statement'),
+  m9('m9 fenced, guard skipped by WHEN', true, undefined, 'm9w', '-c tminus.append=statement'),
+  m9('m9, guard WHEN not skipped', false, undefined, 'm9w'),
+  m9('m9, no guard', false, undefined, 'none'),
   lean9('lean: eq+succ pred, fn refusal', LEAN(PRED_EQ, UNF), false),
   lean9('lean: last-row pred, fn refusal', LEAN(PRED_LAST, UNF), false),
   lean9('lean: last-row coalesce pred, fn refusal', LEAN(PRED_LAST2, UNF), false),
@@ -309,7 +327,7 @@ const variants: Variant[] = [
 
 // fix the 2-row no-check variant: its prev for row 1 is $3 (no pred) — fine.
 for (const v of variants) {
-  v.c = new pg.Client({ connectionString: url(`pg1table_${v.db}`) });
+  v.c = new pg.Client({ connectionString: url(`pg1table_${v.db}`), ...(v.options ? { options: v.options } : {}) });
   await v.c.connect();
   v.pid = (await v.c.query('SELECT pg_backend_pid() AS p')).rows[0].p;
   await v.setup?.(v.c);
