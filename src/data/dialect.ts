@@ -203,12 +203,6 @@ export interface Dialect {
   heapChunkChecksums?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, Checksum>>;
   /** The same with the lowest and highest key of each chunk. */
   keyedChunkChecksums?(query: TableQuery, chunks: readonly HeapChunk[]): Promise<Map<number, KeyedChecksum>>;
-  /**
-   * Count and native-hash sum per key group `(key − origin) / width` of the whole table (with the operator's
-   * filter), in one sequential scan with a hash aggregate: a plain scan's small ring of buffers, where heap
-   * chunks read through all of shared buffers (see `segment-diff.ts`).
-   */
-  scannedGroupChecksums?(query: TableQuery, origin: bigint, width: bigint): Promise<Map<number, Checksum>>;
   /** Count and native-hash sum of the rows whose key lies in one of `ranges` (inclusive, disjoint). */
   keyRangesChecksum?(
     query: TableQuery,
@@ -221,8 +215,6 @@ export interface Dialect {
   ): Promise<{ rows: bigint; keys: bigint[] }>;
   /** PostgreSQL: how many pages the table's heap has (see `page-chunks.ts`). */
   heapPages?(query: TableQuery): Promise<number>;
-  /** PostgreSQL: the server's shared buffers, in pages, read beside the last `heapPages` (else undefined). */
-  readonly sharedBufferPages?: number | undefined;
   /** PostgreSQL: the lowest key on each of the listed heap pages, null for an empty page (no filter). */
   pageFirstKeys?(query: TableQuery, pages: readonly number[]): Promise<(bigint | null)[]>;
   /** PostgreSQL: the key and native hash of every row the heap chunks hold, by chunk: `key:hash` pairs joined by commas. */

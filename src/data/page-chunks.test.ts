@@ -3,9 +3,6 @@ import { pgExec } from '../../test/support/data-tables.js';
 import type { TestDatabase } from '../../test/support/databases.js';
 import { createPostgresDatabase } from '../../test/support/databases.js';
 import { countedDiff, fullJoinDiff } from '../../test/support/diff-oracle.js';
-import pg from 'pg';
-import type { TableQuery } from './dialect.js';
-import { openDialect } from './open-dialect.js';
 import { pageChunks, pagesOf } from './page-chunks.js';
 
 /*
@@ -45,10 +42,6 @@ async function targetWith(statements: string[], options = '', order = 'g', value
   ]);
 }
 
-/**
- * The grouped plain scan that differing tables take by default (`scannedGroupChecksums`, see `segment-diff.ts`):
- * hidden from the page-pass cases so they still read by page chunks, offered in `scanned` ones.
- */
 /** Wide rows: chunks of several pages, so the page-by-page step runs. */
 const WIDE = 'repeat(md5(g::text), 8)';
 /**
@@ -74,18 +67,15 @@ const MOVED = [
   `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
 ];
 
-const PAGE_PASS = ['scannedGroupChecksums'];
-
 /** The comparison, with how many times each step of the two paths ran. */
-const compare = (where?: string, hidden: readonly string[] = PAGE_PASS) =>
-  countedDiff(source.url, target.url, where, hidden);
+const compare = (where?: string) => countedDiff(source.url, target.url, where);
 
 /** The differences, computed independently by a full join of the two tables. */
 const truth = (where?: string) => fullJoinDiff(source.url, target.url, where);
 
-async function expectExact(where?: string, hidden: readonly string[] = PAGE_PASS) {
+async function expectExact(where?: string) {
   const want = await truth(where);
-  const { r, calls } = await compare(where, hidden);
+  const { r, calls } = await compare(where);
   expect(r.counts).toEqual({
     changed: want.changed.length,
     missingInTarget: want.missingInTarget.length,
@@ -257,10 +247,6 @@ describe('page chunks', () => {
       expect(want.missingInSource).toEqual([0]);
       expect(calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
       await expectExact('id > 0');
-      // Keys past ±2^62: never the grouped scan (`key − min` could overflow), the page pass instead.
-      const offered = await expectExact(undefined, []);
-      expect(offered.calls.scannedGroupChecksums ?? 0).toBe(0);
-      expect(offered.calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
     } finally {
       await pgExec(source.url, ['DROP TABLE t', ...TABLE(), 'ANALYZE t']);
     }
@@ -302,79 +288,5 @@ describe('page chunks', () => {
     expect(calls.pageFirstKeys).toBe(2);
     expect(calls.chunkRowHashes).toBeGreaterThanOrEqual(2);
     expect(calls.groupStarts ?? 0).toBeGreaterThanOrEqual(2);
-  });
-});
-
-describe('differing tables laid out alike, by one grouped plain scan per side', () => {
-  const scanned = async (where?: string) => {
-    const x = await expectExact(where, []);
-    // The sample (page chunks), then one grouped scan per side; no page pass.
-    expect(x.calls.keyedChunkChecksums).toBe(2);
-    expect(x.calls.scannedGroupChecksums).toBe(2);
-    expect(x.calls.heapChunkChecksums ?? 0).toBe(0);
-    expect(x.calls.chunkRowHashes ?? 0).toBe(0);
-    return x;
-  };
-
-  it('report exactly the rows changed, moved, moved back, deleted and inserted out of order, with and without a filter', async () => {
-    await targetWith([
-      ...MOVED,
-      // Below the source's lowest key and past its highest: the key bounds are both sides'.
-      `INSERT INTO t VALUES (-4000, 'first'), (95000, 'last')`,
-    ]);
-    const { want } = await scanned();
-    expect(want.changed.length).toBeGreaterThan(50);
-    expect(want.missingInTarget.length).toBeGreaterThan(50);
-    expect(want.missingInSource).toContain(-4000);
-    expect(want.missingInSource).toContain(95000);
-    const f = await scanned('id % 7 <> 0');
-    expect(f.want.changed.length).toBeGreaterThan(40);
-  });
-
-  it('narrow differences in the first, the last and every quarter of the heap, wide rows, exact', async () => {
-    await pgExec(source.url, ['DROP TABLE t', ...TABLE('', 'g', WIDE), 'ANALYZE t']);
-    try {
-      await targetWith(QUARTERS, '', 'g', WIDE);
-      const { want } = await scanned();
-      expect(want.changed).toEqual([-2997, 19500, 42000, 64503, 86997]);
-      expect(want.missingInSource).toEqual([90003]);
-      expect(want.missingInTarget).toEqual([75000]);
-      await scanned('id % 7 <> 0');
-    } finally {
-      await pgExec(source.url, ['DROP TABLE t', ...TABLE(), 'ANALYZE t']);
-    }
-  });
-
-  it('find a difference only outside the sampled chunks after the whole-table sums differ, exact', async () => {
-    await targetWith([`UPDATE t SET v = v || 'x' WHERE id = -2997`, `UPDATE t SET v = v WHERE id % 101 = 0`]);
-    const { want, calls } = await scanned();
-    expect(want.changed).toEqual([-2997]);
-    expect(calls.nativeChecksum).toBe(2);
-  });
-
-  it('read the shared buffers beside the heap size (the grouped scan is for heaps up to twice their size)', async () => {
-    const d = await openDialect(source.url);
-    try {
-      expect(d.sharedBufferPages).toBeUndefined();
-      const q = { table: 't', specs: [], key: ['id'] } as unknown as TableQuery;
-      expect(await d.heapPages!(q)).toBeGreaterThan(100);
-      const c = new pg.Client({ connectionString: source.url });
-      await c.connect();
-      const want = (await c.query(`SELECT setting::int AS n FROM pg_settings WHERE name = 'shared_buffers'`))
-        .rows[0] as { n: number };
-      await c.end();
-      expect(d.sharedBufferPages).toBe(want.n);
-    } finally {
-      await d.close();
-    }
-  });
-
-  it('compare every row differing in many groups, exact', async () => {
-    const other = (n: number) =>
-      `CASE WHEN (g * 3 - 3000) % ${n} = 0 THEN md5(md5(g::text)) ELSE md5(g::text) END`;
-    await targetWith([`DELETE FROM t WHERE id % 13 = 1`], '', 'g', other(7));
-    const { want } = await scanned();
-    expect(want.changed.length).toBeGreaterThan(3_500);
-    expect(want.missingInTarget.length).toBeGreaterThan(1_000);
   });
 });

@@ -94,13 +94,8 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
   // rows differing, by the key groups (no sample: the tables are known to differ).
   const pages = chunked ? aligned : null;
   if (pages !== null) {
-    const found = await pagePath(
-      ctx,
-      pages,
-      sampleFirst(ctx, layouts),
-      scannedPass(ctx, pages, min, end, width),
-    );
-    if (found === 'identical' || found === 'compared') return;
+    const found = await pagePath(ctx, pages, sampleFirst(ctx, layouts));
+    if (found === 'identical') return;
     if (found) return downloadKeys(ctx, found);
     return chunkedPass(ctx, min, width, Number((span + width - 1n) / width), [], [new Map(), new Map()]);
   }
@@ -148,8 +143,7 @@ async function pagePath(
   ctx: DiffContext,
   pages: number,
   sampling: boolean,
-  scanned: ((sampledRows: number) => Promise<void>) | null,
-): Promise<'identical' | 'compared' | PageDifference[] | null> {
+): Promise<'identical' | PageDifference[] | null> {
   if (!sampling) return pageChunkPass(ctx, pages);
   const chunks = comparisonChunks(ctx, pages);
   const picked = sampleGroups(chunks.length, SAMPLE_SHARE, ctx.clock.now()).map((i) => chunks[i]!);
@@ -164,55 +158,7 @@ async function pagePath(
   if (differing.length === 0 || (await onlyMoved(ctx, differing, sums))) {
     if (await wholeTablesSame(ctx, sampleRows)) return 'identical';
   }
-  if (scanned) {
-    await scanned(sampleRows);
-    return 'compared';
-  }
   return pageChunkPass(ctx, pages, { chunks: picked, sums });
-}
-
-/** Keys inside ±2^62: `key − origin` of the grouped scan cannot overflow a bigint (see `scannedPass`). */
-const SCANNED_KEY_LIMIT = 2n ** 62n;
-/**
- * Heaps of at most this many times the server's shared buffers (the larger side's) take the grouped scan: 1M
- * rows of the bench (13,800 pages against 16,384 buffers) do, 3M (39,000) do not — measured no better there.
- */
-const SCANNED_BUFFERS_SHARE = 2;
-
-/**
- * The pass over two tables known to differ (the sample or the whole-table sums differ) as one plain sequential
- * scan per side, its rows summed by key group (`(key − min) / width`) in a hash aggregate, then the differing
- * groups narrowed by key ranges (`narrow`, exact). Taken instead of the page pass where both dialects offer it,
- * the keys lie within ±2^62 (static tables: no key outside the bounds read at the start) and the heaps hold at
- * most `SCANNED_BUFFERS_SHARE` times the larger side's shared buffers. Only a cost decision. Why: a plain
- * scan reads through a small ring of buffers; the page pass's TID range scans through all of shared buffers,
- * and a new session — every `tminus data diff` run — pays its first touch of each buffer. Where that touch is
- * dear (a virtual machine with shadow paging, 2026-12-01: the page pass 1.55–1.6× a plain scan in new
- * sessions, the grouped scan 1.2–1.25×) the grouped scan wins; docs/benchmarks.md. The sampled rows are read
- * again (about 5 % of a scan).
- */
-function scannedPass(
-  ctx: DiffContext,
-  pages: number,
-  min: bigint,
-  end: bigint,
-  width: bigint,
-): ((sampledRows: number) => Promise<void>) | null {
-  if (!ctx.source.scannedGroupChecksums || !ctx.target.scannedGroupChecksums) return null;
-  if (min <= -SCANNED_KEY_LIMIT || end >= SCANNED_KEY_LIMIT) return null;
-  // A new session touches each shared buffer once at most: past a few times the buffers' size, the page pass's
-  // first touches weigh little against its rows, and the grouped scan's per-row hash aggregate weighs more.
-  const buffers = Math.max(ctx.source.sharedBufferPages ?? 0, ctx.target.sharedBufferPages ?? 0);
-  if (pages > SCANNED_BUFFERS_SHARE * buffers) return null;
-  return async (sampledRows) => {
-    const [a, b] = await ctx.both(
-      () => ctx.source.scannedGroupChecksums!(ctx.plan.source, min, width),
-      () => ctx.target.scannedGroupChecksums!(ctx.plan.target, min, width),
-    );
-    ctx.progress(Math.max(0, Number(total(a)) - sampledRows));
-    ctx.tally(total(a), total(b));
-    await narrow(ctx, differingGroups(a, b, min, width));
-  };
 }
 
 /**

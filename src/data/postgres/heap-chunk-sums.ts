@@ -96,13 +96,12 @@ export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]):
   };
 }
 
-/** How many pages the table's heap has now (its file size; no scan), and the server's shared buffers in pages. */
+/** How many pages the table's heap has now (its file size; no scan). */
 export function heapPagesSql(q: TableQuery): BoundSql {
   const b = new Binder(F);
   return {
     sql:
-      `SELECT (pg_relation_size(${b.bind(F.ident(q.table))}::regclass) / current_setting('block_size')::bigint)::text, ` +
-      `(pg_size_bytes(current_setting('shared_buffers')) / current_setting('block_size')::bigint)::text`,
+      `SELECT (pg_relation_size(${b.bind(F.ident(q.table))}::regclass) / current_setting('block_size')::bigint)::text`,
     values: b.values,
   };
 }
@@ -164,27 +163,6 @@ export function keyRangesSumSql(
       `SELECT '0', count(*)::text, coalesce(sum(s.h), 0)::text FROM unnest(${lo}::bigint[], ${hi}::bigint[]) ` +
       `AS tminus_r(lo, hi), LATERAL (SELECT ${hash} AS h FROM ${F.ident(q.table)} ` +
       `WHERE ${k} >= tminus_r.lo AND ${k} <= tminus_r.hi${q.where ? ` AND (${q.where})` : ''}) s`,
-    values: b.values,
-  };
-}
-
-/**
- * Count and sum of the row hash per key group `(key − origin) / width` over one sequential scan of the whole
- * table (with the operator's filter): a hash aggregate. The group is computed inside a subquery so the planner
- * sizes the hash table for its default of 200 groups instead of the key's distinct count (a table of ~a million
- * buckets planned for spilling, each look-up a cache miss); it grows as groups come. The caller keeps the keys
- * within ±2^62 so `key − origin` cannot overflow.
- */
-export function scannedGroupSumsSql(q: TableQuery, origin: bigint, width: bigint, hash: string): BoundSql {
-  const b = new Binder(F);
-  const k = F.ident(singleKey(q));
-  const o = b.bind(origin.toString());
-  const w = b.bind(width.toString());
-  return {
-    sql:
-      `SELECT s.g::text, count(*)::text, coalesce(sum(s.h), 0)::text FROM (SELECT (${k} - ${o}::bigint) / ` +
-      `${w}::bigint AS g, ${hash} AS h FROM ${F.ident(q.table)}${q.where ? ` WHERE (${q.where})` : ''} OFFSET 0) s ` +
-      `GROUP BY 1`,
     values: b.values,
   };
 }

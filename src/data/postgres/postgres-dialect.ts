@@ -43,7 +43,6 @@ import {
   heapChunkSumsSql,
   heapPagesSql,
   keyRangesSumSql,
-  scannedGroupSumsSql,
   pageFirstKeysSql,
 } from './heap-chunk-sums.js';
 import { keyRangeSumsSql, listedGroupSumsSql, withinGroupSumsSql } from './key-range-sums.js';
@@ -370,12 +369,8 @@ export class PostgresDialect implements Dialect {
     return out;
   }
 
-  /** Read beside the heap's size (`heapPages`): see `segment-diff.ts`, `scannedPass`. */
-  sharedBufferPages: number | undefined;
-
   async heapPages(q: TableQuery): Promise<number> {
     const r = (await this.sql.bound(heapPagesSql(q)))[0];
-    this.sharedBufferPages = r?.[1] ? Number(r[1]) : undefined;
     return Number(r?.[0] ?? 0);
   }
 
@@ -412,9 +407,6 @@ export class PostgresDialect implements Dialect {
     return out;
   }
 
-  async scannedGroupChecksums(q: TableQuery, origin: bigint, width: bigint): Promise<Map<number, Checksum>> {
-    return checksumMap(await this.sql.bound(scannedGroupSumsSql(q, origin, width, this.nativeHashSql(q))));
-  }
 
   async keyRangesChecksum(q: TableQuery, ranges: readonly { lo: bigint; hi: bigint }[]): Promise<Checksum> {
     if (ranges.length === 0) return { count: 0n, sum: 0n };
