@@ -327,7 +327,10 @@ const variants: Variant[] = [
 
 // fix the 2-row no-check variant: its prev for row 1 is $3 (no pred) — fine.
 for (const v of variants) {
-  v.c = new pg.Client({ connectionString: url(`pg1table_${v.db}`), ...(v.options ? { options: v.options } : {}) });
+  v.c = new pg.Client({
+    connectionString: url(`pg1table_${v.db}`),
+    ...(v.options ? { options: v.options } : {}),
+  });
   await v.c.connect();
   v.pid = (await v.c.query('SELECT pg_backend_pid() AS p')).rows[0].p;
   await v.setup?.(v.c);

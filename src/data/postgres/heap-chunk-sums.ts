@@ -100,8 +100,7 @@ export function chunkStragglersSql(q: TableQuery, chunks: readonly HeapChunk[]):
 export function heapPagesSql(q: TableQuery): BoundSql {
   const b = new Binder(F);
   return {
-    sql:
-      `SELECT (pg_relation_size(${b.bind(F.ident(q.table))}::regclass) / current_setting('block_size')::bigint)::text`,
+    sql: `SELECT (pg_relation_size(${b.bind(F.ident(q.table))}::regclass) / current_setting('block_size')::bigint)::text`,
     values: b.values,
   };
 }

@@ -407,7 +407,6 @@ export class PostgresDialect implements Dialect {
     return out;
   }
 
-
   async keyRangesChecksum(q: TableQuery, ranges: readonly { lo: bigint; hi: bigint }[]): Promise<Checksum> {
     if (ranges.length === 0) return { count: 0n, sum: 0n };
     return checksumMap(await this.sql.bound(keyRangesSumSql(q, ranges, this.nativeHashSql(q)))).get(0)!;
