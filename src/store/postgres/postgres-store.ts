@@ -27,9 +27,14 @@ import type {
   StepRef,
   TokenStore,
 } from '../store.js';
-import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
+import { PG_APPEND_SETTING, PG_JOURNAL_GUARDS, PG_MIGRATIONS, guardConditionKept } from './migrations.js';
 import type { PostgresStoreUrl } from './postgres-store-url.js';
-import { PREPARED_STATEMENTS_PARAM, postgresStoreUrl } from './postgres-store-url.js';
+import {
+  PREPARED_STATEMENTS_PARAM,
+  postgresStoreUrl,
+  settingRefused,
+  withSessionSetting,
+} from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
 import { AppendConnection } from './append-connection.js';
 import { arrayElement } from './pg-array-literal.js';
@@ -219,9 +224,10 @@ export function appendStatement(count: number, fenced: boolean): HotStatement {
 
 /**
  * Another writer appended at the same place after this statement's snapshot, and committed: nothing was
- * written. Either the events' primary key said so (the other still in flight when this one inserted), or the
- * in-order guard did (the other committed before the guard looked). Sent again, the statement sees the other's
- * events and answers 'moved' or 'fenced'.
+ * written. The events' primary key says so (the in-order guard skips this store's appends: migration 10); the
+ * guard's own refusal is kept for a connection without the setting (a pooler that refused it), where the guard
+ * may look after the other committed. Sent again, the statement sees the other's events and answers 'moved' or
+ * 'fenced'.
  */
 const isTakenPlace = (error: unknown): boolean => {
   const e = error as { code?: string; constraint?: string; message?: string };
@@ -303,17 +309,20 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
   static async open(storeUrl: string, journal?: JournalOptions): Promise<PostgresStore> {
     const url = postgresStoreUrl(storeUrl);
-    const pool = new pg.Pool({ connectionString: url.connectionString, max: 4 });
-    // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
-    // query opens a new one. Without a listener the error would end the process.
-    pool.on('error', () => undefined);
-    // The same for a connection ended while checked out between statements (pg-pool listens only while idle).
-    pool.on('connect', (client) => void client.on('error', () => undefined));
+    let pool = openPool(url.connectionString, true);
     let storeId: string;
     try {
-      await migrate(pool);
-      const r = await pool.query<{ store_id: string }>('SELECT store_id FROM journal');
-      storeId = r.rows[0]!.store_id;
+      try {
+        storeId = await setUp(pool);
+      } catch (error) {
+        if (!settingRefused(error)) throw error;
+        // A pooler that refuses settings in the startup packet (PgBouncer 1.20+ unless it ignores 'options',
+        // or older ones with 'options' at all): without the setting, the in-order guard runs on every append
+        // too (correct; a little slower, docs/deployment.md).
+        await pool.end();
+        pool = openPool(url.connectionString, false);
+        storeId = await setUp(pool);
+      }
     } catch (cause) {
       await pool.end();
       throw new TminusError(
@@ -606,18 +615,26 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
        WHERE run_id = $1 ORDER BY seq`,
       [runId],
     );
-    // A trigger counts only while enabled ('O' origin, 'A' always); 'D' is disabled.
-    const triggers = await this.#pool.query<{ tgname: string }>(
-      `SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('O', 'A')
-       AND tgrelid IN ('events'::regclass, 'runs'::regclass, 'journal'::regclass)`,
+    // A trigger counts only while enabled ('O' origin, 'A' always); 'D' is disabled. One with a WHEN
+    // condition counts only with the one tminus wrote, or none (stricter).
+    const triggers = await this.#pool.query<{ tgname: string; def: string }>(
+      `SELECT tgname, pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE NOT tgisinternal
+       AND tgenabled IN ('O', 'A') AND tgrelid IN ('events'::regclass, 'runs'::regclass, 'journal'::regclass)`,
     );
-    const present = new Set(triggers.rows.map((t) => t.tgname));
+    const defs = new Map(triggers.rows.map((t) => [t.tgname, t.def]));
+    const missingGuards: string[] = [];
+    for (const guard of PG_JOURNAL_GUARDS) {
+      const def = defs.get(guard);
+      if (def === undefined) missingGuards.push(guard);
+      else if (!guardConditionKept(guard, def))
+        missingGuards.push(`${guard} (its WHEN condition was changed)`);
+    }
     return this.#journal.verify({
       runId,
       keyId: head.key_id,
       head: undefined,
       rows: rows.rows.map((r) => ({ ...r, atMs: Number(r.atMs) })),
-      missingGuards: PG_JOURNAL_GUARDS.filter((g) => !present.has(g)),
+      missingGuards,
     });
   }
 
@@ -1063,6 +1080,33 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       await client?.end().catch(() => undefined);
     };
   }
+}
+
+/**
+ * The store's pool. Its connections set PG_APPEND_SETTING (`withSetting`): the append statement, the only
+ * insert into events this store sends, checks the order itself, and the in-order guard skips its rows
+ * (migration 10). Any other insert into events sent over this pool would go unguarded: there is none.
+ */
+function openPool(connectionString: string, withSetting: boolean): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: withSetting
+      ? withSessionSetting(connectionString, PG_APPEND_SETTING.name, PG_APPEND_SETTING.value)
+      : connectionString,
+    max: 4,
+  });
+  // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
+  // query opens a new one. Without a listener the error would end the process.
+  pool.on('error', () => undefined);
+  // The same for a connection ended while checked out between statements (pg-pool listens only while idle).
+  pool.on('connect', (client) => void client.on('error', () => undefined));
+  return pool;
+}
+
+/** Brings the schema up to date and answers the store's id. */
+async function setUp(pool: pg.Pool): Promise<string> {
+  await migrate(pool);
+  const r = await pool.query<{ store_id: string }>('SELECT store_id FROM journal');
+  return r.rows[0]!.store_id;
 }
 
 /** The schema version of a PostgreSQL store (0 when tminus never set it up), without changing anything. */
