@@ -100,17 +100,73 @@ async function hot<R extends pg.QueryResultRow>(
   try {
     return await db.query<R>({ name: statement.name, text: statement.text, values: values as unknown[] });
   } catch (error) {
-    if (!PREPARED_ELSEWHERE.has((error as { code?: string }).code ?? '')) throw error;
-    // Nothing was executed (the server refused the statement before running it): safe to report as is.
-    throw new TminusError(
-      'USAGE',
-      `the PostgreSQL store's prepared statement ${statement.name} does not match its server connection (${(error as Error).message}): a connection pooler in transaction mode?`,
-      {
-        cause: error,
-        hint: `add ${PREPARED_STATEMENTS_PARAM}=off to the store URL, or let the pooler keep prepared statements (PgBouncer 1.21 or later: max_prepared_statements)`,
-      },
-    );
+    throw preparedElsewhere(error, statement);
   }
+}
+
+/**
+ * A named statement the server refused before running it because it was prepared on another connection (a
+ * pooler): safe to report as is (nothing was executed). Any other error as it came.
+ */
+function preparedElsewhere(error: unknown, statement: HotStatement): unknown {
+  if (!PREPARED_ELSEWHERE.has((error as { code?: string }).code ?? '')) return error;
+  return new TminusError(
+    'USAGE',
+    `the PostgreSQL store's prepared statement ${statement.name} does not match its server connection (${(error as Error).message}): a connection pooler in transaction mode?`,
+    {
+      cause: error,
+      hint: `add ${PREPARED_STATEMENTS_PARAM}=off to the store URL, or let the pooler keep prepared statements (PgBouncer 1.21 or later: max_prepared_statements)`,
+    },
+  );
+}
+
+/** The type of the append statement's `refused` column: text[]. */
+const TEXT_ARRAY_OID = 1009;
+/** Reads the `refused` column's text[] literal, as node-postgres reads a text[]. */
+const parseRefused = (
+  pg.types.getTypeParser as (oid: number, format: 'text') => (value: string) => (string | null)[]
+)(TEXT_ARRAY_OID, 'text');
+
+/**
+ * The append statement as a query whose one column (`refused`) is kept as the server sent it: NULL on every
+ * append but a refused one, parsed (`appendAnswer`) only then. node-postgres otherwise builds a result on every
+ * call (its fields, their type parsers, a row object): 15–25 µs of client time on an append's critical path,
+ * docs/benchmarks.md. The rest (parse once per connection when named, bind, describe, execute, sync, and
+ * errors) is node-postgres's own.
+ */
+class AppendQuery extends pg.Query {
+  /** The `refused` column as sent: null when appended (or no row, which the statement never answers). */
+  refused: string | null = null;
+
+  handleRowDescription(): void {
+    // The one column is known: nothing to build.
+  }
+
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    this.refused = message.fields[0] ?? null;
+  }
+}
+
+/** Sends the append statement (named unless prepared statements are off); answers its `refused` column as sent. */
+function sendAppend(
+  db: pg.Pool | pg.PoolClient,
+  prepared: boolean,
+  statement: HotStatement,
+  values: readonly unknown[],
+): Promise<string | null> {
+  const query = new AppendQuery(
+    prepared
+      ? { name: statement.name, text: statement.text, values: values as unknown[] }
+      : { text: statement.text, values: values as unknown[] },
+  );
+  return new Promise((resolve, reject) => {
+    // With a callback (not a promise): the pool releases its client in it, and a submittable's result is its own.
+    const send = db.query as unknown as (q: pg.Query, v: undefined, done: (error?: Error) => void) => void;
+    send.call(db, query, undefined, (error) => {
+      if (error) reject(prepared ? preparedElsewhere(error, statement) : error);
+      else resolve(query.refused);
+    });
+  });
 }
 
 /** What an append answers; the head fields describe the stored head unless 'ok'. */
@@ -135,10 +191,9 @@ const APPENDED: AppendAnswer = {
 };
 
 /** The append statement answers NULL when it appended, else why not and the head as stored. */
-function appendAnswer(row: { refused: (string | null)[] | null } | undefined): AppendAnswer {
-  const refused = row?.refused;
-  if (refused === null || refused === undefined) return APPENDED;
-  const [status, seq, hash, keyId, holderId, epoch, headAtMs] = refused;
+function appendAnswer(sent: string | null): AppendAnswer {
+  if (sent === null) return APPENDED;
+  const [status, seq, hash, keyId, holderId, epoch, headAtMs] = parseRefused(sent);
   return {
     status: status as AppendAnswer['status'],
     head_seq: Number(seq ?? 0),
@@ -247,13 +302,7 @@ async function tryAppend(
   values: readonly unknown[],
   count: number,
 ): Promise<AppendAnswer> {
-  const r = await hot<{ refused: (string | null)[] | null }>(
-    db,
-    prepared,
-    appendStatement(count, false),
-    values,
-  );
-  return appendAnswer(r.rows[0]);
+  return appendAnswer(await sendAppend(db, prepared, appendStatement(count, false), values));
 }
 
 /** The last head of a run this process saw (and the run's key id, which never changes). */
@@ -464,12 +513,12 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       ...sealed.columns,
     ];
     const statement = appendStatement(sealed.events.length, fence !== undefined);
-    let r: pg.QueryResult<{ refused: (string | null)[] | null }>;
+    let refused: string | null;
     let retries = 0;
     for (;;) {
       const held = this.#appends.take();
       try {
-        r = await hot(held ?? this.#pool, this.#prepared, statement, values);
+        refused = await sendAppend(held ?? this.#pool, this.#prepared, statement, values);
       } catch (error) {
         const taken = isTakenPlace(error);
         if (held) this.#appends.done(held, !taken);
@@ -480,7 +529,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       else this.#appends.hold();
       break;
     }
-    const answer = appendAnswer(r.rows[0]);
+    const answer = appendAnswer(refused);
     if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     if (answer.status === 'ok') {
       const last = sealed.events.at(-1);
@@ -625,9 +674,11 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     const missingGuards: string[] = [];
     for (const guard of PG_JOURNAL_GUARDS) {
       const def = defs.get(guard);
-      if (def === undefined) missingGuards.push(guard);
-      else if (!guardConditionKept(guard, def))
+      if (def === undefined) {
+        missingGuards.push(guard);
+      } else if (!guardConditionKept(guard, def)) {
         missingGuards.push(`${guard} (its WHEN condition was changed)`);
+      }
     }
     return this.#journal.verify({
       runId,
