@@ -320,7 +320,7 @@ describe('PostgreSQL store, the in-order guard skipped for its own append (migra
     expect(await pooled.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 2, findings: [] });
   });
 
-  it('audit verify names the in-order guard when its WHEN condition was changed, not when it was removed', async () => {
+  it('audit verify names the in-order guard when its WHEN condition was changed (not when it has none), and a dropped primary key', async () => {
     const { a, sql } = await setup();
     await a.createRun('r1', [runStarted()]);
     const recreate = (when: string) =>
@@ -344,5 +344,13 @@ describe('PostgreSQL store, the in-order guard skipped for its own append (migra
     expect((await a.append('r1', 1, [ev({ type: 'run.paused' })])).ok).toBe(true);
     await recreate(`WHEN (current_setting('tminus.append', true) IS DISTINCT FROM 'statement')`);
     expect(await a.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 2, findings: [] });
+    // The primary key, which turns away the second of two writers at one place, is a guard too.
+    await sql.query('ALTER TABLE events DROP CONSTRAINT events_pkey');
+    expect((await a.verifyJournal('r1')).findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'guards',
+        message: expect.stringMatching(/: events' primary key \(run_id, seq\)$/),
+      }),
+    );
   });
 });

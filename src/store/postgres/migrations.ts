@@ -298,7 +298,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   // key) adds is not needed either. What is given up: a session that sets the setting itself is not guarded
   // (it is a guard against mistakes, not against a writer who means to go round it, who could as well drop
   // the trigger); audit verify finds what such a writer broke (a gap, a broken link, an unsealed event) and
-  // names events_in_order if its WHEN condition was changed (PG_GUARD_CONDITIONS).
+  // names events_in_order if its WHEN condition was changed (PG_GUARD_CONDITIONS), and the primary key if dropped.
   `DROP TRIGGER events_in_order ON events;
    CREATE TRIGGER events_in_order BEFORE INSERT ON events FOR EACH ROW
      WHEN (current_setting('tminus.append', true) IS DISTINCT FROM 'statement')

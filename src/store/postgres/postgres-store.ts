@@ -672,13 +672,20 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       [runId],
     );
     // A trigger counts only while enabled ('O' origin, 'A' always); 'D' is disabled. One with a WHEN
-    // condition counts only with the one tminus wrote, or none (stricter).
+    // condition counts only with the one tminus wrote, or none (stricter). The events' primary key is listed
+    // too: of two writers at one place, it is what turns the second away (migration 10).
     const triggers = await this.#pool.query<{ tgname: string; def: string }>(
       `SELECT tgname, pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE NOT tgisinternal
-       AND tgenabled IN ('O', 'A') AND tgrelid IN ('events'::regclass, 'runs'::regclass, 'journal'::regclass)`,
+       AND tgenabled IN ('O', 'A') AND tgrelid IN ('events'::regclass, 'runs'::regclass, 'journal'::regclass)
+       UNION ALL
+       SELECT 'primary key', pg_get_constraintdef(oid) FROM pg_constraint
+       WHERE conrelid = 'events'::regclass AND contype = 'p'`,
     );
     const defs = new Map(triggers.rows.map((t) => [t.tgname, t.def]));
     const missingGuards: string[] = [];
+    if (defs.get('primary key') !== 'PRIMARY KEY (run_id, seq)') {
+      missingGuards.push("events' primary key (run_id, seq)");
+    }
     for (const guard of PG_JOURNAL_GUARDS) {
       const def = defs.get(guard);
       if (def === undefined) {
