@@ -130,8 +130,8 @@ const parseRefused = (
 /**
  * The append statement as a query whose one column (`refused`) is kept as the server sent it: NULL on every
  * append but a refused one, parsed (`appendAnswer`) only then. node-postgres otherwise builds a result on every
- * call (its fields, their type parsers, a row object): 15–25 µs of client time on an append's critical path,
- * docs/benchmarks.md. The rest (parse once per connection when named, bind, describe, execute, sync, and
+ * call (its fields, their type parsers, a row object): 17–30 µs less an append without it, measured
+ * alternately (docs/benchmarks.md). The rest (parse once per connection when named, bind, describe, execute, sync, and
  * errors) is node-postgres's own.
  */
 class AppendQuery extends pg.Query {
@@ -140,7 +140,8 @@ class AppendQuery extends pg.Query {
 
   /**
    * Made from the text alone, its name (unless unnamed) and values set after: node-postgres copies a config
-   * object, every property descriptor of it, on every query (3 µs).
+   * object, every property descriptor of it, on every query (3 µs in a hot loop; 13–15 µs less an append,
+   * measured alternately: docs/benchmarks.md).
    */
   constructor(text: string, name: string | undefined, values: readonly unknown[]) {
     super(text);
