@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -174,5 +175,182 @@ describe('PostgreSQL store, one table per append (migration 9)', () => {
       ),
     ).rejects.toThrow('restart this process');
     expect(await a.readEvents('r1')).toHaveLength(1);
+  });
+});
+
+// Migration 10: the in-order guard skips the rows of tminus's own append statement (its connections set
+// tminus.append = 'statement' at connection), which checks the order itself; every other writer is guarded.
+
+/** A raw event row of run r1 at `seq`, unsealed. */
+const rawRow = (seq: number, prev = 'p') =>
+  `INSERT INTO events (run_id, seq, at_ms, actor, type, data, prev_hash, hash)
+   VALUES ('r1', ${seq}, 0, 'x', 'run.paused', '{"type":"run.paused"}', '${prev}', '${'a'.repeat(64)}')`;
+
+/** A connection of its own to `url`, with `options` in its startup packet. */
+async function session(url: string, options?: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, ...(options ? { options } : {}) });
+  await c.connect();
+  clients.push(c);
+  return c;
+}
+
+describe('PostgreSQL store, the in-order guard skipped for its own append (migration 10)', () => {
+  it('sends every INSERT INTO events through the append statement, over connections that carry the setting', async () => {
+    // The argument for skipping the guard holds for the append statement only: no other INSERT into events.
+    const source = readFileSync(
+      new URL('../../src/store/postgres/postgres-store.ts', import.meta.url),
+      'utf8',
+    );
+    expect(source.match(/INSERT INTO events/g)).toHaveLength(1);
+    const { a } = await setup();
+    await a.createRun('r1', [runStarted()]);
+    const used: pg.Client[] = [];
+    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as { text?: string } | string;
+      if ((typeof q === 'string' ? q : (q.text ?? '')).includes('INSERT INTO events')) used.push(this);
+      return original.apply(this, args);
+    } as never);
+    try {
+      expect((await a.append('r1', 1, [ev({ type: 'run.paused' })])).ok).toBe(true);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(used).toHaveLength(1);
+    const setting = await used[0]!.query<{ v: string }>(`SELECT current_setting('tminus.append', true) AS v`);
+    expect(setting.rows[0]!.v).toBe('statement');
+  });
+
+  it('still refuses an out-of-order, gapped or repeated INSERT from a writer without the setting', async () => {
+    const { url, a, sql } = await setup();
+    await a.createRun('r1', [runStarted()]);
+    await a.append('r1', 1, [ev({ type: 'run.paused' }), ev({ type: 'run.unpaused' })]);
+    const other = await session(url, '-c tminus.append=other');
+    for (const c of [sql, other]) {
+      await expect(c.query(rawRow(5))).rejects.toThrow('appended in order');
+      await expect(c.query(rawRow(3))).rejects.toThrow();
+      await expect(c.query(rawRow(2))).rejects.toThrow();
+    }
+    expect(await a.head('r1')).toMatchObject({ seq: 3 });
+    expect(await a.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 3, findings: [] });
+  });
+
+  it('a tminus append and a guarded writer at the same place at once: exactly one is recorded', async () => {
+    const { url, a, sql } = await setup();
+    let head = (await a.createRun('r1', [runStarted()])).at(-1)!.seq;
+    const raw = await session(url);
+    let rawWon = 0;
+    for (let round = 0; round < 8; round++) {
+      const locker = await session(url);
+      await locker.query('BEGIN; LOCK TABLE events IN SHARE MODE');
+      const last = (await a.readEvents('r1')).at(-1)!;
+      const both = Promise.allSettled([
+        a.append('r1', head, [ev({ type: 'run.paused' }, 10 + round, 'alice')]),
+        raw.query(rawRow(head + 1, last.hash)),
+      ]);
+      await vi.waitFor(async () => expect(await waiting(sql)).toBe(2));
+      await locker.query('COMMIT');
+      const [mine, theirs] = await both;
+      if (theirs.status === 'fulfilled') {
+        rawWon += 1;
+        expect(mine).toEqual({ status: 'fulfilled', value: { ok: false, lastSeq: head + 1 } });
+      } else {
+        expect(mine).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+        expect(String(theirs.reason)).toMatch(/events_pkey|appended in order/);
+      }
+      head += 1;
+    }
+    const events = await a.readEvents('r1');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 9 }, (_, i) => i + 1));
+    // The raw rows are not tminus's (unsealed): audit names each one it let in, and nothing else.
+    const v = await a.verifyJournal('r1');
+    expect(v.status).toBe(rawWon > 0 ? 'tampered' : 'intact');
+    expect(v.findings.every((f) => f.kind !== 'deleted' && f.kind !== 'guards')).toBe(true);
+  });
+
+  it('lets a session that sets the setting itself write a gap (the guard is skipped), which audit verify names', async () => {
+    const { url, a } = await setup();
+    await a.createRun('r1', [runStarted()]);
+    await a.append('r1', 1, [ev({ type: 'run.paused' }), ev({ type: 'run.unpaused' })]);
+    const unguarded = await session(url, '-c tminus.append=statement');
+    const last = (await a.readEvents('r1')).at(-1)!;
+    await unguarded.query(rawRow(6, last.hash));
+    const v = await a.verifyJournal('r1');
+    expect(v.status).toBe('tampered');
+    expect(v.findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'deleted',
+        seq: 4,
+        message: expect.stringMatching(/^events 4–5 deleted/),
+      }),
+    );
+    // And tminus appends after the head as stored (event 6), as after any other writer.
+    expect(await a.append('r1', 3, [ev({ type: 'run.paused' })])).toEqual({ ok: false, lastSeq: 6 });
+  });
+
+  it('opens without the setting behind a pooler that refuses it, and appends with the guard on', async () => {
+    const { url, sql } = await setup();
+    // A PgBouncer that neither tracks nor ignores the setting refuses the connection at startup.
+    const original = pg.Client.prototype.connect as (...args: unknown[]) => unknown;
+    let refusals = 0;
+    vi.spyOn(pg.Client.prototype, 'connect').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const options = (this as unknown as { connectionParameters: { options?: string } }).connectionParameters
+        .options;
+      if (!options?.includes('tminus.append')) return original.apply(this, args);
+      refusals += 1;
+      const refused = new Error('unsupported startup parameter in options: tminus.append');
+      const callback = args[0] as ((error: Error) => void) | undefined;
+      if (callback) return void process.nextTick(() => callback(refused));
+      return Promise.reject(refused);
+    } as never);
+    let pooled: PostgresStore;
+    try {
+      pooled = await PostgresStore.open(url);
+      stores.push(pooled);
+      await pooled.createRun('r1', [runStarted()]);
+      expect((await pooled.append('r1', 1, [ev({ type: 'run.paused' })])).ok).toBe(true);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(refusals).toBe(1);
+    await expect(sql.query(rawRow(5))).rejects.toThrow('appended in order');
+    expect(await pooled.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 2, findings: [] });
+  });
+
+  it('audit verify names the in-order guard when its WHEN condition was changed (not when it has none), and a dropped primary key', async () => {
+    const { a, sql } = await setup();
+    await a.createRun('r1', [runStarted()]);
+    const recreate = (when: string) =>
+      sql.query(`DROP TRIGGER events_in_order ON events;
+        CREATE TRIGGER events_in_order BEFORE INSERT ON events FOR EACH ROW ${when}
+        EXECUTE FUNCTION tminus_events_in_order()`);
+    await recreate(`WHEN (current_setting('tminus.append', true) IS DISTINCT FROM 'anything')`);
+    expect((await a.verifyJournal('r1')).findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'guards',
+        message: expect.stringMatching(/events_in_order \(its WHEN condition was changed\)$/),
+      }),
+    );
+    await recreate('WHEN (false)');
+    expect((await a.verifyJournal('r1')).findings).toContainEqual(
+      expect.objectContaining({ kind: 'guards' }),
+    );
+    // No condition: stricter (it runs for tminus's appends too), still a guard; appends still go through.
+    await recreate('');
+    expect(await a.verifyJournal('r1')).toMatchObject({ status: 'intact', findings: [] });
+    expect((await a.append('r1', 1, [ev({ type: 'run.paused' })])).ok).toBe(true);
+    await recreate(`WHEN (current_setting('tminus.append', true) IS DISTINCT FROM 'statement')`);
+    expect(await a.verifyJournal('r1')).toMatchObject({ status: 'intact', events: 2, findings: [] });
+    // The primary key, which turns away the second of two writers at one place, is a guard too.
+    await sql.query('ALTER TABLE events DROP CONSTRAINT events_pkey');
+    expect((await a.verifyJournal('r1')).findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'guards',
+        message: expect.stringMatching(/: events' primary key \(run_id, seq\)$/),
+      }),
+    );
   });
 });

@@ -282,9 +282,39 @@ export const PG_MIGRATIONS: readonly string[] = [
      BEGIN
        RAISE EXCEPTION 'this PostgreSQL store was upgraded (schema 9) by a newer tminus: restart this process with it';
      END $$;`,
+  // The in-order guard skipped for tminus's own append (issue 8): a session that tminus's store opens sets
+  // tminus.append = 'statement' at connection (the startup packet's options: no round trip), and
+  // events_in_order runs for every other writer (psql, scripts, other tools), unchanged. The guard is not
+  // needed for the append statement (postgres-store.ts, appendStatement: the only INSERT INTO events tminus
+  // sends, for createRun, append and a step's result alike), which checks the order itself: it inserts seq
+  // $2+1… with $2+1's prev_hash = $3 only if, in its snapshot, the run's last event is ($2, $3), or, at $2 = 0,
+  // the run exists and has no event. Events are never deleted, renumbered or changed (events_no_update,
+  // events_no_delete, events_no_truncate), so that event is still the one before at commit: no gap. A writer
+  // that committed events after that snapshot made seq $2+1 taken: the events' primary key (run_id, seq)
+  // refuses the second at that place (23505, nothing written; the statement is sent again and answers
+  // 'moved'), whichever of the two writers came first and whether or not the other ran the guard. A run's row
+  // is never deleted nor given another id (runs_no_delete, runs_no_truncate, runs_head_forward), so a run seen
+  // to exist still exists at commit: what the guard's FOR KEY SHARE (migration 8's stand-in for the foreign
+  // key) adds is not needed either. What is given up: a session that sets the setting itself is not guarded
+  // (it is a guard against mistakes, not against a writer who means to go round it, who could as well drop
+  // the trigger); audit verify finds what such a writer broke (a gap, a broken link, an unsealed event) and
+  // names events_in_order if its WHEN condition was changed (PG_GUARD_CONDITIONS), and the primary key if dropped.
+  `DROP TRIGGER events_in_order ON events;
+   CREATE TRIGGER events_in_order BEFORE INSERT ON events FOR EACH ROW
+     WHEN (current_setting('tminus.append', true) IS DISTINCT FROM 'statement')
+     EXECUTE FUNCTION tminus_events_in_order();`,
 ];
 
-/** The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled. */
+/**
+ * The session setting (a custom, dotted PostgreSQL parameter) that tminus's store connections set at
+ * connection: events_in_order (migration 10) skips the append statement's rows, which check their order.
+ */
+export const PG_APPEND_SETTING = { name: 'tminus.append', value: 'statement' } as const;
+
+/**
+ * The triggers the journal's integrity depends on; `audit verify` reports any that are missing or disabled,
+ * or whose WHEN condition is not the one tminus wrote (PG_GUARD_CONDITIONS).
+ */
 export const PG_JOURNAL_GUARDS = [
   'events_no_update',
   'events_no_delete',
@@ -298,3 +328,25 @@ export const PG_JOURNAL_GUARDS = [
   'journal_no_truncate',
   'journal_key_once',
 ] as const;
+
+/**
+ * The WHEN condition of each guard that has one, as migration 10 wrote it. Without a condition the guard is
+ * stricter (it runs for tminus's appends too) and still counts; any other condition does not.
+ */
+export const PG_GUARD_CONDITIONS: Readonly<Partial<Record<(typeof PG_JOURNAL_GUARDS)[number], string>>> = {
+  events_in_order: `current_setting('tminus.append', true) IS DISTINCT FROM 'statement'`,
+};
+
+/** A condition without what a server version may print differently: spaces, casts, parentheses. */
+const bare = (condition: string) => condition.replace(/::\w+/g, '').replace(/[\s()]/g, '');
+
+/**
+ * Whether a trigger, as `pg_get_triggerdef` prints it, has no WHEN condition or the one PG_GUARD_CONDITIONS
+ * gives for it.
+ */
+export function guardConditionKept(guard: string, triggerDef: string): boolean {
+  const when = / WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) /s.exec(triggerDef);
+  if (!when) return true;
+  const expected = PG_GUARD_CONDITIONS[guard as keyof typeof PG_GUARD_CONDITIONS];
+  return expected !== undefined && bare(when[1]!) === bare(expected);
+}

@@ -44,3 +44,36 @@ export function postgresStoreUrl(url: string): PostgresStoreUrl {
     preparedStatements: value === 'on',
   };
 }
+
+/**
+ * The connection string with `-c name=value` added to the URL's `options` (the startup packet's settings: set
+ * at connection, no round trip), after any `options` the URL gives, which the driver would otherwise prefer to
+ * a setting given beside the URL.
+ *
+ * @example withSessionSetting('postgres://db/t', 'tminus.append', 'statement') // 'postgres://db/t?options=-c%20tminus.append%3Dstatement'
+ */
+export function withSessionSetting(connectionString: string, name: string, value: string): string {
+  const setting = `-c ${name}=${value}`;
+  const query = connectionString.indexOf('?');
+  const base = query < 0 ? connectionString : connectionString.slice(0, query);
+  const segments =
+    query < 0
+      ? []
+      : connectionString
+          .slice(query + 1)
+          .split('&')
+          .filter((s) => s !== '');
+  const isOptions = (segment: string) => new URLSearchParams(segment).has('options');
+  const given = segments.filter(isOptions).map((s) => new URLSearchParams(s).get('options')!);
+  const options = [...given, setting].join(' ');
+  const rest = segments.filter((s) => !isOptions(s));
+  return `${base}?${[...rest, `options=${encodeURIComponent(options)}`].join('&')}`;
+}
+
+/**
+ * A pooler refused the setting in the startup packet: PgBouncer ('unsupported startup parameter: options',
+ * 'unsupported startup parameter in options: tminus.append', 'unsupported options startup parameter: …') and
+ * the poolers built on it.
+ */
+export const settingRefused = (error: unknown): boolean =>
+  /unsupported (options )?startup parameter/i.test((error as Error | undefined)?.message ?? '');

@@ -27,9 +27,14 @@ import type {
   StepRef,
   TokenStore,
 } from '../store.js';
-import { PG_JOURNAL_GUARDS, PG_MIGRATIONS } from './migrations.js';
+import { PG_APPEND_SETTING, PG_JOURNAL_GUARDS, PG_MIGRATIONS, guardConditionKept } from './migrations.js';
 import type { PostgresStoreUrl } from './postgres-store-url.js';
-import { PREPARED_STATEMENTS_PARAM, postgresStoreUrl } from './postgres-store-url.js';
+import {
+  PREPARED_STATEMENTS_PARAM,
+  postgresStoreUrl,
+  settingRefused,
+  withSessionSetting,
+} from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
 import { AppendConnection } from './append-connection.js';
 import { arrayElement } from './pg-array-literal.js';
@@ -95,17 +100,81 @@ async function hot<R extends pg.QueryResultRow>(
   try {
     return await db.query<R>({ name: statement.name, text: statement.text, values: values as unknown[] });
   } catch (error) {
-    if (!PREPARED_ELSEWHERE.has((error as { code?: string }).code ?? '')) throw error;
-    // Nothing was executed (the server refused the statement before running it): safe to report as is.
-    throw new TminusError(
-      'USAGE',
-      `the PostgreSQL store's prepared statement ${statement.name} does not match its server connection (${(error as Error).message}): a connection pooler in transaction mode?`,
-      {
-        cause: error,
-        hint: `add ${PREPARED_STATEMENTS_PARAM}=off to the store URL, or let the pooler keep prepared statements (PgBouncer 1.21 or later: max_prepared_statements)`,
-      },
-    );
+    throw preparedElsewhere(error, statement);
   }
+}
+
+/**
+ * A named statement the server refused before running it because it was prepared on another connection (a
+ * pooler): safe to report as is (nothing was executed). Any other error as it came.
+ */
+function preparedElsewhere(error: unknown, statement: HotStatement): unknown {
+  if (!PREPARED_ELSEWHERE.has((error as { code?: string }).code ?? '')) return error;
+  return new TminusError(
+    'USAGE',
+    `the PostgreSQL store's prepared statement ${statement.name} does not match its server connection (${(error as Error).message}): a connection pooler in transaction mode?`,
+    {
+      cause: error,
+      hint: `add ${PREPARED_STATEMENTS_PARAM}=off to the store URL, or let the pooler keep prepared statements (PgBouncer 1.21 or later: max_prepared_statements)`,
+    },
+  );
+}
+
+/** The type of the append statement's `refused` column: text[]. */
+const TEXT_ARRAY_OID = 1009;
+/** Reads the `refused` column's text[] literal, as node-postgres reads a text[]. */
+const parseRefused = (
+  pg.types.getTypeParser as (oid: number, format: 'text') => (value: string) => (string | null)[]
+)(TEXT_ARRAY_OID, 'text');
+
+/**
+ * The append statement as a query whose one column (`refused`) is kept as the server sent it: NULL on every
+ * append but a refused one, parsed (`appendAnswer`) only then. node-postgres otherwise builds a result on every
+ * call (its fields, their type parsers, a row object): 17–30 µs less an append without it, measured
+ * alternately (docs/benchmarks.md). The rest (parse once per connection when named, bind, describe, execute, sync, and
+ * errors) is node-postgres's own.
+ */
+class AppendQuery extends pg.Query {
+  /** The `refused` column as sent: null when appended (or no row, which the statement never answers). */
+  refused: string | null = null;
+
+  /**
+   * Made from the text alone, its name (unless unnamed) and values set after: node-postgres copies a config
+   * object, every property descriptor of it, on every query (3 µs in a hot loop; 13–15 µs less an append,
+   * measured alternately: docs/benchmarks.md).
+   */
+  constructor(text: string, name: string | undefined, values: readonly unknown[]) {
+    super(text);
+    const query = this as unknown as { name?: string; values: readonly unknown[] };
+    if (name !== undefined) query.name = name;
+    query.values = values;
+  }
+
+  handleRowDescription(): void {
+    // The one column is known: nothing to build.
+  }
+
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    this.refused = message.fields[0] ?? null;
+  }
+}
+
+/** Sends the append statement (named unless prepared statements are off); answers its `refused` column as sent. */
+function sendAppend(
+  db: pg.Pool | pg.PoolClient,
+  prepared: boolean,
+  statement: HotStatement,
+  values: readonly unknown[],
+): Promise<string | null> {
+  const query = new AppendQuery(statement.text, prepared ? statement.name : undefined, values);
+  return new Promise((resolve, reject) => {
+    // With a callback (not a promise): the pool releases its client in it, and a submittable's result is its own.
+    const send = db.query as unknown as (q: pg.Query, v: undefined, done: (error?: Error) => void) => void;
+    send.call(db, query, undefined, (error) => {
+      if (error) reject(prepared ? preparedElsewhere(error, statement) : error);
+      else resolve(query.refused);
+    });
+  });
 }
 
 /** What an append answers; the head fields describe the stored head unless 'ok'. */
@@ -130,10 +199,9 @@ const APPENDED: AppendAnswer = {
 };
 
 /** The append statement answers NULL when it appended, else why not and the head as stored. */
-function appendAnswer(row: { refused: (string | null)[] | null } | undefined): AppendAnswer {
-  const refused = row?.refused;
-  if (refused === null || refused === undefined) return APPENDED;
-  const [status, seq, hash, keyId, holderId, epoch, headAtMs] = refused;
+function appendAnswer(sent: string | null): AppendAnswer {
+  if (sent === null) return APPENDED;
+  const [status, seq, hash, keyId, holderId, epoch, headAtMs] = parseRefused(sent);
   return {
     status: status as AppendAnswer['status'],
     head_seq: Number(seq ?? 0),
@@ -219,9 +287,10 @@ export function appendStatement(count: number, fenced: boolean): HotStatement {
 
 /**
  * Another writer appended at the same place after this statement's snapshot, and committed: nothing was
- * written. Either the events' primary key said so (the other still in flight when this one inserted), or the
- * in-order guard did (the other committed before the guard looked). Sent again, the statement sees the other's
- * events and answers 'moved' or 'fenced'.
+ * written. The events' primary key says so (the in-order guard skips this store's appends: migration 10); the
+ * guard's own refusal is kept for a connection without the setting (a pooler that refused it), where the guard
+ * may look after the other committed. Sent again, the statement sees the other's events and answers 'moved' or
+ * 'fenced'.
  */
 const isTakenPlace = (error: unknown): boolean => {
   const e = error as { code?: string; constraint?: string; message?: string };
@@ -241,13 +310,7 @@ async function tryAppend(
   values: readonly unknown[],
   count: number,
 ): Promise<AppendAnswer> {
-  const r = await hot<{ refused: (string | null)[] | null }>(
-    db,
-    prepared,
-    appendStatement(count, false),
-    values,
-  );
-  return appendAnswer(r.rows[0]);
+  return appendAnswer(await sendAppend(db, prepared, appendStatement(count, false), values));
 }
 
 /** The last head of a run this process saw (and the run's key id, which never changes). */
@@ -303,17 +366,20 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
   /** Opens the store; the journal key and witness live outside it (default: from the environment). */
   static async open(storeUrl: string, journal?: JournalOptions): Promise<PostgresStore> {
     const url = postgresStoreUrl(storeUrl);
-    const pool = new pg.Pool({ connectionString: url.connectionString, max: 4 });
-    // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
-    // query opens a new one. Without a listener the error would end the process.
-    pool.on('error', () => undefined);
-    // The same for a connection ended while checked out between statements (pg-pool listens only while idle).
-    pool.on('connect', (client) => void client.on('error', () => undefined));
+    let pool = openPool(url.connectionString, true);
     let storeId: string;
     try {
-      await migrate(pool);
-      const r = await pool.query<{ store_id: string }>('SELECT store_id FROM journal');
-      storeId = r.rows[0]!.store_id;
+      try {
+        storeId = await setUp(pool);
+      } catch (error) {
+        if (!settingRefused(error)) throw error;
+        // A pooler that refuses settings in the startup packet (PgBouncer 1.20+ unless it ignores 'options',
+        // or older ones with 'options' at all): without the setting, the in-order guard runs on every append
+        // too (correct; a little slower, docs/deployment.md).
+        await pool.end();
+        pool = openPool(url.connectionString, false);
+        storeId = await setUp(pool);
+      }
     } catch (cause) {
       await pool.end();
       throw new TminusError(
@@ -455,12 +521,12 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       ...sealed.columns,
     ];
     const statement = appendStatement(sealed.events.length, fence !== undefined);
-    let r: pg.QueryResult<{ refused: (string | null)[] | null }>;
+    let refused: string | null;
     let retries = 0;
     for (;;) {
       const held = this.#appends.take();
       try {
-        r = await hot(held ?? this.#pool, this.#prepared, statement, values);
+        refused = await sendAppend(held ?? this.#pool, this.#prepared, statement, values);
       } catch (error) {
         const taken = isTakenPlace(error);
         if (held) this.#appends.done(held, !taken);
@@ -471,7 +537,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       else this.#appends.hold();
       break;
     }
-    const answer = appendAnswer(r.rows[0]);
+    const answer = appendAnswer(refused);
     if (answer.status === 'missing') throw new TminusError('RUN_NOT_FOUND', `no run ${runId} in this store`);
     if (answer.status === 'ok') {
       const last = sealed.events.at(-1);
@@ -606,18 +672,35 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
        WHERE run_id = $1 ORDER BY seq`,
       [runId],
     );
-    // A trigger counts only while enabled ('O' origin, 'A' always); 'D' is disabled.
-    const triggers = await this.#pool.query<{ tgname: string }>(
-      `SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('O', 'A')
-       AND tgrelid IN ('events'::regclass, 'runs'::regclass, 'journal'::regclass)`,
+    // A trigger counts only while enabled ('O' origin, 'A' always); 'D' is disabled. One with a WHEN
+    // condition counts only with the one tminus wrote, or none (stricter). The events' primary key is listed
+    // too: of two writers at one place, it is what turns the second away (migration 10).
+    const triggers = await this.#pool.query<{ tgname: string; def: string }>(
+      `SELECT tgname, pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE NOT tgisinternal
+       AND tgenabled IN ('O', 'A') AND tgrelid IN ('events'::regclass, 'runs'::regclass, 'journal'::regclass)
+       UNION ALL
+       SELECT 'primary key', pg_get_constraintdef(oid) FROM pg_constraint
+       WHERE conrelid = 'events'::regclass AND contype = 'p'`,
     );
-    const present = new Set(triggers.rows.map((t) => t.tgname));
+    const defs = new Map(triggers.rows.map((t) => [t.tgname, t.def]));
+    const missingGuards: string[] = [];
+    if (defs.get('primary key') !== 'PRIMARY KEY (run_id, seq)') {
+      missingGuards.push("events' primary key (run_id, seq)");
+    }
+    for (const guard of PG_JOURNAL_GUARDS) {
+      const def = defs.get(guard);
+      if (def === undefined) {
+        missingGuards.push(guard);
+      } else if (!guardConditionKept(guard, def)) {
+        missingGuards.push(`${guard} (its WHEN condition was changed)`);
+      }
+    }
     return this.#journal.verify({
       runId,
       keyId: head.key_id,
       head: undefined,
       rows: rows.rows.map((r) => ({ ...r, atMs: Number(r.atMs) })),
-      missingGuards: PG_JOURNAL_GUARDS.filter((g) => !present.has(g)),
+      missingGuards,
     });
   }
 
@@ -1063,6 +1146,33 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
       await client?.end().catch(() => undefined);
     };
   }
+}
+
+/**
+ * The store's pool. Its connections set PG_APPEND_SETTING (`withSetting`): the append statement, the only
+ * insert into events this store sends, checks the order itself, and the in-order guard skips its rows
+ * (migration 10). Any other insert into events sent over this pool would go unguarded: there is none.
+ */
+function openPool(connectionString: string, withSetting: boolean): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: withSetting
+      ? withSessionSetting(connectionString, PG_APPEND_SETTING.name, PG_APPEND_SETTING.value)
+      : connectionString,
+    max: 4,
+  });
+  // An idle pooled connection the server closed (a restart, a failover) is dropped from the pool; the next
+  // query opens a new one. Without a listener the error would end the process.
+  pool.on('error', () => undefined);
+  // The same for a connection ended while checked out between statements (pg-pool listens only while idle).
+  pool.on('connect', (client) => void client.on('error', () => undefined));
+  return pool;
+}
+
+/** Brings the schema up to date and answers the store's id. */
+async function setUp(pool: pg.Pool): Promise<string> {
+  await migrate(pool);
+  const r = await pool.query<{ store_id: string }>('SELECT store_id FROM journal');
+  return r.rows[0]!.store_id;
 }
 
 /** The schema version of a PostgreSQL store (0 when tminus never set it up), without changing anything. */
