@@ -4,18 +4,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { TestDatabase } from '../support/databases.js';
 import { createPostgresDatabase } from '../support/databases.js';
 import { ev, runStarted } from '../support/run-events.js';
-
-/** The connections the store's appends went over from now on (each append is one `INSERT INTO events` statement). */
-function appendConnections(): pg.Client[] {
-  const used: pg.Client[] = [];
-  const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
-    const q = args[0] as { text?: string } | string;
-    if ((typeof q === 'string' ? q : (q.text ?? '')).includes('INSERT INTO events')) used.push(this);
-    return original.apply(this, args);
-  } as never);
-  return used;
-}
+import { appendConnections } from '../support/append-connections.js';
 
 const step = (n: number) => ev({ type: 'step.started', stepId: `s${n}`, attempt: 1 }, 10 + n);
 

@@ -5,6 +5,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { TestDatabase } from '../support/databases.js';
 import { createPostgresDatabase } from '../support/databases.js';
 import { ev, runStarted } from '../support/run-events.js';
+import { appendConnections } from '../support/append-connections.js';
 
 // Migration 9: an append is one INSERT into events and the run's row no longer moves with it. What the run
 // row's lock did is done by the events' primary key (one of two writers at the same place), the in-order
@@ -204,13 +205,7 @@ describe('PostgreSQL store, the in-order guard skipped for its own append (migra
     expect(source.match(/INSERT INTO events/g)).toHaveLength(1);
     const { a } = await setup();
     await a.createRun('r1', [runStarted()]);
-    const used: pg.Client[] = [];
-    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0] as { text?: string } | string;
-      if ((typeof q === 'string' ? q : (q.text ?? '')).includes('INSERT INTO events')) used.push(this);
-      return original.apply(this, args);
-    } as never);
+    const used = appendConnections();
     try {
       expect((await a.append('r1', 1, [ev({ type: 'run.paused' })])).ok).toBe(true);
     } finally {
