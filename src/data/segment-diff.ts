@@ -137,7 +137,9 @@ export async function diffSegments(ctx: DiffContext): Promise<void> {
  * Otherwise, and when that differs, the other chunks are summed and the differing ones compared by their rows
  * (`pageChunkPass`: the differing keys, or null past a tenth of the rows). Identical tables never run the whole
  * page pass: its TID range scans read through all of shared buffers, and a new session faults on its first
- * touch of each, about 0.15× the bound more (docs/benchmarks.md).
+ * touch of each, about 0.15× the bound more (docs/benchmarks.md). Differing tables are not read by a grouped
+ * plain scan instead: its hash aggregate costs a third of the row hash on every row, more than those touches
+ * cost on most hosts (measured both ways: docs/benchmarks.md, `diff8` and `diff9`).
  */
 async function pagePath(
   ctx: DiffContext,
