@@ -3,6 +3,7 @@ import { pgExec } from '../../test/support/data-tables.js';
 import type { TestDatabase } from '../../test/support/databases.js';
 import { createPostgresDatabase } from '../../test/support/databases.js';
 import { countedDiff, fullJoinDiff } from '../../test/support/diff-oracle.js';
+import { MOVED_ROWS } from '../../test/support/moved-rows.js';
 import { pageChunks, pagesOf } from './page-chunks.js';
 
 /*
@@ -33,7 +34,7 @@ afterAll(async () => {
   await Promise.all([source?.drop(), target?.drop()]);
 });
 
-async function targetWith(statements: string[], options = '', order = 'g', value?: string) {
+async function targetWith(statements: readonly string[], options = '', order = 'g', value?: string) {
   await pgExec(target.url, [
     'DROP TABLE IF EXISTS t',
     ...TABLE(options, order, value),
@@ -54,19 +55,6 @@ const QUARTERS = [
   `INSERT INTO t VALUES (90003, 'past the end')`,
   `DELETE FROM t WHERE id = 75000`,
 ];
-/**
- * Rows changed and moved by updates, moved with the same values (cancelling against the source's), deleted,
- * then, after a vacuum, changed and inserted into the freed space (earlier pages).
- */
-const MOVED = [
-  `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
-  `UPDATE t SET v = v WHERE id % 1009 = 0`,
-  `DELETE FROM t WHERE id BETWEEN 20000 AND 20300 OR id % 4999 = 0`,
-  'VACUUM t',
-  `UPDATE t SET v = 'back' WHERE id % 1013 = 0`,
-  `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
-];
-
 /** The comparison, with how many times each step of the two paths ran. */
 const compare = (where?: string) => countedDiff(source.url, target.url, where);
 
@@ -171,7 +159,7 @@ describe('page chunks', () => {
   });
 
   it('report exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {
-    await targetWith(MOVED);
+    await targetWith(MOVED_ROWS);
     const { want, calls } = await expectExact();
     expect(want.changed.length).toBeGreaterThan(50);
     expect(want.missingInTarget.length).toBeGreaterThan(50);

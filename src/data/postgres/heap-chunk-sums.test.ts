@@ -4,6 +4,7 @@ import { pgExec } from '../../../test/support/data-tables.js';
 import type { TestDatabase } from '../../../test/support/databases.js';
 import { createPostgresDatabase } from '../../../test/support/databases.js';
 import { countedDiff, fullJoinDiff } from '../../../test/support/diff-oracle.js';
+import { MOVED_ROWS } from '../../../test/support/moved-rows.js';
 import type { TableQuery } from '../dialect.js';
 import type { HeapChunk, HeapPosition } from '../heap-chunks.js';
 import { heapChunks, heapPositionText, parseHeapPosition } from '../heap-chunks.js';
@@ -131,19 +132,7 @@ describe('a comparison by heap chunks (PostgreSQL native hashes, key-ordered hea
   const truth = (where?: string) => fullJoinDiff(db.url, target.url, where);
 
   it('reports exactly the rows changed, moved, moved back, deleted and inserted out of order', async () => {
-    await pgExec(target.url, [
-      'DROP TABLE IF EXISTS t',
-      ...TABLE,
-      // Moved by updates: changed, and unchanged (same value written again).
-      `UPDATE t SET v = v || 'x' WHERE id % 997 = 0`,
-      `UPDATE t SET v = v WHERE id % 1009 = 0`,
-      `DELETE FROM t WHERE id BETWEEN 20000 AND 20300 OR id % 4999 = 0`,
-      'VACUUM t',
-      // Into the space the vacuum freed (earlier pages): changed rows and rows the source lacks.
-      `UPDATE t SET v = 'back' WHERE id % 1013 = 0`,
-      `INSERT INTO t SELECT g * 3 - 2999, 'new' FROM generate_series(5, 30000, 1500) g`,
-      'ANALYZE t',
-    ]);
+    await pgExec(target.url, ['DROP TABLE IF EXISTS t', ...TABLE, ...MOVED_ROWS, 'ANALYZE t']);
     const want = await truth();
     expect(want.changed.length).toBeGreaterThan(50);
     const { r, chunked } = await compare();
