@@ -2,7 +2,9 @@
  * One `tminus data diff` run PostgreSQL → PostgreSQL on fresh sessions, with the start and end of every dialect
  * call on each side (ms from the run's start): where a run's wall time goes.
  *
- *   npx tsx bench/data-diff-timeline.ts [--a db] [--b db] [--diffs 100]
+ *   npx tsx bench/data-diff-timeline.ts [--a db] [--b db] [--warm]
+ *
+ * `--warm`: one unlogged run on the same sessions first (as bench/data-diff.ts measures, sessions reused).
  */
 import { BackendCpu } from './pg-backend-cpu.js';
 import { dataDiff } from '../src/data/data-diff.js';
@@ -59,6 +61,9 @@ for (let i = 0; i < 2; i++) {
 }
 await Promise.all(bounds.map((d) => d.close()));
 const [s, t] = await Promise.all([openDialect(A, { connections: 2 }), openDialect(B, { connections: 2 })]);
+if (process.argv.includes('--warm')) {
+  await dataDiff({ source: s, target: t, tables: ['big'], options: {}, clock: new SystemClock() });
+}
 backendCpu.ms();
 const cpu0 = backendCpu.ms();
 const start = ms();

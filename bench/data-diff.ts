@@ -118,14 +118,18 @@ async function load(): Promise<void> {
 
 const backendCpu = new BackendCpu();
 
-/** Wall seconds, and PostgreSQL backend CPU seconds (see `BackendCpu`). */
+/** Wall seconds, and PostgreSQL backend CPU seconds, system ms and minor faults (see `BackendCpu`). */
 let lastCpu = 0;
+let lastKernel = { sysMs: 0, faults: 0 };
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const c = backendCpu.seconds();
+  const k = backendCpu.kernel();
   const t = process.hrtime.bigint();
   const v = await f();
   const sec = Number(process.hrtime.bigint() - t) / 1e9;
   lastCpu = backendCpu.seconds() - c;
+  const k1 = backendCpu.kernel();
+  lastKernel = { sysMs: k1.sysMs - k.sysMs, faults: k1.faults - k.faults };
   return [sec, v];
 }
 
@@ -146,7 +150,14 @@ async function tool(
   s: Dialect,
   t: Dialect,
   nativeHash: boolean,
-): Promise<{ sec: number; cpu: number; status: string; diffs: number; error?: string }> {
+): Promise<{
+  sec: number;
+  cpu: number;
+  kernel: { sysMs: number; faults: number };
+  status: string;
+  diffs: number;
+  error?: string;
+}> {
   const [sec, report] = await timed(() =>
     dataDiff({ source: s, target: t, tables: ['big'], options: { nativeHash }, clock: new SystemClock() }),
   );
@@ -154,6 +165,7 @@ async function tool(
   return {
     sec,
     cpu: lastCpu,
+    kernel: lastKernel,
     status: r.status,
     diffs: r.counts.changed + r.counts.missingInSource + r.counts.missingInTarget,
     ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}),
@@ -203,11 +215,16 @@ async function main(): Promise<void> {
       const same: number[] = [];
       const diff: number[] = [];
       const cpu = { bound: [] as number[], same: [] as number[], diff: [] as number[] };
+      const sys = { bound: [] as number[], same: [] as number[], diff: [] as number[] };
+      const faults = { same: [] as number[], diff: [] as number[] };
       const loads: number[] = [];
       for (let i = 0; i < REPS; i++) {
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
+        sys.bound.push(lastKernel.sysMs);
         const r = await tool(s, t, native);
+        sys.same.push(r.kernel.sysMs);
+        faults.same.push(r.kernel.faults);
         if (r.status !== 'identical') {
           throw new Error(`${name}: expected identical, got ${r.status} ${r.error ?? ''}`);
         }
@@ -220,7 +237,10 @@ async function main(): Promise<void> {
         // The bound again, interleaved: the load moves between the identical and the differing runs.
         b.push(await bound(s, t, native));
         cpu.bound.push(lastCpu);
+        sys.bound.push(lastKernel.sysMs);
         const r = await tool(s, t, native);
+        sys.diff.push(r.kernel.sysMs);
+        faults.diff.push(r.kernel.faults);
         if (r.diffs !== 100) {
           throw new Error(`${name}: expected 100 differences, got ${r.diffs} ${r.error ?? ''}`);
         }
@@ -246,6 +266,9 @@ async function main(): Promise<void> {
               boundCpuSec: +median(cpu.bound).toFixed(2),
               identicalCpuRatio: +(median(cpu.same) / median(cpu.bound)).toFixed(3),
               diff100CpuRatio: +(median(cpu.diff) / median(cpu.bound)).toFixed(3),
+              // Of that CPU, the kernel's share (ms) and the backends' minor page faults: see BackendCpu.kernel.
+              sysMs: { bound: median(sys.bound), identical: median(sys.same), diff100: median(sys.diff) },
+              faults: { identical: median(faults.same), diff100: median(faults.diff) },
             }),
         load: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
       };

@@ -12,6 +12,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export class BackendCpu {
   /** Last time seen per backend, by process id and start time (a reused pid is another backend). */
   readonly #seen = new Map<string, number>();
+  /** Last system time (ms, 10 ms ticks) and minor page faults seen per backend, keyed as `#seen`. */
+  readonly #kernel = new Map<string, { sysMs: number; faults: number }>();
 
   constructor(readonly titlePart = 'tminus_bench_pg_') {}
 
@@ -27,9 +29,12 @@ export class BackendCpu {
       try {
         const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         if (!title.startsWith('postgres: ') || !title.includes(this.titlePart)) continue;
-        const started = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
         const ns = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
-        this.#seen.set(`${pid}/${started}`, ns / 1e6);
+        const id = `${pid}/${stat[19]}`;
+        this.#seen.set(id, ns / 1e6);
+        // minflt and stime (fields 10 and 15 of stat; counted here from after the name).
+        this.#kernel.set(id, { sysMs: Number(stat[12]) * 10, faults: Number(stat[7]) });
       } catch {
         // the process ended meanwhile
       }
@@ -37,6 +42,21 @@ export class BackendCpu {
     let ms = 0;
     for (const t of this.#seen.values()) ms += t;
     return ms;
+  }
+
+  /**
+   * The matching backends' system time (ms, in 10 ms ticks) and minor page faults so far, as seen by the last
+   * `ms()`: how much of their time went to the kernel — on a virtual machine, mostly first writes to shared
+   * buffers a backend had not touched (docs/benchmarks.md, "Where a page pass's time goes").
+   */
+  kernel(): { sysMs: number; faults: number } {
+    let sysMs = 0;
+    let faults = 0;
+    for (const k of this.#kernel.values()) {
+      sysMs += k.sysMs;
+      faults += k.faults;
+    }
+    return { sysMs, faults };
   }
 
   /** The same in seconds. */
