@@ -4,7 +4,7 @@ import { GENESIS_HASH } from '../../core/run/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { JournalRow, JournalVerdict } from '../journal/journal-audit.js';
 import type { JournalKey } from '../journal/journal-key.js';
-import { sealEvent } from '../journal/journal-seal.js';
+import { prepareSeals, sealEvent } from '../journal/journal-seal.js';
 import type { JournalOptions } from '../journal/store-journal.js';
 import { StoreJournal, journalOptionsFromEnv } from '../journal/store-journal.js';
 import type { AccessTokenRow } from '../access-token-row.js';
@@ -151,13 +151,53 @@ class AppendQuery extends pg.Query {
   }
 
   handleRowDescription(): void {
-    // The one column is known: nothing to build.
+    // The one column is known: nothing to build (and not asked for: see `prepare`).
+  }
+
+  /**
+   * node-postgres's extended-protocol send (`Query.prepare`: parse once per connection when named, bind,
+   * execute, sync) without its Describe: the one column is known, so the server's row description, and
+   * parsing it here, are left out of every append. Its values are strings, numbers and nulls, sent as text.
+   */
+  prepare(connection: PgConnection): void {
+    const query = this as unknown as { text: string; name?: string; values: readonly unknown[] };
+    const name = query.name;
+    if (
+      !name ||
+      (connection.parsedStatements[name] === undefined &&
+        connection.submittedNamedStatements[name] === undefined)
+    ) {
+      connection.parse({ text: query.text, name });
+      if (name) connection.submittedNamedStatements[name] = query.text;
+    }
+    connection.bind({ portal: '', statement: name, values: query.values, valueMapper: asText });
+    connection.execute({ portal: '' });
+    connection.sync();
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
     this.refused = message.fields[0] ?? null;
   }
 }
+
+/** What `AppendQuery.prepare` uses of node-postgres's connection (what its own `Query.prepare` uses). */
+interface PgConnection {
+  readonly parsedStatements: Record<string, string | undefined>;
+  readonly submittedNamedStatements: Record<string, string | undefined>;
+  parse(query: { text: string; name: string | undefined }): void;
+  bind(config: {
+    portal: string;
+    statement: string | undefined;
+    values: readonly unknown[];
+    valueMapper: (value: unknown) => string | null;
+  }): void;
+  execute(config: { portal: string }): void;
+  sync(): void;
+}
+
+/** An append's parameter as sent (text): what node-postgres's own mapping makes of a string, a number or null. */
+const asText = (value: unknown): string | null =>
+  value === null || value === undefined ? null : typeof value === 'string' ? value : String(value as number);
 
 /** Sends the append statement (named unless prepared statements are off); answers its `refused` column as sent. */
 function sendAppend(
@@ -470,7 +510,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     for (;;) {
       const key = this.#journal.keyForRun(runId, head.keyId);
       const sealed = this.#seal(runId, head.seq, head.hash, events, key);
-      const answer = await this.#call(runId, expectedSeq, head, sealed, fence);
+      const answer = await this.#call(runId, expectedSeq, head, sealed, fence, key);
       if (answer.status === 'ok') {
         this.#witness(runId, sealed.events, key);
         return { ok: true, events: sealed.events };
@@ -497,7 +537,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
         answer.holder_id === null ? undefined : { holder_id: answer.holder_id, epoch: answer.epoch ?? 0 };
       const rejection = rejectionEvent(fence, lease, refused, Number(answer.head_at_ms ?? 0));
       const sealed = this.#seal(runId, head.seq, head.hash, [rejection], key);
-      answer = await this.#call(runId, head.seq, head, sealed, undefined);
+      answer = await this.#call(runId, head.seq, head, sealed, undefined, key);
       if (answer.status === 'ok') {
         this.#witness(runId, sealed.events, key);
         return { ok: false, lastSeq: head.seq + 1, rejected: sealed.events[0]! };
@@ -511,6 +551,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     head: KnownHead,
     sealed: SealedEvents,
     fence: AppendFence | undefined,
+    key: JournalKey | undefined,
   ): Promise<AppendAnswer> {
     const values = [
       runId,
@@ -526,7 +567,10 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     for (;;) {
       const held = this.#appends.take();
       try {
-        refused = await sendAppend(held ?? this.#pool, this.#prepared, statement, values);
+        const sent = sendAppend(held ?? this.#pool, this.#prepared, statement, values);
+        // While the server works: the HMAC contexts of the next append of this size (journal-seal.ts).
+        prepareSeals(key, sealed.events.length);
+        refused = await sent;
       } catch (error) {
         const taken = isTakenPlace(error);
         if (held) this.#appends.done(held, !taken);
