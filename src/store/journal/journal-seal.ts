@@ -1,4 +1,4 @@
-import type { Hmac, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { createHash, createHmac, createSecretKey } from 'node:crypto';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RunEvent } from '../../core/run/run-event.js';
@@ -53,34 +53,9 @@ const keyObject = (key: JournalKey): KeyObject => {
   return k;
 };
 
-/**
- * HMAC contexts of a key made ahead (`prepareSeals`), their key already set up. Setting the key up is most of
- * an HMAC's cost when it runs first after the process slept through a round trip (cold caches: 13–20 µs of a
- * chain's append, against 1–3 µs in a hot loop, docs/benchmarks.md); made right after an append is sent, it
- * runs while the server works. The MAC is the same: a context is used once, as `createHmac` would make it.
- */
-const readyHmacs = new WeakMap<JournalKey, Hmac[]>();
-/** At most this many contexts are kept ready per key (an append of a step's result and its dependent's start uses four). */
-const READY_HMACS = 8;
-
 /** HMAC-SHA256 over one text (the parts joined: the same bytes as updating with each in turn). */
 const hmac = (key: JournalKey, text: string): string =>
-  (readyHmacs.get(key)?.pop() ?? createHmac('sha256', keyObject(key))).update(text).digest('hex');
-
-/**
- * Makes ready the HMAC contexts that sealing `events` events with `key` will use (two each, up to
- * `READY_HMACS`): called off the append's path, after one is sent, for the next.
- */
-export function prepareSeals(key: JournalKey | undefined, events: number): void {
-  if (!key) return;
-  let ready = readyHmacs.get(key);
-  if (ready === undefined) {
-    ready = [];
-    readyHmacs.set(key, ready);
-  }
-  const want = Math.min(2 * events, READY_HMACS);
-  while (ready.length < want) ready.push(createHmac('sha256', keyObject(key)));
-}
+  createHmac('sha256', keyObject(key)).update(text).digest('hex');
 
 /** The chain hash alone (for verification). */
 export const keyedEventHash = (key: JournalKey, prevHash: string, event: EventBody): string =>

@@ -4,7 +4,7 @@ import { GENESIS_HASH } from '../../core/run/run-event.js';
 import { TminusError } from '../../core/tminus-error.js';
 import type { JournalRow, JournalVerdict } from '../journal/journal-audit.js';
 import type { JournalKey } from '../journal/journal-key.js';
-import { prepareSeals, sealEvent } from '../journal/journal-seal.js';
+import { sealEvent } from '../journal/journal-seal.js';
 import type { JournalOptions } from '../journal/store-journal.js';
 import { StoreJournal, journalOptionsFromEnv } from '../journal/store-journal.js';
 import type { AccessTokenRow } from '../access-token-row.js';
@@ -37,6 +37,7 @@ import {
 } from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
 import { AppendConnection } from './append-connection.js';
+import { bindExecuteSync } from './append-message.js';
 import { arrayElement } from './pg-array-literal.js';
 
 interface EventRow {
@@ -157,7 +158,9 @@ class AppendQuery extends pg.Query {
   /**
    * node-postgres's extended-protocol send (`Query.prepare`: parse once per connection when named, bind,
    * execute, sync) without its Describe: the one column is known, so the server's row description, and
-   * parsing it here, are left out of every append. Its values are strings, numbers and nulls, sent as text.
+   * parsing it here, are left out of every append. The Bind, Execute and Sync go as one buffer
+   * (`bindExecuteSync`: the bytes node-postgres would send for them). Measured alternately:
+   * docs/benchmarks.md.
    */
   prepare(connection: PgConnection): void {
     const query = this as unknown as { text: string; name?: string; values: readonly unknown[] };
@@ -170,9 +173,7 @@ class AppendQuery extends pg.Query {
       connection.parse({ text: query.text, name });
       if (name) connection.submittedNamedStatements[name] = query.text;
     }
-    connection.bind({ portal: '', statement: name, values: query.values, valueMapper: asText });
-    connection.execute({ portal: '' });
-    connection.sync();
+    connection._send(bindExecuteSync(name ?? '', query.values));
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
@@ -185,19 +186,9 @@ interface PgConnection {
   readonly parsedStatements: Record<string, string | undefined>;
   readonly submittedNamedStatements: Record<string, string | undefined>;
   parse(query: { text: string; name: string | undefined }): void;
-  bind(config: {
-    portal: string;
-    statement: string | undefined;
-    values: readonly unknown[];
-    valueMapper: (value: unknown) => string | null;
-  }): void;
-  execute(config: { portal: string }): void;
-  sync(): void;
+  /** Writes a message to the server's socket (what its `bind`, `execute` and `sync` each do with theirs). */
+  _send(message: Buffer): boolean;
 }
-
-/** An append's parameter as sent (text): what node-postgres's own mapping makes of a string, a number or null. */
-const asText = (value: unknown): string | null =>
-  value === null || value === undefined ? null : typeof value === 'string' ? value : String(value as number);
 
 /** Sends the append statement (named unless prepared statements are off); answers its `refused` column as sent. */
 function sendAppend(
@@ -510,7 +501,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     for (;;) {
       const key = this.#journal.keyForRun(runId, head.keyId);
       const sealed = this.#seal(runId, head.seq, head.hash, events, key);
-      const answer = await this.#call(runId, expectedSeq, head, sealed, fence, key);
+      const answer = await this.#call(runId, expectedSeq, head, sealed, fence);
       if (answer.status === 'ok') {
         this.#witness(runId, sealed.events, key);
         return { ok: true, events: sealed.events };
@@ -537,7 +528,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
         answer.holder_id === null ? undefined : { holder_id: answer.holder_id, epoch: answer.epoch ?? 0 };
       const rejection = rejectionEvent(fence, lease, refused, Number(answer.head_at_ms ?? 0));
       const sealed = this.#seal(runId, head.seq, head.hash, [rejection], key);
-      answer = await this.#call(runId, head.seq, head, sealed, undefined, key);
+      answer = await this.#call(runId, head.seq, head, sealed, undefined);
       if (answer.status === 'ok') {
         this.#witness(runId, sealed.events, key);
         return { ok: false, lastSeq: head.seq + 1, rejected: sealed.events[0]! };
@@ -551,7 +542,6 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     head: KnownHead,
     sealed: SealedEvents,
     fence: AppendFence | undefined,
-    key: JournalKey | undefined,
   ): Promise<AppendAnswer> {
     const values = [
       runId,
@@ -567,10 +557,7 @@ export class PostgresStore implements RunStore, TokenStore, AppendHints, StepCla
     for (;;) {
       const held = this.#appends.take();
       try {
-        const sent = sendAppend(held ?? this.#pool, this.#prepared, statement, values);
-        // While the server works: the HMAC contexts of the next append of this size (journal-seal.ts).
-        prepareSeals(key, sealed.events.length);
-        refused = await sent;
+        refused = await sendAppend(held ?? this.#pool, this.#prepared, statement, values);
       } catch (error) {
         const taken = isTakenPlace(error);
         if (held) this.#appends.done(held, !taken);
