@@ -199,6 +199,10 @@ console.log(
     `  p99 ${ms(percentile(inAppend, 99))}`,
 );
 console.log(`  a start committed → that step's action returned: p50 ${ms(percentile(toAction, 50))}`);
+const us = (x: number[]) => (percentile(x, 50) * 1000).toFixed(1);
+console.log(
+  `  p50 in µs: dispatch ${us(dispatch)}, its action returned → append called ${us(beforeAppend)}, append called → committed ${us(inAppend)}; bound ${us(boundTimes)}`,
+);
 console.log(
   `  whole chain ${ms(total)} (${(N / (total / 1000)).toFixed(0)} tasks/s), CPU ${ms((cpu.user + cpu.system) / 1000)} (system ${ms(cpu.system / 1000)})` +
     ` (${((cpu.user + cpu.system) / N).toFixed(0)} µs a task, both the engine and the store client)`,

@@ -88,13 +88,34 @@ export class WatchClockSource {
     const fixed = staticPart(this.#plan, state, nowMs);
     if (this.#judged) return { ...fixed, forecastEndMs: this.forecastEndMs(state, nowMs) };
     // Not judged on its window: nothing the engine decides reads the end, so it is worked out only if read.
-    const planned = () => this.#planned();
-    return {
-      ...fixed,
-      get forecastEndMs() {
-        return planned();
-      },
-    };
+    return new PlannedEndClock(fixed.nowMs, fixed.rollbackMs, fixed.ponrAtMs, this);
+  }
+
+  /** The plan's own expected end, for `PlannedEndClock`. */
+  plannedEndMs(): number {
+    return this.#planned();
+  }
+}
+
+/**
+ * The clock of a plan not judged on its window: its end worked out only if read. A class (its getter on the
+ * prototype), not an object literal with a getter and a closure, which V8 builds slowly on every decision
+ * (in every dispatch of a chain: docs/benchmarks.md).
+ */
+class PlannedEndClock implements WatchClock {
+  readonly #source: WatchClockSource;
+
+  constructor(
+    readonly nowMs: number,
+    readonly rollbackMs: number,
+    readonly ponrAtMs: number | undefined,
+    source: WatchClockSource,
+  ) {
+    this.#source = source;
+  }
+
+  get forecastEndMs(): number {
+    return this.#source.plannedEndMs();
   }
 }
 

@@ -37,6 +37,7 @@ import {
 } from './postgres-store-url.js';
 import { rejectionEvent } from '../rejection-event.js';
 import { AppendConnection } from './append-connection.js';
+import { bindExecuteSync } from './append-message.js';
 import { arrayElement } from './pg-array-literal.js';
 
 interface EventRow {
@@ -151,12 +152,42 @@ class AppendQuery extends pg.Query {
   }
 
   handleRowDescription(): void {
-    // The one column is known: nothing to build.
+    // The one column is known: nothing to build (and not asked for: see `prepare`).
+  }
+
+  /**
+   * node-postgres's extended-protocol send (`Query.prepare`: parse once per connection when named, bind,
+   * execute, sync) without its Describe: the one column is known, so the server's row description, and
+   * parsing it here, are left out of every append. The Bind, Execute and Sync go as one buffer
+   * (`bindExecuteSync`: the bytes node-postgres would send for them). Measured alternately:
+   * docs/benchmarks.md.
+   */
+  prepare(connection: PgConnection): void {
+    const query = this as unknown as { text: string; name?: string; values: readonly unknown[] };
+    const name = query.name;
+    if (
+      !name ||
+      (connection.parsedStatements[name] === undefined &&
+        connection.submittedNamedStatements[name] === undefined)
+    ) {
+      connection.parse({ text: query.text, name });
+      if (name) connection.submittedNamedStatements[name] = query.text;
+    }
+    connection._send(bindExecuteSync(name ?? '', query.values));
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
     this.refused = message.fields[0] ?? null;
   }
+}
+
+/** What `AppendQuery.prepare` uses of node-postgres's connection (what its own `Query.prepare` uses). */
+interface PgConnection {
+  readonly parsedStatements: Record<string, string | undefined>;
+  readonly submittedNamedStatements: Record<string, string | undefined>;
+  parse(query: { text: string; name: string | undefined }): void;
+  /** Writes a message to the server's socket (what its `bind`, `execute` and `sync` each do with theirs). */
+  _send(message: Buffer): boolean;
 }
 
 /** Sends the append statement (named unless prepared statements are off); answers its `refused` column as sent. */
