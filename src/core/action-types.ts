@@ -48,6 +48,18 @@ export const COMMAND_LINE_PARAMS: Readonly<Partial<Record<ActionType, readonly s
   smoke: ['run'],
 };
 
+/**
+ * An action's entry in one of the tables above (`CONNECTION_PARAMS`, `COMMAND_LINE_PARAMS`), none for an action
+ * without one. Only the table's own entries: an `action:` is the plan author's text, and `valueOf` or
+ * `constructor` must read as no entry, not as `Object.prototype`'s.
+ */
+export function actionParams(
+  table: Readonly<Partial<Record<ActionType, readonly string[]>>>,
+  action: string | undefined,
+): readonly string[] {
+  return action !== undefined && Object.hasOwn(table, action) ? (table[action as ActionType] ?? []) : [];
+}
+
 /** Engines a `connections:` entry may name. */
 export const CONNECTION_KINDS = [
   'postgres',

@@ -155,6 +155,28 @@ describe('fuzzing the parser and validator', () => {
     );
   });
 
+  it("never throws when a value is the name of an object's own property (valueOf, constructor, __proto__…)", () => {
+    // Found by the fuzz above (`action: valueOf` reached a lookup that read Object.prototype): every value of
+    // the plan replaced in turn by each name, and the action's named at once.
+    const names = ['valueOf', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype'];
+    const lines = BASE.split('\n');
+    let replaced = 0;
+    for (const [i, line] of lines.entries()) {
+      if (!/:\s+\S/.test(line)) continue;
+      for (const name of names) {
+        const copy = [...lines];
+        copy[i] = line.replace(/:\s.*$/, `: ${name}`);
+        check(copy.join('\n'));
+        replaced++;
+      }
+    }
+    expect(replaced).toBeGreaterThan(names.length * 10);
+    for (const name of names) {
+      const result = loadPlan(BASE.replace(/action: [\w.-]+/g, `action: ${name}`));
+      expect(result.issues.map((i) => i.message)).toContain(`unknown action '${name}'`);
+    }
+  });
+
   it('schedules every generated valid plan without violating dependencies or phase times', () => {
     fc.assert(
       fc.property(

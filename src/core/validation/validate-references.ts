@@ -1,7 +1,7 @@
 import type { Issue, PathSegment } from './issue.js';
 import { error, warning } from './issue.js';
 import type { ActionCall, Plan } from '../plan/plan.js';
-import { CONNECTION_PARAMS } from '../action-types.js';
+import { actionParams, CONNECTION_PARAMS } from '../action-types.js';
 import { didYouMeanHint } from '../did-you-mean.js';
 
 /** What validation needs to know of the actions available: their names and, optionally, their parameters. */
@@ -54,7 +54,7 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
       );
       return;
     }
-    for (const param of CONNECTION_PARAMS[c.action as keyof typeof CONNECTION_PARAMS] ?? []) {
+    for (const param of actionParams(CONNECTION_PARAMS, c.action)) {
       const value = c.with[param];
       if (
         typeof value === 'string' &&

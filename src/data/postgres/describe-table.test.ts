@@ -39,6 +39,9 @@ const SETUP = [
   `CREATE TABLE other.wide (id int PRIMARY KEY, v timestamp(4) NOT NULL)`,
   `CREATE VIEW wide_view AS SELECT a, b, c_num FROM wide`,
   `CREATE TABLE "Quoted Name" (id bigint PRIMARY KEY, v text)`,
+  `CREATE TYPE "valueOf" AS ENUM ('x')`,
+  `CREATE TYPE "constructor" AS (a int)`,
+  `CREATE TABLE protos (id int PRIMARY KEY, v "valueOf", w "constructor")`,
 ];
 
 beforeAll(async () => {
@@ -118,5 +121,14 @@ describe('PostgreSQL describeTable on pg_catalog', () => {
     const kind = Object.fromEntries(got!.columns.map((c) => [c.name, c.kind]));
     expect(got!.primaryKey).toEqual(['b', 'a']);
     expect(kind).toMatchObject({ a: 'int', b: 'int', c_num: 'decimal', c_text: 'text', c_json: 'json' });
+  });
+
+  it("reads a type named like an object's own property (valueOf, constructor) as a kind it does not know", async () => {
+    const got = await dialect.describeTable('protos');
+    expect(got!.columns.map((c) => [c.name, c.kind, c.nativeType])).toEqual([
+      ['id', 'int', 'integer'],
+      ['v', 'other', 'valueOf'],
+      ['w', 'other', 'constructor'],
+    ]);
   });
 });

@@ -122,6 +122,10 @@ const DESCRIBE_SQL = `SELECT a.attname AS column_name,
     AND (pg_has_role(c.relowner, 'USAGE') OR has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
   ORDER BY a.attnum`;
 
+/** A type name's kind: only `KINDS`'s own entries (a user-defined type may be named `valueOf`). */
+const kindOf = (name: string): ColumnKind | undefined =>
+  Object.hasOwn(KINDS, name) ? KINDS[name] : undefined;
+
 const orderedKey = (q: TableQuery) => `${q.table}\u0000${q.key.join('\u0000')}`;
 
 /** PostgreSQL: canonical rendering and hashing run inside the server; sessions in UTC. */
@@ -185,7 +189,7 @@ export class PostgresDialect implements Dialect {
     const columns: ColumnInfo[] = cols.map((c) => ({
       name: c.column_name,
       nativeType: c.data_type === 'USER-DEFINED' ? c.udt_name : c.data_type,
-      kind: KINDS[c.data_type] ?? KINDS[c.udt_name] ?? 'other',
+      kind: kindOf(c.data_type) ?? kindOf(c.udt_name) ?? 'other',
       nullable: c.is_nullable === 'YES',
       scale: c.numeric_scale ?? undefined,
       fractionDigits: c.datetime_precision ?? undefined,
