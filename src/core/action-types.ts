@@ -27,7 +27,7 @@ export const ACTION_TYPES = [
 export type ActionType = (typeof ACTION_TYPES)[number];
 
 /** Parameters of an action that name a connection declared under `connections:`. */
-export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly string[]>>> = {
+const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly string[]>>> = {
   'sql.query': ['connection'],
   'sql.assert': ['connection'],
   'data.compare': ['source', 'target'],
@@ -43,22 +43,29 @@ export const CONNECTION_PARAMS: Readonly<Partial<Record<ActionType, readonly str
  * Parameters of an action that a shell parses (`/bin/sh -c`). A secret reference there is refused: secrets
  * reach a command only as environment variables (`env:`), never as shell text.
  */
-export const COMMAND_LINE_PARAMS: Readonly<Partial<Record<ActionType, readonly string[]>>> = {
+const COMMAND_LINE_PARAMS: Readonly<Partial<Record<ActionType, readonly string[]>>> = {
   shell: ['run'],
   smoke: ['run'],
 };
 
 /**
- * An action's entry in one of the tables above (`CONNECTION_PARAMS`, `COMMAND_LINE_PARAMS`), none for an action
- * without one. Only the table's own entries: an `action:` is the plan author's text, and `valueOf` or
- * `constructor` must read as no entry, not as `Object.prototype`'s.
+ * An action's entry in one of the tables above, none for an action without one. Only the table's own entries:
+ * an `action:` is the plan author's text, and `valueOf` or `constructor` must read as no entry, not as
+ * `Object.prototype`'s. The tables are read only through the two functions below.
  */
-export function actionParams(
+const ownEntry = (
   table: Readonly<Partial<Record<ActionType, readonly string[]>>>,
   action: string | undefined,
-): readonly string[] {
-  return action !== undefined && Object.hasOwn(table, action) ? (table[action as ActionType] ?? []) : [];
-}
+): readonly string[] =>
+  action !== undefined && Object.hasOwn(table, action) ? (table[action as ActionType] ?? []) : [];
+
+/** The parameters of `action` that name a connection declared under `connections:`. */
+export const connectionParams = (action: string | undefined): readonly string[] =>
+  ownEntry(CONNECTION_PARAMS, action);
+
+/** The parameters of `action` that a shell parses. */
+export const commandLineParams = (action: string | undefined): readonly string[] =>
+  ownEntry(COMMAND_LINE_PARAMS, action);
 
 /** Engines a `connections:` entry may name. */
 export const CONNECTION_KINDS = [

@@ -1,4 +1,4 @@
-import { actionParams, COMMAND_LINE_PARAMS } from '../core/action-types.js';
+import { commandLineParams } from '../core/action-types.js';
 import type { Clock } from '../core/clock.js';
 import { commandLineHint, commandLineSecrets } from '../core/secrets/command-line-secrets.js';
 import type { Logger } from '../core/logger.js';
@@ -329,7 +329,7 @@ async function dryRun(
  * guards a plan stored by an older tminus). The command gets it through `env:` instead.
  */
 function refuseSecretsInCommandLines(call: ActionCall): void {
-  for (const key of actionParams(COMMAND_LINE_PARAMS, call.action)) {
+  for (const key of commandLineParams(call.action)) {
     const line = call.with[key];
     const rewrite = typeof line === 'string' ? commandLineSecrets(line) : undefined;
     if (rewrite) {

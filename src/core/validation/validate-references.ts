@@ -1,7 +1,7 @@
 import type { Issue, PathSegment } from './issue.js';
 import { error, warning } from './issue.js';
 import type { ActionCall, Plan } from '../plan/plan.js';
-import { actionParams, CONNECTION_PARAMS } from '../action-types.js';
+import { connectionParams } from '../action-types.js';
 import { didYouMeanHint } from '../did-you-mean.js';
 
 /** What validation needs to know of the actions available: their names and, optionally, their parameters. */
@@ -54,7 +54,7 @@ export function validateReferences(plan: Plan, actions: ActionCatalog): Issue[] 
       );
       return;
     }
-    for (const param of actionParams(CONNECTION_PARAMS, c.action)) {
+    for (const param of connectionParams(c.action)) {
       const value = c.with[param];
       if (
         typeof value === 'string' &&

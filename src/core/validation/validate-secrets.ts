@@ -1,6 +1,6 @@
 import type { Issue, PathSegment } from './issue.js';
 import { error } from './issue.js';
-import { actionParams, COMMAND_LINE_PARAMS } from '../action-types.js';
+import { commandLineParams } from '../action-types.js';
 import { commandLineHint, commandLineSecrets } from '../secrets/command-line-secrets.js';
 import { findSecretRefs, isOnlyRefs } from '../secrets/secret-ref.js';
 import type { RawPlan } from '../plan/plan-schema.js';
@@ -68,7 +68,7 @@ export function validateSecrets(raw: RawPlan): Issue[] {
   /** A secret reference in a command line a shell parses is refused, with the safe rewrite as the hint. */
   const commandLines = (action: string | undefined, params: unknown, path: PathSegment[]) => {
     if (action === undefined || params === null || typeof params !== 'object') return;
-    for (const key of actionParams(COMMAND_LINE_PARAMS, action)) {
+    for (const key of commandLineParams(action)) {
       const line = (params as Record<string, unknown>)[key];
       const rewrite = typeof line === 'string' ? commandLineSecrets(line) : undefined;
       if (!rewrite) continue;
