@@ -46,8 +46,8 @@ export class BackendCpu {
 
   /**
    * The matching backends' system time (ms, in 10 ms ticks) and minor page faults so far, as seen by the last
-   * `ms()`: how much of their time went to the kernel — on a virtual machine, mostly first writes to shared
-   * buffers a backend had not touched (docs/benchmarks.md, "Where a page pass's time goes").
+   * `ms()`: how much of their time went to the kernel — on this virtual machine, mostly pages a scan without a
+   * buffer ring writes into shared buffers (docs/benchmarks.md, "Issue #11 on this boot").
    */
   kernel(): { sysMs: number; faults: number } {
     let sysMs = 0;

@@ -132,8 +132,8 @@ const parseRefused = (
  * The append statement as a query whose one column (`refused`) is kept as the server sent it: NULL on every
  * append but a refused one, parsed (`appendAnswer`) only then. node-postgres otherwise builds a result on every
  * call (its fields, their type parsers, a row object): 17–30 µs less an append without it, measured
- * alternately (docs/benchmarks.md). The rest (parse once per connection when named, bind, describe, execute, sync, and
- * errors) is node-postgres's own.
+ * alternately (docs/benchmarks.md). It is sent without a Describe (see `prepare`); the rest (parse once per
+ * connection when named, the answer's messages, errors) is node-postgres's own.
  */
 class AppendQuery extends pg.Query {
   /** The `refused` column as sent: null when appended (or no row, which the statement never answers). */
