@@ -2,7 +2,7 @@
  * One `tminus data diff` run PostgreSQL → PostgreSQL on fresh sessions, with the start and end of every dialect
  * call on each side (ms from the run's start): where a run's wall time goes.
  *
- *   npx tsx bench/data-diff-timeline.ts [--a db] [--b db] [--warm]
+ *   npx tsx bench/data-diff-timeline.ts [--a db] [--b db] [--warm] [--pg postgres://postgres@127.0.0.1:5432]
  *
  * `--warm`: one unlogged run on the same sessions first (as bench/data-diff.ts measures, sessions reused).
  */
@@ -17,7 +17,7 @@ const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
-const PG = 'postgres://postgres@127.0.0.1:5432';
+const PG = arg('pg', 'postgres://postgres@127.0.0.1:5432');
 const A = `${PG}/${arg('a', 'diff5_tminus_bench_pg_a_1m')}`;
 const B = `${PG}/${arg('b', 'diff5_tminus_bench_pg_b_1m')}`;
 const t0 = process.hrtime.bigint();

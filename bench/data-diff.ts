@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/data-diff.ts [--rows 1000000] [--reps 3] [--reuse] [--pairs pg-pg,my-my,my-pg]
  *     [--hashes native,canonical]   (PostgreSQL → PostgreSQL: which row hashes to measure)
+ *     [--pg postgres://postgres@127.0.0.1:5432]   (the PostgreSQL server, its databases made there)
  *
  * Data: deterministic 8-column tables (test/support/data-tables.ts) generated inside PostgreSQL and MariaDB.
  * Prints a table and a JSON line per measurement. Runs outside the test suite.
@@ -34,7 +35,7 @@ const REPS = Number(arg('reps', '3'));
 const REUSE = process.argv.includes('--reuse');
 const PAIRS = arg('pairs', 'pg-pg,my-my,my-pg').split(',');
 const HASHES = arg('hashes', 'native,canonical').split(',');
-const PG = 'postgres://postgres@127.0.0.1:5432';
+const PG = arg('pg', 'postgres://postgres@127.0.0.1:5432');
 const MY = 'mysql://root@127.0.0.1:3306';
 const suffix = `${ROWS >= 1e6 ? `${ROWS / 1e6}m` : ROWS}`.replace('.', '_');
 const db = {
