@@ -1,7 +1,7 @@
 /**
  * The three ways to read two PostgreSQL bench tables whole, both sides at once, each with its wall time and the
- * two backends' user and system CPU (ms) and minor page faults from `/proc/<pid>/stat` (the server must run on
- * this host): what the page pass and a grouped scan cost against the bound, apart from the rest of a comparison
+ * two backends' CPU, system time (ms) and minor page faults (`BackendCpu`: the server must run on this host):
+ * what the page pass and a grouped scan cost against the bound, apart from the rest of a comparison
  * (docs/benchmarks.md, "Issue #11: the page pass on huge pages").
  *
  *   npx tsx bench/data-diff-passes.ts [--pg postgres://postgres@127.0.0.1:5432] [--rows 1000000]
@@ -16,9 +16,9 @@
  * Each repetition runs the passes in the order given on new sessions, or with `--reuse` on the same two
  * sessions throughout (as bench/data-diff.ts does). The databases are bench/data-diff.ts's (run it first).
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
+import { BackendCpu } from './pg-backend-cpu.js';
 import { comparisonChunks } from '../src/data/page-chunks.js';
 import type { DiffContext } from '../src/data/diff-context.js';
 import { heapChunkSumsSql } from '../src/data/postgres/heap-chunk-sums.js';
@@ -38,28 +38,25 @@ const DBS = [`tminus_bench_pg_a_${suffix}`, `tminus_bench_pg_b_${suffix}`];
 const HASH =
   '(hash_record_extended(ROW(id, name, amount, score, created, flag, ref, note), 0) & 281474976710655)';
 
-interface Session {
-  readonly client: pg.Client;
-  readonly pid: number;
-}
+const backends = new BackendCpu();
 
-async function open(db: string): Promise<Session> {
+async function open(db: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: `${PG}/${db}` });
   await client.connect();
   await client.query('SET jit = off'); // as tminus runs
   await client.query('SET max_parallel_workers_per_gather = 0');
-  const pid = Number((await client.query('SELECT pg_backend_pid() AS p')).rows[0].p);
-  return { client, pid };
+  return client;
 }
 
-function stat(pid: number): { user: number; sys: number; faults: number } {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const tick = 10; // ms per clock tick (USER_HZ 100)
-  return { user: Number(f[11]) * tick, sys: Number(f[12]) * tick, faults: Number(f[7]) };
+/** The bench backends' CPU ms, system ms and minor faults so far. */
+function usage(): { cpu: number; sys: number; faults: number } {
+  const cpu = backends.ms();
+  const { sysMs, faults } = backends.kernel();
+  return { cpu, sys: sysMs, faults };
 }
 
-async function statements(s: Session): Promise<Record<string, { text: string; values?: unknown[] }>> {
-  const r = await s.client.query(
+async function statements(s: pg.Client): Promise<Record<string, { text: string; values?: unknown[] }>> {
+  const r = await s.query(
     `SELECT (pg_relation_size('big') / current_setting('block_size')::bigint)::int AS pages,
             min(id)::text AS lo, max(id)::text AS hi FROM big`,
   );
@@ -80,7 +77,7 @@ async function main(): Promise<void> {
   const shared = REUSE ? await Promise.all(DBS.map(open)) : null;
   const first = shared?.[0] ?? (await open(DBS[0]!));
   const sql = await statements(first);
-  if (!shared) await first.client.end();
+  if (!shared) await first.end();
   console.log(`${PG} rows=${ROWS} ${REUSE ? 'sessions reused' : 'new sessions'}`);
   const lines: Record<string, string[]> = {};
   for (let r = 0; r < REPS; r++) {
@@ -88,21 +85,21 @@ async function main(): Promise<void> {
       const q = sql[p];
       if (!q) throw new Error(`unknown pass ${JSON.stringify(p)}: bound, page or grouped`);
       const sessions = shared ?? (await Promise.all(DBS.map(open)));
-      const before = sessions.map((s) => stat(s.pid));
+      const before = usage();
       const t = process.hrtime.bigint();
-      await Promise.all(sessions.map((s) => s.client.query(q.text, q.values)));
+      await Promise.all(sessions.map((s) => s.query(q.text, q.values)));
       const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      const after = sessions.map((s) => stat(s.pid));
-      const sum = (k: 'user' | 'sys' | 'faults') => after.reduce((n, a, i) => n + a[k] - before[i]![k], 0);
+      const after = usage();
       (lines[p] ??= []).push(
-        `${ms.toFixed(0)} ms (user ${sum('user')}, sys ${sum('sys')}, faults ${sum('faults')})`,
+        `${ms.toFixed(0)} ms (cpu ${(after.cpu - before.cpu).toFixed(0)}, sys ${after.sys - before.sys}, ` +
+          `faults ${after.faults - before.faults})`,
       );
-      if (!shared) await Promise.all(sessions.map((s) => s.client.end()));
+      if (!shared) await Promise.all(sessions.map((s) => s.end()));
     }
   }
   for (const [p, l] of Object.entries(lines)) console.log(`${p.padEnd(8)} ${l.join(' | ')}`);
   console.log(`load ${loadavg()[0]!.toFixed(1)}`);
-  if (shared) await Promise.all(shared.map((s) => s.client.end()));
+  if (shared) await Promise.all(shared.map((s) => s.end()));
 }
 
 await main();
